@@ -1,0 +1,60 @@
+# One entry point for people and CI. Every target installs what it needs into .venv from the
+# locked versions in requirements.lock, so a fresh clone needs only Python 3.11 and pip.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+# Extras each target needs; `make test` takes them all, `make demo` only the core.
+TEST_EXTRAS := service,postgres,spark,bench,dev
+DEMO_ARGS ?=
+
+.PHONY: help venv install-demo install-dev demo test lint types layers check bench clean
+
+help:
+	@echo "make demo    score a synthetic population of 100 000 into ./trustscore-demo/"
+	@echo "make test    the test suite (installs everything it needs into .venv)"
+	@echo "make check   lint, types, layer contracts and tests: exactly what CI runs"
+
+$(BIN)/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.demo-installed: pyproject.toml requirements.lock | $(BIN)/uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -c requirements.lock -e .
+	touch $@
+
+$(VENV)/.dev-installed: pyproject.toml requirements.lock | $(BIN)/uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -c requirements.lock -e ".[$(TEST_EXTRAS)]"
+	touch $@ $(VENV)/.demo-installed
+
+install-demo: $(VENV)/.demo-installed
+install-dev: $(VENV)/.dev-installed
+
+demo: install-demo
+	$(BIN)/trustscore demo $(DEMO_ARGS)
+
+test: install-dev
+	$(BIN)/python -m pytest
+
+lint: install-dev
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+types: install-dev
+	$(BIN)/mypy
+
+layers: install-dev
+	$(BIN)/lint-imports
+
+check: lint types layers test
+
+# Re-resolve the lock from pyproject.toml (run by hand, commit the result).
+lock: | $(BIN)/uv
+	$(BIN)/uv pip compile --quiet --python-version 3.11 --all-extras pyproject.toml \
+		--constraint requirements.pins -o requirements.lock
+
+bench: install-dev
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) trustscore-demo .pytest_cache .mypy_cache .ruff_cache
