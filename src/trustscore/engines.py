@@ -1,0 +1,120 @@
+"""Connecting to the engines trustscore runs on, through Ibis.
+
+This is the only module that touches an engine's own API (DuckDB, PySpark): features and
+scorers are Ibis expressions, and this module gives them a backend to run on and tables to run
+over. Optional engines are imported only when asked for, and a missing one raises an
+:class:`~trustscore.exceptions.EngineError` naming the extra to install.
+
+Examples
+--------
+>>> con = connect("duckdb")
+>>> int(con.sql("SELECT 41 + 1 AS x").to_pyarrow()["x"][0])
+42
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import shutil
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+import pyarrow as pa
+
+from trustscore.exceptions import EngineError
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+    from ibis.backends import BaseBackend
+
+__all__ = [
+    "ENGINES",
+    "Engine",
+    "connect",
+    "java_available",
+    "read_parquet",
+    "spark_session",
+    "to_arrow",
+]
+
+logger = logging.getLogger(__name__)
+
+Engine = Literal["duckdb", "spark"]
+ENGINES: Final[tuple[str, ...]] = ("duckdb", "spark")
+
+# Spark's code generation gives up on huge methods and falls back to the interpreter
+# (ENGINE-NOTES.md): allow the JIT to compile them.
+_SPARK_JAVA_OPTIONS: Final = "-XX:-DontCompileHugeMethods"
+
+
+def java_available() -> bool:
+    """Whether a Java runtime is on the PATH (PySpark needs one)."""
+    return shutil.which("java") is not None or bool(os.environ.get("JAVA_HOME"))
+
+
+@functools.cache
+def spark_session(app_name: str = "trustscore", cores: int = 2) -> Any:
+    """One shared local SparkSession (starting one takes seconds)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            from pyspark.sql import SparkSession
+    except ImportError:
+        msg = "Spark needs pyspark: pip install 'trustscore[spark]'"
+        raise EngineError(msg, engine="spark") from None
+    if not java_available():
+        msg = "Spark needs a Java runtime (Java 17): none was found on the PATH or in JAVA_HOME."
+        raise EngineError(msg, engine="spark")
+    session = (
+        SparkSession.builder.master(f"local[{cores}]")
+        .appName(app_name)
+        .config("spark.driver.extraJavaOptions", _SPARK_JAVA_OPTIONS)
+        .config("spark.sql.shuffle.partitions", str(max(2, cores * 2)))
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def connect(engine: str = "duckdb", *, path: str | Path | None = None, threads: int | None = None) -> BaseBackend:
+    """An Ibis backend for ``engine``: ``"duckdb"`` (in memory, or a file) or ``"spark"``."""
+    if engine == "duckdb":
+        import ibis
+
+        con = ibis.duckdb.connect(str(path) if path is not None else ":memory:")
+        if threads is not None:
+            con.raw_sql(f"SET threads = {int(threads)}")
+        return con
+    if engine == "spark":
+        session = spark_session()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            import ibis
+
+            return ibis.pyspark.connect(session)
+    msg = f"Unknown engine {engine!r}; choose one of {', '.join(ENGINES)}."
+    raise EngineError(msg, engine=engine)
+
+
+def read_parquet(con: BaseBackend, paths: str | Path | Sequence[str | Path], *, table_name: str | None = None) -> ir.Table:
+    """An Ibis table over Parquet files (a glob, a file, or a list of files)."""
+    if isinstance(paths, str | Path):
+        sources: list[str] = [str(paths)]
+    else:
+        sources = [str(p) for p in paths]
+    kwargs: dict[str, Any] = {}
+    if table_name is not None:
+        kwargs["table_name"] = table_name
+    return con.read_parquet(sources if len(sources) > 1 else sources[0], **kwargs)  # type: ignore[attr-defined,no-any-return]
+
+
+def to_arrow(expr: ir.Table) -> pa.Table:
+    """Execute an Ibis table expression and return a pyarrow Table."""
+    return expr.to_pyarrow()
