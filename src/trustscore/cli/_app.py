@@ -1,0 +1,202 @@
+"""Typer commands. Each is a thin wrapper over :mod:`trustscore.pipeline` and the stages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from trustscore.cli._errors import fail, guarded
+from trustscore.cli._progress import progress_bars
+
+app = typer.Typer(
+    name="trustscore",
+    help="An accountable trust score: obligations in, a 0-1000 score with reasons out, "
+    "used only for approved purposes.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def _parse_date(value: str, option: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise fail(f"{option} must be a date like 2025-12-31, got {value!r}.") from None
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="Workspace folder to write.")] = Path("trustscore-demo"),
+    subjects: Annotated[int, typer.Option(min=100, help="Synthetic subjects.")] = 100_000,
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic population.")] = 0,
+) -> None:
+    """Score a synthetic population end to end and show three subjects."""
+    from trustscore.cli._show import show_demo
+    from trustscore.pipeline import run_demo
+
+    def run() -> None:
+        with progress_bars() as report:
+            summary = run_demo(str(out), n_subjects=subjects, seed=seed, report=report)
+        show_demo(summary)
+
+    guarded(run)
+
+
+@app.command()
+def synth(
+    out: Annotated[Path, typer.Option(help="Folder for the furnisher files.")],
+    subjects: Annotated[int, typer.Option(min=1, help="Number of subjects.")] = 100_000,
+    seed: Annotated[int, typer.Option()] = 0,
+    as_of: Annotated[str, typer.Option(help="Observation date.")] = "2025-12-31",
+    dirty_rate: Annotated[float, typer.Option(min=0.0, max=0.5,
+                                              help="Share of rows made invalid.")] = 0.0,
+) -> None:
+    """Write a synthetic population as furnisher files (Parquet)."""
+    from trustscore.synth import generate
+
+    date = _parse_date(as_of, "--as-of")
+
+    def run() -> None:
+        with progress_bars() as report:
+            result = generate(out, n_subjects=subjects, seed=seed, as_of=date,
+                              dirty_rate=dirty_rate,
+                              progress=lambda d, t: report("synthesise", d, t))
+        typer.echo(f"wrote {subjects:,} subjects to {out} ({result})")
+
+    guarded(run)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Furnisher files: CSV, Parquet or JSON lines.")],
+    store: Annotated[Path, typer.Option(help="Record store folder.")] = Path("trustscore-demo/store"),
+    kind: Annotated[str | None, typer.Option(help="Record kind (default: from the file name).")] = None,
+    ingested_at: Annotated[str | None, typer.Option(
+        help="Delivery time for back-filled history (ISO date or time, UTC).")] = None,
+) -> None:
+    """Validate furnisher files, store the valid rows, quarantine the rest with reasons."""
+    from trustscore.records import RecordStore
+    from trustscore.records import ingest as ingest_file
+
+    stamp = None
+    if ingested_at is not None:
+        try:
+            stamp = dt.datetime.fromisoformat(ingested_at)
+        except ValueError:
+            raise fail(f"--ingested-at must be an ISO date or time, got {ingested_at!r}.") from None
+        if stamp.tzinfo is None:
+            stamp = stamp.replace(tzinfo=dt.UTC)
+
+    def run() -> None:
+        rs = RecordStore(store)
+        for path in paths:
+            r = ingest_file(path, rs, kind=kind, ingested_at=stamp)
+            note = " (already ingested: nothing changed)" if r.already_ingested else ""
+            typer.echo(f"{path}: {r.rows_in:,} rows in = {r.rows_stored:,} stored + "
+                       f"{r.rows_quarantined:,} quarantined [{r.kind}, batch {r.batch_id}]{note}")
+            for reason, count in sorted(r.reasons.items(), key=lambda kv: -kv[1])[:5]:
+                typer.echo(f"    {count:,} x {reason}")
+            if r.quarantine_path:
+                typer.echo(f"    quarantine: {r.quarantine_path}")
+
+    guarded(run)
+
+
+@app.command()
+def features(
+    as_of: Annotated[str, typer.Option(help="As-of date: only what was known then counts.")],
+    store: Annotated[Path, typer.Option()] = Path("trustscore-demo/store"),
+    out: Annotated[Path, typer.Option()] = Path("trustscore-demo/features.parquet"),
+    engine: Annotated[str, typer.Option(help="duckdb or spark")] = "duckdb",
+) -> None:
+    """Compute as-of features for every subject in the store."""
+    from trustscore.features import compute_features, write_features
+    from trustscore.records import RecordStore
+
+    date = _parse_date(as_of, "--as-of")
+
+    def run() -> None:
+        table = compute_features(RecordStore(store), date, engine=engine)
+        write_features(table, out)
+        typer.echo(f"wrote features of {table.num_rows:,} subjects as of {date} to {out}")
+
+    guarded(run)
+
+
+@app.command()
+def train(
+    data: Annotated[Path, typer.Option(help="A flat table, CSV or Parquet.")],
+    target: Annotated[str, typer.Option(help="The 0/1 column, 1 = bad.")],
+    out: Annotated[Path, typer.Option(help="Where to write the model artifact (JSON).")],
+    protected: Annotated[list[str] | None, typer.Option(
+        help="Protected attribute: held out of the model, used for the fairness report.")] = None,
+    exclude: Annotated[list[str] | None, typer.Option(help="Other columns to leave out (ids).")] = None,
+    seed: Annotated[int, typer.Option()] = 0,
+) -> None:
+    """Fit a scorecard on any flat table and write its artifact."""
+    from trustscore.pipeline import train_flat
+
+    def run() -> None:
+        art = train_flat(data, target, protected=protected or (), exclude=exclude or (), seed=seed)
+        art.to_json(out)
+        metrics = art.model_card.get("metrics", {})
+        auc = metrics.get("auc")
+        shown = f", holdout AUC {auc['value']:.4f}" if isinstance(auc, dict) and "value" in auc else ""
+        typer.echo(f"wrote {out}: model {art.model_version}, "
+                   f"{len(art.characteristics)} characteristics{shown}")
+
+    guarded(run)
+
+
+@app.command()
+def score(
+    model: Annotated[Path, typer.Option(help="The model artifact (JSON).")],
+    data: Annotated[Path, typer.Option(help="Features: CSV or Parquet.")],
+    out: Annotated[Path, typer.Option(help="Scores (Parquet).")],
+    engine: Annotated[str, typer.Option(help="kernel, duckdb or spark")] = "kernel",
+    carry: Annotated[list[str] | None, typer.Option(help="Id columns to copy into the scores.")] = None,
+) -> None:
+    """Score a table from the model artifact alone."""
+    from trustscore.pipeline import score_file
+
+    def run() -> None:
+        n = score_file(model, data, out, engine=engine, carry=carry or ())
+        typer.echo(f"scored {n:,} rows into {out}")
+
+    guarded(run)
+
+
+@app.command()
+def decide(
+    purpose: Annotated[str, typer.Option(help="The purpose the scores are used for.")],
+    model: Annotated[Path, typer.Option()] = Path("trustscore-demo/model.json"),
+    scores: Annotated[Path, typer.Option()] = Path("trustscore-demo/scores.parquet"),
+    out: Annotated[Path, typer.Option()] = Path("trustscore-demo/decisions.parquet"),
+) -> None:
+    """Apply the purpose's policy to scores; refuse purposes that are not approved."""
+    import pyarrow.parquet as pq
+
+    from trustscore.decisions import decide as decide_all
+    from trustscore.decisions import policy_for
+    from trustscore.scoring import load_artifact
+
+    def run() -> None:
+        art = load_artifact(model)
+        policy = policy_for(purpose, art.model_version)
+        table = decide_all(policy, art, pq.read_table(scores))
+        pq.write_table(table, out)
+        typer.echo(f"decided {table.num_rows:,} subjects for {purpose} into {out}")
+
+    guarded(run)
+
+
+def main() -> None:
+    """Console entry point."""
+    app()

@@ -1,0 +1,41 @@
+"""What ``trustscore demo`` prints when it is done."""
+
+from __future__ import annotations
+
+import typer
+
+from trustscore.pipeline import DemoSummary
+from trustscore.scoring import load_artifact
+
+
+def show_demo(summary: DemoSummary) -> None:
+    ws = summary.workspace
+    art = load_artifact(ws.model_path)
+    stored = sum(r.rows_stored for r in summary.ingest)
+    quarantined = sum(r.rows_quarantined for r in summary.ingest)
+    typer.echo("")
+    typer.echo(f"trustscore demo: {summary.n_subjects:,} synthetic subjects as of {summary.as_of}")
+    typer.echo(f"  records: {stored:,} stored, {quarantined:,} quarantined with reasons")
+    typer.echo(f"  scored:  {summary.n_scored:,}; unscorable (NS, too little history): "
+               f"{summary.n_unscorable:,}")
+    typer.echo(f"  model {summary.model_version}: holdout AUC {summary.holdout_auc:.4f}, oracle "
+               f"{summary.oracle_auc:.4f} ({summary.auc_ratio:.1%} of the best possible)")
+    typer.echo(f"  report:  {ws.report_path.resolve()}")
+    typer.echo(f"  scores:  {ws.scores_path.resolve()}")
+    for row in summary.examples:
+        typer.echo("")
+        typer.echo(f"subject {row['subject_id']}")
+        if row["status"] == "NS":
+            typer.echo("  status NS: too little history to score; unscorable is not bad.")
+        else:
+            dims = ", ".join(f"{label} {row[name]}" for name, label in art.dimensions)
+            typer.echo(f"  score {row['score']} of 1000 ({dims})")
+            for i in range(1, 5):
+                code = row.get(f"reason_{i}")
+                if code:
+                    reason, _ = art.reason_text(code)
+                    typer.echo(f"  reason {i}: {code} {reason}")
+        adverse = " (adverse: a notice with the reasons is sent)" if row.get("adverse") else ""
+        review = " (sent to human review)" if row.get("review") else ""
+        typer.echo(f"  decision for credit_pricing: {row.get('label') or row.get('outcome')}"
+                   f"{adverse}{review}")

@@ -1,0 +1,57 @@
+"""Decisions: the purpose guard, purpose-bound policies and adverse-action notices.
+
+A :class:`Policy` is bound to one purpose and one model. :func:`decide` refuses a purpose the
+model card does not list (and those no model may ever list), maps score bands to bounded
+outcomes, sends scores near a cut-off and unscorable (NS) subjects to human review, and never
+declines a subject for being unscorable. Adverse outcomes come with an
+:class:`AdverseActionNotice`: up to four specific reasons, how each clears, and how to dispute.
+
+Examples
+--------
+>>> from trustscore.decisions import policy_for
+>>> policy_for("deposit_waiver", "m1").cutoffs
+(620,)
+"""
+
+from __future__ import annotations
+
+from trustscore.decisions._decide import (
+    DECISION_COLUMNS,
+    Decision,
+    adverse_notices,
+    decide,
+    decide_one,
+)
+from trustscore.decisions._guard import check_purpose, negative_list
+from trustscore.decisions._notice import DISPUTE_ENDPOINT, AdverseActionNotice, NoticeReason
+from trustscore.decisions._policy import (
+    NS_EXPLANATION,
+    TERM_BOUNDS,
+    Band,
+    Policy,
+    credit_limit_policy,
+    credit_pricing_policy,
+    deposit_waiver_policy,
+    policy_for,
+)
+
+__all__ = [
+    "DECISION_COLUMNS",
+    "DISPUTE_ENDPOINT",
+    "NS_EXPLANATION",
+    "TERM_BOUNDS",
+    "AdverseActionNotice",
+    "Band",
+    "Decision",
+    "NoticeReason",
+    "Policy",
+    "adverse_notices",
+    "check_purpose",
+    "credit_limit_policy",
+    "credit_pricing_policy",
+    "decide",
+    "decide_one",
+    "deposit_waiver_policy",
+    "negative_list",
+    "policy_for",
+]

@@ -1,0 +1,345 @@
+"""Policies: score bands mapped to bounded outcomes, bound to one purpose and one model."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from trustscore.exceptions import SchemaError
+from trustscore.safeguards import APPROVABLE_PURPOSES, check_purpose_approvable
+
+__all__ = [
+    "NS_EXPLANATION",
+    "TERM_BOUNDS",
+    "Band",
+    "Policy",
+    "credit_limit_policy",
+    "credit_pricing_policy",
+    "deposit_waiver_policy",
+    "policy_for",
+]
+
+SCORE_FLOOR: Final = 0
+
+NS_EXPLANATION: Final = (
+    "Not enough history to compute a score (status NS). Unscorable is not bad: the application "
+    "goes to a person, who decides on other information; it is never declined automatically."
+)
+
+# The only term each purpose may set, with its bounds: outcomes stay bounded by construction.
+TERM_BOUNDS: Final[dict[str, tuple[str, type, float, float]]] = {
+    "credit_pricing": ("rate_margin_pct", float, 0.0, 15.0),
+    "credit_limit": ("credit_limit", int, 0, 50_000),
+    "deposit_waiver": ("deposit_waived", bool, 0, 1),
+}
+
+DECLINE: Final = "decline"
+
+
+@dataclass(frozen=True)
+class Band:
+    """A score band: scores from ``min_score`` up to the next band's ``min_score`` (exclusive).
+
+    Parameters
+    ----------
+    min_score : int
+        Lowest score in the band.
+    outcome : str
+        Machine-readable outcome, e.g. ``"A"`` or ``"decline"``.
+    label : str
+        Human-readable outcome shown to the subject.
+    adverse : bool
+        Whether the outcome is an adverse action (decline or less favourable terms); adverse
+        outcomes come with an :class:`AdverseActionNotice`.
+    terms : mapping
+        The bounded terms of the outcome (see :data:`TERM_BOUNDS`); empty for a decline.
+
+    Examples
+    --------
+    >>> Band(700, "A", "Tier A", adverse=False, terms={"rate_margin_pct": 1.5}).terms
+    {'rate_margin_pct': 1.5}
+    """
+
+    min_score: int
+    outcome: str
+    label: str
+    adverse: bool = False
+    terms: Mapping[str, Any] = field(default_factory=dict, hash=False)
+
+
+def _policy_error(policy: str, msg: str, **ctx: Any) -> SchemaError:
+    return SchemaError(f"Policy {policy!r}: {msg}", policy=policy, **ctx)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Maps scores of one model to bounded outcomes for one purpose.
+
+    The policy validates itself on construction: the purpose must be approvable, bands must be
+    ordered from the highest ``min_score`` down to a last band starting at 0 (so every score
+    has a band), and each band's terms must be the purpose's one bounded term.
+
+    Parameters
+    ----------
+    name : str
+        Name of the policy, shown in decisions and notices.
+    purpose : str
+        The one purpose the policy serves (see :data:`trustscore.safeguards.APPROVABLE_PURPOSES`).
+    model_version : str
+        The one model whose scores the policy accepts.
+    bands : tuple of Band
+        Highest band first; the last band has ``min_score == 0``.
+    review_margin : int, default 10
+        A score fewer than this many points from a cut-off goes to human review (0: never).
+    ns_outcome : str, default "refer"
+        The outcome of an unscorable (NS) subject: referred to a person, never adverse.
+
+    Examples
+    --------
+    >>> p = Policy("waiver", "deposit_waiver", "m1", bands=(
+    ...     Band(600, "waive", "Deposit waived", terms={"deposit_waived": True}),
+    ...     Band(0, "deposit", "Deposit required", adverse=True, terms={"deposit_waived": False})))
+    >>> p.cutoffs
+    (600,)
+    >>> p.band_for(640).outcome, p.band_for(599).outcome
+    ('waive', 'deposit')
+    """
+
+    name: str
+    purpose: str
+    model_version: str
+    bands: tuple[Band, ...]
+    review_margin: int = 10
+    ns_outcome: str = "refer"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "bands", tuple(self.bands))
+        if not self.name:
+            msg = "A policy needs a name."
+            raise SchemaError(msg, field="name")
+        check_purpose_approvable(self.purpose)
+        if not self.model_version:
+            raise _policy_error(self.name, "it must name the one model version it applies to.")
+        self._check_bands()
+        if isinstance(self.review_margin, bool) or not isinstance(self.review_margin, int):
+            raise _policy_error(self.name, "review_margin must be an int >= 0.")
+        if self.review_margin < 0:
+            msg = f"review_margin must be an int >= 0. Got {self.review_margin!r} instead."
+            raise _policy_error(self.name, msg, field="review_margin")
+        adverse = {b.outcome for b in self.bands if b.adverse} | {DECLINE}
+        if not self.ns_outcome or self.ns_outcome in adverse:
+            msg = (
+                f"ns_outcome is {self.ns_outcome!r}, an adverse outcome. An unscorable (NS) "
+                "subject must be referred to human review, never declined: use 'refer'."
+            )
+            raise _policy_error(self.name, msg, field="ns_outcome")
+
+    def _check_bands(self) -> None:
+        if not self.bands:
+            raise _policy_error(self.name, "it has no bands.")
+        mins = [b.min_score for b in self.bands]
+        if any(hi <= lo for hi, lo in itertools.pairwise(mins)):
+            msg = (
+                f"bands must be ordered from the highest min_score down, each strictly lower; "
+                f"got min_scores {mins}."
+            )
+            raise _policy_error(self.name, msg, field="bands")
+        if mins[-1] != SCORE_FLOOR:
+            msg = (
+                f"the last band starts at {mins[-1]}, so lower scores would have no outcome; "
+                f"make the last band start at {SCORE_FLOOR}."
+            )
+            raise _policy_error(self.name, msg, field="bands")
+        if mins[0] > 1000:
+            msg = f"the top band starts at {mins[0]}, above the highest score 1000."
+            raise _policy_error(self.name, msg, field="bands")
+        outcomes = [b.outcome for b in self.bands]
+        if len(set(outcomes)) != len(outcomes):
+            raise _policy_error(self.name, f"outcomes repeat: {outcomes}.", field="bands")
+        for band in self.bands:
+            self._check_terms(band)
+
+    def _check_terms(self, band: Band) -> None:
+        key, kind, lo, hi = TERM_BOUNDS[self.purpose]
+        terms = dict(band.terms)
+        if band.outcome == DECLINE:
+            if not band.adverse or terms:
+                msg = "a 'decline' band must be adverse and carry no terms."
+                raise _policy_error(self.name, msg, field="bands", outcome=band.outcome)
+            return
+        if set(terms) != {key}:
+            msg = (
+                f"band {band.outcome!r} has terms {sorted(terms)}; a {self.purpose} policy sets "
+                f"exactly one term, {key!r} ({kind.__name__} in {lo}..{hi})."
+            )
+            raise _policy_error(self.name, msg, field="terms", outcome=band.outcome)
+        value = terms[key]
+        ok_type = (
+            isinstance(value, bool)
+            if kind is bool
+            else (
+                isinstance(value, (int, float))
+                and not isinstance(value, bool)
+                and (kind is float or isinstance(value, int))
+            )
+        )
+        if not ok_type or not lo <= value <= hi:
+            msg = (
+                f"band {band.outcome!r} sets {key}={value!r}; it must be a {kind.__name__} in "
+                f"{lo}..{hi}."
+            )
+            raise _policy_error(self.name, msg, field=key, value=value)
+
+    @property
+    def cutoffs(self) -> tuple[int, ...]:
+        """The cut-offs between bands (the ``min_score`` of every band but the last), high first."""
+        return tuple(b.min_score for b in self.bands[:-1])
+
+    def band_for(self, score: int) -> Band:
+        """The band a score falls in."""
+        for band in self.bands:
+            if score >= band.min_score:
+                return band
+        return self.bands[-1]
+
+
+def _check_cutoffs(cutoffs: Sequence[float], n: int, factory: str) -> None:
+    if len(cutoffs) != n:
+        msg = f"{factory} needs {n} cut-offs (highest first); got {list(cutoffs)}."
+        raise SchemaError(msg, field="cutoffs")
+
+
+def credit_pricing_policy(
+    model_version: str,
+    *,
+    cutoffs: Sequence[int] = (760, 700, 640, 580),
+    rate_margins: Sequence[float] = (1.5, 3.0, 5.0, 8.0),
+    review_margin: int = 10,
+) -> Policy:
+    """Pricing tiers A to D over the base rate, and decline below the lowest cut-off.
+
+    Tier D is adverse as well as decline: it gives materially less favourable terms, which
+    call for a risk-based pricing notice.
+
+    Examples
+    --------
+    >>> p = credit_pricing_policy("m1")
+    >>> [(b.outcome, b.min_score) for b in p.bands]
+    [('A', 760), ('B', 700), ('C', 640), ('D', 580), ('decline', 0)]
+    >>> p.band_for(650).terms
+    {'rate_margin_pct': 5.0}
+    """
+    _check_cutoffs(cutoffs, 4, "credit_pricing_policy")
+    _check_cutoffs(rate_margins, 4, "credit_pricing_policy (rate_margins)")
+    bands = [
+        Band(
+            int(c),
+            tier,
+            f"Tier {tier}: base rate + {float(m):.2f}%",
+            adverse=tier == "D",
+            terms={"rate_margin_pct": float(m)},
+        )
+        for tier, c, m in zip("ABCD", cutoffs, rate_margins, strict=True)
+    ]
+    bands.append(Band(SCORE_FLOOR, DECLINE, "Declined", adverse=True))
+    return Policy(
+        "credit pricing tiers A-D",
+        "credit_pricing",
+        model_version,
+        tuple(bands),
+        review_margin=review_margin,
+    )
+
+
+def credit_limit_policy(
+    model_version: str,
+    *,
+    cutoffs: Sequence[int] = (740, 660, 600),
+    limits: Sequence[int] = (5000, 2500, 1000),
+    review_margin: int = 10,
+) -> Policy:
+    """Three credit limits, and decline (adverse) below the lowest cut-off.
+
+    Examples
+    --------
+    >>> p = credit_limit_policy("m1")
+    >>> [(b.outcome, b.terms) for b in p.bands[:2]]
+    [('limit_5000', {'credit_limit': 5000}), ('limit_2500', {'credit_limit': 2500})]
+    """
+    _check_cutoffs(cutoffs, 3, "credit_limit_policy")
+    _check_cutoffs(limits, 3, "credit_limit_policy (limits)")
+    bands = [
+        Band(
+            int(c),
+            f"limit_{int(lim)}",
+            f"Credit limit {int(lim)}",
+            terms={"credit_limit": int(lim)},
+        )
+        for c, lim in zip(cutoffs, limits, strict=True)
+    ]
+    bands.append(Band(SCORE_FLOOR, DECLINE, "Declined", adverse=True))
+    return Policy(
+        "credit limits", "credit_limit", model_version, tuple(bands), review_margin=review_margin
+    )
+
+
+def deposit_waiver_policy(
+    model_version: str, *, cutoff: int = 620, review_margin: int = 10
+) -> Policy:
+    """Deposit waived at or above ``cutoff``; below it a deposit is required (adverse).
+
+    Examples
+    --------
+    >>> [(b.outcome, b.adverse) for b in deposit_waiver_policy("m1").bands]
+    [('waive', False), ('deposit_required', True)]
+    """
+    bands = (
+        Band(int(cutoff), "waive", "Deposit waived", terms={"deposit_waived": True}),
+        Band(
+            SCORE_FLOOR,
+            "deposit_required",
+            "Deposit required",
+            adverse=True,
+            terms={"deposit_waived": False},
+        ),
+    )
+    return Policy(
+        "deposit waiver", "deposit_waiver", model_version, bands, review_margin=review_margin
+    )
+
+
+_FACTORIES: Final[dict[str, Callable[[str], Policy]]] = {
+    "credit_pricing": credit_pricing_policy,
+    "credit_limit": credit_limit_policy,
+    "deposit_waiver": deposit_waiver_policy,
+}
+
+
+def policy_for(purpose: str, model_version: str) -> Policy:
+    """The default policy for a purpose; refuses never-approvable and unknown purposes.
+
+    Raises
+    ------
+    NeverApprovablePurposeError
+        For a purpose that can never be approved.
+    PurposeError
+        For an unknown purpose.
+
+    Examples
+    --------
+    >>> policy_for("credit_limit", "m1").purpose
+    'credit_limit'
+    >>> policy_for("employment", "m1")
+    Traceback (most recent call last):
+    ...
+    trustscore.exceptions.NeverApprovablePurposeError: The purpose 'employment' can never...
+    """
+    check_purpose_approvable(purpose)
+    factory = _FACTORIES.get(purpose)
+    if factory is None:  # pragma: no cover - a purpose added to safeguards without a policy
+        known = ", ".join(sorted(APPROVABLE_PURPOSES))
+        msg = f"No default policy for {purpose!r}; write a Policy. Known defaults: {known}."
+        raise SchemaError(msg, purpose=purpose)
+    return factory(model_version)

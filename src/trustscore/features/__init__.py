@@ -1,0 +1,28 @@
+"""As-of features: written once as Ibis expressions, run on DuckDB or Spark.
+
+Examples
+--------
+>>> len(FEATURES) == len({f.name for f in FEATURES})
+True
+>>> sorted({f.dimension for f in FEATURES}) == sorted(DIMENSIONS)
+True
+"""
+
+from __future__ import annotations
+
+from trustscore.features._compute import compute_features, load_tables, write_features
+from trustscore.features._definitions import DIMENSIONS, FEATURES, FeatureDef, feature
+from trustscore.features._expressions import CRITERIA_COLUMNS, SUPPRESSIONS, feature_table
+
+__all__ = [
+    "CRITERIA_COLUMNS",
+    "DIMENSIONS",
+    "FEATURES",
+    "SUPPRESSIONS",
+    "FeatureDef",
+    "compute_features",
+    "feature",
+    "feature_table",
+    "load_tables",
+    "write_features",
+]

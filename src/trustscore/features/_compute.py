@@ -1,0 +1,244 @@
+"""Running the feature expression over a record store, and writing the result.
+
+The store layout is the one of docs/architecture.md::
+
+    <store>/<kind>/<batch_id>-<part:05d>.parquet   rows of a kind + batch_id + ingested_at
+    <store>/_batches/<batch_id>.json               manifest: the batch is committed
+    <store>/_suppressions/*.parquet                record_id, kind, suppressed_at, reason
+
+Only parts of committed batches are read; a kind with no such part is an empty table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import warnings
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Final, Protocol
+
+import ibis
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from trustscore import engines
+from trustscore.exceptions import NotFoundError
+from trustscore.features._expressions import (
+    SUPPRESSIONS,
+    empty_table,
+    feature_table,
+    suppressions_schema,
+)
+from trustscore.records._schemas import RECORD_KINDS, arrow_schema
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+    from ibis.backends import BaseBackend
+
+__all__ = ["compute_features", "load_tables", "write_features"]
+
+_PART: Final = re.compile(r"^(?P<batch>.+)-(?P<part>\d+)\.parquet$")
+
+
+class _HasRoot(Protocol):
+    @property
+    def root(self) -> str | os.PathLike[str]: ...
+
+
+StoreLike = str | os.PathLike[str] | _HasRoot
+
+
+def _store_root(store: StoreLike) -> Path:
+    # Not hasattr(store, "root") alone: a pathlib.Path has a ``root`` too ("/").
+    root = Path(store) if isinstance(store, str | os.PathLike) else Path(store.root)
+    if not root.is_dir():
+        msg = (
+            f"The record store {str(root)!r} does not exist or is not a folder; give the folder "
+            "that holds <kind>/*.parquet and _batches/ (e.g. <workspace>/store)."
+        )
+        raise NotFoundError(msg, file=str(root))
+    return root
+
+
+def _committed_batches(root: Path) -> set[str]:
+    folder = root / "_batches"
+    if not folder.is_dir():
+        return set()
+    return {p.stem for p in folder.glob("*.json") if not p.name.startswith(".")}
+
+
+def _committed_parts(root: Path, kind: str, committed: set[str]) -> tuple[list[Path], bool]:
+    """Committed part files of a kind, and whether they are all the parquet files there."""
+    folder = root / kind
+    if not folder.is_dir():
+        return [], True
+    every = sorted(p for p in folder.glob("*.parquet") if not p.name.startswith((".", "_")))
+    parts = []
+    for p in every:
+        m = _PART.match(p.name)
+        if m is not None and m["batch"] in committed:
+            parts.append(p)
+    return parts, len(parts) == len(every)
+
+
+def _read(con: BaseBackend, engine: str, folder: Path, parts: list[Path], whole: bool) -> ir.Table:
+    if len(parts) == 1:
+        return engines.read_parquet(con, parts[0])
+    if whole:
+        return engines.read_parquet(con, str(folder / "*.parquet"))
+    if engine == "duckdb":
+        return engines.read_parquet(con, parts)
+    # Spark's reader takes one path: read the committed parts one by one.
+    return ibis.union(*(engines.read_parquet(con, p) for p in parts))
+
+
+def _typed(table: ir.Table, schema: ibis.Schema) -> ir.Table:
+    return table.select(*(table[name].cast(dtype).name(name) for name, dtype in schema.items()))
+
+
+def load_tables(
+    con: BaseBackend,
+    store: StoreLike,
+    *,
+    engine: str = "duckdb",
+    subjects: Iterable[str] | None = None,
+) -> dict[str, ir.Table]:
+    """Ibis tables over the committed records of a store, by kind, plus the suppressions.
+
+    Parameters
+    ----------
+    con : ibis backend
+        From :func:`trustscore.engines.connect`.
+    store : path or object with a ``root`` attribute
+        The record store folder.
+    engine : {"duckdb", "spark"}
+        The engine ``con`` belongs to.
+    subjects : iterable of str, optional
+        Keep only these subjects' records (a single string is one subject id).
+
+    Returns
+    -------
+    dict[str, ibis.Table]
+        One table per record kind with the columns of ``arrow_schema(kind, stored=True)``, and
+        the suppressions under :data:`~trustscore.features.SUPPRESSIONS`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from trustscore import engines
+    >>> with tempfile.TemporaryDirectory() as store:
+    ...     tables = load_tables(engines.connect(), store)
+    ...     sorted(tables)
+    ['_suppressions', 'inquiry', 'obligation', 'public_record', 'subject', 'tradeline']
+    """
+    root = _store_root(store)
+    committed = _committed_batches(root)
+    ids = (
+        None if subjects is None else ([subjects] if isinstance(subjects, str) else list(subjects))
+    )
+    tables: dict[str, ir.Table] = {}
+    for kind in RECORD_KINDS:
+        parts, whole = _committed_parts(root, kind, committed)
+        if not parts:
+            tables[kind] = empty_table(kind)
+            continue
+        schema = ibis.Schema.from_pyarrow(arrow_schema(kind, stored=True))
+        table = _typed(_read(con, engine, root / kind, parts, whole), schema)
+        if ids is not None:
+            table = table.filter(table.subject_id.isin(ids))
+        tables[kind] = table
+    folder = root / "_suppressions"
+    supp = sorted(p for p in folder.glob("*.parquet") if not p.name.startswith((".", "_")))
+    if supp:
+        tables[SUPPRESSIONS] = _typed(_read(con, engine, folder, supp, True), suppressions_schema())
+    else:
+        tables[SUPPRESSIONS] = empty_table(SUPPRESSIONS)
+    return tables
+
+
+def _without_nan(table: pa.Table) -> pa.Table:
+    columns = []
+    for column in table.columns:
+        if pa.types.is_floating(column.type):
+            column = pc.if_else(pc.is_nan(column), pa.scalar(None, column.type), column)
+        columns.append(column)
+    return pa.Table.from_arrays(columns, schema=table.schema)
+
+
+def compute_features(
+    store: StoreLike,
+    as_of: dt.date,
+    *,
+    subjects: Iterable[str] | None = None,
+    engine: str = "duckdb",
+    horizon_years: int = 7,
+) -> pa.Table:
+    """The as-of feature table of a record store.
+
+    Parameters
+    ----------
+    store : path or object with a ``root`` attribute
+        The record store folder (``<workspace>/store``).
+    as_of : datetime.date
+        The date the features describe (see :func:`~trustscore.features.feature_table`).
+    subjects : iterable of str, optional
+        Compute only these subjects (the online service computes one); others are left out.
+    engine : {"duckdb", "spark"}, default "duckdb"
+        Where to run the expression.
+    horizon_years : int, default 7
+        Negative items older than this no longer count.
+
+    Returns
+    -------
+    pyarrow.Table
+        ``subject_id``, the features of :data:`~trustscore.features.FEATURES` and
+        ``months_history``, ``n_records_12m`` (float64; missing values are NULL, never NaN),
+        one row per subject created on or before ``as_of``, sorted by ``subject_id``.
+
+    Raises
+    ------
+    NotFoundError
+        If the store folder does not exist.
+    EngineError
+        If the engine is unknown or unavailable.
+
+    Examples
+    --------
+    >>> import datetime as dt, tempfile
+    >>> with tempfile.TemporaryDirectory() as store:
+    ...     table = compute_features(store, dt.date(2024, 6, 30))
+    >>> table.num_rows, table.column_names[:2], table.column_names[-2:]
+    (0, ['subject_id', 'on_time_share_12m'], ['months_history', 'n_records_12m'])
+    """
+    if not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime):
+        msg = f"as_of must be a datetime.date (a day, not a moment). Got {as_of!r} instead."
+        raise ValueError(msg)
+    con = engines.connect(engine)
+    tables = load_tables(con, store, engine=engine, subjects=subjects)
+    expr = feature_table(tables, as_of, horizon_years=horizon_years)
+    with warnings.catch_warnings():
+        # pyspark 4.3's toPandas passes pandas 3 a deprecated ``copy`` keyword; harmless here.
+        warnings.filterwarnings("ignore", message="The copy keyword is deprecated")
+        result = con.to_pyarrow(expr)
+    return _without_nan(result).sort_by("subject_id")
+
+
+def write_features(table: pa.Table, path: str | os.PathLike[str]) -> Path:
+    """Write a feature table to Parquet, missing values as NULL (never NaN).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> t = pa.table({"subject_id": ["a"], "x": [float("nan")]})
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     out = write_features(t, Path(d) / "features.parquet")
+    ...     pq.read_table(out)["x"].null_count
+    1
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(_without_nan(table), target)
+    return target

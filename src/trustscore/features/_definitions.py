@@ -1,0 +1,263 @@
+"""The features a scorecard may use: names, dimensions and the reasons a subject reads.
+
+Each feature is a :class:`FeatureDef`. Its ``reason`` and ``improve`` texts are what a subject
+reads in an adverse-action notice when the feature cost them points, so they name the conduct
+plainly and say how it clears. The computation of each feature is in
+:mod:`trustscore.features._expressions`; the two are kept in the same order.
+
+Windows are "in the last N months": a business date after as_of minus N months and on or
+before as_of. Negative items (late bills, delinquent or defaulted accounts, public records) age
+out after the horizon (seven years by default).
+
+Examples
+--------
+>>> [f.reason_code for f in FEATURES][:3]
+['PR01', 'PR02', 'PR03']
+>>> sorted(DIMENSIONS)
+['credit_history', 'legal_compliance', 'payment_reliability']
+>>> feature("n_late_30_24m").reason
+'Bills paid 30 or more days late in the last 24 months'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+__all__ = ["DIMENSIONS", "FEATURES", "FeatureDef", "feature"]
+
+DIMENSIONS: Final[dict[str, str]] = {
+    "payment_reliability": "Payment reliability",
+    "credit_history": "Credit history",
+    "legal_compliance": "Legal compliance",
+}
+
+
+@dataclass(frozen=True)
+class FeatureDef:
+    """One as-of feature.
+
+    Parameters
+    ----------
+    name : str
+        Column name in the feature table (snake_case).
+    dimension : str
+        One of :data:`DIMENSIONS`.
+    description : str
+        What the value is, for analysts and the model card (including when it is NULL).
+    reason_code : str
+        Stable code shown with scores, e.g. ``"PR01"``.
+    reason : str
+        The adverse-action reason a subject reads.
+    improve : str
+        How the subject can improve it.
+
+    Examples
+    --------
+    >>> FEATURES[0].dimension
+    'payment_reliability'
+    """
+
+    name: str
+    dimension: str
+    description: str
+    reason_code: str
+    reason: str
+    improve: str
+
+
+_DISPUTE = " If a record is wrong, dispute it and it will be corrected or removed."
+
+FEATURES: Final[tuple[FeatureDef, ...]] = (
+    # --- payment reliability: bills (utility, telecom, rent, platform) -------------------------
+    FeatureDef(
+        "on_time_share_12m",
+        "payment_reliability",
+        "Share of bills due in the last 12 months that were paid by their due date (or are not "
+        "yet past due). NULL if no bill fell due in the last 12 months.",
+        "PR01",
+        "Bills not paid by their due date in the last 12 months",
+        "Pay each bill on or before its due date; every bill paid on time raises this share.",
+    ),
+    FeatureDef(
+        "on_time_share_36m",
+        "payment_reliability",
+        "Share of bills due in the last 36 months that were paid by their due date (or are not "
+        "yet past due). NULL if no bill fell due in the last 36 months.",
+        "PR02",
+        "Bills not paid by their due date in the last 36 months",
+        "Pay each bill on or before its due date; late payments count for 36 months.",
+    ),
+    FeatureDef(
+        "n_late_30_24m",
+        "payment_reliability",
+        "Number of bills due in the last 24 months that were paid 30 or more days late, or are "
+        "unpaid 30 or more days after their due date. NULL if the file holds no bill.",
+        "PR03",
+        "Bills paid 30 or more days late in the last 24 months",
+        "Pay bills before they are 30 days overdue; late bills stop counting after 24 months."
+        + _DISPUTE,
+    ),
+    FeatureDef(
+        "n_late_90_24m",
+        "payment_reliability",
+        "Number of bills due in the last 24 months that were paid 90 or more days late, or are "
+        "unpaid 90 or more days after their due date. NULL if the file holds no bill.",
+        "PR04",
+        "Bills paid 90 or more days late in the last 24 months",
+        "Settle any bill that is overdue; bills 90 days late stop counting after 24 months."
+        + _DISPUTE,
+    ),
+    FeatureDef(
+        "max_days_late_12m",
+        "payment_reliability",
+        "Most days any bill due in the last 12 months was paid late, or has been unpaid past its "
+        "due date. NULL if no bill fell due in the last 12 months.",
+        "PR05",
+        "A bill paid long after its due date in the last 12 months",
+        "Pay overdue bills as soon as you can; the longer a bill stays unpaid the more it counts.",
+    ),
+    FeatureDef(
+        "months_since_late_30",
+        "payment_reliability",
+        "Whole months since the due date of the most recent bill paid (or unpaid) 30 or more "
+        "days late, within the horizon. NULL if there is none.",
+        "PR06",
+        "A recent bill paid 30 or more days late",
+        "Keep every bill within 30 days of its due date; a late bill weighs less as time passes."
+        + _DISPUTE,
+    ),
+    FeatureDef(
+        "unpaid_amount_ratio_12m",
+        "payment_reliability",
+        "Share of the amount billed in the last 12 months that was still unpaid on the as-of "
+        "date. NULL if nothing was billed in the last 12 months.",
+        "PR07",
+        "Amounts billed in the last 12 months that are still unpaid",
+        "Pay the outstanding amounts on your bills.",
+    ),
+    # --- credit history: loans and cards, inquiries ---------------------------------------------
+    FeatureDef(
+        "worst_dpd_12m",
+        "credit_history",
+        "Most days past due reported on any credit account in the last 12 months. NULL if no "
+        "account was reported in the last 12 months.",
+        "CH01",
+        "A loan or card payment past due in the last 12 months",
+        "Bring every loan and card up to date and make at least the minimum payment each month.",
+    ),
+    FeatureDef(
+        "n_months_30dpd_24m",
+        "credit_history",
+        "Number of calendar months in the last 24 in which any credit account was reported 30 or "
+        "more days past due. NULL if the file holds no credit account.",
+        "CH02",
+        "Months with a loan or card payment 30 or more days past due in the last 24 months",
+        "Make each monthly loan and card payment within 30 days of its due date." + _DISPUTE,
+    ),
+    FeatureDef(
+        "card_utilisation",
+        "credit_history",
+        "Total balance over total limit of the open cards, from each card's latest report. NULL "
+        "if there is no open card with a limit.",
+        "CH03",
+        "Card balances high compared with the card limits",
+        "Pay down card balances; using less of your limits improves this.",
+    ),
+    FeatureDef(
+        "months_since_oldest_opened",
+        "credit_history",
+        "Whole months since the oldest credit account was opened. NULL if the file holds no "
+        "credit account.",
+        "CH04",
+        "A short history of credit accounts",
+        "This improves with time: keep your oldest accounts in good standing.",
+    ),
+    FeatureDef(
+        "n_open_accounts",
+        "credit_history",
+        "Number of credit accounts open on the as-of date, from each account's latest report. "
+        "NULL if the file holds no credit account.",
+        "CH05",
+        "Few open credit accounts in good standing",
+        "Credit accounts kept open and paid as agreed build this over time.",
+    ),
+    FeatureDef(
+        "any_default_36m",
+        "credit_history",
+        "1 if any credit account was reported in default or charged off in the last 36 months, "
+        "else 0. NULL if the file holds no credit account.",
+        "CH06",
+        "A loan or card in default or charged off in the last 36 months",
+        "Contact the lender to settle the debt; defaults stop counting after 36 months." + _DISPUTE,
+    ),
+    FeatureDef(
+        "months_since_delinquency",
+        "credit_history",
+        "Whole months since the most recent report of a credit account 30 or more days past due, "
+        "in default or charged off, within the horizon. NULL if there is none.",
+        "CH07",
+        "A recent loan or card payment 30 or more days past due",
+        "Keep all loan and card payments up to date; a past delinquency weighs less over time."
+        + _DISPUTE,
+    ),
+    FeatureDef(
+        "n_inquiries_6m",
+        "credit_history",
+        "Number of requests for the subject's score in the last 6 months (0 if none).",
+        "CH08",
+        "Many requests for your score in the last 6 months",
+        "Apply for new credit only when you need it; requests stop counting after 6 months.",
+    ),
+    # --- legal compliance: judgments, bankruptcies, tax arrears, penalties ----------------------
+    FeatureDef(
+        "n_unsatisfied_public_records",
+        "legal_compliance",
+        "Number of court judgments, bankruptcies, tax arrears and regulatory penalties filed "
+        "within the horizon and not satisfied by the as-of date (0 if none).",
+        "LC01",
+        "Unpaid court judgments, tax arrears or penalties on file",
+        "Pay or settle the judgment, arrear or penalty and ask the authority to report it "
+        "satisfied; satisfied records no longer count." + _DISPUTE,
+    ),
+    FeatureDef(
+        "unsatisfied_public_record_amount",
+        "legal_compliance",
+        "Total amount of the public records counted by n_unsatisfied_public_records (0 if none).",
+        "LC02",
+        "Amounts owed under court judgments, tax arrears or penalties",
+        "Paying off the amounts owed removes them once the authority reports them satisfied.",
+    ),
+    FeatureDef(
+        "months_since_public_record",
+        "legal_compliance",
+        "Whole months since the filing of the most recent public record counted by "
+        "n_unsatisfied_public_records. NULL if there is none.",
+        "LC03",
+        "A recent court judgment, tax arrear or penalty that is not settled",
+        "Settle the record; an unsatisfied record weighs less as time passes and ages out "
+        "after seven years." + _DISPUTE,
+    ),
+)
+
+_BY_NAME: Final[dict[str, FeatureDef]] = {f.name: f for f in FEATURES}
+
+
+def feature(name: str) -> FeatureDef:
+    """The :class:`FeatureDef` called ``name``.
+
+    Raises
+    ------
+    KeyError
+        If there is no such feature.
+
+    Examples
+    --------
+    >>> feature("card_utilisation").reason_code
+    'CH03'
+    """
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        msg = f"No feature named {name!r}; the features are: {', '.join(_BY_NAME)}."
+        raise KeyError(msg) from None

@@ -1,0 +1,346 @@
+"""Disputes, their 30-day deadline, and the suppressions and corrections they lead to."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from trustscore.exceptions import LedgerError, NotFoundError, SchemaError
+from trustscore.ledger._audit import append_entry
+from trustscore.ledger._checks import check_choice, check_json, check_text, moment
+from trustscore.ledger._tables import DisputeRow, SuppressionRow
+from trustscore.ledger._types import (
+    DISPUTE_DAYS,
+    DISPUTE_OUTCOMES,
+    DISPUTE_STATUSES,
+    Dispute,
+    Suppression,
+)
+
+if TYPE_CHECKING:
+    from trustscore.ledger._db import Ledger
+
+__all__ = [
+    "disputes",
+    "due_disputes",
+    "get_dispute",
+    "open_dispute",
+    "record_suppression",
+    "resolve_dispute",
+    "run_deadline_job",
+    "suppressions",
+]
+
+logger = logging.getLogger(__name__)
+
+#: The resolver named on disputes that the deadline job closed.
+DEADLINE_RESOLVER = "deadline"
+
+
+def _dispute(row: DisputeRow) -> Dispute:
+    return Dispute(
+        row.dispute_id, row.subject_id, row.record_kind, row.record_id, row.grounds, row.status,
+        row.opened_at, row.deadline, row.resolved_at, row.resolver, row.note,
+    )  # fmt: skip
+
+
+def _suppression(row: SuppressionRow) -> Suppression:
+    return Suppression(
+        row.suppression_id, row.record_kind, row.record_id, row.subject_id, row.reason,
+        row.dispute_id, row.suppressed_at, None if row.correction is None else dict(row.correction),
+    )  # fmt: skip
+
+
+def open_dispute(
+    ledger: Ledger,
+    subject_id: str,
+    record_kind: str,
+    record_id: str,
+    grounds: str,
+    now: dt.datetime | None = None,
+    *,
+    actor: str | None = None,
+) -> Dispute:
+    """Open a dispute of one record; it must be resolved within :data:`DISPUTE_DAYS` days.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from trustscore.ledger import Ledger
+    >>> ledger = Ledger("sqlite://"); ledger.create_all()
+    >>> d = open_dispute(ledger, "s1", "obligation", "ob-7", "I paid this bill on time",
+    ...                  dt.datetime(2026, 3, 1, tzinfo=dt.UTC))
+    >>> (d.status, d.deadline.date().isoformat())
+    ('open', '2026-03-31')
+    """
+    check_text(subject_id, "subject_id", max_length=128)
+    check_text(record_kind, "record_kind", max_length=64)
+    check_text(record_id, "record_id", max_length=256)
+    check_text(grounds, "grounds", max_length=4000)
+    at = moment(now)
+    with ledger.transaction() as session:
+        row = DisputeRow(
+            dispute_id=f"dsp_{uuid.uuid4().hex}", subject_id=subject_id, record_kind=record_kind,
+            record_id=record_id, grounds=grounds, status="open", opened_at=at,
+            deadline=at + dt.timedelta(days=DISPUTE_DAYS),
+        )  # fmt: skip
+        session.add(row)
+        session.flush()
+        append_entry(
+            session, actor or subject_id, "dispute.open",
+            {"dispute_id": row.dispute_id, "subject_id": subject_id, "record_kind": record_kind,
+             "record_id": record_id, "deadline": row.deadline.isoformat()},
+            at,
+        )  # fmt: skip
+        return _dispute(row)
+
+
+def get_dispute(ledger: Ledger, dispute_id: str) -> Dispute:
+    """The dispute with this id; :class:`~trustscore.exceptions.NotFoundError` if none."""
+    with ledger.reading() as session:
+        row = session.get(DisputeRow, dispute_id)
+        if row is None:
+            msg = f"There is no dispute {dispute_id!r}. List disputes to find its id."
+            raise NotFoundError(msg, dispute_id=dispute_id)
+        return _dispute(row)
+
+
+def _add_suppression(
+    session: Session,
+    *,
+    record_kind: str,
+    record_id: str,
+    subject_id: str | None,
+    reason: str,
+    dispute_id: str | None,
+    correction: Mapping[str, Any] | None,
+    at: dt.datetime,
+    actor: str,
+) -> Suppression:
+    row = SuppressionRow(
+        record_kind=record_kind, record_id=record_id, subject_id=subject_id, reason=reason,
+        dispute_id=dispute_id, suppressed_at=at,
+        correction=None if correction is None else dict(correction),
+    )  # fmt: skip
+    session.add(row)
+    session.flush()
+    append_entry(
+        session, actor, "suppression.record",
+        {"suppression_id": row.suppression_id, "record_kind": record_kind,
+         "record_id": record_id, "subject_id": subject_id, "reason": reason,
+         "dispute_id": dispute_id, "correction": row.correction},
+        at,
+    )  # fmt: skip
+    return _suppression(row)
+
+
+def _close(
+    session: Session, dispute_id: str, outcome: str, resolver: str, note: str | None,
+    at: dt.datetime,
+) -> DisputeRow | None:  # fmt: skip
+    """Close an open dispute; None if it is not open any more (someone else closed it)."""
+    result = session.execute(
+        update(DisputeRow)
+        .where(DisputeRow.dispute_id == dispute_id, DisputeRow.status == "open")
+        .values(status=outcome, resolved_at=at, resolver=resolver, note=note)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        return None
+    row = session.get(DisputeRow, dispute_id, populate_existing=True)
+    if row is None:  # pragma: no cover - the row was just updated in this transaction
+        return None
+    append_entry(
+        session, resolver, "dispute.resolve",
+        {"dispute_id": dispute_id, "subject_id": row.subject_id, "outcome": outcome,
+         "note": note},
+        at,
+    )  # fmt: skip
+    return row
+
+
+def resolve_dispute(
+    ledger: Ledger,
+    dispute_id: str,
+    outcome: str,
+    resolver: str,
+    now: dt.datetime | None = None,
+    *,
+    note: str | None = None,
+    correction: Mapping[str, Any] | None = None,
+) -> tuple[Dispute, Suppression | None]:
+    """Resolve an open dispute; every outcome but ``verified`` suppresses the record.
+
+    ``corrected`` carries the corrected values in ``correction``; the suppression fact that
+    supersedes the record is written in the same transaction. The caller applies it to the record
+    store and rescores the subject. Returns the dispute and the suppression (None if verified).
+
+    Raises :class:`~trustscore.exceptions.NotFoundError` for an unknown dispute and
+    :class:`~trustscore.exceptions.LedgerError` for one that is no longer open.
+
+    Examples
+    --------
+    >>> from trustscore.ledger import Ledger
+    >>> ledger = Ledger("sqlite://"); ledger.create_all()
+    >>> d = open_dispute(ledger, "s1", "tradeline", "tl-1", "Not my account")
+    >>> d, s = resolve_dispute(ledger, d.dispute_id, "unverifiable", "op-1")
+    >>> (d.status, s.record_id)
+    ('unverifiable', 'tl-1')
+    """
+    check_choice(outcome, "outcome", DISPUTE_OUTCOMES)
+    check_text(resolver, "resolver", max_length=128)
+    if outcome == "corrected" and not correction:
+        msg = (
+            f"Dispute {dispute_id!r}: the outcome 'corrected' needs the corrected values "
+            "(correction={field: value, ...})."
+        )
+        raise SchemaError(msg, field="correction", dispute_id=dispute_id)
+    check_json(None if correction is None else dict(correction), "correction")
+    at = moment(now)
+    with ledger.transaction() as session:
+        current = session.get(DisputeRow, dispute_id)
+        if current is None:
+            msg = f"There is no dispute {dispute_id!r}. List disputes to find its id."
+            raise NotFoundError(msg, dispute_id=dispute_id)
+        row = _close(session, dispute_id, outcome, resolver, note, at)
+        if row is None:
+            msg = (
+                f"Dispute {dispute_id!r} is already resolved ({current.status}); a resolution is "
+                "final. Open a new dispute if the record is still wrong."
+            )
+            raise LedgerError(msg, dispute_id=dispute_id, status=current.status)
+        suppression = None
+        if outcome != "verified":
+            suppression = _add_suppression(
+                session, record_kind=row.record_kind, record_id=row.record_id,
+                subject_id=row.subject_id, reason=f"dispute {outcome}", dispute_id=dispute_id,
+                correction=correction, at=at, actor=resolver,
+            )  # fmt: skip
+        return _dispute(row), suppression
+
+
+def disputes(
+    ledger: Ledger, status: str | None = None, subject_id: str | None = None
+) -> list[Dispute]:
+    """Disputes, oldest first, optionally only those with ``status`` or of ``subject_id``."""
+    if status is not None:
+        check_choice(status, "status", DISPUTE_STATUSES)
+    stmt = select(DisputeRow).order_by(DisputeRow.opened_at, DisputeRow.dispute_id)
+    if status is not None:
+        stmt = stmt.where(DisputeRow.status == status)
+    if subject_id is not None:
+        stmt = stmt.where(DisputeRow.subject_id == subject_id)
+    with ledger.reading() as session:
+        return [_dispute(row) for row in session.scalars(stmt)]
+
+
+def due_disputes(ledger: Ledger, now: dt.datetime | None = None) -> list[Dispute]:
+    """Open disputes whose deadline has passed at ``now``, earliest deadline first."""
+    at = moment(now)
+    with ledger.reading() as session:
+        rows = session.scalars(
+            select(DisputeRow)
+            .where(DisputeRow.status == "open", DisputeRow.deadline < at)
+            .order_by(DisputeRow.deadline, DisputeRow.dispute_id)
+        )
+        return [_dispute(row) for row in rows]
+
+
+def run_deadline_job(
+    ledger: Ledger,
+    now: dt.datetime | None = None,
+    on_suppress: Callable[[Dispute], None] | None = None,
+) -> list[Dispute]:
+    """Resolve every dispute still open past its deadline as ``unverifiable``, suppressing it.
+
+    Each overdue dispute is closed and its suppression recorded in one transaction; then
+    ``on_suppress(dispute)`` is called (outside the transaction, so it may write to the ledger)
+    for the caller to suppress the record in the record store and rescore the subject. Running
+    the job again, or two jobs at once, suppresses each dispute once: a dispute is closed only if
+    it is still open. If ``on_suppress`` raises, the error propagates; the ledger already holds
+    the suppression (see :func:`suppressions`), so the caller can re-apply it.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from trustscore.ledger import Ledger
+    >>> ledger = Ledger("sqlite://"); ledger.create_all()
+    >>> t0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    >>> d = open_dispute(ledger, "s1", "obligation", "ob-1", "never billed", t0)
+    >>> run_deadline_job(ledger, t0 + dt.timedelta(days=29))
+    []
+    >>> [x.status for x in run_deadline_job(ledger, t0 + dt.timedelta(days=31))]
+    ['unverifiable']
+    >>> run_deadline_job(ledger, t0 + dt.timedelta(days=32))
+    []
+    """
+    at = moment(now)
+    done: list[Dispute] = []
+    for due in due_disputes(ledger, at):
+        with ledger.transaction() as session:
+            row = _close(
+                session, due.dispute_id, "unverifiable", DEADLINE_RESOLVER,
+                f"not verified within {DISPUTE_DAYS} days", at,
+            )  # fmt: skip
+            if row is None:
+                continue  # resolved meanwhile, by an operator or another job
+            _add_suppression(
+                session, record_kind=row.record_kind, record_id=row.record_id,
+                subject_id=row.subject_id, reason="dispute unverifiable: deadline passed",
+                dispute_id=row.dispute_id, correction=None, at=at, actor=DEADLINE_RESOLVER,
+            )  # fmt: skip
+            dispute = _dispute(row)
+        logger.info("Dispute %s passed its deadline: record suppressed", dispute.dispute_id)
+        done.append(dispute)
+        if on_suppress is not None:
+            on_suppress(dispute)
+    return done
+
+
+def record_suppression(
+    ledger: Ledger,
+    record_kind: str,
+    record_id: str,
+    reason: str,
+    *,
+    subject_id: str | None = None,
+    dispute_id: str | None = None,
+    correction: Mapping[str, Any] | None = None,
+    now: dt.datetime | None = None,
+    actor: str = "system",
+) -> Suppression:
+    """Record a fact that supersedes a record (suppressed; or corrected, with ``correction``).
+
+    Examples
+    --------
+    >>> from trustscore.ledger import Ledger
+    >>> ledger = Ledger("sqlite://"); ledger.create_all()
+    >>> _ = record_suppression(ledger, "public_record", "pr-3", "court order")
+    >>> [(s.record_id, s.reason) for s in suppressions(ledger)]
+    [('pr-3', 'court order')]
+    """
+    check_text(record_kind, "record_kind", max_length=64)
+    check_text(record_id, "record_id", max_length=256)
+    check_text(reason, "reason", max_length=4000)
+    check_json(None if correction is None else dict(correction), "correction")
+    at = moment(now)
+    with ledger.transaction() as session:
+        return _add_suppression(
+            session, record_kind=record_kind, record_id=record_id, subject_id=subject_id,
+            reason=reason, dispute_id=dispute_id, correction=correction, at=at, actor=actor,
+        )  # fmt: skip
+
+
+def suppressions(ledger: Ledger, *, subject_id: str | None = None) -> list[Suppression]:
+    """Every suppression or correction, oldest first (optionally of one subject)."""
+    stmt = select(SuppressionRow).order_by(SuppressionRow.suppression_id)
+    if subject_id is not None:
+        stmt = stmt.where(SuppressionRow.subject_id == subject_id)
+    with ledger.reading() as session:
+        return [_suppression(row) for row in session.scalars(stmt)]

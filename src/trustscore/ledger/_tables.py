@@ -1,0 +1,203 @@
+"""The ledger's tables, as SQLAlchemy ORM classes (private: callers get plain dataclasses).
+
+Every timestamp is stored in UTC and read back timezone-aware, on SQLite (which has no time
+zones) as on PostgreSQL, so hashes computed over timestamps agree on both backends.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = [
+    "AccessRow",
+    "AuditHeadRow",
+    "AuditRow",
+    "Base",
+    "BatchRow",
+    "ClientRow",
+    "DecisionRow",
+    "DisputeRow",
+    "SnapshotRow",
+    "SuppressionRow",
+    "UTCDateTime",
+]
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware UTC timestamp on every backend."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            msg = f"Ledger timestamps must be timezone-aware; got the naive datetime {value!r}."
+            raise ValueError(msg)
+        value = value.astimezone(dt.UTC)
+        # SQLite has no time zone type: store naive UTC, read back as UTC below.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(
+        self,
+        value: Any,
+        dialect: Dialect,  # noqa: ARG002
+    ) -> dt.datetime | None:
+        if value is None:
+            return None
+        # SQLite may hand back text for rows written by raw SQL.
+        moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=dt.UTC)
+        return moment.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the ledger's tables."""
+
+
+class BatchRow(Base):
+    __tablename__ = "ingest_batches"
+
+    batch_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    file: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64))
+    rows_in: Mapped[int] = mapped_column(Integer)
+    rows_stored: Mapped[int] = mapped_column(Integer)
+    rows_quarantined: Mapped[int] = mapped_column(Integer)
+    ingested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class SnapshotRow(Base):
+    __tablename__ = "score_snapshots"
+    __table_args__ = (Index("ix_score_snapshots_subject", "subject_id", "as_of"),)
+
+    snapshot_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    subject_id: Mapped[str] = mapped_column(String(128))
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    model_version: Mapped[str] = mapped_column(String(128))
+    model_hash: Mapped[str] = mapped_column(String(128))
+    score: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    status: Mapped[str] = mapped_column(String(8))
+    subscores: Mapped[Any] = mapped_column(JSON)
+    reasons: Mapped[Any] = mapped_column(JSON)
+    feature_hash: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class DecisionRow(Base):
+    __tablename__ = "decisions"
+    __table_args__ = (Index("ix_decisions_subject", "subject_id"),)
+
+    decision_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    subject_id: Mapped[str] = mapped_column(String(128))
+    purpose: Mapped[str] = mapped_column(String(64))
+    policy: Mapped[str] = mapped_column(String(128))
+    outcome: Mapped[str] = mapped_column(String(128))
+    adverse: Mapped[bool] = mapped_column(Boolean)
+    notice: Mapped[Any] = mapped_column(JSON, nullable=True)
+    snapshot_id: Mapped[int | None] = mapped_column(
+        ForeignKey("score_snapshots.snapshot_id"), nullable=True
+    )
+    client_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    decided_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class DisputeRow(Base):
+    __tablename__ = "disputes"
+    __table_args__ = (
+        Index("ix_disputes_status_deadline", "status", "deadline"),
+        Index("ix_disputes_subject", "subject_id"),
+    )
+
+    dispute_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    subject_id: Mapped[str] = mapped_column(String(128))
+    record_kind: Mapped[str] = mapped_column(String(64))
+    record_id: Mapped[str] = mapped_column(String(256))
+    grounds: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    deadline: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    resolver: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class SuppressionRow(Base):
+    __tablename__ = "suppressions"
+    __table_args__ = (Index("ix_suppressions_record", "record_kind", "record_id"),)
+
+    suppression_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    record_kind: Mapped[str] = mapped_column(String(64))
+    record_id: Mapped[str] = mapped_column(String(256))
+    subject_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    reason: Mapped[str] = mapped_column(Text)
+    dispute_id: Mapped[str | None] = mapped_column(ForeignKey("disputes.dispute_id"), nullable=True)
+    suppressed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    correction: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+
+class AccessRow(Base):
+    __tablename__ = "access_log"
+    __table_args__ = (Index("ix_access_log_subject", "subject_id", "at"),)
+
+    access_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    client_id: Mapped[str] = mapped_column(String(64))
+    subject_id: Mapped[str] = mapped_column(String(128))
+    purpose: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    action: Mapped[str] = mapped_column(String(32))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class ClientRow(Base):
+    __tablename__ = "api_clients"
+
+    client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(16))
+    purposes: Mapped[Any] = mapped_column(JSON)
+    subject_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class AuditRow(Base):
+    __tablename__ = "audit_log"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(64))
+    # Canonical JSON text, exactly what was hashed (a JSON column may re-serialise it).
+    payload: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHeadRow(Base):
+    """One row: the last sequence number and hash. Locking it serialises appends."""
+
+    __tablename__ = "audit_head"
+
+    head_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))

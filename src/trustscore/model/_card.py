@@ -1,0 +1,108 @@
+"""The model card: what the scorecard was fitted on, how well it ranks, and for whom.
+
+Metrics come from :mod:`trustscore.monitoring` (``y == 1`` is the event, risk is ``-score``).
+Bootstrap intervals on large samples are taken on a random subsample of at most
+``_CI_SAMPLE`` rows and their half-widths scaled by ``sqrt(m / n)`` to the full sample, which
+keeps a million-row fit fast; the card says so.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from trustscore.exceptions import ModelError
+from trustscore.monitoring import (
+    bootstrap_ci,
+    calibration_by_band,
+    fairness_report,
+    gini,
+    ks,
+    roc_auc,
+)
+
+__all__ = ["discrimination", "fairness_section", "score_bands"]
+
+_CI_SAMPLE: Final = 5_000
+_N_BOOT: Final = 200
+_BAND_WIDTH: Final = 100
+
+
+def score_bands(scores: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """The lower edge of each score's 100-point band (0, 100, ..., 900; 1000 joins 900)."""
+    return np.minimum(scores // _BAND_WIDTH * _BAND_WIDTH, 1000 - _BAND_WIDTH)
+
+
+def _metric_with_ci(
+    metric: Callable[[Any, Any], float],
+    y: npt.NDArray[np.float64],
+    risk: npt.NDArray[np.float64],
+    rng: np.random.Generator,
+    seed: int,
+) -> dict[str, Any]:
+    value = metric(y, risk)
+    n = y.size
+    if n > _CI_SAMPLE:
+        idx = rng.choice(n, size=_CI_SAMPLE, replace=False)
+        ys, rs = y[idx], risk[idx]
+        centre = metric(ys, rs)
+        lo, hi = bootstrap_ci(metric, ys, rs, n_boot=_N_BOOT, random_state=seed)
+        scale = math.sqrt(_CI_SAMPLE / n)
+        lo, hi = value - (centre - lo) * scale, value + (hi - centre) * scale
+    else:
+        lo, hi = bootstrap_ci(metric, y, risk, n_boot=_N_BOOT, random_state=seed)
+    return {"value": float(value), "ci_low": float(lo), "ci_high": float(hi)}
+
+
+def discrimination(
+    y: npt.NDArray[np.float64],
+    scores: npt.NDArray[np.int64],
+    p_bad: npt.NDArray[np.float64],
+    *,
+    source: str,
+    random_state: int,
+) -> dict[str, Any]:
+    """AUC, Gini and KS with 95 % bootstrap intervals, and calibration by score band."""
+    out: dict[str, Any] = {"source": source, "n": int(y.size), "n_event": int(y.sum())}
+    risk = -scores.astype(np.float64)
+    try:
+        rng = np.random.default_rng(random_state)
+        for name, metric in (("auc", roc_auc), ("gini", gini), ("ks", ks)):
+            out[name] = _metric_with_ci(metric, y, risk, rng, random_state)
+    except ModelError as exc:
+        out["auc"] = out["gini"] = out["ks"] = None
+        out["note"] = f"Discrimination metrics are undefined on this sample: {exc.message}"
+    ci = f"95% percentile bootstrap, {_N_BOOT} resamples"
+    if y.size > _CI_SAMPLE:
+        ci += f" of a {_CI_SAMPLE}-row subsample, half-widths scaled by sqrt(m/n)"
+    out["ci_method"] = ci
+    out["calibration"] = calibration_by_band(y, p_bad, score_bands(scores)) if y.size else []
+    return out
+
+
+def fairness_section(
+    scores: npt.NDArray[np.int64],
+    y: npt.NDArray[np.float64],
+    protected: pd.DataFrame,
+    *,
+    source: str,
+) -> dict[str, Any]:
+    """One :func:`trustscore.monitoring.fairness_report` per protected attribute."""
+    reports: dict[str, Any] = {}
+    for col in protected.columns:
+        group = np.array(
+            [None if pd.isna(v) else str(v) for v in protected[col].to_numpy(dtype=object)],
+            dtype=object,
+        )
+        reports[str(col)] = fairness_report(scores, group, y=y)
+    return {"source": source, "attributes": reports}
+
+
+def iv_table(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The IV table sorted by IV, largest first (ties by name)."""
+    return sorted((dict(r) for r in rows), key=lambda r: (-float(r["iv"]), str(r["name"])))

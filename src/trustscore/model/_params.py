@@ -1,0 +1,144 @@
+"""The declared constraints of :class:`~trustscore.model.Scorecard`'s parameters.
+
+Every parameter is checked in ``fit`` against one row of :data:`PARAMETER_CONSTRAINTS`, and a
+failure always reads the same way: "The 'pdo' parameter of Scorecard must be a float > 0.
+Got -20 instead."
+
+Examples
+--------
+>>> validate_params("Scorecard", {"pdo": 20.0, "max_n_bins": 8})
+>>> validate_params("Scorecard", {"pdo": -20})
+Traceback (most recent call last):
+...
+trustscore.exceptions.ModelError: The 'pdo' parameter of Scorecard must be a float > 0. Got -20...
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, Final
+
+from trustscore.exceptions import ModelError
+from trustscore.model._binning import TRENDS
+from trustscore.scoring._artifact import ScorecardArtifact
+
+__all__ = ["PARAMETER_CONSTRAINTS", "validate_params"]
+
+_CHAR_KEYS: Final = frozenset({"dimension", "reason_code", "reason", "improve"})
+
+
+def _is_real(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _real(
+    lo: float | None, hi: float | None, lo_open: bool, hi_open: bool
+) -> Callable[[Any], bool]:
+    def check(v: Any) -> bool:
+        if not _is_real(v):
+            return False
+        if lo is not None and (v <= lo if lo_open else v < lo):
+            return False
+        return not (hi is not None and (v >= hi if hi_open else v > hi))
+
+    return check
+
+
+def _characteristics(v: Any) -> bool:
+    if v is None:
+        return True
+    if not isinstance(v, Mapping) or not v:
+        return False
+    return all(
+        isinstance(k, str)
+        and isinstance(spec, Mapping)
+        and set(spec) <= _CHAR_KEYS
+        and all(isinstance(x, str) for x in spec.values())
+        for k, spec in v.items()
+    )
+
+
+def _categorical(v: Any) -> bool:
+    return v == "auto" or (isinstance(v, list | tuple) and all(isinstance(x, str) for x in v))
+
+
+def _trend(v: Any) -> bool:
+    if isinstance(v, str):
+        return v in TRENDS
+    return isinstance(v, Mapping) and all(
+        isinstance(k, str) and isinstance(t, str) and t in TRENDS for k, t in v.items()
+    )
+
+
+def _special(v: Any) -> bool:
+    return v is None or (
+        isinstance(v, Mapping)
+        and all(
+            isinstance(k, str) and isinstance(vals, list | tuple) and all(_is_real(x) for x in vals)
+            for k, vals in v.items()
+        )
+    )
+
+
+def _purposes(v: Any) -> bool:
+    return isinstance(v, list | tuple) and all(isinstance(x, str) for x in v)
+
+
+def _criteria(v: Any) -> bool:
+    return isinstance(v, list | tuple) and all(isinstance(c, Mapping) for c in v)
+
+
+def _fixed_bins(v: Any) -> bool:
+    return v is None or isinstance(v, ScorecardArtifact | Mapping | str | Path)
+
+
+def _random_state(v: Any) -> bool:
+    return v is None or (_is_int(v) and v >= 0)
+
+
+PARAMETER_CONSTRAINTS: Final[dict[str, tuple[Callable[[Any], bool], str]]] = {
+    "characteristics": (
+        _characteristics,
+        "None or a non-empty mapping of column name to a dict with (some of) the keys "
+        "'dimension', 'reason_code', 'reason', 'improve' (strings)",
+    ),
+    "categorical_features": (_categorical, "'auto' or a list of column names"),
+    "max_n_bins": (lambda v: _is_int(v) and 2 <= v <= 20, "an int in [2, 20]"),
+    "min_bin_size": (_real(0.0, 0.5, True, False), "a float in (0, 0.5]"),
+    "monotonic_trend": (
+        _trend,
+        f"one of {', '.join(repr(t) for t in TRENDS)} or a dict of column name to one of them",
+    ),
+    "special_codes": (_special, "None or a dict of column name to a list of numbers"),
+    "rare_level_min": (_real(0.0, 0.5, False, True), "a float in [0, 0.5)"),
+    "min_iv": (_real(0.0, None, False, False), "a float >= 0 (0 keeps every characteristic)"),
+    "max_corr": (_real(0.0, 1.0, True, False), "a float in (0, 1] (1 disables the check)"),
+    "C": (_real(0.0, None, True, False), "a float > 0"),
+    "pdo": (_real(0.0, None, True, False), "a float > 0"),
+    "anchor_score": (_real(0.0, 1000.0, False, False), "a number in [0, 1000]"),
+    "anchor_odds": (_real(0.0, None, True, False), "a float > 0"),
+    "approved_purposes": (_purposes, "a list of purpose names"),
+    "criteria": (_criteria, "a list of criterion dicts (column, op, value, text)"),
+    "fixed_bins": (
+        _fixed_bins,
+        "None, a ScorecardArtifact, an artifact dict or the path of an artifact",
+    ),
+    "random_state": (_random_state, "None or an int >= 0"),
+}
+
+
+def validate_params(owner: str, params: Mapping[str, Any]) -> None:
+    """Raise :class:`ModelError` for the first parameter that breaks its declared constraint."""
+    for name, value in params.items():
+        if name not in PARAMETER_CONSTRAINTS:
+            continue
+        check, description = PARAMETER_CONSTRAINTS[name]
+        if not check(value):
+            msg = f"The {name!r} parameter of {owner} must be {description}. Got {value!r} instead."
+            raise ModelError(msg, field=name, value=repr(value))

@@ -1,0 +1,32 @@
+"""Orchestration of the stages, shared by the CLI and the service.
+
+ingest → features → train → score → decide → report, over a :class:`Workspace`.
+"""
+
+from __future__ import annotations
+
+from trustscore.pipeline._demo import (
+    DEFAULT_AS_OF,
+    MINIMUM_CRITERIA,
+    DemoSummary,
+    Reporter,
+    characteristics_metadata,
+    run_demo,
+    score_features,
+)
+from trustscore.pipeline._flat import read_table, score_file, train_flat
+from trustscore.pipeline._workspace import Workspace
+
+__all__ = [
+    "DEFAULT_AS_OF",
+    "MINIMUM_CRITERIA",
+    "DemoSummary",
+    "Reporter",
+    "Workspace",
+    "characteristics_metadata",
+    "read_table",
+    "run_demo",
+    "score_features",
+    "score_file",
+    "train_flat",
+]

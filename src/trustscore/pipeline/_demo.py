@@ -1,0 +1,204 @@
+"""The whole chain on a synthetic population: what ``trustscore demo`` runs.
+
+synthesise → ingest (validate, store, quarantine) → as-of features → fit the scorecard on the
+training split → score everyone from the artifact alone → purpose-bound decisions → report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from trustscore.decisions import credit_pricing_policy, decide
+from trustscore.features import FEATURES, compute_features, write_features
+from trustscore.model import Scorecard
+from trustscore.monitoring import roc_auc
+from trustscore.pipeline._workspace import Workspace
+from trustscore.records import IngestResult, RecordStore, ingest
+from trustscore.reports import model_report, write_report
+from trustscore.scoring import ScorecardArtifact, score
+from trustscore.synth import generate
+
+__all__ = [
+    "DEFAULT_AS_OF",
+    "MINIMUM_CRITERIA",
+    "DemoSummary",
+    "Reporter",
+    "characteristics_metadata",
+    "run_demo",
+    "score_features",
+]
+
+logger = logging.getLogger(__name__)
+
+# (stage, done, total): the CLI turns these into progress bars.
+Reporter = Callable[[str, int, int | None], None]
+
+DEFAULT_AS_OF: Final = dt.date(2025, 12, 31)
+
+# The minimum scoring criteria: below them a subject is "NS" (unscorable), never a low number.
+MINIMUM_CRITERIA: Final[tuple[dict[str, Any], ...]] = (
+    {"column": "months_history", "op": ">=", "value": 6,
+     "text": "at least 6 months between the subject's first record and the as-of date"},
+    {"column": "n_records_12m", "op": ">=", "value": 1,
+     "text": "at least one bill or account report in the 12 months before the as-of date"},
+)
+
+# Order of ingestion: subjects first, so the store knows who exists.
+INGEST_ORDER: Final = ("subject", "obligation", "tradeline", "public_record", "inquiry")
+
+
+def _quiet(_stage: str, _done: int, _total: int | None) -> None:
+    return None
+
+
+@dataclass
+class DemoSummary:
+    """What a demo run produced, with the numbers the CLI prints."""
+
+    workspace: Workspace
+    as_of: dt.date
+    n_subjects: int
+    ingest: list[IngestResult] = field(default_factory=list)
+    n_scored: int = 0
+    n_unscorable: int = 0
+    holdout_auc: float = float("nan")
+    oracle_auc: float = float("nan")
+    model_version: str = ""
+    examples: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def auc_ratio(self) -> float:
+        return self.holdout_auc / self.oracle_auc
+
+
+def characteristics_metadata() -> dict[str, dict[str, str]]:
+    """Dimension and reason texts of every feature, as :class:`Scorecard` takes them."""
+    return {
+        f.name: {"dimension": f.dimension, "reason_code": f.reason_code,
+                 "reason": f.reason, "improve": f.improve}
+        for f in FEATURES
+    }
+
+
+def score_features(art: ScorecardArtifact, features: pa.Table, as_of: dt.date,
+                   *, engine: str = "kernel") -> pa.Table:
+    """Score a feature table and add subject_id, model_version and as_of (scores.parquet)."""
+    scored = score(art, features, engine=engine)
+    n = features.num_rows
+    out = scored.add_column(0, "subject_id", features.column("subject_id"))
+    out = out.append_column("model_version", pa.array([art.model_version] * n, pa.string()))
+    return out.append_column("as_of", pa.array([as_of] * n, pa.date32()))
+
+
+def _ingest_all(ws: Workspace, as_of: dt.date, report: Reporter) -> list[IngestResult]:
+    store = RecordStore(ws.store_dir)
+    # History is back-filled: stamp it as delivered at the end of the as-of day.
+    stamp = dt.datetime.combine(as_of, dt.time(23, 0), tzinfo=dt.UTC)
+    results = []
+    for i, kind in enumerate(INGEST_ORDER):
+        report("ingest", i, len(INGEST_ORDER))
+        path = ws.synth_dir / f"{kind}.parquet"
+        results.append(ingest(path, store, kind=kind, ingested_at=stamp))
+    report("ingest", len(INGEST_ORDER), len(INGEST_ORDER))
+    return results
+
+
+def _examples(scores: pa.Table, decisions: pa.Table) -> list[dict[str, Any]]:
+    """Three subjects to show: the best score, an adverse decision, and an unscorable one."""
+    rows = decisions.to_pylist()
+    picks: list[dict[str, Any]] = []
+    ok = [r for r in rows if r["status"] == "OK"]
+    if ok:
+        picks.append(max(ok, key=lambda r: (r["score"], r["subject_id"])))
+        adverse = [r for r in ok if r.get("adverse")]
+        if adverse:
+            picks.append(adverse[len(adverse) // 2])
+    ns = [r for r in rows if r["status"] == "NS"]
+    if ns:
+        picks.append(ns[0])
+    return picks[:3]
+
+
+def run_demo(
+    root: str = "trustscore-demo",
+    *,
+    n_subjects: int = 100_000,
+    seed: int = 0,
+    as_of: dt.date = DEFAULT_AS_OF,
+    dirty_rate: float = 0.0005,
+    report: Reporter = _quiet,
+) -> DemoSummary:
+    """Run the whole chain into ``root`` and return what it produced."""
+    ws = Workspace(root).create()
+    summary = DemoSummary(workspace=ws, as_of=as_of, n_subjects=n_subjects)
+
+    generate(ws.synth_dir, n_subjects=n_subjects, seed=seed, as_of=as_of, dirty_rate=dirty_rate,
+             progress=lambda done, total: report("synthesise", done, total))
+    summary.ingest = _ingest_all(ws, as_of, report)
+
+    report("features", 0, None)
+    features = compute_features(RecordStore(ws.store_dir), as_of)
+    write_features(features, ws.features_path)
+    report("features", features.num_rows, features.num_rows)
+
+    outcomes = pq.read_table(ws.synth_dir / "outcomes.parquet")
+    protected = pq.read_table(ws.synth_dir / "protected.parquet")
+    table = features.join(outcomes, "subject_id").join(protected, "subject_id")
+    table = table.sort_by("subject_id")
+    names = [f.name for f in FEATURES]
+    frame = table.to_pandas()
+    scorable = (frame["months_history"] >= 6) & (frame["n_records_12m"] >= 1)
+    train = frame[(frame["split"] == "train") & scorable]
+    hold = frame[(frame["split"] == "holdout") & scorable]
+
+    report("train", 0, None)
+    card = Scorecard(characteristics=characteristics_metadata(), criteria=list(MINIMUM_CRITERIA),
+                     random_state=seed)
+    window = {"start": str(as_of.replace(year=as_of.year - 3)), "end": str(as_of),
+              "as_of": str(as_of), "outcome": "90+ days past due in the 12 months after as_of"}
+    card.fit(train[names + ["months_history", "n_records_12m"]], train["target"].to_numpy(),
+             protected=train[["group"]],
+             eval_set=(hold[names + ["months_history", "n_records_12m"]],
+                       hold["target"].to_numpy(), hold[["group"]]),
+             data_window=window)
+    art = card.to_artifact()
+    art.to_json(ws.model_path)
+    report("train", 1, 1)
+
+    report("score", 0, features.num_rows)
+    scores = score_features(art, features, as_of)
+    pq.write_table(scores, ws.scores_path)
+    report("score", features.num_rows, features.num_rows)
+
+    policy = credit_pricing_policy(art.model_version)
+    decisions = decide(policy, art, scores)
+    pq.write_table(decisions, ws.decisions_path)
+
+    report("report", 0, 1)
+    html = model_report(artifact=art, scores=scores, decisions=decisions, outcomes=outcomes,
+                        protected=protected, cutoffs=policy.cutoffs,
+                        title="trustscore demo: a synthetic population")
+    write_report(html, ws.report_path)
+    report("report", 1, 1)
+
+    status = scores.column("status")
+    summary.n_scored = int(pc.sum(pc.equal(status, "OK")).as_py() or 0)
+    summary.n_unscorable = scores.num_rows - summary.n_scored
+    summary.model_version = art.model_version
+    held = scores.join(outcomes, "subject_id").filter(
+        pc.and_(pc.equal(pc.field("split"), "holdout"), pc.equal(pc.field("status"), "OK")))
+    y = held.column("target").to_numpy(zero_copy_only=False).astype(np.int8)
+    summary.holdout_auc = roc_auc(y, -held.column("score").to_numpy(zero_copy_only=False))
+    summary.oracle_auc = roc_auc(y, held.column("oracle_p").to_numpy(zero_copy_only=False))
+    summary.examples = _examples(scores, decisions)
+    return summary
+

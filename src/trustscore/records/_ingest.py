@@ -1,0 +1,483 @@
+"""Ingesting a furnisher file into the record store, all or nothing.
+
+The file is read in chunks; each chunk is validated with vectorised checks, valid rows are
+written as Parquet parts under temporary names inside the store and invalid rows go to a
+quarantine file with their line, field, value and reason. Duplicate keys (within the file and
+against the store) are found at the end with one DuckDB query over the new parts. Then the parts
+are renamed and the batch manifest is written last: until then no reader sees the batch, and any
+error removes what the batch wrote.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import os
+from collections import Counter
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import duckdb
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from trustscore.exceptions import IngestError
+from trustscore.records._readers import FORMATS, malformed_table, prefetch, read_chunks
+from trustscore.records._schemas import RECORD_KINDS, arrow_schema
+from trustscore.records._store import (
+    BatchManifest,
+    RecordStore,
+    check_kind,
+    duckdb_connection,
+    sql_list,
+    utc,
+    write_atomic,
+)
+from trustscore.records._validate import quarantine_schema, to_strings, validate_chunk
+
+__all__ = ["IngestResult", "ingest"]
+
+logger = logging.getLogger(__name__)
+
+_READ_CHUNK_ROWS: Final = 262_144
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """The outcome of :func:`ingest`; ``rows_in == rows_stored + rows_quarantined`` always."""
+
+    batch_id: str
+    kind: str
+    file: Path
+    rows_in: int
+    rows_stored: int
+    rows_quarantined: int
+    quarantine_path: Path | None
+    reasons: Mapping[str, int]
+    already_ingested: bool
+    ingested_at: dt.datetime
+
+    @classmethod
+    def from_manifest(
+        cls, manifest: BatchManifest, store: RecordStore, *, already_ingested: bool
+    ) -> IngestResult:
+        q = manifest.quarantine_file
+        return cls(
+            batch_id=manifest.batch_id,
+            kind=manifest.kind,
+            file=Path(manifest.file),
+            rows_in=manifest.rows_in,
+            rows_stored=manifest.rows_stored,
+            rows_quarantined=manifest.rows_quarantined,
+            quarantine_path=store.quarantine_dir / q if q else None,
+            reasons=dict(manifest.reasons),
+            already_ingested=already_ingested,
+            ingested_at=manifest.ingested_at,
+        )
+
+
+def _write_part(table: pa.Table, path: Path) -> None:
+    """Write one Parquet part (a seam: tests make it fail to check that ingest is atomic)."""
+    pq.write_table(table, path)
+
+
+def _file_digest(path: Path) -> tuple[str, bool, int]:
+    """sha256 of the file, whether a double quote follows its first line, and its size."""
+    h = hashlib.sha256()
+    quotes = False
+    size = 0
+    with path.open("rb") as fh:
+        while block := fh.read(8 << 20):
+            h.update(block)
+            # A quoted header is common and harmless; quotes in the rows may hide line breaks.
+            body = block if size else block[block.find(b"\n") + 1 :] if b"\n" in block else b""
+            quotes = quotes or b'"' in body
+            size += len(block)
+    return h.hexdigest(), quotes, size
+
+
+def batch_id_for(kind: str, sha256: str) -> str:
+    """The batch id of a file: its kind and a digest of its kind and content.
+
+    Examples
+    --------
+    >>> batch_id_for("obligation", "0" * 64)
+    'obligation-28244886a4b71176508e'
+    """
+    return f"{kind}-{hashlib.sha256(f'{kind}:{sha256}'.encode()).hexdigest()[:20]}"
+
+
+class _Batch:
+    """Everything one ingest writes, so it can be committed or removed as a whole."""
+
+    def __init__(
+        self, store: RecordStore, kind: str, batch_id: str, at: dt.datetime, batch_rows: int
+    ) -> None:
+        self.store, self.kind, self.batch_id, self.at = store, kind, batch_id, at
+        self.batch_rows = batch_rows
+        self.folder = store.kind_dir(kind)
+        self.schema = arrow_schema(kind, stored=True)
+        self.pending: list[pa.Table] = []
+        self.pending_lines: list[npt.NDArray[np.int64]] = []
+        self.parts: list[Path] = []
+        self.part_lines: list[npt.NDArray[np.int64]] = []
+        self.keys: list[pa.Array] = []
+        # Parts are written in a thread (pyarrow releases the GIL) while the next chunk is checked.
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="trustscore-ingest-writer")
+        self.writes: list[Future[None]] = []
+        self.final: list[Path] = []
+        self.q_tmp = store.quarantine_dir / f".{batch_id}.parquet.tmp"
+        self.q_final = store.quarantine_dir / f"{batch_id}.parquet"
+        self.q_writer: pq.ParquetWriter | None = None
+        self.rows_in = self.rows_stored = self.rows_quarantined = 0
+        self.reasons: Counter[str] = Counter()
+
+    def remove_leftovers(self) -> None:
+        """Remove files of an earlier, uncommitted attempt at this batch (a crash)."""
+        if self.folder.is_dir():
+            for p in self.folder.iterdir():
+                if p.name.startswith((f"{self.batch_id}-", f".{self.batch_id}-")):
+                    p.unlink()
+        self.q_tmp.unlink(missing_ok=True)
+
+    # -- writing --------------------------------------------------------------------------
+    def add(self, good: pa.Table, lines: npt.NDArray[np.int64]) -> None:
+        if good.num_rows:
+            self.pending.append(good)
+            self.pending_lines.append(lines)
+            self.rows_stored += good.num_rows
+        while sum(t.num_rows for t in self.pending) >= self.batch_rows:
+            self._flush(self.batch_rows)
+
+    def _flush(self, limit: int | None = None) -> None:
+        if not self.pending:
+            return
+        table = pa.concat_tables(self.pending)
+        lines = np.concatenate(self.pending_lines)
+        n = table.num_rows if limit is None else min(limit, table.num_rows)
+        rest, rest_lines = table.slice(n), lines[n:]
+        table, lines = table.slice(0, n), lines[:n]
+        self.pending = [rest] if rest.num_rows else []
+        self.pending_lines = [rest_lines] if rest.num_rows else []
+        arrays = [
+            *table.columns,
+            pa.repeat(pa.scalar(self.batch_id, pa.string()), n),
+            pa.repeat(pa.scalar(self.at, pa.timestamp("us", tz="UTC")), n),
+        ]
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = self.folder / f".{self.batch_id}-{len(self.parts):05d}.parquet.tmp"
+        self.parts.append(tmp)
+        self.part_lines.append(lines)
+        self.keys.append(table.column(RECORD_KINDS[self.kind].key[0]).combine_chunks())
+        self.writes.append(
+            self.pool.submit(_write_part, pa.Table.from_arrays(arrays, schema=self.schema), tmp)
+        )
+
+    def wait_for_writes(self) -> None:
+        """Wait for the part writes; the first failure is raised."""
+        for write in self.writes:
+            write.result()
+        self.pool.shutdown(wait=True)
+
+    def quarantine(self, rows: pa.Table, reasons: Mapping[str, int]) -> None:
+        if not rows.num_rows:
+            return
+        if self.q_writer is None:
+            self.store.quarantine_dir.mkdir(parents=True, exist_ok=True)
+            self.q_writer = pq.ParquetWriter(self.q_tmp, quarantine_schema(self.kind))
+        self.q_writer.write_table(rows)
+        self.rows_quarantined += rows.num_rows
+        self.reasons.update(reasons)
+
+    # -- duplicates -----------------------------------------------------------------------
+    def remove_duplicates(self) -> None:
+        """Quarantine rows whose key is stored already or appeared earlier in this file.
+
+        The keys of the new rows are kept in memory (one column), so the common case, no
+        duplicates, costs one distinct count and one key-only join against the store.
+        """
+        self._flush()
+        self.wait_for_writes()
+        if not self.parts:
+            return
+        spec = RECORD_KINDS[self.kind]
+        key = spec.key[0]
+        sizes = np.array([len(k) for k in self.keys], dtype=np.int64)
+        starts = np.concatenate([[0], np.cumsum(sizes)])
+        keys = pa.table(
+            {
+                "k": pa.chunked_array(self.keys, pa.string()),
+                "pos": pa.array(np.arange(int(starts[-1]), dtype=np.int64)),
+            }
+        )
+        hits: dict[int, str] = {}
+        con = duckdb_connection()
+        try:
+            con.register("new_keys", keys)
+            stored = self.store.paths(self.kind)
+            if stored:
+                found = con.execute(
+                    f"SELECT n.pos FROM new_keys AS n JOIN "
+                    f'read_parquet({sql_list(stored)}) AS s ON n.k = s."{key}"'
+                ).fetchall()
+                if found:
+                    hits.update(self._stored_reasons(con, found, stored, key))
+            n_distinct = con.execute("SELECT count(DISTINCT k) FROM new_keys").fetchone()
+            if n_distinct is not None and n_distinct[0] < keys.num_rows:
+                later = con.execute(
+                    "SELECT pos FROM (SELECT pos, row_number() OVER (PARTITION BY k ORDER BY pos)"
+                    " AS rn FROM new_keys) WHERE rn > 1"
+                ).fetchall()
+                for (pos,) in later:
+                    hits.setdefault(int(pos), f"{key} appears more than once in this file")
+        finally:
+            con.close()
+        by_part: dict[int, dict[int, str]] = {}
+        for pos, reason in hits.items():
+            part = int(np.searchsorted(starts, pos, side="right")) - 1
+            by_part.setdefault(part, {})[pos - int(starts[part])] = reason
+        for part, rows in sorted(by_part.items()):
+            self._drop_rows(part, rows, key)
+
+    def _stored_reasons(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        found: list[tuple[int]],
+        stored: list[Path],
+        key: str,
+    ) -> dict[int, str]:
+        """Reasons for rows whose key is stored: an identical re-send or a conflicting one."""
+        names = RECORD_KINDS[self.kind].field_names
+        new_rows = pa.concat_tables([pq.read_table(p, columns=names) for p in self.parts]).take(
+            pa.array(sorted(int(f[0]) for f in found))
+        )
+        new_rows = new_rows.append_column(
+            "pos", pa.array(sorted(int(f[0]) for f in found), pa.int64())
+        )
+        con.register("new_rows", new_rows)
+        same = " AND ".join(f'n."{c}" IS NOT DISTINCT FROM s."{c}"' for c in names)
+        rows = con.execute(
+            f"SELECT n.pos, s.batch_id, {same} FROM new_rows AS n "
+            f'JOIN read_parquet({sql_list(stored)}) AS s ON n."{key}" = s."{key}"'
+        ).fetchall()
+        reasons: dict[int, str] = {}
+        for pos, batch, identical in rows:
+            how = "the same" if identical else "different"
+            reasons[int(pos)] = f"{key} is already stored with {how} values (batch {batch})"
+        return reasons
+
+    def _drop_rows(self, part: int, found: dict[int, str], key: str) -> None:
+        path = self.parts[part]
+        table = pq.read_table(path)
+        rows = np.array(sorted(found), dtype=np.int64)
+        keep = np.ones(table.num_rows, dtype=np.bool_)
+        keep[rows] = False
+        removed = table.take(pa.array(rows))
+        reasons = [found[r] for r in rows.tolist()]
+        names = RECORD_KINDS[self.kind].field_names
+        q = pa.Table.from_arrays(
+            [
+                pa.array(self.part_lines[part][rows], pa.int64()),
+                pa.repeat(pa.scalar(key, pa.string()), rows.size),
+                to_strings(removed.column(key)),
+                pa.array(reasons, pa.string()),
+                *[to_strings(removed.column(n)) for n in names],
+            ],
+            schema=quarantine_schema(self.kind),
+        )
+        self.quarantine(q, Counter(reasons))
+        self.rows_stored -= rows.size
+        self.part_lines[part] = self.part_lines[part][keep]
+        rewritten = path.with_name(path.name + ".dedup")
+        try:
+            _write_part(table.filter(pa.array(keep)), rewritten)
+            os.replace(rewritten, path)
+        finally:
+            rewritten.unlink(missing_ok=True)
+
+    # -- commit or abort --------------------------------------------------------------------
+    def commit(self, manifest: BatchManifest) -> BatchManifest:
+        parts: list[str] = []
+        for tmp in self.parts:
+            if pq.read_metadata(tmp).num_rows == 0:
+                tmp.unlink()
+                continue
+            final = self.folder / f"{self.batch_id}-{len(parts):05d}.parquet"
+            os.replace(tmp, final)
+            self.final.append(final)
+            parts.append(final.name)
+        quarantine_file = None
+        if self.q_writer is not None:
+            self.q_writer.close()
+            self.q_writer = None
+            rows = pq.read_table(self.q_tmp).sort_by([("line", "ascending")])
+            pq.write_table(rows, self.q_tmp)
+            os.replace(self.q_tmp, self.q_final)
+            quarantine_file = self.q_final.name
+        manifest = BatchManifest(
+            **{
+                **manifest.__dict__,
+                "parts": tuple(parts),
+                "quarantine_file": quarantine_file,
+                "rows_stored": self.rows_stored,
+                "rows_quarantined": self.rows_quarantined,
+                "reasons": dict(self.reasons.most_common()),
+            }
+        )
+        write_atomic(self.store.manifest_path(self.batch_id), manifest.to_json())
+        return manifest
+
+    def abort(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.q_writer is not None:
+            try:
+                self.q_writer.close()
+            except (OSError, pa.ArrowException):  # pragma: no cover - best effort clean-up
+                logger.warning("could not close quarantine writer of %s", self.batch_id)
+        for p in [*self.parts, *self.final, self.q_tmp, self.q_final]:
+            p.unlink(missing_ok=True)
+        for p in self.parts:
+            p.with_name(p.name + ".dedup").unlink(missing_ok=True)
+
+
+def ingest(
+    path: str | os.PathLike[str],
+    store: RecordStore,
+    *,
+    kind: str | None = None,
+    ingested_at: dt.datetime | None = None,
+    batch_rows: int = 500_000,
+    progress: Callable[[int], object] | None = None,
+) -> IngestResult:
+    """Validate a furnisher file and append its valid rows to the record store.
+
+    Parameters
+    ----------
+    path
+        A ``.csv`` (with a header row), ``.parquet``, ``.jsonl`` or ``.ndjson`` file.
+    store
+        The record store to append to.
+    kind
+        The record kind; by default the file name's stem (``obligation.csv``).
+    ingested_at
+        When the batch counts as ingested (time-zone-aware); now, by default. Give a past time
+        only for back-fills of history.
+    batch_rows
+        Rows per stored Parquet part.
+    progress
+        Called with the number of rows read so far, after each chunk.
+
+    Returns
+    -------
+    IngestResult
+        Counts, reasons and the quarantine file. ``rows_in == rows_stored + rows_quarantined``.
+
+    Raises
+    ------
+    SchemaError
+        Unknown kind, a missing required column or an unexpected column; nothing is written.
+    ProhibitedInputError
+        A column is a refused kind of input (political, protected, social, browsing).
+    IngestError
+        The file cannot be read at all; nothing is written.
+
+    Examples
+    --------
+    >>> import datetime as dt, tempfile
+    >>> from pathlib import Path
+    >>> tmp = Path(tempfile.mkdtemp())
+    >>> _ = (tmp / "inquiry.csv").write_text(
+    ...     "record_id,subject_id,furnisher,purpose,inquiry_date\\n"
+    ...     "i1,s1,bank,credit_pricing,2024-01-05\\n"
+    ...     "i2,s1,bank,credit_pricing,2024-13-05\\n")
+    >>> store = RecordStore(tmp / "store")
+    >>> at = dt.datetime(2024, 2, 1, tzinfo=dt.UTC)
+    >>> result = ingest(tmp / "inquiry.csv", store, ingested_at=at)
+    >>> result.rows_in, result.rows_stored, result.rows_quarantined
+    (2, 1, 1)
+    >>> dict(result.reasons)
+    {'inquiry_date is not a valid date in YYYY-MM-DD form': 1}
+    >>> ingest(tmp / "inquiry.csv", store).already_ingested
+    True
+    """
+    file = Path(path)
+    fmt = FORMATS.get(file.suffix.lower())
+    if fmt is None:
+        msg = (
+            f"{file}: unsupported file type {file.suffix!r}. Send CSV with a header row "
+            f"(.csv), Parquet (.parquet) or JSON Lines (.jsonl, .ndjson)."
+        )
+        raise IngestError(msg, file=str(file))
+    kind = check_kind(kind if kind is not None else file.stem, file=file)
+    at = utc(ingested_at) if ingested_at is not None else dt.datetime.now(dt.UTC)
+    if not file.is_file():
+        msg = f"{file}: no such file. Check the path."
+        raise IngestError(msg, file=str(file))
+    sha, has_quotes, size = _file_digest(file)
+    if size == 0:
+        msg = f"{file}: the file is empty. Nothing was stored; send the file again with its rows."
+        raise IngestError(msg, file=str(file), line=1)
+    batch_id = batch_id_for(kind, sha)
+    if store.has_batch(batch_id):
+        logger.info("%s was ingested already as batch %s", file, batch_id)
+        return IngestResult.from_manifest(store.batch(batch_id), store, already_ingested=True)
+
+    batch = _Batch(store, kind, batch_id, at, max(1, batch_rows))
+    batch.remove_leftovers()
+    try:
+        chunks = prefetch(
+            read_chunks(
+                file,
+                fmt,
+                kind,
+                has_quotes=has_quotes,
+                chunk_rows=min(batch_rows, _READ_CHUNK_ROWS),
+            )
+        )
+        for chunk in chunks:
+            checked = validate_chunk(kind, chunk.table, chunk.lines, ingest_date=at.date())
+            batch.rows_in += chunk.n_rows
+            batch.add(checked.good, checked.good_lines)
+            batch.quarantine(checked.bad, checked.reasons)
+            if chunk.malformed:
+                batch.quarantine(
+                    malformed_table(kind, chunk.malformed),
+                    Counter(reason for _, _, reason in chunk.malformed),
+                )
+            if progress is not None:
+                progress(batch.rows_in)
+        batch.remove_duplicates()
+        if batch.rows_in != batch.rows_stored + batch.rows_quarantined:  # pragma: no cover
+            msg = f"{file}: row counts do not reconcile in batch {batch_id}; this is a bug."
+            raise IngestError(msg, file=str(file))
+        manifest = batch.commit(
+            BatchManifest(
+                batch_id=batch_id,
+                kind=kind,
+                file=str(file),
+                sha256=sha,
+                rows_in=batch.rows_in,
+                rows_stored=0,
+                rows_quarantined=0,
+                ingested_at=at,
+                format=fmt,
+            )
+        )
+    except BaseException:
+        batch.abort()
+        raise
+    logger.info(
+        "ingested %s as %s: %d in, %d stored, %d quarantined",
+        file,
+        batch_id,
+        manifest.rows_in,
+        manifest.rows_stored,
+        manifest.rows_quarantined,
+    )
+    return IngestResult.from_manifest(manifest, store, already_ingested=False)

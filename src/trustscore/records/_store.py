@@ -1,0 +1,345 @@
+"""The record store: Parquet parts per kind, batch manifests, suppressions.
+
+Layout (docs/architecture.md)::
+
+    <root>/<kind>/<batch_id>-<part:05d>.parquet   the kind's columns + batch_id + ingested_at
+    <root>/_batches/<batch_id>.json               manifest of a committed batch
+    <root>/_suppressions/<id>.parquet             record_id, kind, suppressed_at, reason
+
+A part is visible only when a manifest names it: :meth:`RecordStore.paths` lists the parts of
+committed batches, so a crash between writing parts and writing the manifest leaves files that
+no reader sees. Nothing here edits a stored record: a suppression is a new row beside it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import duckdb
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from trustscore.exceptions import NotFoundError, SchemaError
+from trustscore.records._schemas import RECORD_KINDS, arrow_schema
+
+__all__ = [
+    "SUPPRESSION_SCHEMA",
+    "BatchManifest",
+    "RecordStore",
+    "check_kind",
+    "duckdb_connection",
+    "sql_list",
+    "utc",
+    "write_atomic",
+]
+
+MANIFEST_VERSION: Final = 1
+
+SUPPRESSION_SCHEMA: Final = pa.schema(
+    [
+        pa.field("record_id", pa.string(), nullable=False),
+        pa.field("kind", pa.string(), nullable=False),
+        pa.field("suppressed_at", pa.timestamp("us", tz="UTC"), nullable=False),
+        pa.field("reason", pa.string(), nullable=False),
+    ]
+)
+
+
+def check_kind(kind: str, *, file: Path | None = None) -> str:
+    """Return ``kind`` if it is a known record kind; raise :class:`SchemaError` otherwise."""
+    if kind in RECORD_KINDS:
+        return kind
+    where = f"{file}: " if file is not None else ""
+    msg = (
+        f"{where}unknown record kind {kind!r}. Known kinds are: {', '.join(RECORD_KINDS)}; "
+        "name the file after its kind (obligation.csv, tradeline.parquet, ...) or pass kind=."
+    )
+    raise SchemaError(msg, file=str(file) if file else None, value=kind)
+
+
+def utc(when: dt.datetime, *, name: str = "ingested_at") -> dt.datetime:
+    """``when`` in UTC; a naive datetime is refused (its time zone would be a guess)."""
+    if not isinstance(when, dt.datetime) or when.tzinfo is None or when.utcoffset() is None:
+        msg = (
+            f"{name} must be a time-zone-aware datetime, got {when!r}; "
+            "use e.g. datetime(2024, 1, 31, tzinfo=timezone.utc)."
+        )
+        raise SchemaError(msg, field=name, value=repr(when))
+    return when.astimezone(dt.UTC)
+
+
+@dataclass(frozen=True)
+class BatchManifest:
+    """What a committed ingest batch stored: the manifest at ``_batches/<batch_id>.json``.
+
+    Examples
+    --------
+    >>> m = BatchManifest(batch_id="b1", kind="inquiry", file="inquiry.csv", sha256="ab",
+    ...                   rows_in=3, rows_stored=2, rows_quarantined=1,
+    ...                   ingested_at=dt.datetime(2024, 1, 31, tzinfo=dt.UTC))
+    >>> BatchManifest.from_json(m.to_json()) == m
+    True
+    """
+
+    batch_id: str
+    kind: str
+    file: str
+    sha256: str
+    rows_in: int
+    rows_stored: int
+    rows_quarantined: int
+    ingested_at: dt.datetime
+    reasons: Mapping[str, int] = field(default_factory=dict)
+    parts: tuple[str, ...] = ()
+    quarantine_file: str | None = None
+    format: str = "csv"
+
+    def to_json(self) -> str:
+        """The manifest as JSON text (times in ISO 8601, UTC)."""
+        data: dict[str, Any] = asdict(self)
+        data["ingested_at"] = self.ingested_at.isoformat()
+        data["parts"] = list(self.parts)
+        data["reasons"] = dict(self.reasons)
+        data["manifest_version"] = MANIFEST_VERSION
+        return json.dumps(data, indent=2, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> BatchManifest:
+        """Read a manifest written by :meth:`to_json`."""
+        data = json.loads(text)
+        data.pop("manifest_version", None)
+        data["ingested_at"] = dt.datetime.fromisoformat(data["ingested_at"])
+        data["parts"] = tuple(data.get("parts", ()))
+        return cls(**data)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and an atomic rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        with tmp.open("w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def duckdb_connection() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection for scans over the store's Parquet files."""
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
+def sql_list(paths: Iterable[Path]) -> str:
+    """Paths as a DuckDB list literal."""
+    return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
+
+
+class RecordStore:
+    """The record store at ``root`` (``<workspace>/store``), read and appended to, never edited.
+
+    Parameters
+    ----------
+    root
+        The store folder; created on the first write.
+    quarantine_dir
+        Where :func:`~trustscore.records.ingest` writes rejected rows; by default
+        ``<root>/../quarantine`` (the workspace layout of docs/architecture.md).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> store = RecordStore(Path(tempfile.mkdtemp()) / "store")
+    >>> store.count("obligation"), store.paths("obligation"), store.batches()
+    (0, [], [])
+    >>> store.read("inquiry").schema.names[-2:]
+    ['batch_id', 'ingested_at']
+    """
+
+    def __init__(
+        self,
+        root: str | os.PathLike[str],
+        *,
+        quarantine_dir: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self.root = Path(root)
+        self.quarantine_dir = (
+            Path(quarantine_dir) if quarantine_dir is not None else self.root.parent / "quarantine"
+        )
+
+    def __repr__(self) -> str:
+        return f"RecordStore({str(self.root)!r})"
+
+    # -- layout -------------------------------------------------------------------------------
+    def kind_dir(self, kind: str) -> Path:
+        """The folder holding the parts of ``kind``."""
+        return self.root / check_kind(kind)
+
+    @property
+    def batches_dir(self) -> Path:
+        return self.root / "_batches"
+
+    @property
+    def suppressions_dir(self) -> Path:
+        return self.root / "_suppressions"
+
+    def manifest_path(self, batch_id: str) -> Path:
+        return self.batches_dir / f"{batch_id}.json"
+
+    # -- batches ------------------------------------------------------------------------------
+    def batches(self) -> list[BatchManifest]:
+        """Every committed batch, oldest ingestion first."""
+        if not self.batches_dir.is_dir():
+            return []
+        found = [
+            BatchManifest.from_json(p.read_text(encoding="utf-8"))
+            for p in self.batches_dir.glob("*.json")
+            if not p.name.startswith(".")
+        ]
+        return sorted(found, key=lambda m: (m.ingested_at, m.batch_id))
+
+    def batch(self, batch_id: str) -> BatchManifest:
+        """The manifest of one committed batch; :class:`NotFoundError` if there is none."""
+        path = self.manifest_path(batch_id)
+        if not path.is_file():
+            msg = f"No committed batch {batch_id!r} in the record store at {self.root}."
+            raise NotFoundError(msg, batch_id=batch_id)
+        return BatchManifest.from_json(path.read_text(encoding="utf-8"))
+
+    def has_batch(self, batch_id: str) -> bool:
+        """Whether a batch with this id is committed."""
+        return self.manifest_path(batch_id).is_file()
+
+    # -- records ------------------------------------------------------------------------------
+    def paths(self, kind: str) -> list[Path]:
+        """The Parquet parts of ``kind`` that belong to committed batches, in name order."""
+        folder = self.kind_dir(kind)
+        names = [p for m in self.batches() if m.kind == kind for p in m.parts]
+        return sorted(folder / name for name in names)
+
+    def count(self, kind: str) -> int:
+        """How many records of ``kind`` are stored (suppressed ones included)."""
+        check_kind(kind)
+        return sum(m.rows_stored for m in self.batches() if m.kind == kind)
+
+    def read(self, kind: str, *, subjects: Iterable[str] | None = None) -> pa.Table:
+        """Stored records of ``kind`` (optionally of some subjects only), as one Arrow table.
+
+        Meant for small reads, such as one subject's file; large work reads :meth:`paths`.
+        """
+        schema = arrow_schema(kind, stored=True)
+        paths = self.paths(kind)
+        if not paths:
+            return schema.empty_table()
+        dataset = ds.dataset([str(p) for p in paths], schema=schema, format="parquet")
+        if subjects is None:
+            return dataset.to_table()
+        wanted = pa.array(sorted(set(subjects)), pa.string())
+        return dataset.to_table(filter=ds.field("subject_id").isin(wanted))
+
+    def record(self, kind: str, record_id: str) -> dict[str, Any]:
+        """One stored record by its key (``subject_id`` for subjects, else ``record_id``)."""
+        key = RECORD_KINDS[check_kind(kind)].key[0]
+        paths = self.paths(kind)
+        if paths:
+            dataset = ds.dataset([str(p) for p in paths], schema=arrow_schema(kind, stored=True))
+            rows = dataset.to_table(filter=ds.field(key) == record_id).to_pylist()
+            if rows:
+                found: dict[str, Any] = rows[0]
+                return found
+        msg = f"No stored {kind} record with {key} {record_id!r} in {self.root}."
+        raise NotFoundError(msg, kind=kind, record_id=record_id)
+
+    def has_record_ids(self, kind: str, ids: Iterable[str]) -> set[str]:
+        """Which of ``ids`` are keys of stored records of ``kind`` (one DuckDB scan)."""
+        key = RECORD_KINDS[check_kind(kind)].key[0]
+        wanted = pa.table({"id": pa.array(sorted(set(ids)), pa.string())})
+        paths = self.paths(kind)
+        if not paths or wanted.num_rows == 0:
+            return set()
+        con = duckdb_connection()
+        try:
+            con.register("wanted", wanted)
+            rows = con.execute(
+                f'SELECT DISTINCT s."{key}" FROM read_parquet({sql_list(paths)}) AS s '
+                f'SEMI JOIN wanted AS w ON s."{key}" = w.id'
+            ).fetchall()
+        finally:
+            con.close()
+        return {r[0] for r in rows}
+
+    # -- suppressions -------------------------------------------------------------------------
+    def suppress(
+        self, kind: str, record_ids: Iterable[str], *, reason: str, at: dt.datetime
+    ) -> int:
+        """Suppress stored records from scoring as of ``at``; returns the rows appended.
+
+        The records stay as they are; one suppression row per record is appended under
+        ``_suppressions/``. Unknown record ids are refused with :class:`NotFoundError`.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> store = RecordStore(Path(tempfile.mkdtemp()))
+        >>> store.suppress("inquiry", [], reason="dispute upheld",
+        ...                at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC))
+        0
+        """
+        when = utc(at, name="at")
+        if not reason or not reason.strip():
+            msg = "A suppression needs a reason (for example 'dispute D-17 upheld')."
+            raise SchemaError(msg, field="reason")
+        ids = sorted(set(record_ids))
+        if not ids:
+            check_kind(kind)
+            return 0
+        missing = sorted(set(ids) - self.has_record_ids(kind, ids))
+        if missing:
+            shown = ", ".join(map(repr, missing[:5])) + (" ..." if len(missing) > 5 else "")
+            msg = (
+                f"Cannot suppress {len(missing)} {kind} record(s) that are not stored: {shown}. "
+                "Check the record ids and the kind."
+            )
+            raise NotFoundError(msg, kind=kind, record_id=missing[0])
+        n = len(ids)
+        table = pa.Table.from_arrays(
+            [
+                pa.array(ids, pa.string()),
+                pa.array([kind] * n, pa.string()),
+                pa.array([when] * n, pa.timestamp("us", tz="UTC")),
+                pa.array([reason] * n, pa.string()),
+            ],
+            schema=SUPPRESSION_SCHEMA,
+        )
+        self.suppressions_dir.mkdir(parents=True, exist_ok=True)
+        name = f"{when.strftime('%Y%m%dT%H%M%S%f')}-{uuid.uuid4().hex[:12]}.parquet"
+        tmp = self.suppressions_dir / f".{name}.tmp"
+        try:
+            pq.write_table(table, tmp)
+            os.replace(tmp, self.suppressions_dir / name)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return n
+
+    def suppressions(self) -> pa.Table:
+        """Every suppression row: record_id, kind, suppressed_at, reason (oldest first)."""
+        if not self.suppressions_dir.is_dir():
+            return SUPPRESSION_SCHEMA.empty_table()
+        files = sorted(
+            p for p in self.suppressions_dir.glob("*.parquet") if not p.name.startswith(".")
+        )
+        if not files:
+            return SUPPRESSION_SCHEMA.empty_table()
+        return pa.concat_tables([pq.read_table(p, schema=SUPPRESSION_SCHEMA) for p in files])

@@ -1,0 +1,36 @@
+"""The HTTP door: a FastAPI app with bearer tokens, roles, disputes, access log and audit.
+
+Run it with ``uvicorn --factory trustscore.service:create_app`` (or ``trustscore serve``). Scores,
+decisions and subject files come through a :class:`SubjectProvider`; everything else needs
+only the ledger.
+
+Examples
+--------
+>>> from trustscore.ledger import Ledger
+>>> app = create_app(ledger=Ledger("sqlite://"))
+>>> "/v1/scores" in app.openapi()["paths"]
+True
+"""
+
+from __future__ import annotations
+
+from trustscore.service._app import create_app
+from trustscore.service._errors import DOMAIN_STATUS, ApiError, error_body
+from trustscore.service._provider import (
+    DecisionResult,
+    ScoreResult,
+    SubjectProvider,
+    deadline_callback,
+)
+
+# Plain sorted() order, which tests/unit/test_public_api.py checks (not isort order).
+__all__ = [  # noqa: RUF022
+    "ApiError",
+    "DOMAIN_STATUS",
+    "DecisionResult",
+    "ScoreResult",
+    "SubjectProvider",
+    "create_app",
+    "deadline_callback",
+    "error_body",
+]

@@ -1,0 +1,142 @@
+"""Bearer-token authentication, roles, and the dependencies routes declare.
+
+Roles: ``subject`` (their own file and disputes), ``lender`` (scores and decisions for its
+allowed purposes only), ``operator`` (disputes), ``auditor`` (audit verification and aggregates,
+never a subject's file) and ``admin`` (clients, audit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from trustscore import ledger as lg
+from trustscore.exceptions import PurposeError
+from trustscore.safeguards import check_purpose_approvable
+from trustscore.service._errors import ApiError
+from trustscore.service._provider import SubjectProvider
+
+__all__ = [
+    "Admin",
+    "AdminOrAuditor",
+    "Authenticated",
+    "LedgerDep",
+    "Lender",
+    "Operator",
+    "ProviderDep",
+    "SubjectOrOperator",
+    "check_lender_purpose",
+    "get_ledger",
+    "get_provider",
+    "require",
+]
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="A client token from `trustscore client create` or POST /v1/clients.",
+)
+
+
+def get_ledger(request: Request) -> lg.Ledger:
+    """The app's ledger."""
+    ledger: lg.Ledger = request.app.state.ledger
+    return ledger
+
+
+def get_provider(request: Request) -> SubjectProvider:
+    """The app's subject provider; 503 where none is configured."""
+    provider: SubjectProvider | None = request.app.state.provider
+    if provider is None:
+        raise ApiError(
+            503,
+            "unavailable",
+            "Scoring is not configured on this server (no subject provider). Start it with "
+            "`trustscore serve` from a workspace that holds a model.",
+        )
+    return provider
+
+
+LedgerDep = Annotated[lg.Ledger, Depends(get_ledger)]
+ProviderDep = Annotated[SubjectProvider, Depends(get_provider)]
+
+
+def _authenticated(
+    ledger: LedgerDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> lg.Client:
+    challenge = {"WWW-Authenticate": "Bearer"}
+    if credentials is None:
+        raise ApiError(
+            401,
+            "unauthorized",
+            "This endpoint needs a bearer token: send 'Authorization: Bearer <token>'.",
+            headers=challenge,
+        )
+    client = lg.authenticate(ledger, credentials.credentials)
+    if client is None:
+        raise ApiError(
+            401,
+            "unauthorized",
+            "The bearer token is not valid or was revoked. Ask an admin for a new one.",
+            headers=challenge,
+        )
+    return client
+
+
+Authenticated = Annotated[lg.Client, Depends(_authenticated)]
+
+
+def require(*roles: lg.Role) -> Callable[..., Any]:
+    """A dependency that lets through only clients with one of ``roles`` (403 otherwise)."""
+    allowed = ", ".join(roles)
+
+    def dependency(client: Authenticated) -> lg.Client:
+        if client.role not in roles:
+            raise ApiError(
+                403,
+                "forbidden",
+                f"A {client.role} client may not use this endpoint; it needs the role {allowed}.",
+                details={"role": client.role, "allowed_roles": list(roles)},
+            )
+        return client
+
+    return dependency
+
+
+Admin = Annotated[lg.Client, Depends(require("admin"))]
+AdminOrAuditor = Annotated[lg.Client, Depends(require("auditor", "admin"))]
+Lender = Annotated[lg.Client, Depends(require("lender"))]
+Operator = Annotated[lg.Client, Depends(require("operator"))]
+SubjectOrOperator = Annotated[lg.Client, Depends(require("subject", "operator"))]
+
+
+def check_lender_purpose(client: lg.Client, purpose: str) -> str:
+    """Refuse a never-approvable or unknown purpose, then one the client is not allowed.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> bank = lg.Client("cl_1", "Bank", "lender", ("credit_limit",), None,
+    ...                  dt.datetime(2026, 1, 1, tzinfo=dt.UTC), None)
+    >>> check_lender_purpose(bank, "credit_limit")
+    'credit_limit'
+    >>> check_lender_purpose(bank, "deposit_waiver")
+    Traceback (most recent call last):
+    ...
+    trustscore.exceptions.PurposeError: Client 'Bank' (cl_1) may use scores only for credit_limit...
+    """
+    check_purpose_approvable(purpose)
+    if purpose not in client.purposes:
+        allowed = ", ".join(client.purposes)
+        msg = (
+            f"Client {client.name!r} ({client.client_id}) may use scores only for {allowed}; "
+            f"it asked for {purpose!r}. An admin can create a client for that purpose if the "
+            "model card approves it."
+        )
+        raise PurposeError(
+            msg, purpose=purpose, client_id=client.client_id, allowed=list(client.purposes)
+        )
+    return purpose

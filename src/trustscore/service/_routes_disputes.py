@@ -1,0 +1,114 @@
+"""Disputes: a subject disputes their own records; operators resolve them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from trustscore import ledger as lg
+from trustscore.exceptions import NotFoundError
+from trustscore.service._auth import LedgerDep, Operator, SubjectOrOperator
+from trustscore.service._errors import ApiError
+from trustscore.service._provider import SubjectProvider
+from trustscore.service._schemas import (
+    DisputeCreate,
+    DisputeOut,
+    Resolution,
+    ResolutionOut,
+    SuppressionOut,
+)
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1", tags=["disputes"])
+
+
+def _not_found(dispute_id: str) -> NotFoundError:
+    msg = f"There is no dispute {dispute_id!r} that this client may see."
+    return NotFoundError(msg, dispute_id=dispute_id)
+
+
+@router.post("/disputes", status_code=201)
+def open_dispute(
+    body: DisputeCreate, client: SubjectOrOperator, ledger: LedgerDep, request: Request
+) -> DisputeOut:
+    """Open a dispute of one record; it is resolved, or suppressed, within 30 days."""
+    if client.role == "subject":
+        if body.subject_id not in (None, client.subject_id):
+            raise ApiError(
+                403,
+                "forbidden",
+                "A subject may dispute only their own records; leave subject_id out or give "
+                "your own.",
+            )
+        subject_id = str(client.subject_id)
+    elif body.subject_id is None:
+        raise ApiError(
+            422, "validation_error", "An operator opening a dispute must give the subject_id."
+        )
+    else:
+        subject_id = body.subject_id
+    provider: SubjectProvider | None = request.app.state.provider
+    if provider is not None and provider.record_owner(body.record_kind, body.record_id) != (
+        subject_id
+    ):
+        # Same answer as an unknown record, so a subject cannot probe others' record ids.
+        msg = f"Subject {subject_id!r} has no {body.record_kind} record {body.record_id!r}."
+        raise NotFoundError(msg, record_kind=body.record_kind, record_id=body.record_id)
+    dispute = lg.open_dispute(
+        ledger, subject_id, body.record_kind, body.record_id, body.grounds,
+        actor=client.client_id,
+    )  # fmt: skip
+    return DisputeOut.of(dispute)
+
+
+@router.get("/disputes")
+def list_disputes(
+    client: SubjectOrOperator,
+    ledger: LedgerDep,
+    status: Annotated[
+        lg.DisputeStatus | None, Query(description="open, verified, corrected, ...")
+    ] = None,
+    subject_id: Annotated[str | None, Query(max_length=128)] = None,
+) -> list[DisputeOut]:
+    """Disputes, oldest first: an operator's queue, or a subject's own disputes."""
+    if client.role == "subject":
+        if subject_id not in (None, client.subject_id):
+            raise ApiError(403, "forbidden", "A subject may list only their own disputes.")
+        subject_id = client.subject_id
+    return [DisputeOut.of(d) for d in lg.disputes(ledger, status, subject_id)]
+
+
+@router.get("/disputes/{dispute_id}")
+def get_dispute(dispute_id: str, client: SubjectOrOperator, ledger: LedgerDep) -> DisputeOut:
+    """One dispute: for the subject who opened it, and for operators."""
+    try:
+        dispute = lg.get_dispute(ledger, dispute_id)
+    except NotFoundError:
+        raise _not_found(dispute_id) from None
+    if client.role == "subject" and dispute.subject_id != client.subject_id:
+        raise _not_found(dispute_id)
+    return DisputeOut.of(dispute)
+
+
+@router.post("/disputes/{dispute_id}/resolution")
+def resolve_dispute(
+    dispute_id: str, body: Resolution, operator: Operator, ledger: LedgerDep, request: Request
+) -> ResolutionOut:
+    """Resolve a dispute. ``corrected`` and ``unverifiable`` suppress the record and rescore."""
+    dispute, suppression = lg.resolve_dispute(
+        ledger, dispute_id, body.outcome, operator.client_id, note=body.note,
+        correction=body.correction,
+    )  # fmt: skip
+    rescored = False
+    provider: SubjectProvider | None = request.app.state.provider
+    if suppression is not None and provider is not None:
+        provider.suppress(suppression.record_kind, suppression.record_id, suppression.reason)
+        provider.rescore(dispute.subject_id)
+        rescored = True
+    return ResolutionOut(
+        dispute=DisputeOut.of(dispute),
+        suppression=None if suppression is None else SuppressionOut.of(suppression),
+        rescored=rescored,
+    )

@@ -1,0 +1,159 @@
+"""Request and response bodies of the API (pydantic models: they make the OpenAPI schema)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from trustscore import ledger as lg
+
+__all__ = [
+    "DISPUTABLE_KINDS",
+    "AuditVerificationOut",
+    "ClientCreate",
+    "ClientCreated",
+    "ClientOut",
+    "DisputeCreate",
+    "DisputeOut",
+    "Resolution",
+    "ResolutionOut",
+    "ScoreRequest",
+    "SuppressionOut",
+]
+
+#: Record kinds a subject may dispute (``trustscore.records`` kinds, less ``subject`` itself).
+DISPUTABLE_KINDS = ("inquiry", "obligation", "public_record", "tradeline")
+DisputableKind = Literal["inquiry", "obligation", "public_record", "tradeline"]
+
+_STRICT = ConfigDict(extra="forbid")
+
+
+class ClientCreate(BaseModel):
+    """A new API client."""
+
+    model_config = _STRICT
+    role: Literal["subject", "lender", "operator", "auditor", "admin"]
+    purposes: list[str] = Field(default_factory=list, description="lenders only")
+    subject_id: str | None = Field(default=None, description="subject clients only")
+    name: str | None = Field(default=None, max_length=256)
+
+
+class ClientOut(BaseModel):
+    """An API client (its token is never shown again)."""
+
+    client_id: str
+    name: str
+    role: str
+    purposes: list[str]
+    subject_id: str | None
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+
+    @classmethod
+    def of(cls, client: lg.Client) -> ClientOut:
+        return cls(
+            client_id=client.client_id, name=client.name, role=client.role,
+            purposes=list(client.purposes), subject_id=client.subject_id,
+            created_at=client.created_at, revoked_at=client.revoked_at,
+        )  # fmt: skip
+
+
+class ClientCreated(BaseModel):
+    """The new client and its bearer token: shown this once, stored only as a hash."""
+
+    client: ClientOut
+    token: str
+
+
+class DisputeCreate(BaseModel):
+    """A dispute of one record. A subject may leave ``subject_id`` out (it is their own)."""
+
+    model_config = _STRICT
+    subject_id: str | None = Field(default=None, max_length=128)
+    record_kind: DisputableKind
+    record_id: str = Field(min_length=1, max_length=256)
+    grounds: str = Field(min_length=1, max_length=4000)
+
+
+class DisputeOut(BaseModel):
+    """A dispute and where it stands."""
+
+    dispute_id: str
+    subject_id: str
+    record_kind: str
+    record_id: str
+    grounds: str
+    status: str
+    opened_at: dt.datetime
+    deadline: dt.datetime
+    resolved_at: dt.datetime | None
+    resolver: str | None
+    note: str | None
+
+    @classmethod
+    def of(cls, d: lg.Dispute) -> DisputeOut:
+        return cls(
+            dispute_id=d.dispute_id, subject_id=d.subject_id, record_kind=d.record_kind,
+            record_id=d.record_id, grounds=d.grounds, status=d.status, opened_at=d.opened_at,
+            deadline=d.deadline, resolved_at=d.resolved_at, resolver=d.resolver, note=d.note,
+        )  # fmt: skip
+
+
+class Resolution(BaseModel):
+    """An operator's resolution of a dispute."""
+
+    model_config = _STRICT
+    outcome: Literal["verified", "corrected", "unverifiable"]
+    note: str | None = Field(default=None, max_length=4000)
+    correction: dict[str, Any] | None = Field(
+        default=None, description="the corrected values; required when the outcome is corrected"
+    )
+
+
+class SuppressionOut(BaseModel):
+    """A suppression or correction that supersedes a record."""
+
+    suppression_id: int
+    record_kind: str
+    record_id: str
+    reason: str
+    dispute_id: str | None
+    suppressed_at: dt.datetime
+    correction: dict[str, Any] | None
+
+    @classmethod
+    def of(cls, s: lg.Suppression) -> SuppressionOut:
+        return cls(
+            suppression_id=s.suppression_id, record_kind=s.record_kind, record_id=s.record_id,
+            reason=s.reason, dispute_id=s.dispute_id, suppressed_at=s.suppressed_at,
+            correction=s.correction,
+        )  # fmt: skip
+
+
+class ResolutionOut(BaseModel):
+    """The resolved dispute, the suppression it led to, and whether the subject was rescored."""
+
+    dispute: DisputeOut
+    suppression: SuppressionOut | None
+    rescored: bool
+
+
+class ScoreRequest(BaseModel):
+    """A score or a decision about one subject for one purpose."""
+
+    model_config = _STRICT
+    subject_id: str = Field(min_length=1, max_length=128)
+    purpose: str = Field(min_length=1, max_length=64)
+
+
+class AuditVerificationOut(BaseModel):
+    """Whether the audit chain verifies, and where it breaks if not."""
+
+    ok: bool
+    n_entries: int
+    head_seq: int
+    head_hash: str
+    first_bad_seq: int | None
+    reason: str | None
