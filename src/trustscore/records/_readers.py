@@ -15,6 +15,7 @@ import csv
 import io
 import json
 import queue
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ FORMATS: Final[dict[str, str]] = {
 
 _CSV_BLOCK_BYTES: Final = 16 << 20
 _MAX_SHOWN: Final = 2000  # characters of a malformed row kept in quarantine
+_NO_LINES: Final = np.zeros(0, dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -168,7 +170,14 @@ def _unreadable(path: Path, what: str, line: int | None, exc: BaseException | No
     return IngestError(msg, file=str(path), line=line)
 
 
-def _csv_header(path: Path) -> list[str]:
+def _arrow_row(exc: BaseException) -> int | None:
+    """The row pyarrow names in a CSV error ("Row #3"), counting the header as row 1."""
+    found = re.search(r"Row #(\d+)", str(exc))
+    return int(found.group(1)) if found else None
+
+
+def _csv_header(path: Path) -> tuple[list[str], bool]:
+    """The header's column names, and whether anything follows the header line."""
     with path.open("rb") as fh:
         head = fh.read(1 << 20)
     first = head.split(b"\n", 1)[0].rstrip(b"\r").removeprefix(b"\xef\xbb\xbf")
@@ -180,13 +189,16 @@ def _csv_header(path: Path) -> list[str]:
         raise _unreadable(path, "the first line is empty; a CSV file needs a header row", 1, None)
     if "\x00" in text:
         raise _unreadable(path, "the file is binary, not CSV text", 1, None)
-    return next(csv.reader(io.StringIO(text)))
+    return next(csv.reader(io.StringIO(text))), b"\n" in head or len(head) == 1 << 20
 
 
 def _csv_chunks(path: Path, kind: str, *, has_quotes: bool) -> Iterator[Chunk]:
-    raw_header = _csv_header(path)
+    raw_header, has_rows = _csv_header(path)
     header = [c.strip() for c in raw_header]
     check_columns(kind, header, path)
+    if not has_rows:  # a header without even a line break: no rows (pyarrow would refuse it)
+        yield Chunk(pa.schema([(h, pa.string()) for h in header]).empty_table(), _NO_LINES)
+        return
     invalid: list[tuple[int, str, int, int]] = []
 
     def on_invalid(row: Any) -> str:
@@ -208,7 +220,7 @@ def _csv_chunks(path: Path, kind: str, *, has_quotes: bool) -> Iterator[Chunk]:
             ),
         )
     except (pa.ArrowInvalid, OSError) as exc:
-        raise _unreadable(path, "cannot be parsed as CSV", 1, exc) from None
+        raise _unreadable(path, "cannot be read", _arrow_row(exc), exc) from None
     if reader.schema.names != raw_header:
         raise _unreadable(path, "the header cannot be parsed consistently", 1, None)
 
@@ -220,7 +232,7 @@ def _csv_chunks(path: Path, kind: str, *, has_quotes: bool) -> Iterator[Chunk]:
         except StopIteration:
             batch = None
         except (pa.ArrowInvalid, OSError) as exc:
-            raise _unreadable(path, "cannot be read", record + shift, exc) from None
+            raise _unreadable(path, "cannot be read", _arrow_row(exc) or record, exc) from None
         n = 0 if batch is None else batch.num_rows
         k = 0  # invalid rows among the next n + k records
         while k < len(invalid) and invalid[k][0] < record + n + k:

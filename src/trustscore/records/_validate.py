@@ -116,11 +116,12 @@ def _parse_strings(spec: FieldSpec, raw: pa.Array) -> _Parsed:
     text = pc.utf8_trim_whitespace(raw)
     present = _np(pc.not_equal(text, ""))
     if spec.type in ("string", "enum"):
-        typed = pc.if_else(pa.array(present), text, pa.scalar(None, pa.string()))
+        typed = text if present.all() else pc.if_else(pa.array(present), text, None)
         return _Parsed(typed, present, np.zeros(len(raw), np.bool_))
     pattern = {"date": _DATE_RE, "float": _FLOAT_RE, "int": _INT_RE}[spec.type]
     ok = _np(pc.match_substring_regex(text, pattern))
-    safe = pc.if_else(pa.array(ok), text, pa.scalar(None, pa.string()))
+    parsed_ok = ok.copy()
+    safe = text if ok.all() else pc.if_else(pa.array(ok), text, None)
     if spec.type == "date":
         try:  # the strict ISO parser is fast, but fails the whole array on one bad date
             typed = pc.cast(pc.cast(safe, pa.timestamp("s")), pa.date32())
@@ -135,7 +136,8 @@ def _parse_strings(spec: FieldSpec, raw: pa.Array) -> _Parsed:
         ok &= _np(pc.is_finite(typed))
     else:
         typed = pc.cast(safe, pa.int64())
-    typed = pc.if_else(pa.array(ok), typed, pa.scalar(None, typed.type))
+    if not np.array_equal(ok, parsed_ok):  # values that parsed but are not valid
+        typed = pc.if_else(pa.array(ok), typed, pa.scalar(None, typed.type))
     return _Parsed(typed, present, present & ~ok)
 
 

@@ -1,0 +1,129 @@
+"""The record store: committed parts only, reads, lookups and suppressions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from trustscore.exceptions import NotFoundError, SchemaError
+from trustscore.records import (
+    RECORD_KINDS,
+    SUPPRESSION_SCHEMA,
+    RecordStore,
+    arrow_schema,
+    ingest,
+)
+
+AT = dt.datetime(2024, 3, 1, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> RecordStore:
+    store = RecordStore(tmp_path / "store")
+    (tmp_path / "subject.csv").write_text(
+        "subject_id,kind,created_date\ns1,person,2020-01-01\ns2,organisation,2021-05-05\n"
+    )
+    (tmp_path / "inquiry.csv").write_text(
+        "record_id,subject_id,furnisher,purpose,inquiry_date\n"
+        "i1,s1,bank,credit_limit,2024-01-02\n"
+        "i2,s2,bank,credit_limit,2024-01-03\n"
+        "i3,s1,shop,deposit_waiver,2024-02-03\n"
+    )
+    ingest(tmp_path / "subject.csv", store, ingested_at=AT)
+    ingest(tmp_path / "inquiry.csv", store, ingested_at=AT + dt.timedelta(hours=1), batch_rows=2)
+    return store
+
+
+def test_batches_counts_and_paths(store: RecordStore) -> None:
+    batches = store.batches()
+    assert [b.kind for b in batches] == ["subject", "inquiry"]
+    inquiry = batches[1]
+    assert (inquiry.rows_in, inquiry.rows_stored, inquiry.rows_quarantined) == (3, 3, 0)
+    assert store.batch(inquiry.batch_id) == inquiry
+    assert store.count("inquiry") == 3
+    assert store.count("obligation") == 0
+    assert [p.name for p in store.paths("inquiry")] == [
+        f"{inquiry.batch_id}-00000.parquet",
+        f"{inquiry.batch_id}-00001.parquet",
+    ]
+    assert sum(pq.read_metadata(p).num_rows for p in store.paths("inquiry")) == 3
+    with pytest.raises(NotFoundError, match="No committed batch 'nope'"):
+        store.batch("nope")
+
+
+def test_parts_without_a_manifest_are_invisible(store: RecordStore) -> None:
+    [batch] = [b for b in store.batches() if b.kind == "subject"]
+    stray = store.root / "subject" / "subject-crashed-00000.parquet"
+    pq.write_table(pq.read_table(store.paths("subject")[0]), stray)
+    assert stray not in store.paths("subject")
+    assert store.read("subject").num_rows == 2
+    store.manifest_path(batch.batch_id).unlink()  # as if the crash came before the manifest
+    assert store.paths("subject") == []
+    assert store.count("subject") == 0
+
+
+def test_read_and_record(store: RecordStore) -> None:
+    table = store.read("inquiry", subjects=["s1"])
+    assert table.schema == arrow_schema("inquiry", stored=True)
+    assert sorted(table.column("record_id").to_pylist()) == ["i1", "i3"]
+    assert store.read("obligation").num_rows == 0
+    record = store.record("inquiry", "i2")
+    assert record["subject_id"] == "s2"
+    assert record["inquiry_date"] == dt.date(2024, 1, 3)
+    assert record["ingested_at"] == AT + dt.timedelta(hours=1)
+    assert RECORD_KINDS["subject"].key == ("subject_id",)
+    assert store.record("subject", "s2")["kind"] == "organisation"
+    with pytest.raises(NotFoundError, match="subject_id 'zz'"):
+        store.record("subject", "zz")
+    with pytest.raises(SchemaError, match="unknown record kind 'loan'"):
+        store.paths("loan")
+
+
+def test_has_record_ids(store: RecordStore) -> None:
+    assert store.has_record_ids("inquiry", ["i1", "i3", "i9", "s1"]) == {"i1", "i3"}
+    assert store.has_record_ids("subject", ["s1", "i1"]) == {"s1"}
+    assert store.has_record_ids("obligation", ["i1"]) == set()
+    assert store.has_record_ids("inquiry", []) == set()
+
+
+def test_suppress_appends_rows_and_never_edits_records(store: RecordStore) -> None:
+    records_before = {p: p.read_bytes() for p in store.paths("inquiry")}
+    assert store.suppressions().num_rows == 0
+    at = dt.datetime(2024, 4, 1, 9, 30, tzinfo=dt.UTC)
+    assert store.suppress("inquiry", ["i1", "i3", "i1"], reason="dispute D-1 upheld", at=at) == 2
+    later = at + dt.timedelta(days=1)
+    assert store.suppress("subject", ["s2"], reason="erasure", at=later) == 1
+    table = store.suppressions()
+    assert table.schema == SUPPRESSION_SCHEMA
+    assert table.to_pylist() == [
+        {"record_id": "i1", "kind": "inquiry", "suppressed_at": at, "reason": "dispute D-1 upheld"},
+        {"record_id": "i3", "kind": "inquiry", "suppressed_at": at, "reason": "dispute D-1 upheld"},
+        {"record_id": "s2", "kind": "subject", "suppressed_at": later, "reason": "erasure"},
+    ]
+    assert {p: p.read_bytes() for p in store.paths("inquiry")} == records_before
+    assert store.count("inquiry") == 3
+
+
+def test_suppress_refuses_unknown_ids_naive_times_and_empty_reasons(store: RecordStore) -> None:
+    with pytest.raises(NotFoundError, match="'i9'"):
+        store.suppress("inquiry", ["i1", "i9"], reason="x", at=AT)
+    with pytest.raises(SchemaError, match="time-zone-aware"):
+        store.suppress("inquiry", ["i1"], reason="x", at=dt.datetime(2024, 1, 1))
+    with pytest.raises(SchemaError, match="needs a reason"):
+        store.suppress("inquiry", ["i1"], reason=" ", at=AT)
+    assert store.suppressions().num_rows == 0
+
+
+def test_quarantine_dir_follows_the_workspace_layout(tmp_path: Path) -> None:
+    store = RecordStore(tmp_path / "ws" / "store")
+    assert store.quarantine_dir == tmp_path / "ws" / "quarantine"
+    other = RecordStore(tmp_path / "s", quarantine_dir=tmp_path / "q")
+    (tmp_path / "subject.csv").write_text("subject_id,kind,created_date\ns1,alien,2020-01-01\n")
+    result = ingest(tmp_path / "subject.csv", other, ingested_at=AT)
+    assert result.quarantine_path == tmp_path / "q" / f"{result.batch_id}.parquet"
+    assert pq.read_table(result.quarantine_path).column("value").to_pylist() == ["alien"]
+    assert isinstance(other.read("subject"), pa.Table)
