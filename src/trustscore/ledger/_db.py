@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import Connection, make_url
@@ -44,6 +44,9 @@ class Ledger:
         ``postgresql+psycopg://user@host:5432/db``.
     busy_timeout_s : float, default 30
         How long a SQLite writer waits for another writer before failing.
+    sqlite_synchronous : {"FULL", "NORMAL"}, default "FULL"
+        SQLite's ``synchronous`` pragma. ``FULL`` syncs every commit to disk; ``NORMAL`` (safe
+        against a crash of the process, not of the machine) is much faster on slow disks.
 
     Examples
     --------
@@ -54,7 +57,13 @@ class Ledger:
     >>> ledger.dispose()
     """
 
-    def __init__(self, url: str, *, busy_timeout_s: float = 30.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        busy_timeout_s: float = 30.0,
+        sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL",
+    ) -> None:
         try:
             parsed = make_url(url)
         except ArgumentError as exc:
@@ -75,7 +84,10 @@ class Ledger:
                 connect_args={"timeout": busy_timeout_s, "check_same_thread": False},
                 poolclass=StaticPool if memory else None,
             )
-            _install_sqlite_hooks(self._engine, busy_timeout_s)
+            if sqlite_synchronous not in ("FULL", "NORMAL"):
+                msg = f"sqlite_synchronous must be 'FULL' or 'NORMAL'; got {sqlite_synchronous!r}."
+                raise LedgerError(msg)
+            _install_sqlite_hooks(self._engine, busy_timeout_s, sqlite_synchronous)
         elif self.backend == "postgresql":
             self._engine = create_engine(url, pool_pre_ping=True)
         else:
@@ -130,7 +142,11 @@ class Ledger:
         from alembic import command
 
         self._prepare()
+        built_by_create_all = self.revision() is None and "audit_log" in self.table_names()
         with self._engine.begin() as conn:
+            if built_by_create_all:
+                # create_all builds the schema of the latest migration: record it as such.
+                command.stamp(_alembic_config(conn), "head")
             command.upgrade(_alembic_config(conn), revision)
         self._ensure_head()
 
@@ -181,7 +197,7 @@ def _alembic_config(conn: Connection) -> Any:
     return cfg
 
 
-def _install_sqlite_hooks(engine: Engine, busy_timeout_s: float) -> None:
+def _install_sqlite_hooks(engine: Engine, busy_timeout_s: float, synchronous: str) -> None:
     # pysqlite's own transaction handling defers BEGIN and cannot take the write lock up front;
     # switch it off and issue BEGIN ourselves (SQLAlchemy's documented recipe).
     @event.listens_for(engine, "connect")
@@ -192,6 +208,7 @@ def _install_sqlite_hooks(engine: Engine, busy_timeout_s: float) -> None:
             cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
             cursor.execute("PRAGMA foreign_keys = ON")
             cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute(f"PRAGMA synchronous = {synchronous}")
         finally:
             cursor.close()
 

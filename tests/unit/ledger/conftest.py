@@ -24,7 +24,9 @@ _TABLES = (
 
 
 def _schema_url(postgres_url: str, schema: str) -> str:
-    url = sa.make_url(postgres_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    # Commits need not wait for the disk in tests (durability is the server's business).
+    options = f"-csearch_path={schema} -csynchronous_commit=off"
+    url = sa.make_url(postgres_url).update_query_dict({"options": options})
     return url.render_as_string(hide_password=False)
 
 
@@ -74,7 +76,7 @@ def ledger_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> 
 def ledger(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Ledger]:
     """An empty ledger with every table, on SQLite and on PostgreSQL."""
     if backend == "sqlite":
-        lgr = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+        lgr = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}", sqlite_synchronous="NORMAL")
         lgr.create_all()
         yield lgr
         lgr.dispose()
