@@ -83,7 +83,9 @@ def spark_session(app_name: str = "trustscore", cores: int = 2) -> Any:
     return session
 
 
-def connect(engine: str = "duckdb", *, path: str | Path | None = None, threads: int | None = None) -> BaseBackend:
+def connect(
+    engine: str = "duckdb", *, path: str | Path | None = None, threads: int | None = None
+) -> BaseBackend:
     """An Ibis backend for ``engine``: ``"duckdb"`` (in memory, or a file) or ``"spark"``."""
     if engine == "duckdb":
         import ibis
@@ -103,7 +105,9 @@ def connect(engine: str = "duckdb", *, path: str | Path | None = None, threads: 
     raise EngineError(msg, engine=engine)
 
 
-def read_parquet(con: BaseBackend, paths: str | Path | Sequence[str | Path], *, table_name: str | None = None) -> ir.Table:
+def read_parquet(
+    con: BaseBackend, paths: str | Path | Sequence[str | Path], *, table_name: str | None = None
+) -> ir.Table:
     """An Ibis table over Parquet files (a glob, a file, or a list of files)."""
     if isinstance(paths, str | Path):
         sources: list[str] = [str(paths)]

@@ -13,7 +13,9 @@ from trustscore.scoring._artifact import ScorecardArtifact, example_artifact_dic
 
 runner = CliRunner()
 
-OBLIGATION_HEADER = "record_id,subject_id,furnisher,category,account,due_date,amount_due,paid_date,amount_paid"
+OBLIGATION_HEADER = (
+    "record_id,subject_id,furnisher,category,account,due_date,amount_due,paid_date,amount_paid"
+)
 
 
 def _run(*args: str) -> tuple[int, str]:
@@ -31,27 +33,34 @@ def _assert_clean_error(code: int, output: str, *needles: str) -> None:
 
 def test_missing_column_names_file_and_column(tmp_path: Path) -> None:
     f = tmp_path / "obligation.csv"
-    f.write_text("record_id,subject_id,furnisher,category,account,due_date,amount_due\n"
-                 "r1,S1,power,utility,a1,2025-01-01,10\n")
+    f.write_text(
+        "record_id,subject_id,furnisher,category,account,due_date,amount_due\n"
+        "r1,S1,power,utility,a1,2025-01-01,10\n"
+    )
     code, out = _run("ingest", str(f), "--store", str(tmp_path / "store"))
     _assert_clean_error(code, out, "obligation.csv", "paid_date")
 
 
 def test_prohibited_column_is_refused(tmp_path: Path) -> None:
     f = tmp_path / "obligation.csv"
-    f.write_text(OBLIGATION_HEADER + ",party_affiliation\n"
-                 "r1,S1,power,utility,a1,2025-01-01,10,2025-01-01,10,x\n")
+    f.write_text(
+        OBLIGATION_HEADER + ",party_affiliation\n"
+        "r1,S1,power,utility,a1,2025-01-01,10,2025-01-01,10,x\n"
+    )
     code, out = _run("ingest", str(f), "--store", str(tmp_path / "store"))
     _assert_clean_error(code, out, "party_affiliation", "political")
     assert not (tmp_path / "store" / "obligation").exists() or not list(
-        (tmp_path / "store" / "obligation").glob("*.parquet"))
+        (tmp_path / "store" / "obligation").glob("*.parquet")
+    )
 
 
 def test_wrong_type_is_quarantined_not_a_crash(tmp_path: Path) -> None:
     f = tmp_path / "obligation.csv"
-    f.write_text(OBLIGATION_HEADER + "\n"
-                 "r1,S1,power,utility,a1,2025-01-01,ten,2025-01-01,10\n"
-                 "r2,S1,power,utility,a1,2025-02-01,10,2025-02-01,10\n")
+    f.write_text(
+        OBLIGATION_HEADER + "\n"
+        "r1,S1,power,utility,a1,2025-01-01,ten,2025-01-01,10\n"
+        "r2,S1,power,utility,a1,2025-02-01,10,2025-02-01,10\n"
+    )
     code, out = _run("ingest", str(f), "--store", str(tmp_path / "store"))
     assert code == 0, out
     assert "2 rows in = 1 stored + 1 quarantined" in out
@@ -75,16 +84,34 @@ def test_unknown_file_kind(tmp_path: Path) -> None:
 def test_never_approvable_purpose_is_refused(tmp_path: Path, purpose: str) -> None:
     model = tmp_path / "model.json"
     ScorecardArtifact.from_dict(example_artifact_dict()).to_json(model)
-    code, out = _run("decide", "--purpose", purpose, "--model", str(model),
-                     "--scores", str(tmp_path / "none.parquet"), "--out", str(tmp_path / "d.parquet"))
+    code, out = _run(
+        "decide",
+        "--purpose",
+        purpose,
+        "--model",
+        str(model),
+        "--scores",
+        str(tmp_path / "none.parquet"),
+        "--out",
+        str(tmp_path / "d.parquet"),
+    )
     _assert_clean_error(code, out, purpose, "can never be approved")
 
 
 def test_unknown_purpose_lists_the_approvable_ones(tmp_path: Path) -> None:
     model = tmp_path / "model.json"
     ScorecardArtifact.from_dict(example_artifact_dict()).to_json(model)
-    code, out = _run("decide", "--purpose", "dating", "--model", str(model),
-                     "--scores", str(tmp_path / "none.parquet"), "--out", str(tmp_path / "d.parquet"))
+    code, out = _run(
+        "decide",
+        "--purpose",
+        "dating",
+        "--model",
+        str(model),
+        "--scores",
+        str(tmp_path / "none.parquet"),
+        "--out",
+        str(tmp_path / "d.parquet"),
+    )
     _assert_clean_error(code, out, "dating", "credit_pricing")
 
 
@@ -95,16 +122,18 @@ def test_tampered_model_is_refused(tmp_path: Path) -> None:
     model.write_text(json.dumps(d))
     data = tmp_path / "x.csv"
     data.write_text("on_time_rate,card_kind,months_history\n0.1,card,12\n")
-    code, out = _run("score", "--model", str(model), "--data", str(data), "--out",
-                     str(tmp_path / "s.parquet"))
+    code, out = _run(
+        "score", "--model", str(model), "--data", str(data), "--out", str(tmp_path / "s.parquet")
+    )
     _assert_clean_error(code, out, "content hash")
 
 
 def test_train_missing_target(tmp_path: Path) -> None:
     data = tmp_path / "t.csv"
     data.write_text("x,y\n1,0\n2,1\n")
-    code, out = _run("train", "--data", str(data), "--target", "default", "--out",
-                     str(tmp_path / "m.json"))
+    code, out = _run(
+        "train", "--data", str(data), "--target", "default", "--out", str(tmp_path / "m.json")
+    )
     _assert_clean_error(code, out, "t.csv", "default")
 
 

@@ -9,9 +9,16 @@ import pytest
 import trustscore
 
 PACKAGES = [
-    "trustscore.decisions", "trustscore.features", "trustscore.ledger", "trustscore.model",
-    "trustscore.monitoring", "trustscore.pipeline", "trustscore.records", "trustscore.reports",
-    "trustscore.scoring", "trustscore.synth",
+    "trustscore.decisions",
+    "trustscore.features",
+    "trustscore.ledger",
+    "trustscore.model",
+    "trustscore.monitoring",
+    "trustscore.pipeline",
+    "trustscore.records",
+    "trustscore.reports",
+    "trustscore.scoring",
+    "trustscore.synth",
 ]
 
 
@@ -33,6 +40,11 @@ def test_package_all_is_sorted_and_complete(package: str) -> None:
     assert list(exported) == sorted(exported), f"{package}.__all__ is not sorted"
     for name in exported:
         assert hasattr(mod, name), f"{package}.{name} is in __all__ but missing"
-    public = {n for n in vars(mod) if not n.startswith("_") and not isinstance(
-        getattr(mod, n), type(importlib))} - {"annotations"}
-    assert public <= set(exported), f"{package} exports names outside __all__: {public - set(exported)}"
+    public = {
+        n
+        for n in vars(mod)
+        if not n.startswith("_") and not isinstance(getattr(mod, n), type(importlib))
+    } - {"annotations"}
+    assert public <= set(exported), (
+        f"{package} exports names outside __all__: {public - set(exported)}"
+    )

@@ -55,8 +55,9 @@ def synth(
     subjects: Annotated[int, typer.Option(min=1, help="Number of subjects.")] = 100_000,
     seed: Annotated[int, typer.Option()] = 0,
     as_of: Annotated[str, typer.Option(help="Observation date.")] = "2025-12-31",
-    dirty_rate: Annotated[float, typer.Option(min=0.0, max=0.5,
-                                              help="Share of rows made invalid.")] = 0.0,
+    dirty_rate: Annotated[
+        float, typer.Option(min=0.0, max=0.5, help="Share of rows made invalid.")
+    ] = 0.0,
 ) -> None:
     """Write a synthetic population as furnisher files (Parquet)."""
     from trustscore.synth import generate
@@ -65,9 +66,14 @@ def synth(
 
     def run() -> None:
         with progress_bars() as report:
-            result = generate(out, n_subjects=subjects, seed=seed, as_of=date,
-                              dirty_rate=dirty_rate,
-                              progress=lambda d, t: report("synthesise", d, t))
+            result = generate(
+                out,
+                n_subjects=subjects,
+                seed=seed,
+                as_of=date,
+                dirty_rate=dirty_rate,
+                progress=lambda d, t: report("synthesise", d, t),
+            )
         typer.echo(f"wrote {subjects:,} subjects to {out} ({result})")
 
     guarded(run)
@@ -75,11 +81,19 @@ def synth(
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Furnisher files: CSV, Parquet or JSON lines.")],
-    store: Annotated[Path, typer.Option(help="Record store folder.")] = Path("trustscore-demo/store"),
-    kind: Annotated[str | None, typer.Option(help="Record kind (default: from the file name).")] = None,
-    ingested_at: Annotated[str | None, typer.Option(
-        help="Delivery time for back-filled history (ISO date or time, UTC).")] = None,
+    paths: Annotated[
+        list[Path], typer.Argument(help="Furnisher files: CSV, Parquet or JSON lines.")
+    ],
+    store: Annotated[Path, typer.Option(help="Record store folder.")] = Path(
+        "trustscore-demo/store"
+    ),
+    kind: Annotated[
+        str | None, typer.Option(help="Record kind (default: from the file name).")
+    ] = None,
+    ingested_at: Annotated[
+        str | None,
+        typer.Option(help="Delivery time for back-filled history (ISO date or time, UTC)."),
+    ] = None,
 ) -> None:
     """Validate furnisher files, store the valid rows, quarantine the rest with reasons."""
     from trustscore.records import RecordStore
@@ -99,8 +113,10 @@ def ingest(
         for path in paths:
             r = ingest_file(path, rs, kind=kind, ingested_at=stamp)
             note = " (already ingested: nothing changed)" if r.already_ingested else ""
-            typer.echo(f"{path}: {r.rows_in:,} rows in = {r.rows_stored:,} stored + "
-                       f"{r.rows_quarantined:,} quarantined [{r.kind}, batch {r.batch_id}]{note}")
+            typer.echo(
+                f"{path}: {r.rows_in:,} rows in = {r.rows_stored:,} stored + "
+                f"{r.rows_quarantined:,} quarantined [{r.kind}, batch {r.batch_id}]{note}"
+            )
             for reason, count in sorted(r.reasons.items(), key=lambda kv: -kv[1])[:5]:
                 typer.echo(f"    {count:,} x {reason}")
             if r.quarantine_path:
@@ -135,9 +151,15 @@ def train(
     data: Annotated[Path, typer.Option(help="A flat table, CSV or Parquet.")],
     target: Annotated[str, typer.Option(help="The 0/1 column, 1 = bad.")],
     out: Annotated[Path, typer.Option(help="Where to write the model artifact (JSON).")],
-    protected: Annotated[list[str] | None, typer.Option(
-        help="Protected attribute: held out of the model, used for the fairness report.")] = None,
-    exclude: Annotated[list[str] | None, typer.Option(help="Other columns to leave out (ids).")] = None,
+    protected: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Protected attribute: held out of the model, used for the fairness report."
+        ),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option(help="Other columns to leave out (ids).")
+    ] = None,
     seed: Annotated[int, typer.Option()] = 0,
 ) -> None:
     """Fit a scorecard on any flat table and write its artifact."""
@@ -148,9 +170,13 @@ def train(
         art.to_json(out)
         metrics = art.model_card.get("metrics", {})
         auc = metrics.get("auc")
-        shown = f", holdout AUC {auc['value']:.4f}" if isinstance(auc, dict) and "value" in auc else ""
-        typer.echo(f"wrote {out}: model {art.model_version}, "
-                   f"{len(art.characteristics)} characteristics{shown}")
+        shown = (
+            f", holdout AUC {auc['value']:.4f}" if isinstance(auc, dict) and "value" in auc else ""
+        )
+        typer.echo(
+            f"wrote {out}: model {art.model_version}, "
+            f"{len(art.characteristics)} characteristics{shown}"
+        )
 
     guarded(run)
 
@@ -161,7 +187,9 @@ def score(
     data: Annotated[Path, typer.Option(help="Features: CSV or Parquet.")],
     out: Annotated[Path, typer.Option(help="Scores (Parquet).")],
     engine: Annotated[str, typer.Option(help="kernel, duckdb or spark")] = "kernel",
-    carry: Annotated[list[str] | None, typer.Option(help="Id columns to copy into the scores.")] = None,
+    carry: Annotated[
+        list[str] | None, typer.Option(help="Id columns to copy into the scores.")
+    ] = None,
 ) -> None:
     """Score a table from the model artifact alone."""
     from trustscore.pipeline import score_file

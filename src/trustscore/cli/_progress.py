@@ -24,8 +24,13 @@ def progress_bars(*, enabled: bool = True) -> Iterator[Reporter]:
     """A :data:`~trustscore.pipeline.Reporter` that draws one bar per stage."""
     console = Console(stderr=True)
     bars = Progress(
-        SpinnerColumn(), TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(),
-        TimeElapsedColumn(), console=console, disable=not enabled or not console.is_terminal,
+        SpinnerColumn(),
+        TextColumn("{task.description:<12}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not enabled or not console.is_terminal,
         transient=False,
     )
     tasks: dict[str, TaskID] = {}

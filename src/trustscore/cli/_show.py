@@ -16,10 +16,14 @@ def show_demo(summary: DemoSummary) -> None:
     typer.echo("")
     typer.echo(f"trustscore demo: {summary.n_subjects:,} synthetic subjects as of {summary.as_of}")
     typer.echo(f"  records: {stored:,} stored, {quarantined:,} quarantined with reasons")
-    typer.echo(f"  scored:  {summary.n_scored:,}; unscorable (NS, too little history): "
-               f"{summary.n_unscorable:,}")
-    typer.echo(f"  model {summary.model_version}: holdout AUC {summary.holdout_auc:.4f}, oracle "
-               f"{summary.oracle_auc:.4f} ({summary.auc_ratio:.1%} of the best possible)")
+    typer.echo(
+        f"  scored:  {summary.n_scored:,}; unscorable (NS, too little history): "
+        f"{summary.n_unscorable:,}"
+    )
+    typer.echo(
+        f"  model {summary.model_version}: holdout AUC {summary.holdout_auc:.4f}, oracle "
+        f"{summary.oracle_auc:.4f} ({summary.auc_ratio:.1%} of the best possible)"
+    )
     typer.echo(f"  report:  {ws.report_path.resolve()}")
     typer.echo(f"  scores:  {ws.scores_path.resolve()}")
     for row in summary.examples:
@@ -37,5 +41,7 @@ def show_demo(summary: DemoSummary) -> None:
                     typer.echo(f"  reason {i}: {code} {reason}")
         adverse = " (adverse: a notice with the reasons is sent)" if row.get("adverse") else ""
         review = " (sent to human review)" if row.get("review") else ""
-        typer.echo(f"  decision for credit_pricing: {row.get('label') or row.get('outcome')}"
-                   f"{adverse}{review}")
+        typer.echo(
+            f"  decision for credit_pricing: {row.get('label') or row.get('outcome')}"
+            f"{adverse}{review}"
+        )

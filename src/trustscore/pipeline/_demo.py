@@ -46,10 +46,18 @@ DEFAULT_AS_OF: Final = dt.date(2025, 12, 31)
 
 # The minimum scoring criteria: below them a subject is "NS" (unscorable), never a low number.
 MINIMUM_CRITERIA: Final[tuple[dict[str, Any], ...]] = (
-    {"column": "months_history", "op": ">=", "value": 6,
-     "text": "at least 6 months between the subject's first record and the as-of date"},
-    {"column": "n_records_12m", "op": ">=", "value": 1,
-     "text": "at least one bill or account report in the 12 months before the as-of date"},
+    {
+        "column": "months_history",
+        "op": ">=",
+        "value": 6,
+        "text": "at least 6 months between the subject's first record and the as-of date",
+    },
+    {
+        "column": "n_records_12m",
+        "op": ">=",
+        "value": 1,
+        "text": "at least one bill or account report in the 12 months before the as-of date",
+    },
 )
 
 # Order of ingestion: subjects first, so the store knows who exists.
@@ -83,14 +91,19 @@ class DemoSummary:
 def characteristics_metadata() -> dict[str, dict[str, str]]:
     """Dimension and reason texts of every feature, as :class:`Scorecard` takes them."""
     return {
-        f.name: {"dimension": f.dimension, "reason_code": f.reason_code,
-                 "reason": f.reason, "improve": f.improve}
+        f.name: {
+            "dimension": f.dimension,
+            "reason_code": f.reason_code,
+            "reason": f.reason,
+            "improve": f.improve,
+        }
         for f in FEATURES
     }
 
 
-def score_features(art: ScorecardArtifact, features: pa.Table, as_of: dt.date,
-                   *, engine: str = "kernel") -> pa.Table:
+def score_features(
+    art: ScorecardArtifact, features: pa.Table, as_of: dt.date, *, engine: str = "kernel"
+) -> pa.Table:
     """Score a feature table and add subject_id, model_version and as_of (scores.parquet)."""
     scored = score(art, features, engine=engine)
     n = features.num_rows
@@ -141,8 +154,14 @@ def run_demo(
     ws = Workspace(root).create()
     summary = DemoSummary(workspace=ws, as_of=as_of, n_subjects=n_subjects)
 
-    generate(ws.synth_dir, n_subjects=n_subjects, seed=seed, as_of=as_of, dirty_rate=dirty_rate,
-             progress=lambda done, total: report("synthesise", done, total))
+    generate(
+        ws.synth_dir,
+        n_subjects=n_subjects,
+        seed=seed,
+        as_of=as_of,
+        dirty_rate=dirty_rate,
+        progress=lambda done, total: report("synthesise", done, total),
+    )
     summary.ingest = _ingest_all(ws, as_of, report)
 
     report("features", 0, None)
@@ -161,15 +180,28 @@ def run_demo(
     hold = frame[(frame["split"] == "holdout") & scorable]
 
     report("train", 0, None)
-    card = Scorecard(characteristics=characteristics_metadata(), criteria=list(MINIMUM_CRITERIA),
-                     random_state=seed)
-    window = {"start": str(as_of.replace(year=as_of.year - 3)), "end": str(as_of),
-              "as_of": str(as_of), "outcome": "90+ days past due in the 12 months after as_of"}
-    card.fit(train[names + ["months_history", "n_records_12m"]], train["target"].to_numpy(),
-             protected=train[["group"]],
-             eval_set=(hold[names + ["months_history", "n_records_12m"]],
-                       hold["target"].to_numpy(), hold[["group"]]),
-             data_window=window)
+    card = Scorecard(
+        characteristics=characteristics_metadata(),
+        criteria=list(MINIMUM_CRITERIA),
+        random_state=seed,
+    )
+    window = {
+        "start": str(as_of.replace(year=as_of.year - 3)),
+        "end": str(as_of),
+        "as_of": str(as_of),
+        "outcome": "90+ days past due in the 12 months after as_of",
+    }
+    card.fit(
+        train[names + ["months_history", "n_records_12m"]],
+        train["target"].to_numpy(),
+        protected=train[["group"]],
+        eval_set=(
+            hold[names + ["months_history", "n_records_12m"]],
+            hold["target"].to_numpy(),
+            hold[["group"]],
+        ),
+        data_window=window,
+    )
     art = card.to_artifact()
     art.to_json(ws.model_path)
     report("train", 1, 1)
@@ -184,9 +216,15 @@ def run_demo(
     pq.write_table(decisions, ws.decisions_path)
 
     report("report", 0, 1)
-    html = model_report(artifact=art, scores=scores, decisions=decisions, outcomes=outcomes,
-                        protected=protected, cutoffs=policy.cutoffs,
-                        title="trustscore demo: a synthetic population")
+    html = model_report(
+        artifact=art,
+        scores=scores,
+        decisions=decisions,
+        outcomes=outcomes,
+        protected=protected,
+        cutoffs=policy.cutoffs,
+        title="trustscore demo: a synthetic population",
+    )
     write_report(html, ws.report_path)
     report("report", 1, 1)
 
@@ -195,10 +233,10 @@ def run_demo(
     summary.n_unscorable = scores.num_rows - summary.n_scored
     summary.model_version = art.model_version
     held = scores.join(outcomes, "subject_id").filter(
-        pc.and_(pc.equal(pc.field("split"), "holdout"), pc.equal(pc.field("status"), "OK")))
+        pc.and_(pc.equal(pc.field("split"), "holdout"), pc.equal(pc.field("status"), "OK"))
+    )
     y = held.column("target").to_numpy(zero_copy_only=False).astype(np.int8)
     summary.holdout_auc = roc_auc(y, -held.column("score").to_numpy(zero_copy_only=False))
     summary.oracle_auc = roc_auc(y, held.column("oracle_p").to_numpy(zero_copy_only=False))
     summary.examples = _examples(scores, decisions)
     return summary
-

@@ -45,8 +45,10 @@ def read_table(path: str | Path) -> pa.Table:
 
 def _binary_target(table: pa.Table, target: str, file: str) -> np.ndarray[Any, np.dtype[np.int8]]:
     if target not in table.column_names:
-        msg = (f"{file}: there is no target column {target!r}; columns are "
-               f"{', '.join(table.column_names)}.")
+        msg = (
+            f"{file}: there is no target column {target!r}; columns are "
+            f"{', '.join(table.column_names)}."
+        )
         raise SchemaError(msg, file=file, field=target)
     col = table.column(target).to_pandas()
     if col.isna().any():
@@ -55,8 +57,10 @@ def _binary_target(table: pa.Table, target: str, file: str) -> np.ndarray[Any, n
         raise SchemaError(msg, file=file, field=target, line=row)
     values = sorted(set(col.tolist()))
     if len(values) != 2:
-        msg = (f"{file}: the target {target!r} must have exactly two values (1 = bad), "
-               f"got {values[:10]}.")
+        msg = (
+            f"{file}: the target {target!r} must have exactly two values (1 = bad), "
+            f"got {values[:10]}."
+        )
         raise SchemaError(msg, file=file, field=target)
     bad = 1 if 1 in values else values[1]
     return (col.to_numpy() == bad).astype(np.int8)
@@ -94,16 +98,29 @@ def train_flat(
     model = Scorecard(**(params or {}), random_state=seed)
     eval_set: tuple[Any, ...] | None = None
     if hold_rows.any():
-        eval_set = (frame.loc[hold_rows, features], y[hold_rows],
-                    None if prot is None else prot.loc[hold_rows])
-    model.fit(frame.loc[fit_rows, features], y[fit_rows],
-              protected=None if prot is None else prot.loc[fit_rows], eval_set=eval_set,
-              data_window={"source": file, "trained_at": dt.date.today().isoformat()})
+        eval_set = (
+            frame.loc[hold_rows, features],
+            y[hold_rows],
+            None if prot is None else prot.loc[hold_rows],
+        )
+    model.fit(
+        frame.loc[fit_rows, features],
+        y[fit_rows],
+        protected=None if prot is None else prot.loc[fit_rows],
+        eval_set=eval_set,
+        data_window={"source": file, "trained_at": dt.date.today().isoformat()},
+    )
     return model.to_artifact()
 
 
-def score_file(model: str | Path, data: str | Path, out: str | Path, *, engine: str = "kernel",
-               carry: Sequence[str] = ()) -> int:
+def score_file(
+    model: str | Path,
+    data: str | Path,
+    out: str | Path,
+    *,
+    engine: str = "kernel",
+    carry: Sequence[str] = (),
+) -> int:
     """Score a CSV or Parquet file into a Parquet file; return the number of rows."""
     art = load_artifact(model)
     src = Path(data)

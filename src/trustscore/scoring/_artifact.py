@@ -129,7 +129,9 @@ class Outcome:
             stats=stats,
         )
 
-    def to_dict(self, *, kind: Literal["numeric", "categorical", "special", "plain"]) -> dict[str, Any]:
+    def to_dict(
+        self, *, kind: Literal["numeric", "categorical", "special", "plain"]
+    ) -> dict[str, Any]:
         d: dict[str, Any] = {"points": self.points}
         if kind == "numeric":
             d["upper"] = self.upper
@@ -212,10 +214,21 @@ class Characteristic:
         if ctype == "categorical" and other is None:
             raise _err(f"{where}: a categorical characteristic needs 'other' (unseen levels).")
         special = tuple(
-            Outcome.from_dict(s, f"{where}.special[{j}]") for j, s in enumerate(d.get("special", ()))
+            Outcome.from_dict(s, f"{where}.special[{j}]")
+            for j, s in enumerate(d.get("special", ()))
         )
-        known = {"name", "dimension", "type", "bins", "missing", "reason_code", "reason",
-                 "improve", "special", "other"}
+        known = {
+            "name",
+            "dimension",
+            "type",
+            "bins",
+            "missing",
+            "reason_code",
+            "reason",
+            "improve",
+            "special",
+            "other",
+        }
         return cls(
             name=name,
             dimension=str(d["dimension"]),
@@ -353,17 +366,23 @@ class ScorecardArtifact:
         if not isinstance(d, Mapping):
             raise _err("A scorecard artifact must be a JSON object.")
         if d.get("format") != ARTIFACT_FORMAT:
-            raise _err(f"Not a trustscore scorecard: format is {d.get('format')!r}, "
-                       f"expected {ARTIFACT_FORMAT!r}.")
+            raise _err(
+                f"Not a trustscore scorecard: format is {d.get('format')!r}, "
+                f"expected {ARTIFACT_FORMAT!r}."
+            )
         if d.get("schema_version") != SCHEMA_VERSION:
-            raise _err(f"Unsupported artifact schema_version {d.get('schema_version')!r}; "
-                       f"this trustscore reads version {SCHEMA_VERSION}.")
+            raise _err(
+                f"Unsupported artifact schema_version {d.get('schema_version')!r}; "
+                f"this trustscore reads version {SCHEMA_VERSION}."
+            )
         stored_hash = str(d.get("content_hash", ""))
         if verify_hash and stored_hash and stored_hash != content_hash(d):
             raise _err(
                 f"Artifact {d.get('model_version')!r} fails its content hash: it was edited "
                 "after it was written. Re-save it with ScorecardArtifact.to_json() (or refit) "
-                "to accept the edits.", model_version=d.get("model_version"))
+                "to accept the edits.",
+                model_version=d.get("model_version"),
+            )
         for key in ("model_version", "characteristics", "dimensions", "scaling", "model_card"):
             if key not in d:
                 raise _err(f"The artifact has no {key!r}.")
@@ -380,11 +399,15 @@ class ScorecardArtifact:
         dim_names = {n for n, _ in dims}
         for c in chars:
             if c.dimension not in dim_names:
-                raise _err(f"Characteristic {c.name!r} names dimension {c.dimension!r}, "
-                           f"which is not among {sorted(dim_names)}.")
+                raise _err(
+                    f"Characteristic {c.name!r} names dimension {c.dimension!r}, "
+                    f"which is not among {sorted(dim_names)}."
+                )
         if set(names) & dim_names or {"score", "status"} & (set(names) | dim_names):
-            raise _err("Dimension names must differ from characteristic names and from "
-                       "'score' and 'status'.")
+            raise _err(
+                "Dimension names must differ from characteristic names and from "
+                "'score' and 'status'."
+            )
         card = dict(d["model_card"])
         for purpose in card.get("approved_purposes", ()):
             check_purpose_approvable(purpose)
@@ -401,8 +424,10 @@ class ScorecardArtifact:
         )
         lo, hi = art.score_range
         if lo < SCORE_MIN or hi > SCORE_MAX:
-            raise _err(f"Attainable scores {lo}..{hi} leave {SCORE_MIN}..{SCORE_MAX}; "
-                       "rescale the points.", model_version=art.model_version)
+            raise _err(
+                f"Attainable scores {lo}..{hi} leave {SCORE_MIN}..{SCORE_MAX}; rescale the points.",
+                model_version=art.model_version,
+            )
         return art
 
     def to_dict(self) -> dict[str, Any]:
@@ -489,22 +514,42 @@ def example_artifact_dict() -> dict[str, Any]:
         ],
         "characteristics": [
             {
-                "name": "on_time_rate", "dimension": "payment_reliability", "type": "numeric",
-                "reason_code": "PR01", "reason": "Bills paid after their due date",
+                "name": "on_time_rate",
+                "dimension": "payment_reliability",
+                "type": "numeric",
+                "reason_code": "PR01",
+                "reason": "Bills paid after their due date",
                 "improve": "Pay each bill by its due date",
-                "bins": [{"upper": 0.5, "points": 10}, {"upper": 0.9, "points": 35},
-                         {"upper": None, "points": 60}],
-                "missing": {"points": 30}, "special": [{"values": [-1.0], "points": 20}],
+                "bins": [
+                    {"upper": 0.5, "points": 10},
+                    {"upper": 0.9, "points": 35},
+                    {"upper": None, "points": 60},
+                ],
+                "missing": {"points": 30},
+                "special": [{"values": [-1.0], "points": 20}],
             },
             {
-                "name": "card_kind", "dimension": "credit_history", "type": "categorical",
-                "reason_code": "CH01", "reason": "Kind of credit held", "improve": "",
-                "bins": [{"categories": ["none"], "points": 10},
-                         {"categories": ["card", "loan"], "points": 90}],
-                "missing": {"points": 40}, "other": {"points": 40},
+                "name": "card_kind",
+                "dimension": "credit_history",
+                "type": "categorical",
+                "reason_code": "CH01",
+                "reason": "Kind of credit held",
+                "improve": "",
+                "bins": [
+                    {"categories": ["none"], "points": 10},
+                    {"categories": ["card", "loan"], "points": 90},
+                ],
+                "missing": {"points": 40},
+                "other": {"points": 40},
             },
         ],
-        "criteria": [{"column": "months_history", "op": ">=", "value": 6,
-                      "text": "at least 6 months of history"}],
+        "criteria": [
+            {
+                "column": "months_history",
+                "op": ">=",
+                "value": 6,
+                "text": "at least 6 months of history",
+            }
+        ],
         "model_card": {"approved_purposes": ["credit_pricing"]},
     }

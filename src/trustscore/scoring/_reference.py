@@ -108,7 +108,12 @@ def _criterion_ok(crit: Criterion, values: Any) -> npt.NDArray[np.bool_]:
     v = crit.value
     with np.errstate(invalid="ignore"):
         test = {
-            ">=": x >= v, ">": x > v, "<=": x <= v, "<": x < v, "==": x == v, "!=": x != v,
+            ">=": x >= v,
+            ">": x > v,
+            "<=": x <= v,
+            "<": x < v,
+            "==": x == v,
+            "!=": x != v,
         }[crit.op]
     return present & test
 
