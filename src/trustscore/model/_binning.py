@@ -115,44 +115,67 @@ def _segments(
     return risk, value
 
 
+def _step_penalties(risk: FloatArray) -> dict[str, FloatArray]:
+    """``pen[t][i, j, l]``: 0 where group ``[i, j)`` may precede ``[j, l)`` under t, else -inf."""
+    m = risk.shape[0]
+    with np.errstate(invalid="ignore"):
+        up = risk[:, :, None] <= risk[None, :, :]
+        down = risk[:, :, None] >= risk[None, :, :]
+    neg = -np.inf
+    return {
+        "up": np.where(up, 0.0, neg),
+        "down": np.where(down, 0.0, neg),
+        "any": np.zeros((m, m, m)),
+    }
+
+
 def _merge(
-    risk: FloatArray, value: FloatArray, max_groups: int, trend: str
+    risk: FloatArray,
+    value: FloatArray,
+    max_groups: int,
+    trend: str,
+    pen: dict[str, FloatArray] | None = None,
 ) -> tuple[list[int], float]:
-    """Best cut points (pre-bin indices, 0 and P included) and their IV under ``trend``."""
+    """Best cut points (pre-bin indices, 0 and P included) and their IV under ``trend``.
+
+    ``f[k, phase, i, j]`` is the best IV of ``k`` groups covering pre-bins ``[0, j)`` whose
+    last group is ``[i, j)``; peak and valley have a second phase (after the turn). Only
+    ``i < j < l`` is visited, and only from reachable states.
+    """
     m = risk.shape[0]  # P + 1 boundaries
     p = m - 1
-    # step[i, j, l]: may group [i, j) be followed by group [j, l)?
-    r_prev = risk[:, :, None]
-    r_next = risk[None, :, :]
-    with np.errstate(invalid="ignore"):
-        up = r_prev <= r_next
-        down = r_prev >= r_next
-    if trend == "none":
-        up = down = np.ones((m, m, m), dtype=bool)
-    # phase 0: before the turn (or the only phase), phase 1: after the turn (peak/valley)
+    pen = _step_penalties(risk) if pen is None else pen
+    first_key = {"ascending": "up", "peak": "up", "descending": "down", "valley": "down"}
+    first = pen[first_key.get(trend, "any")]
+    second = pen["down" if trend == "peak" else "up"]
     n_phase = 2 if trend in ("peak", "valley") else 1
-    first = {"ascending": up, "descending": down, "peak": up, "valley": down, "none": up}[trend]
-    second = down if trend == "peak" else up
     neg = -np.inf
     f = np.full((max_groups + 1, n_phase, m, m), neg)
     back = np.zeros((max_groups + 1, n_phase, m, m, 2), dtype=np.int64)
     f[1, 0, 0, :] = value[0, :]
     for k in range(1, max_groups):
-        # cand[phase][i, j, l] = f[k, phase, i, j] where the step is allowed
-        a0 = f[k, 0][:, :, None]
-        c00 = np.where(first, a0, neg)
-        best0 = c00.max(axis=0)
-        arg0 = c00.argmax(axis=0)
-        f[k + 1, 0] = best0 + value
-        back[k + 1, 0, :, :, 0] = arg0
-        if n_phase == 2:
-            c01 = np.where(second, a0, neg)
-            c11 = np.where(second, f[k, 1][:, :, None], neg)
-            b01, b11 = c01.max(axis=0), c11.max(axis=0)
-            take1 = b11 > b01
-            f[k + 1, 1] = np.where(take1, b11, b01) + value
-            back[k + 1, 1, :, :, 0] = np.where(take1, c11.argmax(axis=0), c01.argmax(axis=0))
-            back[k + 1, 1, :, :, 1] = take1.astype(np.int64)
+        for j in range(1, p):
+            a0 = f[k, 0, :j, j]
+            a1 = f[k, 1, :j, j] if n_phase == 2 else a0[:0]
+            live0, live1 = bool(np.isfinite(a0).any()), bool(np.isfinite(a1).any())
+            if not (live0 or live1):
+                continue
+            vals = value[j, j + 1 :]
+            cols = np.arange(m - j - 1)
+            if live0:
+                c = a0[:, None] + first[:j, j, j + 1 :]
+                arg = c.argmax(axis=0)
+                f[k + 1, 0, j, j + 1 :] = c[arg, cols] + vals
+                back[k + 1, 0, j, j + 1 :, 0] = arg
+            if n_phase == 2:
+                c01 = a0[:, None] + second[:j, j, j + 1 :]
+                c11 = a1[:, None] + second[:j, j, j + 1 :]
+                arg01, arg11 = c01.argmax(axis=0), c11.argmax(axis=0)
+                b01, b11 = c01[arg01, cols], c11[arg11, cols]
+                take1 = b11 > b01
+                f[k + 1, 1, j, j + 1 :] = np.where(take1, b11, b01) + vals
+                back[k + 1, 1, j, j + 1 :, 0] = np.where(take1, arg11, arg01)
+                back[k + 1, 1, j, j + 1 :, 1] = take1
     end = f[:, :, :, p]  # (k, phase, i)
     if not np.isfinite(end).any():
         return [0, p], float("nan")
@@ -183,14 +206,15 @@ def _best_groups(
     if ev.size <= 1:
         return [0, ev.size], "ascending" if trend == "auto" else trend
     risk, value = _segments(ev, ne, te, tn, min_size)
+    pen = _step_penalties(risk)
     if trend != "auto":
-        cuts, _ = _merge(risk, value, max_groups, trend)
+        cuts, _ = _merge(risk, value, max_groups, trend, pen)
         return cuts, trend
-    results = {t: _merge(risk, value, max_groups, t) for t in ("ascending", "descending")}
+    results = {t: _merge(risk, value, max_groups, t, pen) for t in ("ascending", "descending")}
     mono = max(results, key=lambda t: np.nan_to_num(results[t][1], nan=-np.inf))
     best_iv = np.nan_to_num(results[mono][1], nan=-np.inf)
     for t in ("peak", "valley"):
-        cuts, iv = _merge(risk, value, max_groups, t)
+        cuts, iv = _merge(risk, value, max_groups, t, pen)
         if iv > best_iv * _UNIMODAL_GAIN and iv - best_iv > _UNIMODAL_MIN_DIFF:
             results[t], mono, best_iv = (cuts, iv), t, iv
     return results[mono][0], mono
@@ -309,6 +333,15 @@ def bin_categorical(
 
     Levels are compared as the scorers compare them (:func:`trustscore.scoring._reference.to_text`).
     Levels rarer than ``rare_min`` rows are pooled into one pre-bin before the merge.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array(["a", "b", "c", None] * 100, dtype=object)
+    >>> y = np.array([0, 1, 0, 1] * 100, dtype=np.float64)
+    >>> b = bin_categorical("k", x, y, max_n_bins=4, min_size=10, rare_min=0)
+    >>> b.groups, b.woe[b.other_index]
+    ((('a', 'c'), ('b',)), np.float64(0.0))
     """
     n = y.size
     raw_codes, uniques = pd.factorize(pd.Series(np.asarray(values, dtype=object)), sort=False)

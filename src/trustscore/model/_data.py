@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -22,11 +23,14 @@ __all__ = [
 
 
 def as_frame(X: Any, *, where: str = "X") -> pd.DataFrame:
-    """A DataFrame with string column names; pyarrow tables and 2-d arrays are converted."""
+    """A DataFrame with string column names from a frame, a pyarrow table, a dict of columns or
+    a 2-d array (columns ``x0``, ``x1``, ...)."""
     if isinstance(X, pd.DataFrame):
         df = X
     elif hasattr(X, "to_pandas") and hasattr(X, "schema"):  # pyarrow.Table / RecordBatch
         df = X.to_pandas()
+    elif isinstance(X, Mapping):  # column name -> values
+        df = pd.DataFrame({str(k): list(v) for k, v in X.items()})
     else:
         arr = np.asarray(X)
         if arr.ndim != 2:

@@ -15,7 +15,7 @@ Examples
 >>> pts, scaling = scale_points([np.array([-1.0, 0.0, 1.0])], np.array([-1.0]), -3.0,
 ...                             pdo=40.0, anchor_score=600, anchor_odds=20.0)
 >>> pts[0].tolist(), scaling["shift"], scaling["compression"]
-([608, 666, 723], 0, 1.0)
+([543, 600, 658], 0, 1.0)
 """
 
 from __future__ import annotations

@@ -419,27 +419,27 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             return candidates, notes
         rng = np.random.default_rng(seed)
         rows = rng.choice(n, size=_CORR_SAMPLE, replace=False) if n > _CORR_SAMPLE else None
-        kept: list[str] = []
-        kept_cols: list[FloatArray] = []
-        for k in candidates:
-            b = bins[k]
-            assert b.codes is not None
-            col = b.woe[b.codes if rows is None else b.codes[rows]]
-            sd = col.std()
-            worst, with_ = 0.0, ""
-            for name, other in zip(kept, kept_cols, strict=True):
-                r = (
-                    0.0
-                    if sd == 0 or other.std() == 0
-                    else abs(float(np.corrcoef(col, other)[0, 1]))
-                )
-                if r > worst:
-                    worst, with_ = r, name
-            if worst > float(self.max_corr) and not b.edited:
-                notes[k] = f"dropped: WoE correlation {worst:.3f} with {with_!r} > max_corr"
-                continue
-            kept.append(k)
-            kept_cols.append(col)
+        sample = np.empty((n if rows is None else rows.size, len(candidates)))
+        for j, k in enumerate(candidates):
+            codes = bins[k].codes
+            assert codes is not None
+            sample[:, j] = bins[k].woe[codes if rows is None else codes[rows]]
+        sd = sample.std(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            corr = np.abs(np.nan_to_num(np.corrcoef(sample, rowvar=False), nan=0.0))
+        corr[sd == 0, :] = 0.0
+        corr[:, sd == 0] = 0.0
+        kept_idx: list[int] = []
+        for j, k in enumerate(candidates):
+            if kept_idx and not bins[k].edited:
+                worst = int(np.argmax(corr[j, kept_idx]))
+                r = float(corr[j, kept_idx][worst])
+                if r > float(self.max_corr):
+                    with_ = candidates[kept_idx[worst]]
+                    notes[k] = f"dropped: WoE correlation {r:.3f} with {with_!r} > max_corr"
+                    continue
+            kept_idx.append(j)
+        kept = [candidates[j] for j in kept_idx]
         return kept, notes
 
     def _regress(
@@ -456,12 +456,13 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         """
         selected = list(selected)
         while True:
-            W = np.empty((y.size, len(selected)), dtype=np.float64, order="F")
+            # float32 halves the memory and time of lbfgs; WoE needs no more precision
+            W = np.empty((y.size, len(selected)), dtype=np.float32)
             for j, k in enumerate(selected):
                 codes = bins[k].codes
                 assert codes is not None
                 W[:, j] = bins[k].woe[codes]
-            lr = LogisticRegression(C=float(self.C), solver="lbfgs", max_iter=1000, tol=1e-6)
+            lr = LogisticRegression(C=float(self.C), solver="lbfgs", max_iter=1000)
             lr.fit(W, y)
             coef = lr.coef_[0].astype(np.float64)
             wrong = [
@@ -551,10 +552,19 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             source = "holdout"
         else:
             ex, ey, ep, source = df, y, prot, "training"
-        r = reference_points(art, self._columns(ex, art))
-        ok = r.ok
-        scores = r.points.sum(axis=1)[ok]
-        p_bad = self._p_bad(r.points.sum(axis=1), art)[ok]
+        if source == "training" and not art.criteria:
+            # the training rows' outcomes are known: look their points up (same artifact)
+            total = np.zeros(ey.size, dtype=np.int64)
+            for c in art.characteristics:
+                codes = bins[c.name].codes
+                assert codes is not None
+                total += np.array([o.points for o in c.outcomes], dtype=np.int64)[codes]
+            ok = np.ones(ey.size, dtype=bool)
+        else:
+            r = reference_points(art, self._columns(ex, art))
+            total, ok = r.points.sum(axis=1), r.ok
+        scores = total[ok]
+        p_bad = self._p_bad(total, art)[ok]
         metrics = discrimination(ey[ok], scores, p_bad, source=source, random_state=seed)
         if source == "training":
             metrics["note"] = (
@@ -684,7 +694,16 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     def from_artifact(
         cls, artifact: ScorecardArtifact | Mapping[str, Any] | str | Path
     ) -> Scorecard:
-        """A fitted Scorecard that scores from the artifact alone (no refit possible data)."""
+        """A fitted Scorecard that scores from the artifact alone (no training data needed).
+
+        Examples
+        --------
+        >>> from trustscore.scoring._artifact import example_artifact_dict
+        >>> sc = Scorecard.from_artifact(example_artifact_dict())
+        >>> sc.score_points({"on_time_rate": [0.95], "card_kind": ["card"],
+        ...                  "months_history": [12]}).tolist()
+        [150]
+        """
         art = load_artifact(artifact)
         s = art.scaling
         sc = cls(
