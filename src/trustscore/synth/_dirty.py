@@ -107,7 +107,7 @@ DEFECTS: dict[str, tuple[tuple[str, Apply | None], ...]] = {
 
 
 def make_dirty(rows: RecordRows, kind: str, keys: SubjectKeys, dirty_rate: float) -> None:
-    """Replace ``rows.columns`` with dirty ones and record the counts per defect in ``rows.dirty``."""
+    """Make ``rows`` dirty in place; counts per defect go to ``rows.dirty``."""
     defects = DEFECTS[kind]
     n = rows.n_rows
     if n == 0 or dirty_rate <= 0.0:

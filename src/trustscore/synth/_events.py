@@ -8,9 +8,16 @@ arrears and regulatory penalties), inquiries are a few per subject and mildly ri
 from __future__ import annotations
 
 import numpy as np
-import pyarrow as pa
 
-from trustscore.synth._arrow import RecordRows, date_array, float_array, join, take_strings
+from trustscore.synth._arrow import (
+    RecordRows,
+    date_array,
+    digits,
+    fixed_strings,
+    float_array,
+    literal,
+    take_strings,
+)
 from trustscore.synth._population import Calendar, Population
 from trustscore.synth._random import poisson_from_uniform, row_uniform, sigmoid
 
@@ -39,7 +46,7 @@ def _expand(count: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndarray]:
     return pos.astype(np.int64), slot.astype(np.int64)
 
 
-def generate_public_records(pop: Population, cal: Calendar) -> RecordRows:
+def generate_public_records(pop: Population, cal: Calendar) -> tuple[RecordRows, None]:
     """The public records of a chunk, filed inside the window and after the subject's creation."""
     keys = pop.keys
     log_rate = np.where(pop.is_org, PR_RATE_ORG, PR_RATE_PERSON) + PR_RATE_B * pop.z
@@ -65,20 +72,20 @@ def generate_public_records(pop: Population, cal: Calendar) -> RecordRows:
         | (row_uniform(keys, "pr_satisfied", pos, j) >= p_satisfied)
         | (satisfied > cal.as_of_day)
     )
-    sid = pop.subject_id.take(pa.array(pos))
+    sid = pop.sid_bytes[pos]
     columns = {
-        "record_id": join("PR", sid, pa.array((j + 1).astype(str))),
-        "subject_id": sid,
+        "record_id": fixed_strings(literal(b"PR-", len(pos)), sid, digits(j + 1, 1, prefix=b"-")),
+        "subject_id": fixed_strings(sid),
         "furnisher": take_strings(PR_AUTHORITIES, kind),
         "kind": take_strings(PR_KINDS, kind),
         "filed_date": date_array(filed),
         "amount": float_array(amount),
         "satisfied_date": date_array(satisfied, null=not_satisfied),
     }
-    return RecordRows(columns, pos, j)
+    return RecordRows(columns, pos, j), None
 
 
-def generate_inquiries(pop: Population, cal: Calendar) -> RecordRows:
+def generate_inquiries(pop: Population, cal: Calendar) -> tuple[RecordRows, None]:
     """The score inquiries of a chunk, in the two years before ``as_of``."""
     keys = pop.keys
     lam = np.exp(INQ_RATE_A + INQ_RATE_B * pop.z)
@@ -88,12 +95,12 @@ def generate_inquiries(pop: Population, cal: Calendar) -> RecordRows:
     day = cal.as_of_day - np.floor(row_uniform(keys, "iq_date", pos, j) * span).astype(np.int64)
     purpose = (row_uniform(keys, "iq_purpose", pos, j)[:, None] > PURPOSE_CUMULATIVE).sum(axis=1)
     requester = np.floor(row_uniform(keys, "iq_requester", pos, j) * len(REQUESTERS))
-    sid = pop.subject_id.take(pa.array(pos))
+    sid = pop.sid_bytes[pos]
     columns = {
-        "record_id": join("IQ", sid, pa.array((j + 1).astype(str))),
-        "subject_id": sid,
+        "record_id": fixed_strings(literal(b"IQ-", len(pos)), sid, digits(j + 1, 1, prefix=b"-")),
+        "subject_id": fixed_strings(sid),
         "furnisher": take_strings(REQUESTERS, requester.astype(np.int64)),
         "purpose": take_strings(PURPOSES, purpose),
         "inquiry_date": date_array(day),
     }
-    return RecordRows(columns, pos, j)
+    return RecordRows(columns, pos, j), None

@@ -20,6 +20,7 @@ from trustscore.synth._dirty import make_dirty
 from trustscore.synth._events import generate_inquiries, generate_public_records
 from trustscore.synth._obligations import generate_obligations
 from trustscore.synth._population import Calendar, Population
+from trustscore.synth._random import F64
 from trustscore.synth._tradelines import generate_tradelines
 
 __all__ = ["OUTCOME_SCHEMA", "PROTECTED_SCHEMA", "RECORD_FILES", "SynthSummary", "generate"]
@@ -42,6 +43,16 @@ PROTECTED_SCHEMA = pa.schema(
     ]
 )
 Progress = Callable[[int, int], object]
+# Each returns the rows of its kind and, for kinds that can fall 90+ days past due, the
+# per-subject log-probability that none does in the outcome year.
+_KindGenerator = Callable[[Population, Calendar], tuple[RecordRows, "F64 | None"]]
+_GENERATORS: dict[str, _KindGenerator] = {
+    "obligation": generate_obligations,
+    "tradeline": generate_tradelines,
+    "public_record": generate_public_records,
+    "inquiry": generate_inquiries,
+}
+_BLOCK = 8192  # subjects computed at a time inside a chunk: bounds the temporaries
 
 
 @dataclass(frozen=True)
@@ -90,8 +101,10 @@ class SynthSummary:
 
 
 def _check_int(name: str, value: object, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or not (
-        low <= value <= high
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | np.integer)
+        or not (low <= value <= high)
     ):
         msg = (
             f"The {name!r} parameter of generate must be an int in [{low}, {high}]. "
@@ -114,15 +127,20 @@ class _Writers:
     def __init__(self, out_dir: Path, schemas: dict[str, pa.Schema]) -> None:
         self.paths = {name: out_dir / f"{name}.parquet" for name in schemas}
         self.rows = dict.fromkeys(schemas, 0)
-        self._tmp = {name: path.with_name(path.name + ".partial") for name, path in self.paths.items()}
+        self._tmp = {
+            name: path.with_name(path.name + ".partial") for name, path in self.paths.items()
+        }
         self._writers = {
             name: pq.ParquetWriter(self._tmp[name], schema) for name, schema in schemas.items()
         }
         self._schemas = schemas
 
-    def write(self, name: str, columns: Mapping[str, pa.Array]) -> None:
-        table = pa.Table.from_pydict(dict(columns), schema=self._schemas[name])
-        self._writers[name].write_table(table)
+    def write(self, name: str, parts: list[dict[str, pa.Array]]) -> None:
+        """Write the parts (columns by name) as one row group."""
+        schema = self._schemas[name]
+        table = pa.concat_tables([pa.Table.from_pydict(p, schema=schema) for p in parts])
+        if table.num_rows:
+            self._writers[name].write_table(table, row_group_size=table.num_rows)
         self.rows[name] += table.num_rows
 
     def commit(self) -> None:
@@ -194,6 +212,15 @@ def generate(
     progress : callable, optional
         Called as ``progress(done_subjects, n_subjects)`` after each chunk.
 
+    Notes
+    -----
+    About 10 % of subjects are organisations and about 4 % are thin files (created within the
+    last five months, so with at most a few months of history: unscorable downstream). With the
+    defaults there are about 120 record rows per subject; 100 000 subjects take about 9 s of one
+    core and under 1 GiB of memory (memory grows with ``chunk_size``, not ``n_subjects``).
+    The model and its parameters are described in the modules ``_population``, ``_obligations``,
+    ``_tradelines`` and ``_events`` of this package.
+
     Returns
     -------
     SynthSummary
@@ -224,8 +251,10 @@ def generate(
     if not isinstance(as_of, datetime.date) or isinstance(as_of, datetime.datetime):
         msg = f"The 'as_of' parameter of generate must be a datetime.date. Got {as_of!r} instead."
         raise ValueError(msg)
-    if isinstance(dirty_rate, bool) or not isinstance(dirty_rate, int | float) or not (
-        0.0 <= dirty_rate <= 0.5
+    if (
+        isinstance(dirty_rate, bool)
+        or not isinstance(dirty_rate, int | float)
+        or not (0.0 <= dirty_rate <= 0.5)
     ):
         msg = (
             "The 'dirty_rate' parameter of generate must be a float in [0, 0.5]. "
@@ -236,7 +265,9 @@ def generate(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     cal = Calendar.create(as_of, months)
-    schemas = {kind: _schema(kind, nullable=dirty_rate > 0 and kind != "subject") for kind in RECORD_FILES}
+    schemas = {
+        kind: _schema(kind, nullable=dirty_rate > 0 and kind != "subject") for kind in RECORD_FILES
+    }
     schemas["outcomes"] = OUTCOME_SCHEMA
     schemas["protected"] = PROTECTED_SCHEMA
     writers = _Writers(out, schemas)
@@ -245,41 +276,41 @@ def generate(
     try:
         for start, stop in _chunks(n_subjects, chunk_size):
             pop = Population.create(seed=seed, start=start, stop=stop, cal=cal)
-            obligations, log_s_bills = generate_obligations(pop, cal)
-            tradelines, log_s_accounts = generate_tradelines(pop, cal)
-            records: dict[str, RecordRows] = {
-                "obligation": obligations,
-                "tradeline": tradelines,
-                "public_record": generate_public_records(pop, cal),
-                "inquiry": generate_inquiries(pop, cal),
+            subjects = {
+                "subject_id": pop.subject_id,
+                "kind": take_strings(("person", "organisation"), pop.is_org.astype(np.int64)),
+                "created_date": date_array(pop.created_day),
             }
-            writers.write(
-                "subject",
-                {
-                    "subject_id": pop.subject_id,
-                    "kind": take_strings(("person", "organisation"), pop.is_org.astype(np.int64)),
-                    "created_date": date_array(pop.created_day),
-                },
-            )
-            for kind, rows in records.items():
-                make_dirty(rows, kind, pop.keys, float(dirty_rate))
-                for defect, count in rows.dirty.items():
-                    dirty[kind][defect] = dirty[kind].get(defect, 0) + count
-                writers.write(kind, rows.columns)
+            writers.write("subject", [subjects])
+            log_survival = np.zeros(pop.n)
+            for kind, make in _GENERATORS.items():
+                # Each kind is built in blocks and written before the next, to bound memory.
+                parts = []
+                for a, b in _chunks(pop.n, _BLOCK):
+                    block = pop.slice(a, b)
+                    rows, block_log_survival = make(block, cal)
+                    make_dirty(rows, kind, block.keys, float(dirty_rate))
+                    for defect, count in rows.dirty.items():
+                        dirty[kind][defect] = dirty[kind].get(defect, 0) + count
+                    if block_log_survival is not None:
+                        log_survival[a:b] += block_log_survival
+                    parts.append(rows.columns)
+                    del rows
+                writers.write(kind, parts)
+                del parts
 
-            oracle_p = np.clip(-np.expm1(log_s_bills + log_s_accounts), 0.0, 1.0) + 0.0  # no -0.0
+            oracle_p = np.clip(-np.expm1(log_survival), 0.0, 1.0) + 0.0  # no -0.0
             target = pop.keys.uniform("target") < oracle_p
             train = pop.keys.uniform("split") < TRAIN_SHARE
-            writers.write(
-                "outcomes",
-                {
-                    "subject_id": pop.subject_id,
-                    "target": pa.array(target.astype(np.int8)),
-                    "oracle_p": pa.array(oracle_p),
-                    "split": take_strings(("holdout", "train"), train.astype(np.int64)),
-                },
-            )
-            writers.write("protected", {"subject_id": pop.subject_id, "group": pa.array(pop.group())})
+            outcomes = {
+                "subject_id": pop.subject_id,
+                "target": pa.array(target.astype(np.int8)),
+                "oracle_p": pa.array(oracle_p),
+                "split": take_strings(("holdout", "train"), train.astype(np.int64)),
+            }
+            writers.write("outcomes", [outcomes])
+            protected = {"subject_id": pop.subject_id, "group": pa.array(pop.group())}
+            writers.write("protected", [protected])
             n_events += int(target.sum())
             sum_p += math.fsum(oracle_p.tolist())
             if progress is not None:

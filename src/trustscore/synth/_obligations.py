@@ -16,16 +16,22 @@ after ``as_of`` is not yet known, so such a bill is written unpaid (``paid_date`
 from __future__ import annotations
 
 import numpy as np
-import pyarrow as pa
 
-from trustscore.synth._arrow import RecordRows, date_array, float_array, join, take_strings
+from trustscore.synth._arrow import (
+    RecordRows,
+    date_array,
+    fixed_strings,
+    float_array,
+    literal,
+    take_strings,
+)
 from trustscore.synth._population import FUTURE_MONTHS, Calendar, Population
-from trustscore.synth._random import F64, row_normal, row_uniform, sigmoid
+from trustscore.synth._random import F64, row_normal, row_uniform2, sigmoid
 
 __all__ = ["generate_obligations", "p90"]
 
 CATEGORIES = ("utility", "telecom", "rent", "platform")
-SLOT_CODES = ("U1", "T1", "R1", "P1")
+SLOT_CODES = np.frombuffer(b"U1T1R1P1", dtype=np.uint8).reshape(-1, 2)
 FURNISHERS = (
     ("NORTHGRID-POWER", "CITYWATER", "SOUTHGAS"),
     ("TELCO-ONE", "MOBILINK", "FIBERNET"),
@@ -88,34 +94,41 @@ def generate_obligations(pop: Population, cal: Calendar) -> tuple[RecordRows, F6
     r = pop.z[pos] + pop.drift[pos] * t / 12.0
     rc = r + CATEGORY_OFFSET[slot]
 
-    late = row_uniform(keys, "ob_late", pos, counter) < sigmoid(LATE_A + LATE_B * rc)
-    never = row_uniform(keys, "ob_never", pos, counter) < sigmoid(NEVER_A + NEVER_B * rc)
+    # Three hashes per bill; a uniform is reused, rescaled, for what its outcome conditions on.
+    u_late, u_never = row_uniform2(keys, "ob_pay", pos, counter)
+    u_partial, u_days = row_uniform2(keys, "ob_more", pos, counter)
+    p_late = sigmoid(LATE_A + LATE_B * rc)
+    late = u_late < p_late
+    never = u_never < sigmoid(NEVER_A + NEVER_B * rc)
     mean_days = DAYS_MEAN * np.exp(DAYS_B * r)
-    days_late = 1 + np.floor(-mean_days * np.log(row_uniform(keys, "ob_days", pos, counter)))
-    days_late = np.minimum(days_late, 3650).astype(np.int64)
-    early = np.floor(row_uniform(keys, "ob_early", pos, counter) * 7).astype(np.int64)
-    paid = np.where(late, due + days_late, due - early)
+    days_late = np.minimum(1 + np.floor(-mean_days * np.log(u_days)), 3650).astype(np.int64)
+    early = np.floor((u_late - p_late) / (1.0 - p_late) * 7).astype(np.int64)
+    paid = np.where(late, due + days_late, due - np.clip(early, 0, 6))
     unpaid = never | (paid > cal.as_of_day)
-    partial = ~unpaid & (
-        row_uniform(keys, "ob_partial", pos, counter) < sigmoid(PARTIAL_A + PARTIAL_B * r)
-    )
+    p_partial = sigmoid(PARTIAL_A + PARTIAL_B * r)
+    partial = ~unpaid & (u_partial < p_partial)
 
     moy = cal.month_of_year[k]
     season = 1.0 + SEASONAL[slot] * np.cos(2.0 * np.pi * (moy - 1) / 12.0)
     sd = MONTHLY_SD[slot]
-    noise = np.exp(sd * row_normal(keys, "ob_monthly", pos, counter) - sd * sd / 2.0)
+    noise = np.ones(len(pos))
+    varies = np.flatnonzero(sd > 0)
+    z = row_normal(keys, "ob_monthly", pos[varies], counter[varies])
+    noise[varies] = np.exp(sd[varies] * z - sd[varies] ** 2 / 2.0)
     amount_due = np.maximum(np.round(base[pos, slot] * season * noise, 2), 1.0)
-    fraction = 0.2 + 0.75 * row_uniform(keys, "ob_fraction", pos, counter)
+    fraction = 0.2 + 0.75 * u_partial / p_partial
     amount_paid = np.where(partial, np.round(amount_due * fraction, 2), amount_due)
 
-    sid = pop.subject_id.take(pa.array(pos))
-    code = take_strings(SLOT_CODES, slot)
+    sid, code, dash = pop.sid_bytes[pos], SLOT_CODES[slot], literal(b"-", len(pos))
+    furnishers = tuple(name for names in FURNISHERS for name in names)
     columns = {
-        "record_id": join("OB", sid, code, take_strings(cal.labels, k)),
-        "subject_id": sid,
-        "furnisher": take_strings(tuple(f for fs in FURNISHERS for f in fs), slot * 3 + furnisher[pos, slot]),
+        "record_id": fixed_strings(
+            literal(b"OB-", len(pos)), sid, dash, code, dash, cal.label_bytes(k)
+        ),
+        "subject_id": fixed_strings(sid),
+        "furnisher": take_strings(furnishers, slot * 3 + furnisher[pos, slot]),
         "category": take_strings(CATEGORIES, slot),
-        "account": join(sid, code),
+        "account": fixed_strings(sid, dash, code),
         "due_date": date_array(due),
         "amount_due": float_array(amount_due),
         "paid_date": date_array(paid, null=unpaid),
@@ -128,4 +141,3 @@ def generate_obligations(pop: Population, cal: Calendar) -> tuple[RecordRows, F6
     log_survival_3d = np.log1p(-p90(r_future))
     log_survival: F64 = (log_survival_3d * present[:, :, None]).sum(axis=(1, 2))
     return RecordRows(columns, pos, counter), log_survival
-

@@ -3,15 +3,17 @@
 Every subject has a hidden propensity ``z ~ N(0, 1)`` and a slow drift (per year); its risk in
 month offset ``t`` from the as-of month (``t = 0`` is the month containing ``as_of``, negative
 in the past, 1..12 in the outcome year) is ``r(t) = z + drift * t / 12``. Everything a subject
-does is drawn from ``r``, and the outcome's probability is computed from ``r`` and the state of
-the subject's accounts at ``as_of`` (see :mod:`trustscore.synth._outcome`).
+does is drawn from ``r``. The outcome, 90+ days past due on any bill or credit account in the
+12 months after ``as_of``, has a probability computed exactly from ``r`` over those months, the
+bills each subject has and the days past due of its open accounts at ``as_of``
+(:func:`trustscore.synth._obligations.p90`, :func:`trustscore.synth._tradelines.log_survival`).
 
 Examples
 --------
 >>> import datetime
 >>> cal = Calendar.create(datetime.date(2025, 12, 31), months=3)
->>> cal.labels
-('202510', '202511', '202512', '202601', '202602', '202603', '202604', '202605', '202606', '202607', '202608', '202609', '202610', '202611', '202612')
+>>> cal.labels[:4], cal.labels[-1], len(cal.labels)
+(('202510', '202511', '202512', '202601'), '202612', 15)
 >>> cal.n_past, int(cal.month_end[2] - cal.as_of_day)
 (3, 0)
 """
@@ -25,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
+from trustscore.synth._arrow import Bytes, digits, fixed_strings
 from trustscore.synth._random import F64, I64, SubjectKeys, sigmoid
 
 __all__ = ["FUTURE_MONTHS", "Calendar", "Population"]
@@ -81,6 +84,12 @@ class Calendar:
             month_of_year=np.array(moy, dtype=np.int64),
         )
 
+    def label_bytes(self, k: I64) -> Bytes:
+        """The ``YYYYMM`` labels of months ``k`` as a byte matrix."""
+        table = np.frombuffer("".join(self.labels).encode(), dtype=np.uint8).reshape(-1, 6)
+        out: Bytes = table[k]
+        return out
+
     @property
     def window_start(self) -> int:
         return int(self.month_start[0])
@@ -97,6 +106,7 @@ class Population:
     keys: SubjectKeys
     start: int
     subject_id: pa.StringArray
+    sid_bytes: Bytes
     is_org: npt.NDArray[np.bool_]
     z: F64
     drift: F64
@@ -106,7 +116,8 @@ class Population:
     @classmethod
     def create(cls, *, seed: int, start: int, stop: int, cal: Calendar) -> Population:
         keys = SubjectKeys.create(seed=seed, start=start, stop=stop)
-        subject_id = pa.array([f"S{i:09d}" for i in range(start + 1, stop + 1)], pa.string())
+        sid_bytes = digits(np.arange(start + 1, stop + 1), 9, prefix=b"S")
+        subject_id = fixed_strings(sid_bytes)
         is_org = keys.uniform("kind") < ORGANISATION_SHARE
         z = keys.normal("z")
         drift = DRIFT_SD * keys.normal("drift")
@@ -122,7 +133,21 @@ class Population:
         mid = cal.as_of_day - 215 - np.floor(v * mid_span).astype(np.int64)
         created = np.where(thin, recent, np.where(in_window, mid, created))
         created = np.minimum(created, cal.as_of_day)
-        return cls(keys, start, subject_id, is_org, z, drift, created, thin)
+        return cls(keys, start, subject_id, sid_bytes, is_org, z, drift, created, thin)
+
+    def slice(self, a: int, b: int) -> Population:
+        """The subjects at positions ``[a, b)`` of this population."""
+        return Population(
+            keys=SubjectKeys(self.keys.base[a:b]),
+            start=self.start + a,
+            subject_id=self.subject_id.slice(a, b - a),
+            sid_bytes=self.sid_bytes[a:b],
+            is_org=self.is_org[a:b],
+            z=self.z[a:b],
+            drift=self.drift[a:b],
+            created_day=self.created_day[a:b],
+            thin=self.thin[a:b],
+        )
 
     @property
     def n(self) -> int:

@@ -15,7 +15,8 @@ Examples
 ((3,), True)
 >>> bool((u == SubjectKeys.create(seed=7, start=0, stop=3).uniform("late")).all())
 True
->>> bool((keys.uniform("late")[1:] == SubjectKeys.create(seed=7, start=1, stop=3).uniform("late")).all())
+>>> tail = SubjectKeys.create(seed=7, start=1, stop=3)
+>>> bool((keys.uniform("late")[1:] == tail.uniform("late")).all())
 True
 """
 
@@ -27,7 +28,15 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["SubjectKeys", "poisson_from_uniform", "row_normal", "row_uniform", "sigmoid"]
+__all__ = [
+    "SubjectKeys",
+    "box_muller",
+    "poisson_from_uniform",
+    "row_normal",
+    "row_uniform",
+    "row_uniform2",
+    "sigmoid",
+]
 
 F64 = npt.NDArray[np.float64]
 U64 = npt.NDArray[np.uint64]
@@ -41,6 +50,9 @@ _S27 = np.uint64(27)
 _S31 = np.uint64(31)
 _S11 = np.uint64(11)
 _TO_UNIT = 2.0**-53
+_S32 = np.uint64(32)
+_LOW32 = np.uint64(0xFFFFFFFF)
+_TO_UNIT32 = 2.0**-32
 
 
 def _mix(x: U64) -> U64:
@@ -91,12 +103,13 @@ class SubjectKeys:
         """Uniform draws on the open interval (0, 1)."""
         return ((self.bits(name, *counters) >> _S11).astype(np.float64) + 0.5) * _TO_UNIT
 
+    def uniform2(self, name: str, *counters: int | npt.NDArray[np.integer]) -> tuple[F64, F64]:
+        """Two independent uniforms with 32-bit resolution from one hash."""
+        return _two_uniforms(self.bits(name, *counters))
+
     def normal(self, name: str, *counters: int | npt.NDArray[np.integer]) -> F64:
-        """Standard normal draws (Box-Muller on two independent uniforms)."""
-        u1 = self.uniform(name + "#1", *counters)
-        u2 = self.uniform(name + "#2", *counters)
-        out: F64 = np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
-        return out
+        """Standard normal draws (Box-Muller)."""
+        return box_muller(*self.uniform2(name, *counters))
 
 
 def sigmoid(x: F64) -> F64:
@@ -123,14 +136,33 @@ def row_uniform(keys: SubjectKeys, name: str, pos: I64, counter: I64) -> F64:
     Equal to ``keys.uniform(name, c)[pos]`` for a scalar counter ``c``, without building the
     full subject-by-counter grid.
     """
-    x = _mix(keys.base[pos] ^ _name_key(name))
-    x = _mix(x + (counter.astype(np.uint64) + np.uint64(1)) * _GOLDEN)
+    x = _row_bits(keys, name, pos, counter)
     return ((x >> _S11).astype(np.float64) + 0.5) * _TO_UNIT
+
+
+def _row_bits(keys: SubjectKeys, name: str, pos: I64, counter: I64) -> U64:
+    with np.errstate(over="ignore"):
+        x = _mix(keys.base[pos] ^ _name_key(name))
+        return _mix(x + (counter.astype(np.uint64) + np.uint64(1)) * _GOLDEN)
+
+
+def _two_uniforms(x: U64) -> tuple[F64, F64]:
+    high = ((x >> _S32).astype(np.float64) + 0.5) * _TO_UNIT32
+    low = ((x & _LOW32).astype(np.float64) + 0.5) * _TO_UNIT32
+    return high, low
+
+
+def row_uniform2(keys: SubjectKeys, name: str, pos: I64, counter: I64) -> tuple[F64, F64]:
+    """Two independent uniforms per row, on (0, 1) with 32-bit resolution, from one hash."""
+    return _two_uniforms(_row_bits(keys, name, pos, counter))
+
+
+def box_muller(u1: F64, u2: F64) -> F64:
+    """A standard normal from two independent uniforms."""
+    out: F64 = np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+    return out
 
 
 def row_normal(keys: SubjectKeys, name: str, pos: I64, counter: I64) -> F64:
     """Standard normal draws for rows (see :func:`row_uniform`)."""
-    u1 = row_uniform(keys, name + "#1", pos, counter)
-    u2 = row_uniform(keys, name + "#2", pos, counter)
-    out: F64 = np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
-    return out
+    return box_muller(*row_uniform2(keys, name, pos, counter))

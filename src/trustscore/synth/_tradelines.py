@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-import pyarrow as pa
 
 from trustscore.synth._arrow import (
     RecordRows,
     date_array,
+    fixed_strings,
     float_array,
     int_array,
-    join,
+    literal,
     take_strings,
 )
 from trustscore.synth._population import FUTURE_MONTHS, Calendar, Population
@@ -36,7 +36,7 @@ __all__ = ["generate_tradelines"]
 N_SLOTS = 4
 KINDS = ("card", "instalment", "mortgage")
 STATUSES = ("current", "delinquent", "default", "closed", "charged_off")
-SLOT_CODES = ("A1", "A2", "A3", "A4")
+SLOT_CODES = np.frombuffer(b"A1A2A3A4", dtype=np.uint8).reshape(-1, 2)
 LENDERS = ("FIRSTBANK", "CITYCARD", "HOMELOAN-CO", "ALLIED-CREDIT", "SAVINGS-COOP")
 P_COUNT_PERSON = np.array([0.22, 0.30, 0.26, 0.14, 0.08])
 P_COUNT_ORG = np.array([0.15, 0.30, 0.30, 0.15, 0.10])
@@ -113,14 +113,12 @@ def generate_tradelines(pop: Population, cal: Calendar) -> tuple[RecordRows, F64
         np.floor(keys.uniform("tl_close_month", slots) * (n_months + 24)).astype(np.int64),
         n_months + 1000,
     )
-    limit = np.select(
-        [kind == 0, kind == 1],
-        [
-            np.maximum(np.round(4000 * np.exp(-0.25 * pop.z[:, None] + 0.4 * keys.normal("tl_limit", slots)), -2), 300.0),
-            np.round(12000 * np.exp(0.5 * keys.normal("tl_limit", slots)), -2),
-        ],
-        np.round(220000 * np.exp(0.4 * keys.normal("tl_limit", slots)), -3),
-    ) * np.where(pop.is_org[:, None], 4.0, 1.0)
+    noise = keys.normal("tl_limit", slots)
+    card_limit = np.maximum(np.round(4000 * np.exp(-0.25 * pop.z[:, None] + 0.4 * noise), -2), 300)
+    loan_amount = np.round(12000 * np.exp(0.5 * noise), -2)
+    mortgage_amount = np.round(220000 * np.exp(0.4 * noise), -3)
+    limit = np.select([kind == 0, kind == 1], [card_limit, loan_amount], mortgage_amount)
+    limit = limit * np.where(pop.is_org[:, None], 4.0, 1.0)
     account_util = 0.5 * keys.normal("tl_account_util", slots)
     lender = np.floor(keys.uniform("tl_lender", slots) * len(LENDERS)).astype(np.int64)
     offset = KIND_OFFSET[kind]
@@ -139,7 +137,7 @@ def generate_tradelines(pop: Population, cal: Calendar) -> tuple[RecordRows, F64
         open_now = present & ~ended & (opened <= reported)
         r = risk[:, k : k + 1] + offset
         q, c, rho = _chain(r)
-        u = keys.uniform("tl_transition", slots, k)
+        u, u_util = keys.uniform2("tl_month", slots, k)
         rolled = np.where(u < c, 0, np.where(u < c + rho, bucket + 1, bucket))
         moved = np.where(bucket == 0, (u < q).astype(np.int64), rolled)
         bucket = np.where(open_now & was_open, moved, 0)
@@ -147,7 +145,8 @@ def generate_tradelines(pop: Population, cal: Calendar) -> tuple[RecordRows, F64
         closes = open_now & (bucket == 0) & ((close_k == k) | ((kind > 0) & (age >= term)))
         charged_off = open_now & (bucket >= CHARGE_OFF_BUCKET)
 
-        util = sigmoid(U_A + U_B * r + account_util + 0.3 * keys.normal("tl_util", slots, k))
+        # Card utilisation: risk, a per-account level and monthly noise (uniform, sd 0.3).
+        util = sigmoid(U_A + U_B * r + account_util + 0.3 * (u_util - 0.5) * 3.46)
         util = np.minimum(util + 0.08 * bucket, 1.1)
         remaining = np.clip(1.0 - age / np.maximum(term, 1), 0.0, 1.0)
         balance = np.round(limit * np.where(kind == 0, util, remaining), 2)
@@ -164,13 +163,14 @@ def generate_tradelines(pop: Population, cal: Calendar) -> tuple[RecordRows, F64
     pos, slot, k_row = (a.astype(np.int64) for a in np.nonzero(emit))
     reported_day = np.minimum(cal.month_end[k_row], cal.as_of_day)
     status_row = status_out[pos, slot, k_row]
-    sid = pop.subject_id.take(pa.array(pos))
-    code = take_strings(SLOT_CODES, slot)
+    sid, code, dash = pop.sid_bytes[pos], SLOT_CODES[slot], literal(b"-", len(pos))
     columns = {
-        "record_id": join("TL", sid, code, take_strings(cal.labels, k_row)),
-        "subject_id": sid,
+        "record_id": fixed_strings(
+            literal(b"TL-", len(pos)), sid, dash, code, dash, cal.label_bytes(k_row)
+        ),
+        "subject_id": fixed_strings(sid),
         "furnisher": take_strings(LENDERS, lender[pos, slot]),
-        "account": join(sid, code),
+        "account": fixed_strings(sid, dash, code),
         "kind": take_strings(KINDS, kind[pos, slot]),
         "opened_date": date_array(opened[pos, slot]),
         "closed_date": date_array(reported_day, null=status_row < 3),

@@ -137,7 +137,9 @@ def test_public_records_and_inquiries(clean: SynthSummary, load: Load) -> None:
     subjects = frame(clean, load, "subject").set_index("subject_id")["kind"]
     pr = frame(clean, load, "public_record")
     assert set(pr["kind"]) <= {"court_judgment", "bankruptcy", "tax_arrears", "regulatory_penalty"}
-    per_subject = pr.groupby(subjects.reindex(pr["subject_id"]).to_numpy()).size() / subjects.value_counts()
+    per_subject = (
+        pr.groupby(subjects.reindex(pr["subject_id"]).to_numpy()).size() / subjects.value_counts()
+    )
     assert per_subject["organisation"] > 1.5 * per_subject["person"]
     assert 0.02 < per_subject["person"] < 0.2
     satisfied = pr.dropna(subset=["satisfied_date"])

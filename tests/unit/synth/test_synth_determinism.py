@@ -20,7 +20,9 @@ def again(gen: Gen) -> SynthSummary:
 
 
 @pytest.mark.parametrize("name", FILES)
-def test_same_seed_same_files(clean: SynthSummary, again: SynthSummary, load: Load, name: str) -> None:
+def test_same_seed_same_files(
+    clean: SynthSummary, again: SynthSummary, load: Load, name: str
+) -> None:
     assert load(clean, name).equals(load(again, name))
     assert clean.rows == again.rows
 

@@ -55,7 +55,9 @@ def aggregates(folder: Path) -> pd.DataFrame:
     last = last[last["status"].isin(["current", "delinquent", "default"])]
     f["current_dpd"] = np.log1p(last.groupby("subject_id")["days_past_due"].max())
     cards = tl[tl["kind"] == "card"]
-    f["utilisation"] = (cards["balance"] / cards["credit_limit"]).groupby(cards["subject_id"]).mean()
+    f["utilisation"] = (
+        (cards["balance"] / cards["credit_limit"]).groupby(cards["subject_id"]).mean()
+    )
 
     pr = pd.read_parquet(folder / "public_record.parquet")
     f["n_public_records"] = pr.groupby("subject_id").size()
@@ -108,4 +110,3 @@ def test_account_survival_matches_simulating_the_chain() -> None:
                 hit |= state >= 3
             simulated = 1 - hit.mean()
             assert abs(simulated - exact) < 4 * np.sqrt(exact * (1 - exact) / n_paths) + 1e-3
-

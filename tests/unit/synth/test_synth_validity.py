@@ -16,7 +16,7 @@ Load = Callable[[SynthSummary, str], pa.Table]
 Validate = Callable[[pa.Table, str], np.ndarray]
 
 
-@pytest.mark.parametrize("kind", ("subject", *KINDS))
+@pytest.mark.parametrize("kind", ["subject", *KINDS])
 def test_clean_files_break_no_rule(
     clean: SynthSummary, load: Load, validate: Validate, kind: str
 ) -> None:
