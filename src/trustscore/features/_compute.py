@@ -75,13 +75,18 @@ def _committed_parts(root: Path, kind: str, committed: set[str]) -> tuple[list[P
     folder = root / kind
     if not folder.is_dir():
         return [], True
-    every = sorted(p for p in folder.glob("*.parquet") if not p.name.startswith((".", "_")))
+    every = sorted(folder.glob("*.parquet"))
     parts = []
     for p in every:
         m = _PART.match(p.name)
-        if m is not None and m["batch"] in committed:
+        if m is not None and m["batch"] in committed and not p.name.startswith((".", "_")):
             parts.append(p)
     return parts, len(parts) == len(every)
+
+
+def _batch_of(part: Path) -> str:
+    m = _PART.match(part.name)
+    return m["batch"] if m is not None else part.stem
 
 
 def _read(con: BaseBackend, engine: str, folder: Path, parts: list[Path], whole: bool) -> ir.Table:
@@ -91,8 +96,12 @@ def _read(con: BaseBackend, engine: str, folder: Path, parts: list[Path], whole:
         return engines.read_parquet(con, str(folder / "*.parquet"))
     if engine == "duckdb":
         return engines.read_parquet(con, parts)
-    # Spark's reader takes one path: read the committed parts one by one.
-    return ibis.union(*(engines.read_parquet(con, p) for p in parts))
+    # Spark's reader (through Ibis) takes one path, and a union of one read per part costs a
+    # Spark job per part: read the folder and keep the rows of the committed batches. This
+    # assumes a part being written is not yet named *.parquet (the store writes under a
+    # temporary name, then renames).
+    table = engines.read_parquet(con, str(folder / "*.parquet"))
+    return table.filter(table.batch_id.isin(sorted({_batch_of(p) for p in parts})))
 
 
 def _typed(table: ir.Table, schema: ibis.Schema) -> ir.Table:
@@ -222,12 +231,25 @@ def compute_features(
     with warnings.catch_warnings():
         # pyspark 4.3's toPandas passes pandas 3 a deprecated ``copy`` keyword; harmless here.
         warnings.filterwarnings("ignore", message="The copy keyword is deprecated")
+        warnings.filterwarnings("ignore", message="The 'future.infer_string' option")
         result = con.to_pyarrow(expr)
     return _without_nan(result).sort_by("subject_id")
 
 
 def write_features(table: pa.Table, path: str | os.PathLike[str]) -> Path:
     """Write a feature table to Parquet, missing values as NULL (never NaN).
+
+    Parameters
+    ----------
+    table : pyarrow.Table
+        A feature table (from :func:`compute_features`); NaN in float columns becomes NULL.
+    path : path
+        The Parquet file to write; missing parent folders are created.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
 
     Examples
     --------

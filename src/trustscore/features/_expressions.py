@@ -256,7 +256,8 @@ def feature_table(
     >>> expr = feature_table(
     ...     {"subject": ibis.memtable(subject), "obligation": ibis.memtable(bills)},
     ...     dt.date(2024, 1, 1))
-    >>> row = ibis.duckdb.connect().to_pyarrow(expr).to_pylist()[0]
+    >>> from trustscore import engines
+    >>> row = engines.connect("duckdb").to_pyarrow(expr).to_pylist()[0]
     >>> row["max_days_late_12m"], row["n_late_30_24m"], row["months_history"]
     (40.0, 1.0, 7.0)
     >>> row["worst_dpd_12m"] is None, row["n_inquiries_6m"]

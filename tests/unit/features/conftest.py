@@ -153,9 +153,6 @@ def kit() -> SimpleNamespace:
     )
 
 
-AS_OF = D(2024, 6, 30)
-
-
 @pytest.fixture(scope="session")
 def hand_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The hand-built store of test_features_values.py (expected values are computed there)."""

@@ -11,6 +11,7 @@ import ibis
 import pyarrow as pa
 import pytest
 
+from trustscore import engines
 from trustscore.exceptions import NotFoundError, SchemaError
 from trustscore.features import compute_features, feature_table
 from trustscore.records._schemas import arrow_schema
@@ -160,7 +161,7 @@ def test_feature_table_with_only_subjects_and_a_bad_table() -> None:
           "ingested_at": at}],
         schema=arrow_schema("subject", stored=True),
     )  # fmt: skip
-    con = ibis.duckdb.connect()
+    con = engines.connect("duckdb")
     out = con.to_pyarrow(feature_table({"subject": ibis.memtable(subjects)}, D(2024, 1, 1)))
     assert out.num_rows == 1
     assert out["n_inquiries_6m"].to_pylist() == [0.0]
