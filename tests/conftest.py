@@ -8,7 +8,6 @@ skip with a message saying how to enable them; where CI requires them (``.ci/run
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +40,7 @@ def postgres_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def spark() -> Iterator[Any]:
+def spark() -> Any:
     """One local SparkSession for the whole run (starting one takes seconds)."""
     from trustscore import engines
 
@@ -56,7 +55,7 @@ def spark() -> Iterator[Any]:
         if required:
             pytest.fail("TRUSTSCORE_REQUIRE_SPARK=1 but no Java runtime was found.")
         pytest.skip("Spark tests need a Java 17 runtime on the PATH.")
-    yield engines.spark_session()
+    return engines.spark_session()
 
 
 @pytest.fixture(scope="session")

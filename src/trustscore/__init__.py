@@ -50,7 +50,23 @@ _EXPORTS: dict[str, str] = {
     "to_sql": "trustscore.scoring",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "ArtifactError",
+    "BlacklistError",
+    "NeverApprovablePurposeError",
+    "ProhibitedInputError",
+    "PurposeError",
+    "SchemaError",
+    "Scorecard",
+    "ScorecardArtifact",
+    "TrustScoreError",
+    "TrustScoreWarning",
+    "check_purpose_approvable",
+    "load_artifact",
+    "score",
+    "to_pmml",
+    "to_sql",
+]
 
 
 def __getattr__(name: str) -> Any:

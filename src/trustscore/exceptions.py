@@ -4,23 +4,21 @@ Every error derives from :class:`TrustScoreError`; each leaf also derives from t
 builtin exception a caller would expect, so ``except ValueError`` keeps working::
 
     TrustScoreError(Exception)
-    ├── SchemaError(TrustScoreError, ValueError)        a record, file or table breaks its schema
-    │   └── IngestError(SchemaError)                    a furnisher file cannot be read at all
-    ├── ProhibitedInputError(TrustScoreError, ValueError)
-    │                                                   political, social, browsing or protected data
-    ├── ArtifactError(TrustScoreError, ValueError)      a model artifact is malformed or tampered
-    ├── ModelError(TrustScoreError, ValueError)         a model cannot be fitted on this data
-    ├── PurposeError(TrustScoreError, PermissionError)  a score used for a purpose not approved
-    │   └── NeverApprovablePurposeError(PurposeError)   ... that no model may ever be approved for
-    ├── BlacklistError(TrustScoreError, PermissionError)
-    │                                                   a request to publish subject-level negative lists
-    ├── EngineError(TrustScoreError, RuntimeError)      an engine or optional package is unavailable
-    ├── NotFoundError(TrustScoreError, LookupError)     a subject, record, dispute, ... does not exist
-    └── LedgerError(TrustScoreError, RuntimeError)      the system of record refused a write
-        └── AuditChainError(LedgerError)                the audit chain does not verify
+    ├── SchemaError(.., ValueError)           a record, file or table breaks its schema
+    │   └── IngestError                       a furnisher file cannot be read at all
+    ├── ProhibitedInputError(.., ValueError)  political, social, browsing or protected inputs
+    ├── ArtifactError(.., ValueError)         a model artifact is malformed or was edited
+    ├── ModelError(.., ValueError)            a model cannot be fitted on this data
+    ├── PurposeError(.., PermissionError)     a score used for a purpose not approved
+    │   └── NeverApprovablePurposeError       ... for a purpose that can never be approved
+    ├── BlacklistError(.., PermissionError)   a request to publish subject-level negative lists
+    ├── EngineError(.., RuntimeError)         an engine or an optional package is missing
+    ├── NotFoundError(.., LookupError)        a subject, record, dispute, ... does not exist
+    └── LedgerError(.., RuntimeError)         the system of record refused a write
+        └── AuditChainError                   the audit chain does not verify
 
     TrustScoreWarning(UserWarning)
-    └── DataQualityWarning(TrustScoreWarning)           data was accepted but looks suspicious
+    └── DataQualityWarning                    data was accepted but looks suspicious
 """
 
 from __future__ import annotations

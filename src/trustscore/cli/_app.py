@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from trustscore.cli._errors import fail, guarded
+from trustscore.cli._ops import audit_app, clients_app, disputes_app, replay, serve
 from trustscore.cli._progress import progress_bars
 
 app = typer.Typer(
@@ -223,6 +224,13 @@ def decide(
         typer.echo(f"decided {table.num_rows:,} subjects for {purpose} into {out}")
 
     guarded(run)
+
+
+app.command()(serve)
+app.command()(replay)
+app.add_typer(clients_app, name="client")
+app.add_typer(audit_app, name="audit")
+app.add_typer(disputes_app, name="disputes")
 
 
 def main() -> None:

@@ -184,6 +184,7 @@ def compute_features(
     subjects: Iterable[str] | None = None,
     engine: str = "duckdb",
     horizon_years: int = 7,
+    known_at: dt.datetime | None = None,
 ) -> pa.Table:
     """The as-of feature table of a record store.
 
@@ -199,6 +200,9 @@ def compute_features(
         Where to run the expression.
     horizon_years : int, default 7
         Negative items older than this no longer count.
+    known_at : datetime.datetime, optional
+        The knowledge cutoff (see :func:`~trustscore.features.feature_table`); defaults to the
+        end of the ``as_of`` day.
 
     Returns
     -------
@@ -227,7 +231,7 @@ def compute_features(
         raise ValueError(msg)
     con = engines.connect(engine)
     tables = load_tables(con, store, engine=engine, subjects=subjects)
-    expr = feature_table(tables, as_of, horizon_years=horizon_years)
+    expr = feature_table(tables, as_of, horizon_years=horizon_years, known_at=known_at)
     with warnings.catch_warnings():
         # pyspark 4.3's toPandas passes pandas 3 a deprecated ``copy`` keyword; harmless here.
         warnings.filterwarnings("ignore", message="The copy keyword is deprecated")

@@ -205,7 +205,11 @@ def _public_record_features(p: ir.Table, as_of: dt.date, horizon_start: dt.date)
 
 
 def feature_table(
-    tables: Mapping[str, ir.Table], as_of: dt.date, *, horizon_years: int = 7
+    tables: Mapping[str, ir.Table],
+    as_of: dt.date,
+    *,
+    horizon_years: int = 7,
+    known_at: dt.datetime | None = None,
 ) -> ir.Table:
     """The as-of feature table as an Ibis expression.
 
@@ -222,6 +226,11 @@ def feature_table(
     horizon_years : int, default 7
         Negative items (late bills, delinquencies, defaults, public records) older than this
         many years no longer count.
+    known_at : datetime.datetime, optional
+        What was known when: only records ingested, and suppressions made, on or before this
+        moment count. Defaults to the end of the ``as_of`` day. The service scores with
+        ``known_at`` = now, and a replay uses the moment the snapshot was taken, so a
+        suppression made after a score does not change that score's replay.
 
     Returns
     -------
@@ -266,7 +275,10 @@ def feature_table(
     if isinstance(horizon_years, bool) or not isinstance(horizon_years, int) or horizon_years < 1:
         msg = f"horizon_years must be a whole number of years >= 1. Got {horizon_years!r} instead."
         raise ValueError(msg)
-    cutoff = dt.datetime.combine(as_of, dt.time.max, tzinfo=dt.UTC)
+    if known_at is not None and known_at.tzinfo is None:
+        msg = f"known_at must be timezone-aware (UTC). Got {known_at!r} instead."
+        raise ValueError(msg)
+    cutoff = known_at or dt.datetime.combine(as_of, dt.time.max, tzinfo=dt.UTC)
     horizon_start = months_before(as_of, 12 * horizon_years)
     start_12m = months_before(as_of, 12)
     suppressions = tables.get(SUPPRESSIONS)

@@ -78,7 +78,7 @@ from trustscore.ledger._types import (
 )
 
 # Plain sorted() order, which tests/unit/test_public_api.py checks (not isort order).
-__all__ = [  # noqa: RUF022
+__all__ = [
     "Access",
     "AuditEntry",
     "AuditVerification",

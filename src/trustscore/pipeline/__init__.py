@@ -15,18 +15,25 @@ from trustscore.pipeline._demo import (
     score_features,
 )
 from trustscore.pipeline._flat import read_table, score_file, train_flat
+from trustscore.pipeline._provider import WorkspaceProvider, feature_hash, score_subject
+from trustscore.pipeline._replay import Replay, replay
 from trustscore.pipeline._workspace import Workspace
 
 __all__ = [
     "DEFAULT_AS_OF",
     "MINIMUM_CRITERIA",
     "DemoSummary",
+    "Replay",
     "Reporter",
     "Workspace",
+    "WorkspaceProvider",
     "characteristics_metadata",
+    "feature_hash",
     "read_table",
+    "replay",
     "run_demo",
     "score_features",
     "score_file",
+    "score_subject",
     "train_flat",
 ]

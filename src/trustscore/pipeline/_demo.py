@@ -10,7 +10,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import numpy as np
 import pyarrow as pa
@@ -105,7 +105,7 @@ def score_features(
     art: ScorecardArtifact, features: pa.Table, as_of: dt.date, *, engine: str = "kernel"
 ) -> pa.Table:
     """Score a feature table and add subject_id, model_version and as_of (scores.parquet)."""
-    scored = score(art, features, engine=engine)
+    scored = score(art, features, engine=cast(Any, engine))
     n = features.num_rows
     out = scored.add_column(0, "subject_id", features.column("subject_id"))
     out = out.append_column("model_version", pa.array([art.model_version] * n, pa.string()))
@@ -125,7 +125,7 @@ def _ingest_all(ws: Workspace, as_of: dt.date, report: Reporter) -> list[IngestR
     return results
 
 
-def _examples(scores: pa.Table, decisions: pa.Table) -> list[dict[str, Any]]:
+def _examples(decisions: pa.Table) -> list[dict[str, Any]]:
     """Three subjects to show: the best score, an adverse decision, and an unscorable one."""
     rows = decisions.to_pylist()
     picks: list[dict[str, Any]] = []
@@ -192,11 +192,11 @@ def run_demo(
         "outcome": "90+ days past due in the 12 months after as_of",
     }
     card.fit(
-        train[names + ["months_history", "n_records_12m"]],
+        train[[*names, "months_history", "n_records_12m"]],
         train["target"].to_numpy(),
         protected=train[["group"]],
         eval_set=(
-            hold[names + ["months_history", "n_records_12m"]],
+            hold[[*names, "months_history", "n_records_12m"]],
             hold["target"].to_numpy(),
             hold[["group"]],
         ),
@@ -204,6 +204,9 @@ def run_demo(
     )
     art = card.to_artifact()
     art.to_json(ws.model_path)
+    ws.models_dir.mkdir(exist_ok=True)
+    art.to_json(ws.model_path_for(art.model_version))
+    ws.set_as_of(as_of)
     report("train", 1, 1)
 
     report("score", 0, features.num_rows)
@@ -233,10 +236,10 @@ def run_demo(
     summary.n_unscorable = scores.num_rows - summary.n_scored
     summary.model_version = art.model_version
     held = scores.join(outcomes, "subject_id").filter(
-        pc.and_(pc.equal(pc.field("split"), "holdout"), pc.equal(pc.field("status"), "OK"))
+        (pc.field("split") == "holdout") & (pc.field("status") == "OK")
     )
     y = held.column("target").to_numpy(zero_copy_only=False).astype(np.int8)
     summary.holdout_auc = roc_auc(y, -held.column("score").to_numpy(zero_copy_only=False))
     summary.oracle_auc = roc_auc(y, held.column("oracle_p").to_numpy(zero_copy_only=False))
-    summary.examples = _examples(scores, decisions)
+    summary.examples = _examples(decisions)
     return summary

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pyarrow as pa
@@ -63,7 +63,7 @@ def _binary_target(table: pa.Table, target: str, file: str) -> np.ndarray[Any, n
         )
         raise SchemaError(msg, file=file, field=target)
     bad = 1 if 1 in values else values[1]
-    return (col.to_numpy() == bad).astype(np.int8)
+    return np.asarray(col.to_numpy() == bad, dtype=np.int8)
 
 
 def train_flat(
@@ -92,7 +92,7 @@ def train_flat(
     for cls in (0, 1):
         idx = np.flatnonzero(y == cls)
         rng.shuffle(idx)
-        is_hold[idx[: int(round(len(idx) * holdout))]] = True
+        is_hold[idx[: round(len(idx) * holdout)]] = True
     fit_rows, hold_rows = ~is_hold, is_hold
     prot = frame[list(protected)] if protected else None
     model = Scorecard(**(params or {}), random_state=seed)
@@ -125,13 +125,13 @@ def score_file(
     art = load_artifact(model)
     src = Path(data)
     if src.suffix.lower() == ".parquet":
-        return score_parquet(art, src, out, engine=engine, carry=tuple(carry))
+        return int(score_parquet(art, src, out, engine=cast(Any, engine), carry=tuple(carry)))
     table = read_table(src)
-    scored = score(art, table, engine=engine)
+    scored = score(art, table, engine=cast(Any, engine))
     for i, col in enumerate(carry):
         if col not in table.column_names:
             msg = f"{src.name}: there is no column {col!r} to carry into the scores."
             raise SchemaError(msg, file=src.name, field=col)
         scored = scored.add_column(i, col, table.column(col))
     pq.write_table(scored, out)
-    return scored.num_rows
+    return int(scored.num_rows)

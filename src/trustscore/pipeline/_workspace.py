@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,6 +61,31 @@ class Workspace:
     @property
     def ledger_url(self) -> str:
         return f"sqlite:///{self.ledger_path.resolve()}"
+
+    @property
+    def models_dir(self) -> Path:
+        """Every model the workspace has scored with, by version (replay needs the old ones)."""
+        return self.root / "models"
+
+    def model_path_for(self, model_version: str) -> Path:
+        return self.models_dir / f"{model_version}.json"
+
+    @property
+    def clock_path(self) -> Path:
+        """``workspace.json``: the workspace's as-of date when its data is history, not today."""
+        return self.root / "workspace.json"
+
+    def as_of(self) -> dt.date:
+        """The date the workspace scores as of: its recorded clock, else today (UTC)."""
+        if self.clock_path.is_file():
+            data = json.loads(self.clock_path.read_text(encoding="utf-8"))
+            return dt.date.fromisoformat(str(data["as_of"]))
+        return dt.datetime.now(dt.UTC).date()
+
+    def set_as_of(self, as_of: dt.date) -> None:
+        self.clock_path.write_text(
+            json.dumps({"as_of": as_of.isoformat()}) + "\n", encoding="utf-8"
+        )
 
     def create(self) -> Workspace:
         self.root.mkdir(parents=True, exist_ok=True)

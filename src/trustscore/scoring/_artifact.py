@@ -56,6 +56,7 @@ True
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -201,7 +202,7 @@ class Characteristic:
             inner = uppers[:-1]
             if any(u is None or math.isinf(u) for u in inner):
                 raise _err(f"{where}: only the last numeric bin may have upper null or inf.")
-            if any(a >= b for a, b in zip(inner, inner[1:], strict=False)):  # type: ignore[operator]
+            if any(a >= b for a, b in itertools.pairwise(inner)):  # type: ignore[operator]
                 raise _err(f"{where}: bin edges must increase strictly, got {inner}.")
         else:
             seen: set[str] = set()
@@ -308,7 +309,7 @@ def content_hash(d: Mapping[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class ScorecardArtifact:
-    """A loaded, validated scorecard artifact. Build one with :meth:`from_dict` or :func:`load_artifact`."""
+    """A loaded, validated scorecard artifact: build one with :func:`load_artifact`."""
 
     model_version: str
     characteristics: tuple[Characteristic, ...]

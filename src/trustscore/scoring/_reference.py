@@ -105,7 +105,7 @@ def _criterion_ok(crit: Criterion, values: Any) -> npt.NDArray[np.bool_]:
     present = ~np.isnan(x)
     if crit.op == "not_null":
         return present
-    v = crit.value
+    v = np.nan if crit.value is None else crit.value
     with np.errstate(invalid="ignore"):
         test = {
             ">=": x >= v,
@@ -115,7 +115,7 @@ def _criterion_ok(crit: Criterion, values: Any) -> npt.NDArray[np.bool_]:
             "==": x == v,
             "!=": x != v,
         }[crit.op]
-    return present & test
+    return np.asarray(present & test, dtype=bool)
 
 
 def reference_points(art: ScorecardArtifact, columns: Mapping[str, Any]) -> ReferenceResult:
@@ -135,7 +135,7 @@ def reference_points(art: ScorecardArtifact, columns: Mapping[str, Any]) -> Refe
 
 
 def reference_reasons(art: ScorecardArtifact, points: npt.NDArray[np.int64]) -> list[list[str]]:
-    """The reason codes of each row: most points lost first, ties in artifact order, at most four."""
+    """The reason codes of each row: most points lost first, ties in artifact order, up to four."""
     best = np.array([c.best_points for c in art.characteristics], dtype=np.int64)
     codes = [c.reason_code for c in art.characteristics]
     lost = best[None, :] - points

@@ -14,7 +14,7 @@ True
 
 from __future__ import annotations
 
-from trustscore.service._app import create_app
+from trustscore.service._app import create_app, serve, workspace_provider
 from trustscore.service._errors import DOMAIN_STATUS, ApiError, error_body
 from trustscore.service._provider import (
     DecisionResult,
@@ -24,7 +24,7 @@ from trustscore.service._provider import (
 )
 
 # Plain sorted() order, which tests/unit/test_public_api.py checks (not isort order).
-__all__ = [  # noqa: RUF022
+__all__ = [
     "ApiError",
     "DOMAIN_STATUS",
     "DecisionResult",
@@ -33,4 +33,6 @@ __all__ = [  # noqa: RUF022
     "create_app",
     "deadline_callback",
     "error_body",
+    "serve",
+    "workspace_provider",
 ]

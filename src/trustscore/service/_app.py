@@ -2,24 +2,56 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import cast
 
 from fastapi import FastAPI
 
 from trustscore import ledger as lg
+from trustscore.pipeline import Workspace, WorkspaceProvider
 from trustscore.service import _routes_admin, _routes_disputes, _routes_subjects
 from trustscore.service._errors import install_error_handlers
 from trustscore.service._provider import SubjectProvider
 from trustscore.settings import Settings, get_settings
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "serve", "workspace_provider"]
+
+logger = logging.getLogger(__name__)
 
 _DESCRIPTION = """\
 An accountable trust score. Scores are given only to lenders, only for the purposes they are
 approved for; every look at a subject is logged and shown to the subject, who can dispute any
 record. Errors always have the shape `{"error": {"code", "message", "details"}}`.
 """
+
+
+def workspace_provider(workspace: Path) -> SubjectProvider | None:
+    """The real provider over a workspace that has a model, else None (scores answer 503)."""
+    ws = Workspace(workspace)
+    if not ws.model_path.is_file():
+        logger.warning(
+            "No model at %s: score, decision and file endpoints answer 503.", ws.model_path
+        )
+        return None
+    # WorkspaceProvider returns plain dicts of the TypedDicts' shape (pipeline cannot import them)
+    return cast(SubjectProvider, WorkspaceProvider(ws))
+
+
+def serve(settings: Settings) -> None:
+    """Run the service under uvicorn (``trustscore serve``)."""
+    import uvicorn
+
+    uvicorn.run(
+        "trustscore.service:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_level="warning",
+    )
 
 
 def create_app(
@@ -50,6 +82,8 @@ def create_app(
     if ledger is None:
         settings = settings or get_settings()
         ledger = lg.Ledger(settings.database_url.get_secret_value())
+    if provider is None and settings is not None:
+        provider = workspace_provider(settings.workspace)
     the_ledger = ledger
 
     @asynccontextmanager

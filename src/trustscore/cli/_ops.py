@@ -1,0 +1,129 @@
+"""Commands for operating the service: serve, clients, audit, disputes' deadlines, replay."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from trustscore.cli._errors import fail, guarded
+
+if TYPE_CHECKING:
+    from trustscore.ledger import Ledger
+
+clients_app = typer.Typer(help="API clients and their tokens.", no_args_is_help=True)
+audit_app = typer.Typer(help="The tamper-evident audit chain.", no_args_is_help=True)
+disputes_app = typer.Typer(help="Disputes and their 30-day deadlines.", no_args_is_help=True)
+
+
+def _ledger() -> Ledger:
+    from trustscore.ledger import Ledger
+    from trustscore.settings import get_settings
+
+    settings = get_settings()
+    settings.workspace.mkdir(parents=True, exist_ok=True)
+    ledger = Ledger(settings.database_url.get_secret_value())
+    ledger.upgrade()
+    return ledger
+
+
+def serve() -> None:
+    """Serve the REST API (settings from TRUSTSCORE_* variables)."""
+    from trustscore.service import serve as run_server
+    from trustscore.settings import get_settings
+
+    def run() -> None:
+        settings = get_settings()
+        typer.echo(
+            f"serving http://{settings.host}:{settings.port}/docs (workspace {settings.workspace})"
+        )
+        run_server(settings)
+
+    guarded(run)
+
+
+@clients_app.command("create")
+def client_create(
+    role: Annotated[str, typer.Option(help="subject, lender, operator, auditor or admin")],
+    purpose: Annotated[list[str] | None, typer.Option(help="A lender's allowed purpose.")] = None,
+    subject: Annotated[str | None, typer.Option(help="A subject client's own subject id.")] = None,
+    name: Annotated[str | None, typer.Option(help="A name to recognise the client by.")] = None,
+) -> None:
+    """Create an API client and print its token (shown this once, stored only as a hash)."""
+    from trustscore.ledger import create_client
+
+    def run() -> None:
+        client, token = create_client(_ledger(), role, purpose or (), subject, name)
+        typer.echo(f"client {client.client_id} ({client.role}) created; its token, shown once:")
+        typer.echo(token)
+
+    guarded(run)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Recompute the audit chain; exit 1 naming the first entry that was tampered with."""
+    from trustscore.ledger import audit_verify as verify
+
+    def run() -> None:
+        result = verify(_ledger())
+        if not result.ok:
+            raise fail(
+                f"the audit chain is broken at entry {result.first_bad_seq}: {result.reason}"
+            )
+        typer.echo(f"audit chain verified: {result.n_entries:,} entries, head {result.head_hash}")
+
+    guarded(run)
+
+
+@disputes_app.command("run-deadlines")
+def run_deadlines() -> None:
+    """Suppress every record still unverified at its dispute's deadline, and rescore."""
+    from trustscore.ledger import run_deadline_job
+    from trustscore.service import deadline_callback, workspace_provider
+    from trustscore.settings import get_settings
+
+    def run() -> None:
+        provider = workspace_provider(get_settings().workspace)
+        if provider is None:
+            raise fail("the workspace has no model: nothing can be rescored (run trustscore demo).")
+        done = run_deadline_job(_ledger(), dt.datetime.now(dt.UTC), deadline_callback(provider))
+        typer.echo(f"{len(done)} overdue dispute(s) resolved as unverifiable and suppressed")
+
+    guarded(run)
+
+
+def replay(
+    subject: Annotated[str, typer.Argument(help="The subject id.")],
+    as_of: Annotated[str, typer.Option(help="The as-of date of the score to replay.")],
+) -> None:
+    """Recompute a past score from its records and model version; show it equals the snapshot."""
+    from dataclasses import asdict
+
+    from trustscore.ledger import snapshots
+    from trustscore.pipeline import Workspace
+    from trustscore.pipeline import replay as replay_snapshot
+    from trustscore.settings import get_settings
+
+    try:
+        date = dt.date.fromisoformat(as_of)
+    except ValueError:
+        raise fail(f"--as-of must be a date like 2025-12-31, got {as_of!r}.") from None
+
+    def run() -> None:
+        found = [s for s in snapshots(_ledger(), subject) if s.as_of == date]
+        if not found:
+            raise fail(f"no score of subject {subject!r} as of {date} is in the ledger.")
+        snap = asdict(found[-1])
+        result = replay_snapshot(Workspace(get_settings().workspace), snap)
+        typer.echo(
+            f"snapshot {snap['snapshot_id']} of {subject} as of {date} "
+            f"(model {snap['model_version']}): score {snap['score']} {snap['status']}"
+        )
+        typer.echo(f"replayed: score {result.recomputed['score']} {result.recomputed['status']}")
+        if not result.matches:
+            raise fail(f"the replay differs in: {', '.join(result.differences)}")
+        typer.echo("identical: score, status, sub-scores, reasons, features and model hash")
+
+    guarded(run)

@@ -1,0 +1,59 @@
+"""Replaying a past score: the same records, the same model version, the same number."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from trustscore.exceptions import NotFoundError
+from trustscore.pipeline._provider import score_subject
+from trustscore.pipeline._workspace import Workspace
+from trustscore.records import RecordStore
+from trustscore.scoring import load_artifact
+
+__all__ = ["Replay", "replay"]
+
+
+@dataclass(frozen=True)
+class Replay:
+    """A snapshot next to its recomputation; ``matches`` when every part is equal."""
+
+    snapshot: dict[str, Any]
+    recomputed: dict[str, Any]
+
+    @property
+    def differences(self) -> list[str]:
+        keys = ("score", "status", "subscores", "reasons", "feature_hash", "model_hash")
+        return [k for k in keys if self.snapshot.get(k) != self.recomputed.get(k)]
+
+    @property
+    def matches(self) -> bool:
+        return not self.differences
+
+
+def replay(workspace: Workspace, snapshot: dict[str, Any]) -> Replay:
+    """Recompute a snapshot from the record store and the model version it recorded.
+
+    ``snapshot`` holds ``subject_id``, ``as_of`` (date), ``model_version``, ``created_at`` (the
+    knowledge cutoff: what was known when the score was given) and the recorded results.
+    """
+    path = workspace.model_path_for(str(snapshot["model_version"]))
+    if not path.is_file():
+        msg = (
+            f"Model {snapshot['model_version']} of this snapshot is not in {workspace.models_dir}; "
+            "a replay needs the exact model that gave the score."
+        )
+        raise NotFoundError(msg, model_version=snapshot["model_version"])
+    art = load_artifact(path)
+    known_at = snapshot["created_at"]
+    if known_at.tzinfo is None:
+        known_at = known_at.replace(tzinfo=dt.UTC)
+    recomputed = score_subject(
+        RecordStore(workspace.store_dir),
+        art,
+        str(snapshot["subject_id"]),
+        snapshot["as_of"],
+        known_at=known_at,
+    )
+    return Replay(snapshot=snapshot, recomputed=recomputed)
