@@ -88,7 +88,8 @@ def run_deadlines() -> None:
         provider = workspace_provider(get_settings().workspace)
         if provider is None:
             raise fail("the workspace has no model: nothing can be rescored (run trustscore demo).")
-        done = run_deadline_job(_ledger(), dt.datetime.now(dt.UTC), deadline_callback(provider))
+        ledger = _ledger()
+        done = run_deadline_job(ledger, dt.datetime.now(dt.UTC), deadline_callback(provider, ledger))
         typer.echo(f"{len(done)} overdue dispute(s) resolved as unverifiable and suppressed")
 
     guarded(run)

@@ -156,8 +156,8 @@ class WorkspaceProvider:
     def suppress(self, kind: str, record_id: str, reason: str) -> None:
         self.store.suppress(kind, [record_id], reason=reason, at=dt.datetime.now(dt.UTC))
 
-    def rescore(self, subject_id: str) -> None:
-        score_subject(self.store, self.artifact, subject_id, self.workspace.as_of())
+    def rescore(self, subject_id: str) -> dict[str, Any]:
+        return score_subject(self.store, self.artifact, subject_id, self.workspace.as_of())
 
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:

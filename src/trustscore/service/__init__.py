@@ -21,6 +21,7 @@ from trustscore.service._provider import (
     ScoreResult,
     SubjectProvider,
     deadline_callback,
+    record_score,
 )
 
 # Plain sorted() order, which tests/unit/test_public_api.py checks (not isort order).
@@ -33,6 +34,7 @@ __all__ = [
     "create_app",
     "deadline_callback",
     "error_body",
+    "record_score",
     "serve",
     "workspace_provider",
 ]

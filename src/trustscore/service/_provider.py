@@ -11,9 +11,15 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any, Protocol, TypedDict, runtime_checkable
 
-from trustscore.ledger import Dispute
+from trustscore.ledger import Dispute, Ledger, Snapshot, record_snapshot
 
-__all__ = ["DecisionResult", "ScoreResult", "SubjectProvider", "deadline_callback"]
+__all__ = [
+    "DecisionResult",
+    "ScoreResult",
+    "SubjectProvider",
+    "deadline_callback",
+    "record_score",
+]
 
 
 class ScoreResult(TypedDict):
@@ -84,12 +90,24 @@ class SubjectProvider(Protocol):
         """Suppress a record in the record store (a new fact; the record is never edited)."""
         ...
 
-    def rescore(self, subject_id: str) -> None:
-        """Rescore the subject after its records changed."""
+    def rescore(self, subject_id: str) -> ScoreResult | None:
+        """Rescore the subject after its records changed; the service records the new score."""
         ...
 
 
-def deadline_callback(provider: SubjectProvider) -> Callable[[Dispute], None]:
+def record_score(ledger: Ledger, result: ScoreResult, actor: str) -> Snapshot:
+    """Record a provider's score as a ledger snapshot: the subject's score history."""
+    return record_snapshot(
+        ledger, subject_id=result["subject_id"], as_of=dt.date.fromisoformat(result["as_of"]),
+        model_version=result["model_version"], model_hash=result["model_hash"],
+        score=result["score"], status=result["status"], subscores=result["subscores"],
+        reasons=result["reasons"], feature_hash=result["feature_hash"], actor=actor,
+    )  # fmt: skip
+
+
+def deadline_callback(
+    provider: SubjectProvider, ledger: Ledger | None = None
+) -> Callable[[Dispute], None]:
     """The ``on_suppress`` for :func:`trustscore.ledger.run_deadline_job`: suppress, rescore.
 
     Examples
@@ -110,6 +128,8 @@ def deadline_callback(provider: SubjectProvider) -> Callable[[Dispute], None]:
     def on_suppress(dispute: Dispute) -> None:
         reason = f"dispute {dispute.dispute_id}: not verified by its deadline"
         provider.suppress(dispute.record_kind, dispute.record_id, reason)
-        provider.rescore(dispute.subject_id)
+        result = provider.rescore(dispute.subject_id)
+        if result is not None and ledger is not None:
+            record_score(ledger, result, actor="deadline-job")
 
     return on_suppress

@@ -10,7 +10,7 @@ from trustscore import ledger as lg
 from trustscore.exceptions import NotFoundError
 from trustscore.service._auth import LedgerDep, Operator, SubjectOrOperator
 from trustscore.service._errors import ApiError
-from trustscore.service._provider import SubjectProvider
+from trustscore.service._provider import SubjectProvider, record_score
 from trustscore.service._schemas import (
     DisputeCreate,
     DisputeOut,
@@ -105,7 +105,9 @@ def resolve_dispute(
     provider: SubjectProvider | None = request.app.state.provider
     if suppression is not None and provider is not None:
         provider.suppress(suppression.record_kind, suppression.record_id, suppression.reason)
-        provider.rescore(dispute.subject_id)
+        result = provider.rescore(dispute.subject_id)
+        if result is not None:
+            record_score(ledger, result, actor=operator.client_id)
         rescored = True
     return ResolutionOut(
         dispute=DisputeOut.of(dispute),

@@ -16,21 +16,12 @@ from trustscore.service._auth import (
     check_lender_purpose,
 )
 from trustscore.service._errors import ApiError
-from trustscore.service._provider import ScoreResult
+from trustscore.service._provider import record_score
 from trustscore.service._schemas import DisputeOut, ScoreRequest, SuppressionOut
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1", tags=["subjects"])
-
-
-def _record_snapshot(ledger: lg.Ledger, result: ScoreResult, actor: str) -> lg.Snapshot:
-    return lg.record_snapshot(
-        ledger, subject_id=result["subject_id"], as_of=dt.date.fromisoformat(result["as_of"]),
-        model_version=result["model_version"], model_hash=result["model_hash"],
-        score=result["score"], status=result["status"], subscores=result["subscores"],
-        reasons=result["reasons"], feature_hash=result["feature_hash"], actor=actor,
-    )  # fmt: skip
 
 
 def _score_body(snapshot: lg.Snapshot, purpose: str) -> dict[str, Any]:
@@ -54,7 +45,7 @@ def score(
     """Score a subject for one of the lender's purposes; the subject sees the inquiry."""
     purpose = check_lender_purpose(lender, body.purpose)
     result = provider.score(body.subject_id, purpose)
-    snapshot = _record_snapshot(ledger, result, lender.client_id)
+    snapshot = record_score(ledger, result, lender.client_id)
     now = dt.datetime.now(dt.UTC)
     lg.log_access(
         ledger, client_id=lender.client_id, subject_id=body.subject_id, purpose=purpose,
@@ -71,7 +62,7 @@ def decide(
     """Decide for one of the lender's purposes, with the adverse-action notice if adverse."""
     purpose = check_lender_purpose(lender, body.purpose)
     result = provider.decide(body.subject_id, purpose)
-    snapshot = _record_snapshot(ledger, result["score"], lender.client_id)
+    snapshot = record_score(ledger, result["score"], lender.client_id)
     decision = lg.record_decision(
         ledger, subject_id=body.subject_id, purpose=purpose, policy=result["policy"],
         outcome=result["outcome"], adverse=result["adverse"], notice=result["notice"],
