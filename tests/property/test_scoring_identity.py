@@ -6,12 +6,15 @@ import duckdb
 import pyarrow as pa
 from hypothesis import HealthCheck, given, settings
 
+from scoring_strategies import artifacts_and_data
 from trustscore.scoring import ScorecardArtifact, score, to_sql
 from trustscore.scoring._reference_table import reference_table
-from trustscore.scoring._strategies import artifacts_and_data
 
-_SETTINGS = settings(max_examples=40, deadline=None,
-                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+_SETTINGS = settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 def _assert_same(got: pa.Table, want: pa.Table) -> None:
@@ -29,7 +32,9 @@ def test_kernel_equals_reference(case: tuple[ScorecardArtifact, pa.Table]) -> No
 
 @_SETTINGS
 @given(case=artifacts_and_data())
-def test_kernel_equals_reference_over_many_batches(case: tuple[ScorecardArtifact, pa.Table]) -> None:
+def test_kernel_equals_reference_over_many_batches(
+    case: tuple[ScorecardArtifact, pa.Table],
+) -> None:
     art, data = case
     chunked = pa.concat_tables([data.slice(i, 3) for i in range(0, data.num_rows, 3)] or [data])
     _assert_same(score(art, chunked), reference_table(art, data))
@@ -48,8 +53,10 @@ def test_duckdb_sql_text_equals_reference(case: tuple[ScorecardArtifact, pa.Tabl
     art, data = case
     con = duckdb.connect()
     # the SQL form reads numbers as DOUBLE; row order is restored through an id column
-    cols = {name: data[name].cast(pa.float64()) if pa.types.is_floating(data[name].type)
-            else data[name] for name in data.column_names}
+    cols = {
+        name: data[name].cast(pa.float64()) if pa.types.is_floating(data[name].type) else data[name]
+        for name in data.column_names
+    }
     features = pa.table({"row_id": [str(i).zfill(6) for i in range(data.num_rows)], **cols})
     con.register("features", features)
     sql = to_sql(art, "duckdb", keep=["row_id"])

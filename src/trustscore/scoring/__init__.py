@@ -1,4 +1,26 @@
-"""Compiled scorers: one artifact, identical scores from every engine."""
+"""Compiled scorers: one artifact, identical scores from every engine.
+
+A scorecard artifact (:mod:`trustscore.scoring._artifact`, versioned JSON) compiles to
+
+- a fused numba kernel, :func:`score` with ``engine="kernel"`` (the default), and
+  :func:`score_parquet` for datasets larger than memory;
+- an Ibis expression, :func:`to_ibis`, run on DuckDB or Spark by :func:`score` with
+  ``engine="duckdb"`` / ``"spark"``, and its SQL text for DuckDB, PostgreSQL, Spark, Trino and
+  Snowflake, :func:`to_sql`;
+- a PMML 4.4 scorecard, :func:`to_pmml`.
+
+All give the reference scorer's (:mod:`trustscore.scoring._reference`) points, score, sub-scores,
+status and reasons on every row; the tests hold them to it.
+
+Examples
+--------
+>>> import pyarrow as pa
+>>> from trustscore.scoring._artifact import example_artifact_dict
+>>> art = load_artifact(example_artifact_dict())
+>>> rows = pa.table({"on_time_rate": [0.95], "card_kind": ["none"], "months_history": [12]})
+>>> score(art, rows).equals(score(art, rows, engine="duckdb"))
+True
+"""
 
 from __future__ import annotations
 
@@ -9,16 +31,22 @@ from trustscore.scoring._artifact import (
     ScorecardArtifact,
     load_artifact,
 )
-from trustscore.scoring._ibis import to_ibis, to_sql
-from trustscore.scoring._score import score
+from trustscore.scoring._batch import score_parquet
+from trustscore.scoring._ibis import input_schema, to_ibis, to_sql
+from trustscore.scoring._pmml import to_pmml
+from trustscore.scoring._score import output_schema, score
 
 __all__ = [
     "Characteristic",
     "Criterion",
     "Outcome",
     "ScorecardArtifact",
+    "input_schema",
     "load_artifact",
+    "output_schema",
     "score",
+    "score_parquet",
     "to_ibis",
+    "to_pmml",
     "to_sql",
 ]

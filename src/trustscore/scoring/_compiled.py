@@ -4,22 +4,25 @@ Numeric characteristic ``j`` becomes ``first[j]`` (the first bin's points) plus,
 edge ``k`` in ``edges64[edge_off[j]:edge_off[j + 1]]``, a step ``steps[k]`` (the next bin's points
 minus this one's) so that ``points = first + sum_k [x >= edge_k] * step_k``: a value exactly on an
 edge lands in the bin above, ``+inf`` in the last bin and ``-inf`` in the first, as the artifact
-says. ``edges32`` holds, for float32 input, the smallest float32 not below each float64 edge, so
-that ``float32 x >= edges32[k]`` is exactly ``float64(x) >= edges64[k]`` and the comparison can
-stay in float32. Specials and missing points override the bins afterwards.
+says. The edges are padded to a multiple of four with NaN edges (``x >= NaN`` is false) and zero
+steps, so the kernel can take them four at a time. ``edges32`` holds, for float32 input, the
+smallest float32 not below each float64 edge, so that ``float32 x >= edges32[k]`` is exactly
+``float64(x) >= edges64[k]`` and the comparison can stay in float32. Specials and missing
+points override the bins afterwards.
 
 Examples
 --------
 >>> from trustscore.scoring._artifact import ScorecardArtifact, example_artifact_dict
 >>> c = compile_artifact(ScorecardArtifact.from_dict(example_artifact_dict()))
 >>> c.first.tolist(), c.steps.tolist(), c.best.tolist()
-([10, 10], [25, 25], [60, 90])
+([10, 10], [25, 25, 0, 0], [60, 90])
 >>> compile_artifact(ScorecardArtifact.from_dict(example_artifact_dict())) is c
 True
 """
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import dataclass
 from typing import Final
@@ -36,6 +39,7 @@ __all__ = ["CRITERIA_OP_CODES", "MAX_ABS_POINTS", "CompiledScorecard", "compile_
 MAX_ABS_POINTS: Final = 1 << 24
 CRITERIA_OP_CODES: Final = {">=": 0, ">": 1, "<=": 2, "<": 3, "==": 4, "!=": 5, "not_null": 6}
 _CACHE_SIZE: Final = 64
+_EDGE_GROUP: Final = 4
 
 
 @dataclass(frozen=True, eq=False)
@@ -74,23 +78,33 @@ def _float32_at_or_above(edges: npt.NDArray[np.float64]) -> npt.NDArray[np.float
     """For each edge the smallest float32 ``f`` with ``float64(f) >= edge`` (inf past the range)."""
     with np.errstate(over="ignore"):
         e32 = edges.astype(np.float32)
-    below = e32.astype(np.float64) < edges
+    below = e32.astype(np.float64) < edges  # False for the NaN padding
     e32[below] = np.nextafter(e32[below], np.float32(np.inf))
     return e32
 
 
 def _build(art: ScorecardArtifact) -> CompiledScorecard:
     dims = {name: i for i, name in enumerate(art.dimension_names)}
-    first, missing, best, other, dim = [], [], [], [], []
-    edge_off, edges, steps = [0], [], []
-    special_off, special_values, special_points = [0], [], []
+    first: list[int] = []
+    missing: list[int] = []
+    best: list[int] = []
+    other: list[int] = []
+    dim: list[int] = []
+    edge_off: list[int] = [0]
+    edges: list[float] = []
+    steps: list[int] = []
+    special_off: list[int] = [0]
+    special_values: list[float] = []
+    special_points: list[int] = []
     cat_points: list[dict[str, int]] = []
     for c in art.characteristics:
         for o in c.outcomes:
             if abs(o.points) > MAX_ABS_POINTS:
-                msg = (f"Characteristic {c.name!r} of model {art.model_version} gives "
-                       f"{o.points} points; the compiled scorers take at most "
-                       f"±{MAX_ABS_POINTS}. Rescale the points.")
+                msg = (
+                    f"Characteristic {c.name!r} of model {art.model_version} gives "
+                    f"{o.points} points; the compiled scorers take at most "
+                    f"±{MAX_ABS_POINTS}. Rescale the points."
+                )
                 raise ArtifactError(msg, model_version=art.model_version, field=c.name)
         first.append(c.bins[0].points)
         missing.append(c.missing.points)
@@ -100,6 +114,9 @@ def _build(art: ScorecardArtifact) -> CompiledScorecard:
         if c.type == "numeric":
             edges.extend(c.edges)
             steps.extend(b.points - a.points for a, b in zip(c.bins, c.bins[1:], strict=False))
+            pad = -len(c.edges) % _EDGE_GROUP  # x >= NaN is false: a padded edge adds nothing
+            edges.extend([math.nan] * pad)
+            steps.extend([0] * pad)
             for sp in c.special:
                 special_values.extend(sp.values)
                 special_points.extend([sp.points] * len(sp.values))
@@ -138,7 +155,7 @@ _lock = threading.Lock()
 
 
 def artifact_key(art: ScorecardArtifact) -> str:
-    """The artifact's content hash, recomputed: a stored one may be stale (``verify_hash=False``)."""
+    """The artifact's content hash, recomputed (a stored one may be stale: verify_hash=False)."""
     return content_hash(art.to_dict())
 
 

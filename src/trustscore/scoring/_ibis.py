@@ -96,7 +96,8 @@ def _text(col: ir.Value) -> ir.StringValue:
         x: Any = col
         whole = ~x.isnan() & (x.floor() == x) & (x.abs() < 2.0**53)
         return ibis.ifelse(  # type: ignore[no-any-return]
-            x.isnan(), ibis.null("string"),
+            x.isnan(),
+            ibis.null("string"),
             ibis.ifelse(whole, x.cast("int64").cast("string"), x.cast("string")),
         )
     return col.cast("string")  # type: ignore[return-value]
@@ -182,8 +183,10 @@ def to_ibis(
     art = _load(artifact)
     lacking = [c for c in art.input_columns if c not in table.columns]
     if lacking:
-        msg = (f"The table lacks the column(s) {lacking} that model {art.model_version} reads; "
-               "add them (NULL where unknown).")
+        msg = (
+            f"The table lacks the column(s) {lacking} that model {art.model_version} reads; "
+            "add them (NULL where unknown)."
+        )
         raise SchemaError(msg, model_version=art.model_version, field=lacking[0])
     chars = art.characteristics
     k = len(chars)
@@ -291,7 +294,7 @@ def to_sql(
         msg = f"Unknown SQL dialect {dialect!r}; choose one of {', '.join(SQL_DIALECTS)}."
         raise EngineError(msg, engine=dialect)
     art = _load(artifact)
-    schema: dict[str, str] = {name: "string" for name in keep}
+    schema: dict[str, str] = dict.fromkeys(keep, "string")
     schema.update(input_schema(art))
     t = ibis.table(schema, name=table)
     expr = to_ibis(art, t, reasons=reasons)

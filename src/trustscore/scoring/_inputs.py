@@ -37,8 +37,10 @@ def _from_pandas(df: Any) -> pa.Table:
         try:
             arrays.append(pa.array(df[name], from_pandas=True))
         except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-            msg = (f"Column {str(name)!r} mixes types Arrow cannot hold in one column ({exc}); "
-                   "give it one type (numbers, or text for a categorical characteristic).")
+            msg = (
+                f"Column {str(name)!r} mixes types Arrow cannot hold in one column ({exc}); "
+                "give it one type (numbers, or text for a categorical characteristic)."
+            )
             raise SchemaError(msg, field=str(name)) from None
         names.append(str(name))
     return pa.Table.from_arrays(arrays, names=names)
@@ -61,8 +63,10 @@ def as_arrow_table(data: Any) -> pa.Table:
         return _from_pandas(data)
     if isinstance(data, Mapping):
         return pa.table({str(k): v for k, v in data.items()})
-    msg = (f"Cannot score data of type {type(data).__name__}: pass a pyarrow Table, a pandas or "
-           "a polars DataFrame.")
+    msg = (
+        f"Cannot score data of type {type(data).__name__}: pass a pyarrow Table, a pandas or "
+        "a polars DataFrame."
+    )
     raise SchemaError(msg)
 
 
@@ -71,8 +75,10 @@ def check_columns(art: ScorecardArtifact, names: Iterable[str], extra: Iterable[
     have = set(names)
     lacking = [c for c in (*art.input_columns, *extra) if c not in have]
     if lacking:
-        msg = (f"The data lacks the column(s) {lacking} that model {art.model_version} reads; "
-               "add them (NULL where unknown).")
+        msg = (
+            f"The data lacks the column(s) {lacking} that model {art.model_version} reads; "
+            "add them (NULL where unknown)."
+        )
         raise SchemaError(msg, model_version=art.model_version, field=lacking[0])
 
 
@@ -98,20 +104,29 @@ def numeric_array(arr: pa.Array | pa.ChunkedArray, name: str) -> npt.NDArray[Any
     if pa.types.is_null(typ):
         return np.full(len(arr), np.nan)
     if not (pa.types.is_floating(typ) and typ != pa.float16()):
-        if pa.types.is_integer(typ) or pa.types.is_boolean(typ) or pa.types.is_decimal(typ) \
-                or pa.types.is_float16(typ):
+        if (
+            pa.types.is_integer(typ)
+            or pa.types.is_boolean(typ)
+            or pa.types.is_decimal(typ)
+            or pa.types.is_float16(typ)
+        ):
             arr = pc.cast(arr, pa.float64(), safe=False)
         else:
-            row, value = _first_non_numeric(arr) if pa.types.is_string(typ) \
-                or pa.types.is_large_string(typ) else (0, None)
+            row, value = (
+                _first_non_numeric(arr)
+                if pa.types.is_string(typ) or pa.types.is_large_string(typ)
+                else (0, None)
+            )
             where = f"; row {row} holds {value!r}" if value is not None else ""
-            msg = (f"Column {name!r} must be numeric, got {typ}{where}. Convert it to numbers "
-                   "(NULL where unknown).")
-            raise SchemaError(msg, field=name, row=row if value is not None else None,
-                              value=value)
+            msg = (
+                f"Column {name!r} must be numeric, got {typ}{where}. Convert it to numbers "
+                "(NULL where unknown)."
+            )
+            raise SchemaError(msg, field=name, row=row if value is not None else None, value=value)
     if arr.null_count:
         arr = pc.fill_null(arr, pa.scalar(math.nan, arr.type))
-    return arr.to_numpy(zero_copy_only=False)
+    out: npt.NDArray[Any] = arr.to_numpy(zero_copy_only=False)
+    return out
 
 
 def level_text(value: Any) -> str | None:

@@ -21,12 +21,12 @@ from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
-from numba import carray, njit, types
+from numba import carray, njit, types  # type: ignore[attr-defined]
 from numba.extending import intrinsic
 
 __all__ = ["BLOCK", "KIND_CODES", "KIND_F32", "KIND_F64", "run_kernel"]
 
-BLOCK: Final = 1024
+BLOCK: Final = 512
 KIND_F32: Final = 0
 KIND_F64: Final = 1
 KIND_CODES: Final = 2
@@ -35,8 +35,8 @@ _N_REASONS: Final = 4
 
 def _pointer_intrinsic(dtype: Any) -> Any:
     @intrinsic  # type: ignore[misc]
-    def as_pointer(typingctx: Any, address: Any) -> Any:
-        sig = types.CPointer(dtype)(types.int64)
+    def as_pointer(typingctx: Any, address: Any) -> Any:  # noqa: ARG001 (numba's signature)
+        sig = types.CPointer(dtype)(types.int64)  # type: ignore[no-untyped-call]
 
         def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
             return builder.inttoptr(args[0], context.get_value_type(signature.return_type))
@@ -53,23 +53,42 @@ _i32_ptr = _pointer_intrinsic(types.int32)
 
 @njit(cache=True)  # type: ignore[misc]
 def _numeric_block(x, start, m, out, edges, steps, first, svals, spts, miss):  # type: ignore[no-untyped-def]
-    for i in range(m):
-        out[i] = first
-    for k in range(edges.shape[0]):
-        e = edges[k]
-        s = steps[k]
+    # edges come in groups of four (padded with NaN edges and zero steps, see _compiled): one
+    # pass over the block's rows per group, the last pass also setting missing values
+    n_edges = edges.shape[0]
+    if n_edges == 0:
         for i in range(m):
-            out[i] += np.int32(x[start + i] >= e) * s
-    # specials are matched exactly (in float64, like the reference); a later one wins
+            xi = x[start + i]
+            out[i] = miss if xi != xi else first
+    for k in range(0, n_edges, 4):
+        e0 = edges[k]
+        e1 = edges[k + 1]
+        e2 = edges[k + 2]
+        e3 = edges[k + 3]
+        s0 = steps[k]
+        s1 = steps[k + 1]
+        s2 = steps[k + 2]
+        s3 = steps[k + 3]
+        base = first if k == 0 else np.int32(0)
+        if k + 4 < n_edges:
+            for i in range(m):
+                xi = x[start + i]
+                add = ((xi >= e0) * s0 + (xi >= e1) * s1) + ((xi >= e2) * s2 + (xi >= e3) * s3)
+                out[i] = (out[i] if k else base) + add
+        else:
+            for i in range(m):
+                xi = x[start + i]
+                add = ((xi >= e0) * s0 + (xi >= e1) * s1) + ((xi >= e2) * s2 + (xi >= e3) * s3)
+                v = (out[i] if k else base) + add
+                out[i] = miss if xi != xi else v
+    # specials are matched exactly (in float64, like the reference), a later one winning; they
+    # are never NaN, so matching them after the missing test changes nothing
     for q in range(svals.shape[0]):
         v = svals[q]
         p = spts[q]
         for i in range(m):
             if np.float64(x[start + i]) == v:
                 out[i] = p
-    for i in range(m):
-        if np.isnan(x[start + i]):
-            out[i] = miss
 
 
 @njit(cache=True)  # type: ignore[misc]
@@ -95,18 +114,43 @@ def _criterion_block(x, start, m, ok, op, value):  # type: ignore[no-untyped-def
 
 
 @njit(cache=True)  # type: ignore[misc]
-def _kernel(  # type: ignore[no-untyped-def]  # noqa: PLR0913
-    n, addr, kind, first, edge_off, edges32, edges64, steps, special_off, special_values,
-    special_points, missing, cat_off, cat_points, dimension, best,
-    crit_addr, crit_kind, crit_op, crit_value,
-    score, ok, subs, reasons, want_reasons,
+def _kernel(  # type: ignore[no-untyped-def]
+    n,
+    addr,
+    kind,
+    first,
+    edge_off,
+    edges32,
+    edges64,
+    steps,
+    special_off,
+    special_values,
+    special_points,
+    missing,
+    cat_off,
+    cat_points,
+    dimension,
+    best,
+    crit_addr,
+    crit_kind,
+    crit_op,
+    crit_value,
+    score,
+    ok,
+    subs,
+    reasons,
+    want_reasons,
 ):
     k = first.shape[0]
     n_dims = subs.shape[0]
     acc = np.empty((k, BLOCK), dtype=np.int32)
     okb = np.empty(BLOCK, dtype=np.bool_)
-    top_lost = np.empty(_N_REASONS, dtype=np.int64)
-    top_j = np.empty(_N_REASONS, dtype=np.int64)
+    top = np.empty(BLOCK, dtype=np.int32)
+    prev = np.empty(BLOCK, dtype=np.int32)
+    shift = 0
+    while (1 << shift) < k:
+        shift += 1
+    span = np.int32(1 << shift)  # a power of two >= k: the position sits in the low bits
     for start in range(0, n, BLOCK):
         m = min(BLOCK, n - start)
         for j in range(k):
@@ -117,63 +161,94 @@ def _kernel(  # type: ignore[no-untyped-def]  # noqa: PLR0913
             s1 = special_off[j + 1]
             if kind[j] == KIND_F32:
                 x32 = carray(_f32_ptr(addr[j]), n)
-                _numeric_block(x32, start, m, out, edges32[e0:e1], steps[e0:e1], first[j],
-                               special_values[s0:s1], special_points[s0:s1], missing[j])
+                _numeric_block(
+                    x32,
+                    start,
+                    m,
+                    out,
+                    edges32[e0:e1],
+                    steps[e0:e1],
+                    first[j],
+                    special_values[s0:s1],
+                    special_points[s0:s1],
+                    missing[j],
+                )
             elif kind[j] == KIND_F64:
                 x64 = carray(_f64_ptr(addr[j]), n)
-                _numeric_block(x64, start, m, out, edges64[e0:e1], steps[e0:e1], first[j],
-                               special_values[s0:s1], special_points[s0:s1], missing[j])
+                _numeric_block(
+                    x64,
+                    start,
+                    m,
+                    out,
+                    edges64[e0:e1],
+                    steps[e0:e1],
+                    first[j],
+                    special_values[s0:s1],
+                    special_points[s0:s1],
+                    missing[j],
+                )
             else:
                 codes = carray(_i32_ptr(addr[j]), n)
-                table = cat_points[cat_off[j]:cat_off[j + 1]]
+                table = cat_points[cat_off[j] : cat_off[j + 1]]
                 for i in range(m):
                     out[i] = table[codes[start + i] + 1]
         for i in range(m):
             score[start + i] = 0
             okb[i] = True
         for d in range(n_dims):
+            sub = subs[d, start : start + m]
             for i in range(m):
-                subs[d, start + i] = 0
+                sub[i] = 0
         for j in range(k):
-            d = dimension[j]
+            sub = subs[dimension[j], start : start + m]
             out = acc[j]
             for i in range(m):
-                score[start + i] += out[i]
-                subs[d, start + i] += out[i]
+                sub[i] += out[i]
+        for d in range(n_dims):  # the score is the sum of the sub-scores, exactly
+            sub = subs[d, start : start + m]
+            for i in range(m):
+                score[start + i] += sub[i]
         for c in range(crit_op.shape[0]):
             if crit_kind[c] == KIND_F32:
-                _criterion_block(carray(_f32_ptr(crit_addr[c]), n), start, m, okb,
-                                 crit_op[c], crit_value[c])
+                _criterion_block(
+                    carray(_f32_ptr(crit_addr[c]), n), start, m, okb, crit_op[c], crit_value[c]
+                )
             else:
-                _criterion_block(carray(_f64_ptr(crit_addr[c]), n), start, m, okb,
-                                 crit_op[c], crit_value[c])
+                _criterion_block(
+                    carray(_f64_ptr(crit_addr[c]), n), start, m, okb, crit_op[c], crit_value[c]
+                )
         for i in range(m):
             ok[start + i] = okb[i]
         if not want_reasons:
             continue
-        for i in range(m):
-            for r in range(_N_REASONS):
-                reasons[r, start + i] = -1
-            if not okb[i]:
-                continue
-            # insertion into a top-4 list; a later characteristic passes an earlier one only
-            # when it lost strictly more, so ties keep artifact order
-            cnt = 0
-            for j in range(k):
-                lost = np.int64(best[j]) - acc[j, i]
-                if lost <= 0 or (cnt == _N_REASONS and lost <= top_lost[_N_REASONS - 1]):
-                    continue
-                p = cnt if cnt < _N_REASONS else _N_REASONS - 1
-                if cnt < _N_REASONS:
-                    cnt += 1
-                while p > 0 and top_lost[p - 1] < lost:
-                    top_lost[p] = top_lost[p - 1]
-                    top_j[p] = top_j[p - 1]
-                    p -= 1
-                top_lost[p] = lost
-                top_j[p] = j
-            for r in range(cnt):
-                reasons[r, start + i] = top_j[r]
+        # top four without branches: fold loss and position into one key per characteristic,
+        # unique within a row, larger for more points lost and, among equal losses, for the
+        # earlier characteristic; then take the largest key, the largest below it, and so on
+        for j in range(k):
+            out = acc[j]
+            b = best[j]
+            tie = np.int32(span - 1 - j)
+            for i in range(m):
+                out[i] = ((b - out[i]) << shift) | tie
+        for r in range(_N_REASONS):
+            for i in range(m):
+                top[i] = -1
+            if r == 0:
+                for j in range(k):
+                    out = acc[j]
+                    for i in range(m):
+                        top[i] = max(top[i], out[i])
+            else:
+                for j in range(k):
+                    out = acc[j]
+                    for i in range(m):
+                        v = out[i]
+                        top[i] = max(top[i], v if v < prev[i] else np.int32(-1))
+            for i in range(m):
+                t = top[i]
+                has = okb[i] and t >= span
+                reasons[r, start + i] = (span - 1 - (t & (span - 1))) if has else -1
+                prev[i] = t
 
 
 def run_kernel(
@@ -190,10 +265,46 @@ def run_kernel(
     want_reasons: bool,
 ) -> None:
     """Call the kernel (the argument plumbing lives in :mod:`trustscore.scoring._kernel_io`)."""
-    (first, edge_off, edges32, edges64, steps, special_off, special_values, special_points,
-     missing, dimension, best, crit_op, crit_value) = compiled_arrays
+    (
+        first,
+        edge_off,
+        edges32,
+        edges64,
+        steps,
+        special_off,
+        special_values,
+        special_points,
+        missing,
+        dimension,
+        best,
+        crit_op,
+        crit_value,
+    ) = compiled_arrays
     score, ok, subs, reasons = outputs
-    _kernel(n, addr, kind, first, edge_off, edges32, edges64, steps, special_off, special_values,
-            special_points, missing, cat_off, cat_points, dimension, best,
-            crit_addr, crit_kind, crit_op, crit_value,
-            score, ok, subs, reasons, want_reasons)
+    _kernel(
+        n,
+        addr,
+        kind,
+        first,
+        edge_off,
+        edges32,
+        edges64,
+        steps,
+        special_off,
+        special_values,
+        special_points,
+        missing,
+        cat_off,
+        cat_points,
+        dimension,
+        best,
+        crit_addr,
+        crit_kind,
+        crit_op,
+        crit_value,
+        score,
+        ok,
+        subs,
+        reasons,
+        want_reasons,
+    )

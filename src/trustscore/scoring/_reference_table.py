@@ -11,8 +11,8 @@ Examples
 >>> art = ScorecardArtifact.from_dict(example_artifact_dict())
 >>> t = pa.table({"on_time_rate": [0.95, None], "card_kind": ["none", "card"],
 ...               "months_history": [12.0, 2.0]})
->>> reference_table(art, t).select(["score", "status", "reason_1"]).to_pylist()
-[{'score': 70, 'status': 'OK', 'reason_1': 'CH01'}, {'score': None, 'status': 'NS', 'reason_1': None}]
+>>> reference_table(art, t).select(["score", "status", "reason_1"]).to_pydict()
+{'score': [70, None], 'status': ['OK', 'NS'], 'reason_1': ['CH01', None]}
 """
 
 from __future__ import annotations
@@ -61,8 +61,10 @@ def reference_table(art: ScorecardArtifact, data: Any, *, reasons: bool = True) 
         rows = reference_reasons(art, res.points)
         for r in range(MAX_REASONS):
             cols[f"reason_{r + 1}"] = pa.array(
-                [row[r] if ok and r < len(row) else None for row, ok in zip(rows, res.ok,
-                                                                             strict=True)],
+                [
+                    row[r] if ok and r < len(row) else None
+                    for row, ok in zip(rows, res.ok, strict=True)
+                ],
                 type=pa.string(),
             )
     return pa.table(cols)

@@ -9,8 +9,10 @@ Examples
 ...                  "card_kind": ["card", "none", None, "zzz"],
 ...                  "months_history": [12.0, 3.0, 24.0, 8.0]})
 >>> out = score(art, data)
->>> out.column_names
-['score', 'status', 'payment_reliability', 'credit_history', 'reason_1', 'reason_2', 'reason_3', 'reason_4']
+>>> out.column_names[:4]
+['score', 'status', 'payment_reliability', 'credit_history']
+>>> out.column_names[4:]
+['reason_1', 'reason_2', 'reason_3', 'reason_4']
 >>> out["score"].to_pylist(), out["status"].to_pylist()
 ([150, None, 70, 60], ['OK', 'NS', 'OK', 'OK'])
 >>> out["reason_1"].to_pylist(), out["reason_2"].to_pylist()
@@ -19,9 +21,10 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -37,6 +40,9 @@ from trustscore.scoring._inputs import (
     numeric_array,
     text_column,
 )
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
 
 __all__ = ["ENGINE_NAMES", "REASON_COLUMNS", "output_schema", "score", "score_table_kernel"]
 
@@ -58,14 +64,28 @@ def output_schema(art: ScorecardArtifact, *, reasons: bool = True) -> pa.Schema:
 
 
 def _compiled_arrays(c: CompiledScorecard) -> tuple[Any, ...]:
-    return (c.first, c.edge_off, c.edges32, c.edges64, c.steps, c.special_off, c.special_values,
-            c.special_points, c.missing, c.dimension, c.best, c.criteria_op, c.criteria_value)
+    return (
+        c.first,
+        c.edge_off,
+        c.edges32,
+        c.edges64,
+        c.steps,
+        c.special_off,
+        c.special_values,
+        c.special_points,
+        c.missing,
+        c.dimension,
+        c.best,
+        c.criteria_op,
+        c.criteria_value,
+    )
 
 
 def _kernel_batch(
     c: CompiledScorecard, batch: pa.RecordBatch | pa.Table, *, reasons: bool
-) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.bool_], npt.NDArray[np.int32],
-           npt.NDArray[np.int16]]:
+) -> tuple[
+    npt.NDArray[np.int32], npt.NDArray[np.bool_], npt.NDArray[np.int32], npt.NDArray[np.int16]
+]:
     from trustscore.scoring._kernel import KIND_CODES, KIND_F32, KIND_F64, run_kernel
 
     art = c.artifact
@@ -83,8 +103,9 @@ def _kernel_batch(
             kind[j] = KIND_F32 if x.dtype == np.float32 else KIND_F64
             cat_off[j + 1] = cat_off[j]
         else:
-            x, table = category_table(col, c.category_points[j], int(c.other_points[j]),
-                                      int(c.missing[j]))
+            x, table = category_table(
+                col, c.category_points[j], int(c.other_points[j]), int(c.missing[j])
+            )
             kind[j] = KIND_CODES
             cat_tables.append(table)
             cat_off[j + 1] = cat_off[j] + len(table)
@@ -103,21 +124,35 @@ def _kernel_batch(
     subs = np.empty((c.n_dimensions, n), dtype=np.int32)
     reasons_ = np.empty((MAX_REASONS, n if reasons else 0), dtype=np.int16)
     if n:
-        run_kernel(n, addr, kind, _compiled_arrays(c), cat_off, cat_points, crit_addr, crit_kind,
-                   (score_, ok, subs, reasons_), want_reasons=reasons)
+        run_kernel(
+            n,
+            addr,
+            kind,
+            _compiled_arrays(c),
+            cat_off,
+            cat_points,
+            crit_addr,
+            crit_kind,
+            (score_, ok, subs, reasons_),
+            want_reasons=reasons,
+        )
     del keep
     return score_, ok, subs, reasons_
 
 
 def _assemble(
-    c: CompiledScorecard, score_: npt.NDArray[np.int32], ok: npt.NDArray[np.bool_],
-    subs: npt.NDArray[np.int32], reasons_: npt.NDArray[np.int16], *, reasons: bool
+    c: CompiledScorecard,
+    score_: npt.NDArray[np.int32],
+    ok: npt.NDArray[np.bool_],
+    subs: npt.NDArray[np.int32],
+    reasons_: npt.NDArray[np.int16],
+    *,
+    reasons: bool,
 ) -> list[pa.Array]:
     ns = ~ok
     cols: list[pa.Array] = [
         pa.array(score_, mask=ns),
-        pa.DictionaryArray.from_arrays(ok.view(np.int8), pa.array(["NS", "OK"]))
-        .cast(pa.string()),
+        pa.DictionaryArray.from_arrays(ok.view(np.int8), pa.array(["NS", "OK"])).cast(pa.string()),
     ]
     cols += [pa.array(subs[d], mask=ns) for d in range(c.n_dimensions)]
     if reasons:
@@ -134,13 +169,17 @@ def score_table_kernel(
     """The output columns for ``table`` scored by the kernel, batch by Arrow record batch."""
     c = compile_artifact(art)
     needed = list(dict.fromkeys(art.input_columns))
-    parts = [_kernel_batch(c, b, reasons=reasons)
-             for b in table.select(needed).to_batches() if b.num_rows]
+    parts = [
+        _kernel_batch(c, b, reasons=reasons)
+        for b in table.select(needed).to_batches()
+        if b.num_rows
+    ]
     if len(parts) == 1:
         score_, ok, subs, reasons_ = parts[0]
     elif not parts:
-        score_, ok, subs, reasons_ = _kernel_batch(c, table.select(needed).slice(0, 0),
-                                                   reasons=reasons)
+        score_, ok, subs, reasons_ = _kernel_batch(
+            c, table.select(needed).slice(0, 0), reasons=reasons
+        )
     else:
         score_ = np.concatenate([p[0] for p in parts])
         ok = np.concatenate([p[1] for p in parts])
@@ -162,33 +201,47 @@ def _prepare_for_sql(art: ScorecardArtifact, table: pa.Table, carry: Sequence[st
             cols[ch.name] = text_column(col)
     for crit in art.criteria:
         if crit.column not in cols:
-            cols[crit.column] = pa.array(numeric_array(table.column(crit.column), crit.column),
-                                         type=pa.float64())
+            cols[crit.column] = pa.array(
+                numeric_array(table.column(crit.column), crit.column), type=pa.float64()
+            )
     cols[_ROW] = pa.array(np.arange(table.num_rows, dtype=np.int64))
     return pa.table(cols)
+
+
+def _run_sql(engine: str, prepared: pa.Table, build: Callable[[ir.Table], ir.Table]) -> pa.Table:
+    """Run ``build(input table)`` on the engine and fetch the result as Arrow."""
+    import ibis
+
+    from trustscore import engines
+
+    con = engines.connect(engine)
+    if engine != "spark":
+        return con.to_pyarrow(build(ibis.memtable(prepared)))
+    # Spark takes and gives Arrow directly; Ibis's PySpark backend goes through pandas, which
+    # pyspark 4.3 does not fully support with pandas 3
+    session = engines.spark_session()
+    name = f"_ts_input_{uuid.uuid4().hex}"
+    session.createDataFrame(prepared).createOrReplaceTempView(name)
+    try:
+        sql = con.compile(build(con.table(name)))
+        result: pa.Table = session.sql(sql).toArrow()
+    finally:
+        session.catalog.dropTempView(name)
+    return result
 
 
 def _score_sql(
     art: ScorecardArtifact, table: pa.Table, engine: str, carry: Sequence[str], *, reasons: bool
 ) -> pa.Table:
-    import ibis
-
-    from trustscore import engines
     from trustscore.scoring._ibis import to_ibis
 
-    prepared = _prepare_for_sql(art, table, carry)
-    con = engines.connect(engine)
-    if engine == "spark":
-        name = f"_ts_input_{id(prepared):x}"
-        t = con.create_table(name, prepared.to_pandas(), temp=True, overwrite=True)
-    else:
-        t = ibis.memtable(prepared)
-    expr = to_ibis(art, t, reasons=reasons)
     schema = output_schema(art, reasons=reasons)
-    expr = expr.order_by(_ROW).select(*carry, *schema.names)
-    result = con.to_pyarrow(expr)
-    if engine == "spark":
-        con.drop_table(name, force=True)
+
+    def build(t: ir.Table) -> ir.Table:
+        expr = to_ibis(art, t, reasons=reasons)
+        return expr.order_by(_ROW).select(*carry, *schema.names)
+
+    result = _run_sql(engine, _prepare_for_sql(art, table, carry), build)
     cols = [result.column(n) for n in carry]
     cols += [result.column(f.name).cast(f.type) for f in schema]
     return pa.Table.from_arrays(cols, names=[*carry, *schema.names])
@@ -253,8 +306,10 @@ def score(
     schema = output_schema(art, reasons=reasons)
     clash = sorted(set(carry) & set(schema.names))
     if clash:
-        msg = (f"Carried column(s) {clash} clash with the output columns {schema.names}; "
-               "rename them before scoring.")
+        msg = (
+            f"Carried column(s) {clash} clash with the output columns {schema.names}; "
+            "rename them before scoring."
+        )
         raise SchemaError(msg, field=clash[0])
     if engine != "kernel":
         return _score_sql(art, table, engine, list(carry), reasons=reasons)

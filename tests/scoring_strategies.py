@@ -22,25 +22,35 @@ LEVELS: Final = ("a", "b", "c", "d", "1", "2", "ß")
 _OPS: Final = (">=", ">", "<=", "<", "==", "!=", "not_null")
 
 _finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)
-_edge_value = st.one_of(st.integers(-5, 5).map(float), _finite,
-                        st.floats(allow_nan=False, allow_infinity=False))
+_edge_value = st.one_of(
+    st.integers(-5, 5).map(float), _finite, st.floats(allow_nan=False, allow_infinity=False)
+)
 _points = st.integers(0, 30).map(lambda p: p * 5)
 
 
 @st.composite
 def _numeric(draw: st.DrawFn, name: str, dim: str, code: str) -> dict[str, Any]:
     edges = sorted(set(draw(st.lists(_edge_value, max_size=6))))
-    bins = [{"upper": e, "points": draw(_points)} for e in edges]
+    bins: list[dict[str, Any]] = [{"upper": e, "points": draw(_points)} for e in edges]
     bins.append({"upper": None, "points": draw(_points)})
     pool = [*edges, 0.0, -1.0, 99.0, 1e300]
     special = [
-        {"values": draw(st.lists(st.sampled_from(pool), min_size=1, max_size=2, unique=True)),
-         "points": draw(_points)}
+        {
+            "values": draw(st.lists(st.sampled_from(pool), min_size=1, max_size=2, unique=True)),
+            "points": draw(_points),
+        }
         for _ in range(draw(st.integers(0, 2)))
     ]
-    return {"name": name, "dimension": dim, "type": "numeric", "reason_code": code,
-            "reason": f"reason {code}", "bins": bins, "missing": {"points": draw(_points)},
-            "special": special}
+    return {
+        "name": name,
+        "dimension": dim,
+        "type": "numeric",
+        "reason_code": code,
+        "reason": f"reason {code}",
+        "bins": bins,
+        "missing": {"points": draw(_points)},
+        "special": special,
+    }
 
 
 @st.composite
@@ -49,9 +59,16 @@ def _categorical(draw: st.DrawFn, name: str, dim: str, code: str) -> dict[str, A
     cuts = sorted(draw(st.sets(st.integers(1, max(1, len(levels) - 1)), max_size=3)))
     groups = [levels[a:b] for a, b in zip([0, *cuts], [*cuts, len(levels)], strict=True)]
     bins = [{"categories": g, "points": draw(_points)} for g in groups if g]
-    return {"name": name, "dimension": dim, "type": "categorical", "reason_code": code,
-            "reason": f"reason {code}", "bins": bins, "missing": {"points": draw(_points)},
-            "other": {"points": draw(_points)}}
+    return {
+        "name": name,
+        "dimension": dim,
+        "type": "categorical",
+        "reason_code": code,
+        "reason": f"reason {code}",
+        "bins": bins,
+        "missing": {"points": draw(_points)},
+        "other": {"points": draw(_points)},
+    }
 
 
 @st.composite
@@ -74,19 +91,24 @@ def artifacts(draw: st.DrawFn, max_characteristics: int = 6) -> ScorecardArtifac
             crit["value"] = draw(st.sampled_from([0.0, 1.0, 6.0, -1.0]))
         criteria.append(crit)
     d = {
-        "format": "trustscore.scorecard", "schema_version": 1, "model_version": "prop-1",
-        "created_at": "2026-01-01T00:00:00+00:00", "target": "bad",
+        "format": "trustscore.scorecard",
+        "schema_version": 1,
+        "model_version": "prop-1",
+        "created_at": "2026-01-01T00:00:00+00:00",
+        "target": "bad",
         "scaling": {"pdo": 40.0, "anchor_score": 600, "anchor_odds": 20.0},
         "dimensions": [{"name": n, "label": n} for n in dims],
-        "characteristics": chars, "criteria": criteria,
+        "characteristics": chars,
+        "criteria": criteria,
         "model_card": {"approved_purposes": ["credit_pricing"]},
     }
     return ScorecardArtifact.from_dict(d)
 
 
 def _numeric_values(art_edges: list[float], specials: list[float]) -> st.SearchStrategy[Any]:
-    near = [v for e in art_edges for v in (e, math.nextafter(e, -math.inf),
-                                           math.nextafter(e, math.inf))]
+    near = [
+        v for e in art_edges for v in (e, math.nextafter(e, -math.inf), math.nextafter(e, math.inf))
+    ]
     return st.one_of(
         st.sampled_from([*near, *specials]) if near or specials else st.just(0.0),
         st.sampled_from([None, math.nan, math.inf, -math.inf, 0.0, -0.0, 1e300, -1e300, 6.0]),
@@ -102,22 +124,27 @@ def data_for(draw: st.DrawFn, art: ScorecardArtifact, max_rows: int = 30) -> pa.
     for c in art.characteristics:
         if c.type == "numeric":
             specials = [v for sp in c.special for v in sp.values]
-            values = draw(st.lists(_numeric_values(list(c.edges), specials), min_size=n,
-                                   max_size=n))
+            values = draw(
+                st.lists(_numeric_values(list(c.edges), specials), min_size=n, max_size=n)
+            )
             typ = draw(st.sampled_from([pa.float64(), pa.float32()]))
             with np.errstate(over="ignore"):
                 cols[c.name] = pa.array(
-                    [None if v is None else float(np.dtype(typ.to_pandas_dtype()).type(v))
-                     for v in values], type=typ)
+                    [
+                        None if v is None else float(np.dtype(typ.to_pandas_dtype()).type(v))
+                        for v in values
+                    ],
+                    type=typ,
+                )
         else:
             level = st.one_of(st.sampled_from([*LEVELS, "zz", "A"]), st.none())
-            cols[c.name] = pa.array(draw(st.lists(level, min_size=n, max_size=n)),
-                                    type=pa.string())
+            cols[c.name] = pa.array(draw(st.lists(level, min_size=n, max_size=n)), type=pa.string())
     for crit in art.criteria:
         if crit.column not in cols:
             value = st.one_of(st.none(), st.sampled_from([0.0, 1.0, 5.0, 6.0, 7.0, math.nan]))
-            cols[crit.column] = pa.array(draw(st.lists(value, min_size=n, max_size=n)),
-                                         type=pa.float64())
+            cols[crit.column] = pa.array(
+                draw(st.lists(value, min_size=n, max_size=n)), type=pa.float64()
+            )
     return pa.table(cols) if cols else pa.table({})
 
 

@@ -1,0 +1,274 @@
+"""The scorecard as a PMML 4.4 ``Scorecard``, for third-party scoring engines.
+
+What the document carries:
+
+- one ``Characteristic`` per characteristic, with ``baselineScore`` its best points and
+  ``reasonCode`` its reason code; ``useReasonCodes="true"``, ``reasonCodeAlgorithm="pointsBelow"``
+  and ``baselineMethod="max"``, so a consumer ranks reasons by points lost against the best,
+  as trustscore does. The ``Attribute`` order encodes the artifact's precedence (the first
+  matching ``Attribute`` wins): missing (``isMissing``; numeric fields also declare ``NaN`` a
+  missing value), then the special values (the later special first, as a later one wins in the
+  artifact), then the bins as ``x < upper`` in increasing order with a final ``True`` for the
+  last bin; a categorical characteristic lists its groups with ``SimpleSetPredicate`` and ends
+  with a ``True`` predicate carrying the ``other`` points for unseen levels;
+- ``Output`` fields ``score`` (the predicted value) and ``reason_1`` … ``reason_4``;
+- a ``ModelVerification`` block: a few rows with the score and reasons the trustscore kernel
+  computed for them.
+
+What it does not carry, by choice: the minimum scoring criteria and the ``NS`` status (a PMML
+scorecard always returns a number; rows that fail :attr:`ScorecardArtifact.criteria` must be
+kept from a PMML consumer, or its score ignored), and the sub-scores per dimension (PMML has no
+output for a subset of the partial scores). Use :func:`~trustscore.scoring.score` or the SQL form
+for those.
+
+Equal losses: PMML leaves their order to the consumer (JPMML, behind ``pypmml``, sorts them by
+reason code, descending), while trustscore lists them in artifact order. ``to_pmml(...,
+tie_order="artifact")`` makes every consumer agree with trustscore by lowering each
+``baselineScore`` by a different fraction of a point (see :func:`to_pmml`); by default the
+baselines are the best points exactly, as ``baselineMethod="max"`` reads.
+
+Examples
+--------
+>>> from trustscore.scoring._artifact import ScorecardArtifact, example_artifact_dict
+>>> art = ScorecardArtifact.from_dict(example_artifact_dict())
+>>> text = to_pmml(art)
+>>> text.splitlines()[1]
+'<PMML xmlns="http://www.dmg.org/PMML-4_4" version="4.4">'
+>>> 'baselineScore="60"' in text and 'reasonCodeAlgorithm="pointsBelow"' in text
+True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import pyarrow as pa
+
+from trustscore.scoring._artifact import MAX_REASONS, Characteristic, ScorecardArtifact
+from trustscore.scoring._artifact import load_artifact as _load
+
+__all__ = ["PMML_NAMESPACE", "to_pmml", "verification_rows"]
+
+PMML_NAMESPACE: Final = "http://www.dmg.org/PMML-4_4"
+_UNSEEN: Final = "__unseen__"
+
+
+def _real(v: float) -> str:
+    return repr(float(v))
+
+
+def _attribute(parent: ET.Element, points: int) -> ET.Element:
+    return ET.SubElement(parent, "Attribute", partialScore=str(points))
+
+
+def _characteristic(parent: ET.Element, c: Characteristic, baseline: str) -> None:
+    el = ET.SubElement(
+        parent,
+        "Characteristic",
+        name=f"{c.name}_points",
+        reasonCode=c.reason_code,
+        baselineScore=baseline,
+    )
+    ET.SubElement(
+        _attribute(el, c.missing.points), "SimplePredicate", field=c.name, operator="isMissing"
+    )
+    if c.type == "numeric":
+        latest: dict[float, int] = {}
+        for sp in c.special:  # a later special wins: list it first
+            for v in sp.values:
+                latest.pop(v, None)
+                latest[v] = sp.points
+        for v, p in reversed(latest.items()):
+            ET.SubElement(
+                _attribute(el, p), "SimplePredicate", field=c.name, operator="equal", value=_real(v)
+            )
+        for b in c.bins[:-1]:
+            assert b.upper is not None  # guaranteed by the artifact's validation
+            ET.SubElement(
+                _attribute(el, b.points),
+                "SimplePredicate",
+                field=c.name,
+                operator="lessThan",
+                value=_real(b.upper),
+            )
+        ET.SubElement(_attribute(el, c.bins[-1].points), "True")
+        return
+    assert c.other is not None  # guaranteed by the artifact's validation
+    for b in c.bins:
+        if not b.categories:
+            continue
+        pred = ET.SubElement(
+            _attribute(el, b.points), "SimpleSetPredicate", field=c.name, booleanOperator="isIn"
+        )
+        arr = ET.SubElement(pred, "Array", n=str(len(b.categories)), type="string")
+        arr.text = " ".join(
+            '"' + cat.replace("\\", "\\\\").replace('"', '\\"') + '"' for cat in b.categories
+        )
+    ET.SubElement(_attribute(el, c.other.points), "True")
+
+
+def verification_rows(art: ScorecardArtifact) -> pa.Table:
+    """A few input rows touching every bin, missing, special and unseen level of ``art``."""
+    n_rows = max(4, *(len(c.bins) + 2 for c in art.characteristics))
+    cols: dict[str, Any] = {}
+    for j, c in enumerate(art.characteristics):
+        values: list[Any] = []
+        for r in range(n_rows):
+            slot = (r + j) % (len(c.bins) + 2)
+            if slot == len(c.bins):
+                values.append(None)
+            elif c.type == "numeric":
+                edges = c.edges
+                if slot == len(c.bins) + 1:
+                    values.append(
+                        c.special[0].values[0] if c.special else (edges[-1] + 1.0 if edges else 1.0)
+                    )
+                elif slot == 0:
+                    values.append(edges[0] - 1.0 if edges else 0.0)
+                else:
+                    values.append(edges[slot - 1])  # exactly on the edge: the bin above
+            elif slot == len(c.bins) + 1 or not c.bins[slot].categories:
+                values.append(_UNSEEN)
+            else:
+                values.append(c.bins[slot].categories[0])
+        cols[c.name] = pa.array(values, type=pa.float64() if c.type == "numeric" else pa.string())
+    return pa.table(cols)
+
+
+def _verification(parent: ET.Element, art: ScorecardArtifact) -> None:
+    from trustscore.scoring._score import score
+
+    rows = verification_rows(art)
+    # PMML does not carry the criteria: verify the score every row gets without them
+    scored = score(dataclasses.replace(art, criteria=()), rows)
+    outputs = ["score", *(f"reason_{r}" for r in range(1, MAX_REASONS + 1))]
+    fields = [c.name for c in art.characteristics] + outputs
+    ver = ET.SubElement(
+        parent, "ModelVerification", recordCount=str(rows.num_rows), fieldCount=str(len(fields))
+    )
+    vf = ET.SubElement(ver, "VerificationFields")
+    for i, name in enumerate(fields):
+        attrs = {"field": name, "column": f"c{i}"}
+        if name == "score":
+            attrs.update(precision="0", zeroThreshold="0")
+        ET.SubElement(vf, "VerificationField", attrs)
+    table = ET.SubElement(ver, "InlineTable")
+    data = {
+        **{c: rows[c].to_pylist() for c in rows.column_names},
+        **{o: scored[o].to_pylist() for o in outputs},
+    }
+    for r in range(rows.num_rows):
+        row = ET.SubElement(table, "row")
+        for i, name in enumerate(fields):
+            v = data[name][r]
+            if v is None:
+                continue  # absent cell: missing
+            cell = ET.SubElement(row, f"c{i}")
+            cell.text = _real(v) if isinstance(v, float) else str(v)
+
+
+def to_pmml(
+    artifact: str | Path | ScorecardArtifact,
+    *,
+    verification: bool = True,
+    tie_order: Literal["consumer", "artifact"] = "consumer",
+) -> str:
+    """The scorecard as a PMML 4.4 document (see the module docstring for what it carries).
+
+    Parameters
+    ----------
+    artifact : str, Path or ScorecardArtifact
+        The scorecard.
+    verification : bool
+        Whether to add a ``ModelVerification`` block scored by the kernel.
+    tie_order : {"consumer", "artifact"}
+        ``"consumer"``: each ``baselineScore`` is its characteristic's best points, and reasons
+        with equal losses come in whatever order the consumer uses (JPMML/pypmml: by reason
+        code, descending). ``"artifact"``: each ``baselineScore`` is lowered by a fraction of
+        a point, ``(j + 1) / (k + 1)`` for the ``j``-th of ``k`` characteristics, so that every
+        ``pointsBelow`` consumer orders equal losses as trustscore does (artifact order) while
+        the ranking of unequal losses and the score are unchanged.
+
+    Returns
+    -------
+    str
+        The PMML document, UTF-8 XML text.
+
+    Examples
+    --------
+    >>> from trustscore.scoring._artifact import ScorecardArtifact, example_artifact_dict
+    >>> art = ScorecardArtifact.from_dict(example_artifact_dict())
+    >>> "<Scorecard" in to_pmml(art, verification=False)
+    True
+    """
+    art = _load(artifact)
+    root = ET.Element("PMML", xmlns=PMML_NAMESPACE, version="4.4")
+    header = ET.SubElement(
+        root,
+        "Header",
+        description=(
+            f"trustscore scorecard {art.model_version} ({art.content_hash or 'unhashed'})"
+        ),
+    )
+    ET.SubElement(header, "Application", name="trustscore", version="0.1.0")
+    dd = ET.SubElement(root, "DataDictionary", numberOfFields=str(len(art.characteristics) + 1))
+    for c in art.characteristics:
+        if c.type == "numeric":
+            f = ET.SubElement(dd, "DataField", name=c.name, optype="continuous", dataType="double")
+            ET.SubElement(f, "Value", value="NaN", property="missing")
+        else:
+            ET.SubElement(dd, "DataField", name=c.name, optype="categorical", dataType="string")
+    ET.SubElement(dd, "DataField", name="points", optype="continuous", dataType="double")
+    sc = ET.SubElement(
+        root,
+        "Scorecard",
+        modelName=art.model_version,
+        functionName="regression",
+        useReasonCodes="true",
+        reasonCodeAlgorithm="pointsBelow",
+        initialScore="0",
+        baselineMethod="max",
+    )
+    ms = ET.SubElement(sc, "MiningSchema")
+    for c in art.characteristics:
+        ET.SubElement(
+            ms, "MiningField", name=c.name, usageType="active", invalidValueTreatment="asIs"
+        )
+    ET.SubElement(ms, "MiningField", name="points", usageType="target")
+    out = ET.SubElement(sc, "Output")
+    ET.SubElement(
+        out,
+        "OutputField",
+        name="score",
+        optype="continuous",
+        dataType="integer",
+        feature="predictedValue",
+    )
+    for r in range(1, MAX_REASONS + 1):
+        ET.SubElement(
+            out,
+            "OutputField",
+            name=f"reason_{r}",
+            optype="categorical",
+            dataType="string",
+            feature="reasonCode",
+            rank=str(r),
+        )
+    chars = ET.SubElement(sc, "Characteristics")
+    k = len(art.characteristics)
+    for j, c in enumerate(art.characteristics):
+        # a lower baseline by (j + 1) / (k + 1) < 1 point keeps every ranking of unequal losses
+        # and orders equal ones by position: the earlier characteristic loses (a bit) more
+        baseline = (
+            _real(c.best_points - (j + 1) / (k + 1))
+            if tie_order == "artifact"
+            else str(c.best_points)
+        )
+        _characteristic(chars, c, baseline)
+    if verification:
+        _verification(sc, art)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
