@@ -34,11 +34,12 @@ def _assert_clean_error(code: int, output: str, *needles: str) -> None:
 def test_missing_column_names_file_and_column(tmp_path: Path) -> None:
     f = tmp_path / "obligation.csv"
     f.write_text(
-        "record_id,subject_id,furnisher,category,account,due_date,amount_due\n"
-        "r1,S1,power,utility,a1,2025-01-01,10\n"
+        "record_id,subject_id,furnisher,category,account,due_date,paid_date\n"
+        "r1,S1,power,utility,a1,2025-01-01,2025-01-02\n"
     )
     code, out = _run("ingest", str(f), "--store", str(tmp_path / "store"))
-    _assert_clean_error(code, out, "obligation.csv", "paid_date")
+    _assert_clean_error(code, out, "obligation.csv", "amount_due")
+    assert not list((tmp_path / "store").glob("obligation/*.parquet"))
 
 
 def test_prohibited_column_is_refused(tmp_path: Path) -> None:

@@ -89,7 +89,9 @@ def run_deadlines() -> None:
         if provider is None:
             raise fail("the workspace has no model: nothing can be rescored (run trustscore demo).")
         ledger = _ledger()
-        done = run_deadline_job(ledger, dt.datetime.now(dt.UTC), deadline_callback(provider, ledger))
+        done = run_deadline_job(
+            ledger, dt.datetime.now(dt.UTC), deadline_callback(provider, ledger)
+        )
         typer.echo(f"{len(done)} overdue dispute(s) resolved as unverifiable and suppressed")
 
     guarded(run)

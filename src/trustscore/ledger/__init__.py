@@ -77,21 +77,20 @@ from trustscore.ledger._types import (
     Suppression,
 )
 
-# Plain sorted() order, which tests/unit/test_public_api.py checks (not isort order).
 __all__ = [
+    "DISPUTE_DAYS",
+    "DISPUTE_OUTCOMES",
+    "DISPUTE_STATUSES",
+    "ROLES",
     "Access",
     "AuditEntry",
     "AuditVerification",
     "Batch",
     "Client",
-    "DISPUTE_DAYS",
-    "DISPUTE_OUTCOMES",
-    "DISPUTE_STATUSES",
     "Decision",
     "Dispute",
     "DisputeStatus",
     "Ledger",
-    "ROLES",
     "Role",
     "Snapshot",
     "Suppression",

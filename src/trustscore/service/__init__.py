@@ -24,10 +24,9 @@ from trustscore.service._provider import (
     record_score,
 )
 
-# Plain sorted() order, which tests/unit/test_public_api.py checks (not isort order).
 __all__ = [
-    "ApiError",
     "DOMAIN_STATUS",
+    "ApiError",
     "DecisionResult",
     "ScoreResult",
     "SubjectProvider",
