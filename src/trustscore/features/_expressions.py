@@ -91,6 +91,16 @@ def _count(cond: ir.BooleanValue) -> ir.FloatingScalar:
     return cond.ifelse(1.0, 0.0).sum()
 
 
+def _exact_sum(x: ir.NumericColumn, where: ir.BooleanValue | None = None) -> ir.FloatingScalar:
+    """A sum that does not depend on the order rows arrive in.
+
+    A parallel float sum differs in the last bits from run to run, so the same as-of date and
+    data would not give bit-identical features (and feature hashes) on every run. Summing as a
+    fixed-point decimal is exact, hence order-free; amounts have at most six decimals.
+    """
+    return x.cast("decimal(38, 6)").sum(where=where).cast("float64")
+
+
 def _ratio(num: ir.NumericValue, den: ir.NumericValue) -> ir.FloatingValue:
     # NULLIF, not a CASE on the result: Spark in ANSI mode raises on a division by zero.
     return (num / den.nullif(0)).cast("float64")
@@ -151,7 +161,9 @@ def _obligation_features(
         n_late_90_24m=_count(w24 & (o.x_late >= 90)),
         max_days_late_12m=o.x_late.max(where=w12).cast("float64"),
         x_last_late_30=o.due_date.max(where=in_horizon & (o.x_late >= 30)),
-        unpaid_amount_ratio_12m=_ratio(o.x_owed.sum(where=w12), o.amount_due.sum(where=w12)),
+        unpaid_amount_ratio_12m=_ratio(
+            _exact_sum(o.x_owed, where=w12), _exact_sum(o.amount_due, where=w12)
+        ),
         x_o_first=o.due_date.min(),
         x_o_12m=_count(o.due_date > start_12m),
     )
@@ -186,7 +198,8 @@ def _tradeline_features(
     open_card = is_open & (latest.kind == "card")
     accounts = latest.group_by("subject_id").aggregate(
         card_utilisation=_ratio(
-            latest.balance.sum(where=open_card), latest.credit_limit.sum(where=open_card)
+            _exact_sum(latest.balance, where=open_card),
+            _exact_sum(latest.credit_limit, where=open_card),
         ),
         n_open_accounts=_count(is_open),
     )
@@ -199,7 +212,7 @@ def _public_record_features(p: ir.Table, as_of: dt.date, horizon_start: dt.date)
     )
     return counted.group_by("subject_id").aggregate(
         n_unsatisfied_public_records=counted.count().cast("float64"),
-        unsatisfied_public_record_amount=counted.amount.sum().cast("float64"),
+        unsatisfied_public_record_amount=_exact_sum(counted.amount),
         x_last_filed=counted.filed_date.max(),
     )
 
