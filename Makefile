@@ -36,9 +36,11 @@ demo: install-demo
 test: install-dev
 	$(BIN)/python -m pytest
 
+LINT_PATHS := src tests $(wildcard benchmarks)
+
 lint: install-dev
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 
 types: install-dev
 	$(BIN)/mypy
