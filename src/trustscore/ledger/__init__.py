@@ -58,6 +58,7 @@ from trustscore.ledger._records import (
     log_access,
     record_batch,
     record_decision,
+    record_score_accesses,
     record_snapshot,
     snapshots,
 )
@@ -73,6 +74,7 @@ from trustscore.ledger._types import (
     Dispute,
     DisputeStatus,
     Role,
+    ScoreAccess,
     Snapshot,
     Suppression,
 )
@@ -92,6 +94,7 @@ __all__ = [
     "DisputeStatus",
     "Ledger",
     "Role",
+    "ScoreAccess",
     "Snapshot",
     "Suppression",
     "accesses",
@@ -114,6 +117,7 @@ __all__ = [
     "open_dispute",
     "record_batch",
     "record_decision",
+    "record_score_accesses",
     "record_snapshot",
     "record_suppression",
     "resolve_dispute",

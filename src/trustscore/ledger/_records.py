@@ -6,10 +6,10 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from trustscore.exceptions import LedgerError, SchemaError
-from trustscore.ledger._audit import append_entry
+from trustscore.ledger._audit import append_entries, append_entry
 from trustscore.ledger._checks import check_choice, check_json, check_text, moment
 from trustscore.ledger._tables import (
     AccessRow,
@@ -21,7 +21,7 @@ from trustscore.ledger._tables import (
     SnapshotRow,
     SuppressionRow,
 )
-from trustscore.ledger._types import Access, Batch, Decision, Snapshot
+from trustscore.ledger._types import Access, Batch, Decision, ScoreAccess, Snapshot
 
 if TYPE_CHECKING:
     from trustscore.ledger._db import Ledger
@@ -35,6 +35,7 @@ __all__ = [
     "log_access",
     "record_batch",
     "record_decision",
+    "record_score_accesses",
     "record_snapshot",
     "snapshots",
 ]
@@ -155,17 +156,7 @@ def record_snapshot(
     >>> latest_snapshot(ledger, "s1").score
     712
     """
-    check_text(subject_id, "subject_id", max_length=128)
-    check_choice(status, "status", ("OK", "NS"))
-    if status == "NS" and score is not None:
-        msg = f"Subject {subject_id!r}: a not-scorable (NS) snapshot carries no score; got {score}."
-        raise SchemaError(msg, field="score", value=score)
-    if status == "OK" and (not isinstance(score, int) or not 0 <= score <= 1000):
-        msg = (
-            f"Subject {subject_id!r}: an OK snapshot needs an integer score in 0-1000; "
-            f"got {score!r}."
-        )
-        raise SchemaError(msg, field="score", value=score)
+    _check_snapshot(subject_id, status, score)
     check_json(dict(subscores), "subscores")
     check_json(list(reasons), "reasons")
     at = moment(now)
@@ -185,6 +176,108 @@ def record_snapshot(
             at,
         )  # fmt: skip
         return _snapshot(row)
+
+
+def _check_snapshot(subject_id: str, status: str, score: int | None) -> None:
+    check_text(subject_id, "subject_id", max_length=128)
+    check_choice(status, "status", ("OK", "NS"))
+    if status == "NS" and score is not None:
+        msg = f"Subject {subject_id!r}: a not-scorable (NS) snapshot carries no score; got {score}."
+        raise SchemaError(msg, field="score", value=score)
+    if status == "OK" and (not isinstance(score, int) or not 0 <= score <= 1000):
+        msg = (
+            f"Subject {subject_id!r}: an OK snapshot needs an integer score in 0-1000; "
+            f"got {score!r}."
+        )
+        raise SchemaError(msg, field="score", value=score)
+
+
+def record_score_accesses(
+    ledger: Ledger, items: Sequence[ScoreAccess]
+) -> list[tuple[Snapshot, Access]]:
+    """Record scores given to clients: each one's snapshot and access, all in one transaction.
+
+    The same rows and audit entries as :func:`record_snapshot` then :func:`log_access` for each
+    item (the client is the actor of both), with one commit for the lot: the service gathers
+    the scores of concurrent requests and records them together. Every item is checked before
+    anything is written; one bad item fails the call and nothing is recorded.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from trustscore.ledger import Ledger, ScoreAccess, audit_verify
+    >>> ledger = Ledger("sqlite://"); ledger.create_all()
+    >>> item = ScoreAccess(subject_id="s1", as_of=dt.date(2026, 1, 31), model_version="1.0.0",
+    ...     model_hash="m" * 64, score=712, status="OK", subscores={"payment": 300},
+    ...     reasons=["R01"], feature_hash="f" * 64, client_id="cl_bank", purpose="credit_limit")
+    >>> [(s.score, a.action) for s, a in record_score_accesses(ledger, [item, item])]
+    [(712, 'score'), (712, 'score')]
+    >>> [a.purpose for a in accesses(ledger, "s1")], audit_verify(ledger).n_entries
+    (['credit_limit', 'credit_limit'], 4)
+    """
+    if not items:
+        return []
+    snaps: list[dict[str, Any]] = []
+    looks: list[dict[str, Any]] = []
+    for it in items:
+        _check_snapshot(it.subject_id, it.status, it.score)
+        check_json(dict(it.subscores), "subscores")
+        check_json(list(it.reasons), "reasons")
+        check_text(it.client_id, "client_id", max_length=64)
+        check_text(it.action, "action", max_length=32)
+        at = moment(it.at, name="at")
+        snaps.append(
+            {"subject_id": it.subject_id, "as_of": it.as_of, "model_version": it.model_version,
+             "model_hash": it.model_hash, "score": it.score, "status": it.status,
+             "subscores": dict(it.subscores), "reasons": list(it.reasons),
+             "feature_hash": it.feature_hash, "created_at": at}
+        )  # fmt: skip
+        looks.append(
+            {"client_id": it.client_id, "subject_id": it.subject_id, "purpose": it.purpose,
+             "action": it.action, "at": at}
+        )  # fmt: skip
+    with ledger.transaction() as session:
+        snapshot_ids = session.scalars(
+            insert(SnapshotRow).returning(SnapshotRow.snapshot_id, sort_by_parameter_order=True),
+            snaps,
+        ).all()
+        access_ids = session.scalars(
+            insert(AccessRow).returning(AccessRow.access_id, sort_by_parameter_order=True),
+            looks,
+        ).all()
+        entries: list[tuple[str, str, Any, dt.datetime]] = []
+        out: list[tuple[Snapshot, Access]] = []
+        for snap, look, sid, aid in zip(snaps, looks, snapshot_ids, access_ids, strict=True):
+            at = snap["created_at"]
+            entries.append(
+                (look["client_id"], "snapshot.record",
+                 {"snapshot_id": sid, "subject_id": snap["subject_id"],
+                  "as_of": snap["as_of"].isoformat(), "model_version": snap["model_version"],
+                  "model_hash": snap["model_hash"], "score": snap["score"],
+                  "status": snap["status"], "feature_hash": snap["feature_hash"]},
+                 at)
+            )  # fmt: skip
+            entries.append(
+                (look["client_id"], "access.log",
+                 {"access_id": aid, "subject_id": look["subject_id"], "purpose": look["purpose"],
+                  "action": look["action"]},
+                 at)
+            )  # fmt: skip
+            out.append(
+                (
+                    Snapshot(
+                        sid, snap["subject_id"], snap["as_of"], snap["model_version"],
+                        snap["model_hash"], snap["score"], snap["status"],
+                        dict(snap["subscores"]), list(snap["reasons"]), snap["feature_hash"], at,
+                    ),
+                    Access(
+                        aid, look["client_id"], look["subject_id"], look["purpose"],
+                        look["action"], at,
+                    ),
+                )
+            )  # fmt: skip
+        append_entries(session, entries)
+    return out
 
 
 def latest_snapshot(ledger: Ledger, subject_id: str) -> Snapshot | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
@@ -18,6 +19,7 @@ __all__ = [
     "Dispute",
     "DisputeStatus",
     "Role",
+    "ScoreAccess",
     "Snapshot",
     "Suppression",
 ]
@@ -144,3 +146,26 @@ class Client:
     def active(self) -> bool:
         """Whether the client may still authenticate."""
         return self.revoked_at is None
+
+
+@dataclass(frozen=True)
+class ScoreAccess:
+    """A score given to a client: the snapshot to record and the access to log, together.
+
+    What :func:`~trustscore.ledger.record_score_accesses` writes for each scored request; ``at``
+    is when the score was given (None: when it is recorded).
+    """
+
+    subject_id: str
+    as_of: dt.date
+    model_version: str
+    model_hash: str
+    score: int | None
+    status: str
+    subscores: Mapping[str, Any]
+    reasons: Sequence[Any]
+    feature_hash: str
+    client_id: str
+    purpose: str | None
+    action: str = "score"
+    at: dt.datetime | None = None

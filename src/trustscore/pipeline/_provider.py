@@ -4,6 +4,17 @@
 ``trustscore.service.SubjectProvider``). Every answer is computed from the record store as of the
 workspace's date with the current model, so it can be replayed later from the same records and
 the model version the ledger recorded.
+
+The online path does not run a query per request: the provider computes the features and scores
+of every subject at once (one DuckDB pass over the store), keeps them in memory and answers from
+there, for as long as the store's state is the one they were computed from. What can change an
+answer is watched on every request with a few ``stat`` calls: the workspace's as-of date and its
+model, a new batch (the store's ``_batches/``: everything is recomputed) and a new suppression
+(``_suppressions/``: only the subjects of the suppressed records are recomputed, each with the
+same per-subject query a replay runs). Records or suppressions dated in the future of the last
+computation make it expire at that moment. So the answer always equals what
+:func:`score_subject` computes at the time of the request, and a rescore after a suppression
+sees the suppression.
 """
 
 from __future__ import annotations
@@ -11,48 +22,55 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import threading
-from typing import Any
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from trustscore.decisions import decide_one, policy_for
 from trustscore.exceptions import NotFoundError
 from trustscore.features import compute_features
 from trustscore.pipeline._workspace import Workspace
-from trustscore.records import RECORD_KINDS, RecordStore
+from trustscore.records import RECORD_KINDS, SUPPRESSION_SCHEMA, RecordStore
 from trustscore.scoring import ScorecardArtifact, load_artifact, score
 
 __all__ = ["WorkspaceProvider", "feature_hash", "score_subject"]
 
 _DISPUTABLE = tuple(k for k in RECORD_KINDS if k != "subject")
 
+#: Significant digits of a float feature in :func:`feature_hash` (see there).
+#: A folder modified less than this long before it was listed may change again within the same
+#: tick of the file system clock without its modification time changing: list it again.
+_SETTLE_S: Final = 1.0
+
 
 def feature_hash(row: dict[str, Any]) -> str:
-    """A stable hash of one subject's feature values: equal features, equal hash."""
+    """A stable hash of one subject's feature values: equal features, equal hash.
+
+    Features are bit-identical however they were computed (whole store or one subject, any row
+    order: amount sums are exact decimals), so the hash needs no rounding.
+
+    Examples
+    --------
+    >>> a = feature_hash({"subject_id": "s1", "ratio": 0.031714817009021484, "n": None})
+    >>> a == feature_hash({"n": None, "ratio": 0.031714817009021484, "subject_id": "s1"})
+    True
+    >>> a == feature_hash({"subject_id": "s1", "ratio": 0.03171481700902148, "n": None})
+    False
+    """
     text = json.dumps(row, sort_keys=True, separators=(",", ":"), default=str)
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
-def score_subject(
-    store: RecordStore,
-    art: ScorecardArtifact,
-    subject_id: str,
-    as_of: dt.date,
-    *,
-    known_at: dt.datetime | None = None,
-) -> dict[str, Any]:
-    """Score one subject as of a date, with what was known at ``known_at`` (default: now).
-
-    The dict has the shape of the service's ``ScoreResult``.
-    """
-    known_at = known_at or dt.datetime.now(dt.UTC)
-    features = compute_features(store, as_of, subjects=[subject_id], known_at=known_at)
-    if features.num_rows == 0:
-        msg = f"No subject {subject_id!r} is known as of {as_of}."
-        raise NotFoundError(msg, subject_id=subject_id)
-    row = features.to_pylist()[0]
-    scored = score(art, features).to_pylist()[0]
+def _result(
+    art: ScorecardArtifact, subject_id: str, as_of: dt.date, row: dict[str, Any],
+    scored: dict[str, Any],
+) -> dict[str, Any]:  # fmt: skip
+    """The service's ``ScoreResult`` of one subject from its feature row and its scored row."""
     reasons = []
     for i in range(1, 5):
         code = scored[f"reason_{i}"]
@@ -72,30 +90,260 @@ def score_subject(
     }
 
 
+def score_subject(
+    store: RecordStore,
+    art: ScorecardArtifact,
+    subject_id: str,
+    as_of: dt.date,
+    *,
+    known_at: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """Score one subject as of a date, with what was known at ``known_at`` (default: now).
+
+    One DuckDB query over the store for this subject: what a replay runs. The dict has the
+    shape of the service's ``ScoreResult``.
+    """
+    known_at = known_at or dt.datetime.now(dt.UTC)
+    features = compute_features(store, as_of, subjects=[subject_id], known_at=known_at)
+    if features.num_rows == 0:
+        raise _unknown(subject_id, as_of)
+    row = features.to_pylist()[0]
+    scored = score(art, features).to_pylist()[0]
+    return _result(art, subject_id, as_of, row, scored)
+
+
+def _unknown(subject_id: str, as_of: dt.date) -> NotFoundError:
+    msg = f"No subject {subject_id!r} is known as of {as_of}."
+    return NotFoundError(msg, subject_id=subject_id)
+
+
+def _mtime(path: Path) -> int | None:
+    try:
+        return os.stat(path).st_mtime_ns
+    except FileNotFoundError:
+        return None
+
+
+def _listing(folder: Path, suffix: str) -> frozenset[str]:
+    try:
+        return frozenset(
+            e.name
+            for e in os.scandir(folder)
+            if e.name.endswith(suffix) and not e.name.startswith(".")
+        )
+    except FileNotFoundError:
+        return frozenset()
+
+
+@dataclass(frozen=True)
+class _State:
+    """What an answer depends on besides the subject, as cheap to read as a few stat calls."""
+
+    as_of: dt.date
+    clock: int | None  # workspace.json mtime
+    model: int | None  # model.json mtime
+    batches: int | None  # store/_batches mtime
+    suppressions: int | None  # store/_suppressions mtime
+
+    def newest_ns(self) -> int:
+        return max(t for t in (self.clock, self.model, self.batches, self.suppressions, 0) if t)
+
+
+@dataclass
+class _Scores:
+    """Every subject's features and scored row for one state of the store."""
+
+    state: _State
+    art: ScorecardArtifact
+    batch_files: frozenset[str]
+    suppression_files: frozenset[str]
+    features: dict[str, dict[str, Any]]
+    scored: dict[str, dict[str, Any]]
+    valid_until: dt.datetime | None  # the first record or suppression dated after computing
+    settled: bool  # listed long enough after the last change that the mtimes can be trusted
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def current(self, state: _State, now: dt.datetime) -> bool:
+        return (
+            self.settled
+            and state == self.state
+            and (self.valid_until is None or now < self.valid_until)
+        )
+
+
+def _copy(result: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **result,
+        "subscores": dict(result["subscores"]),
+        "reasons": [dict(r) for r in result["reasons"]],
+    }
+
+
 class WorkspaceProvider:
-    """Answers the service's questions about subjects from one workspace."""
+    """Answers the service's questions about subjects from one workspace.
+
+    Scores come from memory (see the module's docstring); :meth:`warm` computes them ahead of
+    the first request. Safe to call from many threads.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> provider = WorkspaceProvider(tempfile.mkdtemp())
+    >>> provider.record_inquiry("s1", "Bank", "credit_limit", dt.datetime.now(dt.UTC)) is None
+    True
+    """
 
     def __init__(self, workspace: Workspace | str) -> None:
         self.workspace = workspace if isinstance(workspace, Workspace) else Workspace(workspace)
         self.store = RecordStore(self.workspace.store_dir)
         self._lock = threading.Lock()
-        self._artifact: ScorecardArtifact | None = None
+        self._artifact: tuple[int | None, ScorecardArtifact] | None = None
+        self._scores: _Scores | None = None
+        self._as_of: tuple[int | None, dt.date] | None = None
+
+    # -- what the answers depend on -----------------------------------------------------------
+    def _state(self) -> _State:
+        clock = _mtime(self.workspace.clock_path)
+        cached = self._as_of
+        if cached is None or cached[0] != clock or clock is None:
+            cached = (clock, self.workspace.as_of())
+            self._as_of = cached
+        return _State(
+            as_of=cached[1],
+            clock=clock,
+            model=_mtime(self.workspace.model_path),
+            batches=_mtime(self.store.batches_dir),
+            suppressions=_mtime(self.store.suppressions_dir),
+        )
+
+    def _load_artifact(self, model_mtime: int | None) -> ScorecardArtifact:
+        if self._artifact is None or self._artifact[0] != model_mtime:
+            self._artifact = (model_mtime, load_artifact(self.workspace.model_path))
+        return self._artifact[1]
 
     @property
     def artifact(self) -> ScorecardArtifact:
+        """The workspace's current model."""
         with self._lock:
-            if self._artifact is None:
-                self._artifact = load_artifact(self.workspace.model_path)
-            return self._artifact
+            return self._load_artifact(_mtime(self.workspace.model_path))
+
+    def _current(self) -> _Scores:
+        now = dt.datetime.now(dt.UTC)
+        state = self._state()
+        scores = self._scores
+        if scores is not None and scores.current(state, now):
+            return scores
+        with self._lock:
+            return self._refresh(now)
+
+    def _refresh(self, now: dt.datetime) -> _Scores:
+        state = self._state()  # again, under the lock
+        old = self._scores
+        if old is not None and old.current(state, now):
+            return old
+        batch_files = _listing(self.store.batches_dir, ".json")
+        suppression_files = _listing(self.store.suppressions_dir, ".parquet")
+        settled = (now.timestamp() * 1e9 - state.newest_ns()) > _SETTLE_S * 1e9
+        same_base = (
+            old is not None
+            and (old.state.as_of, old.state.clock, old.state.model)
+            == (state.as_of, state.clock, state.model)
+            and old.batch_files == batch_files
+            and (old.valid_until is None or now < old.valid_until)
+            and old.suppression_files <= suppression_files
+        )
+        if old is not None and same_base:
+            added = suppression_files - old.suppression_files
+            if added:
+                self._patch(old, added, now)
+            old.state, old.suppression_files, old.settled = state, suppression_files, settled
+            return old
+        self._scores = self._build(state, batch_files, suppression_files, settled, now)
+        return self._scores
+
+    def _build(
+        self, state: _State, batch_files: frozenset[str], suppression_files: frozenset[str],
+        settled: bool, now: dt.datetime,
+    ) -> _Scores:  # fmt: skip
+        """Every subject's features and score, computed in one pass at ``now``."""
+        art = self._load_artifact(state.model)
+        features = compute_features(self.store, state.as_of, known_at=now)
+        scored = score(art, features)
+        ids = features.column("subject_id").to_pylist()
+        later = [m.ingested_at for m in self.store.batches() if m.ingested_at > now]
+        later += [
+            t for t in self.store.suppressions().column("suppressed_at").to_pylist() if t > now
+        ]
+        return _Scores(
+            state=state,
+            art=art,
+            batch_files=batch_files,
+            suppression_files=suppression_files,
+            features=dict(zip(ids, features.to_pylist(), strict=True)),
+            scored=dict(zip(ids, scored.to_pylist(), strict=True)),
+            valid_until=min(later, default=None),
+            settled=settled,
+        )
+
+    def _patch(self, scores: _Scores, added: frozenset[str], now: dt.datetime) -> None:
+        """Recompute the subjects whose records the new suppression files suppress."""
+        folder = self.store.suppressions_dir
+        rows = pa.concat_tables(
+            [pq.read_table(folder / name, schema=SUPPRESSION_SCHEMA) for name in sorted(added)]
+        ).to_pylist()
+        subjects = set()
+        for r in rows:
+            if r["suppressed_at"] > now:
+                until = scores.valid_until
+                scores.valid_until = (
+                    r["suppressed_at"] if until is None else min(until, r["suppressed_at"])
+                )
+            try:
+                subjects.add(str(self.store.record(r["kind"], r["record_id"])["subject_id"]))
+            except NotFoundError:
+                continue  # a suppression of a record that is not stored changes nothing
+        if not subjects:
+            return
+        fresh = compute_features(
+            self.store, scores.state.as_of, subjects=sorted(subjects), known_at=now
+        )
+        scored = score(scores.art, fresh)
+        for row, points in zip(fresh.to_pylist(), scored.to_pylist(), strict=True):
+            sid = row["subject_id"]
+            scores.features[sid], scores.scored[sid] = row, points
+            scores.results.pop(sid, None)
+        for sid in subjects - set(fresh.column("subject_id").to_pylist()):
+            scores.features.pop(sid, None)
+            scores.scored.pop(sid, None)
+            scores.results.pop(sid, None)
+
+    def warm(self) -> None:
+        """Compute every subject's score now rather than on the first request."""
+        self._current()
+
+    # -- the SubjectProvider protocol ---------------------------------------------------------
+    def current_score(self, subject_id: str) -> dict[str, Any]:
+        """The subject's score now, as :func:`score_subject` would compute it."""
+        scores = self._current()
+        result = scores.results.get(subject_id)
+        if result is None:
+            row = scores.features.get(subject_id)
+            if row is None:
+                raise _unknown(subject_id, scores.state.as_of)
+            result = _result(
+                scores.art, subject_id, scores.state.as_of, row, scores.scored[subject_id]
+            )
+            scores.results[subject_id] = result
+        return _copy(result)
 
     def score(self, subject_id: str, purpose: str) -> dict[str, Any]:
         from trustscore.decisions import check_purpose
 
-        check_purpose(self.artifact, purpose)
-        return score_subject(self.store, self.artifact, subject_id, self.workspace.as_of())
+        check_purpose(self._current().art, purpose)
+        return self.current_score(subject_id)
 
     def decide(self, subject_id: str, purpose: str) -> dict[str, Any]:
-        art = self.artifact
+        art = self._current().art
         result = self.score(subject_id, purpose)
         row: dict[str, Any] = {
             "subject_id": subject_id,
@@ -110,7 +358,7 @@ class WorkspaceProvider:
             "outcome": decision.outcome,
             "adverse": decision.adverse,
             "notice": None if decision.notice is None else decision.notice.to_dict(),
-            "score": result,  # type: ignore[typeddict-item]
+            "score": result,
         }
 
     def file(self, subject_id: str) -> dict[str, Any]:
@@ -126,11 +374,10 @@ class WorkspaceProvider:
         for rows in records.values():
             for r in rows:
                 r["suppressed"] = r["record_id"] in suppressed
-        current = score_subject(self.store, self.artifact, subject_id, self.workspace.as_of())
         return {
             "subject": _jsonable(subjects.to_pylist()[0]),
             "records": records,
-            "current_score": current,
+            "current_score": self.current_score(subject_id),
         }
 
     def record_owner(self, kind: str, record_id: str) -> str:
@@ -155,9 +402,13 @@ class WorkspaceProvider:
 
     def suppress(self, kind: str, record_id: str, reason: str) -> None:
         self.store.suppress(kind, [record_id], reason=reason, at=dt.datetime.now(dt.UTC))
+        with self._lock:
+            # look at the store again on the next answer, whatever its folders' mtimes say
+            if self._scores is not None:
+                self._scores.settled = False
 
     def rescore(self, subject_id: str) -> dict[str, Any]:
-        return score_subject(self.store, self.artifact, subject_id, self.workspace.as_of())
+        return self.current_score(subject_id)
 
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:

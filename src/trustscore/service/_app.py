@@ -14,6 +14,7 @@ from trustscore import ledger as lg
 from trustscore.pipeline import Workspace, WorkspaceProvider
 from trustscore.service import _routes_admin, _routes_disputes, _routes_subjects
 from trustscore.service._errors import install_error_handlers
+from trustscore.service._group_commit import GroupCommit
 from trustscore.service._provider import SubjectProvider
 from trustscore.settings import Settings, get_settings
 
@@ -85,14 +86,19 @@ def create_app(
     if provider is None and settings is not None:
         provider = workspace_provider(settings.workspace)
     the_ledger = ledger
+    commits = GroupCommit(the_ledger)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if owned:
             the_ledger.upgrade()
+        warm = getattr(provider, "warm", None)
+        if callable(warm):
+            warm()  # compute the scores before the first request, not during it
         try:
             yield
         finally:
+            commits.close()
             if owned:
                 the_ledger.dispose()
 
@@ -104,6 +110,7 @@ def create_app(
     )
     app.state.ledger = the_ledger
     app.state.provider = provider
+    app.state.commits = commits
     app.state.settings = settings
     install_error_handlers(app)
     for module in (_routes_admin, _routes_disputes, _routes_subjects):

@@ -17,18 +17,21 @@ from trustscore import ledger as lg
 from trustscore.exceptions import PurposeError
 from trustscore.safeguards import check_purpose_approvable
 from trustscore.service._errors import ApiError
+from trustscore.service._group_commit import GroupCommit
 from trustscore.service._provider import SubjectProvider
 
 __all__ = [
     "Admin",
     "AdminOrAuditor",
     "Authenticated",
+    "CommitsDep",
     "LedgerDep",
     "Lender",
     "Operator",
     "ProviderDep",
     "SubjectOrOperator",
     "check_lender_purpose",
+    "get_commits",
     "get_ledger",
     "get_provider",
     "require",
@@ -40,13 +43,17 @@ _bearer = HTTPBearer(
 )
 
 
-def get_ledger(request: Request) -> lg.Ledger:
-    """The app's ledger."""
+async def get_ledger(request: Request) -> lg.Ledger:
+    """The app's ledger.
+
+    This and the other dependencies that only look something up are ``async``: FastAPI runs a
+    plain ``def`` dependency in its thread pool, a hop that costs more than the lookup.
+    """
     ledger: lg.Ledger = request.app.state.ledger
     return ledger
 
 
-def get_provider(request: Request) -> SubjectProvider:
+async def get_provider(request: Request) -> SubjectProvider:
     """The app's subject provider; 503 where none is configured."""
     provider: SubjectProvider | None = request.app.state.provider
     if provider is None:
@@ -59,7 +66,14 @@ def get_provider(request: Request) -> SubjectProvider:
     return provider
 
 
+async def get_commits(request: Request) -> GroupCommit:
+    """The app's group commit of score requests' ledger writes."""
+    commits: GroupCommit = request.app.state.commits
+    return commits
+
+
 LedgerDep = Annotated[lg.Ledger, Depends(get_ledger)]
+CommitsDep = Annotated[GroupCommit, Depends(get_commits)]
 ProviderDep = Annotated[SubjectProvider, Depends(get_provider)]
 
 
@@ -93,7 +107,7 @@ def require(*roles: lg.Role) -> Callable[..., Any]:
     """A dependency that lets through only clients with one of ``roles`` (403 otherwise)."""
     allowed = ", ".join(roles)
 
-    def dependency(client: Authenticated) -> lg.Client:
+    async def dependency(client: Authenticated) -> lg.Client:
         if client.role not in roles:
             raise ApiError(
                 403,

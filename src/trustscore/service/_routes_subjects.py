@@ -6,9 +6,11 @@ import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter
+from fastapi.responses import JSONResponse
 
 from trustscore import ledger as lg
 from trustscore.service._auth import (
+    CommitsDep,
     LedgerDep,
     Lender,
     ProviderDep,
@@ -40,19 +42,26 @@ def _score_body(snapshot: lg.Snapshot, purpose: str) -> dict[str, Any]:
 
 @router.post("/scores")
 def score(
-    body: ScoreRequest, lender: Lender, ledger: LedgerDep, provider: ProviderDep
-) -> dict[str, Any]:
+    body: ScoreRequest, lender: Lender, commits: CommitsDep, provider: ProviderDep
+) -> JSONResponse:
     """Score a subject for one of the lender's purposes; the subject sees the inquiry."""
     purpose = check_lender_purpose(lender, body.purpose)
     result = provider.score(body.subject_id, purpose)
-    snapshot = record_score(ledger, result, lender.client_id)
     now = dt.datetime.now(dt.UTC)
-    lg.log_access(
-        ledger, client_id=lender.client_id, subject_id=body.subject_id, purpose=purpose,
-        action="score", now=now,
+    # the snapshot and the access, with their audit entries, committed before answering; the
+    # writes of concurrent requests share one transaction (see _group_commit)
+    snapshot, _ = commits.record(
+        lg.ScoreAccess(
+            subject_id=result["subject_id"], as_of=dt.date.fromisoformat(result["as_of"]),
+            model_version=result["model_version"], model_hash=result["model_hash"],
+            score=result["score"], status=result["status"], subscores=result["subscores"],
+            reasons=result["reasons"], feature_hash=result["feature_hash"],
+            client_id=lender.client_id, purpose=purpose, action="score", at=now,
+        )
     )  # fmt: skip
     provider.record_inquiry(body.subject_id, lender.name, purpose, now)
-    return _score_body(snapshot, purpose)
+    # a plain dict of JSON values: no response model to validate it against again
+    return JSONResponse(_score_body(snapshot, purpose))
 
 
 @router.post("/decisions")

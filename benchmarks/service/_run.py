@@ -1,0 +1,386 @@
+"""A bounded loopback load test of ``POST /v1/scores``: uvicorn, a real ledger, a fixed rate.
+
+What is measured: the latency of ``POST /v1/scores`` as a lender client sees it over loopback
+HTTP/1.1 (keep-alive), from the moment the request was *due* under a fixed arrival rate to the
+moment its response was read (so a slow server cannot hide its queue: no coordinated omission).
+Each request is authenticated with a bearer token, purpose-checked, scored from the workspace,
+recorded as a ledger snapshot and logged in the subject's access log, each write with its audit
+chain entry, on a SQLite ledger (WAL, ``synchronous=FULL``). Subject ids are drawn uniformly from
+the workspace's subjects.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import platform
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+import pyarrow.parquet as pq
+
+__all__ = ["main"]
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+DATA = HERE / "data"
+RESULTS_JSON = HERE / "results.json"
+RESULTS_MD = HERE / "results.md"
+LEDGER_JSON = HERE / "results-ledger.json"
+PURPOSE = "credit_pricing"
+PACKAGES = (
+    "trustscore", "fastapi", "starlette", "uvicorn", "httpx", "pydantic", "sqlalchemy",
+    "duckdb", "pyarrow", "ibis-framework",
+)  # fmt: skip
+
+
+def _workspace(n_subjects: int) -> Path:
+    """The demo workspace of ``n_subjects`` under data/, built once."""
+    root = DATA / f"ws{n_subjects}"
+    if not (root / "scores.parquet").is_file() or not (root / "workspace.json").is_file():
+        from trustscore.pipeline import run_demo
+
+        shutil.rmtree(root, ignore_errors=True)
+        print(f"building a demo workspace of {n_subjects:,} subjects in {root} ...", flush=True)
+        run_demo(str(root), n_subjects=n_subjects)
+    return root
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _versions() -> dict[str, str]:
+    out = {}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "-"
+    return out
+
+
+def _machine() -> dict[str, Any]:
+    return {
+        "cpu_count": os.cpu_count(),
+        "cpu_affinity": len(os.sched_getaffinity(0)),
+        "cpu_model": _cpu_model(),
+        "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
+        "versions": _versions(),
+    }
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _percentile(sorted_ms: list[float], q: float) -> float | None:
+    if not sorted_ms:
+        return None
+    k = min(len(sorted_ms) - 1, max(0, round(q / 100 * (len(sorted_ms) - 1))))
+    return round(sorted_ms[k], 2)
+
+
+async def _load(
+    url: str, token: str, subjects: list[str], rate: float, duration_s: float,
+    max_requests: int, timeout_s: float, seed: int, connections: int,
+) -> dict[str, Any]:  # fmt: skip
+    """Send requests at ``rate`` per second for ``duration_s`` (open loop); gather latencies."""
+    rng = random.Random(seed)
+    n = min(max_requests, int(rate * duration_s))
+    headers = {"Authorization": f"Bearer {token}"}
+    latencies: list[float] = []  # from the due time, ms
+    service: list[float] = []  # from the actual send, ms
+    errors: dict[str, int] = {}
+    # httpx's pool costs time per queued request and open connection: bound both, and let a
+    # request that finds every connection busy wait (its latency still counts from its due time)
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    gate = asyncio.Semaphore(connections)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=timeout_s) as client:
+
+        async def one(due: float, subject: str) -> None:
+            async with gate:
+                sent = time.perf_counter()
+                if sent - due > timeout_s:
+                    errors["not_sent_in_time"] = errors.get("not_sent_in_time", 0) + 1
+                    return
+                try:
+                    r = await client.post(
+                        "/v1/scores",
+                        json={"subject_id": subject, "purpose": PURPOSE},
+                        headers=headers,
+                    )
+                    status = r.status_code
+                except httpx.HTTPError as exc:
+                    errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+                    return
+            done = time.perf_counter()
+            if status != 200:
+                errors[str(status)] = errors.get(str(status), 0) + 1
+                return
+            latencies.append((done - due) * 1000)
+            service.append((done - sent) * 1000)
+
+        tasks = []
+        start = time.perf_counter() + 0.05
+        for i in range(n):
+            due = start + i / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(due, rng.choice(subjects))))
+        sent_by = time.perf_counter()
+        await asyncio.gather(*tasks)
+        end = time.perf_counter()
+    latencies.sort()
+    service.sort()
+    ok = len(latencies)
+    return {
+        "requests": n,
+        "ok": ok,
+        "errors": sum(errors.values()),
+        "errors_by_kind": errors,
+        "offered_rate": rate,
+        "send_window_s": round(sent_by - start, 3),
+        "wall_s": round(end - start, 3),
+        "achieved_rate": round(ok / (end - start), 1),
+        "latency_ms": {f"p{q}": _percentile(latencies, q) for q in (50, 90, 95, 99, 99.9)}
+        | {"max": round(latencies[-1], 2) if latencies else None},
+        "service_time_ms": {f"p{q}": _percentile(service, q) for q in (50, 95, 99)},
+    }
+
+
+def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 120) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            msg = f"uvicorn exited with {proc.returncode} before answering"
+            raise RuntimeError(msg)
+        try:
+            if httpx.get(f"{url}/v1/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    msg = f"uvicorn did not answer {url}/v1/health in {timeout_s} s"
+    raise RuntimeError(msg)
+
+
+def _terminated(signum: int, _frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    from trustscore.ledger import Ledger, create_client
+
+    ws = _workspace(args.subjects)
+    subjects = pq.read_table(ws / "scores.parquet", columns=["subject_id"]).column(0).to_pylist()
+    ledger_path = DATA / f"ledger-{args.label}.sqlite"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{ledger_path}{suffix}").unlink(missing_ok=True)
+    url_db = f"sqlite:///{ledger_path}"
+    ledger = Ledger(url_db)
+    ledger.upgrade()
+    _, token = create_client(ledger, "lender", [PURPOSE], name="bench-bank")
+    ledger.dispose()
+
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = dict(
+        os.environ, TRUSTSCORE_WORKSPACE=str(ws), TRUSTSCORE_DATABASE_URL=url_db,
+        BENCH_SQLITE_SYNCHRONOUS=args.synchronous,
+    )  # fmt: skip
+    cmd = [
+        sys.executable, "-m", "uvicorn", "--factory", "benchmarks.service._app:app_factory",
+        "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers),
+        "--log-level", "warning", "--no-access-log",
+    ]  # fmt: skip
+    log = (DATA / f"uvicorn-{args.label}.log").open("wb")
+    proc = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    signal.signal(signal.SIGTERM, _terminated)
+    try:
+        _wait_ready(url, proc)
+        # the first score warms the server (and builds any cache): timed, not in the statistics
+        t0 = time.perf_counter()
+        first = httpx.post(
+            f"{url}/v1/scores",
+            json={"subject_id": subjects[0], "purpose": PURPOSE},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=600,
+        )
+        first_ms = (time.perf_counter() - t0) * 1000
+        if first.status_code != 200:
+            msg = f"the first score failed: {first.status_code} {first.text}"
+            raise RuntimeError(msg)
+        server = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
+        cpu0 = sum(p.cpu_times().user + p.cpu_times().system for p in server)
+        result = asyncio.run(
+            _load(url, token, subjects, args.rate, args.duration, args.max_requests,
+                  args.timeout, args.seed, args.connections)
+        )  # fmt: skip
+        cpu1 = sum(p.cpu_times().user + p.cpu_times().system for p in server)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+    result["first_request_ms"] = round(first_ms, 1)
+    result["server_cpu_s"] = round(cpu1 - cpu0, 2)
+    result["server_cpu_ms_per_request"] = (
+        round((cpu1 - cpu0) * 1000 / result["ok"], 3) if result["ok"] else None
+    )
+    ledger = Ledger(url_db)
+    from trustscore.ledger import aggregates, audit_verify
+
+    agg = aggregates(ledger)
+    result["ledger"] = {
+        "snapshots": agg["snapshots"],
+        "audit_entries": agg["audit_entries"],
+        "audit_chain_ok": audit_verify(ledger).ok,
+    }
+    ledger.dispose()
+    return {
+        "label": args.label,
+        "note": args.note,
+        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "subjects": args.subjects,
+        "workers": args.workers,
+        "sqlite_synchronous": args.synchronous,
+        "machine": _machine(),
+        "result": result,
+    }
+
+
+def _cell(value: Any) -> str:
+    return "-" if value is None else f"{value:,}" if isinstance(value, int) else f"{value:g}"
+
+
+def _markdown(runs: dict[str, Any]) -> str:
+    lines = [
+        "# Service load test: POST /v1/scores",
+        "",
+        "Generated by `python -m benchmarks.service` (see README.md for what is measured and how).",
+        "Latency is from the moment a request was due under the fixed arrival rate to the moment",
+        "its response was read; service time is from the actual send.",
+        "",
+        "| run | subjects | workers | SQLite sync | offered/s | achieved/s | ok | errors "
+        "| p50 ms | p95 ms | p99 ms | max ms | server CPU ms/req | first request ms |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for label, run_ in runs.items():
+        r = run_["result"]
+        lat = r["latency_ms"]
+        lines.append(
+            f"| {label} | {run_['subjects']:,} | {run_['workers']} "
+            f"| {run_.get('sqlite_synchronous', 'FULL')} | {_cell(r['offered_rate'])} "
+            f"| {_cell(r['achieved_rate'])} | {_cell(r['ok'])} | {_cell(r['errors'])} "
+            f"| {_cell(lat['p50'])} | {_cell(lat['p95'])} | {_cell(lat['p99'])} "
+            f"| {_cell(lat['max'])} | {_cell(r['server_cpu_ms_per_request'])} "
+            f"| {_cell(r['first_request_ms'])} |"
+        )
+    if LEDGER_JSON.is_file():
+        micro = json.loads(LEDGER_JSON.read_text())["ms"]
+        lines += [
+            "",
+            "## The ledger's write path per request, alone (`--ledger-only`, ms per request)",
+            "",
+            "| SQLite sync | authenticate | before: snapshot + access, 2 transactions "
+            "| 1 transaction | groups of 16 |",
+            "|---|---|---|---|---|",
+        ]
+        for mode, m in micro.items():
+            lines.append(
+                f"| {mode} | {m['authenticate_ms']} | {m['before_two_transactions_ms']} "
+                f"| {m['one_transaction_per_request_ms']} | {m['groups_of_16_ms_per_request']} |"
+            )
+    lines += ["", "## Runs", ""]
+    for label, run_ in runs.items():
+        m = run_["machine"]
+        lines += [
+            f"### {label}",
+            "",
+            run_.get("note") or "",
+            "",
+            f"- at {run_['at']}; {m['cpu_count']} cores ({m['cpu_model']}), "
+            f"{m['memory_gib']} GiB; load average at start {m['loadavg_at_start']} "
+            "(the machine is shared)",
+            f"- Python {m['python']} on {m['platform']}",
+            "- " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()),
+            f"- requests {run_['result']['requests']:,} over {run_['result']['wall_s']} s; "
+            f"errors {run_['result']['errors_by_kind'] or 'none'}; "
+            f"ledger after: {run_['result']['ledger']}",
+            "",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.service", description=__doc__)
+    parser.add_argument("--subjects", type=int, default=20_000)
+    parser.add_argument("--rate", type=float, default=500.0, help="requests per second")
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds of sending")
+    parser.add_argument("--max-requests", type=int, default=12_000, help="hard cap")
+    parser.add_argument("--timeout", type=float, default=30.0, help="per request, seconds")
+    parser.add_argument(
+        "--connections", type=int, default=64, help="keep-alive connections (most in flight)"
+    )
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument(
+        "--synchronous", choices=("FULL", "NORMAL"), default="FULL",
+        help="the ledger's SQLite synchronous mode (the service's default is FULL)",
+    )  # fmt: skip
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--label", default="run", help="the name of this run in results")
+    parser.add_argument("--note", default="", help="a sentence saying what this run is")
+    parser.add_argument(
+        "--no-save", action="store_true", help="print the result, do not write results.*"
+    )
+    parser.add_argument(
+        "--ledger-only", action="store_true", help="time the ledger's write path alone"
+    )
+    args = parser.parse_args(argv)
+    DATA.mkdir(parents=True, exist_ok=True)
+    if args.ledger_only:
+        from benchmarks.service._ledger import ledger_write_path
+
+        micro = {"machine": _machine(), "ms": ledger_write_path(DATA)}
+        print(json.dumps(micro["ms"], indent=2))
+        if not args.no_save:
+            LEDGER_JSON.write_text(json.dumps(micro, indent=2) + "\n")
+            runs = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.is_file() else {}
+            RESULTS_MD.write_text(_markdown(runs))
+        return 0
+    record = run(args)
+    print(json.dumps(record["result"], indent=2))
+    if not args.no_save:
+        runs = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.is_file() else {}
+        runs[args.label] = record
+        RESULTS_JSON.write_text(json.dumps(runs, indent=2) + "\n")
+        RESULTS_MD.write_text(_markdown(runs))
+    return 0

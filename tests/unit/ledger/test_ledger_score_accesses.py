@@ -1,0 +1,85 @@
+"""record_score_accesses: many scores' snapshots and accesses in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from trustscore.exceptions import SchemaError
+from trustscore.ledger import (
+    Ledger,
+    ScoreAccess,
+    accesses,
+    audit_entries,
+    audit_verify,
+    log_access,
+    record_score_accesses,
+    record_snapshot,
+    snapshots,
+)
+
+
+def _item(subject: str, score: int | None, at: dt.datetime, status: str = "OK") -> ScoreAccess:
+    return ScoreAccess(
+        subject_id=subject, as_of=dt.date(2026, 2, 28), model_version="1.0.0",
+        model_hash="m" * 64, score=score, status=status,
+        subscores={} if score is None else {"payment": score // 2},
+        reasons=[{"code": "R01", "text": "late bills", "improve": "pay on time"}],
+        feature_hash="sha256:" + "f" * 64, client_id="cl_bank", purpose="credit_limit", at=at,
+    )  # fmt: skip
+
+
+def test_a_group_writes_what_one_by_one_writes(ledger: Ledger, t0: dt.datetime) -> None:
+    items = [_item(f"s{i}", 500 + i, t0 + dt.timedelta(seconds=i)) for i in range(5)]
+    items.append(_item("s-ns", None, t0 + dt.timedelta(seconds=9), status="NS"))
+    written = record_score_accesses(ledger, items)
+    assert [s.subject_id for s, _ in written] == [it.subject_id for it in items]
+    assert [s.score for s, _ in written] == [500, 501, 502, 503, 504, None]
+    assert len({s.snapshot_id for s, _ in written}) == 6
+    for (snap, access), it in zip(written, items, strict=True):
+        assert snapshots(ledger, it.subject_id) == [snap]
+        assert accesses(ledger, it.subject_id) == [access]
+        assert (access.client_id, access.purpose, access.action, access.at) == (
+            "cl_bank", "credit_limit", "score", it.at,
+        )  # fmt: skip
+    entries = audit_entries(ledger)
+    assert [e.action for e in entries] == ["snapshot.record", "access.log"] * 6
+    assert entries[0].payload["snapshot_id"] == written[0][0].snapshot_id
+    assert entries[1].payload == {
+        "access_id": written[0][1].access_id, "subject_id": "s0", "purpose": "credit_limit",
+        "action": "score",
+    }  # fmt: skip
+    verified = audit_verify(ledger)
+    assert verified.ok, verified.reason
+    assert verified.n_entries == 12
+
+
+def test_the_chain_equals_the_one_by_one_chain(t0: dt.datetime) -> None:
+    grouped, single = Ledger("sqlite://"), Ledger("sqlite://")
+    grouped.create_all()
+    single.create_all()
+    items = [_item(f"s{i}", 600 + i, t0 + dt.timedelta(seconds=i)) for i in range(3)]
+    record_score_accesses(grouped, items)
+    for it in items:
+        assert it.at is not None
+        record_snapshot(
+            single, subject_id=it.subject_id, as_of=it.as_of, model_version=it.model_version,
+            model_hash=it.model_hash, score=it.score, status=it.status, subscores=it.subscores,
+            reasons=it.reasons, feature_hash=it.feature_hash, now=it.at, actor=it.client_id,
+        )  # fmt: skip
+        log_access(
+            single, client_id=it.client_id, subject_id=it.subject_id, purpose=it.purpose,
+            action=it.action, now=it.at,
+        )  # fmt: skip
+    assert audit_entries(grouped) == audit_entries(single)
+
+
+def test_one_bad_item_writes_nothing(ledger: Ledger, t0: dt.datetime) -> None:
+    good = _item("s1", 700, t0)
+    bad = _item("s2", None, t0, status="OK")  # an OK score needs a number
+    with pytest.raises(SchemaError, match="OK snapshot needs an integer score"):
+        record_score_accesses(ledger, [good, bad])
+    assert snapshots(ledger, "s1") == []
+    assert audit_verify(ledger).n_entries == 0
+    assert record_score_accesses(ledger, []) == []

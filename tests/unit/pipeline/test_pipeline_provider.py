@@ -1,0 +1,104 @@
+"""WorkspaceProvider serves scores from memory and equals the per-subject query a replay runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import time
+from pathlib import Path
+
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+from trustscore.exceptions import NotFoundError
+from trustscore.pipeline import Workspace, WorkspaceProvider, run_demo, score_subject
+from trustscore.records import RecordStore
+
+N_SUBJECTS = 1200
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("provider") / "ws"
+    run_demo(str(root), n_subjects=N_SUBJECTS)
+    return root
+
+
+@pytest.fixture
+def provider(demo: Path, tmp_path: Path) -> WorkspaceProvider:
+    """A provider over a private copy of the demo (tests suppress records in it)."""
+    root = tmp_path / "ws"
+    shutil.copytree(demo, root)
+    return WorkspaceProvider(Workspace(root))
+
+
+def _direct(provider: WorkspaceProvider, subject: str) -> dict[str, object]:
+    return score_subject(provider.store, provider.artifact, subject, provider.workspace.as_of())
+
+
+def _bill_subjects(provider: WorkspaceProvider) -> list[tuple[str, str]]:
+    """(subject, its latest bill's record id) for some scored subjects."""
+    bills = pq.read_table(provider.store.paths("obligation")[0])
+    scores = pq.read_table(provider.workspace.scores_path)
+    ok = set(scores.filter(pc.equal(scores["status"], "OK"))["subject_id"].to_pylist())
+    out = []
+    for sid in sorted(ok)[:5]:
+        mine = bills.filter(pc.equal(bills["subject_id"], sid)).sort_by(
+            [("due_date", "descending")]
+        )
+        out.append((sid, str(mine["record_id"][0])))
+    return out
+
+
+@pytest.mark.slow
+def test_memory_answers_equal_the_per_subject_query_and_the_batch(
+    provider: WorkspaceProvider,
+) -> None:
+    batch = {r["subject_id"]: r for r in pq.read_table(provider.workspace.scores_path).to_pylist()}
+    for sid in sorted(batch)[:: N_SUBJECTS // 8]:
+        got = provider.score(sid, "credit_pricing")
+        assert got == _direct(provider, sid)  # feature hash included: replays match
+        assert got["score"] == batch[sid]["score"]
+        assert [r["code"] for r in got["reasons"]] == [
+            batch[sid][f"reason_{i}"] for i in range(1, 5) if batch[sid][f"reason_{i}"]
+        ]
+    with pytest.raises(NotFoundError, match="No subject 'nobody'"):
+        provider.score("nobody", "credit_pricing")
+
+
+@pytest.mark.slow
+def test_a_suppression_rescores_its_subject_only(provider: WorkspaceProvider) -> None:
+    (sid, bill), (other, _) = _bill_subjects(provider)[:2]
+    before, other_before = provider.current_score(sid), provider.current_score(other)
+    provider.suppress("obligation", bill, "dispute dsp_1 unverifiable")
+    after = provider.rescore(sid)
+    assert after["feature_hash"] != before["feature_hash"]
+    assert after == _direct(provider, sid)
+    assert provider.current_score(other) == other_before == _direct(provider, other)
+
+
+@pytest.mark.slow
+def test_a_suppression_by_another_process_is_seen(provider: WorkspaceProvider) -> None:
+    sid, bill = _bill_subjects(provider)[2]
+    before = provider.current_score(sid)
+    # the CLI, or another worker, writes to the same store: only the folder changes
+    RecordStore(provider.store.root).suppress(
+        "obligation", [bill], reason="court order", at=dt.datetime.now(dt.UTC)
+    )
+    after = provider.current_score(sid)
+    assert after["feature_hash"] != before["feature_hash"]
+    assert after == _direct(provider, sid)
+
+
+@pytest.mark.slow
+def test_a_suppression_dated_later_counts_from_its_time(provider: WorkspaceProvider) -> None:
+    sid, bill = _bill_subjects(provider)[3]
+    before = provider.current_score(sid)
+    at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1.5)
+    provider.store.suppress("obligation", [bill], reason="effective shortly", at=at)
+    assert provider.current_score(sid) == before == _direct(provider, sid)
+    time.sleep(max(0.0, (at - dt.datetime.now(dt.UTC)).total_seconds()) + 0.1)
+    later = provider.current_score(sid)
+    assert later["feature_hash"] != before["feature_hash"]
+    assert later == _direct(provider, sid)
