@@ -18,8 +18,9 @@ import functools
 import logging
 import os
 import shutil
+import uuid
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -35,8 +36,10 @@ __all__ = [
     "ENGINES",
     "Engine",
     "connect",
+    "duckdb_query_arrow",
     "java_available",
     "read_parquet",
+    "spark_query_arrow",
     "spark_session",
     "to_arrow",
 ]
@@ -117,6 +120,42 @@ def read_parquet(
     if table_name is not None:
         kwargs["table_name"] = table_name
     return con.read_parquet(sources if len(sources) > 1 else sources[0], **kwargs)  # type: ignore[attr-defined,no-any-return]
+
+
+def duckdb_query_arrow(table: pa.Table, name: str, sql: str, *, batch_rows: int) -> pa.Table:
+    """Run ``sql`` in a fresh in-memory DuckDB over ``table`` registered as ``name``.
+
+    The Arrow table is scanned in place (no copy) in slices of ``batch_rows`` so every thread
+    has work, and a projection keeps the input order (``preserve_insertion_order``).
+    """
+    import duckdb
+
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute("SET preserve_insertion_order = true")
+        con.register(name, pa.Table.from_batches(table.to_batches(batch_rows), table.schema))
+        result: pa.Table = con.sql(sql).to_arrow_table()
+    finally:
+        con.close()
+    return result
+
+
+def spark_query_arrow(table: pa.Table, build: Callable[[ir.Table], ir.Table]) -> pa.Table:
+    """Run ``build(input)`` over ``table`` on Spark, Arrow in and Arrow out.
+
+    ``build`` gets the input as an Ibis table and returns the query expression. Ibis's PySpark
+    backend fetches through pandas, which pyspark 4.3 does not fully support with pandas 3, so
+    the data goes in and out through Spark's own Arrow paths.
+    """
+    con = connect("spark")
+    session = spark_session()
+    name = f"_ts_input_{uuid.uuid4().hex}"
+    session.createDataFrame(table).createOrReplaceTempView(name)
+    try:
+        result: pa.Table = session.sql(con.compile(build(con.table(name)))).toArrow()
+    finally:
+        session.catalog.dropTempView(name)
+    return result
 
 
 def to_arrow(expr: ir.Table) -> pa.Table:

@@ -1,10 +1,10 @@
 """Batch scoring of a Parquet dataset larger than memory, with bounded memory.
 
-The kernel engine streams record batches of at most ``batch_rows`` rows from the source (one
-batch in flight, no read-ahead) and appends each scored batch to the destination file, so memory
-stays near one batch whatever the dataset's size. The DuckDB engine hands the whole query to
-DuckDB as ``COPY (SELECT ...) TO ... (FORMAT parquet)``, which streams (and keeps the input order)
-by itself.
+The kernel engine streams record batches of at most ``batch_rows`` rows from the source, file by
+file (one batch in flight, no read-ahead, no pre-buffering) and appends each scored batch to the
+destination file, so memory stays near one batch whatever the dataset's size. The DuckDB engine
+hands the whole query to DuckDB as ``COPY (SELECT ...) TO ... (FORMAT parquet)``, which streams
+(and keeps the input order) by itself.
 
 Examples
 --------
@@ -58,18 +58,23 @@ def _kernel(
     out_schema = output_schema(art)
     schema = pa.schema([dataset.schema.field(c) for c in carry] + list(out_schema))
     done = 0
+    # file by file, batch by batch, without pre-buffering: Arrow keeps every pre-buffered
+    # range of a file until it is closed (memory grew by 1 GiB per 12 M rows, 10 GiB in all
+    # for 100 M rows of 21 columns)
+    files: list[str] = getattr(dataset, "files", [])
     with pq.ParquetWriter(dest, schema) as writer:
-        for batch in dataset.to_batches(
-            columns=columns, batch_size=batch_rows, batch_readahead=0, fragment_readahead=0
-        ):
-            if not batch.num_rows:
-                continue
-            table = pa.Table.from_batches([batch])
-            cols = [table.column(c) for c in carry] + score_table_kernel(art, table)
-            writer.write_table(pa.Table.from_arrays(cols, schema=schema))
-            done += batch.num_rows
-            if progress is not None:
-                progress(done, total)
+        for path in files:
+            source = pq.ParquetFile(dataset.filesystem.open_input_file(path), pre_buffer=False)
+            for batch in source.iter_batches(batch_size=batch_rows, columns=columns):
+                if not batch.num_rows:
+                    continue
+                table = pa.Table.from_batches([batch])
+                cols = [table.column(c).cast(schema.field(c).type) for c in carry]
+                cols += score_table_kernel(art, table)
+                writer.write_table(pa.Table.from_arrays(cols, schema=schema))
+                done += batch.num_rows
+                if progress is not None:
+                    progress(done, total)
     return done
 
 
@@ -90,7 +95,7 @@ def _duckdb(
     con.raw_sql("SET preserve_insertion_order = true")
     pattern = str(source / "**" / "*.parquet") if source.is_dir() else str(source)
     t = engines.read_parquet(con, pattern)
-    expr = to_ibis(art, t).select(*carry, *output_schema(art).names)
+    expr = to_ibis(art, t, form="case").select(*carry, *output_schema(art).names)
     con.to_parquet(expr, dest)  # type: ignore[attr-defined]
     n = int(pq.ParquetFile(dest).metadata.num_rows)
     if progress is not None:

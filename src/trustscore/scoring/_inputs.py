@@ -1,7 +1,9 @@
 """Turning caller data into what the scorers read: an Arrow table, numeric and categorical columns.
 
 Numeric columns become float32 or float64 numpy arrays with missing values as NaN, without a copy
-when the Arrow column is float32/float64 without nulls. Categorical columns are dictionary-encoded
+when the Arrow column is float32/float64 without nulls (:func:`numeric_array`); the kernel reads
+them with their validity bitmap instead, without a copy even when they hold nulls
+(:func:`numeric_parts`). Categorical columns are dictionary-encoded
 by Arrow; each dictionary entry is turned into its text exactly as the reference does
 (:func:`trustscore.scoring._reference.to_text`: a float level ``2.0`` is the level ``"2"``) and
 looked up once, so the kernel only sees int32 codes and a small code → points table.
@@ -27,6 +29,8 @@ __all__ = [
     "check_columns",
     "level_text",
     "numeric_array",
+    "numeric_column",
+    "numeric_parts",
     "text_column",
 ]
 
@@ -93,8 +97,8 @@ def _first_non_numeric(arr: pa.Array) -> tuple[int, Any]:
     return 0, None
 
 
-def numeric_array(arr: pa.Array | pa.ChunkedArray, name: str) -> npt.NDArray[Any]:
-    """A numeric column as a float32/float64 numpy array, NaN where missing (no copy if it can)."""
+def _float_array(arr: pa.Array | pa.ChunkedArray, name: str) -> pa.Array:
+    """A numeric column as one float32/float64 Arrow array (nulls kept); raise if not numeric."""
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
     typ = arr.type
@@ -102,7 +106,7 @@ def numeric_array(arr: pa.Array | pa.ChunkedArray, name: str) -> npt.NDArray[Any
         arr = arr.dictionary_decode()
         typ = arr.type
     if pa.types.is_null(typ):
-        return np.full(len(arr), np.nan)
+        return pa.array(np.full(len(arr), np.nan))
     if not (pa.types.is_floating(typ) and typ != pa.float16()):
         if (
             pa.types.is_integer(typ)
@@ -123,10 +127,44 @@ def numeric_array(arr: pa.Array | pa.ChunkedArray, name: str) -> npt.NDArray[Any
                 "(NULL where unknown)."
             )
             raise SchemaError(msg, field=name, row=row if value is not None else None, value=value)
-    if arr.null_count:
-        arr = pc.fill_null(arr, pa.scalar(math.nan, arr.type))
-    out: npt.NDArray[Any] = arr.to_numpy(zero_copy_only=False)
+    return arr
+
+
+def numeric_array(arr: pa.Array | pa.ChunkedArray, name: str) -> npt.NDArray[Any]:
+    """A numeric column as a float32/float64 numpy array, NaN where missing (no copy if it can)."""
+    farr = _float_array(arr, name)
+    if farr.null_count:
+        farr = pc.fill_null(farr, pa.scalar(math.nan, farr.type))
+    out: npt.NDArray[Any] = farr.to_numpy(zero_copy_only=False)
     return out
+
+
+def numeric_column(arr: pa.Array | pa.ChunkedArray, name: str) -> pa.Array | pa.ChunkedArray:
+    """A numeric column as float32/float64 Arrow data, nulls and chunks kept (floats: no copy)."""
+    if arr.type in (pa.float32(), pa.float64()):
+        return arr
+    return _float_array(arr, name)
+
+
+def numeric_parts(
+    arr: pa.Array | pa.ChunkedArray, name: str
+) -> tuple[npt.NDArray[Any], npt.NDArray[np.uint8] | None, int]:
+    """A numeric column's values, validity bitmap and bit offset, without copying them.
+
+    The values are a float32/float64 numpy array whose null slots hold anything; the bitmap
+    (Arrow's, least significant bit first, None when the column has no nulls) says which rows
+    are valid, starting at the returned bit offset. A NaN value is missing too.
+    """
+    farr = _float_array(arr, name)
+    if not farr.null_count:
+        values: npt.NDArray[Any] = farr.to_numpy(zero_copy_only=False)
+        return values, None, 0
+    validity, data = farr.buffers()[:2]
+    assert validity is not None  # a float array with nulls has both
+    assert data is not None
+    dtype = np.float32 if farr.type == pa.float32() else np.float64
+    values = np.frombuffer(data, dtype=dtype, count=farr.offset + len(farr))[farr.offset :]
+    return values, np.frombuffer(validity, dtype=np.uint8), farr.offset
 
 
 def level_text(value: Any) -> str | None:

@@ -21,7 +21,7 @@ Examples
 
 from __future__ import annotations
 
-import uuid
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -37,7 +37,8 @@ from trustscore.scoring._inputs import (
     as_arrow_table,
     category_table,
     check_columns,
-    numeric_array,
+    numeric_column,
+    numeric_parts,
     text_column,
 )
 
@@ -50,6 +51,8 @@ ScoreEngine = Literal["kernel", "duckdb", "spark"]
 ENGINE_NAMES: Final = ("kernel", "duckdb", "spark")
 REASON_COLUMNS: Final = tuple(f"reason_{i}" for i in range(1, MAX_REASONS + 1))
 _ROW: Final = "_ts_row"
+_SQL_CACHE_SIZE: Final = 64
+_DUCKDB_BATCH_ROWS: Final = 122_880  # DuckDB's row group size
 
 ArtifactLike = str | Path | ScorecardArtifact
 
@@ -91,33 +94,44 @@ def _kernel_batch(
     art = c.artifact
     n = batch.num_rows
     keep: list[Any] = []  # the arrays whose addresses the kernel reads: alive until it returns
-    addr = np.empty(c.n_characteristics, dtype=np.int64)
-    kind = np.empty(c.n_characteristics, dtype=np.int64)
+    k = c.n_characteristics
+    addr, kind, valid_addr, valid_off = (np.zeros(k, dtype=np.int64) for _ in range(4))
     cat_tables: list[npt.NDArray[np.int32]] = []
-    cat_off = np.zeros(c.n_characteristics + 1, dtype=np.int64)
-    numeric: dict[str, npt.NDArray[Any]] = {}
+    cat_off = np.zeros(k + 1, dtype=np.int64)
+    numeric: dict[str, tuple[npt.NDArray[Any], npt.NDArray[np.uint8] | None, int]] = {}
+
+    def parts(name: str) -> tuple[int, int, int, int]:
+        if name not in numeric:
+            numeric[name] = numeric_parts(batch.column(name), name)
+        x, valid, offset = numeric[name]
+        keep.append(numeric[name])
+        return (
+            x.ctypes.data if n else 0,
+            KIND_F32 if x.dtype == np.float32 else KIND_F64,
+            0 if valid is None else valid.ctypes.data,
+            offset,
+        )
+
     for j, ch in enumerate(art.characteristics):
-        col = batch.column(ch.name)
         if ch.type == "numeric":
-            x = numeric.setdefault(ch.name, numeric_array(col, ch.name))
-            kind[j] = KIND_F32 if x.dtype == np.float32 else KIND_F64
+            addr[j], kind[j], valid_addr[j], valid_off[j] = parts(ch.name)
             cat_off[j + 1] = cat_off[j]
         else:
-            x, table = category_table(
-                col, c.category_points[j], int(c.other_points[j]), int(c.missing[j])
+            codes, table = category_table(
+                batch.column(ch.name),
+                c.category_points[j],
+                int(c.other_points[j]),
+                int(c.missing[j]),
             )
+            keep.append(codes)
+            addr[j] = codes.ctypes.data if n else 0
             kind[j] = KIND_CODES
             cat_tables.append(table)
             cat_off[j + 1] = cat_off[j] + len(table)
-        keep.append(x)
-        addr[j] = x.ctypes.data if n else 0
-    crit_addr = np.empty(len(c.criteria_column), dtype=np.int64)
-    crit_kind = np.empty(len(c.criteria_column), dtype=np.int64)
-    for q, name in enumerate(c.criteria_column):
-        x = numeric.setdefault(name, numeric_array(batch.column(name), name))
-        keep.append(x)
-        crit_addr[q] = x.ctypes.data if n else 0
-        crit_kind[q] = KIND_F32 if x.dtype == np.float32 else KIND_F64
+    q = len(c.criteria_column)
+    crit_addr, crit_kind, crit_valid, crit_off = (np.zeros(q, dtype=np.int64) for _ in range(4))
+    for i, name in enumerate(c.criteria_column):
+        crit_addr[i], crit_kind[i], crit_valid[i], crit_off[i] = parts(name)
     cat_points = np.concatenate(cat_tables) if cat_tables else np.zeros(1, dtype=np.int32)
     score_ = np.empty(n, dtype=np.int32)
     ok = np.empty(n, dtype=np.bool_)
@@ -126,18 +140,28 @@ def _kernel_batch(
     if n:
         run_kernel(
             n,
-            addr,
-            kind,
+            (addr, kind, valid_addr, valid_off),
             _compiled_arrays(c),
             cat_off,
             cat_points,
-            crit_addr,
-            crit_kind,
+            (crit_addr, crit_kind, crit_valid, crit_off),
             (score_, ok, subs, reasons_),
             want_reasons=reasons,
         )
-    del keep
+    keep.clear()
     return score_, ok, subs, reasons_
+
+
+def _strings(idx: npt.NDArray[Any], texts: tuple[bytes, ...]) -> pa.Array:
+    from trustscore.scoring._kernel import string_buffers
+
+    valid, offsets, data, nulls = string_buffers(idx, texts)
+    buffers = [
+        None if valid is None else pa.py_buffer(valid),
+        pa.py_buffer(offsets),
+        pa.py_buffer(data),
+    ]
+    return pa.Array.from_buffers(pa.string(), len(idx), buffers, null_count=nulls)
 
 
 def _assemble(
@@ -149,17 +173,19 @@ def _assemble(
     *,
     reasons: bool,
 ) -> list[pa.Array]:
-    ns = ~ok
-    cols: list[pa.Array] = [
-        pa.array(score_, mask=ns),
-        pa.DictionaryArray.from_arrays(ok.view(np.int8), pa.array(["NS", "OK"])).cast(pa.string()),
-    ]
-    cols += [pa.array(subs[d], mask=ns) for d in range(c.n_dimensions)]
+    """Arrow columns over the kernel's arrays: numbers without a copy, NS rows null."""
+    n = len(ok)
+    n_ns = n - int(np.count_nonzero(ok))
+    valid = pa.py_buffer(np.packbits(ok, bitorder="little")) if n_ns else None
+
+    def int32(values: npt.NDArray[np.int32]) -> pa.Array:
+        return pa.Array.from_buffers(pa.int32(), n, [valid, pa.py_buffer(values)], null_count=n_ns)
+
+    cols: list[pa.Array] = [int32(score_), _strings(ok.view(np.int8), (b"NS", b"OK"))]
+    cols += [int32(subs[d]) for d in range(c.n_dimensions)]
     if reasons:
-        codes = pa.array([ch.reason_code for ch in c.artifact.characteristics], type=pa.string())
-        for r in range(MAX_REASONS):
-            idx = reasons_[r]
-            cols.append(codes.take(pa.array(idx, mask=idx < 0)))
+        codes = tuple(ch.reason_code.encode() for ch in c.artifact.characteristics)
+        cols += [_strings(reasons_[r], codes) for r in range(MAX_REASONS)]
     return cols
 
 
@@ -188,46 +214,78 @@ def score_table_kernel(
     return _assemble(c, score_, ok, subs, reasons_, reasons=reasons)
 
 
-def _prepare_for_sql(art: ScorecardArtifact, table: pa.Table, carry: Sequence[str]) -> pa.Table:
-    """The input columns, typed as the SQL form expects, with a row number to restore order."""
-    cols: dict[str, pa.Array] = {}
+def _prepare_for_sql(
+    art: ScorecardArtifact, table: pa.Table, carry: Sequence[str], *, row_number: bool
+) -> pa.Table:
+    """The input columns typed as the SQL form reads them, and a row number if asked for.
+
+    Numbers stay as they are when they are floats (float32 included: the SQL form compares them
+    exactly) and nulls stay nulls, so nothing is copied; categorical columns become text.
+    """
+    cols: dict[str, pa.Array | pa.ChunkedArray] = {}
     for name in carry:
-        cols[name] = table.column(name).combine_chunks()
+        cols[name] = table.column(name)
     for ch in art.characteristics:
         col = table.column(ch.name)
-        if ch.type == "numeric":
-            cols[ch.name] = pa.array(numeric_array(col, ch.name), type=pa.float64())
-        else:
-            cols[ch.name] = text_column(col)
+        cols[ch.name] = numeric_column(col, ch.name) if ch.type == "numeric" else text_column(col)
     for crit in art.criteria:
         if crit.column not in cols:
-            cols[crit.column] = pa.array(
-                numeric_array(table.column(crit.column), crit.column), type=pa.float64()
-            )
-    cols[_ROW] = pa.array(np.arange(table.num_rows, dtype=np.int64))
+            cols[crit.column] = numeric_column(table.column(crit.column), crit.column)
+    if row_number:
+        cols[_ROW] = pa.array(np.arange(table.num_rows, dtype=np.int64))
     return pa.table(cols)
 
 
-def _run_sql(engine: str, prepared: pa.Table, build: Callable[[ir.Table], ir.Table]) -> pa.Table:
-    """Run ``build(input table)`` on the engine and fetch the result as Arrow."""
+_SQL_INPUT: Final = "_ts_input"
+_sql_cache: dict[tuple[str, str, tuple[str, ...], bool], str] = {}
+_sql_lock = threading.Lock()
+
+
+def _duckdb_sql(
+    art: ScorecardArtifact, schema: pa.Schema, carry: Sequence[str], *, reasons: bool
+) -> str:
+    """The DuckDB query for ``art`` over a table of ``schema``, compiled once and cached.
+
+    Building and compiling the Ibis expression takes about half a second for 20
+    characteristics, which dominated scoring small tables.
+    """
     import ibis
 
+    from trustscore.scoring._compiled import artifact_key
+    from trustscore.scoring._ibis import to_ibis
+
+    key = (artifact_key(art), schema.to_string(), tuple(carry), reasons)
+    with _sql_lock:
+        hit = _sql_cache.get(key)
+    if hit is not None:
+        return hit
+    t = ibis.table(ibis.Schema.from_pyarrow(schema), name=_SQL_INPUT)
+    names = output_schema(art, reasons=reasons).names
+    expr = to_ibis(art, t, reasons=reasons, form="case").select(*carry, *names)
+    sql = str(ibis.to_sql(expr, "duckdb"))
+    with _sql_lock:
+        if len(_sql_cache) >= _SQL_CACHE_SIZE:
+            _sql_cache.pop(next(iter(_sql_cache)))
+        _sql_cache[key] = sql
+    return sql
+
+
+def _run_duckdb(
+    art: ScorecardArtifact, prepared: pa.Table, carry: Sequence[str], *, reasons: bool
+) -> pa.Table:
     from trustscore import engines
 
-    con = engines.connect(engine)
-    if engine != "spark":
-        return con.to_pyarrow(build(ibis.memtable(prepared)))
-    # Spark takes and gives Arrow directly; Ibis's PySpark backend goes through pandas, which
-    # pyspark 4.3 does not fully support with pandas 3
-    session = engines.spark_session()
-    name = f"_ts_input_{uuid.uuid4().hex}"
-    session.createDataFrame(prepared).createOrReplaceTempView(name)
-    try:
-        sql = con.compile(build(con.table(name)))
-        result: pa.Table = session.sql(sql).toArrow()
-    finally:
-        session.catalog.dropTempView(name)
-    return result
+    sql = _duckdb_sql(art, prepared.schema, carry, reasons=reasons)
+    # a fresh in-memory database, so the input name is free; a projection over an Arrow scan
+    # keeps the input order, so no row number and no sort are needed
+    return engines.duckdb_query_arrow(prepared, _SQL_INPUT, sql, batch_rows=_DUCKDB_BATCH_ROWS)
+
+
+def _run_spark(prepared: pa.Table, build: Callable[[ir.Table], ir.Table]) -> pa.Table:
+    """Run ``build(input table)`` on Spark and fetch the result as Arrow."""
+    from trustscore import engines
+
+    return engines.spark_query_arrow(prepared, build)
 
 
 def _score_sql(
@@ -236,12 +294,16 @@ def _score_sql(
     from trustscore.scoring._ibis import to_ibis
 
     schema = output_schema(art, reasons=reasons)
+    if engine == "duckdb":
+        prepared = _prepare_for_sql(art, table, carry, row_number=False)
+        result = _run_duckdb(art, prepared, carry, reasons=reasons)
+    else:  # Spark promises no order: sort by a row number
 
-    def build(t: ir.Table) -> ir.Table:
-        expr = to_ibis(art, t, reasons=reasons)
-        return expr.order_by(_ROW).select(*carry, *schema.names)
+        def build(t: ir.Table) -> ir.Table:
+            expr = to_ibis(art, t, reasons=reasons).order_by(_ROW)
+            return expr.select(*carry, *schema.names)
 
-    result = _run_sql(engine, _prepare_for_sql(art, table, carry), build)
+        result = _run_spark(_prepare_for_sql(art, table, carry, row_number=True), build)
     cols = [result.column(n) for n in carry]
     cols += [result.column(f.name).cast(f.type) for f in schema]
     return pa.Table.from_arrays(cols, names=[*carry, *schema.names])
