@@ -1,7 +1,8 @@
 """Optimal monotone binning of one characteristic: pre-bins, then an exact merge by DP.
 
 The work is linear in the rows: a numeric characteristic is cut into up to ``_MAX_PREBINS``
-quantile pre-bins (``np.quantile`` + ``searchsorted`` + ``bincount``), a categorical one into its
+quantile pre-bins, plus a few finer ones in each tail (``_TAIL_LEVELS``; ``np.quantile`` +
+``searchsorted`` + ``bincount``), a categorical one into its
 levels (``pd.factorize``); everything after that runs on the pre-bin counts only. The merge is a
 dynamic programme over contiguous groups of pre-bins that maximises the information value (IV)
 subject to at most ``max_n_bins`` groups, each holding at least ``min_size`` rows, and the
@@ -38,13 +39,24 @@ import pandas as pd
 
 from trustscore.scoring._reference import to_text
 
-__all__ = ["TRENDS", "BinnedCharacteristic", "bin_categorical", "bin_numeric", "woe_iv"]
+__all__ = [
+    "TRENDS",
+    "BinnedCharacteristic",
+    "assign_codes",
+    "bin_categorical",
+    "bin_numeric",
+    "merge_bins",
+    "woe_iv",
+]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 TRENDS: Final = ("auto", "ascending", "descending", "peak", "valley", "none")
 _MAX_PREBINS: Final = 64
+# extra pre-bin edges at these tail quantiles (and their mirrors): effects are often steepest
+# in the tails, where 64 equal-frequency pre-bins are too coarse for large samples
+_TAIL_LEVELS: Final = (0.001, 0.002, 0.005, 0.01)
 _SMOOTH: Final = 0.5
 # "auto" takes peak/valley over the better monotone trend only if it adds this much IV:
 _UNIMODAL_GAIN: Final = 1.10
@@ -250,7 +262,8 @@ def _numeric_prebins(xr: FloatArray, n_prebins: int) -> FloatArray:
     fin = xr[np.isfinite(xr)]
     if fin.size == 0:
         return np.zeros(0)
-    qs = np.linspace(0.0, 1.0, n_prebins + 1)[1:-1]
+    tails = np.array(_TAIL_LEVELS)
+    qs = np.unique(np.concatenate((np.linspace(0.0, 1.0, n_prebins + 1)[1:-1], tails, 1 - tails)))
     # inverted_cdf keeps edges on observed values, so counts and edges agree exactly
     edges = np.unique(np.quantile(fin, qs, method="inverted_cdf"))
     out: FloatArray = edges[edges > fin.min()]
@@ -405,3 +418,90 @@ def bin_categorical(
         edited=fixed_groups is not None,
     )
     return _finish(b, codes, y, nb + 2, min_outcome)
+
+
+# -- after the search: coding new rows, merging neighbours -------------------------------------
+def assign_codes(b: BinnedCharacteristic, values: Any) -> IntArray:
+    """Each value's outcome index under ``b``, as a scorer assigns it (``[bins, missing, ...]``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> b = BinnedCharacteristic("x", "numeric", edges=(1.0, 2.0), special_values=(-1.0,))
+    >>> assign_codes(b, np.array([0.5, 1.0, 7.0, np.nan, -1.0])).tolist()
+    [0, 1, 2, 3, 4]
+    """
+    if b.type == "numeric":
+        x = np.asarray(values, dtype=np.float64)
+        codes = np.searchsorted(np.asarray(b.edges, dtype=np.float64), x, side="right")
+        codes = codes.astype(np.int64)
+        codes[np.isnan(x)] = b.missing_index
+        for k, v in enumerate(b.special_values):
+            codes[x == v] = b.n_bins + 1 + k
+        return codes
+    where = {c: gi for gi, g in enumerate(b.groups) for c in g}
+    other = b.other_index
+    assert other is not None
+    vals = np.asarray(values, dtype=object)
+    miss = np.asarray(pd.isna(pd.Series(vals)))
+    texts = to_text(vals)
+    out = np.array([where.get(str(t), other) for t in texts], dtype=np.int64)
+    out[miss] = b.missing_index
+    return out
+
+
+def merge_bins(b: BinnedCharacteristic, group_of_bin: Sequence[int]) -> BinnedCharacteristic:
+    """``b`` with neighbouring bins merged: bin ``k`` joins group ``group_of_bin[k]``.
+
+    Groups must be contiguous and numbered 0, 1, ... in bin order; counts, WoE and IV are
+    recomputed, the other outcomes and the training codes are carried over.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> b = BinnedCharacteristic("x", "numeric", edges=(1.0, 2.0),
+    ...                          n_event=np.array([1.0, 2, 3, 0]),
+    ...                          n_nonevent=np.array([9.0, 8, 7, 0]),
+    ...                          woe=np.zeros(4), codes=np.array([0, 1, 2, 3]))
+    >>> m = merge_bins(b, [0, 0, 1])
+    >>> m.edges, m.n_event.tolist(), m.codes.tolist()
+    ((2.0,), [3.0, 3.0, 0.0], [0, 0, 1, 2])
+    """
+    g = np.asarray(group_of_bin, dtype=np.int64)
+    nb, ng = b.n_bins, int(g.max()) + 1
+    if ng == nb:
+        return b
+    remap = np.concatenate((g, np.arange(ng, ng + b.n_event.size - nb)))
+    ev: FloatArray = np.concatenate(
+        (np.bincount(g, weights=b.n_event[:nb], minlength=ng), b.n_event[nb:])
+    ).astype(np.float64)
+    ne: FloatArray = np.concatenate(
+        (np.bincount(g, weights=b.n_nonevent[:nb], minlength=ng), b.n_nonevent[nb:])
+    ).astype(np.float64)
+    te, tn = float(b.n_event.sum()), float(b.n_nonevent.sum())
+    _, old_iv = woe_iv(b.n_event[:nb], b.n_nonevent[:nb], te, tn)
+    new_woe, new_iv = woe_iv(ev[:ng], ne[:ng], te, tn)
+    last = np.flatnonzero(np.diff(np.concatenate((g, [ng]))))  # last bin of each group
+    if b.type == "numeric":
+        edges: tuple[float, ...] = tuple(b.edges[k] for k in last[:-1])
+        groups = b.groups
+    else:
+        edges = b.edges
+        groups = tuple(
+            tuple(sorted(c for k in np.flatnonzero(g == gi) for c in b.groups[k]))
+            for gi in range(ng)
+        )
+    return BinnedCharacteristic(
+        name=b.name,
+        type=b.type,
+        edges=edges,
+        groups=groups,
+        special_values=b.special_values,
+        n_event=ev,
+        n_nonevent=ne,
+        woe=np.concatenate((new_woe, b.woe[nb:])),
+        iv=float(b.iv - old_iv.sum() + new_iv.sum()),
+        trend=b.trend,
+        edited=b.edited,
+        codes=None if b.codes is None else remap[b.codes],
+    )

@@ -6,7 +6,7 @@ Got -20 instead."
 
 Examples
 --------
->>> validate_params("Scorecard", {"pdo": 20.0, "max_n_bins": 8})
+>>> validate_params("Scorecard", {"pdo": 20.0, "max_n_bins": 8, "method": "fused"})
 >>> validate_params("Scorecard", {"pdo": -20})
 Traceback (most recent call last):
 ...
@@ -109,15 +109,25 @@ PARAMETER_CONSTRAINTS: Final[dict[str, tuple[Callable[[Any], bool], str]]] = {
         "'dimension', 'reason_code', 'reason', 'improve' (strings)",
     ),
     "categorical_features": (_categorical, "'auto' or a list of column names"),
-    "max_n_bins": (lambda v: _is_int(v) and 2 <= v <= 20, "an int in [2, 20]"),
-    "min_bin_size": (_real(0.0, 0.5, True, False), "a float in (0, 0.5]"),
+    "max_n_bins": (
+        lambda v: v == "auto" or (_is_int(v) and 2 <= v <= 64),
+        "'auto' or an int in [2, 64]",
+    ),
+    "min_bin_size": (
+        lambda v: v == "auto" or _real(0.0, 0.5, True, False)(v),
+        "'auto' or a float in (0, 0.5]",
+    ),
+    "method": (lambda v: v in ("auto", "fused", "woe"), "one of 'auto', 'fused', 'woe'"),
     "monotonic_trend": (
         _trend,
         f"one of {', '.join(repr(t) for t in TRENDS)} or a dict of column name to one of them",
     ),
     "special_codes": (_special, "None or a dict of column name to a list of numbers"),
     "rare_level_min": (_real(0.0, 0.5, False, True), "a float in [0, 0.5)"),
-    "min_iv": (_real(0.0, None, False, False), "a float >= 0 (0 keeps every characteristic)"),
+    "min_iv": (
+        lambda v: v == "auto" or _real(0.0, None, False, False)(v),
+        "'auto' or a float >= 0 (0 keeps every characteristic)",
+    ),
     "max_corr": (_real(0.0, 1.0, True, False), "a float in (0, 1] (1 disables the check)"),
     "C": (_real(0.0, None, True, False), "a float > 0"),
     "pdo": (_real(0.0, None, True, False), "a float > 0"),
