@@ -14,6 +14,7 @@ help:
 	@echo "make demo    score a synthetic population of 100 000 into ./trustscore-demo/"
 	@echo "make test    the test suite (installs everything it needs into .venv)"
 	@echo "make check   lint, types, layer contracts and tests: exactly what CI runs"
+	@echo "make bench   the accuracy, scoring and service benchmarks (minutes; writes results.md)"
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -55,8 +56,11 @@ lock: | $(BIN)/uv
 	$(BIN)/uv pip compile --quiet --python-version 3.11 --all-extras pyproject.toml \
 		--constraint requirements.pins -o requirements.lock
 
+# Benchmarks are not tests: each measures ratios side by side in one run and writes results.md.
 bench: install-dev
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks.accuracy
+	$(BIN)/python -m benchmarks.scoring
+	$(BIN)/python -m benchmarks.service
 
 clean:
 	rm -rf $(VENV) trustscore-demo .pytest_cache .mypy_cache .ruff_cache
