@@ -37,6 +37,7 @@ __all__ = [
     "Engine",
     "connect",
     "duckdb_query_arrow",
+    "duckdb_raw",
     "java_available",
     "read_parquet",
     "spark_query_arrow",
@@ -120,6 +121,19 @@ def read_parquet(
     if table_name is not None:
         kwargs["table_name"] = table_name
     return con.read_parquet(sources if len(sources) > 1 else sources[0], **kwargs)  # type: ignore[attr-defined,no-any-return]
+
+
+def duckdb_raw() -> Any:
+    """A plain in-memory DuckDB connection (no Ibis), for scans over Parquet files by SQL.
+
+    The record store uses it to check keys across its files; it is here so that DuckDB's own
+    API is reached from this module only.
+    """
+    import duckdb
+
+    con = duckdb.connect(":memory:")
+    con.execute("SET enable_progress_bar = false")
+    return con
 
 
 def duckdb_query_arrow(table: pa.Table, name: str, sql: str, *, batch_rows: int) -> pa.Table:

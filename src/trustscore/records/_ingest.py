@@ -19,14 +19,14 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
-import duckdb
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from trustscore import engines
 from trustscore.exceptions import IngestError
 from trustscore.records._readers import FORMATS, malformed_table, prefetch, read_chunks
 from trustscore.records._schemas import RECORD_KINDS, arrow_schema
@@ -34,7 +34,6 @@ from trustscore.records._store import (
     BatchManifest,
     RecordStore,
     check_kind,
-    duckdb_connection,
     sql_list,
     utc,
     write_atomic,
@@ -217,7 +216,7 @@ class _Batch:
             }
         )
         hits: dict[int, str] = {}
-        con = duckdb_connection()
+        con = engines.duckdb_raw()
         try:
             con.register("new_keys", keys)
             stored = self.store.paths(self.kind)
@@ -247,7 +246,7 @@ class _Batch:
 
     def _stored_reasons(
         self,
-        con: duckdb.DuckDBPyConnection,
+        con: Any,
         found: list[tuple[int]],
         stored: list[Path],
         key: str,

@@ -22,11 +22,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-import duckdb
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from trustscore import engines
 from trustscore.exceptions import NotFoundError, SchemaError
 from trustscore.records._schemas import RECORD_KINDS, arrow_schema
 
@@ -35,7 +35,6 @@ __all__ = [
     "BatchManifest",
     "RecordStore",
     "check_kind",
-    "duckdb_connection",
     "sql_list",
     "utc",
     "write_atomic",
@@ -133,13 +132,6 @@ def write_atomic(path: Path, text: str) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-
-
-def duckdb_connection() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection for scans over the store's Parquet files."""
-    con = duckdb.connect()
-    con.execute("SET enable_progress_bar = false")
-    return con
 
 
 def sql_list(paths: Iterable[Path]) -> str:
@@ -269,7 +261,7 @@ class RecordStore:
         paths = self.paths(kind)
         if not paths or wanted.num_rows == 0:
             return set()
-        con = duckdb_connection()
+        con = engines.duckdb_raw()
         try:
             con.register("wanted", wanted)
             rows = con.execute(
