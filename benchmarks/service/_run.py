@@ -43,7 +43,7 @@ LEDGER_JSON = HERE / "results-ledger.json"
 PURPOSE = "credit_pricing"
 PACKAGES = (
     "trustscore", "fastapi", "starlette", "uvicorn", "httpx", "pydantic", "sqlalchemy",
-    "duckdb", "pyarrow", "ibis-framework",
+    "duckdb", "pyarrow", "ibis-framework", "httptools", "uvloop",
 )  # fmt: skip
 
 
@@ -105,6 +105,98 @@ def _percentile(sorted_ms: list[float], q: float) -> float | None:
     return round(sorted_ms[k], 2)
 
 
+class _RawConnection:
+    """One keep-alive HTTP/1.1 connection that sends a POST and reads its answer, no more.
+
+    httpx costs about 10 ms of the load generator's CPU per request here, so the generator
+    (one Python thread on the same 2 cores) ran out of CPU near 90 requests/s before the server.
+    This writes the request bytes itself and reads the status line, headers and a
+    Content-Length body (what uvicorn sends for a JSON answer).
+    """
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    @classmethod
+    async def open(cls, host: str, port: int) -> _RawConnection:
+        reader, writer = await asyncio.open_connection(host, port)
+        return cls(reader, writer)
+
+    async def post(self, head: bytes, body: bytes) -> tuple[int, bytes]:
+        self.writer.write(head + str(len(body)).encode() + b"\r\n\r\n" + body)
+        raw = await self.reader.readuntil(b"\r\n\r\n")
+        lines = raw.split(b"\r\n")
+        status = int(lines[0].split(b" ", 2)[1])
+        length = 0
+        for line in lines[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        return status, await self.reader.readexactly(length)
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+async def _load_raw(
+    url: str, token: str, subjects: list[str], rate: float, duration_s: float,
+    max_requests: int, timeout_s: float, seed: int, connections: int,
+) -> dict[str, Any]:  # fmt: skip
+    """As :func:`_load`, over ``connections`` raw keep-alive connections."""
+    rng = random.Random(seed)
+    n = min(max_requests, int(rate * duration_s))
+    host, port = url.removeprefix("http://").split(":")
+    head = (
+        f"POST /v1/scores HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+        "Content-Length: "
+    ).encode()
+    latencies: list[float] = []
+    service: list[float] = []
+    errors: dict[str, int] = {}
+    pool: asyncio.Queue[_RawConnection] = asyncio.Queue()
+    for _ in range(connections):
+        pool.put_nowait(await _RawConnection.open(host, int(port)))
+
+    async def one(due: float, subject: str) -> None:
+        conn = await pool.get()
+        sent = time.perf_counter()
+        if sent - due > timeout_s:
+            errors["not_sent_in_time"] = errors.get("not_sent_in_time", 0) + 1
+            pool.put_nowait(conn)
+            return
+        body = json.dumps({"subject_id": subject, "purpose": PURPOSE}).encode()
+        try:
+            status, _ = await asyncio.wait_for(conn.post(head, body), timeout_s)
+        except (OSError, asyncio.IncompleteReadError, TimeoutError, ValueError) as exc:
+            errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+            conn.close()
+            pool.put_nowait(await _RawConnection.open(host, int(port)))
+            return
+        pool.put_nowait(conn)
+        done = time.perf_counter()
+        if status != 200:
+            errors[str(status)] = errors.get(str(status), 0) + 1
+            return
+        latencies.append((done - due) * 1000)
+        service.append((done - sent) * 1000)
+
+    tasks = []
+    start = time.perf_counter() + 0.05
+    for i in range(n):
+        due = start + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(due, rng.choice(subjects))))
+    sent_by = time.perf_counter()
+    await asyncio.gather(*tasks)
+    end = time.perf_counter()
+    while not pool.empty():
+        pool.get_nowait().close()
+    return _summary(n, latencies, service, errors, rate, start, sent_by, end)
+
+
 async def _load(
     url: str, token: str, subjects: list[str], rate: float, duration_s: float,
     max_requests: int, timeout_s: float, seed: int, connections: int,
@@ -156,6 +248,13 @@ async def _load(
         sent_by = time.perf_counter()
         await asyncio.gather(*tasks)
         end = time.perf_counter()
+    return _summary(n, latencies, service, errors, rate, start, sent_by, end)
+
+
+def _summary(
+    n: int, latencies: list[float], service: list[float], errors: dict[str, int], rate: float,
+    start: float, sent_by: float, end: float,
+) -> dict[str, Any]:  # fmt: skip
     latencies.sort()
     service.sort()
     ok = len(latencies)
@@ -238,11 +337,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             raise RuntimeError(msg)
         server = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
         cpu0 = sum(p.cpu_times().user + p.cpu_times().system for p in server)
+        load = _load_raw if args.client == "raw" else _load
+        own0 = time.process_time()
         result = asyncio.run(
-            _load(url, token, subjects, args.rate, args.duration, args.max_requests,
-                  args.timeout, args.seed, args.connections)
+            load(url, token, subjects, args.rate, args.duration, args.max_requests,
+                 args.timeout, args.seed, args.connections)
         )  # fmt: skip
         cpu1 = sum(p.cpu_times().user + p.cpu_times().system for p in server)
+        own_cpu = time.process_time() - own0
     finally:
         proc.terminate()
         try:
@@ -254,6 +356,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     result["server_cpu_s"] = round(cpu1 - cpu0, 2)
     result["server_cpu_ms_per_request"] = (
         round((cpu1 - cpu0) * 1000 / result["ok"], 3) if result["ok"] else None
+    )
+    result["client"] = args.client
+    result["client_cpu_ms_per_request"] = (
+        round(own_cpu * 1000 / result["requests"], 3) if result["requests"] else None
     )
     ledger = Ledger(url_db)
     from trustscore.ledger import aggregates, audit_verify
@@ -290,19 +396,23 @@ def _markdown(runs: dict[str, Any]) -> str:
         "its response was read; service time is from the actual send.",
         "",
         "| run | subjects | workers | SQLite sync | offered/s | achieved/s | ok | errors "
-        "| p50 ms | p95 ms | p99 ms | max ms | server CPU ms/req | first request ms |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| p50 ms | p95 ms | p99 ms | max ms | server CPU ms/req | first request ms "
+        "| HTTP server | load client | client CPU ms/req |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for label, run_ in runs.items():
         r = run_["result"]
         lat = r["latency_ms"]
+        fast = run_["machine"]["versions"].get("httptools", "-") != "-"
         lines.append(
             f"| {label} | {run_['subjects']:,} | {run_['workers']} "
             f"| {run_.get('sqlite_synchronous', 'FULL')} | {_cell(r['offered_rate'])} "
             f"| {_cell(r['achieved_rate'])} | {_cell(r['ok'])} | {_cell(r['errors'])} "
             f"| {_cell(lat['p50'])} | {_cell(lat['p95'])} | {_cell(lat['p99'])} "
             f"| {_cell(lat['max'])} | {_cell(r['server_cpu_ms_per_request'])} "
-            f"| {_cell(r['first_request_ms'])} |"
+            f"| {_cell(r['first_request_ms'])} "
+            f"| {'httptools+uvloop' if fast else 'h11+asyncio'} | {r.get('client', 'httpx')} "
+            f"| {_cell(r.get('client_cpu_ms_per_request'))} |"
         )
     if LEDGER_JSON.is_file():
         micro = json.loads(LEDGER_JSON.read_text())["ms"]
@@ -354,6 +464,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--synchronous", choices=("FULL", "NORMAL"), default="FULL",
         help="the ledger's SQLite synchronous mode (the service's default is FULL)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--client", choices=("httpx", "raw"), default="raw",
+        help="the load generator: raw HTTP/1.1 on asyncio streams, or httpx (the earlier runs)",
     )  # fmt: skip
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--label", default="run", help="the name of this run in results")

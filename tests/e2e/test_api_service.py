@@ -360,6 +360,38 @@ def test_clients_are_created_and_revoked_through_the_api(env: Env) -> None:
     _assert_error_shape(after.json(), "unauthorized")
 
 
+def test_a_revoked_token_is_refused_at_once_though_it_was_cached(env: Env) -> None:
+    created = env.api.post("/v1/clients", json={"role": "auditor", "name": "Auditor D"},
+                           headers=env.as_("admin"))  # fmt: skip
+    token, client_id = created.json()["token"], created.json()["client"]["client_id"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    cache = env.api.app.state.token_cache  # type: ignore[attr-defined]
+    assert cache.ttl_s == 5.0
+    for _ in range(3):  # the first authenticates from the ledger, the others from the cache
+        assert env.api.get("/v1/audit/verify", headers=bearer).status_code == 200
+    assert cache.lookup(token) is not None
+    revoked = env.api.delete(f"/v1/clients/{client_id}", headers=env.as_("admin"))
+    assert revoked.status_code == 200
+    assert cache.lookup(token) is None
+    refused = env.api.get("/v1/audit/verify", headers=bearer)
+    assert refused.status_code == 401
+    _assert_error_shape(refused.json(), "unauthorized")
+    # the others' cached tokens still work
+    assert env.api.get("/v1/audit/verify", headers=env.as_("auditor")).status_code == 200
+
+
+def test_without_a_token_cache_every_request_reads_the_ledger(tmp_path: Path) -> None:
+    ledger = lg.Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    ledger.upgrade()
+    client, token = lg.create_client(ledger, "auditor")
+    bearer = {"Authorization": f"Bearer {token}"}
+    with TestClient(create_app(ledger=ledger, token_ttl_s=0)) as api:
+        assert api.get("/v1/audit/verify", headers=bearer).status_code == 200
+        lg.revoke_client(ledger, client.client_id)  # as another process would: not via this app
+        assert api.get("/v1/audit/verify", headers=bearer).status_code == 401
+    ledger.dispose()
+
+
 @pytest.mark.parametrize(("method", "path", "body", "status", "code"), [
     ("GET", "/v1/nowhere", None, 404, "not_found"),
     ("DELETE", "/v1/health", None, 405, "method_not_allowed"),

@@ -16,6 +16,7 @@ from trustscore.service import _routes_admin, _routes_disputes, _routes_subjects
 from trustscore.service._errors import install_error_handlers
 from trustscore.service._group_commit import GroupCommit
 from trustscore.service._provider import SubjectProvider
+from trustscore.service._token_cache import TokenCache
 from trustscore.settings import Settings, get_settings
 
 __all__ = ["create_app", "serve", "workspace_provider"]
@@ -60,6 +61,7 @@ def create_app(
     *,
     ledger: lg.Ledger | None = None,
     provider: SubjectProvider | None = None,
+    token_ttl_s: float = 5.0,
 ) -> FastAPI:
     """Build the FastAPI app (uvicorn's factory mode calls it with no arguments).
 
@@ -71,6 +73,10 @@ def create_app(
         Defaults to ``Ledger(settings.database_url)``, upgraded to the latest schema on startup.
     provider : SubjectProvider, optional
         Where scores, decisions and files come from; without one those endpoints answer 503.
+    token_ttl_s : float, default 5.0
+        How long this process trusts a token it authenticated without reading the ledger again
+        (0: read it on every request). A revocation through this app's API takes effect at once;
+        one by another process (another worker, ``trustscore client revoke``) within this time.
 
     Examples
     --------
@@ -111,6 +117,7 @@ def create_app(
     app.state.ledger = the_ledger
     app.state.provider = provider
     app.state.commits = commits
+    app.state.token_cache = TokenCache(ttl_s=token_ttl_s)
     app.state.settings = settings
     install_error_handlers(app)
     for module in (_routes_admin, _routes_disputes, _routes_subjects):

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from trustscore import ledger as lg
 from trustscore.exceptions import PurposeError
@@ -19,6 +20,7 @@ from trustscore.safeguards import check_purpose_approvable
 from trustscore.service._errors import ApiError
 from trustscore.service._group_commit import GroupCommit
 from trustscore.service._provider import SubjectProvider
+from trustscore.service._token_cache import TokenCache
 
 __all__ = [
     "Admin",
@@ -30,10 +32,12 @@ __all__ = [
     "Operator",
     "ProviderDep",
     "SubjectOrOperator",
+    "TokenCacheDep",
     "check_lender_purpose",
     "get_commits",
     "get_ledger",
     "get_provider",
+    "get_token_cache",
     "require",
 ]
 
@@ -72,15 +76,24 @@ async def get_commits(request: Request) -> GroupCommit:
     return commits
 
 
+async def get_token_cache(request: Request) -> TokenCache:
+    """The app's cache of authenticated clients (see :mod:`trustscore.service._token_cache`)."""
+    cache: TokenCache = request.app.state.token_cache
+    return cache
+
+
 LedgerDep = Annotated[lg.Ledger, Depends(get_ledger)]
 CommitsDep = Annotated[GroupCommit, Depends(get_commits)]
 ProviderDep = Annotated[SubjectProvider, Depends(get_provider)]
+TokenCacheDep = Annotated[TokenCache, Depends(get_token_cache)]
 
 
-def _authenticated(
+async def _authenticated(
     ledger: LedgerDep,
+    cache: TokenCacheDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> lg.Client:
+    # A cached client answers on the event loop; a miss reads the ledger in the thread pool.
     challenge = {"WWW-Authenticate": "Bearer"}
     if credentials is None:
         raise ApiError(
@@ -89,7 +102,10 @@ def _authenticated(
             "This endpoint needs a bearer token: send 'Authorization: Bearer <token>'.",
             headers=challenge,
         )
-    client = lg.authenticate(ledger, credentials.credentials)
+    token = credentials.credentials
+    client = cache.lookup(token)
+    if client is None:
+        client = await run_in_threadpool(cache.authenticate, ledger, token)
     if client is None:
         raise ApiError(
             401,

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from trustscore import ledger as lg
-from trustscore.service._auth import Admin, AdminOrAuditor, LedgerDep
+from trustscore.service._auth import Admin, AdminOrAuditor, LedgerDep, TokenCacheDep
 from trustscore.service._schemas import AuditVerificationOut, ClientCreate, ClientCreated, ClientOut
 
 __all__ = ["router"]
@@ -38,9 +38,16 @@ def list_clients(_admin: Admin, ledger: LedgerDep) -> list[ClientOut]:
 
 
 @router.delete("/clients/{client_id}", tags=["clients"])
-def revoke_client(client_id: str, admin: Admin, ledger: LedgerDep) -> ClientOut:
-    """Revoke a client's token."""
-    return ClientOut.of(lg.revoke_client(ledger, client_id, actor=admin.client_id))
+def revoke_client(
+    client_id: str, admin: Admin, ledger: LedgerDep, cache: TokenCacheDep
+) -> ClientOut:
+    """Revoke a client's token: refused at once by this server, by other processes within 5 s.
+
+    Other server processes (workers) trust an authentication they cached for up to 5 s.
+    """
+    revoked = lg.revoke_client(ledger, client_id, actor=admin.client_id)
+    cache.invalidate(client_id)
+    return ClientOut.of(revoked)
 
 
 @router.get("/audit/verify", tags=["audit"])
