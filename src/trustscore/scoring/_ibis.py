@@ -7,9 +7,9 @@ The expression is built to stay small and fast on every engine, Spark's code gen
   ELSE first + sum_k (CASE WHEN x >= edge_k THEN step_k ELSE 0 END) END``: the bin from a sum
   of flat comparisons. Edges are written as ``CAST('<repr>' AS DOUBLE)`` so that every engine
   parses the same double (a plain ``0.1`` is a DECIMAL in DuckDB, and a long decimal converted
-  to double can land one ulp away). With ``form="case"`` (what :func:`score` runs on DuckDB)
-  the bin is instead ``WHEN x < edge_1 THEN points_1 WHEN x < edge_2 ...``, which DuckDB
-  evaluates on fewer rows at each step;
+  to double can land one ulp away). With ``form="case"`` (what :func:`score` runs on DuckDB
+  and Spark) the bin is instead ``WHEN x < edge_1 THEN points_1 WHEN x < edge_2 ...``, which
+  DuckDB evaluates on fewer rows at each step;
 - categorical: ``CASE WHEN x IS NULL THEN missing WHEN x IN (...) THEN points ... ELSE other END``;
 - reasons: each characteristic's loss is folded with its position into one integer key,
   ``key_j = lost_j * k + (k - 1 - j)``, unique per row, larger for more points lost and, among
@@ -174,10 +174,10 @@ def to_ibis(
         Whether to add ``reason_1`` … ``reason_4``.
     form : {"sum", "case"}
         How a numeric characteristic finds its bin: ``"sum"``, the first bin's points plus a
-        sum of flat comparisons (the default: small, and fast on Spark, whose code generation
-        gives up on long CASE chains); ``"case"``, one ``CASE WHEN x < edge THEN points ...``
-        per characteristic, about twice as fast on DuckDB, which stops at the first match.
-        Both give the same values.
+        sum of flat comparisons (the default); ``"case"``, one ``CASE WHEN x < edge THEN
+        points ...`` per characteristic, which stops at the first match: about twice as fast
+        on DuckDB and faster on Spark too (with or without ``-XX:-DontCompileHugeMethods``;
+        ``benchmarks/scoring``), so :func:`score` runs it on both. Both give the same values.
 
     Returns
     -------
