@@ -24,6 +24,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Coroutine
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -181,17 +182,7 @@ async def _load_raw(
         latencies.append((done - due) * 1000)
         service.append((done - sent) * 1000)
 
-    tasks = []
-    start = time.perf_counter() + 0.05
-    for i in range(n):
-        due = start + i / rate
-        delay = due - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(one(due, rng.choice(subjects))))
-    sent_by = time.perf_counter()
-    await asyncio.gather(*tasks)
-    end = time.perf_counter()
+    start, sent_by, end = await _open_loop(one, n, rate, subjects, rng)
     while not pool.empty():
         pool.get_nowait().close()
     return _summary(n, latencies, service, errors, rate, start, sent_by, end)
@@ -237,18 +228,32 @@ async def _load(
             latencies.append((done - due) * 1000)
             service.append((done - sent) * 1000)
 
-        tasks = []
-        start = time.perf_counter() + 0.05
-        for i in range(n):
-            due = start + i / rate
-            delay = due - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(due, rng.choice(subjects))))
-        sent_by = time.perf_counter()
-        await asyncio.gather(*tasks)
-        end = time.perf_counter()
+        start, sent_by, end = await _open_loop(one, n, rate, subjects, rng)
     return _summary(n, latencies, service, errors, rate, start, sent_by, end)
+
+
+async def _open_loop(
+    one: Callable[[float, str], Coroutine[Any, Any, None]],
+    n: int,
+    rate: float,
+    subjects: list[str],
+    rng: random.Random,
+) -> tuple[float, float, float]:
+    """Start ``one(due, subject)`` at ``rate`` per second whatever the answers (an open loop).
+
+    Returns when the first request was due, when the last was sent and when all were answered.
+    """
+    tasks = []
+    start = time.perf_counter() + 0.05
+    for i in range(n):
+        due = start + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(due, rng.choice(subjects))))
+    sent_by = time.perf_counter()
+    await asyncio.gather(*tasks)
+    return start, sent_by, time.perf_counter()
 
 
 def _summary(
