@@ -35,12 +35,11 @@ from trustscore.decisions import decide_one, policy_for
 from trustscore.exceptions import NotFoundError
 from trustscore.features import compute_features
 from trustscore.pipeline._workspace import Workspace
-from trustscore.records import RECORD_KINDS, SUPPRESSION_SCHEMA, RecordStore
+from trustscore.records import DISPUTABLE_KINDS, SUPPRESSION_SCHEMA, RecordStore
 from trustscore.scoring import ScorecardArtifact, load_artifact, score
 
 __all__ = ["WorkspaceProvider", "feature_hash", "score_subject"]
 
-_DISPUTABLE = tuple(k for k in RECORD_KINDS if k != "subject")
 
 #: Significant digits of a float feature in :func:`feature_hash` (see there).
 #: A folder modified less than this long before it was listed may change again within the same
@@ -367,7 +366,7 @@ class WorkspaceProvider:
             msg = f"No subject {subject_id!r}."
             raise NotFoundError(msg, subject_id=subject_id)
         records: dict[str, list[dict[str, Any]]] = {}
-        for kind in _DISPUTABLE:
+        for kind in DISPUTABLE_KINDS:
             table: pa.Table = self.store.read(kind, subjects=[subject_id])
             records[kind] = [_jsonable(r) for r in table.to_pylist()]
         suppressed = {r["record_id"] for r in self.store.suppressions().to_pylist()}
@@ -381,10 +380,9 @@ class WorkspaceProvider:
         }
 
     def record_owner(self, kind: str, record_id: str) -> str:
-        if kind not in _DISPUTABLE:
-            msg = (
-                f"Records of kind {kind!r} cannot be disputed; kinds are {', '.join(_DISPUTABLE)}."
-            )
+        if kind not in DISPUTABLE_KINDS:
+            kinds = ", ".join(DISPUTABLE_KINDS)
+            msg = f"Records of kind {kind!r} cannot be disputed; kinds are {kinds}."
             raise NotFoundError(msg, kind=kind)
         return str(self.store.record(kind, record_id)["subject_id"])
 

@@ -16,11 +16,18 @@ Examples
 from __future__ import annotations
 
 from trustscore.records._ingest import IngestResult, ingest
-from trustscore.records._schemas import RECORD_KINDS, FieldSpec, RecordKind, arrow_schema
+from trustscore.records._schemas import (
+    DISPUTABLE_KINDS,
+    RECORD_KINDS,
+    FieldSpec,
+    RecordKind,
+    arrow_schema,
+)
 from trustscore.records._store import SUPPRESSION_SCHEMA, BatchManifest, RecordStore
 from trustscore.records._validate import quarantine_schema
 
 __all__ = [
+    "DISPUTABLE_KINDS",
     "RECORD_KINDS",
     "SUPPRESSION_SCHEMA",
     "BatchManifest",

@@ -21,6 +21,7 @@ from typing import Final, Literal
 import pyarrow as pa
 
 __all__ = [
+    "DISPUTABLE_KINDS",
     "RECORD_KINDS",
     "STORE_COLUMNS",
     "FieldSpec",
@@ -163,6 +164,9 @@ RECORD_KINDS: Final[dict[str, RecordKind]] = {
         description="A request for the subject's score, visible to the subject.",
     ),
 }
+
+#: Kinds a subject may dispute: every record about them, not the subject entry itself.
+DISPUTABLE_KINDS: Final[tuple[str, ...]] = tuple(k for k in RECORD_KINDS if k != "subject")
 
 # Columns the record store adds to every stored row.
 STORE_COLUMNS: Final[tuple[tuple[str, pa.DataType], ...]] = (

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from trustscore import ledger as lg
+from trustscore.records import DISPUTABLE_KINDS
 
 __all__ = [
     "DISPUTABLE_KINDS",
@@ -23,8 +24,7 @@ __all__ = [
     "SuppressionOut",
 ]
 
-#: Record kinds a subject may dispute (``trustscore.records`` kinds, less ``subject`` itself).
-DISPUTABLE_KINDS = ("inquiry", "obligation", "public_record", "tradeline")
+# The OpenAPI enum needs the kinds spelled out; a test keeps them equal to DISPUTABLE_KINDS.
 DisputableKind = Literal["inquiry", "obligation", "public_record", "tradeline"]
 
 _STRICT = ConfigDict(extra="forbid")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from typing import get_args
 
 import pytest
 from pydantic import SecretStr
@@ -14,7 +15,7 @@ from trustscore.records._schemas import RECORD_KINDS
 from trustscore.service import DOMAIN_STATUS, SubjectProvider, error_body
 from trustscore.service._auth import check_lender_purpose
 from trustscore.service._errors import domain_status
-from trustscore.service._schemas import DISPUTABLE_KINDS
+from trustscore.service._schemas import DISPUTABLE_KINDS, DisputableKind
 from trustscore.settings import Settings, get_settings
 
 
@@ -74,6 +75,8 @@ def test_lender_purpose_checks_refuse_in_the_right_order() -> None:
 
 def test_disputable_kinds_follow_the_record_schemas() -> None:
     assert sorted(DISPUTABLE_KINDS) == sorted(set(RECORD_KINDS) - {"subject"})
+    # the API's enum spells them out for OpenAPI; it must not drift from the schemas
+    assert sorted(get_args(DisputableKind)) == sorted(DISPUTABLE_KINDS)
 
 
 def test_settings_default_to_a_sqlite_ledger_in_the_workspace(
