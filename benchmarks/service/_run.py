@@ -25,6 +25,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -152,9 +153,7 @@ async def _load_raw(
         f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
         "Content-Length: "
     ).encode()
-    latencies: list[float] = []
-    service: list[float] = []
-    errors: dict[str, int] = {}
+    tally = _Tally()
     pool: asyncio.Queue[_RawConnection] = asyncio.Queue()
     for _ in range(connections):
         pool.put_nowait(await _RawConnection.open(host, int(port)))
@@ -163,29 +162,24 @@ async def _load_raw(
         conn = await pool.get()
         sent = time.perf_counter()
         if sent - due > timeout_s:
-            errors["not_sent_in_time"] = errors.get("not_sent_in_time", 0) + 1
+            tally.error("not_sent_in_time")
             pool.put_nowait(conn)
             return
         body = json.dumps({"subject_id": subject, "purpose": PURPOSE}).encode()
         try:
             status, _ = await asyncio.wait_for(conn.post(head, body), timeout_s)
         except (OSError, asyncio.IncompleteReadError, TimeoutError, ValueError) as exc:
-            errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+            tally.error(type(exc).__name__)
             conn.close()
             pool.put_nowait(await _RawConnection.open(host, int(port)))
             return
         pool.put_nowait(conn)
-        done = time.perf_counter()
-        if status != 200:
-            errors[str(status)] = errors.get(str(status), 0) + 1
-            return
-        latencies.append((done - due) * 1000)
-        service.append((done - sent) * 1000)
+        tally.answered(status, due, sent)
 
     start, sent_by, end = await _open_loop(one, n, rate, subjects, rng)
     while not pool.empty():
         pool.get_nowait().close()
-    return _summary(n, latencies, service, errors, rate, start, sent_by, end)
+    return _summary(n, tally.latencies, tally.service, tally.errors, rate, start, sent_by, end)
 
 
 async def _load(
@@ -196,9 +190,7 @@ async def _load(
     rng = random.Random(seed)
     n = min(max_requests, int(rate * duration_s))
     headers = {"Authorization": f"Bearer {token}"}
-    latencies: list[float] = []  # from the due time, ms
-    service: list[float] = []  # from the actual send, ms
-    errors: dict[str, int] = {}
+    tally = _Tally()
     # httpx's pool costs time per queued request and open connection: bound both, and let a
     # request that finds every connection busy wait (its latency still counts from its due time)
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
@@ -209,7 +201,7 @@ async def _load(
             async with gate:
                 sent = time.perf_counter()
                 if sent - due > timeout_s:
-                    errors["not_sent_in_time"] = errors.get("not_sent_in_time", 0) + 1
+                    tally.error("not_sent_in_time")
                     return
                 try:
                     r = await client.post(
@@ -219,17 +211,32 @@ async def _load(
                     )
                     status = r.status_code
                 except httpx.HTTPError as exc:
-                    errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+                    tally.error(type(exc).__name__)
                     return
-            done = time.perf_counter()
-            if status != 200:
-                errors[str(status)] = errors.get(str(status), 0) + 1
-                return
-            latencies.append((done - due) * 1000)
-            service.append((done - sent) * 1000)
+            tally.answered(status, due, sent)
 
         start, sent_by, end = await _open_loop(one, n, rate, subjects, rng)
-    return _summary(n, latencies, service, errors, rate, start, sent_by, end)
+    return _summary(n, tally.latencies, tally.service, tally.errors, rate, start, sent_by, end)
+
+
+@dataclass
+class _Tally:
+    """What the load clients record: latencies from the due time and from the send, errors."""
+
+    latencies: list[float] = field(default_factory=list)  # from the due time, ms
+    service: list[float] = field(default_factory=list)  # from the actual send, ms
+    errors: dict[str, int] = field(default_factory=dict)
+
+    def error(self, name: str) -> None:
+        self.errors[name] = self.errors.get(name, 0) + 1
+
+    def answered(self, status: int, due: float, sent: float) -> None:
+        done = time.perf_counter()
+        if status != 200:
+            self.error(str(status))
+            return
+        self.latencies.append((done - due) * 1000)
+        self.service.append((done - sent) * 1000)
 
 
 async def _open_loop(
