@@ -42,7 +42,6 @@ __all__ = [
     "read_parquet",
     "spark_query_arrow",
     "spark_session",
-    "to_arrow",
 ]
 
 logger = logging.getLogger(__name__)
@@ -170,8 +169,3 @@ def spark_query_arrow(table: pa.Table, build: Callable[[ir.Table], ir.Table]) ->
     finally:
         session.catalog.dropTempView(name)
     return result
-
-
-def to_arrow(expr: ir.Table) -> pa.Table:
-    """Execute an Ibis table expression and return a pyarrow Table."""
-    return expr.to_pyarrow()
