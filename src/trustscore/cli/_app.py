@@ -75,7 +75,11 @@ def synth(
                 dirty_rate=dirty_rate,
                 progress=lambda d, t: report("synthesise", d, t),
             )
-        typer.echo(f"wrote {subjects:,} subjects to {out} ({result})")
+        dirty = sum(result.n_dirty.values())
+        typer.echo(
+            f"wrote {subjects:,} subjects and {result.n_record_rows:,} records to {out} "
+            f"({dirty:,} made invalid on purpose; event rate {result.event_rate:.1%})"
+        )
 
     guarded(run)
 
