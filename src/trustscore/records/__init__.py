@@ -15,6 +15,12 @@ Examples
 
 from __future__ import annotations
 
+from trustscore.records._corrections import (
+    CORRECTION_MARK,
+    Correction,
+    apply_correction,
+    check_correction,
+)
 from trustscore.records._ingest import IngestResult, ingest
 from trustscore.records._schemas import (
     DISPUTABLE_KINDS,
@@ -27,15 +33,19 @@ from trustscore.records._store import SUPPRESSION_SCHEMA, BatchManifest, RecordS
 from trustscore.records._validate import quarantine_schema
 
 __all__ = [
+    "CORRECTION_MARK",
     "DISPUTABLE_KINDS",
     "RECORD_KINDS",
     "SUPPRESSION_SCHEMA",
     "BatchManifest",
+    "Correction",
     "FieldSpec",
     "IngestResult",
     "RecordKind",
     "RecordStore",
+    "apply_correction",
     "arrow_schema",
+    "check_correction",
     "ingest",
     "quarantine_schema",
 ]
