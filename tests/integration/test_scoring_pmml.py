@@ -87,3 +87,69 @@ def test_pmml_verification_rows_score_as_recorded(pmml_model: Any) -> None:
 def test_pmml_equals_kernel(pmml_model: Any, case: tuple[ScorecardArtifact, pa.Table]) -> None:
     art, data = case
     assert _pmml_scores(pmml_model, art, data) == _kernel_scores(art, data)
+
+
+# -- the PMML 4.4 schema ------------------------------------------------------------------------
+# The DMG's PMML 4.4 XSD is not fetched (no network in tests): Spark's MLlib jar carries it as
+# ``pmml.xsd`` (targetNamespace http://www.dmg.org/PMML-4_4), so it is read from the installed
+# pyspark, the same package the Spark tests need, and never copied into this repository.
+
+
+@pytest.fixture(scope="module")
+def pmml_schema() -> Any:
+    import os
+    import zipfile
+    from pathlib import Path
+
+    xmlschema = pytest.importorskip("xmlschema")
+    try:
+        import pyspark
+    except ImportError:
+        if os.environ.get("TRUSTSCORE_REQUIRE_SPARK") == "1":
+            pytest.fail(
+                "TRUSTSCORE_REQUIRE_SPARK=1 but pyspark (which carries pmml.xsd) is absent."
+            )
+        pytest.skip("The PMML 4.4 XSD is read from pyspark's MLlib jar: pip install pyspark.")
+    jars = sorted((Path(pyspark.__file__).parent / "jars").glob("spark-mllib_*.jar"))
+    assert jars, "pyspark is installed without its MLlib jar"
+    with zipfile.ZipFile(jars[0]) as jar:
+        text = jar.read("pmml.xsd").decode("utf-8")
+    assert 'targetNamespace="http://www.dmg.org/PMML-4_4"' in text
+    return xmlschema.XMLSchema(text)
+
+
+def _schema_errors(schema: Any, document: str) -> list[str]:
+    return [str(e.reason) for e in schema.iter_errors(document)]
+
+
+def test_pmml_validates_against_the_pmml_4_4_schema(pmml_schema: Any) -> None:
+    art = ScorecardArtifact.from_dict(example_artifact_dict())
+    for kwargs in ({}, {"verification": False}, {"tie_order": "consumer"}):
+        assert _schema_errors(pmml_schema, to_pmml(art, **kwargs)) == []
+
+
+def test_the_schema_check_catches_a_broken_document(pmml_schema: Any) -> None:
+    # the check is not vacuous: a Scorecard without its required attribute, and elements out
+    # of the order the schema prescribes, are both reported
+    document = to_pmml(ScorecardArtifact.from_dict(example_artifact_dict()))
+    assert 'useReasonCodes="true"' in document
+    no_function = document.replace('functionName="regression"', "", 1)
+    assert no_function != document
+    assert _schema_errors(pmml_schema, no_function)
+    start, end = document.index("<MiningSchema"), document.index("</MiningSchema>")
+    block = document[start : end + len("</MiningSchema>")]
+    moved = document.replace(block, "", 1).replace(
+        "</Characteristics>", "</Characteristics>" + block, 1
+    )
+    assert _schema_errors(pmml_schema, moved)
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(case=artifacts_and_data(max_rows=4))
+def test_every_pmml_validates(pmml_schema: Any, case: tuple[ScorecardArtifact, pa.Table]) -> None:
+    art, _ = case
+    assert _schema_errors(pmml_schema, to_pmml(art)) == []

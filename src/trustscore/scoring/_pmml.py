@@ -146,8 +146,19 @@ def _verification(parent: ET.Element, art: ScorecardArtifact) -> None:
     scored = score(dataclasses.replace(art, criteria=()), rows)
     outputs = ["score", *(f"reason_{r}" for r in range(1, MAX_REASONS + 1))]
     fields = [c.name for c in art.characteristics] + outputs
+    data = {
+        **{c: rows[c].to_pylist() for c in rows.column_names},
+        **{o: scored[o].to_pylist() for o in outputs},
+    }
+    # an absent cell is a missing value; the schema wants at least two cells in a row, so a row
+    # with fewer (one characteristic, missing, and no reason) is left out of the block
+    cells = [
+        [(i, data[name][r]) for i, name in enumerate(fields) if data[name][r] is not None]
+        for r in range(rows.num_rows)
+    ]
+    cells = [row for row in cells if len(row) >= 2]
     ver = ET.SubElement(
-        parent, "ModelVerification", recordCount=str(rows.num_rows), fieldCount=str(len(fields))
+        parent, "ModelVerification", recordCount=str(len(cells)), fieldCount=str(len(fields))
     )
     vf = ET.SubElement(ver, "VerificationFields")
     for i, name in enumerate(fields):
@@ -156,16 +167,9 @@ def _verification(parent: ET.Element, art: ScorecardArtifact) -> None:
             attrs.update(precision="0", zeroThreshold="0")
         ET.SubElement(vf, "VerificationField", attrs)
     table = ET.SubElement(ver, "InlineTable")
-    data = {
-        **{c: rows[c].to_pylist() for c in rows.column_names},
-        **{o: scored[o].to_pylist() for o in outputs},
-    }
-    for r in range(rows.num_rows):
+    for row_cells in cells:
         row = ET.SubElement(table, "row")
-        for i, name in enumerate(fields):
-            v = data[name][r]
-            if v is None:
-                continue  # absent cell: missing
+        for i, v in row_cells:
             cell = ET.SubElement(row, f"c{i}")
             cell.text = _real(v) if isinstance(v, float) else str(v)
 
