@@ -1,0 +1,84 @@
+"""The ledger's suppressions and corrections, carried into the record store.
+
+A dispute's outcome is recorded in the ledger first (the system of record) and then applied to
+the record store, which the features read. If the second step fails (a crash, a full disk), the
+ledger holds a resolution the store lacks. :func:`pending_resolutions` finds those and
+:func:`apply_resolution` applies one; both steps are idempotent, so running them again after any
+failure completes the work without doing anything twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from trustscore import ledger as lg
+from trustscore.exceptions import LedgerError
+from trustscore.records import CORRECTION_MARK, RecordStore, apply_correction
+
+__all__ = ["apply_resolution", "pending_resolutions"]
+
+
+def _held(store: RecordStore) -> set[tuple[str, str]]:
+    """(kind, record_id) of every record the store has suppressed."""
+    table = store.suppressions()
+    kinds, ids = table.column("kind").to_pylist(), table.column("record_id").to_pylist()
+    return set(zip(kinds, ids, strict=True))
+
+
+def _corrected_id(suppression: lg.Suppression) -> str:
+    return f"{suppression.record_id}{CORRECTION_MARK}{suppression.dispute_id}"
+
+
+def pending_resolutions(ledger: lg.Ledger, store: RecordStore) -> list[lg.Suppression]:
+    """The ledger's suppressions (and corrections) not yet applied to ``store``, oldest first.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> ledger = lg.Ledger("sqlite://"); ledger.create_all()
+    >>> store = RecordStore(Path(tempfile.mkdtemp()))
+    >>> pending_resolutions(ledger, store)
+    []
+    """
+    held = _held(store)
+    pending = []
+    for s in lg.suppressions(ledger):
+        if (s.record_kind, s.record_id) not in held or (
+            s.correction
+            and s.dispute_id is not None
+            and not store.has_record_ids(s.record_kind, [_corrected_id(s)])
+        ):
+            pending.append(s)
+    return pending
+
+
+def apply_resolution(
+    store: RecordStore, suppression: lg.Suppression, *, at: dt.datetime | None = None
+) -> str | None:
+    """Apply one ledger suppression to ``store`` as of ``at`` (now by default).
+
+    A correction stores the corrected record (``<record_id>~c<dispute_id>``) and suppresses the
+    original; any other suppression suppresses the record. Returns the corrected record's id,
+    or None. The store's time is when it learns the fact (``at``), so a replay of a score given
+    before then sees what the store held then.
+    """
+    when = dt.datetime.now(dt.UTC) if at is None else at
+    if suppression.correction:
+        if suppression.dispute_id is None:
+            msg = f"ledger suppression {suppression.suppression_id} has a correction but no dispute"
+            raise LedgerError(msg)
+        done = apply_correction(
+            store,
+            suppression.record_kind,
+            suppression.record_id,
+            suppression.correction,
+            dispute_id=suppression.dispute_id,
+            at=when,
+        )
+        return done.corrected_record_id
+    if (suppression.record_kind, suppression.record_id) not in _held(store):
+        store.suppress(
+            suppression.record_kind, [suppression.record_id], reason=suppression.reason, at=when
+        )
+    return None

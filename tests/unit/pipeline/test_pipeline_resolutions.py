@@ -1,0 +1,96 @@
+"""Dispute outcomes recorded in the ledger reach the record store, once, even after a failure."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from trustscore import ledger as lg
+from trustscore.pipeline._resolutions import apply_resolution, pending_resolutions
+from trustscore.records import RecordStore, ingest
+
+AT = dt.datetime(2024, 3, 1, tzinfo=dt.UTC)
+LATER = AT + dt.timedelta(days=3)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> RecordStore:
+    store = RecordStore(tmp_path / "store")
+    (tmp_path / "obligation.csv").write_text(
+        "record_id,subject_id,furnisher,category,account,due_date,amount_due,paid_date,amount_paid\n"
+        "o1,s1,power,utility,A1,2024-01-10,80.25,,\n"
+        "o2,s1,power,utility,A1,2024-02-10,80.25,2024-02-09,80.25\n"
+        "o3,s2,phone,telecom,B7,2024-02-01,19.99,2024-02-20,19.99\n"
+    )
+    ingest(tmp_path / "obligation.csv", store, ingested_at=AT)
+    return store
+
+
+@pytest.fixture
+def ledger() -> lg.Ledger:
+    ledger = lg.Ledger("sqlite://")
+    ledger.create_all()
+    return ledger
+
+
+def _resolve(ledger: lg.Ledger, record_id: str, outcome: str, **kwargs: Any) -> lg.Dispute:
+    dispute = lg.open_dispute(ledger, "s1", "obligation", record_id, "wrong", AT)
+    done, _ = lg.resolve_dispute(ledger, dispute.dispute_id, outcome, "op", LATER, **kwargs)
+    return done
+
+
+def test_every_resolution_reaches_the_store_once(ledger: lg.Ledger, store: RecordStore) -> None:
+    corrected = _resolve(ledger, "o1", "corrected", correction={"paid_date": "2024-01-08"})
+    _resolve(ledger, "o3", "unverifiable")
+    _resolve(ledger, "o2", "verified")  # suppresses nothing
+    pending = pending_resolutions(ledger, store)
+    assert [(s.record_id, bool(s.correction)) for s in pending] == [("o1", True), ("o3", False)]
+
+    new_ids = [apply_resolution(store, s, at=LATER) for s in pending]
+    assert new_ids == [f"o1~c{corrected.dispute_id}", None]
+    assert pending_resolutions(ledger, store) == []
+    assert store.record("obligation", new_ids[0])["paid_date"] == dt.date(2024, 1, 8)
+    held = sorted(store.suppressions().column("record_id").to_pylist())
+    assert held == ["o1", "o3"]
+    # again: nothing more is stored or suppressed
+    for s in pending:
+        apply_resolution(store, s, at=LATER)
+    assert store.count("obligation") == 4
+    assert store.suppressions().num_rows == 2
+
+
+def test_a_correction_cut_off_half_way_stays_pending_until_applied(
+    ledger: lg.Ledger, store: RecordStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _resolve(ledger, "o2", "corrected", correction={"amount_paid": 40.0})
+    [pending] = pending_resolutions(ledger, store)
+
+    def crash(*args: object, **kwargs: object) -> int:
+        raise OSError("killed")
+
+    monkeypatch.setattr(store, "suppress", crash)
+    with pytest.raises(OSError, match="killed"):
+        apply_resolution(store, pending, at=LATER)
+    monkeypatch.undo()
+    # the corrected record is stored but the original is not suppressed yet: still pending
+    assert store.count("obligation") == 4
+    assert [s.record_id for s in pending_resolutions(ledger, store)] == ["o2"]
+    apply_resolution(store, pending, at=LATER)
+    assert pending_resolutions(ledger, store) == []
+    assert store.count("obligation") == 4
+
+
+def test_a_suppressed_original_without_its_corrected_record_is_pending(
+    ledger: lg.Ledger, store: RecordStore
+) -> None:
+    _resolve(ledger, "o1", "corrected", correction={"amount_due": 70.0})
+    store.suppress("obligation", ["o1"], reason="by hand", at=LATER)
+    [pending] = pending_resolutions(ledger, store)
+    assert pending.record_id == "o1"
+    new_id = apply_resolution(store, pending, at=LATER)
+    assert store.record("obligation", str(new_id))["amount_due"] == 70.0
+    assert pending_resolutions(ledger, store) == []
+    assert store.suppressions().num_rows == 1
