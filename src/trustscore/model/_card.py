@@ -17,6 +17,10 @@ import numpy.typing as npt
 import pandas as pd
 
 from trustscore.exceptions import ModelError
+from trustscore.model._binning import BinnedCharacteristic
+from trustscore.model._data import as_frame, as_protected, as_target
+from trustscore.model._describe import window
+from trustscore.model._rows import artifact_columns, bad_probability, score_rows
 from trustscore.monitoring import (
     bootstrap_ci,
     calibration_by_band,
@@ -25,8 +29,12 @@ from trustscore.monitoring import (
     ks,
     roc_auc,
 )
+from trustscore.scoring._artifact import ScorecardArtifact
+from trustscore.scoring._reference import reference_points
 
-__all__ = ["discrimination", "fairness_section", "score_bands"]
+__all__ = ["discrimination", "fairness_section", "model_card", "score_bands"]
+
+FloatArray = npt.NDArray[np.float64]
 
 _CI_SAMPLE: Final = 5_000
 _N_BOOT: Final = 200
@@ -106,3 +114,83 @@ def fairness_section(
 def iv_table(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The IV table sorted by IV, largest first (ties by name)."""
     return sorted((dict(r) for r in rows), key=lambda r: (-float(r["iv"]), str(r["name"])))
+
+
+def model_card(
+    art: ScorecardArtifact,
+    df: pd.DataFrame,
+    y: FloatArray,
+    prot: pd.DataFrame | None,
+    eval_set: tuple[Any, ...] | None,
+    data_window: Any,
+    bins: Mapping[str, BinnedCharacteristic],
+    selected: list[str],
+    notes: Mapping[str, str],
+    seed: int,
+    *,
+    approved_purposes: Sequence[str],
+    params: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The model card of a fit (see the module's docstring)."""
+    if eval_set is not None:
+        if not isinstance(eval_set, tuple | list) or len(eval_set) not in (2, 3):
+            msg = "eval_set must be (X_holdout, y_holdout) or (X_holdout, y_holdout, protected)."
+            raise ModelError(msg, field="eval_set")
+        ex = as_frame(eval_set[0], where="eval_set X")
+        ey = as_target(eval_set[1], len(ex), where="eval_set y")
+        ep = None
+        if len(eval_set) == 3 and eval_set[2] is not None:
+            ep = as_protected(eval_set[2], len(ex), list(ex.columns), where="eval_set protected")
+        source = "holdout"
+    else:
+        ex, ey, ep, source = df, y, prot, "training"
+    if source == "training" and not art.criteria:
+        # the training rows' outcomes are known: look their points up (same artifact)
+        total = np.zeros(ey.size, dtype=np.int64)
+        for c in art.characteristics:
+            codes = bins[c.name].codes
+            assert codes is not None
+            total += np.array([o.points for o in c.outcomes], dtype=np.int64)[codes]
+        ok = np.ones(ey.size, dtype=bool)
+    else:
+        r = reference_points(art, artifact_columns(ex, art))
+        total, ok = r.points.sum(axis=1), r.ok
+    scores = total[ok]
+    p_bad = bad_probability(total, art)[ok]
+    metrics = discrimination(ey[ok], scores, p_bad, source=source, random_state=seed)
+    if source == "training":
+        metrics["note"] = (
+            "Measured on the training data (no eval_set was given): optimistic. "
+            + metrics.get("note", "")
+        ).strip()
+    metrics["n_not_scorable"] = int((~ok).sum())
+    card: dict[str, Any] = {
+        "approved_purposes": list(approved_purposes),
+        "data_window": window(data_window),
+        "n": int(y.size),
+        "n_event": int(y.sum()),
+        "event_rate": float(y.mean()),
+        "event": "y == 1 (bad)",
+        "metrics": metrics,
+        "iv_table": iv_table(
+            [
+                {
+                    "name": k,
+                    "iv": b.iv,
+                    "n_bins": b.n_bins,
+                    "trend": b.trend,
+                    "selected": k in selected,
+                    "note": notes.get(k, "edited bins kept" if b.edited else ""),
+                }
+                for k, b in bins.items()
+            ]
+        ),
+        "estimator": {"name": "trustscore.model.Scorecard", "params": dict(params)},
+    }
+    if ep is not None:
+        card["fairness"] = fairness_section(
+            scores, ey[ok], ep.loc[ok].reset_index(drop=True), source=source
+        )
+    elif prot is not None:
+        card["fairness"] = fairness_section(score_rows(art, df)[0], y, prot, source="training")
+    return card
