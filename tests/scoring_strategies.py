@@ -3,6 +3,11 @@
 Artifacts get random edges, points (often tied), specials, categorical groups and criteria; the
 data mixes values exactly on the edges, specials, NaN, NULL, ±inf, values far out of range and
 unseen categories, as float64 or float32 columns. Needs ``hypothesis`` (a dev dependency).
+
+``artifacts(interactions=True)`` also draws up to three interactions (pairs of characteristics
+with their own axes and cell points, negative ones included); it is off by default because not
+every engine evaluates interactions yet (see ``require_no_interactions`` in
+:mod:`trustscore.scoring._artifact`).
 """
 
 from __future__ import annotations
@@ -71,13 +76,82 @@ def _categorical(draw: st.DrawFn, name: str, dim: str, code: str) -> dict[str, A
     }
 
 
+_cell_points = st.integers(-3, 3).map(lambda p: p * 5)
+
+
 @st.composite
-def artifacts(draw: st.DrawFn, max_characteristics: int = 6) -> ScorecardArtifact:
-    """A valid artifact with 1..``max_characteristics`` characteristics and 0..2 criteria."""
+def _axis(draw: st.DrawFn, c: dict[str, Any]) -> dict[str, Any]:
+    if c["type"] == "numeric":
+        own = [b["upper"] for b in c["bins"][:-1]]
+        pool = st.one_of(st.sampled_from(own), _edge_value) if own else _edge_value
+        return {"edges": sorted(set(draw(st.lists(pool, max_size=3))))}
+    cats = [x for b in c["bins"] for x in b["categories"]]
+    cats = draw(st.permutations(cats))
+    cuts = sorted(draw(st.sets(st.integers(1, max(1, len(cats) - 1)), max_size=2)))
+    groups = [cats[a:b] for a, b in zip([0, *cuts], [*cuts, len(cats)], strict=True)]
+    return {"groups": [g for g in groups if g]}
+
+
+@st.composite
+def _interactions(
+    draw: st.DrawFn, chars: list[dict[str, Any]], dims: list[str]
+) -> list[dict[str, Any]]:
+    names = [c["name"] for c in chars]
+    if len(names) < 2:
+        return []
+    pool = [(a, b) for i, a in enumerate(names) for b in names[i + 1 :]]
+    chosen = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=3, unique=True))
+    by_name = {c["name"]: c for c in chars}
+    out = []
+    for k, (a, b) in enumerate(chosen):
+        if draw(st.booleans()):
+            a, b = b, a
+        axes = [draw(_axis(by_name[a])), draw(_axis(by_name[b]))]
+        sizes = [len(ax["groups"]) if "groups" in ax else len(ax["edges"]) + 1 for ax in axes]
+        cells = draw(
+            st.lists(_cell_points, min_size=sizes[0] * sizes[1], max_size=sizes[0] * sizes[1])
+        )
+        out.append(
+            {
+                "name": f"{a}_x_{b}",
+                "inputs": [a, b],
+                "dimension": draw(st.sampled_from(dims)),
+                "reason_code": f"P{k:02d}",
+                "reason": f"reason P{k:02d}",
+                "axes": axes,
+                "cells": [{"points": p} for p in cells],
+                "otherwise": {"points": draw(st.sampled_from([0, 0, 0, -5, 5]))},
+            }
+        )
+    return out
+
+
+def _lift(c: dict[str, Any], by: int) -> None:
+    """Add ``by`` points to every outcome of characteristic ``c``."""
+    for o in (
+        *c["bins"],
+        c["missing"],
+        *c.get("special", ()),
+        *([c["other"]] if "other" in c else []),
+    ):
+        o["points"] += by
+
+
+@st.composite
+def artifacts(
+    draw: st.DrawFn, max_characteristics: int = 6, *, interactions: bool = False
+) -> ScorecardArtifact:
+    """A valid artifact with 1..``max_characteristics`` characteristics and 0..2 criteria.
+
+    With ``interactions``, at least two characteristics and 1..3 interactions; the first
+    characteristic's points are then raised as needed to keep the least attainable score at 0
+    or more.
+    """
     n_dims = draw(st.integers(1, 3))
     dims = [f"dim_{d}" for d in range(n_dims)]
     chars = []
-    for j in range(draw(st.integers(1, max_characteristics))):
+    lo, hi = (2, max(2, max_characteristics)) if interactions else (1, max_characteristics)
+    for j in range(draw(st.integers(lo, hi))):
         dim = draw(st.sampled_from(dims))
         maker = _numeric if draw(st.booleans()) else _categorical
         chars.append(draw(maker(f"x{j}", dim, f"R{j:02d}")))
@@ -90,6 +164,18 @@ def artifacts(draw: st.DrawFn, max_characteristics: int = 6) -> ScorecardArtifac
         if op != "not_null":
             crit["value"] = draw(st.sampled_from([0.0, 1.0, 6.0, -1.0]))
         criteria.append(crit)
+    pairs = draw(_interactions(chars, dims)) if interactions else []
+    if pairs:
+        worst = sum(
+            min(
+                o["points"]
+                for o in (*c["bins"], c["missing"], *c.get("special", ()))
+                + ((c["other"],) if "other" in c else ())
+            )
+            for c in chars
+        ) + sum(min(min(x["points"] for x in p["cells"]), p["otherwise"]["points"]) for p in pairs)
+        if worst < 0:
+            _lift(chars[0], -worst)
     d = {
         "format": "trustscore.scorecard",
         "schema_version": 1,
@@ -102,6 +188,8 @@ def artifacts(draw: st.DrawFn, max_characteristics: int = 6) -> ScorecardArtifac
         "criteria": criteria,
         "model_card": {"approved_purposes": ["credit_pricing"]},
     }
+    if pairs:
+        d["interactions"] = pairs
     return ScorecardArtifact.from_dict(d)
 
 
@@ -121,12 +209,16 @@ def data_for(draw: st.DrawFn, art: ScorecardArtifact, max_rows: int = 30) -> pa.
     """A table of input rows for ``art``: float64 or float32 numeric columns, string levels."""
     n = draw(st.integers(0, max_rows))
     cols: dict[str, pa.Array] = {}
+    # the edges of the interactions' axes are edges to test too
+    axis_edges: dict[str, list[float]] = {}
+    for p in art.interactions:
+        for name, ax in zip(p.inputs, p.axes, strict=True):
+            axis_edges.setdefault(name, []).extend(ax.edges)
     for c in art.characteristics:
         if c.type == "numeric":
             specials = [v for sp in c.special for v in sp.values]
-            values = draw(
-                st.lists(_numeric_values(list(c.edges), specials), min_size=n, max_size=n)
-            )
+            edges = sorted({*c.edges, *axis_edges.get(c.name, ())})
+            values = draw(st.lists(_numeric_values(edges, specials), min_size=n, max_size=n))
             typ = draw(st.sampled_from([pa.float64(), pa.float32()]))
             with np.errstate(over="ignore"):
                 cols[c.name] = pa.array(
@@ -150,8 +242,8 @@ def data_for(draw: st.DrawFn, art: ScorecardArtifact, max_rows: int = 30) -> pa.
 
 @st.composite
 def artifacts_and_data(
-    draw: st.DrawFn, max_characteristics: int = 6, max_rows: int = 30
+    draw: st.DrawFn, max_characteristics: int = 6, max_rows: int = 30, *, interactions: bool = False
 ) -> tuple[ScorecardArtifact, pa.Table]:
-    """An artifact and a table of rows to score with it."""
-    art = draw(artifacts(max_characteristics))
+    """An artifact (with interactions if asked) and a table of rows to score with it."""
+    art = draw(artifacts(max_characteristics, interactions=interactions))
     return art, draw(data_for(art, max_rows))

@@ -1,4 +1,8 @@
-"""The PMML form, scored by pypmml (JPMML on Java), gives the kernel's score and reasons."""
+"""The PMML form, scored by pypmml (JPMML on Java), gives the kernel's score and reasons.
+
+Artifacts with interactions are held to the reference scorer (the kernel refuses them until it
+evaluates them: ``require_no_interactions``).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from scoring_strategies import artifacts_and_data
 from trustscore.scoring import ScorecardArtifact, score, to_pmml
 from trustscore.scoring._artifact import example_artifact_dict
 from trustscore.scoring._pmml import verification_rows
+from trustscore.scoring._reference_table import reference_table
 
 pytestmark = pytest.mark.slow
 
@@ -45,6 +50,18 @@ def _kernel_scores(art: ScorecardArtifact, data: pa.Table) -> list[tuple[Any, ..
     got = score(dataclasses.replace(art, criteria=()), data)
     cols = ["score", "reason_1", "reason_2", "reason_3", "reason_4"]
     return list(zip(*(got[c].to_pylist() for c in cols), strict=True))
+
+
+def _reference_scores(art: ScorecardArtifact, data: pa.Table) -> list[tuple[Any, ...]]:
+    got = reference_table(dataclasses.replace(art, criteria=()), data)
+    cols = ["score", "reason_1", "reason_2", "reason_3", "reason_4"]
+    return list(zip(*(got[c].to_pylist() for c in cols), strict=True))
+
+
+_TRICKY = {
+    "on_time_rate": [0.95, math.nan, None, math.inf, -math.inf, 0.5, 0.9, -1.0, 0.3, 0.92],
+    "card_kind": ["card", "zzz", None, "none", "loan", "none", "", "x", "loan", "none"],
+}
 
 
 def test_pmml_equals_kernel_on_tricky_rows(pmml_model: Any) -> None:
@@ -89,6 +106,39 @@ def test_pmml_equals_kernel(pmml_model: Any, case: tuple[ScorecardArtifact, pa.T
     assert _pmml_scores(pmml_model, art, data) == _kernel_scores(art, data)
 
 
+# -- interactions --------------------------------------------------------------------------------
+def test_pmml_interaction_equals_reference_on_tricky_rows(pmml_model: Any) -> None:
+    art = ScorecardArtifact.from_dict(example_artifact_dict(interaction=True))
+    data = pa.table(_TRICKY)
+    want = _reference_scores(art, data)
+    assert _pmml_scores(pmml_model, art, data) == want
+    # the pair's cells are in the score: on the edge 0.9 with "none" is cell (1, 0), -15
+    plain = ScorecardArtifact.from_dict(example_artifact_dict())
+    diff = [w[0] - p[0] for w, p in zip(want, _reference_scores(plain, data), strict=True)]
+    assert diff == [5, 0, 0, -15, 10, 0, 0, 0, 10, -15]
+
+
+def test_pmml_interaction_verification_rows_score_as_recorded(pmml_model: Any) -> None:
+    art = ScorecardArtifact.from_dict(example_artifact_dict(interaction=True))
+    rows = verification_rows(art)
+    assert _pmml_scores(pmml_model, art, rows) == _reference_scores(art, rows)
+    assert "<ModelVerification" in to_pmml(art)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(case=artifacts_and_data(max_rows=12, interactions=True))
+def test_pmml_with_interactions_equals_reference(
+    pmml_model: Any, case: tuple[ScorecardArtifact, pa.Table]
+) -> None:
+    art, data = case
+    assert art.interactions
+    assert _pmml_scores(pmml_model, art, data) == _reference_scores(art, data)
+
+
 # -- the PMML 4.4 schema ------------------------------------------------------------------------
 # The DMG's PMML 4.4 XSD is not fetched (no network in tests): Spark's MLlib jar carries it as
 # ``pmml.xsd`` (targetNamespace http://www.dmg.org/PMML-4_4), so it is read from the installed
@@ -123,9 +173,10 @@ def _schema_errors(schema: Any, document: str) -> list[str]:
 
 
 def test_pmml_validates_against_the_pmml_4_4_schema(pmml_schema: Any) -> None:
-    art = ScorecardArtifact.from_dict(example_artifact_dict())
-    for kwargs in ({}, {"verification": False}, {"tie_order": "consumer"}):
-        assert _schema_errors(pmml_schema, to_pmml(art, **kwargs)) == []
+    for interaction in (False, True):
+        art = ScorecardArtifact.from_dict(example_artifact_dict(interaction=interaction))
+        for kwargs in ({}, {"verification": False}, {"tie_order": "consumer"}):
+            assert _schema_errors(pmml_schema, to_pmml(art, **kwargs)) == []
 
 
 def test_the_schema_check_catches_a_broken_document(pmml_schema: Any) -> None:
@@ -153,3 +204,18 @@ def test_the_schema_check_catches_a_broken_document(pmml_schema: Any) -> None:
 def test_every_pmml_validates(pmml_schema: Any, case: tuple[ScorecardArtifact, pa.Table]) -> None:
     art, _ = case
     assert _schema_errors(pmml_schema, to_pmml(art)) == []
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(case=artifacts_and_data(max_rows=4, interactions=True))
+def test_every_pmml_with_interactions_validates(
+    pmml_schema: Any, case: tuple[ScorecardArtifact, pa.Table]
+) -> None:
+    art, _ = case
+    document = to_pmml(art)
+    assert document.count("<Characteristic ") == len(art.characteristics) + len(art.interactions)
+    assert _schema_errors(pmml_schema, document) == []

@@ -32,7 +32,13 @@ from trustscore.monitoring import (
 from trustscore.scoring._artifact import ScorecardArtifact
 from trustscore.scoring._reference import reference_points
 
-__all__ = ["discrimination", "fairness_section", "model_card", "score_bands"]
+__all__ = [
+    "discrimination",
+    "fairness_section",
+    "interactions_card",
+    "model_card",
+    "score_bands",
+]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -130,8 +136,12 @@ def model_card(
     *,
     approved_purposes: Sequence[str],
     params: Mapping[str, Any],
+    extra_points: npt.NDArray[np.int64] | None = None,
 ) -> dict[str, Any]:
-    """The model card of a fit (see the module's docstring)."""
+    """The model card of a fit (see the module's docstring).
+
+    ``extra_points``: the interactions' points of each training row, if the artifact has any.
+    """
     if eval_set is not None:
         if not isinstance(eval_set, tuple | list) or len(eval_set) not in (2, 3):
             msg = "eval_set must be (X_holdout, y_holdout) or (X_holdout, y_holdout, protected)."
@@ -151,6 +161,8 @@ def model_card(
             codes = bins[c.name].codes
             assert codes is not None
             total += np.array([o.points for o in c.outcomes], dtype=np.int64)[codes]
+        if extra_points is not None:
+            total += extra_points
         ok = np.ones(ey.size, dtype=bool)
     else:
         r = reference_points(art, artifact_columns(ex, art))
@@ -194,3 +206,59 @@ def model_card(
     elif prot is not None:
         card["fairness"] = fairness_section(score_rows(art, df)[0], y, prot, source="training")
     return card
+
+
+def interactions_card(
+    requested: int | str,
+    choice: Mapping[str, Any],
+    n_tried: int,
+    method: str,
+    pairs: Sequence[Any],
+    pair_dicts: Sequence[Mapping[str, Any]],
+    dropped: Sequence[str],
+) -> dict[str, Any]:
+    """The model card's account of the interactions: how they were chosen, and each pair.
+
+    ``pairs`` are the screened and fitted pairs (:class:`~trustscore.model._interactions.
+    FittedPair`), ``pair_dicts`` the artifact entries of those kept, ``dropped`` the names of
+    those whose cells all came out 0 points.
+    """
+    if requested == "auto":
+        if "interactions" in choice:
+            how = str(choice["interactions"])
+        elif method == "woe" and choice.get("how") == "given":
+            how = "not tried: interactions='auto' tries pairs only with method='auto'"
+        else:
+            how = (
+                "not tried: interactions='auto' tries pairs only where method='auto' "
+                f"cross-validates them ({choice.get('how', 'given')})"
+            )
+    else:
+        how = f"interactions={requested} asked; pairs fitted on the fused fit, no cross-validation"
+    return {
+        "requested": requested,
+        "how": how,
+        "tried": n_tried,
+        "screened": len(pairs),
+        "taken": bool(pair_dicts),
+        "pairs": [
+            {
+                "name": p["name"],
+                "inputs": list(p["inputs"]),
+                "reason_code": p["reason_code"],
+                "axes": [dict(ax) for ax in p["axes"]],
+                "points": _grid(p),
+                "otherwise_points": p["otherwise"]["points"],
+                "screen_gain": p["screen_gain"],
+            }
+            for p in pair_dicts
+        ],
+        "dropped": [f"{name}: every cell came out 0 points" for name in dropped],
+    }
+
+
+def _grid(p: Mapping[str, Any]) -> list[list[int]]:
+    """A pair's cell points as rows (first input) of columns (second input)."""
+    n_cols = len(p["axes"][1].get("groups") or ()) or len(p["axes"][1].get("edges", ())) + 1
+    pts = [int(c["points"]) for c in p["cells"]]
+    return [pts[i : i + n_cols] for i in range(0, len(pts), n_cols)]

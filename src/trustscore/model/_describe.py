@@ -18,7 +18,7 @@ from trustscore.exceptions import ModelError
 from trustscore.model._binning import BinnedCharacteristic, merge_bins
 from trustscore.scoring._artifact import content_hash
 
-__all__ = ["char_dict", "merge_equal_points", "model_version", "window"]
+__all__ = ["char_dict", "merge_equal_points", "model_version", "pair_code", "window"]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -105,6 +105,24 @@ def char_dict(
     if b.edited:
         d["edited"] = True
     return d
+
+
+def pair_code(dimension: str, used: set[str]) -> str:
+    """A new reason code for an interaction: the dimension's prefix, ``X``, a number.
+
+    Examples
+    --------
+    >>> used = {"OV01", "OVX01"}
+    >>> pair_code("overall", used), sorted(used)
+    ('OVX02', ['OV01', 'OVX01', 'OVX02'])
+    """
+    prefix = (dimension[:2] or "CH").upper()
+    k = 1
+    while f"{prefix}X{k:02d}" in used:
+        k += 1
+    code = f"{prefix}X{k:02d}"
+    used.add(code)
+    return code
 
 
 def model_version(d: Mapping[str, Any], data_window: Any) -> str:

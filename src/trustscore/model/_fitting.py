@@ -4,7 +4,9 @@
 :class:`~trustscore.model.Scorecard`'s parameters) and does the work of ``Scorecard.fit`` up to
 the points: what each characteristic is, its bins, which characteristics stay, and their
 log-odds contributions from the WoE logistic fit or the fused per-bin fit, with
-``method="auto"`` choosing between them by cross-validation.
+``method="auto"`` choosing between them by cross-validation, and the pairwise interactions
+(:mod:`trustscore.model._interactions`) fitted jointly with the fused fit where asked for or
+where that cross-validation takes them.
 """
 
 from __future__ import annotations
@@ -32,6 +34,13 @@ from trustscore.model._binning import (
 )
 from trustscore.model._data import categorical_column, numeric_column
 from trustscore.model._fused import FusedLayout, fit_fused
+from trustscore.model._interactions import (
+    DECLARED_TRENDS,
+    FittedPair,
+    PairSpec,
+    cell_codes,
+    screen_pairs,
+)
 from trustscore.scoring._artifact import Characteristic, ScorecardArtifact, load_artifact
 
 __all__ = ["Fitter"]
@@ -56,6 +65,9 @@ _CV_MIN_EVENTS: Final = 30
 _CV_MIN_ROWS: Final = 1000  # below this, per-bin levels are too noisy to be worth a look
 _FUSED_C: Final = (0.03, 0.07, 0.2)
 _FUSED_C_LARGE: Final = 0.07
+# interactions="auto": the cross-validation tries this many pairs on the fused fit at this c
+_PAIRS_AUTO: Final = 8
+_PAIRS_C: Final = 0.07
 
 
 @dataclass(frozen=True)
@@ -74,6 +86,7 @@ class Fitter:
     max_corr: float
     C: float
     fixed_bins: ScorecardArtifact | Mapping[str, Any] | str | Path | None
+    interactions: int | str = 0
 
     @classmethod
     def of(cls, params: Mapping[str, Any]) -> Fitter:
@@ -316,6 +329,11 @@ class Fitter:
             notes[selected[drop]] = "dropped: its coefficient had the wrong sign"
             del selected[drop]
 
+    @property
+    def pairs_asked(self) -> int:
+        """The number of pairs asked for explicitly (0 for "auto" or none)."""
+        return 0 if isinstance(self.interactions, str) else int(self.interactions)
+
     def choose_method(
         self,
         df: pd.DataFrame,
@@ -323,60 +341,143 @@ class Fitter:
         specs: Mapping[str, Mapping[str, str]],
         edited: Mapping[str, Characteristic],
         seed: int,
-    ) -> tuple[str, float, dict[str, Any]]:
-        """The method and fused strength; "auto" compares them by cross-validated AUC."""
+    ) -> tuple[str, float, dict[str, Any], int]:
+        """The method, the fused strength and how many pairs to fit (and how it was chosen).
+
+        ``method="auto"`` compares them by cross-validated AUC; with ``interactions="auto"``
+        the same folds also try the fused fit with up to ``_PAIRS_AUTO`` pairs, taken only if
+        it beats the chosen model by more than the folds' standard error (and 0.001).
+        Explicit pairs (``interactions=k``) need the fused fit, so they make it the method.
+        """
         n = y.size
         rule = _FUSED_C_LARGE * math.sqrt(n)
+        asked = self.pairs_asked
         if self.method == "woe":
-            return "woe", 0.0, {"how": "given"}
+            return "woe", 0.0, {"how": "given"}, 0
         if self.method == "fused":
-            return "fused", rule, {"how": "given", "lambda": rule}
+            return "fused", rule, {"how": "given", "lambda": rule}, asked
         if n > _CV_MAX_ROWS:
-            return "fused", rule, {"how": f"more than {_CV_MAX_ROWS} rows", "lambda": rule}
+            return "fused", rule, {"how": f"more than {_CV_MAX_ROWS} rows", "lambda": rule}, asked
         n_event = float(y.sum())
         if n < _CV_MIN_ROWS or min(n_event, n - n_event) < _CV_FOLDS_SMALL * _CV_MIN_EVENTS:
-            return "woe", 0.0, {"how": "too few rows or events to compare methods"}
+            how = "too few rows or events to compare methods"
+            if asked:
+                return "fused", rule, {"how": f"{how}; interactions need the fused fit"}, asked
+            return "woe", 0.0, {"how": how}, 0
         k_folds = _CV_FOLDS_SMALL if n <= _CV_SMALL_ROWS else _CV_FOLDS
         folds = StratifiedKFold(k_folds, shuffle=True, random_state=seed).split(df, y)
         cands = ["woe", *(f"fused:{c}" for c in _FUSED_C)]
-        aucs: dict[str, list[float]] = {c: [] for c in cands}
+        try_pairs = self.interactions == "auto"
+        aucs: dict[str, list[float]] = {c: [] for c in [*cands, "pairs"]}
         try:
             for tr, va in folds:
-                dtr, ytr = df.iloc[tr].reset_index(drop=True), y[tr]
-                dva, yva = df.iloc[va].reset_index(drop=True), y[va]
-                lam_n = math.sqrt(tr.size)
-                for fused in (False, True):
-                    bins = self.bin_all(dtr, ytr, specs, edited, fused=fused, quiet=True)
-                    sel, notes = self.select(bins, tr.size, seed, fused=fused)
-                    codes = {k: assign_codes(bins[k], self._raw(dva[k], bins[k])) for k in sel}
-                    runs = [(f"fused:{c}", c * lam_n) for c in _FUSED_C] if fused else [("woe", 0)]
-                    for name, lam in runs:
-                        b0, con, kept, _ = self.points_fit(
-                            bins, list(sel), ytr, dict(notes), "fused" if fused else "woe", lam
-                        )
-                        risk = b0 + sum(
-                            (t[codes[k]] for k, t in zip(kept, con, strict=True)),
-                            start=np.zeros(va.size),
-                        )
-                        aucs[name].append(float(roc_auc_score(yva, risk)))
+                self._cv_fold(df, y, tr, va, specs, edited, seed, aucs, try_pairs=try_pairs)
         except ModelError as exc:  # a fold without a usable characteristic: keep it simple
-            return "woe", 0.0, {"how": f"cross-validation failed: {exc.message}"}
-        mean = {c: float(np.mean(v)) for c, v in aucs.items()}
+            how = f"cross-validation failed: {exc.message}"
+            if asked:
+                return "fused", rule, {"how": f"{how}; interactions need the fused fit"}, asked
+            return "woe", 0.0, {"how": how}, 0
+        mean = {c: float(np.mean(v)) for c, v in aucs.items() if v}
         best = max(cands[1:], key=lambda c: mean[c])
         # the simpler WoE model stays unless the fused one wins by more than the noise:
         # the mean paired gain must exceed its standard error (and 0.001)
-        gain = np.asarray(aucs[best]) - np.asarray(aucs["woe"])
-        se = float(gain.std(ddof=1) / math.sqrt(gain.size))
         choice: dict[str, Any] = {
             "how": f"{k_folds}-fold cross-validated AUC on the training rows; fused only if "
             "its mean paired gain over woe exceeds its standard error and 0.001",
             "cv_auc": mean,
         }
-        if float(gain.mean()) <= max(se, _CV_MIN_GAIN):
-            return "woe", 0.0, choice
         lam = float(best.split(":")[1]) * math.sqrt(n)
+        if asked:
+            choice["how"] += f"; interactions={asked} need the fused fit, so it is used"
+            choice["lambda"] = lam
+            return "fused", lam, choice, asked
+        chosen = best if _wins(aucs[best], aucs["woe"]) else "woe"
+        if try_pairs:
+            taken = _wins(aucs["pairs"], aucs[chosen])
+            choice["interactions"] = (
+                f"fused (c={_PAIRS_C}) with up to {_PAIRS_AUTO} pairs: "
+                + ("taken" if taken else "not taken")
+                + f", as its mean paired gain over {chosen} "
+                + ("exceeds" if taken else "does not exceed")
+                + " its standard error and 0.001"
+            )
+            if taken:
+                lam = _PAIRS_C * math.sqrt(n)
+                choice["lambda"] = lam
+                return "fused", lam, choice, _PAIRS_AUTO
+        if chosen == "woe":
+            return "woe", 0.0, choice, 0
         choice["lambda"] = lam
-        return "fused", lam, choice
+        return "fused", lam, choice, 0
+
+    def _cv_fold(
+        self,
+        df: pd.DataFrame,
+        y: FloatArray,
+        tr: npt.NDArray[np.int64],
+        va: npt.NDArray[np.int64],
+        specs: Mapping[str, Mapping[str, str]],
+        edited: Mapping[str, Characteristic],
+        seed: int,
+        aucs: dict[str, list[float]],
+        *,
+        try_pairs: bool,
+    ) -> None:
+        """Fit every candidate on the rows ``tr`` and append its AUC on ``va`` to ``aucs``."""
+        dtr, ytr = df.iloc[tr].reset_index(drop=True), y[tr]
+        dva, yva = df.iloc[va].reset_index(drop=True), y[va]
+        lam_n = math.sqrt(tr.size)
+        for fused in (False, True):
+            bins = self.bin_all(dtr, ytr, specs, edited, fused=fused, quiet=True)
+            sel, notes = self.select(bins, tr.size, seed, fused=fused)
+            codes = {k: assign_codes(bins[k], self._raw(dva[k], bins[k])) for k in sel}
+            runs = [(f"fused:{c}", c * lam_n) for c in _FUSED_C] if fused else [("woe", 0)]
+            for name, lam in runs:
+                b0, con, kept, _ = self.points_fit(
+                    bins, list(sel), ytr, dict(notes), "fused" if fused else "woe", lam
+                )
+                aucs[name].append(float(roc_auc_score(yva, _risk(b0, con, kept, codes, va.size))))
+                if try_pairs and name == f"fused:{_PAIRS_C}":
+                    b1, con1, kept1, _, pairs = self.fit_pairs(
+                        bins, kept, ytr, dict(notes), lam, b0, con, _PAIRS_AUTO
+                    )
+                    risk = _risk(b1, con1, kept1, codes, va.size)
+                    for fp in pairs:
+                        a, b = fp.spec.a, fp.spec.b
+                        cells = cell_codes(fp.spec, bins[a], bins[b], codes[a], codes[b])
+                        risk += fp.contrib[cells]
+                    aucs["pairs"].append(float(roc_auc_score(yva, risk)))
+
+    def pair_inputs(
+        self, bins: Mapping[str, BinnedCharacteristic], kept: Sequence[str]
+    ) -> list[str]:
+        """The characteristics a pair may use: kept, not edited, no declared trend."""
+        return [k for k in kept if not bins[k].edited and self.declared(k) not in DECLARED_TRENDS]
+
+    def fit_pairs(
+        self,
+        bins: dict[str, BinnedCharacteristic],
+        kept: list[str],
+        y: FloatArray,
+        notes: dict[str, str],
+        lam: float,
+        intercept: float,
+        contribs: list[FloatArray],
+        k: int,
+    ) -> tuple[float, list[FloatArray], list[str], FloatArray, list[FittedPair]]:
+        """Screen pairs on the residuals of the additive fit given, then refit jointly.
+
+        Returns the joint fit's intercept, main effects, kept characteristics, coefficients
+        and pairs; the additive fit unchanged if the screen finds nothing.
+        """
+        risk = intercept + sum(
+            (t[bins[c].codes] for c, t in zip(kept, contribs, strict=True)),
+            start=np.zeros(y.size),
+        )
+        found = screen_pairs(bins, self.pair_inputs(bins, kept), risk, y, k=k)
+        if not found:
+            return intercept, contribs, kept, np.ones(len(kept)), []
+        return self._fuse(bins, kept, y, notes, lam, found)
 
     @staticmethod
     def _raw(s: pd.Series, b: BinnedCharacteristic) -> Any:
@@ -395,7 +496,7 @@ class Fitter:
         if method == "woe":
             coef, intercept, kept = self._regress(bins, selected, y, notes)
             return intercept, [c * bins[k].woe for k, c in zip(kept, coef, strict=True)], kept, coef
-        return self._fuse(bins, selected, y, notes, lam)
+        return self._fuse(bins, selected, y, notes, lam)[:4]
 
     def _fuse(
         self,
@@ -404,8 +505,13 @@ class Fitter:
         y: FloatArray,
         notes: dict[str, str],
         lam: float,
-    ) -> tuple[float, list[FloatArray], list[str], FloatArray]:
-        """The fused fit; thin and unseen outcomes neutral, flat characteristics dropped."""
+        pairs: Sequence[PairSpec] = (),
+    ) -> tuple[float, list[FloatArray], list[str], FloatArray, list[FittedPair]]:
+        """The fused fit; thin and unseen outcomes neutral, flat characteristics dropped.
+
+        With ``pairs``, their cells are fitted jointly (penalty ``lam`` on each cell's level);
+        an input of a pair is kept even if its own points come out flat.
+        """
         layouts = []
         for k in selected:
             b = bins[k]
@@ -414,16 +520,27 @@ class Fitter:
             woe = b.woe[: b.n_bins]
             turn = int(np.argmin(woe) if trend == "peak" else np.argmax(woe))
             layouts.append(FusedLayout(b.woe.size, b.n_bins, trend, turn))
-        codes = np.empty((y.size, len(selected)), dtype=np.int32)
+        pair_codes = []
+        for sp in pairs:
+            ca, cb = bins[sp.a].codes, bins[sp.b].codes
+            assert ca is not None
+            assert cb is not None
+            pair_codes.append(cell_codes(sp, bins[sp.a], bins[sp.b], ca, cb))
+            layouts.append(FusedLayout(sp.n_cells + 1, 0, cells=True))
+        m = len(selected)
+        codes = np.empty((y.size, m + len(pairs)), dtype=np.int32)
         for j, k in enumerate(selected):
             c = bins[k].codes
             assert c is not None
             codes[:, j] = c
+        for j, pc in enumerate(pair_codes):
+            codes[:, m + j] = pc
         intercept, raw = fit_fused(codes, layouts, y, lam=lam)
+        inputs = {x for sp in pairs for x in (sp.a, sp.b)}
         min_outcome = self.min_outcome(y.size)
         kept: list[str] = []
         contribs: list[FloatArray] = []
-        for k, t in zip(selected, raw, strict=True):
+        for k, t in zip(selected, raw[:m], strict=True):
             b = bins[k]
             counts = b.n_event + b.n_nonevent
             neutral = np.zeros(t.size, dtype=bool)
@@ -434,7 +551,7 @@ class Fitter:
             centre = float(w @ t / w.sum()) if w.sum() > 0 else 0.0
             t = np.where(neutral, 0.0, t - centre)
             intercept += centre
-            if not b.edited and float(np.ptp(t)) < 1e-9:
+            if not b.edited and k not in inputs and float(np.ptp(t)) < 1e-9:
                 notes[k] = "dropped: its points came out flat in the fused fit"
                 continue
             kept.append(k)
@@ -443,4 +560,26 @@ class Fitter:
             k = max(selected, key=lambda k: bins[k].iv)
             notes.pop(k, None)
             kept, contribs = [k], [np.zeros(bins[k].woe.size)]
-        return intercept, contribs, kept, np.ones(len(kept))
+        fitted = [
+            FittedPair(sp, raw[m + j], pc)
+            for j, (sp, pc) in enumerate(zip(pairs, pair_codes, strict=True))
+        ]
+        return intercept, contribs, kept, np.ones(len(kept)), fitted
+
+
+def _risk(
+    b0: float,
+    contribs: Sequence[FloatArray],
+    kept: Sequence[str],
+    codes: Mapping[str, npt.NDArray[np.int64]],
+    n: int,
+) -> FloatArray:
+    """The additive log-odds of rows whose outcomes are ``codes``."""
+    return b0 + sum((t[codes[k]] for k, t in zip(kept, contribs, strict=True)), start=np.zeros(n))
+
+
+def _wins(a: Sequence[float], b: Sequence[float]) -> bool:
+    """Whether ``a``'s mean paired AUC gain over ``b`` exceeds its standard error and 0.001."""
+    gain = np.asarray(a) - np.asarray(b)
+    se = float(gain.std(ddof=1) / math.sqrt(gain.size))
+    return float(gain.mean()) > max(se, _CV_MIN_GAIN)

@@ -13,6 +13,12 @@ neighbouring bins share their points and the scorecard keeps few bins; it is als
 the fit stable on small data. A declared trend is a bound: ``ascending`` event rate allows
 only ``u`` (risk steps up), ``descending`` only ``v``, ``peak`` and ``valley`` one then the
 other around the turn. Missing, special and other outcomes get a free, unpenalised level each.
+
+A *cells* layout (``FusedLayout(..., cells=True)``) is the other kind of column: an
+interaction's cells (:mod:`trustscore.model._interactions`), each a free level with its own L1
+penalty ``lam_cells * |t|`` (no order, so no steps), except the last, which is fixed at 0 (the
+rows where either input is missing, special or other).
+
 The problem is convex with simple bounds: L-BFGS-B solves it from a numba kernel that takes one
 pass over the rows per evaluation.
 
@@ -57,13 +63,17 @@ _MAX_ITER_WARM: Final = 40
 class FusedLayout:
     """One characteristic: ``n_outcomes`` levels, the first ``n_bins`` ordered bins, a trend.
 
-    ``turn`` is the bin where a ``peak`` (or ``valley``) trend turns, counted from 0.
+    ``turn`` is the bin where a ``peak`` (or ``valley``) trend turns, counted from 0. With
+    ``cells``, the column is an interaction's cells instead: ``n_outcomes - 1`` free levels,
+    each shrunk to 0 by the L1 penalty ``lam_cells``, and a last one fixed at 0 (``n_bins``,
+    ``trend`` and ``turn`` are then ignored).
     """
 
     n_outcomes: int
     n_bins: int
     trend: str = "none"
     turn: int = 0
+    cells: bool = False
 
 
 @njit(cache=True, nogil=True)  # type: ignore[misc]
@@ -98,6 +108,8 @@ def _bounds(lay: FusedLayout) -> list[tuple[float | None, float | None]]:
     free: tuple[float | None, float | None] = (0.0, None)
     shut: tuple[float | None, float | None] = (0.0, 0.0)
     out: list[tuple[float | None, float | None]] = []
+    if lay.cells:
+        return [free, free] * (lay.n_outcomes - 1)
     for i in range(1, lay.n_bins):
         if lay.trend == "ascending":
             up = True
@@ -121,22 +133,27 @@ def fit_fused(
     y: FloatArray,
     *,
     lam: float,
+    lam_cells: float | None = None,
 ) -> tuple[float, list[FloatArray]]:
     """Intercept and per-outcome log-odds contributions (bad = 1) of each characteristic.
 
     ``codes[:, j]`` is each row's outcome of characteristic ``j`` (0 .. n_outcomes - 1). The
-    first bin of each characteristic has contribution 0 (the intercept carries the level).
+    first bin of each characteristic has contribution 0 (the intercept carries the level);
+    the last outcome of a cells layout too. ``lam`` penalises the steps between bins,
+    ``lam_cells`` (default ``lam``) the cells' levels.
     On more than ``_WARM_ROWS`` rows the fit starts from a fit on a subsample of that size
     (same problem, penalty scaled to it) and then takes at most ``_MAX_ITER_WARM`` steps on
     all rows: most of the passes over all rows are saved, at a cost in AUC of about 1e-4 on
     the accuracy benchmark's million rows (benchmarks/accuracy).
     """
     n = codes.shape[0]
+    lam_c = lam if lam_cells is None else lam_cells
     z0 = None
     if n > _WARM_ROWS:
         rows = np.sort(np.random.default_rng(0).choice(n, size=_WARM_ROWS, replace=False))
-        z0 = _solve(codes[rows], layouts, y[rows], lam * math.sqrt(_WARM_ROWS / n), None)[2]
-    b, t, _ = _solve(codes, layouts, y, lam, z0, _MAX_ITER if z0 is None else _MAX_ITER_WARM)
+        f = math.sqrt(_WARM_ROWS / n)
+        z0 = _solve(codes[rows], layouts, y[rows], lam * f, lam_c * f, None)[2]
+    b, t, _ = _solve(codes, layouts, y, lam, lam_c, z0, _MAX_ITER if z0 is None else _MAX_ITER_WARM)
     return b, t
 
 
@@ -145,6 +162,7 @@ def _solve(
     layouts: Sequence[FusedLayout],
     y: FloatArray,
     lam: float,
+    lam_cells: float,
     start: FloatArray | None,
     max_iter: int = _MAX_ITER,
 ) -> tuple[float, list[FloatArray], FloatArray]:
@@ -156,21 +174,25 @@ def _solve(
     G = np.ascontiguousarray(codes.astype(np.int64) + offs[:-1][None, :], dtype=dtype)
     yv = np.ascontiguousarray(y, dtype=np.float64)
     bounds: list[tuple[float | None, float | None]] = [(None, None)]
-    spans = []  # (start of steps, start of free levels) in z
+    spans = []  # (start of steps, start of free levels) in z; a cells layout: its (u, v) pairs
     for lay in layouts:
         s = len(bounds)
         bounds += _bounds(lay)
-        spans.append((s, s + 2 * (lay.n_bins - 1)))
+        spans.append((s, s + 2 * (lay.n_outcomes - 1 if lay.cells else lay.n_bins - 1)))
     n_z = len(bounds)
     pen = np.zeros(n_z)
-    for (s, e), _lay in zip(spans, layouts, strict=True):
-        pen[s:e] = lam
+    for (s, e), lay in zip(spans, layouts, strict=True):
+        pen[s:e] = lam_cells if lay.cells else lam
     t = np.zeros(int(offs[-1]))
     gt = np.zeros_like(t)
 
     def contributions(z: FloatArray) -> FloatArray:
         for j, ((s, e), lay) in enumerate(zip(spans, layouts, strict=True)):
             o = int(offs[j])
+            if lay.cells:
+                t[o : o + lay.n_outcomes - 1] = z[s:e:2] - z[s + 1 : e : 2]
+                t[o + lay.n_outcomes - 1] = 0.0
+                continue
             t[o] = 0.0
             t[o + 1 : o + lay.n_bins] = np.cumsum(z[s:e:2] - z[s + 1 : e : 2])
             t[o + lay.n_bins : o + lay.n_outcomes] = z[e : e + lay.n_outcomes - lay.n_bins]
@@ -182,6 +204,10 @@ def _solve(
         grad[0] = gb
         for j, ((s, e), lay) in enumerate(zip(spans, layouts, strict=True)):
             o = int(offs[j])
+            if lay.cells:
+                grad[s:e:2] += gt[o : o + lay.n_outcomes - 1]
+                grad[s + 1 : e : 2] -= gt[o : o + lay.n_outcomes - 1]
+                continue
             gd = np.cumsum(gt[o + 1 : o + lay.n_bins][::-1])[::-1]
             grad[s:e:2] += gd
             grad[s + 1 : e : 2] -= gd

@@ -27,6 +27,7 @@ from trustscore.scoring._artifact import ScorecardArtifact
 __all__ = ["PARAMETER_CONSTRAINTS", "validate_params"]
 
 _CHAR_KEYS: Final = frozenset({"dimension", "reason_code", "reason", "improve"})
+MAX_INTERACTIONS: Final = 32
 
 
 def _is_real(v: Any) -> bool:
@@ -140,6 +141,10 @@ PARAMETER_CONSTRAINTS: Final[dict[str, tuple[Callable[[Any], bool], str]]] = {
         "None, a ScorecardArtifact, an artifact dict or the path of an artifact",
     ),
     "random_state": (_random_state, "None or an int >= 0"),
+    "interactions": (
+        lambda v: v == "auto" or (_is_int(v) and 0 <= v <= MAX_INTERACTIONS),
+        f"'auto' or an int in [0, {MAX_INTERACTIONS}] (0: no interactions)",
+    ),
 }
 
 

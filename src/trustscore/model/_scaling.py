@@ -9,6 +9,10 @@ over the characteristics in artifact order). The score then reads
 ``ln(odds) = (score - score_offset) / score_factor`` with ``score_factor = factor * compression``
 and ``score_offset = offset + shift``.
 
+An interaction's cells (log-odds ``t`` per cell, 0 off the grid) get ``round(-t * factor)``
+points at the same (compressed) factor and no share of the offset or the shift; their least and
+most points count in the range check.
+
 Examples
 --------
 >>> import numpy as np
@@ -56,8 +60,10 @@ def scale_points(
     pdo: float,
     anchor_score: float,
     anchor_odds: float,
+    cells: Sequence[FloatArray] = (),
 ) -> tuple[list[IntArray], dict[str, Any]]:
-    """Integer points per outcome of each characteristic, and the scaling record."""
+    """Integer points per outcome of each characteristic, then per cell of each interaction
+    (``cells``: their log-odds), and the scaling record."""
     if not woes:
         msg = "Cannot scale a scorecard without characteristics."
         raise ModelError(msg)
@@ -65,13 +71,15 @@ def scale_points(
     offset = anchor_score - factor * math.log(anchor_odds)
     compression = 1.0
     pts = _raw_points(woes, beta, intercept, factor, offset)
+    cpts = [np.rint(-t * factor).astype(np.int64) for t in cells]
     while True:
-        lo = sum(int(p.min()) for p in pts)
-        hi = sum(int(p.max()) for p in pts)
+        lo = sum(int(p.min()) for p in (*pts, *cpts))
+        hi = sum(int(p.max()) for p in (*pts, *cpts))
         if hi - lo <= _SCORE_MAX:
             break
         compression *= _SHRINK if hi - lo < 1.5 * _SCORE_MAX else _SCORE_MAX / (hi - lo)
         pts = _raw_points(woes, beta, intercept, factor * compression, offset)
+        cpts = [np.rint(-t * factor * compression).astype(np.int64) for t in cells]
     shift = -lo if lo < 0 else (_SCORE_MAX - hi if hi > _SCORE_MAX else 0)
     if shift:
         k = len(pts)
@@ -90,7 +98,7 @@ def scale_points(
         "score_factor": factor * compression,
         "score_offset": offset + shift,
     }
-    return pts, scaling
+    return [*pts, *cpts], scaling
 
 
 def odds_from_scores(scores: npt.ArrayLike, scaling: Mapping[str, Any]) -> FloatArray:

@@ -14,10 +14,11 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
 from trustscore.exceptions import ModelError
-from trustscore.model._card import model_card
+from trustscore.model._card import interactions_card, model_card
 from trustscore.model._data import as_frame, as_protected, as_target, check_columns
-from trustscore.model._describe import char_dict, merge_equal_points, model_version
+from trustscore.model._describe import char_dict, merge_equal_points, model_version, pair_code
 from trustscore.model._fitting import Fitter
+from trustscore.model._interactions import FittedPair, pair_dict
 from trustscore.model._params import validate_params
 from trustscore.model._rows import bad_probability, score_rows
 from trustscore.model._scaling import scale_points
@@ -50,6 +51,13 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     above 200 000 rows "fused" without asking, as it then loses nothing to the WoE model's
     single coefficient). Either way the result is a scorecard: integer points per bin, one
     characteristic's points independent of the others, monotone wherever a trend is declared.
+
+    With ``interactions``, the fused fit also gives points to up to that many pairs of
+    characteristics (:mod:`trustscore.model._interactions`): a grid of at most 3 x 3 cells
+    over two characteristics' bins, found by a screen on the additive model's residuals and
+    fitted jointly with it under the same L1 penalty (most cells come out 0). Each pair is an
+    element of the artifact of its own, with its own reason code; rows where either input is
+    missing, special or other get 0 points from it.
 
     ``y == 1`` is the event (bad). The score grows with trustworthiness. The fitted model is a
     :class:`~trustscore.scoring._artifact.ScorecardArtifact` (``artifact_``); every prediction
@@ -107,6 +115,16 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     random_state : int or None, default None
         Seed of the subsamples used for the correlation check and the bootstrap intervals
         (None: 0, so fits are deterministic).
+    interactions : int or "auto", default 0
+        Pairs of characteristics to give points together (see above). 0: none, a pure
+        scorecard. An int ``k`` (up to 32): fit up to ``k`` pairs, which needs the fused fit
+        (``method="auto"`` then uses it; ``method="woe"`` is refused). "auto": let the
+        cross-validation of ``method="auto"`` decide: it also tries the fused fit with up to
+        8 pairs and takes them only if they win by more than the folds' standard error (and
+        0.001 AUC); where that cross-validation does not run (another ``method``, fewer than
+        1 000 or more than 200 000 rows) no pairs are fitted. A characteristic with a
+        declared trend, or edited bins, is never an input of a pair. The model card lists
+        the pairs and how they were chosen.
 
     Attributes
     ----------
@@ -162,6 +180,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         criteria: Sequence[Mapping[str, Any]] = (),
         fixed_bins: ScorecardArtifact | Mapping[str, Any] | str | Path | None = None,
         random_state: int | None = None,
+        interactions: int | str = 0,
     ) -> None:
         self.characteristics = characteristics
         self.categorical_features = categorical_features
@@ -181,6 +200,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.criteria = criteria
         self.fixed_bins = fixed_bins
         self.random_state = random_state
+        self.interactions = interactions
 
     # -- fitting -------------------------------------------------------------------------------
     def fit(
@@ -238,22 +258,47 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         seed = 0 if self.random_state is None else int(self.random_state)
 
         fitter = Fitter.of(params)
+        if self.method == "woe" and fitter.pairs_asked:
+            msg = (
+                f"interactions={self.interactions} needs the fused fit (a pair's cells are "
+                "fitted jointly with per-bin levels); with method='woe' set interactions=0, "
+                "or use method='fused' or 'auto'."
+            )
+            raise ModelError(msg, field="interactions")
         specs = fitter.specs(df)
         edited = fitter.edited()
-        method, strength, choice = fitter.choose_method(df, yy, specs, edited, seed)
+        method, strength, choice, n_pairs = fitter.choose_method(df, yy, specs, edited, seed)
         bins = fitter.bin_all(df, yy, specs, edited, fused=method == "fused")
         selected, notes = fitter.select(bins, n, seed, fused=method == "fused")
         intercept, contribs, selected, coef = fitter.points_fit(
             bins, selected, yy, notes, method, strength
         )
-        pts, scaling = scale_points(
+        pairs: list[FittedPair] = []
+        if n_pairs and method == "fused":
+            intercept, contribs, selected, coef, pairs = fitter.fit_pairs(
+                bins, selected, yy, notes, strength, intercept, contribs, n_pairs
+            )
+        all_pts, scaling = scale_points(
             contribs,
             np.ones(len(selected)),
             intercept,
             pdo=float(self.pdo),
             anchor_score=self.anchor_score,
             anchor_odds=float(self.anchor_odds),
+            cells=[fp.contrib for fp in pairs],
         )
+        pts = all_pts[: len(selected)]
+        # a pair whose cells all came out 0 points is no pair; the others are described on
+        # the bins they were fitted on (before equal neighbours merge)
+        used = {s["reason_code"] for s in specs.values()}
+        pair_dicts, pair_rows, dropped = [], np.zeros(n, dtype=np.int64), []
+        for fp, cp in zip(pairs, all_pts[len(selected) :], strict=True):
+            if not cp.any():
+                dropped.append(f"{fp.spec.a} x {fp.spec.b}")
+                continue
+            code = pair_code(specs[fp.spec.a]["dimension"], used)
+            pair_dicts.append(pair_dict(fp, cp, yy, bins, specs, code))
+            pair_rows += cp[fp.codes]
         pts = merge_equal_points(bins, selected, pts, shape_from_points=method == "fused")
         self.bins_ = bins
         self.selected_ = selected
@@ -283,11 +328,19 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             "criteria": [dict(c) for c in self.criteria],
             "model_card": {},
         }
+        if pair_dicts:  # each in the dimension of its first input, so among dims
+            d["interactions"] = pair_dicts
         draft = ScorecardArtifact.from_dict(d)
-        d["model_card"] = model_card(
+        card = model_card(
             draft, df, yy, prot, eval_set, data_window, bins, selected, notes, seed,
             approved_purposes=self.approved_purposes, params=self._card_params(),
+            extra_points=pair_rows if pair_dicts else None,
         )  # fmt: skip
+        if self.interactions != 0:
+            card["interactions"] = interactions_card(
+                self.interactions, choice, n_pairs, method, pairs, pair_dicts, dropped
+            )
+        d["model_card"] = card
         d["model_version"] = model_version(d, data_window)
         d["created_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         d["content_hash"] = content_hash(d)
@@ -302,6 +355,8 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         out["method"] = self.method
         out["method_used"] = self.method_
         out["method_choice"] = self._choice
+        if self.interactions != 0:
+            out["interactions"] = self.interactions
         out["monotonic_trend"] = (
             dict(self.monotonic_trend)
             if isinstance(self.monotonic_trend, Mapping)

@@ -23,7 +23,7 @@ from trustscore.monitoring import (
     roc_auc,
 )
 from trustscore.reports._svg import bar_chart, histogram
-from trustscore.scoring._artifact import Characteristic, Outcome, ScorecardArtifact
+from trustscore.scoring._artifact import Characteristic, Interaction, Outcome, ScorecardArtifact
 
 __all__ = [
     "characteristics_section",
@@ -94,9 +94,7 @@ def dimensions_section(scores: pa.Table, artifact: ScorecardArtifact) -> list[di
     for name, label in artifact.dimensions:
         if name not in scores.column_names:
             continue
-        chars = [c for c in artifact.characteristics if c.dimension == name]
-        lo = sum(c.worst_points for c in chars)
-        hi = sum(c.best_points for c in chars)
+        lo, hi = artifact.dimension_range(name)
         x = _floats(scores.column(name))[ok]
         x = x[np.isfinite(x)]
         out.append(
@@ -238,8 +236,21 @@ def _bin_labels(c: Characteristic) -> list[tuple[str, Outcome]]:
     return rows
 
 
+def _interaction_rows(p: Interaction) -> list[tuple[str, Outcome]]:
+    (a, b), (ax_a, ax_b) = p.inputs, p.axes
+    la, lb = ax_a.labels(), ax_b.labels()
+    rows = [
+        (f"{a}: {la[i]}; {b}: {lb[j]}", p.cell(i, j))
+        for i in range(ax_a.size)
+        for j in range(ax_b.size)
+    ]
+    rows.append((f"{a} or {b} missing, special or other", p.otherwise))
+    return rows
+
+
 def characteristics_section(artifact: ScorecardArtifact) -> list[dict[str, Any]]:
-    """Bins of every characteristic with points and whatever training statistics it kept."""
+    """Bins of every characteristic with points and whatever training statistics it kept,
+    then the cells of every interaction (``type`` names its two inputs)."""
     out = []
     dims = dict(artifact.dimensions)
     for c in artifact.characteristics:
@@ -258,6 +269,23 @@ def characteristics_section(artifact: ScorecardArtifact) -> list[dict[str, Any]]
                 "reason": c.reason,
                 "iv": iv if isinstance(iv, int | float) else None,
                 "columns": present,
+                "rows": rows,
+            }
+        )
+    for p in artifact.interactions:
+        rows = [
+            {"label": label, "points": o.points, **{k: o.stats.get(k) for k in STAT_KEYS}}
+            for label, o in _interaction_rows(p)
+        ]
+        out.append(
+            {
+                "name": p.name,
+                "dimension": dims.get(p.dimension, p.dimension),
+                "type": f"interaction of {p.inputs[0]} and {p.inputs[1]}",
+                "reason_code": p.reason_code,
+                "reason": p.reason,
+                "iv": None,
+                "columns": [k for k in STAT_KEYS if any(r[k] is not None for r in rows)],
                 "rows": rows,
             }
         )

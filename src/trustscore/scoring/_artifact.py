@@ -20,6 +20,15 @@ nothing else. The format, schema version 1::
          "bins": [{"categories": ["a", "b"], "points": 50}, ...],
          "missing": {"points": 40}, "other": {"points": 40}}
       ],
+      "interactions": [
+        {"name": "on_time_rate x region", "inputs": ["on_time_rate", "region"],
+         "dimension": "payment_reliability", "reason_code": "PR09",
+         "reason": "...", "improve": "...",
+         "axes": [{"edges": [0.8]}, {"groups": [["a"], ["b", "c"]]}],
+         "cells": [{"points": 0, "n": 900, "n_event": 90}, {"points": -6}, {"points": 4},
+                   {"points": 0}],
+         "otherwise": {"points": 0}}
+      ],
       "criteria": [{"column": "months_history", "op": ">=", "value": 6, "text": "..."}],
       "model_card": {"approved_purposes": ["credit_pricing"], ...},
       "content_hash": "sha256:..."
@@ -33,14 +42,29 @@ Semantics every scorer must reproduce exactly:
   to ``missing``. ``special`` values are matched (exactly) before the bins.
 - categorical values are matched as strings; a level in no bin goes to ``other``; null to
   ``missing``.
-- the score is the sum of the characteristics' integer points; a dimension's sub-score is the sum
-  over its characteristics, so sub-scores add up to the score exactly. The artifact guarantees
-  every attainable sum lies in 0..1000.
+- ``interactions`` (optional; absent or empty in most artifacts) are scored elements of their
+  own, each over a pair of characteristics (``inputs``, both among ``characteristics``). Each
+  input has an axis: a numeric one cuts the values at ``edges`` with the bins' rule (``[lo, hi)``:
+  a value on an edge goes above it, ``-inf`` to the first interval, ``+inf`` to the last); a
+  categorical one lists ``groups`` of categories that together hold exactly the categories of
+  the input's bins. ``cells`` has one entry per (first-axis interval, second-axis interval),
+  row-major: cell ``i * n_second + j``. A row whose value of either input goes to that input's
+  ``missing``, ``special`` or ``other`` outcome gets the ``otherwise`` points (0 as training
+  writes them); every other row gets its cell's points.
+- the score is the sum of the integer points of the characteristics and interactions (the
+  *elements*); a dimension's sub-score is the sum over its elements, so sub-scores add up to
+  the score exactly. The artifact guarantees every attainable sum lies in 0..1000 (it adds up
+  each element's best and worst points, a bound that holds whatever the data).
 - a row that fails any of ``criteria`` (a null counts as failing) gets status ``NS`` and no
   score, no sub-scores and no reasons; every other row gets status ``OK``.
-- reasons: for each characteristic, points lost = its best attainable points − the points given.
-  The reasons are the ``reason_code`` of the (up to four) characteristics with the most points
-  lost, larger loss first, ties in artifact order; a characteristic that lost nothing is no reason.
+- reasons: for each element, points lost = its best attainable points − the points given (an
+  interaction's best is its largest cell or ``otherwise``). The reasons are the ``reason_code``
+  of the (up to four) elements with the most points lost, larger loss first, ties in artifact
+  order (the characteristics, then the interactions); an element that lost nothing is no
+  reason.
+
+Not every engine evaluates interactions yet: those that do not call
+:func:`require_no_interactions`, which refuses such an artifact with a clear error.
 
 Examples
 --------
@@ -64,20 +88,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from trustscore.exceptions import ArtifactError
+from trustscore.exceptions import ArtifactError, EngineError
 from trustscore.safeguards import check_purpose_approvable
 
 __all__ = [
     "ARTIFACT_FORMAT",
     "CRITERIA_OPS",
     "SCHEMA_VERSION",
+    "Axis",
     "Characteristic",
     "Criterion",
+    "Interaction",
     "Outcome",
     "ScorecardArtifact",
     "content_hash",
     "example_artifact_dict",
     "load_artifact",
+    "require_no_interactions",
 ]
 
 ARTIFACT_FORMAT: Final = "trustscore.scorecard"
@@ -265,6 +292,216 @@ class Characteristic:
 
 
 @dataclass(frozen=True)
+class Axis:
+    """One input's axis of an interaction: numeric ``edges`` or categorical ``groups``.
+
+    A numeric axis has ``len(edges) + 1`` intervals, ``[-inf, e0), [e0, e1), ..., [e_last, inf]``
+    (the bins' rule); a categorical axis has one interval per group.
+    """
+
+    type: Literal["numeric", "categorical"]
+    edges: tuple[float, ...] = ()
+    groups: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def size(self) -> int:
+        """The number of intervals (numeric) or groups (categorical)."""
+        return len(self.groups) if self.type == "categorical" else len(self.edges) + 1
+
+    @classmethod
+    def from_dict(cls, d: Any, c: Characteristic, where: str) -> Axis:
+        if not isinstance(d, Mapping):
+            raise _err(f"{where} must be an object, got {d!r}.", where=where)
+        if c.type == "numeric":
+            if "groups" in d or not isinstance(d.get("edges"), Sequence):
+                raise _err(
+                    f"{where}: the input {c.name!r} is numeric, so its axis needs 'edges' "
+                    f"(a list of numbers), got {dict(d)!r}.",
+                    where=where,
+                )
+            raw = list(d["edges"])
+            if any(
+                isinstance(e, bool) or not isinstance(e, int | float) or not math.isfinite(e)
+                for e in raw
+            ):
+                raise _err(f"{where}.edges must be finite numbers, got {raw!r}.", where=where)
+            edges = tuple(float(e) for e in raw)
+            if any(a >= b for a, b in itertools.pairwise(edges)):
+                raise _err(f"{where}: edges must increase strictly, got {list(edges)}.")
+            return cls(type="numeric", edges=edges)
+        raw_groups = d.get("groups")
+        if "edges" in d or not isinstance(raw_groups, Sequence) or not raw_groups:
+            raise _err(
+                f"{where}: the input {c.name!r} is categorical, so its axis needs 'groups' "
+                f"(a non-empty list of lists of categories), got {dict(d)!r}.",
+                where=where,
+            )
+        groups: list[tuple[str, ...]] = []
+        for g in raw_groups:
+            if isinstance(g, str) or not isinstance(g, Sequence) or not g:
+                raise _err(f"{where}: each group must be a non-empty list, got {g!r}.")
+            groups.append(tuple(str(x) for x in g))
+        flat = [x for g in groups for x in g]
+        if len(set(flat)) != len(flat):
+            dup = sorted({x for x in flat if flat.count(x) > 1})
+            raise _err(f"{where}: categories {dup} appear in more than one group.")
+        known = {x for b in c.bins for x in b.categories}
+        if set(flat) != known:
+            extra, absent = sorted(set(flat) - known), sorted(known - set(flat))
+            raise _err(
+                f"{where}: the groups must hold exactly the categories of {c.name!r}'s bins; "
+                f"not in its bins: {extra}, in no group: {absent}.",
+                where=where,
+            )
+        return cls(type="categorical", groups=tuple(groups))
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.type == "numeric":
+            return {"edges": list(self.edges)}
+        return {"groups": [list(g) for g in self.groups]}
+
+    def labels(self) -> list[str]:
+        """A short label per interval or group (``< 1``, ``[1, 2)``, ``>= 2``; ``a, b``)."""
+        if self.type == "categorical":
+            return [", ".join(g) for g in self.groups]
+        if not self.edges:
+            return ["all values"]
+        e = [f"{v:g}" for v in self.edges]
+        mid = [f"[{a}, {b})" for a, b in itertools.pairwise(e)]
+        return [f"< {e[0]}", *mid, f">= {e[-1]}"]
+
+
+@dataclass(frozen=True)
+class Interaction:
+    """A pair of characteristics scored together: points per cell of their two axes.
+
+    ``cells`` is row-major over ``axes[0]`` x ``axes[1]``; ``otherwise`` is given where either
+    input's value goes to its missing, special or other outcome.
+    """
+
+    name: str
+    inputs: tuple[str, str]
+    dimension: str
+    axes: tuple[Axis, Axis]
+    cells: tuple[Outcome, ...]
+    otherwise: Outcome
+    reason_code: str
+    reason: str
+    improve: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.axes[0].size, self.axes[1].size
+
+    @property
+    def outcomes(self) -> tuple[Outcome, ...]:
+        return (*self.cells, self.otherwise)
+
+    @property
+    def best_points(self) -> int:
+        return max(o.points for o in self.outcomes)
+
+    @property
+    def worst_points(self) -> int:
+        return min(o.points for o in self.outcomes)
+
+    def cell(self, i: int, j: int) -> Outcome:
+        """The cell of interval ``i`` of the first axis and ``j`` of the second."""
+        return self.cells[i * self.shape[1] + j]
+
+    @classmethod
+    def from_dict(
+        cls, d: Mapping[str, Any], i: int, chars: Mapping[str, Characteristic]
+    ) -> Interaction:
+        where = f"interactions[{i}]"
+        if not isinstance(d, Mapping):
+            raise _err(f"{where} must be an object.", where=where)
+        for key in ("inputs", "dimension", "axes", "cells", "reason_code", "reason"):
+            if key not in d:
+                raise _err(f"{where} has no {key!r}.", where=where)
+        raw_inputs = d["inputs"]
+        if (
+            isinstance(raw_inputs, str)
+            or not isinstance(raw_inputs, Sequence)
+            or len(raw_inputs) != 2
+            or not all(isinstance(x, str) for x in raw_inputs)
+        ):
+            raise _err(f"{where}.inputs must be two characteristic names, got {raw_inputs!r}.")
+        a, b = raw_inputs
+        name = str(d.get("name", f"{a} x {b}"))
+        where = f"interactions[{i}] ({name!r})"
+        if a == b:
+            raise _err(f"{where}: its two inputs are both {a!r}; a pair needs two.", where=where)
+        for x in (a, b):
+            if x not in chars:
+                raise _err(
+                    f"{where}: the input {x!r} is not a characteristic of the artifact "
+                    f"({sorted(chars)}).",
+                    where=where,
+                )
+        raw_axes = d["axes"]
+        if isinstance(raw_axes, str | Mapping) or not isinstance(raw_axes, Sequence):
+            raise _err(f"{where}.axes must be a list of two axes, got {raw_axes!r}.")
+        if len(raw_axes) != 2:
+            raise _err(f"{where}.axes must hold one axis per input (2), got {len(raw_axes)}.")
+        axes = (
+            Axis.from_dict(raw_axes[0], chars[a], f"{where}.axes[0]"),
+            Axis.from_dict(raw_axes[1], chars[b], f"{where}.axes[1]"),
+        )
+        raw_cells = d["cells"]
+        if isinstance(raw_cells, str | Mapping) or not isinstance(raw_cells, Sequence):
+            raise _err(f"{where}.cells must be a list, got {raw_cells!r}.", where=where)
+        n0, n1 = axes[0].size, axes[1].size
+        if len(raw_cells) != n0 * n1:
+            raise _err(
+                f"{where}: cell count mismatch: its axes have {n0} x {n1} = {n0 * n1} cells, "
+                f"the artifact lists {len(raw_cells)}.",
+                where=where,
+            )
+        cells = tuple(Outcome.from_dict(x, f"{where}.cells[{k}]") for k, x in enumerate(raw_cells))
+        otherwise = Outcome.from_dict(d.get("otherwise", {"points": 0}), f"{where}.otherwise")
+        known = {
+            "name",
+            "inputs",
+            "dimension",
+            "axes",
+            "cells",
+            "otherwise",
+            "reason_code",
+            "reason",
+            "improve",
+        }
+        return cls(
+            name=name,
+            inputs=(a, b),
+            dimension=str(d["dimension"]),
+            axes=axes,
+            cells=cells,
+            otherwise=otherwise,
+            reason_code=str(d["reason_code"]),
+            reason=str(d["reason"]),
+            improve=str(d.get("improve", "")),
+            extra={k: v for k, v in d.items() if k not in known},
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "name": self.name,
+            "inputs": list(self.inputs),
+            "dimension": self.dimension,
+            "reason_code": self.reason_code,
+            "reason": self.reason,
+            "improve": self.improve,
+            "axes": [ax.to_dict() for ax in self.axes],
+            "cells": [c.to_dict(kind="plain") for c in self.cells],
+            "otherwise": self.otherwise.to_dict(kind="plain"),
+        }
+        d.update(self.extra)
+        return d
+
+
+@dataclass(frozen=True)
 class Criterion:
     """A minimum scoring criterion over one input column; failing it gives status ``NS``."""
 
@@ -320,6 +557,7 @@ class ScorecardArtifact:
     target: str = ""
     created_at: str = ""
     content_hash: str = ""
+    interactions: tuple[Interaction, ...] = ()
 
     # -- derived ------------------------------------------------------------------------------
     @property
@@ -340,10 +578,30 @@ class ScorecardArtifact:
         return tuple(names)
 
     @property
+    def elements(self) -> tuple[Characteristic | Interaction, ...]:
+        """Everything that gives points: the characteristics, then the interactions.
+
+        Scorers give points, sub-scores and reasons over these, in this order.
+        """
+        return (*self.characteristics, *self.interactions)
+
+    @property
     def score_range(self) -> tuple[int, int]:
-        lo = sum(c.worst_points for c in self.characteristics)
-        hi = sum(c.best_points for c in self.characteristics)
+        lo = sum(e.worst_points for e in self.elements)
+        hi = sum(e.best_points for e in self.elements)
         return lo, hi
+
+    def dimension_range(self, name: str) -> tuple[int, int]:
+        """The least and most points the elements of dimension ``name`` can give together."""
+        members = [e for e in self.elements if e.dimension == name]
+        return sum(e.worst_points for e in members), sum(e.best_points for e in members)
+
+    def interaction(self, name: str) -> Interaction:
+        for it in self.interactions:
+            if it.name == name:
+                return it
+        msg = f"Model {self.model_version} has no interaction {name!r}."
+        raise KeyError(msg)
 
     def characteristic(self, name: str) -> Characteristic:
         for c in self.characteristics:
@@ -354,7 +612,7 @@ class ScorecardArtifact:
 
     def reason_text(self, code: str) -> tuple[str, str]:
         """The reason and how to improve it, for a reason code."""
-        for c in self.characteristics:
+        for c in self.elements:
             if c.reason_code == code:
                 return c.reason, c.improve
         msg = f"Model {self.model_version} has no reason code {code!r}."
@@ -393,21 +651,44 @@ class ScorecardArtifact:
         names = [c.name for c in chars]
         if len(set(names)) != len(names):
             raise _err(f"Characteristic names repeat: {names}.")
-        codes = [c.reason_code for c in chars]
+        raw_pairs = d.get("interactions", ())
+        if isinstance(raw_pairs, str | Mapping) or not isinstance(raw_pairs, Sequence):
+            raise _err(f"The artifact's 'interactions' must be a list, got {raw_pairs!r}.")
+        by_name = {c.name: c for c in chars}
+        pairs = tuple(Interaction.from_dict(x, i, by_name) for i, x in enumerate(raw_pairs))
+        pair_names = [p.name for p in pairs]
+        if len(set(names + pair_names)) != len(names) + len(pair_names):
+            raise _err(
+                f"Interaction names must differ from each other and from the characteristics' "
+                f"names: {pair_names}."
+            )
+        seen_inputs: dict[frozenset[str], str] = {}
+        for p in pairs:
+            pair_key = frozenset(p.inputs)
+            if pair_key in seen_inputs:
+                raise _err(
+                    f"Interactions {seen_inputs[pair_key]!r} and {p.name!r} pair the same "
+                    f"inputs {sorted(pair_key)}; merge them into one."
+                )
+            seen_inputs[pair_key] = p.name
+        elements: tuple[Characteristic | Interaction, ...] = (*chars, *pairs)
+        codes = [e.reason_code for e in elements]
         if len(set(codes)) != len(codes):
             raise _err(f"Reason codes repeat: {codes}.")
         dims = tuple((str(x["name"]), str(x.get("label", x["name"]))) for x in d["dimensions"])
         dim_names = {n for n, _ in dims}
-        for c in chars:
-            if c.dimension not in dim_names:
+        for e in elements:
+            if e.dimension not in dim_names:
+                kind = "Characteristic" if isinstance(e, Characteristic) else "Interaction"
                 raise _err(
-                    f"Characteristic {c.name!r} names dimension {c.dimension!r}, "
+                    f"{kind} {e.name!r} names dimension {e.dimension!r}, "
                     f"which is not among {sorted(dim_names)}."
                 )
-        if set(names) & dim_names or {"score", "status"} & (set(names) | dim_names):
+        all_names = set(names) | set(pair_names)
+        if all_names & dim_names or {"score", "status"} & (all_names | dim_names):
             raise _err(
-                "Dimension names must differ from characteristic names and from "
-                "'score' and 'status'."
+                "Dimension names must differ from characteristic and interaction names and "
+                "from 'score' and 'status'."
             )
         card = dict(d["model_card"])
         for purpose in card.get("approved_purposes", ()):
@@ -422,6 +703,7 @@ class ScorecardArtifact:
             target=str(d.get("target", "")),
             created_at=str(d.get("created_at", "")),
             content_hash=stored_hash,
+            interactions=pairs,
         )
         lo, hi = art.score_range
         if lo < SCORE_MIN or hi > SCORE_MAX:
@@ -445,6 +727,8 @@ class ScorecardArtifact:
             "criteria": [c.to_dict() for c in self.criteria],
             "model_card": dict(self.model_card),
         }
+        if self.interactions:  # absent when empty: artifacts without pairs keep their hash
+            d["interactions"] = [p.to_dict() for p in self.interactions]
         d["content_hash"] = content_hash(d)
         return d
 
@@ -476,6 +760,33 @@ class ScorecardArtifact:
         return hash(_canonical(self.to_dict()))
 
 
+def require_no_interactions(art: ScorecardArtifact, where: str) -> None:
+    """Refuse an artifact with interactions in an engine that does not evaluate them yet.
+
+    ``where`` names the engine in the message (``"The numba kernel"``, ``"to_sql"``, ...).
+
+    Examples
+    --------
+    >>> art = ScorecardArtifact.from_dict(example_artifact_dict())
+    >>> require_no_interactions(art, "The kernel")  # no pairs: nothing to refuse
+    >>> pairs = ScorecardArtifact.from_dict(example_artifact_dict(interaction=True))
+    >>> require_no_interactions(pairs, "The kernel")
+    Traceback (most recent call last):
+    ...
+    trustscore.exceptions.EngineError: The kernel does not evaluate interactions yet, and model...
+    """
+    if not art.interactions:
+        return
+    names = ", ".join(repr(p.name) for p in art.interactions)
+    msg = (
+        f"{where} does not evaluate interactions yet, and model {art.model_version} has "
+        f"{len(art.interactions)} ({names}). Score it with the reference scorer "
+        "(trustscore.scoring._reference_table.reference_table, or Scorecard.score_points) or "
+        "through to_pmml, or refit with interactions=0."
+    )
+    raise EngineError(msg, model_version=art.model_version, engine=where)
+
+
 def load_artifact(
     source: str | Path | Mapping[str, Any] | ScorecardArtifact, *, verify_hash: bool = True
 ) -> ScorecardArtifact:
@@ -497,11 +808,38 @@ def load_artifact(
         raise ArtifactError(msg, file=str(path), **exc.context) from None
 
 
-def example_artifact_dict() -> dict[str, Any]:
+def example_artifact_dict(*, interaction: bool = False) -> dict[str, Any]:
     """A small valid artifact (two dimensions, a numeric and a categorical characteristic).
 
-    Used in docs and tests; the points are made up.
+    With ``interaction``, it also holds one interaction of the two (2 x 2 cells). Used in docs
+    and tests; the points are made up.
+
+    Examples
+    --------
+    >>> art = ScorecardArtifact.from_dict(example_artifact_dict(interaction=True))
+    >>> p = art.interactions[0]
+    >>> p.inputs, p.shape, p.cell(1, 0).points, art.score_range
+    (('on_time_rate', 'card_kind'), (2, 2), -15, (5, 160))
     """
+    d = _example()
+    if interaction:
+        d["interactions"] = [
+            {
+                "name": "on_time_rate x card_kind",
+                "inputs": ["on_time_rate", "card_kind"],
+                "dimension": "payment_reliability",
+                "reason_code": "PR02",
+                "reason": "Bills paid late while holding credit (on_time_rate with card_kind)",
+                "improve": "Pay each bill by its due date",
+                "axes": [{"edges": [0.9]}, {"groups": [["none"], ["card", "loan"]]}],
+                "cells": [{"points": 0}, {"points": 10}, {"points": -15}, {"points": 5}],
+                "otherwise": {"points": 0},
+            }
+        ]
+    return d
+
+
+def _example() -> dict[str, Any]:
     return {
         "format": ARTIFACT_FORMAT,
         "schema_version": SCHEMA_VERSION,

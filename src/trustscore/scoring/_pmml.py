@@ -11,9 +11,16 @@ What the document carries:
   artifact), then the bins as ``x < upper`` in increasing order with a final ``True`` for the
   last bin; a categorical characteristic lists its groups with ``SimpleSetPredicate`` and ends
   with a ``True`` predicate carrying the ``other`` points for unseen levels;
+- one more ``Characteristic`` per interaction (after the characteristics, as the artifact
+  orders its elements), named ``<name>_points`` with its own ``reasonCode`` and
+  ``baselineScore`` (its best points). Its first ``Attribute`` gives the ``otherwise`` points
+  where either input is missing, special or an unseen level (a ``CompoundPredicate`` ``or``);
+  then one ``Attribute`` per cell, row-major, whose predicate is the ``and`` of each input's
+  interval (``greaterOrEqual`` / ``lessThan`` on a numeric axis, ``isIn`` a group on a
+  categorical one);
 - ``Output`` fields ``score`` (the predicted value) and ``reason_1`` … ``reason_4``;
-- a ``ModelVerification`` block: a few rows with the score and reasons the trustscore kernel
-  computed for them.
+- a ``ModelVerification`` block: a few rows with the score and reasons trustscore's reference
+  scorer (which every trustscore engine equals) computed for them.
 
 What it does not carry, by choice: the minimum scoring criteria and the ``NS`` status (a PMML
 scorecard always returns a number; rows that fail :attr:`ScorecardArtifact.criteria` must be
@@ -47,8 +54,15 @@ from typing import Any, Final, Literal
 
 import pyarrow as pa
 
-from trustscore.scoring._artifact import MAX_REASONS, Characteristic, ScorecardArtifact
+from trustscore.scoring._artifact import (
+    MAX_REASONS,
+    Axis,
+    Characteristic,
+    Interaction,
+    ScorecardArtifact,
+)
 from trustscore.scoring._artifact import load_artifact as _load
+from trustscore.scoring._reference_table import reference_table
 
 __all__ = ["PMML_NAMESPACE", "to_pmml", "verification_rows"]
 
@@ -100,14 +114,89 @@ def _characteristic(parent: ET.Element, c: Characteristic, baseline: str) -> Non
     for b in c.bins:
         if not b.categories:
             continue
-        pred = ET.SubElement(
-            _attribute(el, b.points), "SimpleSetPredicate", field=c.name, booleanOperator="isIn"
-        )
-        arr = ET.SubElement(pred, "Array", n=str(len(b.categories)), type="string")
-        arr.text = " ".join(
-            '"' + cat.replace("\\", "\\\\").replace('"', '\\"') + '"' for cat in b.categories
-        )
+        _attribute(el, b.points).append(_set_predicate(c.name, b.categories, "isIn"))
     ET.SubElement(_attribute(el, c.other.points), "True")
+
+
+def _quoted(values: tuple[str, ...]) -> str:
+    return " ".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values)
+
+
+def _set_predicate(field: str, values: tuple[str, ...], op: str) -> ET.Element:
+    pred = ET.Element("SimpleSetPredicate", field=field, booleanOperator=op)
+    arr = ET.SubElement(pred, "Array", n=str(len(values)), type="string")
+    arr.text = _quoted(values)
+    return pred
+
+
+def _combine(parent: ET.Element, preds: list[ET.Element], op: str) -> None:
+    """``preds`` joined by ``op`` under ``parent`` (one alone as it is; none is ``True``)."""
+    if not preds:
+        ET.SubElement(parent, "True")
+    elif len(preds) == 1:
+        parent.append(preds[0])
+    else:
+        ET.SubElement(parent, "CompoundPredicate", booleanOperator=op).extend(preds)
+
+
+def _off_predicates(c: Characteristic) -> list[ET.Element]:
+    """Predicates true where ``c`` sends a value to missing, special or other."""
+    preds = [ET.Element("SimplePredicate", field=c.name, operator="isMissing")]
+    if c.type == "numeric":
+        values = dict.fromkeys(v for sp in c.special for v in sp.values)
+        preds += [
+            ET.Element("SimplePredicate", field=c.name, operator="equal", value=_real(v))
+            for v in values
+        ]
+    else:
+        known = tuple(x for b in c.bins for x in b.categories)
+        preds.append(_set_predicate(c.name, known, "isNotIn"))
+    return preds
+
+
+def _interval_predicates(name: str, axis: Axis, i: int) -> list[ET.Element]:
+    """Predicates (to be and-ed) true where a regular value lies in interval ``i`` of ``axis``."""
+    if axis.type == "categorical":
+        return [_set_predicate(name, axis.groups[i], "isIn")]
+    preds = []
+    if i > 0:
+        preds.append(
+            ET.Element(
+                "SimplePredicate",
+                field=name,
+                operator="greaterOrEqual",
+                value=_real(axis.edges[i - 1]),
+            )
+        )
+    if i < len(axis.edges):
+        preds.append(
+            ET.Element(
+                "SimplePredicate", field=name, operator="lessThan", value=_real(axis.edges[i])
+            )
+        )
+    return preds
+
+
+def _interaction(
+    parent: ET.Element, p: Interaction, chars: dict[str, Characteristic], baseline: str
+) -> None:
+    el = ET.SubElement(
+        parent,
+        "Characteristic",
+        name=f"{p.name}_points",
+        reasonCode=p.reason_code,
+        baselineScore=baseline,
+    )
+    (a, b), (ax_a, ax_b) = p.inputs, p.axes
+    _combine(
+        _attribute(el, p.otherwise.points),
+        _off_predicates(chars[a]) + _off_predicates(chars[b]),
+        "or",
+    )
+    for i in range(ax_a.size):
+        for j in range(ax_b.size):
+            preds = _interval_predicates(a, ax_a, i) + _interval_predicates(b, ax_b, j)
+            _combine(_attribute(el, p.cell(i, j).points), preds, "and")
 
 
 def verification_rows(art: ScorecardArtifact) -> pa.Table:
@@ -139,11 +228,9 @@ def verification_rows(art: ScorecardArtifact) -> pa.Table:
 
 
 def _verification(parent: ET.Element, art: ScorecardArtifact) -> None:
-    from trustscore.scoring._score import score
-
     rows = verification_rows(art)
     # PMML does not carry the criteria: verify the score every row gets without them
-    scored = score(dataclasses.replace(art, criteria=()), rows)
+    scored = reference_table(dataclasses.replace(art, criteria=()), rows)
     outputs = ["score", *(f"reason_{r}" for r in range(1, MAX_REASONS + 1))]
     fields = [c.name for c in art.characteristics] + outputs
     data = {
@@ -187,12 +274,13 @@ def to_pmml(
     artifact : str, Path or ScorecardArtifact
         The scorecard.
     verification : bool
-        Whether to add a ``ModelVerification`` block scored by the kernel.
+        Whether to add a ``ModelVerification`` block scored by the reference scorer.
     tie_order : {"consumer", "artifact"}
-        ``"consumer"``: each ``baselineScore`` is its characteristic's best points, and reasons
+        ``"consumer"``: each ``baselineScore`` is its element's best points, and reasons
         with equal losses come in whatever order the consumer uses (JPMML/pypmml: by reason
         code, descending). ``"artifact"``: each ``baselineScore`` is lowered by a fraction of
-        a point, ``(j + 1) / (k + 1)`` for the ``j``-th of ``k`` characteristics, so that every
+        a point, ``(j + 1) / (k + 1)`` for the ``j``-th of ``k`` elements (characteristics,
+        then interactions), so that every
         ``pointsBelow`` consumer orders equal losses as trustscore does (artifact order) while
         the ranking of unequal losses and the score are unchanged.
 
@@ -262,16 +350,20 @@ def to_pmml(
             rank=str(r),
         )
     chars = ET.SubElement(sc, "Characteristics")
-    k = len(art.characteristics)
-    for j, c in enumerate(art.characteristics):
+    k = len(art.elements)
+    by_name = {c.name: c for c in art.characteristics}
+    for j, e in enumerate(art.elements):
         # a lower baseline by (j + 1) / (k + 1) < 1 point keeps every ranking of unequal losses
-        # and orders equal ones by position: the earlier characteristic loses (a bit) more
+        # and orders equal ones by position: the earlier element loses (a bit) more
         baseline = (
-            _real(c.best_points - (j + 1) / (k + 1))
+            _real(e.best_points - (j + 1) / (k + 1))
             if tie_order == "artifact"
-            else str(c.best_points)
+            else str(e.best_points)
         )
-        _characteristic(chars, c, baseline)
+        if isinstance(e, Characteristic):
+            _characteristic(chars, e, baseline)
+        else:
+            _interaction(chars, e, by_name, baseline)
     if verification:
         _verification(sc, art)
     ET.indent(root)

@@ -1,9 +1,9 @@
 """The reference scorer: plain numpy, written for clarity, the yardstick every engine must match.
 
 It implements the semantics documented in :mod:`trustscore.scoring._artifact` literally, one
-characteristic at a time (``searchsorted`` + ``take``). Training uses it to score its own fit, and
-the identity tests hold every compiled scorer to it. It is also the ``numpy searchsorted``
-baseline of the scoring benchmark.
+element at a time (``searchsorted`` + ``take``): the characteristics, then the interactions.
+Training uses it to score its own fit, and the identity tests hold every compiled scorer to it.
+It is also the ``numpy searchsorted`` baseline of the scoring benchmark.
 
 Examples
 --------
@@ -18,6 +18,9 @@ Examples
 [[60, 90], [35, 10], [30, 40], [20, 40]]
 >>> r.ok.tolist()
 [True, False, True, True]
+>>> pairs = ScorecardArtifact.from_dict(example_artifact_dict(interaction=True))
+>>> reference_points(pairs, cols).points[:, 2].tolist()  # cells (1, 1), (0, 0); otherwise
+[5, 0, 0, 0]
 """
 
 from __future__ import annotations
@@ -30,14 +33,22 @@ import numpy as np
 import numpy.typing as npt
 
 from trustscore.exceptions import SchemaError
-from trustscore.scoring._artifact import MAX_REASONS, Characteristic, Criterion, ScorecardArtifact
+from trustscore.scoring._artifact import (
+    MAX_REASONS,
+    Axis,
+    Characteristic,
+    Criterion,
+    Interaction,
+    ScorecardArtifact,
+)
 
 __all__ = ["ReferenceResult", "reference_points", "reference_reasons", "to_numeric", "to_text"]
 
 
 @dataclass(frozen=True)
 class ReferenceResult:
-    """Points per row and characteristic (``int64 [n, k]``) and whether each row is scorable."""
+    """Points per row and element (``int64 [n, k + m]``: the ``k`` characteristics, then the
+    ``m`` interactions) and whether each row is scorable."""
 
     points: npt.NDArray[np.int64]
     ok: npt.NDArray[np.bool_]
@@ -100,6 +111,38 @@ def _char_points(c: Characteristic, values: Any) -> npt.NDArray[np.int64]:
     )
 
 
+def _axis_index(
+    c: Characteristic, axis: Axis, values: Any
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """Each value's interval on ``axis``, and whether ``c`` sends it to missing/special/other."""
+    if c.type == "numeric":
+        x = to_numeric(values, c.name)
+        off = np.isnan(x)
+        for sp in c.special:
+            off |= np.isin(x, np.array(sp.values))
+        idx = np.searchsorted(np.array(axis.edges, dtype=np.float64), x, side="right")
+        return np.minimum(idx, axis.size - 1).astype(np.int64), off
+    # the axis groups hold exactly c's categories: a level in none is missing or other
+    where = {cat: g for g, cats in enumerate(axis.groups) for cat in cats}
+    found = np.fromiter(
+        (-1 if t is None else where.get(t, -1) for t in to_text(values)),
+        dtype=np.int64,
+        count=len(values),
+    )
+    return np.maximum(found, 0), found < 0
+
+
+def _interaction_points(
+    p: Interaction, chars: Mapping[str, Characteristic], columns: Mapping[str, Any]
+) -> npt.NDArray[np.int64]:
+    (a, b), (ax_a, ax_b) = p.inputs, p.axes
+    ia, off_a = _axis_index(chars[a], ax_a, columns[a])
+    ib, off_b = _axis_index(chars[b], ax_b, columns[b])
+    cells = np.array([o.points for o in p.cells], dtype=np.int64)
+    out = cells[ia * ax_b.size + ib]
+    return np.where(off_a | off_b, p.otherwise.points, out).astype(np.int64)
+
+
 def _criterion_ok(crit: Criterion, values: Any) -> npt.NDArray[np.bool_]:
     x = to_numeric(values, crit.column)
     present = ~np.isnan(x)
@@ -119,15 +162,19 @@ def _criterion_ok(crit: Criterion, values: Any) -> npt.NDArray[np.bool_]:
 
 
 def reference_points(art: ScorecardArtifact, columns: Mapping[str, Any]) -> ReferenceResult:
-    """Points for every row and characteristic, and each row's scorability, from plain columns."""
+    """Points for every row and element, and each row's scorability, from plain columns."""
     missing = [c for c in art.input_columns if c not in columns]
     if missing:
         msg = f"The data lacks the column(s) {missing} that model {art.model_version} reads."
         raise SchemaError(msg, model_version=art.model_version, field=missing[0])
     n = len(next(iter(columns.values()))) if columns else 0
-    points = np.empty((n, len(art.characteristics)), dtype=np.int64)
+    k = len(art.characteristics)
+    points = np.empty((n, k + len(art.interactions)), dtype=np.int64)
     for j, c in enumerate(art.characteristics):
         points[:, j] = _char_points(c, columns[c.name])
+    chars = {c.name: c for c in art.characteristics}
+    for j, p in enumerate(art.interactions):
+        points[:, k + j] = _interaction_points(p, chars, columns)
     ok = np.ones(n, dtype=bool)
     for crit in art.criteria:
         ok &= _criterion_ok(crit, columns[crit.column])
@@ -136,8 +183,8 @@ def reference_points(art: ScorecardArtifact, columns: Mapping[str, Any]) -> Refe
 
 def reference_reasons(art: ScorecardArtifact, points: npt.NDArray[np.int64]) -> list[list[str]]:
     """The reason codes of each row: most points lost first, ties in artifact order, up to four."""
-    best = np.array([c.best_points for c in art.characteristics], dtype=np.int64)
-    codes = [c.reason_code for c in art.characteristics]
+    best = np.array([e.best_points for e in art.elements], dtype=np.int64)
+    codes = [e.reason_code for e in art.elements]
     lost = best[None, :] - points
     # stable sort on -lost keeps artifact order among ties
     order = np.argsort(-lost, axis=1, kind="stable")

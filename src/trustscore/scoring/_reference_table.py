@@ -1,7 +1,7 @@
 """The reference scorer's answer in the shape :func:`~trustscore.scoring.score` returns.
 
 The yardstick of the identity tests and the numpy baseline of the benchmark: it reads the data
-exactly as :mod:`trustscore.scoring._reference` does (one characteristic at a time) and only
+exactly as :mod:`trustscore.scoring._reference` does (one element at a time) and only
 assembles the output table.
 
 Examples
@@ -55,7 +55,7 @@ def reference_table(art: ScorecardArtifact, data: Any, *, reasons: bool = True) 
         "status": pa.array(np.where(res.ok, "OK", "NS").tolist(), type=pa.string()),
     }
     for dim in art.dimension_names:
-        members = [j for j, c in enumerate(art.characteristics) if c.dimension == dim]
+        members = [j for j, e in enumerate(art.elements) if e.dimension == dim]
         cols[dim] = pa.array(res.points[:, members].sum(axis=1).astype(np.int32), mask=ns)
     if reasons:
         rows = reference_reasons(art, res.points)
