@@ -95,7 +95,7 @@ def _duckdb(
     con.raw_sql("SET preserve_insertion_order = true")
     pattern = str(source / "**" / "*.parquet") if source.is_dir() else str(source)
     t = engines.read_parquet(con, pattern)
-    expr = to_ibis(art, t, form="case").select(*carry, *output_schema(art).names)
+    expr = to_ibis(art, t, form="search").select(*carry, *output_schema(art).names)
     con.to_parquet(expr, dest)  # type: ignore[attr-defined]
     n = int(pq.ParquetFile(dest).metadata.num_rows)
     if progress is not None:

@@ -1,22 +1,37 @@
 """The scorecard as an Ibis expression, and as SQL text for several dialects.
 
 The expression is built to stay small and fast on every engine, Spark's code generation included
-(ENGINE-NOTES.md): no nested CASE per characteristic, but
+(ENGINE-NOTES.md): no nested CASE per characteristic, but one of three forms (all give the same
+values; ``form=`` chooses):
 
-- numeric: ``CASE WHEN x IS NULL OR isnan(x) THEN missing WHEN x IN (specials) THEN ...
-  ELSE first + sum_k (CASE WHEN x >= edge_k THEN step_k ELSE 0 END) END``: the bin from a sum
-  of flat comparisons. Edges are written as ``CAST('<repr>' AS DOUBLE)`` so that every engine
-  parses the same double (a plain ``0.1`` is a DECIMAL in DuckDB, and a long decimal converted
-  to double can land one ulp away). With ``form="case"`` (what :func:`score` runs on DuckDB
-  and Spark) the bin is instead ``WHEN x < edge_1 THEN points_1 WHEN x < edge_2 ...``, which
-  DuckDB evaluates on fewer rows at each step;
-- categorical: ``CASE WHEN x IS NULL THEN missing WHEN x IN (...) THEN points ... ELSE other END``;
+- ``"sum"`` (the default, and :func:`to_sql`'s): ``CASE WHEN x IS NULL OR isnan(x) THEN missing
+  WHEN x IN (specials) THEN ... ELSE first + sum_k (CASE WHEN x >= edge_k THEN step_k ELSE 0
+  END) END``: the bin from a sum of flat comparisons. Edges are written as ``CAST('<repr>' AS
+  DOUBLE)`` so that every engine parses the same double (a plain ``0.1`` is a DECIMAL in DuckDB,
+  and a long decimal converted to double can land one ulp away);
+- ``"case"`` (what :func:`score` runs on Spark): the bin is ``WHEN x < edge_1 THEN points_1
+  WHEN x < edge_2 ...`` after the same missing and special tests;
+- ``"search"`` (what :func:`score` runs on DuckDB): a search tree of ``CASE`` over the edges,
+  linear within four bins, with no separate missing test (NULL and NaN fail every ``x < edge``
+  and the last bin's ``x <= +inf``, so they fall through to ``missing``; NaN is above every
+  number in DuckDB, PostgreSQL and Spark and unordered elsewhere), comparing in the column's
+  own float type: a float32 column against float32 edges rounded up, which is exact (for a
+  float32 ``x``, ``x < e`` exactly when ``x`` is below the smallest float32 not below ``e``;
+  specials float32 cannot hold are dropped, criteria are rounded the same way). With reasons
+  each characteristic's ``CASE`` yields its reason key (below) instead of its points, and a
+  dimension's sub-score is ``sum(best) - (sum(key) - sum(tie) >> log2 k)``. On DuckDB it takes
+  about 0.75x the CPU time of ``"case"`` for the score alone and 0.85x with reasons
+  (``benchmarks/scoring``);
+- categorical characteristics: ``CASE WHEN x IS NULL THEN missing WHEN x IN (...) THEN points
+  ... ELSE other END`` in every form;
 - reasons: each characteristic's loss is folded with its position into one integer key,
-  ``key_j = lost_j * k + (k - 1 - j)``, unique per row, larger for more points lost and, among
-  equal losses, for the earlier characteristic. ``m1 = GREATEST(key_j)``, ``m2 = GREATEST(CASE WHEN
-  key_j < m1 THEN key_j ELSE -1 END)``, ... give the top four in order; a key ``>= k`` means a loss
-  above zero, and ``k - 1 - m % k`` gives back the characteristic, hence its reason code. Each
-  step is its own projection, so the SQL grows linearly with the number of characteristics.
+  ``key_j = lost_j * k + (k - 1 - j)`` (``k`` rounded up to a power of two in the search form),
+  unique per row, larger for more points lost and, among equal losses, for the earlier
+  characteristic. ``m1 = GREATEST(key_j)``, ``m2 = GREATEST(CASE WHEN key_j < m1 THEN key_j
+  ELSE -1 END)``, ... give the top four in order; a key ``>= k`` means a loss above zero, and
+  ``k - 1 - m % k`` gives back the characteristic, hence its reason code (in the search form,
+  through a binary search of CASE on ``m % k``). Each step is its own projection, so the SQL
+  grows linearly with the number of characteristics.
 
 Examples
 --------
@@ -35,12 +50,21 @@ False
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
+import numpy as np
+
 from trustscore.exceptions import EngineError, SchemaError
-from trustscore.scoring._artifact import MAX_REASONS, Characteristic, Criterion, ScorecardArtifact
+from trustscore.scoring._artifact import (
+    MAX_REASONS,
+    Characteristic,
+    Criterion,
+    Outcome,
+    ScorecardArtifact,
+    require_no_interactions,
+)
 from trustscore.scoring._artifact import load_artifact as _load
 
 if TYPE_CHECKING:
@@ -53,6 +77,11 @@ _P: Final = "_ts_p"
 _K: Final = "_ts_k"
 _M: Final = "_ts_m"
 _OK: Final = "_ts_ok"
+_NUL: Final = "_ts_nul"
+_D: Final = "_ts_d"
+_LEAF_BINS: Final = 4  # the search form compares linearly within at most this many bins
+Form = Literal["sum", "case", "search"]
+FORMS: Final = ("sum", "case", "search")
 
 
 def input_schema(art: ScorecardArtifact) -> dict[str, str]:
@@ -130,16 +159,19 @@ def _numeric_points(c: Characteristic, col: ir.Value, form: str) -> ir.IntegerVa
     return ibis.cases(*branches, else_=arith)  # type: ignore[no-any-return]
 
 
-def _categorical_points(c: Characteristic, col: ir.Value) -> ir.IntegerValue:
+def _categorical_points(
+    c: Characteristic, col: ir.Value, value: Callable[[Outcome], int] | None = None
+) -> ir.IntegerValue:
     import ibis
 
     assert c.other is not None  # guaranteed by the artifact's validation
+    val = value if value is not None else (lambda o: o.points)
     x: Any = _text(col)
-    branches: list[tuple[Any, Any]] = [(x.isnull(), _int(c.missing.points))]
+    branches: list[tuple[Any, Any]] = [(x.isnull(), _int(val(c.missing)))]
     for b in c.bins:
         if b.categories:
-            branches.append((x.isin(list(b.categories)), _int(b.points)))
-    return ibis.cases(*branches, else_=_int(c.other.points))  # type: ignore[no-any-return]
+            branches.append((x.isin(list(b.categories)), _int(val(b))))
+    return ibis.cases(*branches, else_=_int(val(c.other)))  # type: ignore[no-any-return]
 
 
 def _criterion(crit: Criterion, col: ir.Value) -> ir.BooleanValue:
@@ -153,60 +185,222 @@ def _criterion(crit: Criterion, col: ir.Value) -> ir.BooleanValue:
     return present & test[crit.op]  # type: ignore[no-any-return]
 
 
-def to_ibis(
-    artifact: str | Path | ScorecardArtifact,
-    table: ir.Table,
-    *,
-    reasons: bool = True,
-    form: Literal["sum", "case"] = "sum",
-) -> ir.Table:
-    """The scorecard as an Ibis expression over ``table``, adding the :func:`score` columns.
+def _f32_ceil(v: float) -> float:
+    """The smallest float32 not below ``v``: for a float32 ``x``, ``x < v`` iff ``x < `` it."""
+    with np.errstate(over="ignore"):
+        f = np.float32(v)
+    if float(f) < v:
+        f = np.nextafter(f, np.float32(np.inf))
+    return float(f)
 
-    Parameters
-    ----------
-    artifact : str, Path or ScorecardArtifact
-        The scorecard.
-    table : ibis.expr.types.Table
-        A table with the artifact's input columns (numeric characteristics and criteria columns
-        as numbers, categorical ones as strings, or as numbers read the way :func:`score` reads
-        them). Its other columns are kept.
-    reasons : bool
-        Whether to add ``reason_1`` … ``reason_4``.
-    form : {"sum", "case"}
-        How a numeric characteristic finds its bin: ``"sum"``, the first bin's points plus a
-        sum of flat comparisons (the default); ``"case"``, one ``CASE WHEN x < edge THEN
-        points ...`` per characteristic, which stops at the first match: about twice as fast
-        on DuckDB and faster on Spark too (with or without ``-XX:-DontCompileHugeMethods``;
-        ``benchmarks/scoring``), so :func:`score` runs it on both. Both give the same values.
 
-    Returns
-    -------
-    ibis.expr.types.Table
-        ``table`` with ``score``, ``status``, one column per dimension and the reason columns
-        (the same values :func:`score` gives; row order is whatever the engine gives).
+def _f32_exact(v: float) -> bool:
+    """Whether ``v`` is a float32 value (so a float32 column can equal it)."""
+    with np.errstate(over="ignore"):
+        return bool(float(np.float32(v)) == v)
 
-    Examples
-    --------
-    >>> import ibis
-    >>> from trustscore.scoring._artifact import ScorecardArtifact, example_artifact_dict
-    >>> art = ScorecardArtifact.from_dict(example_artifact_dict())
-    >>> t = ibis.table(input_schema(art), name="features")
-    >>> to_ibis(art, t).columns[3:6]
-    ('score', 'status', 'payment_reliability')
+
+def _typed(v: float, f32: bool) -> ir.FloatingValue:
+    """``v`` as a literal of the column's type (float32 values are written exactly, as doubles)."""
+    import ibis
+
+    if not f32:
+        return _double(v)
+    if math.isfinite(v):
+        return ibis.literal(repr(float(v))).cast("float32")  # type: ignore[no-any-return]
+    return ibis.literal(v, type="float32")  # type: ignore[no-any-return]
+
+
+def _search_value(c: Characteristic, col: ir.Value, value: Callable[[Outcome], int]) -> Any:
+    """A numeric characteristic as a search tree of CASE over its edges, yielding ``value``.
+
+    No test for missing values: NULL and NaN fail every ``x < edge`` (NaN is above every number
+    in DuckDB, PostgreSQL and Spark, and unordered elsewhere) and the last bin's ``x <= +inf``,
+    so they reach the ``ELSE missing`` of the last bin.
     """
     import ibis
 
-    if form not in ("sum", "case"):
-        msg = f"Unknown scorecard SQL form {form!r}; choose 'sum' or 'case'."
-        raise EngineError(msg, engine=form)
-    art = _load(artifact)
-    lacking = [c for c in art.input_columns if c not in table.columns]
-    if lacking:
-        msg = (
-            f"The table lacks the column(s) {lacking} that model {art.model_version} reads; "
-            "add them (NULL where unknown)."
+    x: Any = col
+    dtype = col.type()
+    f32 = dtype.is_float32()
+    if not (f32 or dtype.is_float64()):
+        x = _numeric(col, c.name)
+    edges = [_f32_ceil(e) if f32 else e for e in c.edges]
+    # rounded up to float32, two edges can meet: the bin between them is then empty
+    kept_edges: list[float] = []
+    kept: list[int] = [value(c.bins[0])]
+    for e, b in zip(edges, c.bins[1:], strict=True):
+        if kept_edges and e == kept_edges[-1]:
+            kept[-1] = value(b)
+        else:
+            kept_edges.append(e)
+            kept.append(value(b))
+    last, missing = len(kept) - 1, value(c.missing)
+
+    def node(lo: int, hi: int) -> Any:  # bins lo..hi; x is known to be >= edge lo - 1
+        if hi - lo + 1 > _LEAF_BINS:
+            mid = lo + (hi - lo + 1) // 2
+            below = x < _typed(kept_edges[mid - 1], f32)
+            return ibis.ifelse(below, node(lo, mid - 1), node(mid, hi))
+        branches = [(x < _typed(kept_edges[i], f32), _int(kept[i])) for i in range(lo, hi)]
+        if hi != last or kept[hi] == missing:  # (missing values reach the last ELSE)
+            return ibis.cases(*branches, else_=_int(kept[hi])) if branches else _int(kept[hi])
+        branches.append((x <= _typed(math.inf, f32), _int(kept[hi])))
+        return ibis.cases(*branches, else_=_int(missing))
+
+    special: dict[float, int] = {}
+    for sp in c.special:  # a later special wins, as in the reference; NaN is missing first
+        for v in sp.values:
+            special.pop(v, None)
+            if not math.isnan(v) and (not f32 or _f32_exact(v)):
+                special[v] = value(sp)
+    by_value: dict[int, list[float]] = {}
+    for v, p in special.items():
+        by_value.setdefault(p, []).append(v)
+    tree = node(0, last)
+    if not by_value:
+        return tree
+    branches = [(x.isin([_typed(v, f32) for v in vs]), _int(p)) for p, vs in by_value.items()]
+    return ibis.cases(*branches, else_=tree)
+
+
+def _search_criterion(crit: Criterion, col: ir.Value) -> ir.BooleanValue:
+    """A criterion compared in the column's own float type, exactly (see :func:`_search_value`)."""
+    import ibis
+
+    dtype = col.type()
+    f32 = dtype.is_float32()
+    x: Any = col if f32 or dtype.is_float64() else _numeric(col, crit.column)
+    present = x.notnull() & ~x.isnan()
+    if crit.op == "not_null":
+        return present  # type: ignore[no-any-return]
+    assert crit.value is not None  # guaranteed by the artifact's validation
+    v = crit.value
+    if math.isnan(v):  # every comparison with NaN is false in the reference
+        return ibis.literal(False)  # type: ignore[no-any-return]
+    # for a float32 x: x < v iff x < up, x <= v iff x <= down, and x == v only if v is a float32
+    up, down, exact = (_f32_ceil(v), -_f32_ceil(-v), _f32_exact(v)) if f32 else (v, v, True)
+    eq: Any = x == _typed(v, f32) if exact else ibis.literal(False)
+    test = {
+        ">=": lambda: x >= _typed(up, f32),
+        ">": lambda: x > _typed(down, f32),
+        "<=": lambda: x <= _typed(down, f32),
+        "<": lambda: x < _typed(up, f32),
+        "==": lambda: eq,
+        "!=": lambda: ~eq,
+    }[crit.op]()
+    return present & test  # type: ignore[no-any-return]
+
+
+def _code_tree(index: Any, codes: Sequence[str | None], lo: int, hi: int) -> Any:
+    """``codes[index]`` for ``lo <= index <= hi`` as a binary search of CASE (portable SQL)."""
+    import ibis
+
+    if lo == hi:
+        return ibis.literal(codes[lo], type="string")
+    mid = (lo + hi + 1) // 2
+    return ibis.ifelse(
+        index < _int(mid), _code_tree(index, codes, lo, mid - 1), _code_tree(index, codes, mid, hi)
+    )
+
+
+def _valuer(best: int, scale: int, tie: int) -> Callable[[Outcome], int]:
+    """The value an outcome's branch yields: ``(best - points) * scale + tie``."""
+
+    def value(o: Outcome) -> int:
+        return (best - o.points) * scale + tie
+
+    return value
+
+
+def _nulled(t: ir.Table, v: Any) -> Any:
+    """``v``, NULL on NS rows (it adds the 0-or-NULL column, if the model has criteria)."""
+    return v + t[_NUL] if _NUL in t.columns else v
+
+
+def _search_form(
+    art: ScorecardArtifact, table: ir.Table, *, reasons: bool
+) -> tuple[Any, dict[str, Any]]:
+    """The search form: the table with its working columns, and the output columns over it."""
+    import ibis
+
+    chars = art.characteristics
+    k = len(chars)
+    big_k = 1 << (k - 1).bit_length()  # a power of two >= k: the key's low bits are the index
+    shift = big_k.bit_length() - 1
+    values: dict[str, Any] = {}
+    for j, c in enumerate(chars):
+        # with reasons, key = (best - points) * big_k + tie; without, the points themselves
+        value = _valuer(c.best_points, big_k, big_k - 1 - j) if reasons else _valuer(0, -1, 0)
+        col = table[c.name]
+        values[f"{_P}{j}"] = (
+            _search_value(c, col, value)
+            if c.type == "numeric"
+            else _categorical_points(c, col, value)
         )
-        raise SchemaError(msg, model_version=art.model_version, field=lacking[0])
+    ok: Any = ibis.literal(True)
+    for crit in art.criteria:
+        ok = ok & _search_criterion(crit, table[crit.column])
+    if art.criteria:  # 0, or NULL for NS rows: added to a number, it makes it NULL
+        values[_NUL] = ibis.ifelse(ok, _int(0), ibis.null("int64"))
+    t = table.mutate(**values)
+    p = [t[f"{_P}{j}"] for j in range(k)]
+    sums: dict[str, Any] = {}
+    for d, dim in enumerate(art.dimension_names):
+        members = [j for j, c in enumerate(chars) if c.dimension == dim]
+        if not members:
+            sums[f"{_D}{d}"] = _int(0)
+            continue
+        total = sum((p[j] for j in members[1:]), p[members[0]])
+        if reasons:  # sum_j key_j = big_k * (points lost) + sum_j tie_j
+            best = sum(chars[j].best_points for j in members)
+            ties = sum(big_k - 1 - j for j in members)
+            total = _int(best) - ((total - _int(ties)) >> shift)
+        sums[f"{_D}{d}"] = total
+    if reasons:
+        sums[f"{_M}1"] = ibis.greatest(*p) if k > 1 else p[0]
+    t = t.mutate(**sums)
+    if reasons:
+        for r in range(2, min(MAX_REASONS, k) + 1):
+            prev = t[f"{_M}{r - 1}"]
+            below = [ibis.ifelse(key < prev, key, _int(-1)) for key in p]
+            t = t.mutate(**{f"{_M}{r}": ibis.greatest(*below) if k > 1 else below[0]})
+    n_reasons = min(MAX_REASONS, k) if reasons else 0
+    if n_reasons:  # each reason's key, NULL on NS rows, and its index in the low bits
+        t = t.mutate(
+            **{f"{_M}n{r}": _nulled(t, t[f"{_M}{r}"]) for r in range(1, n_reasons + 1)},
+            **{f"{_M}i{r}": t[f"{_M}{r}"] & _int(big_k - 1) for r in range(1, n_reasons + 1)},
+        )
+    dims = [t[f"{_D}{d}"] for d in range(len(art.dimension_names))]
+    total = sum(dims[1:], dims[0]) if dims else _int(0)
+    ns = t[_NUL].isnull() if _NUL in t.columns else ibis.literal(False)
+    out: dict[str, Any] = {
+        "score": _nulled(t, total).cast("int32"),
+        "status": ibis.ifelse(ns, ibis.literal("NS"), ibis.literal("OK")),
+    }
+    for d, dim in enumerate(art.dimension_names):
+        out[dim] = _nulled(t, dims[d]).cast("int32")
+    if reasons:
+        # index i = key % big_k is characteristic big_k - 1 - i
+        codes = [
+            chars[big_k - 1 - i].reason_code if big_k - 1 - i < k else None for i in range(big_k)
+        ]
+        for r in range(1, MAX_REASONS + 1):
+            if r > n_reasons:
+                out[f"reason_{r}"] = ibis.null("string")
+                continue
+            code = _code_tree(t[f"{_M}i{r}"], codes, big_k - k, big_k - 1)
+            lost = t[f"{_M}n{r}"] >= _int(big_k)
+            out[f"reason_{r}"] = ibis.ifelse(lost, code, ibis.null("string"))
+    return t, out
+
+
+def _classic_form(
+    art: ScorecardArtifact, table: ir.Table, *, reasons: bool, form: str
+) -> tuple[Any, dict[str, Any]]:
+    """The "sum" and "case" forms: the table with its working columns, and the output columns."""
+    import ibis
+
     chars = art.characteristics
     k = len(chars)
     points: dict[str, Any] = {}
@@ -249,6 +443,70 @@ def to_ibis(
                 *[(j, c.reason_code) for j, c in enumerate(chars)]
             )
             out[f"reason_{r}"] = ibis.ifelse(is_ok & (m >= _int(k)), code, ibis.null("string"))
+    return t, out
+
+
+def to_ibis(
+    artifact: str | Path | ScorecardArtifact,
+    table: ir.Table,
+    *,
+    reasons: bool = True,
+    form: Form = "sum",
+) -> ir.Table:
+    """The scorecard as an Ibis expression over ``table``, adding the :func:`score` columns.
+
+    Parameters
+    ----------
+    artifact : str, Path or ScorecardArtifact
+        The scorecard.
+    table : ibis.expr.types.Table
+        A table with the artifact's input columns (numeric characteristics and criteria columns
+        as numbers, categorical ones as strings, or as numbers read the way :func:`score` reads
+        them). Its other columns are kept.
+    reasons : bool
+        Whether to add ``reason_1`` … ``reason_4``.
+    form : {"sum", "case", "search"}
+        How a numeric characteristic finds its bin: ``"sum"``, the first bin's points plus a
+        sum of flat comparisons (the default); ``"case"``, one ``CASE WHEN x < edge THEN
+        points ...`` per characteristic, which stops at the first match: about twice as fast
+        on DuckDB and faster on Spark too (with or without ``-XX:-DontCompileHugeMethods``;
+        ``benchmarks/scoring``), so :func:`score` runs it on Spark; ``"search"``, a search
+        tree of ``CASE`` in the column's own float type with no separate missing test, whose
+        values are the reason keys when ``reasons`` (module docstring): what :func:`score`
+        runs on DuckDB, where it takes about 0.75x the CPU time of ``"case"``. All give the
+        same values.
+
+    Returns
+    -------
+    ibis.expr.types.Table
+        ``table`` with ``score``, ``status``, one column per dimension and the reason columns
+        (the same values :func:`score` gives; row order is whatever the engine gives).
+
+    Examples
+    --------
+    >>> import ibis
+    >>> from trustscore.scoring._artifact import ScorecardArtifact, example_artifact_dict
+    >>> art = ScorecardArtifact.from_dict(example_artifact_dict())
+    >>> t = ibis.table(input_schema(art), name="features")
+    >>> to_ibis(art, t).columns[3:6]
+    ('score', 'status', 'payment_reliability')
+    """
+    if form not in FORMS:
+        msg = f"Unknown scorecard SQL form {form!r}; choose one of {', '.join(FORMS)}."
+        raise EngineError(msg, engine=form)
+    art = _load(artifact)
+    require_no_interactions(art, "The Ibis/SQL form of a scorecard")
+    lacking = [c for c in art.input_columns if c not in table.columns]
+    if lacking:
+        msg = (
+            f"The table lacks the column(s) {lacking} that model {art.model_version} reads; "
+            "add them (NULL where unknown)."
+        )
+        raise SchemaError(msg, model_version=art.model_version, field=lacking[0])
+    if form == "search":
+        t, out = _search_form(art, table, reasons=reasons)
+    else:
+        t, out = _classic_form(art, table, reasons=reasons, form=form)
     kept = [c for c in table.columns if c not in out]
     return t.mutate(**out).select(*kept, *out)
 
@@ -273,6 +531,7 @@ def to_sql(
     table: str = "features",
     reasons: bool = True,
     keep: Sequence[str] = (),
+    form: Form = "sum",
 ) -> str:
     """The scorecard as one SQL query over a table of features.
 
@@ -289,6 +548,8 @@ def to_sql(
         Whether to compute the reason columns.
     keep : sequence of str
         Further (string) columns of the input table to pass through first, such as an id.
+    form : {"sum", "case", "search"}
+        The expression's form (:func:`to_ibis`); all give the same values.
 
     Returns
     -------
@@ -316,7 +577,7 @@ def to_sql(
     schema: dict[str, str] = dict.fromkeys(keep, "string")
     schema.update(input_schema(art))
     t = ibis.table(schema, name=table)
-    expr = to_ibis(art, t, reasons=reasons)
+    expr = to_ibis(art, t, reasons=reasons, form=form)
     names = [*keep, "score", "status", *art.dimension_names]
     if reasons:
         names += [f"reason_{r}" for r in range(1, MAX_REASONS + 1)]

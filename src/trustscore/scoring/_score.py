@@ -247,7 +247,9 @@ def _duckdb_sql(
     """The DuckDB query for ``art`` over a table of ``schema``, compiled once and cached.
 
     Building and compiling the Ibis expression takes about half a second for 20
-    characteristics, which dominated scoring small tables.
+    characteristics, which dominated scoring small tables. The search form compares float32
+    columns as float32 (``schema`` keeps them so) and takes about 0.75x the CPU time of the
+    CASE form on DuckDB (:mod:`trustscore.scoring._ibis`).
     """
     import ibis
 
@@ -261,7 +263,7 @@ def _duckdb_sql(
         return hit
     t = ibis.table(ibis.Schema.from_pyarrow(schema), name=_SQL_INPUT)
     names = output_schema(art, reasons=reasons).names
-    expr = to_ibis(art, t, reasons=reasons, form="case").select(*carry, *names)
+    expr = to_ibis(art, t, reasons=reasons, form="search").select(*carry, *names)
     sql = str(ibis.to_sql(expr, "duckdb"))
     with _sql_lock:
         if len(_sql_cache) >= _SQL_CACHE_SIZE:

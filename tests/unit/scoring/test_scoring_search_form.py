@@ -1,0 +1,298 @@
+"""The "search" form of the scorecard expression (what score() runs on DuckDB) equals the reference.
+
+It compares float32 columns in float32 against edges rounded up, lets NULL and NaN fall through to
+``missing``, and computes the sub-scores from the reason keys: each of these is checked here on the
+values where a mistake would show (float32 neighbours of edges that float32 cannot hold, edges
+beyond float32's range or meeting after rounding, specials float32 cannot equal, criteria on such
+values, ties between reasons, more characteristics than a power of two).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import duckdb
+import ibis
+import numpy as np
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from scoring_strategies import artifacts_and_data
+from trustscore.exceptions import EngineError
+from trustscore.scoring import ScorecardArtifact, input_schema, score, to_ibis, to_sql
+from trustscore.scoring._reference_table import reference_table
+
+
+def _artifact(chars: list[dict[str, Any]], criteria: list[dict[str, Any]]) -> ScorecardArtifact:
+    dims = sorted({c["dimension"] for c in chars})
+    return ScorecardArtifact.from_dict(
+        {
+            "format": "trustscore.scorecard",
+            "schema_version": 1,
+            "model_version": "search-1",
+            "created_at": "2026-01-01T00:00:00+00:00",
+            "target": "bad",
+            "scaling": {"pdo": 40.0, "anchor_score": 600, "anchor_odds": 20.0},
+            "dimensions": [{"name": d, "label": d} for d in dims],
+            "characteristics": chars,
+            "criteria": criteria,
+            "model_card": {"approved_purposes": ["credit_pricing"]},
+        }
+    )
+
+
+def _numeric(name: str, edges: list[float], points: list[int], **extra: Any) -> dict[str, Any]:
+    bins: list[dict[str, Any]] = [
+        {"upper": e, "points": p} for e, p in zip(edges, points[: len(edges)], strict=True)
+    ]
+    bins.append({"upper": None, "points": points[len(edges)]})
+    return {
+        "name": name,
+        "dimension": extra.pop("dimension", "d"),
+        "type": "numeric",
+        "reason_code": extra.pop("reason_code", f"R_{name}"),
+        "reason": name,
+        "bins": bins,
+        "missing": {"points": extra.pop("missing", 7)},
+        **extra,
+    }
+
+
+def _neighbours32(values: list[float]) -> list[float]:
+    """Each value's float32 rounding and the float32 numbers on either side of it."""
+    out: list[float] = []
+    with np.errstate(over="ignore"):
+        for v in values:
+            f = np.float32(v)
+            out += [
+                float(f),
+                float(np.nextafter(f, np.float32(-np.inf))),
+                float(np.nextafter(f, np.float32(np.inf))),
+            ]
+    return out
+
+
+def _assert_same(got: pa.Table, want: pa.Table) -> None:
+    assert got.schema == want.schema
+    for name in want.column_names:
+        assert got[name].to_pylist() == want[name].to_pylist(), name
+
+
+def _sql_text_scores(art: ScorecardArtifact, data: pa.Table, form: str) -> pa.Table:
+    """``to_sql(art, "duckdb", form=form)`` run in DuckDB over float64 columns, in row order."""
+    cols = {
+        name: data[name].cast(pa.float64()) if pa.types.is_floating(data[name].type) else data[name]
+        for name in data.column_names
+    }
+    features = pa.table({"row_id": [f"{i:06d}" for i in range(data.num_rows)], **cols})
+    con = duckdb.connect()
+    con.register("features", features)
+    sql = to_sql(art, "duckdb", keep=["row_id"], form=form)  # type: ignore[arg-type]
+    got = con.sql(f"SELECT * FROM ({sql}) ORDER BY row_id").to_arrow_table()
+    return got.drop_columns(["row_id"])
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=artifacts_and_data(max_rows=20))
+def test_search_sql_text_equals_reference(case: tuple[ScorecardArtifact, pa.Table]) -> None:
+    art, data = case
+    got = _sql_text_scores(art, data, "search")
+    want = reference_table(art, data)
+    for name in want.column_names:
+        assert got[name].to_pylist() == want[name].to_pylist(), name
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=artifacts_and_data(max_rows=20))
+def test_search_score_only_equals_reference(case: tuple[ScorecardArtifact, pa.Table]) -> None:
+    art, data = case  # score only: the values are points, not reason keys
+    _assert_same(
+        score(art, data, engine="duckdb", reasons=False),
+        reference_table(art, data, reasons=False),
+    )
+
+
+@pytest.mark.parametrize("typ", [pa.float32(), pa.float64()])
+@pytest.mark.parametrize("reasons", [True, False])
+def test_edges_float32_cannot_hold(typ: pa.DataType, reasons: bool) -> None:
+    # 0.1 and 0.3 are not float32 numbers; 0.1 and its next double meet when rounded up to
+    # float32 (the bin between them is empty); +-1e300 lie beyond float32's range
+    edges = [-1e300, 0.1, math.nextafter(0.1, 1.0), 0.3, 2.0, 1e300]
+    special = [{"values": [0.2, 2.0, 1e300], "points": 41}, {"values": [-0.0], "points": 43}]
+    art = _artifact(
+        [_numeric("x", edges, [1, 3, 5, 9, 13, 17, 19], special=special, missing=29)], []
+    )
+    values: list[float | None] = [
+        *_neighbours32([*edges, 0.2, 0.0, 3.4e38]),
+        1e300,
+        math.nan,
+        math.inf,
+        -math.inf,
+        None,
+        0.2,
+        float(np.float32(0.2)),
+    ]
+    with np.errstate(over="ignore"):
+        data = pa.table({"x": pa.array(values, type=typ)})
+    _assert_same(
+        score(art, data, engine="duckdb", reasons=reasons),
+        reference_table(art, data, reasons=reasons),
+    )
+
+
+@pytest.mark.parametrize("op", [">=", ">", "<=", "<", "==", "!=", "not_null"])
+@pytest.mark.parametrize("value", [0.1, 6.0, -0.0, 1e300])
+def test_float32_criteria_on_values_float32_cannot_hold(op: str, value: float) -> None:
+    crit: dict[str, Any] = {"column": "m", "op": op, "text": ""}
+    if op != "not_null":
+        crit["value"] = value
+    art = _artifact([_numeric("x", [0.5], [2, 4])], [crit])
+    m = [*_neighbours32([0.1, 6.0, 0.0, 3.4e38]), 0.1, math.nan, math.inf, -math.inf, None]
+    with np.errstate(over="ignore"):
+        data = pa.table(
+            {
+                "x": pa.array([0.25] * len(m), type=pa.float32()),
+                "m": pa.array(m, type=pa.float32()),
+            }
+        )
+    _assert_same(score(art, data, engine="duckdb"), reference_table(art, data))
+
+
+def test_ties_and_more_characteristics_than_a_power_of_two() -> None:
+    # 33 characteristics: the reason keys use 64 slots; equal losses must keep artifact order
+    chars = [
+        _numeric(
+            f"x{j:02d}",
+            [0.0, 1.0],
+            [0, 5 * (j % 3), 10],
+            dimension=f"d{j % 5}",
+            reason_code=f"R{j:02d}",
+            missing=j % 4,
+        )
+        for j in range(33)
+    ]
+    art = _artifact(chars, [{"column": "x00", "op": "not_null", "text": ""}])
+    rng = np.random.default_rng(3)
+    n = 400
+    cols = {}
+    for j in range(33):
+        x = rng.choice([-1.0, 0.5, 2.0, math.nan], size=n)
+        cols[f"x{j:02d}"] = pa.array(x, mask=rng.random(n) < 0.1)
+    data = pa.table(cols)
+    _assert_same(score(art, data, engine="duckdb"), reference_table(art, data))
+
+
+def test_float32_columns_are_compared_without_casts_or_missing_tests() -> None:
+    # what makes the form fast on DuckDB: no CAST to DOUBLE and no IS NULL / isnan per value
+    art = _artifact(
+        [_numeric("x", [0.1, 0.5], [1, 2, 3]), _numeric("y", [1.0], [4, 6])],
+        [{"column": "m", "op": ">=", "value": 6, "text": ""}],
+    )
+    t = ibis.table({"x": "float32", "y": "float32", "m": "float64"}, name="f")
+    sql = str(ibis.to_sql(to_ibis(art, t, form="search"), "duckdb"))
+    for col in ("x", "y", "m"):  # no input column is cast
+        assert f'CAST("t0"."{col}"' not in sql
+    assert "CAST('0.10000000149011612' AS REAL)" in sql  # 0.1 rounded up to float32
+    assert sql.upper().count("ISNAN") == 1  # the criterion's only
+    assert '"x" IS NULL' not in sql
+    assert '"y" IS NULL' not in sql
+
+
+def test_unknown_form_is_refused() -> None:
+    art = _artifact([_numeric("x", [0.5], [1, 2])], [])
+    with pytest.raises(EngineError, match="'tree'; choose one of sum, case, search"):
+        to_ibis(art, ibis.table(input_schema(art), name="f"), form="tree")  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def pg(postgres_url: str) -> Any:
+    import psycopg
+
+    conn = psycopg.connect(postgres_url.replace("postgresql+psycopg://", "postgresql://"))
+    conn.autocommit = True
+    yield conn
+    conn.close()
+
+
+@pytest.mark.postgres
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(case=artifacts_and_data(max_rows=15))
+def test_search_sql_text_in_postgres_equals_reference(
+    pg: Any, case: tuple[ScorecardArtifact, pa.Table]
+) -> None:
+    art, data = case
+    schema = input_schema(art)
+    types = {n: "double precision" if t == "float64" else "text" for n, t in schema.items()}
+    rows = [
+        [i, *(data[n][i].as_py() for n in schema)]  # float32 values are exact as doubles
+        for i in range(data.num_rows)
+    ]
+    with pg.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS pg_temp.features")
+        cols = ", ".join(f'"{n}" {t}' for n, t in types.items())
+        cur.execute(f"CREATE TEMP TABLE features (row_id integer, {cols})")
+        if rows:
+            marks = ", ".join(["%s::integer", *(f"%s::{t}" for t in types.values())])
+            cur.executemany(f"INSERT INTO features VALUES ({marks})", rows)
+        sql = to_sql(art, "postgres", keep=["row_id"], form="search")
+        cur.execute(f"SELECT * FROM ({sql}) AS s ORDER BY row_id")
+        names = [d.name for d in cur.description]
+        fetched = cur.fetchall()
+    want = reference_table(art, data)
+    for name in want.column_names:
+        got = [r[names.index(name)] for r in fetched]
+        assert got == want[name].to_pylist(), name
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+@settings(
+    max_examples=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(case=artifacts_and_data(max_rows=25))
+def test_search_form_on_spark_equals_reference(
+    spark: Any, case: tuple[ScorecardArtifact, pa.Table]
+) -> None:
+    from trustscore.scoring._score import _prepare_for_sql, _run_spark, output_schema
+
+    art, data = case
+    names = output_schema(art).names
+
+    def build(t: Any) -> Any:  # float32 columns reach Spark as FloatType
+        return to_ibis(art, t, form="search").order_by("_ts_row").select(*names)
+
+    got = _run_spark(_prepare_for_sql(art, data, [], row_number=True), build)
+    _assert_same(got.cast(output_schema(art)), reference_table(art, data))
+
+
+def test_integer_columns_are_read_as_numbers() -> None:
+    art = _artifact(
+        [_numeric("x", [-1.0, 2.0, 2.5], [1, 3, 5, 9], special=[{"values": [7], "points": 4}])],
+        [{"column": "m", "op": ">", "value": 2.5, "text": ""}],
+    )
+    data = pa.table(
+        {
+            "x": pa.array([-5, -1, 0, 2, 3, 7, None, 2**40], type=pa.int64()),
+            "m": pa.array([3, 2, 9, 9, 9, 9, 9, None], type=pa.int32()),
+        }
+    )
+    want = reference_table(art, data)
+    expr = to_ibis(art, ibis.memtable(data), form="search").select(*want.column_names)
+    _assert_same(expr.to_pyarrow().cast(want.schema), want)  # one small batch: order kept
+
+
+def test_interactions_are_refused_not_ignored() -> None:
+    from trustscore.scoring._artifact import example_artifact_dict
+
+    pairs = ScorecardArtifact.from_dict(example_artifact_dict(interaction=True))
+    for form in ("sum", "case", "search"):
+        with pytest.raises(EngineError, match="interactions"):
+            to_sql(pairs, "duckdb", form=form)  # type: ignore[arg-type]
