@@ -53,6 +53,7 @@ from benchmarks.scoring._data import (
     write_parquet,
 )
 from trustscore.scoring import ScorecardArtifact, score
+from trustscore.scoring._kernel import reason_dtype
 
 __all__ = ["main"]
 
@@ -60,6 +61,10 @@ HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 GIB = 1 << 30
 
+KERNEL_SCORE = "trustscore kernel, score only"
+KERNEL_ALL = "trustscore kernel, with reasons"
+KERNEL_IN_CACHE = "trustscore kernel, with reasons, in the cache"
+KERNEL_CACHE_ROWS = 65_536
 TARGETS = {
     "kernel_rows_per_s": 50e6,
     "kernel_vs_numpy": 25.0,
@@ -133,9 +138,12 @@ def machine_facts() -> dict[str, Any]:
         versions["java"] = (java.stderr or java.stdout).splitlines()[0]
     except OSError:
         versions["java"] = "not found"
+    from llvmlite import binding
+
     return {
         "cpu_model": model,
         "simd": flags,
+        "llvm_cpu": binding.get_host_cpu_name(),
         "logical_cores": os.cpu_count(),
         "usable_cores": len(os.sched_getaffinity(0)),
         "memory_bytes": psutil.virtual_memory().total,
@@ -181,7 +189,7 @@ def bench_kernel(art: ScorecardArtifact, table: pa.Table, reps: int) -> list[dic
         what = "with reasons" if reasons else "score only"
         rows.append(
             _row(
-                f"trustscore kernel, {what}",
+                KERNEL_ALL if reasons else KERNEL_SCORE,
                 n,
                 wall,
                 cpu,
@@ -191,6 +199,26 @@ def bench_kernel(art: ScorecardArtifact, table: pa.Table, reps: int) -> list[dic
                 + " into numpy arrays",
             )
         )
+    # the same work on rows that stay in the cache: what the kernel does without waiting on
+    # memory (the gap to the rows above is the memory's share)
+    small = table.slice(0, min(n, KERNEL_CACHE_ROWS))
+    loops = 50
+
+    def in_cache() -> None:
+        for _ in range(loops):
+            _kernel_batch(c, small, reasons=True)
+
+    wall, cpu, _ = _best(in_cache, reps)
+    rows.append(
+        _row(
+            KERNEL_IN_CACHE,
+            small.num_rows * loops,
+            wall,
+            cpu,
+            "1",
+            f"as above, {small.num_rows:,} rows scored {loops} times (in the cache)",
+        )
+    )
     for reasons in (False, True):
         wall, cpu, _ = _best(lambda r=reasons: score(art, table, reasons=r), reps)
         what = "with reasons" if reasons else "score only"
@@ -428,18 +456,21 @@ def _verdicts(results: dict[str, Any]) -> list[dict[str, Any]]:
     def add(claim: str, value: float | None, target: float, unit: str, ok: bool | None) -> None:
         out.append({"claim": claim, "measured": value, "target": target, "unit": unit, "holds": ok})
 
-    k = rates.get("trustscore kernel, score only")
+    k = rates.get(KERNEL_ALL)
     npy = next((v for a, v in rates.items() if a.startswith("numpy")), None)
-    add(
-        "kernel >= 50 M rows/s on one core",
-        k,
-        TARGETS["kernel_rows_per_s"],
-        "rows/s",
-        None if k is None else k >= TARGETS["kernel_rows_per_s"],
-    )
+    for claim, rate in (
+        (
+            "kernel >= 50 M rows/s on one core, everything (points, score, 4 sub-scores, "
+            "status, top-4 reasons)",
+            k,
+        ),
+        ("kernel >= 50 M rows/s on one core, score only (no reasons)", rates.get(KERNEL_SCORE)),
+    ):
+        target = TARGETS["kernel_rows_per_s"]
+        add(claim, rate, target, "rows/s", None if rate is None else rate >= target)
     ratio = None if k is None or not npy else k / npy
     add(
-        "kernel >= 25x the numpy baseline",
+        "kernel with reasons >= 25x the numpy baseline (score only)",
         ratio,
         TARGETS["kernel_vs_numpy"],
         "x",
@@ -491,14 +522,19 @@ def _notes(results: dict[str, Any]) -> list[str]:
         f"(load average {results['load_before'][0]:.1f} at the start), so every rate is a "
         "lower bound for a quiet machine and the ratios are the more stable figures.",
     ]
-    k = rates.get("trustscore kernel, score only")
+    k = rates.get(KERNEL_ALL)
     if k:
         need = k["rows_per_s"] * 4 * (CHARACTERISTICS + 1)
+        reason_bytes = np.dtype(reason_dtype(CHARACTERISTICS)).itemsize
+        written = 4 + 1 + 4 * 4 + 4 * reason_bytes
         out.append(
             f"The kernel runs on one thread (CPU seconds {k['cpu_seconds']:.3f} for "
-            f"{k['seconds']:.3f} s of wall time) and read its input at {need / 1e9:.1f} GB/s, "
-            f"{need / bw:.0%} of the read bandwidth measured in the same run; it also writes "
-            "29 bytes per row (score, status, 4 sub-scores, 4 reason indices)."
+            f"{k['seconds']:.3f} s of wall time, with reasons) and read its input at "
+            f"{need / 1e9:.1f} GB/s, {need / bw:.0%} of the read bandwidth measured in the same "
+            f"run; it also writes {written} bytes per row (score 4, status 1, 4 sub-scores 16, "
+            f"4 reason indices {4 * reason_bytes}). Its loops are vectorised for "
+            f"{results['machine'].get('llvm_cpu', 'this CPU')} (LLVM's name for it), 512 bits "
+            "wide where the CPU has AVX-512."
         )
     a = rates.get(SPARK_OURS)
     sm = rates.get(SPARK_SUM)
@@ -546,7 +582,8 @@ def write_report(results: dict[str, Any], out_dir: Path) -> None:
         "",
         "## Machine",
         "",
-        f"- CPU: {m['cpu_model']} ({m['simd']}), {m['usable_cores']} usable cores, "
+        f"- CPU: {m['cpu_model']} ({m['simd']}; LLVM target {m.get('llvm_cpu', '?')}), "
+        f"{m['usable_cores']} usable cores, "
         f"{m['memory_bytes'] / GIB:.0f} GiB memory, Linux {m['kernel']}",
         f"- memory bandwidth measured in this run: read {bw['read_gb_s']:.1f} GB/s (numpy sum "
         f"of 512 MiB float32, one core), copy {bw['copy_gb_s']:.1f} GB/s (read + write)",
@@ -630,6 +667,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parquet-rows", type=int, default=100_000_000)
     parser.add_argument("--batch-rows", type=int, default=1_000_000, help="score_parquet batch")
     parser.add_argument("--reps", type=int, default=3, help="repetitions of the fast engines")
+    parser.add_argument(
+        "--kernel-reps", type=int, default=7, help="repetitions of the kernel (the fastest)"
+    )
     parser.add_argument("--budget", type=float, default=8.0, help="seconds per slow-engine run")
     parser.add_argument("--spark-rows", type=int, default=500_000)
     parser.add_argument("--naive-rows", type=int, default=300_000)
@@ -679,7 +719,7 @@ def main(argv: list[str] | None = None) -> int:
 
     rows: list[dict[str, Any]] = []
     _log("kernel")
-    rows += bench_kernel(art, table, args.reps)
+    rows += bench_kernel(art, table, args.kernel_reps)
     if "numpy" not in args.skip:
         _log("numpy reference")
         rows.append(bench_numpy(art, min(args.numpy_rows, args.rows), 2))

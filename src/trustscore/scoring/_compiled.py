@@ -8,14 +8,18 @@ says. The edges are padded to a multiple of four with NaN edges (``x >= NaN`` is
 steps, so the kernel can take them four at a time. ``edges32`` holds, for float32 input, the
 smallest float32 not below each float64 edge, so that ``float32 x >= edges32[k]`` is exactly
 ``float64(x) >= edges64[k]`` and the comparison can stay in float32. Specials and missing
-points override the bins afterwards.
+points override the bins afterwards. ``key_type`` is the narrowest integer type of the
+kernel's reason keys (see :mod:`trustscore.scoring._kernel`).
+
+The kernel does not evaluate interactions yet: compiling an artifact with interactions raises
+:class:`~trustscore.exceptions.EngineError` rather than leave their points out.
 
 Examples
 --------
 >>> from trustscore.scoring._artifact import ScorecardArtifact, example_artifact_dict
 >>> c = compile_artifact(ScorecardArtifact.from_dict(example_artifact_dict()))
->>> c.first.tolist(), c.steps.tolist(), c.best.tolist()
-([10, 10], [25, 25, 0, 0], [60, 90])
+>>> c.first.tolist(), c.steps.tolist(), c.best.tolist(), c.key_type.__name__
+([10, 10], [25, 25, 0, 0], [60, 90], 'int16')
 >>> compile_artifact(ScorecardArtifact.from_dict(example_artifact_dict())) is c
 True
 """
@@ -24,14 +28,19 @@ from __future__ import annotations
 
 import math
 import threading
+import weakref
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
 
 from trustscore.exceptions import ArtifactError
-from trustscore.scoring._artifact import ScorecardArtifact, content_hash
+from trustscore.scoring._artifact import (
+    ScorecardArtifact,
+    content_hash,
+    require_no_interactions,
+)
 
 __all__ = ["CRITERIA_OP_CODES", "MAX_ABS_POINTS", "CompiledScorecard", "compile_artifact"]
 
@@ -64,6 +73,7 @@ class CompiledScorecard:
     criteria_value: npt.NDArray[np.float64]
     category_points: tuple[dict[str, int], ...]
     other_points: npt.NDArray[np.int32]
+    key_type: type[np.signedinteger[Any]]
 
     @property
     def n_characteristics(self) -> int:
@@ -83,7 +93,24 @@ def _float32_at_or_above(edges: npt.NDArray[np.float64]) -> npt.NDArray[np.float
     return e32
 
 
+def _key_type(art: ScorecardArtifact) -> type[np.signedinteger[Any]]:
+    """The narrowest integer type of the kernel's reason keys for ``art``.
+
+    A key is ``lost * span + position`` with ``span`` the power of two at or above the number
+    of characteristics. A valid artifact keeps every characteristic's loss within 0..1000 (the
+    losses add up to at most the score range), so up to 32 characteristics take ``int16``.
+    """
+    lost = max(c.best_points - c.worst_points for c in art.characteristics)
+    span = 1 << (len(art.characteristics) - 1).bit_length()
+    top = (lost + 1) * span - 1
+    for t in (np.int16, np.int32):
+        if top <= np.iinfo(t).max:
+            return t
+    return np.int64
+
+
 def _build(art: ScorecardArtifact) -> CompiledScorecard:
+    require_no_interactions(art, "The numba kernel (score(engine='kernel'), score_parquet)")
     dims = {name: i for i, name in enumerate(art.dimension_names)}
     first: list[int] = []
     missing: list[int] = []
@@ -147,10 +174,15 @@ def _build(art: ScorecardArtifact) -> CompiledScorecard:
         ),
         category_points=tuple(cat_points),
         other_points=np.array(other, dtype=np.int32),
+        key_type=_key_type(art),
     )
 
 
 _cache: dict[str, CompiledScorecard] = {}
+# the artifact objects compiled lately, by identity: hashing an artifact's JSON takes longer
+# than scoring a small batch. Artifacts are frozen (what scoring reads of them cannot change);
+# the weak reference tells a live artifact from a new one at the address of a dead one
+_by_object: dict[int, tuple[weakref.ref[ScorecardArtifact], CompiledScorecard]] = {}
 _lock = threading.Lock()
 
 
@@ -161,14 +193,24 @@ def artifact_key(art: ScorecardArtifact) -> str:
 
 def compile_artifact(art: ScorecardArtifact) -> CompiledScorecard:
     """The compiled form of ``art``, cached by its content hash."""
+    with _lock:
+        seen = _by_object.get(id(art))
+    if seen is not None and seen[0]() is art:
+        return seen[1]
     key = artifact_key(art)
     with _lock:
-        hit = _cache.get(key)
-    if hit is not None:
-        return hit
-    compiled = _build(art)
+        compiled = _cache.get(key)
+    if compiled is None:
+        built = _build(art)
+        with _lock:
+            if len(_cache) >= _CACHE_SIZE:
+                _cache.pop(next(iter(_cache)))
+            compiled = _cache.setdefault(key, built)
     with _lock:
-        if len(_cache) >= _CACHE_SIZE:
-            _cache.pop(next(iter(_cache)))
-        _cache[key] = compiled
+        if len(_by_object) >= _CACHE_SIZE:
+            for ident in [i for i, (ref, _) in _by_object.items() if ref() is None]:
+                del _by_object[ident]
+            if len(_by_object) >= _CACHE_SIZE:
+                _by_object.pop(next(iter(_by_object)))
+        _by_object[id(art)] = (weakref.ref(art), compiled)
     return compiled

@@ -1,23 +1,40 @@
 """The fused numba kernel: one pass over the rows for points, score, sub-scores, status, reasons.
 
-The rows are taken in blocks of :data:`BLOCK` so that each block's points per characteristic
-(``int32 [k, BLOCK]``) stay in the L1/L2 cache; within a block each characteristic is scored by a
-tight loop over its rows that the compiler vectorises (the branch-free form ``points = first +
-sum_k [x >= edge_k] * step_k``, eight or four edges per pass, the last pass also setting missing
-values and adding the points to the block's sub-score), and then the block's score, status and
-top-4 reasons are formed (the top four by a min/max insertion network over the keys, four
-characteristics per pass). Every input value is read from memory once.
+The rows are taken in blocks of :data:`BLOCK`. Within a block, each characteristic is scored by
+one tight, branch-free loop over the block's rows that the compiler vectorises: it reads the
+value and the row's validity, computes the points as ``first + sum_k [x >= edge_k] * step_k``
+(four or eight edges per loop), sets missing (NaN or null) rows, adds the points to the row's
+sub-score and stores the characteristic's *reason key* for the row. Then the block's criteria
+give the status, the sub-scores add up to the score, and the four largest reason keys of each
+row (a min/max insertion network, four characteristics per pass) give the reasons.
+Characteristics with more than eight edges or with special values take a few loops more
+(points first, specials over them, then missing, sub-score and key); categorical ones read
+int32 codes through a points table.
 
-What made it fast (measured on the 2-core Xeon of ENGINE-NOTES.md, 20 characteristics x 8 bins):
+A reason key packs the points a characteristic lost and its position into one integer,
+``lost * span + (span - 1 - j)`` with ``span`` the power of two at or above the number of
+characteristics: a larger key lost more points or, losing as many, comes earlier in the
+artifact, which is the reference's order, and a row's four largest keys are its reasons. A
+valid artifact keeps each loss within 0..1000, so up to 32 characteristics the keys are
+``int16`` (32 rows to a 512-bit vector); else ``int32`` (or ``int64``, see
+:attr:`trustscore.scoring._compiled.CompiledScorecard.key_type`).
+
+What made it fast (20 float32 characteristics x 8 bins, 2 % nulls; benchmarks/scoring):
 
 - every loop indexes a slice of the block from zero (``xs[i]`` with ``xs = x[start:start + m]``),
   never ``x[start + i]``: numba's negative-index wraparound on a computed index turns a
   vectorised load into a gather;
-- software prefetch of the next block of every input and output column: with twenty and more
-  columns streamed side by side the hardware prefetchers alone left the loop waiting on memory;
-- few passes over each block (sub-scores summed while scoring, not in a pass of their own);
-- nulls handled from the validity bitmap, eight rows per step, instead of copying each column
-  to fill its nulls with NaN.
+- one loop per characteristic and block does all its work: the points stay in registers, where
+  separate passes for points, nulls, sub-scores and reason keys each went through memory;
+- nulls are read from the Arrow validity bitmap, expanded to one byte per row eight rows per
+  step, not by copying each column to fill its nulls with NaN;
+- software prefetch of every input column's (and bitmap's) next block, into L2: with twenty
+  and more columns streamed side by side the hardware prefetchers alone left the loop waiting;
+- 512-bit vectors where the CPU has AVX-512, also on Intel server cores, whose LLVM tuning
+  otherwise stops at 256 (:func:`_wide_vectors_typer`);
+- the outputs are as narrow as their types allow (reason indices ``int8``) and come from Arrow's
+  memory pool, which reuses freed memory: numpy maps (and the OS zeroes) fresh pages for every
+  large array.
 
 The input columns differ per artifact in number and in type (float32, float64, int32 category
 codes). Rather than a typed list (whose methods numba compiles afresh in every process) or a tuple
@@ -28,27 +45,48 @@ a null value is missing (and fails a criterion), whatever its data slot holds, s
 with nulls are read without first filling the nulls with NaN. The caller keeps the arrays alive
 during the call.
 
-No fast-math: the missing-value tests rely on NaN semantics (ENGINE-NOTES.md).
+No fast-math: the missing-value tests rely on NaN semantics (ENGINE-NOTES.md); the comparisons
+are exact (float32 columns against edges rounded up to float32, see
+:mod:`trustscore.scoring._compiled`) and integer points make every sum exact.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
 from llvmlite import ir
 from numba import carray, njit, types  # type: ignore[attr-defined]
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-__all__ = ["BLOCK", "KIND_CODES", "KIND_F32", "KIND_F64", "run_kernel", "string_buffers"]
+from trustscore.scoring._compiled import CompiledScorecard
 
-BLOCK: Final = 512
+__all__ = [
+    "BLOCK",
+    "KIND_CODES",
+    "KIND_F32",
+    "KIND_F64",
+    "kernel_outputs",
+    "reason_dtype",
+    "run_kernel",
+    "string_buffers",
+]
+
+BLOCK: Final = 2048
 KIND_F32: Final = 0
 KIND_F64: Final = 1
 KIND_CODES: Final = 2
 _N_REASONS: Final = 4
+_POOL_FROM: Final = 1 << 20  # bytes
+
+
+def reason_dtype(n_characteristics: int) -> type[np.signedinteger[Any]]:
+    """The narrowest integer type that holds a characteristic's index, or -1 for none."""
+    return np.int8 if n_characteristics <= np.iinfo(np.int8).max else np.int16
 
 
 def _pointer_intrinsic(dtype: Any) -> Any:
@@ -70,7 +108,7 @@ _i32_ptr = _pointer_intrinsic(types.int32)
 _u8_ptr = _pointer_intrinsic(types.uint8)
 
 
-def _prefetch_intrinsic(write: int) -> Any:
+def _prefetch_intrinsic(write: int, locality: int) -> Any:
     @intrinsic  # type: ignore[misc]
     def prefetch(typingctx: Any, address: Any) -> Any:  # noqa: ARG001 (numba's signature)
         sig = types.void(types.int64)  # type: ignore[no-untyped-call]
@@ -82,8 +120,9 @@ def _prefetch_intrinsic(write: int) -> Any:
             fn = cgutils.get_or_insert_function(  # type: ignore[no-untyped-call]
                 builder.module, fnty, "llvm.prefetch.p0"
             )
-            # (address, read 0 / write 1, locality 3: keep in all caches, data cache)
-            builder.call(fn, [builder.inttoptr(args[0], i8p), i32(write), i32(3), i32(1)])
+            # (address, read 0 / write 1, locality 0..3, data cache)
+            ptr = builder.inttoptr(args[0], i8p)
+            builder.call(fn, [ptr, i32(write), i32(locality), i32(1)])
             return context.get_dummy_value()
 
         return sig, codegen
@@ -91,137 +130,208 @@ def _prefetch_intrinsic(write: int) -> Any:
     return prefetch
 
 
-_prefetch_read = _prefetch_intrinsic(0)
-_prefetch_write = _prefetch_intrinsic(1)
+_prefetch_read = _prefetch_intrinsic(0, 2)
+
+
+def _wide_vectors_typer(typingctx: Any) -> Any:  # noqa: ARG001 (numba's signature)
+    # let LLVM vectorise the calling function 512 bits wide where the CPU has AVX-512: its
+    # tuning for Intel's server cores (skylake-avx512 and later) prefers 256 bits, which halves
+    # the rate of the compares that bin the values (one port takes them, at any width). A
+    # no-op on CPUs without AVX-512
+    sig = types.void()  # type: ignore[no-untyped-call]
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:  # noqa: ARG001
+        attributes = builder.function.attributes
+        # llvmlite knows no string attributes: add them to the set it writes out
+        set.add(attributes, '"prefer-vector-width"="512"')
+        set.add(attributes, '"min-legal-vector-width"="512"')
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+_wide_vectors: Any = intrinsic(_wide_vectors_typer)
 
 
 @njit(cache=True, inline="always")  # type: ignore[misc]
-def _prefetch(address, nbytes, write):  # type: ignore[no-untyped-def]
-    # ask for the cache lines of [address, address + nbytes) ahead of their use: with twenty and
-    # more columns read side by side, the hardware prefetchers alone left the kernel waiting
+def _prefetch(address, nbytes):  # type: ignore[no-untyped-def]
+    # ask for the cache lines of [address, address + nbytes) ahead of their use, into L2: with
+    # twenty and more columns read side by side, the hardware prefetchers alone left the
+    # kernel waiting on memory
     end = address + nbytes
-    if write:
-        while address < end:
-            _prefetch_write(address)
-            address += 64
-    else:
-        while address < end:
-            _prefetch_read(address)
-            address += 64
+    while address < end:
+        _prefetch_read(address)
+        address += 64
+
+
+@njit(cache=True, inline="always")  # type: ignore[misc]
+def _step(xi, e, s):  # type: ignore[no-untyped-def]
+    return s if xi >= e else np.int32(0)
 
 
 @njit(cache=True, inline="always")  # type: ignore[misc]
 def _steps4(xi, e0, e1, e2, e3, s0, s1, s2, s3):  # type: ignore[no-untyped-def]
-    z = np.int32(0)
-    return ((s0 if xi >= e0 else z) + (s1 if xi >= e1 else z)) + (
-        (s2 if xi >= e2 else z) + (s3 if xi >= e3 else z)
-    )
+    return (_step(xi, e0, s0) + _step(xi, e1, s1)) + (_step(xi, e2, s2) + _step(xi, e3, s3))
 
 
-@njit(cache=True, inline="always")  # type: ignore[misc]
-def _pass8(xs, out, sub, edges, steps, k, first, miss, opening, closing):  # type: ignore[no-untyped-def]
-    # one pass over the block for edges k..k+7: the opening pass starts from the first bin's
-    # points, the closing one sets missing values and adds the points to the sub-score
+@njit(cache=True)  # type: ignore[misc]
+def _points8(xs, pts, edges, steps, k, first, opening):  # type: ignore[no-untyped-def]
+    # the points of edges k..k+7 into (opening) or added to pts: characteristics with more
+    # edges than one loop takes, or with special values
+    _wide_vectors()
     e0, e1, e2, e3 = edges[k], edges[k + 1], edges[k + 2], edges[k + 3]
     e4, e5, e6, e7 = edges[k + 4], edges[k + 5], edges[k + 6], edges[k + 7]
     s0, s1, s2, s3 = steps[k], steps[k + 1], steps[k + 2], steps[k + 3]
     s4, s5, s6, s7 = steps[k + 4], steps[k + 5], steps[k + 6], steps[k + 7]
     m = xs.shape[0]
-    if opening and closing:
+    if opening:
         for i in range(m):
             xi = xs[i]
             a = _steps4(xi, e0, e1, e2, e3, s0, s1, s2, s3)
             b = _steps4(xi, e4, e5, e6, e7, s4, s5, s6, s7)
-            v = miss if xi != xi else np.int32(first + (a + b))
-            out[i] = v
-            sub[i] += v
-    elif opening:
-        for i in range(m):
-            xi = xs[i]
-            a = _steps4(xi, e0, e1, e2, e3, s0, s1, s2, s3)
-            b = _steps4(xi, e4, e5, e6, e7, s4, s5, s6, s7)
-            out[i] = np.int32(first + (a + b))
-    elif closing:
-        for i in range(m):
-            xi = xs[i]
-            a = _steps4(xi, e0, e1, e2, e3, s0, s1, s2, s3)
-            b = _steps4(xi, e4, e5, e6, e7, s4, s5, s6, s7)
-            v = miss if xi != xi else np.int32(out[i] + (a + b))
-            out[i] = v
-            sub[i] += v
+            pts[i] = np.int32(first + (a + b))
     else:
         for i in range(m):
             xi = xs[i]
             a = _steps4(xi, e0, e1, e2, e3, s0, s1, s2, s3)
             b = _steps4(xi, e4, e5, e6, e7, s4, s5, s6, s7)
-            out[i] = np.int32(out[i] + (a + b))
-
-
-@njit(cache=True, inline="always")  # type: ignore[misc]
-def _pass4(xs, out, sub, edges, steps, k, first, miss, opening, closing):  # type: ignore[no-untyped-def]
-    # the same for edges k..k+3
-    e0, e1, e2, e3 = edges[k], edges[k + 1], edges[k + 2], edges[k + 3]
-    s0, s1, s2, s3 = steps[k], steps[k + 1], steps[k + 2], steps[k + 3]
-    m = xs.shape[0]
-    if opening and closing:
-        for i in range(m):
-            xi = xs[i]
-            a = _steps4(xi, e0, e1, e2, e3, s0, s1, s2, s3)
-            v = miss if xi != xi else np.int32(first + a)
-            out[i] = v
-            sub[i] += v
-    elif opening:
-        for i in range(m):
-            out[i] = np.int32(first + _steps4(xs[i], e0, e1, e2, e3, s0, s1, s2, s3))
-    elif closing:
-        for i in range(m):
-            xi = xs[i]
-            a = _steps4(xi, e0, e1, e2, e3, s0, s1, s2, s3)
-            v = miss if xi != xi else np.int32(out[i] + a)
-            out[i] = v
-            sub[i] += v
-    else:
-        for i in range(m):
-            out[i] = np.int32(out[i] + _steps4(xs[i], e0, e1, e2, e3, s0, s1, s2, s3))
+            pts[i] = np.int32(pts[i] + (a + b))
 
 
 @njit(cache=True)  # type: ignore[misc]
-def _numeric_block(xs, out, sub, edges, steps, first, svals, spts, miss):  # type: ignore[no-untyped-def]
-    # a characteristic's points for the block's rows into out, added to its sub-score in sub.
-    # The edges come in groups of four (padded with NaN edges and zero steps, see _compiled):
-    # one pass over the rows per eight edges, then one for a last group of four
+def _points4(xs, pts, edges, steps, k, first, opening):  # type: ignore[no-untyped-def]
+    # the same for edges k..k+3
+    _wide_vectors()
+    e0, e1, e2, e3 = edges[k], edges[k + 1], edges[k + 2], edges[k + 3]
+    s0, s1, s2, s3 = steps[k], steps[k + 1], steps[k + 2], steps[k + 3]
     m = xs.shape[0]
-    n_edges = edges.shape[0]
-    if n_edges == 0:
+    if opening:
+        for i in range(m):
+            pts[i] = np.int32(first + _steps4(xs[i], e0, e1, e2, e3, s0, s1, s2, s3))
+    else:
+        for i in range(m):
+            pts[i] = np.int32(pts[i] + _steps4(xs[i], e0, e1, e2, e3, s0, s1, s2, s3))
+
+
+@njit(cache=True)  # type: ignore[misc]
+def _fused8(xs, vm, sub, keys, edges, steps, first, miss, keybase, span):  # type: ignore[no-untyped-def]
+    # a characteristic of up to eight edges, all its work in one loop: points, missing (NaN or
+    # null), sub-score, and the reason key (when keys is not empty)
+    _wide_vectors()
+    e0, e1, e2, e3 = edges[0], edges[1], edges[2], edges[3]
+    e4, e5, e6, e7 = edges[4], edges[5], edges[6], edges[7]
+    s0, s1, s2, s3 = steps[0], steps[1], steps[2], steps[3]
+    s4, s5, s6, s7 = steps[4], steps[5], steps[6], steps[7]
+    m = xs.shape[0]
+    if keys.shape[0]:
         for i in range(m):
             xi = xs[i]
-            v = miss if xi != xi else first
-            out[i] = v
+            a = _steps4(xi, e0, e1, e2, e3, s0, s1, s2, s3)
+            b = _steps4(xi, e4, e5, e6, e7, s4, s5, s6, s7)
+            v = miss if (xi != xi) | (vm[i] == 0) else np.int32(first + (a + b))
             sub[i] += v
+            keys[i] = keybase - v * span
+    else:
+        for i in range(m):
+            xi = xs[i]
+            a = _steps4(xi, e0, e1, e2, e3, s0, s1, s2, s3)
+            b = _steps4(xi, e4, e5, e6, e7, s4, s5, s6, s7)
+            sub[i] += miss if (xi != xi) | (vm[i] == 0) else np.int32(first + (a + b))
+
+
+@njit(cache=True)  # type: ignore[misc]
+def _fused4(xs, vm, sub, keys, edges, steps, first, miss, keybase, span):  # type: ignore[no-untyped-def]
+    # the same for up to four edges
+    _wide_vectors()
+    e0, e1, e2, e3 = edges[0], edges[1], edges[2], edges[3]
+    s0, s1, s2, s3 = steps[0], steps[1], steps[2], steps[3]
+    m = xs.shape[0]
+    if keys.shape[0]:
+        for i in range(m):
+            xi = xs[i]
+            a = _steps4(xi, e0, e1, e2, e3, s0, s1, s2, s3)
+            v = miss if (xi != xi) | (vm[i] == 0) else np.int32(first + a)
+            sub[i] += v
+            keys[i] = keybase - v * span
+    else:
+        for i in range(m):
+            xi = xs[i]
+            a = _steps4(xi, e0, e1, e2, e3, s0, s1, s2, s3)
+            sub[i] += miss if (xi != xi) | (vm[i] == 0) else np.int32(first + a)
+
+
+@njit(cache=True)  # type: ignore[misc]
+def _finish(xs, vm, pts, sub, keys, miss, keybase, span):  # type: ignore[no-untyped-def]
+    # the points already in pts: missing rows, sub-score and reason key
+    _wide_vectors()
+    m = pts.shape[0]
+    if keys.shape[0]:
+        for i in range(m):
+            xi = xs[i]
+            v = miss if (xi != xi) | (vm[i] == 0) else pts[i]
+            sub[i] += v
+            keys[i] = keybase - v * span
+    else:
+        for i in range(m):
+            xi = xs[i]
+            sub[i] += miss if (xi != xi) | (vm[i] == 0) else pts[i]
+
+
+@njit(cache=True)  # type: ignore[misc]
+def _numeric(xs, vm, pts, sub, keys, edges, steps, first, svals, spts, miss, keybase, span):  # type: ignore[no-untyped-def]
+    # a numeric characteristic for the block's rows. The edges come in groups of four (padded
+    # with NaN edges, x >= NaN being false, and zero steps, see _compiled); up to eight edges
+    # and no special values (the common case) take one loop
+    _wide_vectors()
+    n_edges = edges.shape[0]
+    if svals.shape[0] == 0 and (n_edges == 4 or n_edges == 8):
+        if n_edges == 8:
+            _fused8(xs, vm, sub, keys, edges, steps, first, miss, keybase, span)
+        else:
+            _fused4(xs, vm, sub, keys, edges, steps, first, miss, keybase, span)
+        return
+    m = xs.shape[0]
+    if n_edges == 0:
+        for i in range(m):
+            pts[i] = first
     k = 0
     while k < n_edges:
         if k + 8 <= n_edges:
-            _pass8(xs, out, sub, edges, steps, k, first, miss, k == 0, k + 8 == n_edges)
+            _points8(xs, pts, edges, steps, k, first, k == 0)
             k += 8
         else:
-            _pass4(xs, out, sub, edges, steps, k, first, miss, k == 0, k + 4 == n_edges)
+            _points4(xs, pts, edges, steps, k, first, k == 0)
             k += 4
-    # specials are matched exactly (in float64, like the reference), a later one winning; they
-    # are never NaN, so matching them after the missing test changes nothing
+    # special values are matched exactly (in float64, like the reference), a later one winning;
+    # missing rows are set after them (a null's data slot may hold a special value)
     for q in range(svals.shape[0]):
         v = svals[q]
         p = spts[q]
         for i in range(m):
-            old = out[i]
-            new = p if np.float64(xs[i]) == v else old
-            out[i] = new
-            sub[i] += new - old
+            pts[i] = p if np.float64(xs[i]) == v else pts[i]
+    _finish(xs, vm, pts, sub, keys, miss, keybase, span)
+
+
+@njit(cache=True)  # type: ignore[misc]
+def _categorical(codes, table, sub, keys, keybase, span):  # type: ignore[no-untyped-def]
+    # int32 category codes (-1: missing) through the code + 1 -> points table
+    _wide_vectors()
+    m = codes.shape[0]
+    if keys.shape[0]:
+        for i in range(m):
+            v = table[codes[i] + 1]
+            sub[i] += v
+            keys[i] = keybase - v * span
+    else:
+        for i in range(m):
+            sub[i] += table[codes[i] + 1]
 
 
 @njit(cache=True)  # type: ignore[misc]
 def _criterion_block(xs, ok, op, value):  # type: ignore[no-untyped-def]
     # ok (uint8) stays 1 where the criterion holds; one loop per operator, so that each
     # vectorises. NaN (missing) fails every operator
+    _wide_vectors()
     m = xs.shape[0]
     zero = np.uint8(0)
     if op == 0:
@@ -259,6 +369,7 @@ def _expand_validity(valid_addr, bit0, m, valid):  # type: ignore[no-untyped-def
     # Arrow's validity bits for rows bit0 .. bit0 + m into one byte (0 or 1) per row, eight
     # rows per step without a branch: byte t of ((b * ONES) & BITS) is bit t of b, and adding
     # 0x7F moves a non-zero byte's value into its top bit. Row i's byte is valid[shift + i]
+    _wide_vectors()
     first_byte = bit0 >> 3
     shift = bit0 & 7
     n_bytes = (shift + m + 7) >> 3
@@ -277,9 +388,11 @@ def _insert(v, x1, x2, x3, x4):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)  # type: ignore[misc]
-def _top4(acc, m, keybase, span, t1, t2, t3, t4):  # type: ignore[no-untyped-def]
-    k = acc.shape[0]
-    none = np.int32(-1)
+def _top4(keys, m, none, t1, t2, t3, t4):  # type: ignore[no-untyped-def]
+    # each row's four largest keys, largest first, four characteristics per pass; none (-1)
+    # is below every key
+    _wide_vectors()
+    k = keys.shape[0]
     for i in range(m):
         t1[i] = none
         t2[i] = none
@@ -287,27 +400,22 @@ def _top4(acc, m, keybase, span, t1, t2, t3, t4):  # type: ignore[no-untyped-def
         t4[i] = none
     j = 0
     while j + 4 <= k:
-        p0 = acc[j, :m]
-        p1 = acc[j + 1, :m]
-        p2 = acc[j + 2, :m]
-        p3 = acc[j + 3, :m]
-        b0 = keybase[j]
-        b1 = keybase[j + 1]
-        b2 = keybase[j + 2]
-        b3 = keybase[j + 3]
+        p0 = keys[j, :m]
+        p1 = keys[j + 1, :m]
+        p2 = keys[j + 2, :m]
+        p3 = keys[j + 3, :m]
         for i in range(m):
             x1, x2, x3, x4 = t1[i], t2[i], t3[i], t4[i]
-            x1, x2, x3, x4 = _insert(np.int32(b0 - p0[i] * span), x1, x2, x3, x4)
-            x1, x2, x3, x4 = _insert(np.int32(b1 - p1[i] * span), x1, x2, x3, x4)
-            x1, x2, x3, x4 = _insert(np.int32(b2 - p2[i] * span), x1, x2, x3, x4)
-            x1, x2, x3, x4 = _insert(np.int32(b3 - p3[i] * span), x1, x2, x3, x4)
+            x1, x2, x3, x4 = _insert(p0[i], x1, x2, x3, x4)
+            x1, x2, x3, x4 = _insert(p1[i], x1, x2, x3, x4)
+            x1, x2, x3, x4 = _insert(p2[i], x1, x2, x3, x4)
+            x1, x2, x3, x4 = _insert(p3[i], x1, x2, x3, x4)
             t1[i], t2[i], t3[i], t4[i] = x1, x2, x3, x4
         j += 4
     while j < k:
-        p0 = acc[j, :m]
-        b0 = keybase[j]
+        p0 = keys[j, :m]
         for i in range(m):
-            x1, x2, x3, x4 = _insert(np.int32(b0 - p0[i] * span), t1[i], t2[i], t3[i], t4[i])
+            x1, x2, x3, x4 = _insert(p0[i], t1[i], t2[i], t3[i], t4[i])
             t1[i], t2[i], t3[i], t4[i] = x1, x2, x3, x4
         j += 1
 
@@ -315,10 +423,11 @@ def _top4(acc, m, keybase, span, t1, t2, t3, t4):  # type: ignore[no-untyped-def
 @njit(cache=True)  # type: ignore[misc]
 def _decode(t, okm, span, out):  # type: ignore[no-untyped-def]
     # a key >= span lost points: its low bits give the characteristic back; else no reason
-    low = np.int32(span - 1)
+    _wide_vectors()
+    low = span - 1
     for i in range(t.shape[0]):
-        v = t[i]
-        out[i] = np.int16(low - (v & low)) if (okm[i] != 0) & (v >= span) else np.int16(-1)
+        v = np.int32(t[i])
+        out[i] = low - (v & low) if (okm[i] != 0) & (v >= span) else -1
 
 
 @njit(cache=True)  # type: ignore[misc]
@@ -352,90 +461,92 @@ def _kernel(  # type: ignore[no-untyped-def]
     subs,
     reasons,
     want_reasons,
+    key_type,
 ):
+    _wide_vectors()
     k = first.shape[0]
     n_dims = subs.shape[0]
-    acc = np.empty((k, BLOCK), dtype=np.int32)
-    sb = np.empty((n_dims, BLOCK), dtype=np.int32)  # the block's sub-scores
-    okb = np.empty(BLOCK, dtype=np.uint8)
-    valid = np.empty(BLOCK + 16, dtype=np.uint8)  # room for 8 bytes of bits, 8 rows each
-    t1 = np.empty(BLOCK, dtype=np.int32)
-    t2 = np.empty(BLOCK, dtype=np.int32)
-    t3 = np.empty(BLOCK, dtype=np.int32)
-    t4 = np.empty(BLOCK, dtype=np.int32)
     power = 1
     while power < k:
         power *= 2
     span = np.int32(power)  # a power of two >= k: the position sits in the low bits of a key
     # key_j = (best_j - points_j) * span + (span - 1 - j) = keybase_j - points_j * span
-    keybase = np.empty(k, dtype=np.int32)
+    keybase = np.empty(k, dtype=key_type)
     for j in range(k):
         keybase[j] = best[j] * span + (span - 1 - j)
-    score_addr = score.ctypes.data
-    ok_addr = ok.ctypes.data
-    subs_addr = subs.ctypes.data
-    reasons_addr = reasons.ctypes.data
+    keys = np.empty((k if want_reasons else 0, BLOCK), dtype=key_type)
+    no_keys = np.empty(0, dtype=key_type)
+    pts = np.empty(BLOCK, dtype=np.int32)
+    valid = np.empty(BLOCK + 16, dtype=np.uint8)  # room for 8 bytes of bits, 8 rows each
+    all_valid = np.ones(BLOCK, dtype=np.uint8)
+    t1 = np.empty(BLOCK, dtype=key_type)
+    t2 = np.empty(BLOCK, dtype=key_type)
+    t3 = np.empty(BLOCK, dtype=key_type)
+    t4 = np.empty(BLOCK, dtype=key_type)
     for start in range(0, n, BLOCK):
         m = min(BLOCK, n - start)
         stop = start + m
         ahead = min(BLOCK, max(n - stop, 0))  # rows of the next block
-        sb[:, :m] = 0
+        for d in range(n_dims):  # the sub-scores add up in the output
+            subs[d, start:stop] = 0
         for j in range(k):
             width = 8 if kind[j] == KIND_F64 else 4
-            _prefetch(addr[j] + stop * width, ahead * width, False)
-            out = acc[j, :m]
-            sub = sb[dimension[j], :m]
+            _prefetch(addr[j] + stop * width, ahead * width)
+            sub = subs[dimension[j], start:stop]
+            kj = keys[j, :m] if want_reasons else no_keys
+            vm = all_valid[:m]
+            if valid_addr[j]:  # Arrow nulls are missing, whatever their data slot holds
+                _prefetch(valid_addr[j] + ((valid_off[j] + stop) >> 3), (ahead + 7) >> 3)
+                sh = _expand_validity(valid_addr[j], valid_off[j] + start, m, valid)
+                vm = valid[sh : sh + m]
             e0 = edge_off[j]
             e1 = edge_off[j + 1]
             s0 = special_off[j]
             s1 = special_off[j + 1]
+            kb = keybase[j]
             if kind[j] == KIND_F32:
                 x32 = carray(_f32_ptr(addr[j]), n)
-                _numeric_block(
+                _numeric(
                     x32[start:stop],
-                    out,
+                    vm,
+                    pts[:m],
                     sub,
+                    kj,
                     edges32[e0:e1],
                     steps[e0:e1],
                     first[j],
                     special_values[s0:s1],
                     special_points[s0:s1],
                     missing[j],
+                    kb,
+                    span,
                 )
             elif kind[j] == KIND_F64:
                 x64 = carray(_f64_ptr(addr[j]), n)
-                _numeric_block(
+                _numeric(
                     x64[start:stop],
-                    out,
+                    vm,
+                    pts[:m],
                     sub,
+                    kj,
                     edges64[e0:e1],
                     steps[e0:e1],
                     first[j],
                     special_values[s0:s1],
                     special_points[s0:s1],
                     missing[j],
+                    kb,
+                    span,
                 )
             else:
                 codes = carray(_i32_ptr(addr[j]), n)[start:stop]
                 table = cat_points[cat_off[j] : cat_off[j + 1]]
-                for i in range(m):
-                    v = table[codes[i] + 1]
-                    out[i] = v
-                    sub[i] += v
-            if valid_addr[j]:  # Arrow nulls are missing, whatever their data slot holds
-                sh = _expand_validity(valid_addr[j], valid_off[j] + start, m, valid)
-                vm = valid[sh : sh + m]
-                miss = missing[j]
-                for i in range(m):
-                    old = out[i]
-                    new = old if vm[i] else miss
-                    out[i] = new
-                    sub[i] += new - old
-        okm = okb[:m]
+                _categorical(codes, table, sub, kj, kb, span)
+        okm = ok[start:stop]
         okm[:] = 1
         for c in range(crit_op.shape[0]):
             width = 8 if crit_kind[c] == KIND_F64 else 4
-            _prefetch(crit_addr[c] + stop * width, ahead * width, False)
+            _prefetch(crit_addr[c] + stop * width, ahead * width)
             if crit_kind[c] == KIND_F32:
                 xs32 = carray(_f32_ptr(crit_addr[c]), n)[start:stop]
                 _criterion_block(xs32, okm, crit_op[c], crit_value[c])
@@ -443,44 +554,65 @@ def _kernel(  # type: ignore[no-untyped-def]
                 xs64 = carray(_f64_ptr(crit_addr[c]), n)[start:stop]
                 _criterion_block(xs64, okm, crit_op[c], crit_value[c])
             if crit_valid_addr[c]:  # a null fails the criterion
+                _prefetch(crit_valid_addr[c] + ((crit_valid_off[c] + stop) >> 3), (ahead + 7) >> 3)
                 sh = _expand_validity(crit_valid_addr[c], crit_valid_off[c] + start, m, valid)
                 vm = valid[sh : sh + m]
                 for i in range(m):
                     okm[i] &= vm[i]
-        _prefetch(ok_addr + stop, ahead, True)
-        _prefetch(score_addr + 4 * stop, 4 * ahead, True)
-        for d in range(n_dims):
-            _prefetch(subs_addr + 4 * (d * n + stop), 4 * ahead, True)
-        okout = ok[start:stop]
-        for i in range(m):
-            okout[i] = okm[i] != 0
-        sc = score[start:stop]
-        for i in range(m):
-            sc[i] = 0
-        for d in range(n_dims):  # the score is the sum of the sub-scores, exactly
-            sub = sb[d, :m]
-            subs[d, start:stop] = sub
-            for i in range(m):
-                sc[i] += sub[i]
+        sc = score[start:stop]  # the score is the sum of the sub-scores, exactly
+        if n_dims == 0:
+            sc[:] = 0
+        else:
+            sc[:] = subs[0, start:stop]
+            for d in range(1, n_dims):
+                sub = subs[d, start:stop]
+                for i in range(m):
+                    sc[i] += sub[i]
         if not want_reasons:
             continue
-        # top four without branches: fold loss and position into one key per characteristic,
-        # unique within a row, larger for more points lost and, among equal losses, for the
-        # earlier characteristic; then keep each row's four largest keys, sorted, by inserting
-        # the keys one by one with min/max (four characteristics per pass over the block)
-        for r in range(_N_REASONS):
-            _prefetch(reasons_addr + 2 * (r * n + stop), 2 * ahead, True)
-        _top4(acc, m, keybase, span, t1, t2, t3, t4)
+        # each row's four largest keys, sorted: the reasons in the reference's order
+        _top4(keys, m, key_type(-1), t1, t2, t3, t4)
         _decode(t1[:m], okm, span, reasons[0, start:stop])
         _decode(t2[:m], okm, span, reasons[1, start:stop])
         _decode(t3[:m], okm, span, reasons[2, start:stop])
         _decode(t4[:m], okm, span, reasons[3, start:stop])
 
 
+def kernel_outputs(
+    n: int, n_dimensions: int, n_characteristics: int, *, reasons: bool
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.bool_], npt.NDArray[np.int32], npt.NDArray[Any]]:
+    """Empty ``score``, ``ok``, ``subs`` and ``reasons`` arrays for :func:`run_kernel`.
+
+    They live in Arrow's memory pool, which keeps the memory of freed buffers for the next
+    ones: scoring batch after batch then writes to memory already mapped, instead of faulting in
+    (and zeroing) some 30 bytes per row of fresh pages each time, as numpy's large allocations
+    do. Arrow arrays built over them keep them alive.
+    """
+    r = n if reasons else 0
+    rtype = reason_dtype(n_characteristics)
+    return (
+        _pool_empty((n,), np.int32),
+        _pool_empty((n,), np.bool_),
+        _pool_empty((n_dimensions, n), np.int32),
+        _pool_empty((_N_REASONS, r), rtype),
+    )
+
+
+def _pool_empty(shape: tuple[int, ...], dtype: Any) -> npt.NDArray[Any]:
+    # an empty array in Arrow's memory pool when it is large (small ones come from malloc's
+    # free lists anyway, faster)
+    count = math.prod(shape)
+    nbytes = count * np.dtype(dtype).itemsize
+    if nbytes < _POOL_FROM:
+        return np.empty(shape, dtype=dtype)
+    buf = pa.allocate_buffer(nbytes)
+    return np.frombuffer(buf, dtype=dtype, count=count).reshape(shape)
+
+
 def run_kernel(
     n: int,
     columns: tuple[npt.NDArray[np.int64], ...],
-    compiled_arrays: tuple[Any, ...],
+    c: CompiledScorecard,
     cat_off: npt.NDArray[np.int64],
     cat_points: npt.NDArray[np.int32],
     criteria: tuple[npt.NDArray[np.int64], ...],
@@ -488,26 +620,15 @@ def run_kernel(
     *,
     want_reasons: bool,
 ) -> None:
-    """Call the kernel (the argument plumbing lives in :mod:`trustscore.scoring._score`).
+    """Score ``n`` rows (the argument plumbing lives in :mod:`trustscore.scoring._score`).
 
     ``columns`` and ``criteria`` are each ``(address, kind, validity address, validity bit
-    offset)``, one entry per characteristic / criterion.
+    offset)``, one entry per characteristic / criterion; ``cat_off`` and ``cat_points`` the
+    points tables of the categorical characteristics (see
+    :func:`trustscore.scoring._inputs.category_table`). ``outputs`` are ``score``, ``ok``,
+    ``subs`` and ``reasons`` as :func:`kernel_outputs` makes them: a reason is the index of its
+    characteristic, -1 for none.
     """
-    (
-        first,
-        edge_off,
-        edges32,
-        edges64,
-        steps,
-        special_off,
-        special_values,
-        special_points,
-        missing,
-        dimension,
-        best,
-        crit_op,
-        crit_value,
-    ) = compiled_arrays
     addr, kind, valid_addr, valid_off = columns
     crit_addr, crit_kind, crit_valid_addr, crit_valid_off = criteria
     score, ok, subs, reasons = outputs
@@ -517,61 +638,67 @@ def run_kernel(
         kind,
         valid_addr,
         valid_off,
-        first,
-        edge_off,
-        edges32,
-        edges64,
-        steps,
-        special_off,
-        special_values,
-        special_points,
-        missing,
+        c.first,
+        c.edge_off,
+        c.edges32,
+        c.edges64,
+        c.steps,
+        c.special_off,
+        c.special_values,
+        c.special_points,
+        c.missing,
         cat_off,
         cat_points,
-        dimension,
-        best,
+        c.dimension,
+        c.best,
         crit_addr,
         crit_kind,
         crit_valid_addr,
         crit_valid_off,
-        crit_op,
-        crit_value,
+        c.criteria_op,
+        c.criteria_value,
         score,
-        ok,
+        ok.view(np.uint8),
         subs,
         reasons,
         want_reasons,
+        c.key_type,
     )
 
 
 @njit(cache=True)  # type: ignore[misc]
-def _string_buffers(idx, text_off, text, offsets, data):  # type: ignore[no-untyped-def]
-    # row i gets text idx[i], or nothing when idx[i] < 0
+def _string_buffers(idx, text_off, text, offsets, data, valid):  # type: ignore[no-untyped-def]
+    # row i gets text idx[i], or is null when idx[i] < 0; returns the number of rows kept
+    n = idx.shape[0]
     pos = 0
+    kept = 0
     offsets[0] = 0
-    for i in range(idx.shape[0]):
-        j = idx[i]
-        if j >= 0:
-            for q in range(text_off[j], text_off[j + 1]):
-                data[pos] = text[q]
-                pos += 1
-        offsets[i + 1] = pos
-    return pos
+    for q in range((n + 7) >> 3):
+        bits = 0
+        for b in range(min(8, n - 8 * q)):
+            i = 8 * q + b
+            j = idx[i]
+            if j >= 0:
+                for t in range(text_off[j], text_off[j + 1]):
+                    data[pos] = text[t]
+                    pos += 1
+                bits |= 1 << b
+                kept += 1
+            offsets[i + 1] = pos
+        valid[q] = bits
+    return kept
 
 
 @njit(cache=True)  # type: ignore[misc]
 def _fixed_width_buffers(idx, table, width, offsets, data):  # type: ignore[no-untyped-def]
-    # the same when every text is one word of ``width`` bytes: the word is stored whatever the
-    # row (data has room for one more) and kept by moving the position past it, without a branch
-    pos = 0
-    offsets[0] = 0
+    # the same when every text is one word of ``width`` bytes. Every row, null or not, takes
+    # one word (Arrow lets a null slot hold bytes, its validity bit says it is null), so row i's
+    # offset is i * width and nothing depends on the rows before: both loops vectorise
+    _wide_vectors()
+    for i in range(offsets.shape[0]):
+        offsets[i] = i * width
     for i in range(idx.shape[0]):
-        j = idx[i]
-        keep = j >= 0
-        data[pos] = table[j if keep else 0]
-        pos += 1 if keep else 0
-        offsets[i + 1] = pos * width
-    return pos
+        data[i] = table[max(idx[i], 0)]
 
 
 _WORDS: Final = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
@@ -584,26 +711,30 @@ def string_buffers(
 
     Returns the validity bitmap (None without nulls), the int32 offsets, the character data and
     the null count, for ``pyarrow.Array.from_buffers``: several times faster than ``take`` on a
-    string array.
+    string array. Large buffers come from Arrow's memory pool (see :func:`kernel_outputs`).
+    When all texts are one word long (reason codes, "OK"/"NS"), a null row's slot holds a word
+    too, which Arrow allows; the values (and ``to_pylist``, ``equals``, Parquet) are the same.
     """
     n = idx.shape[0]
     longest = max((len(t) for t in texts), default=0)
     if n * longest >= 2**31:
         msg = f"{n} rows of text up to {longest} bytes exceed an Arrow string array's 2 GiB."
         raise ValueError(msg)
-    present = idx >= 0
-    nulls = n - int(np.count_nonzero(present))
-    valid = np.packbits(present, bitorder="little") if nulls else None
-    offsets = np.empty(n + 1, dtype=np.int32)
+    offsets = _pool_empty((n + 1,), np.int32)
     word = _WORDS.get(longest)
     if texts and word is not None and all(len(t) == longest for t in texts):
+        present = idx >= 0
+        nulls = n - int(np.count_nonzero(present))
         table = np.frombuffer(b"".join(texts), dtype=word)
-        words = np.empty(n + 1, dtype=word)
-        size = _fixed_width_buffers(idx, table, longest, offsets, words)
-        return valid, offsets, words[:size].view(np.uint8), nulls
+        words = _pool_empty((n,), word)
+        _fixed_width_buffers(idx, table, longest, offsets, words)
+        valid = np.packbits(present, bitorder="little") if nulls else None
+        return valid, offsets, words.view(np.uint8), nulls
+    valid_bits = _pool_empty(((n + 7) >> 3,), np.uint8)
     text_off = np.zeros(len(texts) + 1, dtype=np.int64)
     text_off[1:] = np.cumsum([len(t) for t in texts])
     text = np.frombuffer(b"".join(texts) + b"\0", dtype=np.uint8)
-    data = np.empty(n * longest + 1, dtype=np.uint8)
-    size = _string_buffers(idx, text_off, text, offsets, data)
-    return valid, offsets, data[:size], nulls
+    chars = _pool_empty((n * longest + 1,), np.uint8)
+    kept = _string_buffers(idx, text_off, text, offsets, chars, valid_bits)
+    nulls = n - int(kept)
+    return (valid_bits if nulls else None), offsets, chars[: offsets[n]], nulls

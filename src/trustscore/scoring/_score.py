@@ -66,30 +66,16 @@ def output_schema(art: ScorecardArtifact, *, reasons: bool = True) -> pa.Schema:
     return pa.schema(fields)
 
 
-def _compiled_arrays(c: CompiledScorecard) -> tuple[Any, ...]:
-    return (
-        c.first,
-        c.edge_off,
-        c.edges32,
-        c.edges64,
-        c.steps,
-        c.special_off,
-        c.special_values,
-        c.special_points,
-        c.missing,
-        c.dimension,
-        c.best,
-        c.criteria_op,
-        c.criteria_value,
-    )
-
-
 def _kernel_batch(
     c: CompiledScorecard, batch: pa.RecordBatch | pa.Table, *, reasons: bool
-) -> tuple[
-    npt.NDArray[np.int32], npt.NDArray[np.bool_], npt.NDArray[np.int32], npt.NDArray[np.int16]
-]:
-    from trustscore.scoring._kernel import KIND_CODES, KIND_F32, KIND_F64, run_kernel
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.bool_], npt.NDArray[np.int32], npt.NDArray[Any]]:
+    from trustscore.scoring._kernel import (
+        KIND_CODES,
+        KIND_F32,
+        KIND_F64,
+        kernel_outputs,
+        run_kernel,
+    )
 
     art = c.artifact
     n = batch.num_rows
@@ -133,15 +119,12 @@ def _kernel_batch(
     for i, name in enumerate(c.criteria_column):
         crit_addr[i], crit_kind[i], crit_valid[i], crit_off[i] = parts(name)
     cat_points = np.concatenate(cat_tables) if cat_tables else np.zeros(1, dtype=np.int32)
-    score_ = np.empty(n, dtype=np.int32)
-    ok = np.empty(n, dtype=np.bool_)
-    subs = np.empty((c.n_dimensions, n), dtype=np.int32)
-    reasons_ = np.empty((MAX_REASONS, n if reasons else 0), dtype=np.int16)
+    score_, ok, subs, reasons_ = kernel_outputs(n, c.n_dimensions, k, reasons=reasons)
     if n:
         run_kernel(
             n,
             (addr, kind, valid_addr, valid_off),
-            _compiled_arrays(c),
+            c,
             cat_off,
             cat_points,
             (crit_addr, crit_kind, crit_valid, crit_off),
@@ -169,7 +152,7 @@ def _assemble(
     score_: npt.NDArray[np.int32],
     ok: npt.NDArray[np.bool_],
     subs: npt.NDArray[np.int32],
-    reasons_: npt.NDArray[np.int16],
+    reasons_: npt.NDArray[Any],
     *,
     reasons: bool,
 ) -> list[pa.Array]:
