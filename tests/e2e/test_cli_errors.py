@@ -141,3 +141,37 @@ def test_train_missing_target(tmp_path: Path) -> None:
 def test_bad_date_option() -> None:
     code, out = _run("features", "--as-of", "31/12/2025")
     _assert_clean_error(code, out, "--as-of", "31/12/2025")
+
+
+def test_train_bad_interactions_option(tmp_path: Path) -> None:
+    data = tmp_path / "t.csv"
+    data.write_text("x,default\n1,0\n2,1\n")
+    code, out = _run(
+        "train", "--data", str(data), "--target", "default", "--out", str(tmp_path / "m.json"),
+        "--interactions", "many",
+    )  # fmt: skip
+    _assert_clean_error(code, out, "--interactions", "'many'")
+    assert not (tmp_path / "m.json").exists()
+
+
+def test_train_takes_interactions(tmp_path: Path) -> None:
+    # a planted pair: bad when a and b are both high, whatever each alone says
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    n = 6000
+    a, b, c = rng.uniform(size=n), rng.uniform(size=n), rng.uniform(size=n)
+    logit = -2.0 + 3.0 * ((a > 0.5) & (b > 0.5)) - 1.0 * c
+    y = (rng.uniform(size=n) < 1 / (1 + np.exp(-logit))).astype(int)
+    data = tmp_path / "t.csv"
+    rows = "\n".join(f"{x:.4f},{w:.4f},{v:.4f},{t}" for x, w, v, t in zip(a, b, c, y, strict=True))
+    data.write_text("a,b,c,default\n" + rows + "\n")
+    out_file = tmp_path / "m.json"
+    code, out = _run(
+        "train", "--data", str(data), "--target", "default", "--out", str(out_file),
+        "--interactions", "1",
+    )  # fmt: skip
+    assert code == 0, out
+    art = ScorecardArtifact.from_json(out_file.read_text())
+    assert [sorted(i.inputs) for i in art.interactions] == [["a", "b"]]
+    assert "1 interactions" in out

@@ -166,12 +166,32 @@ def train(
         list[str] | None, typer.Option(help="Other columns to leave out (ids).")
     ] = None,
     seed: Annotated[int, typer.Option()] = 0,
+    interactions: Annotated[
+        str | None,
+        typer.Option(
+            help="Pairs of characteristics scored together: 'auto' (taken only where "
+            "cross-validation shows they help), a number to try, or 0 for none. Default: the "
+            "scorecard's."
+        ),
+    ] = None,
 ) -> None:
     """Fit a scorecard on any flat table and write its artifact."""
     from trustscore.pipeline import train_flat
 
+    params: dict[str, object] = {}
+    if interactions is not None:
+        if interactions == "auto":
+            params["interactions"] = "auto"
+        elif interactions.isdigit():
+            params["interactions"] = int(interactions)
+        else:
+            raise fail(f"--interactions must be 'auto' or a whole number, got {interactions!r}.")
+
     def run() -> None:
-        art = train_flat(data, target, protected=protected or (), exclude=exclude or (), seed=seed)
+        art = train_flat(
+            data, target, protected=protected or (), exclude=exclude or (), seed=seed,
+            params=params,
+        )  # fmt: skip
         art.to_json(out)
         metrics = art.model_card.get("metrics", {})
         auc = metrics.get("auc")
@@ -180,7 +200,8 @@ def train(
         )
         typer.echo(
             f"wrote {out}: model {art.model_version}, "
-            f"{len(art.characteristics)} characteristics{shown}"
+            f"{len(art.characteristics)} characteristics"
+            f"{f', {len(art.interactions)} interactions' if art.interactions else ''}{shown}"
         )
 
     guarded(run)
