@@ -77,6 +77,28 @@ def _versions() -> dict[str, str]:
     return out
 
 
+def _disk_sync_ms(n: int = 100) -> dict[str, float | None]:
+    """How long this disk takes to sync a 4 KiB write (``fdatasync``), as a commit does.
+
+    The disk is shared with other engineers' work, so it is measured with every run.
+    """
+    path = DATA / "sync-probe.bin"
+    times = []
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        block = b"\0" * 4096
+        for i in range(n):
+            os.pwrite(fd, block, (i % 16) * 4096)
+            t0 = time.perf_counter()
+            os.fdatasync(fd)
+            times.append((time.perf_counter() - t0) * 1000)
+    finally:
+        os.close(fd)
+        path.unlink(missing_ok=True)
+    times.sort()
+    return {f"p{q}": _percentile(times, q) for q in (50, 90, 99)}
+
+
 def _machine() -> dict[str, Any]:
     return {
         "cpu_count": os.cpu_count(),
@@ -86,6 +108,7 @@ def _machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
+        "disk_sync_ms": _disk_sync_ms(),
         "versions": _versions(),
     }
 
@@ -309,6 +332,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from trustscore.ledger import Ledger, create_client
 
     ws = _workspace(args.subjects)
+    machine = _machine()  # before the run: its load average and disk are what the run met
     subjects = pq.read_table(ws / "scores.parquet", columns=["subject_id"]).column(0).to_pylist()
     ledger_path = DATA / f"ledger-{args.label}.sqlite"
     for suffix in ("", "-wal", "-shm"):
@@ -325,6 +349,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         os.environ, TRUSTSCORE_WORKSPACE=str(ws), TRUSTSCORE_DATABASE_URL=url_db,
         BENCH_SQLITE_SYNCHRONOUS=args.synchronous,
     )  # fmt: skip
+    if args.src:
+        # the server runs another checkout's package (e.g. the commit before a change)
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(Path(args.src).resolve()), str(REPO), env.get("PYTHONPATH", "")]
+        ).rstrip(os.pathsep)
+    trace = DATA / f"trace-{args.label}.json"
+    trace.unlink(missing_ok=True)
+    if args.trace:
+        env["BENCH_TRACE"] = str(trace)
     cmd = [
         sys.executable, "-m", "uvicorn", "--factory", "benchmarks.service._app:app_factory",
         "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers),
@@ -351,10 +384,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         cpu0 = sum(p.cpu_times().user + p.cpu_times().system for p in server)
         load = _load_raw if args.client == "raw" else _load
         own0 = time.process_time()
+        window0 = time.perf_counter()
         result = asyncio.run(
             load(url, token, subjects, args.rate, args.duration, args.max_requests,
                  args.timeout, args.seed, args.connections)
         )  # fmt: skip
+        window1 = time.perf_counter()
         cpu1 = sum(p.cpu_times().user + p.cpu_times().system for p in server)
         own_cpu = time.process_time() - own0
     finally:
@@ -370,6 +405,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         round((cpu1 - cpu0) * 1000 / result["ok"], 3) if result["ok"] else None
     )
     result["client"] = args.client
+    if args.trace and trace.is_file():
+        from benchmarks.service._trace import summarise
+
+        result["trace"] = summarise(trace, (window0, window1))
     result["client_cpu_ms_per_request"] = (
         round(own_cpu * 1000 / result["requests"], 3) if result["requests"] else None
     )
@@ -386,17 +425,40 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "label": args.label,
         "note": args.note,
+        "server_src": args.src or "this checkout",
         "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "subjects": args.subjects,
         "workers": args.workers,
         "sqlite_synchronous": args.synchronous,
-        "machine": _machine(),
+        "machine": machine,
         "result": result,
     }
 
 
 def _cell(value: Any) -> str:
     return "-" if value is None else f"{value:,}" if isinstance(value, int) else f"{value:g}"
+
+
+def _trace_lines(trace: dict[str, Any] | None) -> list[str]:
+    """The server's timeline of a ``--trace`` run, in two lines."""
+    if not trace:
+        return []
+    gc, writes, lag, app = (
+        trace["gc"],
+        trace["ledger_writes"],
+        trace["loop_lag"],
+        trace["app_time_ms"],
+    )
+    return [
+        f"- trace (server side): time in the app p50 {app['p50']} ms, p99 {app['p99']} ms; "
+        f"GC pauses gen0/1/2 max {gc['gen0']['max_ms']} / {gc['gen1']['max_ms']} / "
+        f"{gc['gen2']['max_ms']} ms ({gc['gen2']['n']} full collections); event loop late by "
+        f"more than 10 ms {lag['over_10ms']} times (max {lag['max_ms']} ms)",
+        f"- trace (ledger): {writes['n']:,} group commits of {writes['items_mean']} requests on "
+        f"average (max {writes['items_max']}), each p50 {writes['ms']['p50']} ms, p99 "
+        f"{writes['ms']['p99']} ms, max {writes['ms']['max']} ms; the WAL restarted "
+        f"{writes['checkpoints']} times",
+    ]
 
 
 def _markdown(runs: dict[str, Any]) -> str:
@@ -408,23 +470,28 @@ def _markdown(runs: dict[str, Any]) -> str:
         "its response was read; service time is from the actual send.",
         "",
         "| run | subjects | workers | SQLite sync | offered/s | achieved/s | ok | errors "
-        "| p50 ms | p95 ms | p99 ms | max ms | server CPU ms/req | first request ms "
-        "| HTTP server | load client | client CPU ms/req |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| p50 ms | p90 ms | p95 ms | p99 ms | max ms | server CPU ms/req | first request ms "
+        "| HTTP server | load client | client CPU ms/req | load avg at start "
+        "| disk sync p50 / p99 ms |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for label, run_ in runs.items():
         r = run_["result"]
         lat = r["latency_ms"]
-        fast = run_["machine"]["versions"].get("httptools", "-") != "-"
+        m = run_["machine"]
+        fast = m["versions"].get("httptools", "-") != "-"
+        sync = m.get("disk_sync_ms")
+        disk = f"{_cell(sync['p50'])} / {_cell(sync['p99'])}" if sync else "-"
         lines.append(
             f"| {label} | {run_['subjects']:,} | {run_['workers']} "
             f"| {run_.get('sqlite_synchronous', 'FULL')} | {_cell(r['offered_rate'])} "
             f"| {_cell(r['achieved_rate'])} | {_cell(r['ok'])} | {_cell(r['errors'])} "
-            f"| {_cell(lat['p50'])} | {_cell(lat['p95'])} | {_cell(lat['p99'])} "
-            f"| {_cell(lat['max'])} | {_cell(r['server_cpu_ms_per_request'])} "
-            f"| {_cell(r['first_request_ms'])} "
+            f"| {_cell(lat['p50'])} | {_cell(lat.get('p90'))} | {_cell(lat['p95'])} "
+            f"| {_cell(lat['p99'])} | {_cell(lat['max'])} "
+            f"| {_cell(r['server_cpu_ms_per_request'])} | {_cell(r['first_request_ms'])} "
             f"| {'httptools+uvloop' if fast else 'h11+asyncio'} | {r.get('client', 'httpx')} "
-            f"| {_cell(r.get('client_cpu_ms_per_request'))} |"
+            f"| {_cell(r.get('client_cpu_ms_per_request'))} | {_cell(m['loadavg_at_start'][0])} "
+            f"| {disk} |"
         )
     if LEDGER_JSON.is_file():
         micro = json.loads(LEDGER_JSON.read_text())["ms"]
@@ -433,13 +500,15 @@ def _markdown(runs: dict[str, Any]) -> str:
             "## The ledger's write path per request, alone (`--ledger-only`, ms per request)",
             "",
             "| SQLite sync | authenticate | before: snapshot + access, 2 transactions "
-            "| 1 transaction | groups of 16 |",
-            "|---|---|---|---|---|",
+            "| 1 transaction | groups of 16 | 1 transaction, CPU | groups of 16, CPU |",
+            "|---|---|---|---|---|---|---|",
         ]
         for mode, m in micro.items():
             lines.append(
                 f"| {mode} | {m['authenticate_ms']} | {m['before_two_transactions_ms']} "
-                f"| {m['one_transaction_per_request_ms']} | {m['groups_of_16_ms_per_request']} |"
+                f"| {m['one_transaction_per_request_ms']} | {m['groups_of_16_ms_per_request']} "
+                f"| {m.get('one_transaction_cpu_ms', '-')} "
+                f"| {m.get('groups_of_16_cpu_ms_per_request', '-')} |"
             )
     lines += ["", "## Runs", ""]
     for label, run_ in runs.items():
@@ -452,11 +521,13 @@ def _markdown(runs: dict[str, Any]) -> str:
             f"- at {run_['at']}; {m['cpu_count']} cores ({m['cpu_model']}), "
             f"{m['memory_gib']} GiB; load average at start {m['loadavg_at_start']} "
             "(the machine is shared)",
-            f"- Python {m['python']} on {m['platform']}",
+            f"- Python {m['python']} on {m['platform']}; server code: "
+            f"{run_.get('server_src', 'this checkout')}",
             "- " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()),
             f"- requests {run_['result']['requests']:,} over {run_['result']['wall_s']} s; "
             f"errors {run_['result']['errors_by_kind'] or 'none'}; "
             f"ledger after: {run_['result']['ledger']}",
+            *_trace_lines(run_["result"].get("trace")),
             "",
         ]
     return "\n".join(lines) + "\n"
@@ -480,6 +551,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--client", choices=("httpx", "raw"), default="raw",
         help="the load generator: raw HTTP/1.1 on asyncio streams, or httpx (the earlier runs)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--trace", action="store_true",
+        help="record the server's timeline (GC, ledger writes, checkpoints, loop lag)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--src", default=None,
+        help="serve the trustscore package from this src folder (another checkout, e.g. "
+        "`git archive <commit> src | tar -x -C /tmp/before` then --src /tmp/before/src)",
     )  # fmt: skip
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--label", default="run", help="the name of this run in results")

@@ -289,6 +289,34 @@ def test_an_adverse_decision_carries_its_notice(env: Env) -> None:
         body["score"]["snapshot_id"], env.clients["lender"].client_id)  # fmt: skip
 
 
+def test_a_decision_is_written_in_one_transaction_with_its_score_and_access(env: Env) -> None:
+    commits: list[int] = []
+
+    def count(_conn: object) -> None:
+        commits.append(1)
+
+    sa.event.listen(env.ledger.engine, "commit", count)
+    try:
+        response = env.api.post("/v1/decisions", json={"subject_id": "subj-b", "purpose":
+                                "credit_limit"}, headers=env.as_("lender"))  # fmt: skip
+    finally:
+        sa.event.remove(env.ledger.engine, "commit", count)
+    assert response.status_code == 200
+    body = response.json()
+    assert len(commits) == 1  # the group commit's one transaction (it was three)
+    decision = lg.decisions(env.ledger, "subj-b")[-1]
+    assert (decision.decision_id, decision.outcome, decision.adverse) == (
+        body["decision_id"], "decline", True)  # fmt: skip
+    assert decision.snapshot_id == body["score"]["snapshot_id"]
+    last = lg.accesses(env.ledger, "subj-b")[-1]
+    assert (last.purpose, last.action, last.at) == ("credit_limit", "decision", decision.decided_at)
+    tail = lg.audit_entries(env.ledger)[-3:]
+    assert [e.action for e in tail] == ["snapshot.record", "decision.record", "access.log"]
+    assert tail[1].payload["decision_id"] == body["decision_id"]
+    assert env.provider.inquiries[-1] == ("subj-b", "lender", "credit_limit")
+    assert lg.audit_verify(env.ledger).ok
+
+
 def test_unknown_subject_is_a_404(env: Env) -> None:
     response = env.api.post("/v1/scores", json={"subject_id": "nobody", "purpose":
                             "credit_limit"}, headers=env.as_("lender"))  # fmt: skip

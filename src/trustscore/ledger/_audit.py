@@ -15,10 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from trustscore.exceptions import AuditChainError, SchemaError
+from trustscore.ledger._rows import RowWriter
 from trustscore.ledger._tables import AuditHeadRow, AuditRow
 
 if TYPE_CHECKING:
@@ -158,22 +160,20 @@ def append_entry(
 
 
 def append_entries(
-    session: Session, entries: Sequence[tuple[str, str, Any, dt.datetime]]
+    session: Session | Connection, entries: Sequence[tuple[str, str, Any, dt.datetime]]
 ) -> list[AuditEntry]:
     """Append many ``(actor, action, payload, at)`` entries in order, locking the head once.
 
     The chain is the same as appending them one by one with :func:`append_entry`; the rows go
-    in with one multi-row insert, which is what makes a group of requests cheap to record.
+    in with one multi-row insert, which is what makes a group of requests cheap to record. The
+    entries returned carry each payload as given (checked to be plain JSON), not re-parsed.
+    Takes the transaction's session or connection; not for a session that has loaded the head
+    with :func:`append_entry`, since it writes the head row directly.
     """
     if not entries:
         return []
-    head = session.scalars(
-        select(AuditHeadRow).where(AuditHeadRow.head_id == _HEAD_ID).with_for_update()
-    ).one_or_none()
-    if head is None:
-        msg = "The ledger has no audit chain head: run Ledger.upgrade() (or create_all()) first."
-        raise AuditChainError(msg)
-    seq, prev = head.seq, head.hash
+    writer = RowWriter(session.connection() if isinstance(session, Session) else session)
+    seq, prev = writer.audit_head()
     rows: list[dict[str, Any]] = []
     out: list[AuditEntry] = []
     for actor, action, payload, at in entries:
@@ -184,11 +184,10 @@ def append_entries(
             {"seq": seq, "at": at, "actor": actor, "action": action, "payload": payload_json,
              "prev_hash": prev, "hash": digest}
         )  # fmt: skip
-        out.append(AuditEntry(seq, at, actor, action, json.loads(payload_json), prev, digest))
+        out.append(AuditEntry(seq, at, actor, action, payload, prev, digest))
         prev = digest
-    session.execute(insert(AuditRow), rows)
-    head.seq, head.hash = seq, prev
-    session.flush()
+    writer.insert_audit_rows(rows)
+    writer.move_audit_head(seq, prev)
     return out
 
 

@@ -4,11 +4,20 @@ Writes are serialised where it matters: on SQLite every write transaction starts
 ``BEGIN IMMEDIATE`` (so two writers never both read the audit chain head) and waits on a busy
 timeout; on PostgreSQL the audit append locks the single-row chain head with
 ``SELECT ... FOR UPDATE``. Reads take no write lock.
+
+SQLite runs in WAL mode. By default the commit that grows the WAL past 1000 pages copies them
+into the database file and syncs it (a checkpoint), so that commit, and every write queued
+behind it, waits 10-30 ms on a slow disk. A long-running writer (the service) passes
+``sqlite_checkpoints="background"``: a thread of the ledger's own runs passive checkpoints
+(which never block writers) on its own connection while commits go on, and a commit
+checkpoints only the little that is left, once per 16 MiB of WAL, to restart it.
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,6 +39,9 @@ logger = logging.getLogger(__name__)
 
 _MIGRATIONS: Final = Path(__file__).resolve().parent / "migrations"
 _READONLY: Final = "trustscore_ledger_readonly"
+#: With background checkpoints, the WAL size (pages) at which a commit checkpoints itself, so
+#: that the WAL restarts from its beginning (see ``_Checkpointer``).
+RESTART_PAGES: Final = 4096
 HEAD_ID: Final = 1
 
 
@@ -47,6 +59,14 @@ class Ledger:
     sqlite_synchronous : {"FULL", "NORMAL"}, default "FULL"
         SQLite's ``synchronous`` pragma. ``FULL`` syncs every commit to disk; ``NORMAL`` (safe
         against a crash of the process, not of the machine) is much faster on slow disks.
+    sqlite_checkpoints : {"commit", "background"}, default "commit"
+        Who copies the WAL into a SQLite database file: the commit that fills it (SQLite's
+        default), or mostly a background thread of this ledger, every ``checkpoint_interval_s``
+        while there are writes (see the module's docstring). Either way every commit is in the
+        WAL, synced as ``sqlite_synchronous`` says, before it returns. Ignored for PostgreSQL
+        and in-memory SQLite.
+    checkpoint_interval_s : float, default 0.1
+        The most often the background thread checkpoints.
 
     Examples
     --------
@@ -63,6 +83,8 @@ class Ledger:
         *,
         busy_timeout_s: float = 30.0,
         sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL",
+        sqlite_checkpoints: Literal["commit", "background"] = "commit",
+        checkpoint_interval_s: float = 0.1,
     ) -> None:
         try:
             parsed = make_url(url)
@@ -75,6 +97,7 @@ class Ledger:
         self.url: Final = url
         self.backend: Final[str] = parsed.get_backend_name()
         self._sqlite_path: Path | None = None
+        self._checkpointer: _Checkpointer | None = None
         if self.backend == "sqlite":
             memory = parsed.database in (None, "", ":memory:")
             if not memory:
@@ -87,7 +110,22 @@ class Ledger:
             if sqlite_synchronous not in ("FULL", "NORMAL"):
                 msg = f"sqlite_synchronous must be 'FULL' or 'NORMAL'; got {sqlite_synchronous!r}."
                 raise LedgerError(msg)
-            _install_sqlite_hooks(self._engine, busy_timeout_s, sqlite_synchronous)
+            if sqlite_checkpoints not in ("commit", "background"):
+                msg = (
+                    "sqlite_checkpoints must be 'commit' or 'background'; got "
+                    f"{sqlite_checkpoints!r}."
+                )
+                raise LedgerError(msg)
+            background = sqlite_checkpoints == "background" and self._sqlite_path is not None
+            _install_sqlite_hooks(
+                self._engine, busy_timeout_s, sqlite_synchronous,
+                autocheckpoint_pages=RESTART_PAGES if background else None,
+            )  # fmt: skip
+            if background and self._sqlite_path is not None:
+                self._checkpointer = _Checkpointer(
+                    self._sqlite_path, busy_timeout_s, sqlite_synchronous, checkpoint_interval_s
+                )
+                event.listen(self._engine, "commit", self._checkpointer.poke)
         elif self.backend == "postgresql":
             self._engine = create_engine(url, pool_pre_ping=True)
         else:
@@ -175,6 +213,16 @@ class Ledger:
             yield session
 
     @contextmanager
+    def writing(self) -> Iterator[Connection]:
+        """A write transaction on a Core connection, for bulk inserts that need no ORM session.
+
+        Begun and committed like :meth:`transaction` (on SQLite with ``BEGIN IMMEDIATE``), at
+        half its cost.
+        """
+        with self._engine.begin() as conn:
+            yield conn
+
+    @contextmanager
     def reading(self) -> Iterator[Session]:
         """A read-only session that takes no write lock."""
         with self._reader() as session:
@@ -183,9 +231,99 @@ class Ledger:
             finally:
                 session.rollback()
 
+    def checkpoints(self) -> int:
+        """How many checkpoints the background thread has run (0 unless it runs them)."""
+        return 0 if self._checkpointer is None else self._checkpointer.runs
+
     def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection (and stop the background checkpoints, if any)."""
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
         self._engine.dispose()
+
+
+class _Checkpointer:
+    """WAL checkpoints from a thread of their own, while a SQLite ledger is written.
+
+    A passive checkpoint copies the WAL's committed pages into the database file and syncs it
+    without taking the write lock, so commits go on meanwhile. Commits wake the thread
+    (:meth:`poke`); it checkpoints at most once per ``interval_s`` and sleeps while nothing is
+    written.
+
+    The WAL starts again from its beginning only when a writer begins while every frame in it
+    has been copied, which seldom happens while commits follow each other closely (each passive
+    checkpoint leaves behind the commits made while it ran). So the ledger's connections keep
+    SQLite's own checkpoint at commit, at :data:`RESTART_PAGES` instead of 1000 pages: the
+    commit that grows the WAL that far copies what this thread has not yet copied (little)
+    and syncs the database file, and the next writer restarts the WAL. That commit takes a few
+    ms longer, once per 16 MiB of WAL; without this thread, a commit took 10-30 ms longer every
+    4 MiB.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        busy_timeout_s: float,
+        synchronous: str,
+        interval_s: float,
+    ) -> None:
+        self.path = path
+        self.busy_timeout_s = busy_timeout_s
+        self.synchronous = synchronous
+        self.interval_s = interval_s
+        self.runs = 0
+        self._wake = threading.Event()
+        self._halt = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._stopped = False
+
+    def poke(self, _conn: object = None) -> None:
+        """A commit is under way: checkpoint soon (starts the thread on first use)."""
+        if self._thread is None:
+            with self._lock:
+                if self._thread is None and not self._stopped:
+                    self._thread = threading.Thread(
+                        target=self._run, name="ledger-checkpoint", daemon=True
+                    )
+                    self._thread.start()
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Checkpoint what is left, then end the thread."""
+        with self._lock:
+            self._stopped = True
+            thread = self._thread
+        self._halt.set()
+        self._wake.set()
+        if thread is not None:
+            thread.join()
+
+    def _run(self) -> None:
+        conn = sqlite3.connect(
+            self.path, timeout=self.busy_timeout_s, isolation_level=None, check_same_thread=False
+        )
+        try:
+            # a checkpoint syncs the database file as the connection's mode says: the same as
+            # the ledger's connections
+            conn.execute(f"PRAGMA synchronous = {self.synchronous}")
+            while not self._stopped:
+                self._wake.wait()
+                self._halt.wait(self.interval_s)  # let an interval's commits gather
+                self._wake.clear()
+                if self._stopped:
+                    break
+                self._checkpoint(conn)
+            self._checkpoint(conn)
+        finally:
+            conn.close()
+
+    def _checkpoint(self, conn: sqlite3.Connection) -> None:
+        try:
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            self.runs += 1
+        except sqlite3.Error:  # the next commit pokes again; a commit never depends on this
+            logger.warning("A background checkpoint of %s failed", self.path, exc_info=True)
 
 
 def _alembic_config(conn: Connection) -> Any:
@@ -197,7 +335,9 @@ def _alembic_config(conn: Connection) -> Any:
     return cfg
 
 
-def _install_sqlite_hooks(engine: Engine, busy_timeout_s: float, synchronous: str) -> None:
+def _install_sqlite_hooks(
+    engine: Engine, busy_timeout_s: float, synchronous: str, *, autocheckpoint_pages: int | None
+) -> None:
     # pysqlite's own transaction handling defers BEGIN and cannot take the write lock up front;
     # switch it off and issue BEGIN ourselves (SQLAlchemy's documented recipe).
     @event.listens_for(engine, "connect")
@@ -209,6 +349,8 @@ def _install_sqlite_hooks(engine: Engine, busy_timeout_s: float, synchronous: st
             cursor.execute("PRAGMA foreign_keys = ON")
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute(f"PRAGMA synchronous = {synchronous}")
+            if autocheckpoint_pages is not None:  # else SQLite's default, 1000
+                cursor.execute(f"PRAGMA wal_autocheckpoint = {int(autocheckpoint_pages)}")
         finally:
             cursor.close()
 

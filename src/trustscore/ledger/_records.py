@@ -6,11 +6,12 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from trustscore.exceptions import LedgerError, SchemaError
 from trustscore.ledger._audit import append_entries, append_entry
 from trustscore.ledger._checks import check_choice, check_json, check_text, moment
+from trustscore.ledger._rows import RowWriter
 from trustscore.ledger._tables import (
     AccessRow,
     AuditHeadRow,
@@ -21,7 +22,15 @@ from trustscore.ledger._tables import (
     SnapshotRow,
     SuppressionRow,
 )
-from trustscore.ledger._types import Access, Batch, Decision, ScoreAccess, Snapshot
+from trustscore.ledger._types import (
+    Access,
+    Batch,
+    Decision,
+    DecisionTaken,
+    RecordedAccess,
+    ScoreAccess,
+    Snapshot,
+)
 
 if TYPE_CHECKING:
     from trustscore.ledger._db import Ledger
@@ -36,6 +45,7 @@ __all__ = [
     "record_batch",
     "record_decision",
     "record_score_accesses",
+    "record_scored_accesses",
     "record_snapshot",
     "snapshots",
 ]
@@ -200,7 +210,8 @@ def record_score_accesses(
     The same rows and audit entries as :func:`record_snapshot` then :func:`log_access` for each
     item (the client is the actor of both), with one commit for the lot: the service gathers
     the scores of concurrent requests and records them together. Every item is checked before
-    anything is written; one bad item fails the call and nothing is recorded.
+    anything is written; one bad item fails the call and nothing is recorded. An item with a
+    ``decision`` also records it (see :func:`record_scored_accesses`, which returns it).
 
     Examples
     --------
@@ -215,6 +226,45 @@ def record_score_accesses(
     >>> [a.purpose for a in accesses(ledger, "s1")], audit_verify(ledger).n_entries
     (['credit_limit', 'credit_limit'], 4)
     """
+    return [(r.snapshot, r.access) for r in record_scored_accesses(ledger, items)]
+
+
+def _check_decision(subject_id: str, purpose: str | None, decision: DecisionTaken) -> None:
+    check_text(purpose, "purpose", max_length=64)
+    check_text(decision.policy, "policy", max_length=128)
+    check_text(decision.outcome, "outcome", max_length=128)
+    if decision.adverse and not decision.notice:
+        msg = (
+            f"Subject {subject_id!r}: an adverse decision under policy {decision.policy!r} must "
+            "carry its adverse-action notice (reasons and how to dispute); got none."
+        )
+        raise SchemaError(msg, field="notice", subject_id=subject_id)
+
+
+def record_scored_accesses(ledger: Ledger, items: Sequence[ScoreAccess]) -> list[RecordedAccess]:
+    """Record scores (and decisions) given to clients, all in one transaction.
+
+    For each item, in order: its snapshot, its decision if it carries one (linked to the
+    snapshot), and its access, each with the audit entry that :func:`record_snapshot`,
+    :func:`record_decision` and :func:`log_access` append (the client is the actor of all
+    three), so the chain is the one those functions write one by one. Every item is checked
+    before anything is written; one bad item fails the call and nothing is recorded.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from trustscore.ledger import DecisionTaken, Ledger, ScoreAccess, audit_entries
+    >>> ledger = Ledger("sqlite://"); ledger.create_all()
+    >>> item = ScoreAccess(subject_id="s1", as_of=dt.date(2026, 1, 31), model_version="1.0.0",
+    ...     model_hash="m" * 64, score=712, status="OK", subscores={"payment": 300},
+    ...     reasons=["R01"], feature_hash="f" * 64, client_id="cl_bank", purpose="credit_limit",
+    ...     action="decision", decision=DecisionTaken("limit-v1", "limit_2000", adverse=False))
+    >>> [r] = record_scored_accesses(ledger, [item])
+    >>> (r.decision.outcome, r.decision.snapshot_id == r.snapshot.snapshot_id, r.access.action)
+    ('limit_2000', True, 'decision')
+    >>> [e.action for e in audit_entries(ledger)]
+    ['snapshot.record', 'decision.record', 'access.log']
+    """
     if not items:
         return []
     snaps: list[dict[str, Any]] = []
@@ -225,6 +275,10 @@ def record_score_accesses(
         check_json(list(it.reasons), "reasons")
         check_text(it.client_id, "client_id", max_length=64)
         check_text(it.action, "action", max_length=32)
+        if it.decision is not None:
+            _check_decision(it.subject_id, it.purpose, it.decision)
+            notice = it.decision.notice
+            check_json(None if notice is None else dict(notice), "notice")
         at = moment(it.at, name="at")
         snaps.append(
             {"subject_id": it.subject_id, "as_of": it.as_of, "model_version": it.model_version,
@@ -236,47 +290,71 @@ def record_score_accesses(
             {"client_id": it.client_id, "subject_id": it.subject_id, "purpose": it.purpose,
              "action": it.action, "at": at}
         )  # fmt: skip
-    with ledger.transaction() as session:
-        snapshot_ids = session.scalars(
-            insert(SnapshotRow).returning(SnapshotRow.snapshot_id, sort_by_parameter_order=True),
-            snaps,
-        ).all()
-        access_ids = session.scalars(
-            insert(AccessRow).returning(AccessRow.access_id, sort_by_parameter_order=True),
-            looks,
-        ).all()
+    decided = [(i, it.decision) for i, it in enumerate(items) if it.decision is not None]
+    with ledger.writing() as conn:
+        rows = RowWriter(conn)
+        snapshot_ids = rows.insert_returning_ids(SnapshotRow, "snapshot_id", snaps)
+        rulings = [
+            {"subject_id": items[i].subject_id, "purpose": items[i].purpose,
+             "policy": d.policy, "outcome": d.outcome, "adverse": d.adverse,
+             "notice": None if d.notice is None else dict(d.notice),
+             "snapshot_id": snapshot_ids[i], "client_id": items[i].client_id,
+             "decided_at": snaps[i]["created_at"]}
+            for i, d in decided
+        ]  # fmt: skip
+        decision_ids = rows.insert_returning_ids(DecisionRow, "decision_id", rulings)
+        by_item = {
+            i: (rid, row) for (i, _), rid, row in zip(decided, decision_ids, rulings, strict=True)
+        }
+        access_ids = rows.insert_returning_ids(AccessRow, "access_id", looks)
         entries: list[tuple[str, str, Any, dt.datetime]] = []
-        out: list[tuple[Snapshot, Access]] = []
-        for snap, look, sid, aid in zip(snaps, looks, snapshot_ids, access_ids, strict=True):
+        out: list[RecordedAccess] = []
+        for i, (snap, look, sid, aid) in enumerate(
+            zip(snaps, looks, snapshot_ids, access_ids, strict=True)
+        ):
             at = snap["created_at"]
+            actor = look["client_id"]
             entries.append(
-                (look["client_id"], "snapshot.record",
+                (actor, "snapshot.record",
                  {"snapshot_id": sid, "subject_id": snap["subject_id"],
                   "as_of": snap["as_of"].isoformat(), "model_version": snap["model_version"],
                   "model_hash": snap["model_hash"], "score": snap["score"],
                   "status": snap["status"], "feature_hash": snap["feature_hash"]},
                  at)
             )  # fmt: skip
+            decision = None
+            if i in by_item:
+                did, row = by_item[i]
+                entries.append(
+                    (actor, "decision.record",
+                     {"decision_id": did, "subject_id": row["subject_id"],
+                      "purpose": row["purpose"], "policy": row["policy"],
+                      "outcome": row["outcome"], "adverse": row["adverse"],
+                      "snapshot_id": sid, "client_id": actor},
+                     at)
+                )  # fmt: skip
+                decision = Decision(
+                    did, row["subject_id"], row["purpose"], row["policy"], row["outcome"],
+                    row["adverse"], row["notice"], sid, actor, at,
+                )  # fmt: skip
             entries.append(
-                (look["client_id"], "access.log",
+                (actor, "access.log",
                  {"access_id": aid, "subject_id": look["subject_id"], "purpose": look["purpose"],
                   "action": look["action"]},
                  at)
             )  # fmt: skip
             out.append(
-                (
+                RecordedAccess(
                     Snapshot(
                         sid, snap["subject_id"], snap["as_of"], snap["model_version"],
-                        snap["model_hash"], snap["score"], snap["status"],
-                        dict(snap["subscores"]), list(snap["reasons"]), snap["feature_hash"], at,
+                        snap["model_hash"], snap["score"], snap["status"], snap["subscores"],
+                        snap["reasons"], snap["feature_hash"], at,
                     ),
-                    Access(
-                        aid, look["client_id"], look["subject_id"], look["purpose"],
-                        look["action"], at,
-                    ),
+                    Access(aid, actor, look["subject_id"], look["purpose"], look["action"], at),
+                    decision,
                 )
             )  # fmt: skip
-        append_entries(session, entries)
+        append_entries(conn, entries)
     return out
 
 

@@ -16,8 +16,10 @@ __all__ = [
     "Batch",
     "Client",
     "Decision",
+    "DecisionTaken",
     "Dispute",
     "DisputeStatus",
+    "RecordedAccess",
     "Role",
     "ScoreAccess",
     "Snapshot",
@@ -149,11 +151,26 @@ class Client:
 
 
 @dataclass(frozen=True)
+class DecisionTaken:
+    """A purpose-bound decision taken on a score: recorded with the score's snapshot.
+
+    An adverse decision must carry its ``notice`` (the adverse-action notice).
+    """
+
+    policy: str
+    outcome: str
+    adverse: bool
+    notice: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
 class ScoreAccess:
     """A score given to a client: the snapshot to record and the access to log, together.
 
     What :func:`~trustscore.ledger.record_score_accesses` writes for each scored request; ``at``
-    is when the score was given (None: when it is recorded).
+    is when the score was given (None: when it is recorded). With a ``decision`` the score was
+    given as a decision (``action`` is then ``"decision"``): the decision is recorded too,
+    linked to the snapshot.
     """
 
     subject_id: str
@@ -169,3 +186,13 @@ class ScoreAccess:
     purpose: str | None
     action: str = "score"
     at: dt.datetime | None = None
+    decision: DecisionTaken | None = None
+
+
+@dataclass(frozen=True)
+class RecordedAccess:
+    """What recording a :class:`ScoreAccess` wrote: its snapshot, access and decision if any."""
+
+    snapshot: Snapshot
+    access: Access
+    decision: Decision | None = None

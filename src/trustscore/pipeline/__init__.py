@@ -14,6 +14,7 @@ from trustscore.pipeline._demo import (
     run_demo,
     score_features,
 )
+from trustscore.pipeline._explain import explain_row, explain_subject
 from trustscore.pipeline._flat import read_table, score_file, train_flat
 from trustscore.pipeline._provider import WorkspaceProvider, feature_hash, score_subject
 from trustscore.pipeline._replay import Replay, replay
@@ -28,6 +29,8 @@ __all__ = [
     "Workspace",
     "WorkspaceProvider",
     "characteristics_metadata",
+    "explain_row",
+    "explain_subject",
     "feature_hash",
     "read_table",
     "replay",

@@ -31,7 +31,7 @@ from typing import Any, Final
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from trustscore.decisions import decide_one, policy_for
+from trustscore.decisions import check_purpose, decide_one, policy_for
 from trustscore.exceptions import NotFoundError
 from trustscore.features import compute_features
 from trustscore.pipeline._workspace import Workspace
@@ -116,7 +116,7 @@ def _unknown(subject_id: str, as_of: dt.date) -> NotFoundError:
     return NotFoundError(msg, subject_id=subject_id)
 
 
-def _mtime(path: Path) -> int | None:
+def _mtime(path: str) -> int | None:
     try:
         return os.stat(path).st_mtime_ns
     except FileNotFoundError:
@@ -134,6 +134,9 @@ def _listing(folder: Path, suffix: str) -> frozenset[str]:
         return frozenset()
 
 
+_Mtimes = tuple[int | None, int | None, int | None, int | None]
+
+
 @dataclass(frozen=True)
 class _State:
     """What an answer depends on besides the subject, as cheap to read as a few stat calls."""
@@ -143,6 +146,10 @@ class _State:
     model: int | None  # model.json mtime
     batches: int | None  # store/_batches mtime
     suppressions: int | None  # store/_suppressions mtime
+
+    @property
+    def mtimes(self) -> _Mtimes:
+        return (self.clock, self.model, self.batches, self.suppressions)
 
     def newest_ns(self) -> int:
         return max(t for t in (self.clock, self.model, self.batches, self.suppressions, 0) if t)
@@ -168,6 +175,26 @@ class _Scores:
             and state == self.state
             and (self.valid_until is None or now < self.valid_until)
         )
+
+    def current_at(self, mtimes: _Mtimes, now: dt.datetime) -> bool:
+        """:meth:`current` from the mtimes alone (an unchanged clock file keeps the as-of)."""
+        return (
+            self.settled
+            and mtimes == self.state.mtimes
+            and (self.valid_until is None or now < self.valid_until)
+        )
+
+    def result(self, subject_id: str) -> dict[str, Any]:
+        """The subject's ``ScoreResult`` (built once per subject and state, then kept)."""
+        result = self.results.get(subject_id)
+        if result is None:
+            # a rescore may drop a subject from these dicts meanwhile: look each up once
+            row, points = self.features.get(subject_id), self.scored.get(subject_id)
+            if row is None or points is None:
+                raise _unknown(subject_id, self.state.as_of)
+            result = _result(self.art, subject_id, self.state.as_of, row, points)
+            self.results[subject_id] = result
+        return _copy(result)
 
 
 def _copy(result: dict[str, Any]) -> dict[str, Any]:
@@ -199,20 +226,31 @@ class WorkspaceProvider:
         self._artifact: tuple[int | None, ScorecardArtifact] | None = None
         self._scores: _Scores | None = None
         self._as_of: tuple[int | None, dt.date] | None = None
+        # the files watched on every answer, as strings: building the Paths costs more than
+        # the stat calls
+        self._watched = tuple(
+            os.fspath(p)
+            for p in (
+                self.workspace.clock_path,
+                self.workspace.model_path,
+                self.store.batches_dir,
+                self.store.suppressions_dir,
+            )
+        )
 
     # -- what the answers depend on -----------------------------------------------------------
+    def _mtimes(self) -> _Mtimes:
+        clock, model, batches, suppressions = self._watched
+        return (_mtime(clock), _mtime(model), _mtime(batches), _mtime(suppressions))
+
     def _state(self) -> _State:
-        clock = _mtime(self.workspace.clock_path)
+        clock, model, batches, suppressions = self._mtimes()
         cached = self._as_of
         if cached is None or cached[0] != clock or clock is None:
             cached = (clock, self.workspace.as_of())
             self._as_of = cached
         return _State(
-            as_of=cached[1],
-            clock=clock,
-            model=_mtime(self.workspace.model_path),
-            batches=_mtime(self.store.batches_dir),
-            suppressions=_mtime(self.store.suppressions_dir),
+            as_of=cached[1], clock=clock, model=model, batches=batches, suppressions=suppressions
         )
 
     def _load_artifact(self, model_mtime: int | None) -> ScorecardArtifact:
@@ -224,7 +262,7 @@ class WorkspaceProvider:
     def artifact(self) -> ScorecardArtifact:
         """The workspace's current model."""
         with self._lock:
-            return self._load_artifact(_mtime(self.workspace.model_path))
+            return self._load_artifact(_mtime(self._watched[1]))
 
     def _current(self) -> _Scores:
         now = dt.datetime.now(dt.UTC)
@@ -273,15 +311,22 @@ class WorkspaceProvider:
         later += [
             t for t in self.store.suppressions().column("suppressed_at").to_pylist() if t > now
         ]
+        rows = dict(zip(ids, features.to_pylist(), strict=True))
+        points = dict(zip(ids, scored.to_pylist(), strict=True))
         return _Scores(
             state=state,
             art=art,
             batch_files=batch_files,
             suppression_files=suppression_files,
-            features=dict(zip(ids, features.to_pylist(), strict=True)),
-            scored=dict(zip(ids, scored.to_pylist(), strict=True)),
+            features=rows,
+            scored=points,
             valid_until=min(later, default=None),
             settled=settled,
+            # built now, not one by one as requests come: the answers then allocate nothing
+            # that lives on, and a process can freeze them out of the collector's sight
+            results={
+                sid: _result(art, sid, state.as_of, row, points[sid]) for sid, row in rows.items()
+            },
         )
 
     def _patch(self, scores: _Scores, added: frozenset[str], now: dt.datetime) -> None:
@@ -323,27 +368,51 @@ class WorkspaceProvider:
     # -- the SubjectProvider protocol ---------------------------------------------------------
     def current_score(self, subject_id: str) -> dict[str, Any]:
         """The subject's score now, as :func:`score_subject` would compute it."""
-        scores = self._current()
-        result = scores.results.get(subject_id)
-        if result is None:
-            row = scores.features.get(subject_id)
-            if row is None:
-                raise _unknown(subject_id, scores.state.as_of)
-            result = _result(
-                scores.art, subject_id, scores.state.as_of, row, scores.scored[subject_id]
-            )
-            scores.results[subject_id] = result
-        return _copy(result)
+        return self._current().result(subject_id)
 
     def score(self, subject_id: str, purpose: str) -> dict[str, Any]:
-        from trustscore.decisions import check_purpose
-
-        check_purpose(self._current().art, purpose)
-        return self.current_score(subject_id)
+        scores = self._current()
+        check_purpose(scores.art, purpose)
+        return scores.result(subject_id)
 
     def decide(self, subject_id: str, purpose: str) -> dict[str, Any]:
-        art = self._current().art
-        result = self.score(subject_id, purpose)
+        return self._decide(self._current(), subject_id, purpose)
+
+    # -- the same answers without blocking, when they are in memory ---------------------------
+    def _current_nowait(self) -> _Scores | None:
+        """The scores if they are current, from four ``stat`` calls; None if they need work."""
+        scores = self._scores
+        if scores is None or not scores.current_at(self._mtimes(), dt.datetime.now(dt.UTC)):
+            return None
+        return scores
+
+    def score_nowait(self, subject_id: str, purpose: str) -> dict[str, Any] | None:
+        """:meth:`score` if it can answer from memory now, else None (call :meth:`score`).
+
+        It never computes or reads the store, so an event loop may call it.
+        """
+        scores = self._current_nowait()
+        if scores is None:
+            return None
+        check_purpose(scores.art, purpose)
+        return scores.result(subject_id)
+
+    def decide_nowait(self, subject_id: str, purpose: str) -> dict[str, Any] | None:
+        """:meth:`decide` if it can answer from memory now, else None (call :meth:`decide`)."""
+        scores = self._current_nowait()
+        return None if scores is None else self._decide(scores, subject_id, purpose)
+
+    def record_inquiry_nowait(
+        self, subject_id: str, requester: str, purpose: str, at: dt.datetime
+    ) -> bool:
+        """:meth:`record_inquiry`, which stores nothing and so never blocks: always True."""
+        self.record_inquiry(subject_id, requester, purpose, at)
+        return True
+
+    def _decide(self, scores: _Scores, subject_id: str, purpose: str) -> dict[str, Any]:
+        art = scores.art
+        check_purpose(art, purpose)
+        result = scores.result(subject_id)
         row: dict[str, Any] = {
             "subject_id": subject_id,
             "score": result["score"],

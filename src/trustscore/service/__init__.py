@@ -14,7 +14,7 @@ True
 
 from __future__ import annotations
 
-from trustscore.service._app import create_app, serve, workspace_provider
+from trustscore.service._app import create_app, serve, service_ledger, workspace_provider
 from trustscore.service._errors import DOMAIN_STATUS, ApiError, error_body
 from trustscore.service._provider import (
     DecisionResult,
@@ -35,5 +35,6 @@ __all__ = [
     "error_body",
     "record_score",
     "serve",
+    "service_ledger",
     "workspace_provider",
 ]

@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import cast
+from typing import Literal, cast
 
 from fastapi import FastAPI
 
 from trustscore import ledger as lg
 from trustscore.pipeline import Workspace, WorkspaceProvider
-from trustscore.service import _routes_admin, _routes_disputes, _routes_subjects
+from trustscore.service import _routes_admin, _routes_disputes, _routes_subjects, _web
 from trustscore.service._errors import install_error_handlers
 from trustscore.service._group_commit import GroupCommit
 from trustscore.service._provider import SubjectProvider
 from trustscore.service._token_cache import TokenCache
 from trustscore.settings import Settings, get_settings
 
-__all__ = ["create_app", "serve", "workspace_provider"]
+__all__ = ["create_app", "serve", "service_ledger", "workspace_provider"]
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,23 @@ def workspace_provider(workspace: Path) -> SubjectProvider | None:
         return None
     # WorkspaceProvider returns plain dicts of the TypedDicts' shape (pipeline cannot import them)
     return cast(SubjectProvider, WorkspaceProvider(ws))
+
+
+def service_ledger(
+    url: str, *, sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
+) -> lg.Ledger:
+    """The ledger as the service opens it: on SQLite, WAL checkpoints run in the background.
+
+    A checkpoint run by a commit (SQLite's default) holds up that commit and every request
+    queued behind it for 10-30 ms on a slow disk; the service's ledger checkpoints from a
+    thread of its own instead. Commits are as durable either way (``sqlite_synchronous``).
+
+    Examples
+    --------
+    >>> service_ledger("sqlite://").backend
+    'sqlite'
+    """
+    return lg.Ledger(url, sqlite_synchronous=sqlite_synchronous, sqlite_checkpoints="background")
 
 
 def serve(settings: Settings) -> None:
@@ -70,7 +88,8 @@ def create_app(
     settings : Settings, optional
         Defaults to :func:`trustscore.settings.get_settings`.
     ledger : Ledger, optional
-        Defaults to ``Ledger(settings.database_url)``, upgraded to the latest schema on startup.
+        Defaults to :func:`service_ledger` of ``settings.database_url``, upgraded to the latest
+        schema on startup.
     provider : SubjectProvider, optional
         Where scores, decisions and files come from; without one those endpoints answer 503.
     token_ttl_s : float, default 5.0
@@ -88,7 +107,7 @@ def create_app(
     owned = ledger is None
     if ledger is None:
         settings = settings or get_settings()
-        ledger = lg.Ledger(settings.database_url.get_secret_value())
+        ledger = service_ledger(settings.database_url.get_secret_value())
     if provider is None and settings is not None:
         provider = workspace_provider(settings.workspace)
     the_ledger = ledger
@@ -101,6 +120,11 @@ def create_app(
         warm = getattr(provider, "warm", None)
         if callable(warm):
             warm()  # compute the scores before the first request, not during it
+            # The warm provider's table (about a million objects for 20 000 subjects) lives as
+            # long as the process; a full collection would walk all of it, pausing every request
+            # for a few hundred ms. Freeze what lives now out of the collector's sight.
+            gc.collect()
+            gc.freeze()
         try:
             yield
         finally:
@@ -120,6 +144,8 @@ def create_app(
     app.state.token_cache = TokenCache(ttl_s=token_ttl_s)
     app.state.settings = settings
     install_error_handlers(app)
-    for module in (_routes_admin, _routes_disputes, _routes_subjects):
+    # the score route first: a request walks the routes in order until one matches
+    for module in (_routes_subjects, _routes_admin, _routes_disputes):
         app.include_router(module.router)
+    app.include_router(_web.router)  # the web pages (not in the OpenAPI schema)
     return app

@@ -7,6 +7,7 @@ never a subject's file) and ``admin`` (clients, audit).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -33,7 +34,9 @@ __all__ = [
     "ProviderDep",
     "SubjectOrOperator",
     "TokenCacheDep",
+    "authenticate",
     "check_lender_purpose",
+    "commits_of",
     "get_commits",
     "get_ledger",
     "get_provider",
@@ -88,12 +91,16 @@ ProviderDep = Annotated[SubjectProvider, Depends(get_provider)]
 TokenCacheDep = Annotated[TokenCache, Depends(get_token_cache)]
 
 
-async def _authenticated(
-    ledger: LedgerDep,
-    cache: TokenCacheDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+async def authenticate(
+    request: Request, credentials: HTTPAuthorizationCredentials | None
 ) -> lg.Client:
-    # A cached client answers on the event loop; a miss reads the ledger in the thread pool.
+    """The client behind the request's bearer token; 401 without a valid one.
+
+    A plain coroutine that the role dependencies call, not a dependency of its own: FastAPI's
+    resolution of each dependency costs more than the lookups (the ledger and the token cache
+    come from the app's state). A cached client answers on the event loop; a miss reads the
+    ledger in the thread pool.
+    """
     challenge = {"WWW-Authenticate": "Bearer"}
     if credentials is None:
         raise ApiError(
@@ -102,10 +109,15 @@ async def _authenticated(
             "This endpoint needs a bearer token: send 'Authorization: Bearer <token>'.",
             headers=challenge,
         )
+    state = request.app.state
+    cache: TokenCache = state.token_cache
     token = credentials.credentials
-    client = cache.lookup(token)
+    client, refresh = cache.check(token)
+    if refresh:
+        # nobody awaits it: refresh() logs rather than raises, and the executor keeps it alive
+        asyncio.get_running_loop().run_in_executor(None, cache.refresh, state.ledger, token)
     if client is None:
-        client = await run_in_threadpool(cache.authenticate, ledger, token)
+        client = await run_in_threadpool(cache.authenticate, state.ledger, token)
     if client is None:
         raise ApiError(
             401,
@@ -116,6 +128,13 @@ async def _authenticated(
     return client
 
 
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+async def _authenticated(request: Request, credentials: Credentials) -> lg.Client:
+    return await authenticate(request, credentials)
+
+
 Authenticated = Annotated[lg.Client, Depends(_authenticated)]
 
 
@@ -123,7 +142,8 @@ def require(*roles: lg.Role) -> Callable[..., Any]:
     """A dependency that lets through only clients with one of ``roles`` (403 otherwise)."""
     allowed = ", ".join(roles)
 
-    async def dependency(client: Authenticated) -> lg.Client:
+    async def dependency(request: Request, credentials: Credentials) -> lg.Client:
+        client = await authenticate(request, credentials)
         if client.role not in roles:
             raise ApiError(
                 403,
@@ -134,6 +154,12 @@ def require(*roles: lg.Role) -> Callable[..., Any]:
         return client
 
     return dependency
+
+
+def commits_of(request: Request) -> GroupCommit:
+    """The app's group commit, for a route that has the request at hand (no dependency)."""
+    commits: GroupCommit = request.app.state.commits
+    return commits
 
 
 Admin = Annotated[lg.Client, Depends(require("admin"))]

@@ -11,13 +11,19 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any, Protocol, TypedDict, runtime_checkable
 
+from starlette.concurrency import run_in_threadpool
+
 from trustscore.ledger import Dispute, Ledger, Snapshot, record_snapshot
 
 __all__ = [
     "DecisionResult",
+    "NowaitProvider",
     "ScoreResult",
     "SubjectProvider",
     "deadline_callback",
+    "provider_decide",
+    "provider_record_inquiry",
+    "provider_score",
     "record_score",
 ]
 
@@ -93,6 +99,73 @@ class SubjectProvider(Protocol):
     def rescore(self, subject_id: str) -> ScoreResult | None:
         """Rescore the subject after its records changed; the service records the new score."""
         ...
+
+
+@runtime_checkable
+class NowaitProvider(Protocol):
+    """What a provider may add so the service can answer without leaving its event loop.
+
+    Each method does what its :class:`SubjectProvider` namesake does when it can do so at once,
+    from memory (no query, no reading the store; a few ``stat`` calls are fine), and otherwise
+    returns None (False) without doing anything; the service then calls the namesake in its
+    thread pool. They raise what the namesakes raise (an unknown subject, a purpose the model
+    card does not list).
+    """
+
+    def score_nowait(self, subject_id: str, purpose: str) -> ScoreResult | None:
+        """:meth:`SubjectProvider.score` if it can answer at once, else None."""
+        ...
+
+    def decide_nowait(self, subject_id: str, purpose: str) -> DecisionResult | None:
+        """:meth:`SubjectProvider.decide` if it can answer at once, else None."""
+        ...
+
+    def record_inquiry_nowait(
+        self, subject_id: str, requester: str, purpose: str, at: dt.datetime
+    ) -> bool:
+        """:meth:`SubjectProvider.record_inquiry` if it can be done at once (True), else False."""
+        ...
+
+
+async def provider_score(provider: SubjectProvider, subject_id: str, purpose: str) -> ScoreResult:
+    """``provider.score``: on the event loop if the provider can answer at once, else in a thread.
+
+    Examples
+    --------
+    >>> import asyncio
+    >>> class Slow:
+    ...     def score(self, subject_id, purpose): return {"subject_id": subject_id}
+    >>> asyncio.run(provider_score(Slow(), "s1", "credit_limit"))
+    {'subject_id': 's1'}
+    """
+    nowait = getattr(provider, "score_nowait", None)
+    if nowait is not None:
+        result: ScoreResult | None = nowait(subject_id, purpose)
+        if result is not None:
+            return result
+    return await run_in_threadpool(provider.score, subject_id, purpose)
+
+
+async def provider_decide(
+    provider: SubjectProvider, subject_id: str, purpose: str
+) -> DecisionResult:
+    """``provider.decide``, on the event loop when the provider can, as :func:`provider_score`."""
+    nowait = getattr(provider, "decide_nowait", None)
+    if nowait is not None:
+        result: DecisionResult | None = nowait(subject_id, purpose)
+        if result is not None:
+            return result
+    return await run_in_threadpool(provider.decide, subject_id, purpose)
+
+
+async def provider_record_inquiry(
+    provider: SubjectProvider, subject_id: str, requester: str, purpose: str, at: dt.datetime
+) -> None:
+    """``provider.record_inquiry``, on the event loop when the provider can do it at once."""
+    nowait = getattr(provider, "record_inquiry_nowait", None)
+    if nowait is not None and nowait(subject_id, requester, purpose, at):
+        return
+    await run_in_threadpool(provider.record_inquiry, subject_id, requester, purpose, at)
 
 
 def record_score(ledger: Ledger, result: ScoreResult, actor: str) -> Snapshot:

@@ -5,20 +5,27 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from trustscore import ledger as lg
+from trustscore.exceptions import NotFoundError
+from trustscore.pipeline import WorkspaceProvider, explain_subject
 from trustscore.service._auth import (
-    CommitsDep,
     LedgerDep,
     Lender,
     ProviderDep,
     SubjectOrOperator,
     check_lender_purpose,
+    commits_of,
 )
 from trustscore.service._errors import ApiError
-from trustscore.service._provider import record_score
+from trustscore.service._provider import (
+    ScoreResult,
+    provider_decide,
+    provider_record_inquiry,
+    provider_score,
+)
 from trustscore.service._schemas import DisputeOut, ScoreRequest, SuppressionOut
 
 __all__ = ["router"]
@@ -40,64 +47,90 @@ def _score_body(snapshot: lg.Snapshot, purpose: str) -> dict[str, Any]:
     }
 
 
+def _score_access(
+    result: ScoreResult,
+    client: lg.Client,
+    purpose: str,
+    at: dt.datetime,
+    decision: lg.DecisionTaken | None = None,
+) -> lg.ScoreAccess:
+    return lg.ScoreAccess(
+        subject_id=result["subject_id"], as_of=dt.date.fromisoformat(result["as_of"]),
+        model_version=result["model_version"], model_hash=result["model_hash"],
+        score=result["score"], status=result["status"], subscores=result["subscores"],
+        reasons=result["reasons"], feature_hash=result["feature_hash"],
+        client_id=client.client_id, purpose=purpose,
+        action="score" if decision is None else "decision", at=at, decision=decision,
+    )  # fmt: skip
+
+
+# The score and decision routes are coroutines: a provider that answers from memory answers on
+# the event loop, and the ledger writes are awaited, not waited for in a thread (a thread hop
+# and a blocked thread per request cost more than the rest of the request). They take the group
+# commit from the request rather than as a dependency: FastAPI's resolution of a dependency
+# costs more than the lookup.
+
+
 @router.post("/scores")
-def score(
-    body: ScoreRequest, lender: Lender, commits: CommitsDep, provider: ProviderDep
+async def score(
+    body: ScoreRequest, lender: Lender, provider: ProviderDep, request: Request
 ) -> JSONResponse:
     """Score a subject for one of the lender's purposes; the subject sees the inquiry."""
     purpose = check_lender_purpose(lender, body.purpose)
-    result = provider.score(body.subject_id, purpose)
+    result = await provider_score(provider, body.subject_id, purpose)
     now = dt.datetime.now(dt.UTC)
     # the snapshot and the access, with their audit entries, committed before answering; the
     # writes of concurrent requests share one transaction (see _group_commit)
-    snapshot, _ = commits.record(
-        lg.ScoreAccess(
-            subject_id=result["subject_id"], as_of=dt.date.fromisoformat(result["as_of"]),
-            model_version=result["model_version"], model_hash=result["model_hash"],
-            score=result["score"], status=result["status"], subscores=result["subscores"],
-            reasons=result["reasons"], feature_hash=result["feature_hash"],
-            client_id=lender.client_id, purpose=purpose, action="score", at=now,
-        )
-    )  # fmt: skip
-    provider.record_inquiry(body.subject_id, lender.name, purpose, now)
+    recorded = await commits_of(request).submit(_score_access(result, lender, purpose, now))
+    await provider_record_inquiry(provider, body.subject_id, lender.name, purpose, now)
     # a plain dict of JSON values: no response model to validate it against again
-    return JSONResponse(_score_body(snapshot, purpose))
+    return JSONResponse(_score_body(recorded.snapshot, purpose))
 
 
-@router.post("/decisions")
-def decide(
-    body: ScoreRequest, lender: Lender, ledger: LedgerDep, provider: ProviderDep
-) -> dict[str, Any]:
+@router.post("/decisions", response_model=dict[str, Any])
+async def decide(
+    body: ScoreRequest, lender: Lender, provider: ProviderDep, request: Request
+) -> JSONResponse:
     """Decide for one of the lender's purposes, with the adverse-action notice if adverse."""
     purpose = check_lender_purpose(lender, body.purpose)
-    result = provider.decide(body.subject_id, purpose)
-    snapshot = record_score(ledger, result["score"], lender.client_id)
-    decision = lg.record_decision(
-        ledger, subject_id=body.subject_id, purpose=purpose, policy=result["policy"],
-        outcome=result["outcome"], adverse=result["adverse"], notice=result["notice"],
-        snapshot_id=snapshot.snapshot_id, client_id=lender.client_id, actor=lender.client_id,
-    )  # fmt: skip
+    result = await provider_decide(provider, body.subject_id, purpose)
     now = dt.datetime.now(dt.UTC)
-    lg.log_access(
-        ledger, client_id=lender.client_id, subject_id=body.subject_id, purpose=purpose,
-        action="decision", now=now,
+    taken = lg.DecisionTaken(
+        policy=result["policy"], outcome=result["outcome"], adverse=result["adverse"],
+        notice=result["notice"],
     )  # fmt: skip
-    provider.record_inquiry(body.subject_id, lender.name, purpose, now)
-    return {
-        "decision_id": decision.decision_id,
-        "policy": decision.policy,
-        "outcome": decision.outcome,
-        "adverse": decision.adverse,
-        "notice": decision.notice,
-        "score": _score_body(snapshot, purpose),
-    }
+    # the snapshot, the decision and the access, with their audit entries, in one group commit
+    item = _score_access(result["score"], lender, purpose, now, taken)
+    recorded = await commits_of(request).submit(item)
+    await provider_record_inquiry(provider, body.subject_id, lender.name, purpose, now)
+    decision = recorded.decision
+    if decision is None:  # pragma: no cover - an item with a decision records one
+        msg = "The ledger recorded no decision for a decision request."
+        raise RuntimeError(msg)
+    return JSONResponse(
+        {
+            "decision_id": decision.decision_id,
+            "policy": decision.policy,
+            "outcome": decision.outcome,
+            "adverse": decision.adverse,
+            "notice": decision.notice,
+            "score": _score_body(recorded.snapshot, purpose),
+        }
+    )
 
 
 @router.get("/subjects/{subject_id}/file")
 def subject_file(
     subject_id: str, client: SubjectOrOperator, ledger: LedgerDep, provider: ProviderDep
 ) -> dict[str, Any]:
-    """A subject's whole file: records, score, history, decisions, disputes and who looked."""
+    """A subject's whole file: records, score, history, decisions, disputes and who looked.
+
+    ``explanation`` says what the current score is made of and what would change it: per
+    dimension its points and range; per reason its plain words, how it clears and how many
+    points separate the subject's value from the characteristic's best; for an unscorable
+    subject, the minimum criteria and which are met. It is null where the provider is not a
+    workspace's. Each access names the client (``client_name``, ``client_role``) that looked.
+    """
     if client.role == "subject":
         if client.subject_id != subject_id:
             raise ApiError(403, "forbidden", "A subject may read only their own file.")
@@ -105,12 +138,24 @@ def subject_file(
     else:
         purpose = "dispute_handling"
     content = provider.file(subject_id)
+    explanation = (
+        explain_subject(provider, subject_id) if isinstance(provider, WorkspaceProvider) else None
+    )
     lg.log_access(
         ledger, client_id=client.client_id, subject_id=subject_id, purpose=purpose, action="file"
     )
+    seen = lg.accesses(ledger, subject_id)
+    lookers: dict[str, lg.Client | None] = {}
+    for a in seen:
+        if a.client_id not in lookers:
+            try:
+                lookers[a.client_id] = lg.get_client(ledger, a.client_id)
+            except NotFoundError:
+                lookers[a.client_id] = None
     return {
         "subject_id": subject_id,
         "file": content,
+        "explanation": explanation,
         "score_history": [
             {"snapshot_id": s.snapshot_id, "as_of": s.as_of.isoformat(), "score": s.score,
              "status": s.status, "model_version": s.model_version,
@@ -132,7 +177,8 @@ def subject_file(
         ],
         "accesses": [
             {"client_id": a.client_id, "purpose": a.purpose, "action": a.action,
-             "at": a.at.isoformat()}
-            for a in lg.accesses(ledger, subject_id)
+             "at": a.at.isoformat(), "client_name": getattr(lookers[a.client_id], "name", None),
+             "client_role": getattr(lookers[a.client_id], "role", None)}
+            for a in seen
         ],
     }  # fmt: skip

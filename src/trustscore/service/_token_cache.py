@@ -8,11 +8,18 @@ Revocation through this process (``DELETE /v1/clients/{id}``) calls :meth:`Token
 so it takes effect at once here. A revocation by another process (another uvicorn worker, the
 ``trustscore client revoke`` command) cannot reach this cache: it takes effect here within
 ``ttl_s`` seconds.
+
+An entry in use is read again before it expires: :meth:`TokenCache.check` tells the first
+request that finds it past half its TTL to :meth:`TokenCache.refresh` it in the background, so
+under steady traffic no request waits for the ledger, and the requests that arrive together
+when an entry would expire do not all read the ledger at once. A refreshed entry is trusted
+for ``ttl_s`` from its read, so a revocation elsewhere is still seen within ``ttl_s``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -22,6 +29,8 @@ from trustscore import ledger as lg
 from trustscore.exceptions import SchemaError
 
 __all__ = ["TokenCache"]
+
+logger = logging.getLogger(__name__)
 
 
 class TokenCache:
@@ -67,7 +76,9 @@ class TokenCache:
         self.ttl_s = ttl_s
         self.max_size = max_size
         self._clock = clock
-        self._entries: OrderedDict[bytes, tuple[lg.Client, float]] = OrderedDict()
+        # client, when the entry expires, when it should be read again
+        self._entries: OrderedDict[bytes, tuple[lg.Client, float, float]] = OrderedDict()
+        self._refreshing: set[bytes] = set()
         self._lock = threading.Lock()
         # bumped by every invalidation: a ledger read that began before it is not cached
         self._generation = 0
@@ -77,19 +88,52 @@ class TokenCache:
 
     def lookup(self, token: str) -> lg.Client | None:
         """The cached client for ``token`` if its entry is still fresh, else None (a miss)."""
+        return self.check(token)[0]
+
+    def check(self, token: str) -> tuple[lg.Client | None, bool]:
+        """:meth:`lookup`, and whether the caller should :meth:`refresh` the entry now.
+
+        True for the first caller that finds the entry past half its TTL (the others get False
+        until that refresh is done), so one read refreshes a token in use before it expires.
+        """
         if self.ttl_s == 0:
-            return None
+            return None, False
         key = _key(token)
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
-                return None
-            client, expires = entry
-            if self._clock() >= expires:
+                return None, False
+            client, expires, refresh_at = entry
+            now = self._clock()
+            if now >= expires:
                 del self._entries[key]
-                return None
+                return None, False
             self._entries.move_to_end(key)
-            return client
+            if now < refresh_at or key in self._refreshing:
+                return client, False
+            self._refreshing.add(key)
+            return client, True
+
+    def refresh(self, ledger: lg.Ledger, token: str) -> None:
+        """Read ``token``'s client from the ledger again: keep it anew, or drop it if revoked.
+
+        For a caller that :meth:`check` told to; meant to run in the background, so it logs a
+        failure to read the ledger rather than raise it (the entry then simply expires).
+        """
+        key = _key(token)
+        try:
+            generation = self.generation()
+            client = lg.authenticate(ledger, token)
+            if client is None:
+                with self._lock:
+                    self._entries.pop(key, None)
+            else:
+                self.store(token, client, generation)
+        except Exception:  # a background task: nobody would see it raised
+            logger.warning("Refreshing a cached authentication failed", exc_info=True)
+        finally:
+            with self._lock:
+                self._refreshing.discard(key)
 
     def generation(self) -> int:
         """A counter that every :meth:`invalidate` and :meth:`clear` moves on."""
@@ -108,7 +152,8 @@ class TokenCache:
         with self._lock:
             if generation != self._generation:
                 return
-            self._entries[key] = (client, self._clock() + self.ttl_s)
+            now = self._clock()
+            self._entries[key] = (client, now + self.ttl_s, now + self.ttl_s / 2)
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_size:
                 self._entries.popitem(last=False)
@@ -128,7 +173,7 @@ class TokenCache:
         """Forget every token of ``client_id`` (after its revocation), effective at once."""
         with self._lock:
             self._generation += 1
-            stale = [k for k, (c, _) in self._entries.items() if c.client_id == client_id]
+            stale = [k for k, (c, _, _) in self._entries.items() if c.client_id == client_id]
             for key in stale:
                 del self._entries[key]
 

@@ -1,20 +1,25 @@
-"""record_score_accesses: many scores' snapshots and accesses in one transaction."""
+"""record_score_accesses: many scores' snapshots, decisions and accesses in one transaction."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 
 from trustscore.exceptions import SchemaError
 from trustscore.ledger import (
+    DecisionTaken,
     Ledger,
     ScoreAccess,
     accesses,
     audit_entries,
     audit_verify,
+    decisions,
     log_access,
+    record_decision,
     record_score_accesses,
+    record_scored_accesses,
     record_snapshot,
     snapshots,
 )
@@ -83,3 +88,87 @@ def test_one_bad_item_writes_nothing(ledger: Ledger, t0: dt.datetime) -> None:
     assert snapshots(ledger, "s1") == []
     assert audit_verify(ledger).n_entries == 0
     assert record_score_accesses(ledger, []) == []
+
+
+def _decided(subject: str, score: int | None, at: dt.datetime, *, adverse: bool) -> ScoreAccess:
+    base = _item(subject, score, at, status="OK" if score is not None else "NS")
+    notice = {"reasons": ["R01"], "dispute": "/v1/disputes"} if adverse else None
+    return replace(
+        base, action="decision",
+        decision=DecisionTaken("credit_limit-v1", "decline" if adverse else "tier_2",
+                               adverse=adverse, notice=notice),
+    )  # fmt: skip
+
+
+def test_decisions_are_recorded_with_their_snapshots(ledger: Ledger, t0: dt.datetime) -> None:
+    items = [
+        _decided("s1", 420, t0, adverse=True),
+        _item("s2", 700, t0 + dt.timedelta(seconds=1)),
+        _decided("s3", 810, t0 + dt.timedelta(seconds=2), adverse=False),
+    ]
+    written = record_scored_accesses(ledger, items)
+    assert [r.decision is None for r in written] == [False, True, False]
+    first, _, third = written
+    assert first.decision is not None
+    assert third.decision is not None
+    assert decisions(ledger, "s1") == [first.decision]
+    assert (first.decision.snapshot_id, first.decision.client_id, first.decision.adverse) == (
+        first.snapshot.snapshot_id, "cl_bank", True,
+    )  # fmt: skip
+    assert first.decision.notice == {"reasons": ["R01"], "dispute": "/v1/disputes"}
+    assert (third.decision.outcome, third.decision.decided_at) == ("tier_2", items[2].at)
+    assert [a.action for a in accesses(ledger, "s1")] == ["decision"]
+    assert [e.action for e in audit_entries(ledger)] == [
+        "snapshot.record", "decision.record", "access.log",
+        "snapshot.record", "access.log",
+        "snapshot.record", "decision.record", "access.log",
+    ]  # fmt: skip
+    assert audit_verify(ledger).ok
+
+
+def test_a_grouped_decision_chains_as_the_three_writes_one_by_one(t0: dt.datetime) -> None:
+    grouped, single = Ledger("sqlite://"), Ledger("sqlite://")
+    grouped.create_all()
+    single.create_all()
+    item = _decided("s1", 430, t0, adverse=True)
+    record_scored_accesses(grouped, [item])
+    assert item.decision is not None
+    snap = record_snapshot(
+        single, subject_id=item.subject_id, as_of=item.as_of, model_version=item.model_version,
+        model_hash=item.model_hash, score=item.score, status=item.status,
+        subscores=item.subscores, reasons=item.reasons, feature_hash=item.feature_hash,
+        now=item.at, actor=item.client_id,
+    )  # fmt: skip
+    record_decision(
+        single, subject_id=item.subject_id, purpose="credit_limit", policy=item.decision.policy,
+        outcome=item.decision.outcome, adverse=True, notice=item.decision.notice,
+        snapshot_id=snap.snapshot_id, client_id=item.client_id, now=item.at,
+        actor=item.client_id,
+    )  # fmt: skip
+    log_access(
+        single, client_id=item.client_id, subject_id=item.subject_id, purpose=item.purpose,
+        action="decision", now=item.at,
+    )  # fmt: skip
+    assert audit_entries(grouped) == audit_entries(single)
+    assert audit_verify(grouped).head_hash == audit_verify(single).head_hash
+    # the rows as stored, not as read back: the grouped path writes SQLite's values itself
+    for table in ("score_snapshots", "decisions", "access_log", "audit_log", "audit_head"):
+        assert _stored(grouped, table) == _stored(single, table), table
+
+
+def _stored(ledger: Ledger, table: str) -> list[tuple[object, ...]]:
+    with ledger.engine.connect() as conn:
+        return [tuple(r) for r in conn.exec_driver_sql(f"SELECT * FROM {table}")]
+
+
+def test_an_adverse_decision_without_a_notice_writes_nothing(
+    ledger: Ledger, t0: dt.datetime
+) -> None:
+    bad = replace(
+        _decided("s1", 420, t0, adverse=True), decision=DecisionTaken("p", "decline", True)
+    )
+    with pytest.raises(SchemaError, match="must carry its adverse-action notice"):
+        record_scored_accesses(ledger, [_item("s0", 700, t0), bad])
+    assert snapshots(ledger, "s0") == []
+    assert decisions(ledger, "s1") == []
+    assert audit_verify(ledger).n_entries == 0

@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from trustscore.exceptions import NotFoundError
+from trustscore.exceptions import NeverApprovablePurposeError, NotFoundError
 from trustscore.pipeline import Workspace, WorkspaceProvider, run_demo, score_subject
 from trustscore.records import RecordStore
 
@@ -102,3 +102,32 @@ def test_a_suppression_dated_later_counts_from_its_time(provider: WorkspaceProvi
     later = provider.current_score(sid)
     assert later["feature_hash"] != before["feature_hash"]
     assert later == _direct(provider, sid)
+
+
+@pytest.mark.slow
+def test_the_nowait_answers_come_from_memory_only_while_it_is_current(
+    provider: WorkspaceProvider,
+) -> None:
+    sid, bill = _bill_subjects(provider)[4]
+    assert provider.score_nowait(sid, "credit_pricing") is None  # nothing computed yet
+    assert provider.decide_nowait(sid, "credit_limit") is None
+    provider.warm()
+    assert provider.score_nowait(sid, "credit_pricing") == provider.score(sid, "credit_pricing")
+    assert provider.decide_nowait(sid, "credit_limit") == provider.decide(sid, "credit_limit")
+    with pytest.raises(NeverApprovablePurposeError):
+        provider.score_nowait(sid, "employment")
+    with pytest.raises(NotFoundError, match="No subject 'nobody'"):
+        provider.score_nowait("nobody", "credit_pricing")
+    before = provider.score(sid, "credit_pricing")
+    # another process suppresses a record: the memory is no longer current, so no answer
+    # from it until a blocking call has brought it up to date
+    RecordStore(provider.store.root).suppress(
+        "obligation", [bill], reason="court order", at=dt.datetime.now(dt.UTC)
+    )
+    assert provider.score_nowait(sid, "credit_pricing") is None
+    after = provider.score(sid, "credit_pricing")
+    assert after["feature_hash"] != before["feature_hash"]
+    time.sleep(1.1)  # a folder changed less than a second ago may change unseen: listed again
+    assert provider.score_nowait(sid, "credit_pricing") is None
+    assert provider.score(sid, "credit_pricing") == after
+    assert provider.score_nowait(sid, "credit_pricing") == after == _direct(provider, sid)

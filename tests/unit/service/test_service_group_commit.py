@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import event
 
 from trustscore.exceptions import SchemaError
 from trustscore.ledger import (
-    Access,
+    DecisionTaken,
     Ledger,
+    RecordedAccess,
     ScoreAccess,
-    Snapshot,
+    audit_entries,
     audit_verify,
+    decisions,
     snapshots,
 )
-from trustscore.service._group_commit import GroupCommit
+from trustscore.service._group_commit import GroupCommit, _deliver
 
 T0 = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)
 
@@ -48,8 +53,8 @@ def test_concurrent_records_are_all_committed_and_chained(ledger: Ledger) -> Non
     with ThreadPoolExecutor(16) as pool:
         results = list(pool.map(lambda i: group.record(_item(f"s{i % 20}")), range(n)))
     group.close()
-    assert len({s.snapshot_id for s, _ in results}) == n
-    assert len({a.access_id for _, a in results}) == n
+    assert len({r.snapshot.snapshot_id for r in results}) == n
+    assert len({r.access.access_id for r in results}) == n
     assert sum(len(snapshots(ledger, f"s{i}")) for i in range(20)) == n
     verified = audit_verify(ledger)
     assert verified.ok, verified.reason
@@ -59,13 +64,13 @@ def test_concurrent_records_are_all_committed_and_chained(ledger: Ledger) -> Non
 
 def test_a_bad_item_fails_alone(ledger: Ledger) -> None:
     group = GroupCommit(ledger)
-    futures: list[Future[tuple[Snapshot, Access]]] = [Future() for _ in range(3)]
+    futures: list[Future[RecordedAccess]] = [Future() for _ in range(3)]
     items = [_item("s1"), _item("s2", score=None, status="OK"), _item("s3")]
-    group._write(list(zip(items, futures, strict=True)))  # one group, as the writer gathers it
-    assert futures[0].result()[0].subject_id == "s1"
+    _deliver(group._write(list(zip(items, futures, strict=True))))  # one group, as gathered
+    assert futures[0].result().snapshot.subject_id == "s1"
     with pytest.raises(SchemaError, match="integer score"):
         futures[1].result()
-    assert futures[2].result()[0].subject_id == "s3"
+    assert futures[2].result().snapshot.subject_id == "s3"
     assert [len(snapshots(ledger, s)) for s in ("s1", "s2", "s3")] == [1, 0, 1]
     assert audit_verify(ledger).ok
 
@@ -83,6 +88,87 @@ def test_close_writes_what_is_queued_and_later_records_still_commit(ledger: Ledg
     worker.join()
     group.close()
     assert done.is_set()
-    snapshot, access = group.record(_item("s2"))  # after close: written directly
-    assert (snapshot.subject_id, access.subject_id) == ("s2", "s2")
+    recorded = group.record(_item("s2"))  # after close: written directly
+    assert (recorded.snapshot.subject_id, recorded.access.subject_id) == ("s2", "s2")
     assert len(snapshots(ledger, "s1")) == 1
+
+
+def test_awaited_records_are_committed_in_shared_transactions(ledger: Ledger) -> None:
+    commits_seen = []
+    event.listen(ledger.engine, "commit", lambda _conn: commits_seen.append(1))
+    group = GroupCommit(ledger)
+
+    async def main() -> list[RecordedAccess]:
+        return await asyncio.gather(*(group.submit(_item(f"s{i}")) for i in range(50)))
+
+    results = asyncio.run(main())
+    group.close()
+    assert [r.snapshot.subject_id for r in results] == [f"s{i}" for i in range(50)]
+    assert len({r.access.access_id for r in results}) == 50
+    assert len(commits_seen) < 50  # the requests that waited together shared a commit
+    verified = audit_verify(ledger)
+    assert (verified.ok, verified.n_entries) == (True, 100)
+
+
+def test_an_awaited_bad_item_raises_in_its_own_request_only(ledger: Ledger) -> None:
+    group = GroupCommit(ledger)
+
+    async def main() -> list[RecordedAccess | BaseException]:
+        items = [_item("s1"), _item("s2", score=None, status="OK"), _item("s3")]
+        return await asyncio.gather(*(group.submit(i) for i in items), return_exceptions=True)
+
+    good, bad, other = asyncio.run(main())
+    group.close()
+    assert isinstance(bad, SchemaError)
+    assert isinstance(good, RecordedAccess)
+    assert isinstance(other, RecordedAccess)
+    assert [len(snapshots(ledger, s)) for s in ("s1", "s2", "s3")] == [1, 0, 1]
+
+
+def test_a_cancelled_request_still_has_its_access_recorded(ledger: Ledger) -> None:
+    group = GroupCommit(ledger)
+    gate = threading.Event()
+    real_write = group._write
+
+    def slow_write(batch: Any) -> Any:
+        gate.wait(5)
+        return real_write(batch)
+
+    group._write = slow_write  # type: ignore[method-assign]
+
+    async def main() -> RecordedAccess:
+        waiting = asyncio.ensure_future(group.submit(_item("gone")))
+        await asyncio.sleep(0.05)
+        waiting.cancel()  # the client hung up while its write was queued
+        gate.set()
+        return await group.submit(_item("stays"))
+
+    stays = asyncio.run(main())
+    group.close()
+    assert stays.snapshot.subject_id == "stays"
+    assert len(snapshots(ledger, "gone")) == 1
+    assert audit_verify(ledger).ok
+
+
+def test_submit_after_close_writes_directly(ledger: Ledger) -> None:
+    group = GroupCommit(ledger)
+    group.close()
+    recorded = asyncio.run(group.submit(_item("late")))
+    assert recorded.snapshot.subject_id == "late"
+    assert len(snapshots(ledger, "late")) == 1
+
+
+def test_a_decision_goes_through_the_group_with_its_snapshot(ledger: Ledger) -> None:
+    group = GroupCommit(ledger)
+    item = replace(
+        _item("s1", score=420), action="decision",
+        decision=DecisionTaken("limit-v1", "decline", adverse=True, notice={"reasons": ["R01"]}),
+    )  # fmt: skip
+    recorded = asyncio.run(group.submit(item))
+    group.close()
+    assert recorded.decision is not None
+    assert recorded.decision.snapshot_id == recorded.snapshot.snapshot_id
+    assert decisions(ledger, "s1") == [recorded.decision]
+    assert [e.action for e in audit_entries(ledger)] == [
+        "snapshot.record", "decision.record", "access.log",
+    ]  # fmt: skip

@@ -44,6 +44,51 @@ def test_a_cached_client_is_served_until_its_ttl(ledger: lg.Ledger) -> None:
     assert len(cache) == 0
 
 
+def test_an_entry_in_use_is_read_again_before_it_expires(ledger: lg.Ledger) -> None:
+    clock = Clock()
+    cache = TokenCache(ttl_s=5.0, clock=clock)
+    client, token = lg.create_client(ledger, "auditor")
+    assert cache.authenticate(ledger, token) == client
+    clock.now += 2.4
+    assert cache.check(token) == (client, False)  # not yet half its life
+    clock.now += 0.2
+    assert cache.check(token) == (client, True)  # this caller refreshes ...
+    assert cache.check(token) == (client, False)  # ... and nobody else meanwhile
+    cache.refresh(ledger, token)
+    clock.now += 4.9  # 7.5 s after the first read, 4.9 s after the refresh: still trusted
+    assert cache.check(token) == (client, True)
+    cache.refresh(ledger, token)
+    assert cache.check(token) == (client, False)
+
+
+def test_a_refresh_drops_a_client_revoked_elsewhere(ledger: lg.Ledger) -> None:
+    clock = Clock()
+    cache = TokenCache(ttl_s=5.0, clock=clock)
+    client, token = lg.create_client(ledger, "auditor")
+    assert cache.authenticate(ledger, token) == client
+    lg.revoke_client(ledger, client.client_id)  # by another process: the cache does not know
+    clock.now += 3.0
+    assert cache.check(token) == (client, True)
+    cache.refresh(ledger, token)
+    assert cache.check(token) == (None, False)
+    assert cache.authenticate(ledger, token) is None
+
+
+def test_a_failed_refresh_leaves_the_entry_to_expire(ledger: lg.Ledger) -> None:
+    clock = Clock()
+    cache = TokenCache(ttl_s=5.0, clock=clock)
+    client, token = lg.create_client(ledger, "auditor")
+    assert cache.authenticate(ledger, token) == client
+    clock.now += 3.0
+    assert cache.check(token) == (client, True)
+    ledger.dispose()
+    broken = lg.Ledger("sqlite://")  # no tables: reading it fails
+    cache.refresh(broken, token)  # logged, not raised
+    assert cache.check(token) == (client, True)  # the next request may try again
+    clock.now += 2.0
+    assert cache.check(token) == (None, False)
+
+
 def test_invalidate_drops_every_token_of_the_client_only(ledger: lg.Ledger) -> None:
     cache = TokenCache()
     a, token_a = lg.create_client(ledger, "auditor")

@@ -1,0 +1,184 @@
+"""What a subject's score is made of, and what would change it: the subject's page reads this.
+
+For every characteristic of the scorecard: the points the subject's value earns, the best points
+the characteristic can give, and the gap between them. The reasons are the characteristics with
+the largest gaps, chosen by the same rule every scorer uses (up to four, a larger gap first, ties
+in artifact order, no gap no reason), so they are the score's own reasons, each now with its
+points and how it clears (the artifact's ``improve`` text). A subject that is not scorable (status
+``NS``) gets no number and no points: only the minimum criteria, each with whether it is met.
+
+The points come from the reference scorer, the yardstick every compiled scorer is held to, so they
+add up to the score the service gives for the same features.
+
+Examples
+--------
+>>> from trustscore.scoring import load_artifact
+>>> from trustscore.scoring._artifact import example_artifact_dict
+>>> art = load_artifact(example_artifact_dict())
+>>> out = explain_row(art, {"on_time_rate": 0.5, "card_kind": "card", "months_history": 12})
+>>> out["status"], out["score"]
+('OK', 125)
+>>> [(r["reason_code"], r["points"], r["best_points"], r["points_to_best"]) for r in out["reasons"]]
+[('PR01', 35, 60, 25)]
+>>> explain_row(art, {"on_time_rate": 0.5, "card_kind": "card", "months_history": 3})["score"]
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any, Final
+
+from trustscore.exceptions import NotFoundError
+from trustscore.features import compute_features
+from trustscore.pipeline._provider import WorkspaceProvider, feature_hash
+from trustscore.scoring import Characteristic, ScorecardArtifact
+from trustscore.scoring._reference import reference_points, reference_reasons
+
+__all__ = ["explain_row", "explain_subject"]
+
+#: How many explanations :func:`explain_subject` keeps (a few kilobytes each).
+_KEEP: Final = 4096
+_kept: OrderedDict[tuple[str, str, str, str], dict[str, Any]] = OrderedDict()
+_lock = threading.Lock()
+
+
+def _plain(value: Any) -> Any:
+    """A feature value as JSON: NaN (missing) and infinities, which JSON cannot hold, are null."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    return str(value)
+
+
+def explain_row(art: ScorecardArtifact, row: Mapping[str, Any]) -> dict[str, Any]:
+    """The explanation of one subject's score from their feature row.
+
+    Parameters
+    ----------
+    art : ScorecardArtifact
+        The model the score was computed with.
+    row : mapping
+        The subject's features: every column of ``art.input_columns`` (None where missing).
+
+    Returns
+    -------
+    dict
+        ``model_version``, ``status`` (``"OK"`` or ``"NS"``), ``score`` (None for ``NS``),
+        ``score_range`` (``{"min", "max"}``), ``dimensions`` (``name``, ``label``, ``points``,
+        ``min_points``, ``max_points``), ``criteria`` (``text``, ``column``, ``met``),
+        ``characteristics`` in artifact order (an artifact's interactions, pairs scored
+        together, follow its characteristics) and ``reasons`` (the score's reasons, in order),
+        each a dict of ``name``, ``dimension``, ``reason_code``, ``reason``, ``improve``,
+        ``value`` (a pair's: both values by name), ``points``, ``best_points`` and
+        ``points_to_best``. For ``NS`` the characteristics and reasons are empty: an
+        unscorable subject gets no points.
+    """
+    columns = {name: [row.get(name)] for name in art.input_columns}
+    result = reference_points(art, columns)
+    ok = bool(result.ok[0])
+    elements = art.elements
+    points = [int(p) for p in result.points[0]]
+    criteria = [
+        {
+            "text": crit.text,
+            "column": crit.column,
+            # each criterion on its own: the artifact with only that one
+            "met": bool(reference_points(replace(art, criteria=(crit,)), columns).ok[0]),
+        }
+        for crit in art.criteria
+    ]
+    dimensions = []
+    for name, label in art.dimensions:
+        members = [j for j, e in enumerate(elements) if e.dimension == name]
+        dimensions.append(
+            {
+                "name": name,
+                "label": label,
+                "points": sum(points[j] for j in members) if ok else None,
+                "min_points": sum(elements[j].worst_points for j in members),
+                "max_points": sum(elements[j].best_points for j in members),
+            }
+        )
+    lo, hi = art.score_range
+    out: dict[str, Any] = {
+        "model_version": art.model_version,
+        "status": "OK" if ok else "NS",
+        "score": sum(points) if ok else None,
+        "score_range": {"min": lo, "max": hi},
+        "dimensions": dimensions,
+        "criteria": criteria,
+        "characteristics": [],
+        "reasons": [],
+    }
+    if not ok:
+        return out
+    chars = [
+        {
+            "name": e.name,
+            "dimension": e.dimension,
+            "reason_code": e.reason_code,
+            "reason": e.reason,
+            "improve": e.improve,
+            "value": (
+                _plain(row.get(e.name))
+                if isinstance(e, Characteristic)
+                # a pair of characteristics scored together: both values
+                else {name: _plain(row.get(name)) for name in e.inputs}
+            ),
+            "points": points[j],
+            "best_points": e.best_points,
+            "points_to_best": e.best_points - points[j],
+        }
+        for j, e in enumerate(elements)
+    ]
+    by_code = {c["reason_code"]: c for c in chars}
+    out["characteristics"] = chars
+    out["reasons"] = [by_code[code] for code in reference_reasons(art, result.points)[0]]
+    return out
+
+
+def explain_subject(provider: WorkspaceProvider, subject_id: str) -> dict[str, Any]:
+    """The explanation of a subject's current score in a workspace (see :func:`explain_row`).
+
+    The features are computed as :func:`~trustscore.pipeline.score_subject` computes them (the
+    as-of date of the provider's current score, what is known now, suppressions applied), so the
+    explanation is of the score the provider gives; ``as_of`` and the ``feature_hash`` of the
+    features explained are added to the result (equal to the current score's, but for a record
+    suppressed in between). An explanation depends only on the model and the features, so the
+    last few thousand are kept under the hashes the current score carries: reading an unchanged
+    file again costs no query. Raises :class:`~trustscore.exceptions.NotFoundError` for an
+    unknown subject.
+    """
+    current = provider.current_score(subject_id)
+    key = (subject_id, current["as_of"], current["model_hash"], current["feature_hash"])
+    with _lock:
+        kept = _kept.get(key)
+        if kept is not None:
+            _kept.move_to_end(key)
+    if kept is not None:
+        return copy.deepcopy(kept)
+    art = provider.artifact
+    as_of = dt.date.fromisoformat(current["as_of"])
+    features = compute_features(
+        provider.store, as_of, subjects=[subject_id], known_at=dt.datetime.now(dt.UTC)
+    )
+    if features.num_rows == 0:
+        msg = f"No subject {subject_id!r} is known as of {as_of}."
+        raise NotFoundError(msg, subject_id=subject_id)
+    row = features.to_pylist()[0]
+    out = explain_row(art, row)
+    out["as_of"] = as_of.isoformat()
+    out["feature_hash"] = feature_hash(row)
+    if (art.content_hash, out["feature_hash"]) == key[2:]:
+        with _lock:
+            _kept[key] = copy.deepcopy(out)
+            while len(_kept) > _KEEP:
+                _kept.popitem(last=False)
+    return out

@@ -1,0 +1,96 @@
+"""The web pages: a subject's file and the operators' dispute queue, on top of the /v1 API.
+
+The pages are static files shipped in the package (``service/web/``): two HTML pages, one
+JavaScript file and one stylesheet, no build step and no external URL. They hold no data, so
+they load without a token; the script calls the /v1 endpoints with the token the user pastes
+(kept in the tab's ``sessionStorage``, sent as a bearer header; no cookies, so no CSRF). Every
+answer is served with a Content-Security-Policy that allows only this origin's script, style
+and API, and no form submission and no framing.
+
+``GET /`` redirects to ``/web/``, the subject's page; ``/web/operator`` is the dispute queue;
+assets are under ``/web/static/``. None of them is in the OpenAPI schema.
+
+Examples
+--------
+>>> sorted(_PAGES)
+['/web/', '/web/operator']
+>>> sorted(_ASSETS)
+['web.css', 'web.js']
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.resources import files
+from typing import Final
+
+from fastapi import APIRouter
+from fastapi.responses import RedirectResponse, Response
+
+from trustscore.service._errors import ApiError
+
+__all__ = ["SECURITY_HEADERS", "router"]
+
+#: Sent with every page and asset. ``form-action 'none'``: the forms are handled by the script;
+#: should it not run, a form cannot send the pasted token anywhere.
+SECURITY_HEADERS: Final = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+        "img-src 'self' data:; form-action 'none'; base-uri 'none'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-cache",
+}
+
+_PAGES: Final = {"/web/": "subject.html", "/web/operator": "operator.html"}
+_ASSETS: Final = {
+    "web.css": "text/css; charset=utf-8",
+    "web.js": "text/javascript; charset=utf-8",
+}
+
+router = APIRouter(include_in_schema=False)
+
+
+@cache
+def _read(*parts: str) -> bytes:
+    """A file of ``service/web/``, read once per process (works from a wheel or a zip)."""
+    return files("trustscore.service").joinpath("web", *parts).read_bytes()
+
+
+def _page(name: str) -> Response:
+    return Response(_read(name), media_type="text/html; charset=utf-8", headers=SECURITY_HEADERS)
+
+
+@router.get("/")
+def root() -> RedirectResponse:
+    """The home page is the subject's page."""
+    return RedirectResponse("/web/", status_code=307)
+
+
+@router.get("/web")
+def web_root() -> RedirectResponse:
+    """``/web`` without its slash: the subject's page."""
+    return RedirectResponse("/web/", status_code=307)
+
+
+@router.get("/web/")
+def subject_page() -> Response:
+    """The subject's page: score, reasons, what would change it, records, who looked, disputes."""
+    return _page(_PAGES["/web/"])
+
+
+@router.get("/web/operator")
+def operator_page() -> Response:
+    """The operators' dispute queue: open disputes by deadline, and their resolution."""
+    return _page(_PAGES["/web/operator"])
+
+
+@router.get("/web/static/{name}")
+def asset(name: str) -> Response:
+    """The script and the stylesheet; any other name is a 404 in the API's error shape."""
+    media_type = _ASSETS.get(name)
+    if media_type is None:
+        raise ApiError(404, "not_found", f"There is no web asset {name!r}.")
+    return Response(_read("static", name), media_type=media_type, headers=SECURITY_HEADERS)

@@ -1,0 +1,492 @@
+"""The web pages in a real browser: Debian's chromium driven by Playwright, over the real app.
+
+The app is ``create_app`` over a small demo workspace and a SQLite ledger, served by uvicorn on a
+free loopback port. A subject reads their file (score, reasons with what would change them,
+records, the lender that looked), is refused another subject's file with the API's own message,
+and disputes a record; an operator finds the dispute in the queue by deadline and resolves it
+unverifiable; the subject's page then shows the dispute resolved, the record suppressed and the new
+score. Every expected value is read from the API, never written into the test. The pages are used
+from the keyboard only.
+
+No browser is downloaded: the tests use ``/usr/bin/chromium`` (``apt-get install chromium``) and
+skip when it or the ``playwright`` package is missing, unless ``TRUSTSCORE_REQUIRE_BROWSER=1``
+(then they fail).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from trustscore.ledger import Ledger, create_client, open_dispute
+from trustscore.pipeline import Workspace, run_demo, score_subject
+from trustscore.records import RecordStore
+from trustscore.scoring import load_artifact
+from trustscore.service import create_app, workspace_provider
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = Path("/usr/bin/chromium")
+N_SUBJECTS = 300
+LENDER = "Bank of Tests"
+DAY = dt.timedelta(days=1)
+
+
+# --- the browser -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's chromium under Playwright; skips (or fails, if required) when either is absent."""
+    required = os.environ.get("TRUSTSCORE_REQUIRE_BROWSER") == "1"
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if required:
+            pytest.fail("TRUSTSCORE_REQUIRE_BROWSER=1 but the playwright package is not installed.")
+        pytest.skip("Browser tests need the playwright package: pip install 'trustscore[dev]'.")
+    if not CHROMIUM.is_file():
+        msg = f"Browser tests need Debian's chromium at {CHROMIUM}: apt-get install -y chromium"
+        if required:
+            pytest.fail(f"TRUSTSCORE_REQUIRE_BROWSER=1 but there is no {CHROMIUM}. {msg}")
+        pytest.skip(f"{msg} (no browser is ever downloaded).")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM))
+        yield chromium
+        chromium.close()
+
+
+class Tab:
+    """One browser tab with its own session storage; collects the page's script errors."""
+
+    def __init__(self, browser: Any, base_url: str) -> None:
+        self.context = browser.new_context(base_url=base_url)
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(20_000)
+        self.errors: list[str] = []
+        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+
+    def use_token(self, token: str) -> None:
+        """Paste the token and press Enter, as a keyboard user would."""
+        field = self.page.get_by_label("Access token")
+        field.fill(token)
+        field.press("Enter")
+
+    def open_file(self, subject_id: str) -> None:
+        field = self.page.get_by_label("Subject id")
+        field.fill(subject_id)
+        field.press("Enter")
+
+    def row(self, container: str, text: str) -> Any:
+        return self.page.locator(f"#{container} tr").filter(has_text=text)
+
+    def cells(self, container: str, text: str) -> list[str]:
+        row = self.row(container, text)
+        assert row.count() == 1, f"{row.count()} rows in #{container} with {text!r}"
+        return [c.strip() for c in row.locator("th, td").all_inner_texts()]
+
+
+@pytest.fixture
+def new_tab(browser: Any, site: Site) -> Iterator[Callable[[], Tab]]:
+    """Opens fresh tabs for one test; afterwards, no page may have raised a script error."""
+    opened: list[Tab] = []
+
+    def open_tab() -> Tab:
+        tab = Tab(browser, site.url)
+        opened.append(tab)
+        return tab
+
+    yield open_tab
+    for tab in opened:
+        tab.context.close()
+    assert [e for tab in opened for e in tab.errors] == []
+
+
+# --- the site ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Site:
+    url: str
+    root: Path
+    ledger: Ledger
+    tokens: dict[str, str]
+    subject: str
+    other: str
+    record: dict[str, Any]
+    score_before: int  # the subject's score, and the score once the record is suppressed
+    score_after: int
+
+    def api(self, who: str) -> httpx.Client:
+        return httpx.Client(
+            base_url=self.url, headers={"Authorization": f"Bearer {self.tokens[who]}"}, timeout=60
+        )
+
+    def file(self) -> dict[str, Any]:
+        """The subject's file, as the subject reads it through the API."""
+        with self.api("subject") as api:
+            got = api.get(f"/v1/subjects/{self.subject}/file")
+        assert got.status_code == 200, got.text
+        body: dict[str, Any] = got.json()
+        return body
+
+    def bills_of(self, subject_id: str) -> list[str]:
+        bills = RecordStore(Workspace(self.root).store_dir).read(
+            "obligation", subjects=[subject_id]
+        )
+        return sorted(bills.column("record_id").to_pylist())
+
+
+def _disputable_bill(ws: Workspace, scratch: Path) -> tuple[str, dict[str, Any], int, int]:
+    """A scored subject, a late bill of theirs whose suppression changes their score, and the
+    scores before and after, found by suppressing it in a copy of the record store."""
+    import pyarrow.parquet as pq
+
+    as_of, art = ws.as_of(), load_artifact(ws.model_path)
+    scored = {
+        r["subject_id"]
+        for r in pq.read_table(ws.scores_path, columns=["subject_id", "status"]).to_pylist()
+        if r["status"] == "OK"
+    }
+    late = [
+        r
+        for r in RecordStore(ws.store_dir).read("obligation").to_pylist()
+        if r["subject_id"] in scored and r["due_date"] > as_of - 365 * DAY
+        and (r["paid_date"] is None or r["paid_date"] > r["due_date"])
+    ]  # fmt: skip
+    for n, bill in enumerate(sorted(late, key=lambda r: r["record_id"])[:20]):
+        copy = RecordStore(shutil.copytree(ws.store_dir, scratch / f"store-{n}"))
+        before = score_subject(copy, art, bill["subject_id"], as_of)["score"]
+        copy.suppress("obligation", [bill["record_id"]], reason="trial", at=dt.datetime.now(dt.UTC))
+        after = score_subject(copy, art, bill["subject_id"], as_of)["score"]
+        if after != before:
+            return bill["subject_id"], bill, before, after
+    pytest.fail("No late bill of the demo changes its subject's score when suppressed.")
+
+
+@pytest.fixture(scope="module")
+def site(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """The app over a small demo, served on a free port (built only when a browser can visit)."""
+    root = tmp_path_factory.mktemp("web") / "ws"
+    run_demo(str(root), n_subjects=N_SUBJECTS)
+    ws = Workspace(root)
+    subject, record, before, after = _disputable_bill(ws, root.parent)
+    other = next(
+        s
+        for s in RecordStore(ws.store_dir).read("subject").column("subject_id").to_pylist()
+        if s != subject
+    )
+    ledger = Ledger(f"sqlite:///{root / 'ledger.sqlite'}")
+    ledger.upgrade()
+    tokens = {
+        "subject": create_client(ledger, "subject", subject_id=subject, name="me")[1],
+        "lender": create_client(ledger, "lender", ["credit_pricing"], name=LENDER)[1],
+        "operator": create_client(ledger, "operator", name="ops desk")[1],
+    }
+    provider = workspace_provider(root)
+    assert provider is not None
+    app = create_app(ledger=ledger, provider=provider)
+
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 120
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail("uvicorn did not start serving the app.")
+        time.sleep(0.05)
+    try:
+        yield Site(
+            f"http://127.0.0.1:{port}", root, ledger, tokens, subject, other, record, before, after
+        )
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        sock.close()
+        ledger.dispose()
+
+
+# --- what the pages show, computed here from the API's values -----------------------------------
+
+
+def _when(text: str) -> str:
+    """An API timestamp as the pages write it: ``YYYY-MM-DD HH:MM UTC``."""
+    return dt.datetime.fromisoformat(text).astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _time_left(deadline: str, now: dt.datetime) -> str:
+    seconds = (dt.datetime.fromisoformat(deadline) - now).total_seconds()
+    days = int(abs(seconds) // 86400)
+    unit = "day" if days == 1 else "days"
+    if seconds < 0:
+        return f"overdue by {days} {unit}"
+    return f"{days} {unit} left"
+
+
+# --- the tests ---------------------------------------------------------------------------------
+
+
+def test_the_subject_sees_score_reasons_records_and_the_lender_that_looked(
+    site: Site, new_tab: Callable[[], Tab]
+) -> None:
+    with site.api("lender") as lender:
+        scored = lender.post(
+            "/v1/scores", json={"subject_id": site.subject, "purpose": "credit_pricing"}
+        )
+    assert scored.status_code == 200, scored.text
+    tab = new_tab()
+    page = tab.page
+    page.goto("/")
+    assert page.url.endswith("/web/")
+    tab.use_token(site.tokens["subject"])
+    tab.open_file(site.subject)
+    page.locator("#file").wait_for(state="visible")
+    expected = site.file()
+    current = expected["file"]["current_score"]
+    explanation = expected["explanation"]
+
+    assert page.locator("#score-value").inner_text() == str(current["score"])
+    assert (explanation["score"], explanation["feature_hash"]) == (
+        current["score"], current["feature_hash"])  # fmt: skip
+    assert [r["reason_code"] for r in explanation["reasons"]] == [
+        r["code"] for r in current["reasons"]
+    ]
+    # the reasons in plain words, how each clears, and the points between the subject and the best
+    items = page.locator("#reason-list > li")
+    assert items.count() == len(explanation["reasons"]) > 0
+    for item, reason in zip(items.all(), explanation["reasons"], strict=True):
+        assert item.locator("h3").inner_text() == reason["reason"]
+        text = item.inner_text()
+        assert reason["improve"] in text
+        gap = reason["points_to_best"]
+        assert f"{gap} point{'' if gap == 1 else 's'} separate you from the best" in text
+        assert f"gives you {reason['points']} of a possible {reason['best_points']}" in text
+    for dim in explanation["dimensions"]:
+        assert tab.cells("dimensions", dim["label"])[:2] == [dim["label"], str(dim["points"])]
+    assert sum(d["points"] for d in explanation["dimensions"]) == current["score"]
+
+    # the records, with their furnisher and dates
+    bill = next(
+        r for r in expected["file"]["records"]["obligation"]
+        if r["record_id"] == site.record["record_id"]
+    )  # fmt: skip
+    cells = tab.cells("records", bill["record_id"])
+    assert cells[:5] == [bill["record_id"], bill["furnisher"], bill["category"], bill["account"],
+                         bill["due_date"]]  # fmt: skip
+    assert bill["paid_date"] in cells
+    assert cells[-2] == "counts"
+    n_bills = len(expected["file"]["records"]["obligation"])
+    assert page.get_by_role("heading", name=f"Bills ({n_bills})").is_visible()
+
+    # who looked: the lender, by name, and for what
+    [look] = [a for a in expected["accesses"] if a["action"] == "score"]
+    assert look["client_name"] == LENDER
+    cells = tab.cells("accesses", LENDER)
+    assert cells == [_when(look["at"]), LENDER, "lender", "pricing a loan (credit_pricing)",
+                     "got the score (score)"]  # fmt: skip
+    history = [s["snapshot_id"] for s in expected["score_history"]]
+    assert scored.json()["snapshot_id"] in history
+    assert page.locator("#history tbody tr").count() == len(history)
+
+
+def test_a_subject_is_shown_the_apis_refusal_of_another_subjects_file(
+    site: Site, new_tab: Callable[[], Tab]
+) -> None:
+    with site.api("subject") as api:
+        refused = api.get(f"/v1/subjects/{site.other}/file")
+    assert refused.status_code == 403
+    message = refused.json()["error"]["message"]
+    tab = new_tab()
+    page = tab.page
+    page.goto("/web/")
+    tab.use_token(site.tokens["subject"])
+    tab.open_file(site.subject)
+    page.locator("#file").wait_for(state="visible")
+    tab.open_file(site.other)
+    problem = page.get_by_role("alert")
+    problem.wait_for(state="visible")
+    assert message in problem.inner_text()
+    assert "403" in problem.inner_text()
+    assert page.locator("#file").is_hidden()  # the subject's own file is not left on screen
+    assert page.evaluate("document.activeElement.id") == "problem"  # read out at once
+
+
+def test_a_bad_token_is_shown_as_the_apis_401_message(
+    site: Site, new_tab: Callable[[], Tab]
+) -> None:
+    with httpx.Client(base_url=site.url) as api:
+        got = api.get(f"/v1/subjects/{site.subject}/file", headers={"Authorization": "Bearer x.y"})
+    assert got.status_code == 401
+    tab = new_tab()
+    tab.page.goto("/web/")
+    tab.use_token("x.y")
+    tab.open_file(site.subject)
+    problem = tab.page.get_by_role("alert")
+    problem.wait_for(state="visible")
+    assert got.json()["error"]["message"] in problem.inner_text()
+    assert tab.page.locator("#file").is_hidden()
+
+
+def test_a_dispute_goes_from_the_subject_to_the_operators_queue_and_back(
+    site: Site, new_tab: Callable[[], Tab]
+) -> None:
+    record_id = site.record["record_id"]
+    assert site.file()["file"]["current_score"]["score"] == site.score_before
+    # two older disputes of another subject: one past its deadline, one due in ten days
+    now = dt.datetime.now(dt.UTC)
+    first, second = site.bills_of(site.other)[:2]
+    overdue = open_dispute(site.ledger, site.other, "obligation", first, "overdue", now - 40 * DAY)
+    soon = open_dispute(site.ledger, site.other, "obligation", second, "due soon", now - 20 * DAY)
+
+    subject = new_tab()
+    page = subject.page
+    page.goto("/web/")
+    subject.use_token(site.tokens["subject"])
+    subject.open_file(site.subject)
+    page.get_by_role("button", name=f"Dispute record {record_id}").press("Enter")
+    # the form is filled in and the cursor is where the subject says what is wrong
+    assert page.evaluate("document.activeElement.id") == "dispute-grounds"
+    assert page.get_by_label("Record id").input_value() == record_id
+    grounds = "I paid this bill on its due date <b>really</b>"
+    page.keyboard.type(grounds)
+    page.get_by_role("button", name="Open the dispute").press("Enter")
+    status = page.get_by_role("status").filter(has_text="Dispute ")
+    status.wait_for()
+    with site.api("subject") as api:
+        [mine] = api.get("/v1/disputes", params={"status": "open"}).json()
+    assert (mine["record_id"], mine["grounds"], mine["status"]) == (record_id, grounds, "open")
+    assert f"Dispute {mine['dispute_id']} is open" in status.inner_text()
+    assert _when(mine["deadline"]) in status.inner_text()
+    cells = subject.cells("disputes", mine["dispute_id"])
+    assert grounds in cells  # shown as text: the markup is not interpreted
+    assert page.locator("#disputes b").count() == 0
+    standing = subject.cells("records", record_id)[-2]
+    assert standing == f"disputed: to be resolved by {_when(mine['deadline'])}"
+
+    # the operator's queue: the most urgent first, each with its deadline and time left
+    operator = new_tab()
+    queue_page = operator.page
+    queue_page.goto("/web/operator")
+    operator.use_token(site.tokens["operator"])
+    queue_page.locator("#queue tbody tr").first.wait_for()
+    with site.api("operator") as api:
+        queue = api.get("/v1/disputes", params={"status": "open"}).json()
+    shown = queue_page.locator("#queue tbody tr th").all_inner_texts()
+    by_deadline = sorted(queue, key=lambda d: (d["deadline"], d["opened_at"]))
+    assert shown == [d["dispute_id"] for d in by_deadline]
+    assert shown[:2] == [overdue.dispute_id, soon.dispute_id]
+    seen_at = dt.datetime.now(dt.UTC)
+    for d in queue:
+        cells = operator.cells("queue", d["dispute_id"])
+        assert cells[1:4] == [_when(d["deadline"]), _time_left(d["deadline"], seen_at),
+                              _when(d["opened_at"])]  # fmt: skip
+    assert operator.cells("queue", overdue.dispute_id)[2] == "overdue by 10 days"
+
+    # resolve it unverifiable, from the keyboard
+    queue_page.get_by_role("button", name=f"Resolve dispute {mine['dispute_id']}").press("Enter")
+    assert queue_page.evaluate("document.activeElement.id") == "resolve-h"
+    assert mine["dispute_id"] in queue_page.locator("#resolve-summary").inner_text()
+    # "corrected" without the corrected values: the API refuses, the page says why
+    with site.api("operator") as api:
+        refusal = api.post(
+            f"/v1/disputes/{mine['dispute_id']}/resolution", json={"outcome": "corrected"}
+        )
+    assert refusal.status_code == 422
+    queue_page.get_by_role("radio", name="Corrected").press("Space")
+    queue_page.get_by_role("button", name="Resolve the dispute").press("Enter")
+    alert = queue_page.get_by_role("alert")
+    alert.wait_for()
+    assert refusal.json()["error"]["message"] in alert.inner_text()
+    assert "422" in alert.inner_text()
+    queue_page.get_by_role("radio", name="Unverifiable").press("Space")
+    queue_page.get_by_label("Note (shown to the subject)").fill("The furnisher did not answer.")
+    queue_page.get_by_role("button", name="Resolve the dispute").press("Enter")
+    done = queue_page.get_by_role("status").filter(has_text="resolved")
+    done.wait_for()
+    with site.api("operator") as api:
+        resolved = api.get(f"/v1/disputes/{mine['dispute_id']}").json()
+    assert resolved["status"] == "unverifiable"
+    assert f"Dispute {mine['dispute_id']} resolved: unverifiable." in done.inner_text()
+    assert f"The record obligation {record_id} no longer counts." in done.inner_text()
+    assert queue_page.locator("#queue tr").filter(has_text=mine["dispute_id"]).count() == 0
+
+    # back on the subject's page: resolved, suppressed, and the new score
+    page.get_by_role("button", name="Show the file").press("Enter")
+    page.get_by_role("status").filter(has_text="is shown below").wait_for()
+    after = site.file()
+    score = after["file"]["current_score"]["score"]
+    assert score == site.score_after != site.score_before
+    assert page.locator("#score-value").inner_text() == str(score)
+    cells = subject.cells("disputes", mine["dispute_id"])
+    assert "unverifiable: the record was not confirmed and is suppressed" in cells
+    assert "The furnisher did not answer." in cells
+    assert _when(resolved["resolved_at"]) in cells
+    assert subject.cells("records", record_id)[-2] == "suppressed: no longer counts"
+    newest = after["score_history"][-1]  # the rescore, shown first
+    first = page.locator("#history tbody tr").first.locator("th, td").all_inner_texts()
+    assert first[:3] == [_when(newest["created_at"]), newest["as_of"], str(score)]
+
+
+def test_every_form_field_has_a_label_and_the_keyboard_reaches_the_token_field(
+    site: Site, new_tab: Callable[[], Tab]
+) -> None:
+    tab = new_tab()
+    page = tab.page
+    for path in ("/web/", "/web/operator"):
+        page.goto(path)
+        unlabelled = page.evaluate(
+            "[...document.querySelectorAll('input, select, textarea')]"
+            ".filter(e => e.labels.length === 0).map(e => e.id)"
+        )
+        assert unlabelled == []
+        assert page.locator("h1").count() == 1
+        assert page.get_by_role("alert").is_hidden()  # no error before anything is asked
+        focused = []
+        for _ in range(6):
+            page.keyboard.press("Tab")
+            focused.append(
+                page.evaluate("document.activeElement.id || document.activeElement.tagName")
+            )
+        assert "token" in focused, focused
+
+
+def test_an_unscorable_subject_is_told_why_not_given_a_number(
+    site: Site, new_tab: Callable[[], Tab]
+) -> None:
+    import pyarrow.parquet as pq
+
+    statuses = pq.read_table(Workspace(site.root).scores_path).to_pylist()
+    unscored = next(r["subject_id"] for r in statuses if r["status"] == "NS")
+    _, token = create_client(site.ledger, "subject", subject_id=unscored, name="thin file")
+    with httpx.Client(base_url=site.url, headers={"Authorization": f"Bearer {token}"}) as api:
+        expected = api.get(f"/v1/subjects/{unscored}/file").json()
+    assert (expected["file"]["current_score"]["score"], expected["explanation"]["status"]) == (
+        None, "NS")  # fmt: skip
+    tab = new_tab()
+    tab.page.goto(f"/web/?subject={unscored}")
+    tab.use_token(token)  # the subject id came with the link: the file opens with the token
+    tab.page.locator("#file").wait_for(state="visible")
+    assert tab.page.locator("#score-value").inner_text() == "Not scored"
+    shown = tab.page.locator("#score-box li").all_inner_texts()
+    assert shown == [
+        f"{'Met' if c['met'] else 'Not met yet'}: {c['text']}"
+        for c in expected["explanation"]["criteria"]
+    ]
+    assert any(not c["met"] for c in expected["explanation"]["criteria"])
+    assert tab.page.locator("#reason-list").count() == 0
