@@ -19,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 
 import trustscore.ledger as lg
-from trustscore.exceptions import NotFoundError
+from trustscore.exceptions import NotFoundError, SchemaError
 from trustscore.safeguards import NEVER_APPROVABLE_PURPOSES
 from trustscore.service import DecisionResult, ScoreResult, SubjectProvider, create_app
 
@@ -91,6 +91,18 @@ class DictProvider:
 
     def suppress(self, kind: str, record_id: str, reason: str) -> None:
         self.suppressed.append((kind, record_id, reason))
+
+    def check_correction(
+        self, kind: str, record_id: str, correction: dict[str, Any], dispute_id: str
+    ) -> None:
+        if "amount_due" in correction and float(correction["amount_due"]) < 0:
+            raise SchemaError("amount_due is below the minimum 0", field="amount_due")
+
+    def apply_resolution(self, suppression: lg.Suppression) -> str | None:
+        self.suppress(suppression.record_kind, suppression.record_id, suppression.reason)
+        if suppression.correction:
+            return f"{suppression.record_id}~c{suppression.dispute_id}"
+        return None
 
     def rescore(self, subject_id: str) -> None:
         self.rescored.append(subject_id)

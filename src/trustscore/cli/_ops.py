@@ -79,20 +79,38 @@ def audit_verify() -> None:
 
 @disputes_app.command("run-deadlines")
 def run_deadlines() -> None:
-    """Suppress every record still unverified at its dispute's deadline, and rescore."""
+    """Suppress every record still unverified at its dispute's deadline, and rescore.
+
+    Also applies any resolution the ledger holds but the record store lacks (a failure between
+    the two writes), so running it again always completes the work.
+    """
     from trustscore.ledger import run_deadline_job
-    from trustscore.service import deadline_callback, workspace_provider
+    from trustscore.pipeline import Workspace, pending_resolutions
+    from trustscore.records import RecordStore
+    from trustscore.service import deadline_callback, record_score, workspace_provider
     from trustscore.settings import get_settings
 
     def run() -> None:
-        provider = workspace_provider(get_settings().workspace)
+        workspace = get_settings().workspace
+        provider = workspace_provider(workspace)
         if provider is None:
             raise fail("the workspace has no model: nothing can be rescored (run trustscore demo).")
         ledger = _ledger()
         done = run_deadline_job(
             ledger, dt.datetime.now(dt.UTC), deadline_callback(provider, ledger)
         )
-        typer.echo(f"{len(done)} overdue dispute(s) resolved as unverifiable and suppressed")
+        late = pending_resolutions(ledger, RecordStore(Workspace(workspace).store_dir))
+        for suppression in late:
+            provider.apply_resolution(suppression)
+            result = (
+                None if suppression.subject_id is None else provider.rescore(suppression.subject_id)
+            )
+            if result is not None:
+                record_score(ledger, result, actor="resolution-repair")
+        typer.echo(
+            f"{len(done)} overdue dispute(s) resolved as unverifiable and suppressed; "
+            f"{len(late)} earlier resolution(s) applied to the record store"
+        )
 
     guarded(run)
 

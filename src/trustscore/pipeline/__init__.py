@@ -18,6 +18,7 @@ from trustscore.pipeline._explain import explain_row, explain_subject
 from trustscore.pipeline._flat import read_table, score_file, train_flat
 from trustscore.pipeline._provider import WorkspaceProvider, feature_hash, score_subject
 from trustscore.pipeline._replay import Replay, replay
+from trustscore.pipeline._resolutions import apply_resolution, pending_resolutions
 from trustscore.pipeline._workspace import Workspace
 
 __all__ = [
@@ -28,10 +29,12 @@ __all__ = [
     "Reporter",
     "Workspace",
     "WorkspaceProvider",
+    "apply_resolution",
     "characteristics_metadata",
     "explain_row",
     "explain_subject",
     "feature_hash",
+    "pending_resolutions",
     "read_table",
     "replay",
     "run_demo",

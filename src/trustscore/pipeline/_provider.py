@@ -9,9 +9,10 @@ The online path does not run a query per request: the provider computes the feat
 of every subject at once (one DuckDB pass over the store), keeps them in memory and answers from
 there, for as long as the store's state is the one they were computed from. What can change an
 answer is watched on every request with a few ``stat`` calls: the workspace's as-of date and its
-model, a new batch (the store's ``_batches/``: everything is recomputed) and a new suppression
-(``_suppressions/``: only the subjects of the suppressed records are recomputed, each with the
-same per-subject query a replay runs). Records or suppressions dated in the future of the last
+model, a new batch (the store's ``_batches/``: everything is recomputed, unless every new batch
+is a dispute's correction) and a new suppression or correction (``_suppressions/``, or a batch
+from ``_corrections/``: only the subjects of those records are recomputed, each with the same
+per-subject query a replay runs). Records or suppressions dated in the future of the last
 computation make it expire at that moment. So the answer always equals what
 :func:`score_subject` computes at the time of the request, and a rescore after a suppression
 sees the suppression.
@@ -34,8 +35,16 @@ import pyarrow.parquet as pq
 from trustscore.decisions import check_purpose, decide_one, policy_for
 from trustscore.exceptions import NotFoundError
 from trustscore.features import compute_features
+from trustscore.ledger import Suppression
+from trustscore.pipeline._resolutions import apply_resolution
 from trustscore.pipeline._workspace import Workspace
-from trustscore.records import DISPUTABLE_KINDS, SUPPRESSION_SCHEMA, RecordStore
+from trustscore.records import (
+    DISPUTABLE_KINDS,
+    SUPPRESSION_SCHEMA,
+    BatchManifest,
+    RecordStore,
+    check_correction,
+)
 from trustscore.scoring import ScorecardArtifact, load_artifact, score
 
 __all__ = ["WorkspaceProvider", "feature_hash", "score_subject"]
@@ -281,19 +290,25 @@ class WorkspaceProvider:
         batch_files = _listing(self.store.batches_dir, ".json")
         suppression_files = _listing(self.store.suppressions_dir, ".parquet")
         settled = (now.timestamp() * 1e9 - state.newest_ns()) > _SETTLE_S * 1e9
+        corrections = (
+            None
+            if old is None or not old.batch_files <= batch_files
+            else self._corrections(batch_files - old.batch_files)
+        )
         same_base = (
             old is not None
             and (old.state.as_of, old.state.clock, old.state.model)
             == (state.as_of, state.clock, state.model)
-            and old.batch_files == batch_files
+            and corrections is not None
             and (old.valid_until is None or now < old.valid_until)
             and old.suppression_files <= suppression_files
         )
-        if old is not None and same_base:
+        if old is not None and corrections is not None and same_base:
             added = suppression_files - old.suppression_files
-            if added:
-                self._patch(old, added, now)
+            if added or corrections:
+                self._patch(old, added, corrections, now)
             old.state, old.suppression_files, old.settled = state, suppression_files, settled
+            old.batch_files = batch_files
             return old
         self._scores = self._build(state, batch_files, suppression_files, settled, now)
         return self._scores
@@ -329,13 +344,39 @@ class WorkspaceProvider:
             },
         )
 
-    def _patch(self, scores: _Scores, added: frozenset[str], now: dt.datetime) -> None:
-        """Recompute the subjects whose records the new suppression files suppress."""
+    def _corrections(self, names: frozenset[str]) -> list[BatchManifest] | None:
+        """The manifests of new batch files if each is a dispute's correction, else None."""
+        folder = (self.store.root / "_corrections").resolve()
+        found = []
+        for name in sorted(names):
+            manifest = self.store.batch(name.removesuffix(".json"))
+            if Path(manifest.file).resolve().parent != folder:
+                return None  # a furnisher's batch: everything is recomputed
+            found.append(manifest)
+        return found
+
+    def _patch(
+        self,
+        scores: _Scores,
+        added: frozenset[str],
+        corrections: list[BatchManifest],
+        now: dt.datetime,
+    ) -> None:
+        """Recompute the subjects of newly suppressed records and of corrected records."""
         folder = self.store.suppressions_dir
-        rows = pa.concat_tables(
-            [pq.read_table(folder / name, schema=SUPPRESSION_SCHEMA) for name in sorted(added)]
-        ).to_pylist()
-        subjects = set()
+        rows = [
+            r
+            for name in sorted(added)
+            for r in pq.read_table(folder / name, schema=SUPPRESSION_SCHEMA).to_pylist()
+        ]
+        subjects: set[str] = set()
+        for m in corrections:
+            if m.ingested_at > now:
+                until = scores.valid_until
+                scores.valid_until = m.ingested_at if until is None else min(until, m.ingested_at)
+            for part in m.parts:
+                ids = pq.read_table(self.store.kind_dir(m.kind) / part, columns=["subject_id"])
+                subjects.update(str(v) for v in ids.column("subject_id").to_pylist())
         for r in rows:
             if r["suppressed_at"] > now:
                 until = scores.valid_until
@@ -473,6 +514,26 @@ class WorkspaceProvider:
             # look at the store again on the next answer, whatever its folders' mtimes say
             if self._scores is not None:
                 self._scores.settled = False
+
+    def check_correction(
+        self, kind: str, record_id: str, correction: dict[str, Any], dispute_id: str
+    ) -> None:
+        """Refuse a correction that would not make a valid record (before it is recorded)."""
+        check_correction(
+            self.store, kind, record_id, correction, dispute_id=dispute_id,
+            at=dt.datetime.now(dt.UTC),
+        )  # fmt: skip
+
+    def apply_resolution(self, suppression: Suppression) -> str | None:
+        """Carry a ledger suppression or correction into the store; the corrected record's id.
+
+        Idempotent (see :mod:`trustscore.pipeline._resolutions`).
+        """
+        new_id = apply_resolution(self.store, suppression)
+        with self._lock:
+            if self._scores is not None:
+                self._scores.settled = False
+        return new_id
 
     def rescore(self, subject_id: str) -> dict[str, Any]:
         return self.current_score(subject_id)

@@ -13,7 +13,7 @@ from typing import Any, Protocol, TypedDict, runtime_checkable
 
 from starlette.concurrency import run_in_threadpool
 
-from trustscore.ledger import Dispute, Ledger, Snapshot, record_snapshot
+from trustscore.ledger import Dispute, Ledger, Snapshot, Suppression, record_snapshot
 
 __all__ = [
     "DecisionResult",
@@ -94,6 +94,22 @@ class SubjectProvider(Protocol):
 
     def suppress(self, kind: str, record_id: str, reason: str) -> None:
         """Suppress a record in the record store (a new fact; the record is never edited)."""
+        ...
+
+    def check_correction(
+        self, kind: str, record_id: str, correction: dict[str, Any], dispute_id: str
+    ) -> None:
+        """Raise :class:`~trustscore.exceptions.SchemaError` if the corrected record is invalid.
+
+        Called before a ``corrected`` outcome is recorded, so a bad correction changes nothing.
+        """
+        ...
+
+    def apply_resolution(self, suppression: Suppression) -> str | None:
+        """Apply a ledger suppression to the store; a correction becomes a new record (its id).
+
+        Idempotent: applying one twice changes nothing more.
+        """
         ...
 
     def rescore(self, subject_id: str) -> ScoreResult | None:

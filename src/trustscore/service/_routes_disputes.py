@@ -96,15 +96,29 @@ def get_dispute(dispute_id: str, client: SubjectOrOperator, ledger: LedgerDep) -
 def resolve_dispute(
     dispute_id: str, body: Resolution, operator: Operator, ledger: LedgerDep, request: Request
 ) -> ResolutionOut:
-    """Resolve a dispute. ``corrected`` and ``unverifiable`` suppress the record and rescore."""
+    """Resolve a dispute. ``corrected`` and ``unverifiable`` suppress the record and rescore.
+
+    A correction is checked first: corrected values that would not make a valid record are
+    refused (422) before anything is recorded. Accepted, they become a new record
+    (``<record_id>~c<dispute_id>``) beside the suppressed original.
+    """
+    provider: SubjectProvider | None = request.app.state.provider
+    if body.outcome == "corrected" and body.correction and provider is not None:
+        try:
+            disputed = lg.get_dispute(ledger, dispute_id)
+        except NotFoundError:
+            raise _not_found(dispute_id) from None
+        if disputed.status == "open":
+            provider.check_correction(
+                disputed.record_kind, disputed.record_id, dict(body.correction), dispute_id
+            )
     dispute, suppression = lg.resolve_dispute(
         ledger, dispute_id, body.outcome, operator.client_id, note=body.note,
         correction=body.correction,
     )  # fmt: skip
     rescored = False
-    provider: SubjectProvider | None = request.app.state.provider
     if suppression is not None and provider is not None:
-        provider.suppress(suppression.record_kind, suppression.record_id, suppression.reason)
+        provider.apply_resolution(suppression)
         result = provider.rescore(dispute.subject_id)
         if result is not None:
             record_score(ledger, result, actor=operator.client_id)

@@ -1,0 +1,166 @@
+"""A dispute resolved "corrected" over a real workspace: a new record, a rescore, a replay.
+
+The corrected values become a new record beside the suppressed original (records are never
+edited), the service's rescore equals a score computed afresh from the store, the snapshot it
+records replays exactly, and a correction that would not make a valid record is refused before
+anything is recorded anywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from dataclasses import asdict
+from pathlib import Path
+
+import pyarrow.compute as pc
+import pytest
+from fastapi.testclient import TestClient
+
+from trustscore import ledger as lg
+from trustscore.pipeline import Workspace, WorkspaceProvider, replay, run_demo
+from trustscore.pipeline._resolutions import pending_resolutions
+from trustscore.service import create_app
+
+pytestmark = pytest.mark.slow
+
+N_SUBJECTS = 300
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("corrections") / "ws"
+    run_demo(str(root), n_subjects=N_SUBJECTS)
+    return root
+
+
+def _unpaid_bill(provider: WorkspaceProvider) -> dict[str, object]:
+    """An unpaid bill of a scored subject, due well before the as-of date."""
+    bills = provider.store.read("obligation")
+    unpaid = bills.filter(pc.is_null(bills.column("paid_date"))).to_pylist()
+    as_of = provider.workspace.as_of()
+    for bill in sorted(unpaid, key=lambda b: str(b["record_id"])):
+        due = bill["due_date"]
+        assert isinstance(due, dt.date)
+        old = due < as_of - dt.timedelta(days=60)
+        if old and provider.current_score(str(bill["subject_id"]))["status"] == "OK":
+            return bill
+    raise AssertionError("the demo workspace has no old unpaid bill of a scored subject")
+
+
+def test_a_corrected_record_is_stored_anew_and_the_subject_rescored(
+    demo: Path, tmp_path: Path
+) -> None:
+    root = tmp_path / "ws"
+    shutil.copytree(demo, root)
+    provider = WorkspaceProvider(root)
+    provider.warm()
+    ledger = lg.Ledger("sqlite://")
+    ledger.create_all()
+    api = TestClient(create_app(ledger=ledger, provider=provider))
+    bill = _unpaid_bill(provider)
+    subject, record_id = str(bill["subject_id"]), str(bill["record_id"])
+    _, subject_token = lg.create_client(ledger, "subject", (), subject, name="them")
+    _, operator_token = lg.create_client(ledger, "operator", name="ops")
+    before = provider.current_score(subject)
+    computed = provider._current()  # every subject's answers, computed once
+
+    opened = api.post(
+        "/v1/disputes",
+        json={"record_kind": "obligation", "record_id": record_id, "grounds": "I paid it"},
+        headers={"Authorization": f"Bearer {subject_token}"},
+    )
+    assert opened.status_code == 201, opened.text
+    dispute_id = opened.json()["dispute_id"]
+    path = f"/v1/disputes/{dispute_id}/resolution"
+    operator = {"Authorization": f"Bearer {operator_token}"}
+
+    # a correction that would not be a valid record: refused, nothing recorded or stored
+    bad = api.post(
+        path, json={"outcome": "corrected", "correction": {"amount_paid": -5}}, headers=operator
+    )
+    assert bad.status_code == 422, bad.text
+    assert "amount_paid is below the minimum 0" in bad.json()["error"]["message"]
+    assert lg.get_dispute(ledger, dispute_id).status == "open"
+    assert lg.suppressions(ledger) == []
+    assert not (provider.store.root / "_corrections").exists()
+
+    paid = {"paid_date": str(bill["due_date"]), "amount_paid": bill["amount_due"]}
+    done = api.post(path, json={"outcome": "corrected", "correction": paid}, headers=operator)
+    assert done.status_code == 200, done.text
+    assert done.json()["rescored"] is True
+
+    # the original is suppressed, never edited; the corrected record stands beside it
+    new_id = f"{record_id}~c{dispute_id}"
+    corrected = provider.store.record("obligation", new_id)
+    original = provider.store.record("obligation", record_id)
+    assert (corrected["paid_date"], corrected["amount_paid"]) == (
+        bill["due_date"],
+        bill["amount_due"],
+    )
+    assert (original["paid_date"], original["amount_paid"]) == (None, None)
+    assert record_id in provider.store.suppressions().column("record_id").to_pylist()
+    assert pending_resolutions(ledger, provider.store) == []
+
+    # the rescore counts the correction, and equals a score computed afresh from the store
+    after = provider.current_score(subject)
+    assert after["feature_hash"] != before["feature_hash"]
+    fresh = WorkspaceProvider(root).current_score(subject)
+    for key in ("score", "status", "subscores", "reasons", "feature_hash"):
+        assert after[key] == fresh[key], key
+    # the correction was patched in (its subject recomputed), not a rebuild of every subject
+    assert provider._current() is computed
+
+    # the file shows both records, and the rescore is a snapshot that replays exactly
+    mine = api.get(
+        f"/v1/subjects/{subject}/file", headers={"Authorization": f"Bearer {subject_token}"}
+    ).json()
+    shown = {r["record_id"] for r in mine["file"]["records"]["obligation"]}
+    assert {record_id, new_id} <= shown
+    snapshot = lg.snapshots(ledger, subject)[-1]
+    assert snapshot.score == after["score"]
+    assert replay(Workspace(root), asdict(snapshot)).matches
+
+
+def test_run_deadlines_completes_a_resolution_the_store_missed(
+    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from trustscore.cli import app
+    from trustscore.settings import get_settings
+
+    root = tmp_path / "ws"
+    shutil.copytree(demo, root)
+    monkeypatch.setenv("TRUSTSCORE_WORKSPACE", str(root))
+    monkeypatch.delenv("TRUSTSCORE_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    try:
+        provider = WorkspaceProvider(root)
+        bill = _unpaid_bill(provider)
+        ledger = lg.Ledger(f"sqlite:///{root}/ledger.sqlite")
+        ledger.upgrade()
+        # the ledger records the outcome; the process dies before the store applies it
+        dispute = lg.open_dispute(
+            ledger, str(bill["subject_id"]), "obligation", str(bill["record_id"]), "paid"
+        )
+        lg.resolve_dispute(
+            ledger, dispute.dispute_id, "corrected", "ops",
+            correction={"paid_date": str(bill["due_date"]), "amount_paid": bill["amount_due"]},
+        )  # fmt: skip
+        assert len(pending_resolutions(ledger, provider.store)) == 1
+        runner = CliRunner()
+        first = runner.invoke(app, ["disputes", "run-deadlines"])
+        assert first.exit_code == 0, first.output
+        assert "1 earlier resolution(s) applied" in first.output
+        new_id = f"{bill['record_id']}~c{dispute.dispute_id}"
+        assert provider.store.record("obligation", new_id)["paid_date"] == bill["due_date"]
+        assert pending_resolutions(ledger, provider.store) == []
+        rescored = lg.snapshots(ledger, str(bill["subject_id"]))
+        assert [s.score for s in rescored] == [
+            provider.current_score(str(bill["subject_id"]))["score"]
+        ]
+        again = runner.invoke(app, ["disputes", "run-deadlines"])
+        assert "0 earlier resolution(s) applied" in again.output
+    finally:
+        get_settings.cache_clear()
