@@ -11,8 +11,19 @@ smallest float32 not below each float64 edge, so that ``float32 x >= edges32[k]`
 points override the bins afterwards. ``key_type`` is the narrowest integer type of the
 kernel's reason keys (see :mod:`trustscore.scoring._kernel`).
 
-The kernel does not evaluate interactions yet: compiling an artifact with interactions raises
-:class:`~trustscore.exceptions.EngineError` rather than leave their points out.
+Interaction ``p`` (element ``k + p`` after the ``k`` characteristics) reads the columns of its
+two inputs, ``pair_inputs[p]`` (characteristic indices). Each input's value becomes a number
+on its axis (axis ``2 p`` for the first input, ``2 p + 1`` for the second): the interval index
+(the count of the axis's edges at or below the value, edges in ``axis_edges64`` /
+``axis_edges32`` from ``axis_edge_off``, padded like the bins' edges and to four at least, so
+that one loop takes any axis of up to four edges) times ``pair_scale[p]``
+(the second axis's size) on the first axis, the plain index on the second; or the *off*
+value ``pair_top[p]`` (the number of cells) where the input's own rules send the value to
+missing, special or other. The cell is then ``min(a + b, top)``, and
+``pair_cells[pair_cell_off[p]:pair_cell_off[p + 1]]`` lists the cells' points row-major with
+the ``otherwise`` points last, at index ``top``. A categorical axis maps categories to group
+indices (``axis_groups``), turned per batch into a table over the column's codes.
+``dimension`` and ``best`` run over all elements, characteristics then interactions.
 
 Examples
 --------
@@ -22,6 +33,9 @@ Examples
 ([10, 10], [25, 25, 0, 0], [60, 90], 'int16')
 >>> compile_artifact(ScorecardArtifact.from_dict(example_artifact_dict())) is c
 True
+>>> p = compile_artifact(ScorecardArtifact.from_dict(example_artifact_dict(interaction=True)))
+>>> p.pair_inputs.tolist(), p.pair_cells.tolist(), p.pair_top.tolist(), p.axis_groups[1]
+([[0, 1]], [0, 10, -15, 5, 0], [4], {'none': 0, 'card': 1, 'loan': 1})
 """
 
 from __future__ import annotations
@@ -36,11 +50,7 @@ import numpy as np
 import numpy.typing as npt
 
 from trustscore.exceptions import ArtifactError
-from trustscore.scoring._artifact import (
-    ScorecardArtifact,
-    content_hash,
-    require_no_interactions,
-)
+from trustscore.scoring._artifact import Characteristic, ScorecardArtifact, content_hash
 
 __all__ = ["CRITERIA_OP_CODES", "MAX_ABS_POINTS", "CompiledScorecard", "compile_artifact"]
 
@@ -74,10 +84,28 @@ class CompiledScorecard:
     category_points: tuple[dict[str, int], ...]
     other_points: npt.NDArray[np.int32]
     key_type: type[np.signedinteger[Any]]
+    pair_inputs: npt.NDArray[np.int64]
+    pair_scale: npt.NDArray[np.int32]
+    pair_top: npt.NDArray[np.int32]
+    pair_cell_off: npt.NDArray[np.int64]
+    pair_cells: npt.NDArray[np.int32]
+    axis_edge_off: npt.NDArray[np.int64]
+    axis_edges64: npt.NDArray[np.float64]
+    axis_edges32: npt.NDArray[np.float32]
+    axis_groups: tuple[dict[str, int], ...]
 
     @property
     def n_characteristics(self) -> int:
         return int(self.first.shape[0])
+
+    @property
+    def n_interactions(self) -> int:
+        return int(self.pair_top.shape[0])
+
+    @property
+    def n_elements(self) -> int:
+        """Characteristics and interactions: the rows of the reason keys."""
+        return int(self.best.shape[0])
 
     @property
     def n_dimensions(self) -> int:
@@ -86,10 +114,12 @@ class CompiledScorecard:
 
 def _float32_at_or_above(edges: npt.NDArray[np.float64]) -> npt.NDArray[np.float32]:
     """For each edge the smallest float32 ``f`` with ``float64(f) >= edge`` (inf past the range)."""
+    # an edge past float32's range rounds to inf; one just above its largest number rounds
+    # down to it, and the next float32 up is inf: overflows, and the right answers
     with np.errstate(over="ignore"):
         e32 = edges.astype(np.float32)
-    below = e32.astype(np.float64) < edges  # False for the NaN padding
-    e32[below] = np.nextafter(e32[below], np.float32(np.inf))
+        below = e32.astype(np.float64) < edges  # False for the NaN padding
+        e32[below] = np.nextafter(e32[below], np.float32(np.inf))
     return e32
 
 
@@ -97,11 +127,12 @@ def _key_type(art: ScorecardArtifact) -> type[np.signedinteger[Any]]:
     """The narrowest integer type of the kernel's reason keys for ``art``.
 
     A key is ``lost * span + position`` with ``span`` the power of two at or above the number
-    of characteristics. A valid artifact keeps every characteristic's loss within 0..1000 (the
-    losses add up to at most the score range), so up to 32 characteristics take ``int16``.
+    of elements (characteristics and interactions). A valid artifact keeps every element's loss
+    within 0..1000 (the losses add up to at most the score range), so up to 32 elements take
+    ``int16``.
     """
-    lost = max(c.best_points - c.worst_points for c in art.characteristics)
-    span = 1 << (len(art.characteristics) - 1).bit_length()
+    lost = max(e.best_points - e.worst_points for e in art.elements)
+    span = 1 << (len(art.elements) - 1).bit_length()
     top = (lost + 1) * span - 1
     for t in (np.int16, np.int32):
         if top <= np.iinfo(t).max:
@@ -109,8 +140,76 @@ def _key_type(art: ScorecardArtifact) -> type[np.signedinteger[Any]]:
     return np.int64
 
 
+def _check_points(art: ScorecardArtifact) -> None:
+    for e in art.elements:
+        for o in e.outcomes:
+            if abs(o.points) > MAX_ABS_POINTS:
+                kind = "Characteristic" if isinstance(e, Characteristic) else "Interaction"
+                msg = (
+                    f"{kind} {e.name!r} of model {art.model_version} gives "
+                    f"{o.points} points; the compiled scorers take at most "
+                    f"±{MAX_ABS_POINTS}. Rescale the points."
+                )
+                raise ArtifactError(msg, model_version=art.model_version, field=e.name)
+
+
+def _padded(values: tuple[float, ...]) -> list[float]:
+    # x >= NaN is false: a padded edge adds nothing
+    return [*values, *[math.nan] * (-len(values) % _EDGE_GROUP)]
+
+
+@dataclass(frozen=True)
+class _Pairs:
+    inputs: npt.NDArray[np.int64]
+    scale: npt.NDArray[np.int32]
+    top: npt.NDArray[np.int32]
+    cell_off: npt.NDArray[np.int64]
+    cells: npt.NDArray[np.int32]
+    edge_off: npt.NDArray[np.int64]
+    edges64: npt.NDArray[np.float64]
+    groups: tuple[dict[str, int], ...]
+
+
+def _pairs(art: ScorecardArtifact) -> _Pairs:
+    """The interactions' arrays (see the module docstring)."""
+    position = {c.name: j for j, c in enumerate(art.characteristics)}
+    inputs: list[list[int]] = []
+    scale: list[int] = []
+    top: list[int] = []
+    cell_off: list[int] = [0]
+    cells: list[int] = []
+    edge_off: list[int] = [0]
+    edges: list[float] = []
+    groups: list[dict[str, int]] = []
+    for p in art.interactions:
+        inputs.append([position[p.inputs[0]], position[p.inputs[1]]])
+        n_cells = p.shape[0] * p.shape[1]
+        scale.append(p.shape[1])
+        top.append(n_cells)
+        cells.extend(o.points for o in p.cells)
+        cells.append(p.otherwise.points)  # at index top: rows off either input's axis
+        cell_off.append(len(cells))
+        for ax in p.axes:
+            if ax.type == "numeric":  # four edges at least: one loop takes up to four
+                edges.extend(_padded(ax.edges) if ax.edges else [math.nan] * _EDGE_GROUP)
+                groups.append({})
+            else:
+                groups.append({cat: g for g, cats in enumerate(ax.groups) for cat in cats})
+            edge_off.append(len(edges))
+    return _Pairs(
+        inputs=np.array(inputs, dtype=np.int64).reshape(-1, 2),
+        scale=np.array(scale, dtype=np.int32),
+        top=np.array(top, dtype=np.int32),
+        cell_off=np.array(cell_off, dtype=np.int64),
+        cells=np.array(cells, dtype=np.int32),
+        edge_off=np.array(edge_off, dtype=np.int64),
+        edges64=np.array(edges, dtype=np.float64),
+        groups=tuple(groups),
+    )
+
+
 def _build(art: ScorecardArtifact) -> CompiledScorecard:
-    require_no_interactions(art, "The numba kernel (score(engine='kernel'), score_parquet)")
+    _check_points(art)
     dims = {name: i for i, name in enumerate(art.dimension_names)}
     first: list[int] = []
     missing: list[int] = []
@@ -125,25 +224,16 @@ def _build(art: ScorecardArtifact) -> CompiledScorecard:
     special_points: list[int] = []
     cat_points: list[dict[str, int]] = []
     for c in art.characteristics:
-        for o in c.outcomes:
-            if abs(o.points) > MAX_ABS_POINTS:
-                msg = (
-                    f"Characteristic {c.name!r} of model {art.model_version} gives "
-                    f"{o.points} points; the compiled scorers take at most "
-                    f"±{MAX_ABS_POINTS}. Rescale the points."
-                )
-                raise ArtifactError(msg, model_version=art.model_version, field=c.name)
         first.append(c.bins[0].points)
         missing.append(c.missing.points)
         best.append(c.best_points)
         dim.append(dims[c.dimension])
         other.append(c.other.points if c.other is not None else 0)
         if c.type == "numeric":
-            edges.extend(c.edges)
+            padded = _padded(c.edges)
+            edges.extend(padded)
             steps.extend(b.points - a.points for a, b in zip(c.bins, c.bins[1:], strict=False))
-            pad = -len(c.edges) % _EDGE_GROUP  # x >= NaN is false: a padded edge adds nothing
-            edges.extend([math.nan] * pad)
-            steps.extend([0] * pad)
+            steps.extend([0] * (len(padded) - len(c.edges)))
             for sp in c.special:
                 special_values.extend(sp.values)
                 special_points.extend([sp.points] * len(sp.values))
@@ -152,7 +242,11 @@ def _build(art: ScorecardArtifact) -> CompiledScorecard:
             cat_points.append({cat: b.points for b in c.bins for cat in b.categories})
         edge_off.append(len(edges))
         special_off.append(len(special_values))
+    for p in art.interactions:
+        best.append(p.best_points)
+        dim.append(dims[p.dimension])
     edges64 = np.array(edges, dtype=np.float64)
+    pairs = _pairs(art)
     return CompiledScorecard(
         artifact=art,
         is_categorical=np.array([c.type == "categorical" for c in art.characteristics]),
@@ -175,6 +269,15 @@ def _build(art: ScorecardArtifact) -> CompiledScorecard:
         category_points=tuple(cat_points),
         other_points=np.array(other, dtype=np.int32),
         key_type=_key_type(art),
+        pair_inputs=pairs.inputs,
+        pair_scale=pairs.scale,
+        pair_top=pairs.top,
+        pair_cell_off=pairs.cell_off,
+        pair_cells=pairs.cells,
+        axis_edge_off=pairs.edge_off,
+        axis_edges64=pairs.edges64,
+        axis_edges32=_float32_at_or_above(pairs.edges64),
+        axis_groups=pairs.groups,
     )
 
 

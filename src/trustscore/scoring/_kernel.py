@@ -6,18 +6,28 @@ value and the row's validity, computes the points as ``first + sum_k [x >= edge_
 (four or eight edges per loop), sets missing (NaN or null) rows, adds the points to the row's
 sub-score and stores the characteristic's *reason key* for the row. Then the block's criteria
 give the status, the sub-scores add up to the score, and the four largest reason keys of each
-row (a min/max insertion network, four characteristics per pass) give the reasons.
+row (a min/max insertion network, four elements per pass) give the reasons.
 Characteristics with more than eight edges or with special values take a few loops more
 (points first, specials over them, then missing, sub-score and key); categorical ones read
 int32 codes through a points table.
 
-A reason key packs the points a characteristic lost and its position into one integer,
+Interactions (pairs of characteristics, after them among the *elements*) take a second,
+simpler pass over the block, after the characteristics, while their inputs' columns are still
+in the cache. Each input's value gets its place on the pair's axis, by the rules of the
+characteristic that reads it (``[x >= edge]`` counts with the edges rounded up to float32 for
+float32 columns; NaN, null and special values, and unseen or missing categories, are *off*
+the axis), one vectorised loop per input (:func:`_axis_numeric`, :func:`_axis_codes`); then one
+loop looks the cell's points up (the ``otherwise`` points where either input is off), adds them
+to the sub-score and stores the pair's reason key (:func:`_pair`). An artifact without
+interactions runs none of this.
+
+A reason key packs the points an element lost and its position into one integer,
 ``lost * span + (span - 1 - j)`` with ``span`` the power of two at or above the number of
-characteristics: a larger key lost more points or, losing as many, comes earlier in the
-artifact, which is the reference's order, and a row's four largest keys are its reasons. A
-valid artifact keeps each loss within 0..1000, so up to 32 characteristics the keys are
-``int16`` (32 rows to a 512-bit vector); else ``int32`` (or ``int64``, see
-:attr:`trustscore.scoring._compiled.CompiledScorecard.key_type`).
+elements: a larger key lost more points or, losing as many, comes earlier in the artifact
+(characteristics before interactions), which is the reference's order, and a row's four
+largest keys are its reasons. A valid artifact keeps each loss within 0..1000, so up to 32
+elements the keys are ``int16`` (32 rows to a 512-bit vector); else ``int32`` (or ``int64``,
+see :attr:`trustscore.scoring._compiled.CompiledScorecard.key_type`).
 
 What made it fast (20 float32 characteristics x 8 bins, 2 % nulls; benchmarks/scoring):
 
@@ -82,11 +92,12 @@ KIND_F64: Final = 1
 KIND_CODES: Final = 2
 _N_REASONS: Final = 4
 _POOL_FROM: Final = 1 << 20  # bytes
+_NO_TABLE: Final = np.zeros(1, dtype=np.int32)
 
 
-def reason_dtype(n_characteristics: int) -> type[np.signedinteger[Any]]:
-    """The narrowest integer type that holds a characteristic's index, or -1 for none."""
-    return np.int8 if n_characteristics <= np.iinfo(np.int8).max else np.int16
+def reason_dtype(n_elements: int) -> type[np.signedinteger[Any]]:
+    """The narrowest integer type that holds an element's index, or -1 for none."""
+    return np.int8 if n_elements <= np.iinfo(np.int8).max else np.int16
 
 
 def _pointer_intrinsic(dtype: Any) -> Any:
@@ -328,6 +339,66 @@ def _categorical(codes, table, sub, keys, keybase, span):  # type: ignore[no-unt
 
 
 @njit(cache=True)  # type: ignore[misc]
+def _axis_numeric(xs, vm, out, edges, scale, off, svals):  # type: ignore[no-untyped-def]
+    # an interaction input's place on its numeric axis: scale x (the number of the axis's
+    # edges at or below x), or off where the input's own rules send x to missing (NaN or null)
+    # or to a special value. The edges come in groups of four, padded like the bins' edges
+    _wide_vectors()
+    m = xs.shape[0]
+    one = np.int32(1)
+    n_edges = edges.shape[0]
+    if n_edges == 4 and svals.shape[0] == 0:  # the common case, one loop
+        e0, e1, e2, e3 = edges[0], edges[1], edges[2], edges[3]
+        for i in range(m):
+            xi = xs[i]
+            a = _steps4(xi, e0, e1, e2, e3, one, one, one, one)
+            out[i] = off if (xi != xi) | (vm[i] == 0) else np.int32(a * scale)
+        return
+    for i in range(m):
+        out[i] = 0
+    for k in range(0, n_edges, 4):
+        e0, e1, e2, e3 = edges[k], edges[k + 1], edges[k + 2], edges[k + 3]
+        for i in range(m):
+            out[i] = np.int32(out[i] + _steps4(xs[i], e0, e1, e2, e3, one, one, one, one))
+    for i in range(m):
+        xi = xs[i]
+        out[i] = off if (xi != xi) | (vm[i] == 0) else np.int32(out[i] * scale)
+    # special values are matched exactly, in float64, as the characteristic matches them
+    for q in range(svals.shape[0]):
+        v = svals[q]
+        for i in range(m):
+            out[i] = off if np.float64(xs[i]) == v else out[i]
+
+
+@njit(cache=True)  # type: ignore[misc]
+def _axis_codes(codes, table, out):  # type: ignore[no-untyped-def]
+    # an interaction input's place on its categorical axis, through the code + 1 -> place
+    # table of the batch (off for null, for a level in no group, and for NaN)
+    _wide_vectors()
+    for i in range(codes.shape[0]):
+        out[i] = table[codes[i] + 1]
+
+
+@njit(cache=True)  # type: ignore[misc]
+def _pair(ra, rb, cells, top, sub, keys, keybase, span):  # type: ignore[no-untyped-def]
+    # an interaction's points from its inputs' places: cell a + b, or the otherwise points (at
+    # index top) where either input is off its axis (off = top, so a + b >= top). The index is
+    # unsigned, which spares numba's negative-index test (about 7 % of a pair's time here);
+    # LLVM leaves the lookup scalar for znver5 (no gather), and fusing the places into this
+    # loop, which then stayed scalar too, was slower
+    _wide_vectors()
+    m = ra.shape[0]
+    if keys.shape[0]:
+        for i in range(m):
+            v = cells[np.uint32(min(ra[i] + rb[i], top))]
+            sub[i] += v
+            keys[i] = keybase - v * span
+    else:
+        for i in range(m):
+            sub[i] += cells[np.uint32(min(ra[i] + rb[i], top))]
+
+
+@njit(cache=True)  # type: ignore[misc]
 def _criterion_block(xs, ok, op, value):  # type: ignore[no-untyped-def]
     # ok (uint8) stays 1 where the criterion holds; one loop per operator, so that each
     # vectorises. NaN (missing) fails every operator
@@ -389,7 +460,7 @@ def _insert(v, x1, x2, x3, x4):  # type: ignore[no-untyped-def]
 
 @njit(cache=True)  # type: ignore[misc]
 def _top4(keys, m, none, t1, t2, t3, t4):  # type: ignore[no-untyped-def]
-    # each row's four largest keys, largest first, four characteristics per pass; none (-1)
+    # each row's four largest keys, largest first, four elements per pass; none (-1)
     # is below every key
     _wide_vectors()
     k = keys.shape[0]
@@ -422,7 +493,7 @@ def _top4(keys, m, none, t1, t2, t3, t4):  # type: ignore[no-untyped-def]
 
 @njit(cache=True)  # type: ignore[misc]
 def _decode(t, okm, span, out):  # type: ignore[no-untyped-def]
-    # a key >= span lost points: its low bits give the characteristic back; else no reason
+    # a key >= span lost points: its low bits give the element back; else no reason
     _wide_vectors()
     low = span - 1
     for i in range(t.shape[0]):
@@ -450,6 +521,16 @@ def _kernel(  # type: ignore[no-untyped-def]
     cat_points,
     dimension,
     best,
+    pair_inputs,
+    pair_scale,
+    pair_top,
+    pair_cell_off,
+    pair_cells,
+    axis_edge_off,
+    axis_edges32,
+    axis_edges64,
+    axis_cat_off,
+    axis_cat,
     crit_addr,
     crit_kind,
     crit_valid_addr,
@@ -464,17 +545,19 @@ def _kernel(  # type: ignore[no-untyped-def]
     key_type,
 ):
     _wide_vectors()
-    k = first.shape[0]
+    k = first.shape[0]  # the characteristics, then the interactions: the elements
+    n_elements = best.shape[0]
+    n_pairs = pair_top.shape[0]
     n_dims = subs.shape[0]
     power = 1
-    while power < k:
+    while power < n_elements:
         power *= 2
-    span = np.int32(power)  # a power of two >= k: the position sits in the low bits of a key
+    span = np.int32(power)  # a power of two >= the elements: the position sits in the low bits
     # key_j = (best_j - points_j) * span + (span - 1 - j) = keybase_j - points_j * span
-    keybase = np.empty(k, dtype=key_type)
-    for j in range(k):
+    keybase = np.empty(n_elements, dtype=key_type)
+    for j in range(n_elements):
         keybase[j] = best[j] * span + (span - 1 - j)
-    keys = np.empty((k if want_reasons else 0, BLOCK), dtype=key_type)
+    keys = np.empty((n_elements if want_reasons else 0, BLOCK), dtype=key_type)
     no_keys = np.empty(0, dtype=key_type)
     pts = np.empty(BLOCK, dtype=np.int32)
     valid = np.empty(BLOCK + 16, dtype=np.uint8)  # room for 8 bytes of bits, 8 rows each
@@ -483,6 +566,8 @@ def _kernel(  # type: ignore[no-untyped-def]
     t2 = np.empty(BLOCK, dtype=key_type)
     t3 = np.empty(BLOCK, dtype=key_type)
     t4 = np.empty(BLOCK, dtype=key_type)
+    ra = np.empty(BLOCK, dtype=np.int32)  # the interactions' inputs' places on their axes
+    rb = np.empty(BLOCK, dtype=np.int32)
     for start in range(0, n, BLOCK):
         m = min(BLOCK, n - start)
         stop = start + m
@@ -542,6 +627,47 @@ def _kernel(  # type: ignore[no-untyped-def]
                 codes = carray(_i32_ptr(addr[j]), n)[start:stop]
                 table = cat_points[cat_off[j] : cat_off[j + 1]]
                 _categorical(codes, table, sub, kj, kb, span)
+        # the interactions: a second, simpler pass over the same block of their inputs' columns
+        # (still in the cache): each input's place on its axis, then the cell's points
+        for p in range(n_pairs):
+            top = pair_top[p]
+            for side in range(2):
+                j = pair_inputs[p, side]
+                ax = 2 * p + side
+                place = ra[:m] if side == 0 else rb[:m]
+                scale = pair_scale[p] if side == 0 else np.int32(1)
+                if kind[j] == KIND_CODES:
+                    codes = carray(_i32_ptr(addr[j]), n)[start:stop]
+                    _axis_codes(codes, axis_cat[axis_cat_off[ax] : axis_cat_off[ax + 1]], place)
+                    continue
+                vm = all_valid[:m]
+                if valid_addr[j]:
+                    sh = _expand_validity(valid_addr[j], valid_off[j] + start, m, valid)
+                    vm = valid[sh : sh + m]
+                a0 = axis_edge_off[ax]
+                a1 = axis_edge_off[ax + 1]
+                svals = special_values[special_off[j] : special_off[j + 1]]
+                if kind[j] == KIND_F32:
+                    x32 = carray(_f32_ptr(addr[j]), n)
+                    _axis_numeric(
+                        x32[start:stop], vm, place, axis_edges32[a0:a1], scale, top, svals
+                    )
+                else:
+                    x64 = carray(_f64_ptr(addr[j]), n)
+                    _axis_numeric(
+                        x64[start:stop], vm, place, axis_edges64[a0:a1], scale, top, svals
+                    )
+            e = k + p
+            _pair(
+                ra[:m],
+                rb[:m],
+                pair_cells[pair_cell_off[p] : pair_cell_off[p + 1]],
+                top,
+                subs[dimension[e], start:stop],
+                keys[e, :m] if want_reasons else no_keys,
+                keybase[e],
+                span,
+            )
         okm = ok[start:stop]
         okm[:] = 1
         for c in range(crit_op.shape[0]):
@@ -579,7 +705,7 @@ def _kernel(  # type: ignore[no-untyped-def]
 
 
 def kernel_outputs(
-    n: int, n_dimensions: int, n_characteristics: int, *, reasons: bool
+    n: int, n_dimensions: int, n_elements: int, *, reasons: bool
 ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.bool_], npt.NDArray[np.int32], npt.NDArray[Any]]:
     """Empty ``score``, ``ok``, ``subs`` and ``reasons`` arrays for :func:`run_kernel`.
 
@@ -589,7 +715,7 @@ def kernel_outputs(
     do. Arrow arrays built over them keep them alive.
     """
     r = n if reasons else 0
-    rtype = reason_dtype(n_characteristics)
+    rtype = reason_dtype(n_elements)
     return (
         _pool_empty((n,), np.int32),
         _pool_empty((n,), np.bool_),
@@ -619,19 +745,26 @@ def run_kernel(
     outputs: tuple[Any, ...],
     *,
     want_reasons: bool,
+    axis_tables: tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]] | None = None,
 ) -> None:
     """Score ``n`` rows (the argument plumbing lives in :mod:`trustscore.scoring._score`).
 
     ``columns`` and ``criteria`` are each ``(address, kind, validity address, validity bit
     offset)``, one entry per characteristic / criterion; ``cat_off`` and ``cat_points`` the
     points tables of the categorical characteristics (see
-    :func:`trustscore.scoring._inputs.category_table`). ``outputs`` are ``score``, ``ok``,
-    ``subs`` and ``reasons`` as :func:`kernel_outputs` makes them: a reason is the index of its
-    characteristic, -1 for none.
+    :func:`trustscore.scoring._inputs.category_table`). ``axis_tables`` (offsets, table) holds,
+    for each categorical axis of the interactions (axis ``2 p`` and ``2 p + 1`` of pair ``p``),
+    its input's code + 1 -> place table (see :mod:`trustscore.scoring._compiled`); None when
+    no axis is categorical. ``outputs`` are ``score``, ``ok``, ``subs`` and ``reasons`` as
+    :func:`kernel_outputs` makes them: a reason is the index of its element (the
+    characteristics, then the interactions), -1 for none.
     """
     addr, kind, valid_addr, valid_off = columns
     crit_addr, crit_kind, crit_valid_addr, crit_valid_off = criteria
     score, ok, subs, reasons = outputs
+    if axis_tables is None:
+        axis_tables = (np.zeros(2 * c.n_interactions + 1, dtype=np.int64), _NO_TABLE)
+    axis_cat_off, axis_cat = axis_tables
     _kernel(
         n,
         addr,
@@ -651,6 +784,16 @@ def run_kernel(
         cat_points,
         c.dimension,
         c.best,
+        c.pair_inputs,
+        c.pair_scale,
+        c.pair_top,
+        c.pair_cell_off,
+        c.pair_cells,
+        c.axis_edge_off,
+        c.axis_edges32,
+        c.axis_edges64,
+        axis_cat_off,
+        axis_cat,
         crit_addr,
         crit_kind,
         crit_valid_addr,

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from trustscore.exceptions import EngineError, SchemaError
 from trustscore.scoring._artifact import MAX_REASONS, ScorecardArtifact, load_artifact
@@ -37,6 +38,7 @@ from trustscore.scoring._inputs import (
     as_arrow_table,
     category_table,
     check_columns,
+    level_text,
     numeric_column,
     numeric_parts,
     text_column,
@@ -66,6 +68,51 @@ def output_schema(art: ScorecardArtifact, *, reasons: bool = True) -> pa.Schema:
     return pa.schema(fields)
 
 
+def _dictionary_encoded(arr: pa.Array | pa.ChunkedArray) -> pa.DictionaryArray:
+    """A categorical column as one dictionary array (as ``category_table`` reads it)."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    if not pa.types.is_dictionary(arr.type):
+        arr = pc.dictionary_encode(arr)
+    return arr
+
+
+def _axis_tables(
+    c: CompiledScorecard, encoded: dict[int, pa.DictionaryArray]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]] | None:
+    """Each categorical axis's code + 1 -> place table over this batch's dictionary.
+
+    A level's place is its group's index (times the second axis's size on a pair's first
+    axis); null, NaN and a level in no group are off the axis (the pair's cell count), as the
+    reference's axis reads them (:func:`trustscore.scoring._inputs.level_text`).
+    """
+    if not any(c.axis_groups):
+        return None
+    n_axes = 2 * c.n_interactions
+    off = np.zeros(n_axes + 1, dtype=np.int64)
+    tables: list[npt.NDArray[np.int32]] = []
+    texts: dict[int, list[str | None]] = {}
+    for ax in range(n_axes):
+        p, side = divmod(ax, 2)
+        j = int(c.pair_inputs[p, side])
+        off[ax + 1] = off[ax]
+        if not c.is_categorical[j]:
+            continue
+        if j not in texts:
+            texts[j] = [level_text(v) for v in encoded[j].dictionary.to_pylist()]
+        scale = int(c.pair_scale[p]) if side == 0 else 1
+        top = int(c.pair_top[p])
+        groups = c.axis_groups[ax]
+        table = np.empty(len(texts[j]) + 1, dtype=np.int32)
+        table[0] = top  # code -1: null
+        for i, text in enumerate(texts[j]):
+            g = None if text is None else groups.get(text)
+            table[i + 1] = top if g is None else g * scale
+        tables.append(table)
+        off[ax + 1] += len(table)
+    return off, np.concatenate(tables)
+
+
 def _kernel_batch(
     c: CompiledScorecard, batch: pa.RecordBatch | pa.Table, *, reasons: bool
 ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.bool_], npt.NDArray[np.int32], npt.NDArray[Any]]:
@@ -85,6 +132,7 @@ def _kernel_batch(
     cat_tables: list[npt.NDArray[np.int32]] = []
     cat_off = np.zeros(k + 1, dtype=np.int64)
     numeric: dict[str, tuple[npt.NDArray[Any], npt.NDArray[np.uint8] | None, int]] = {}
+    encoded: dict[int, pa.DictionaryArray] = {}
 
     def parts(name: str) -> tuple[int, int, int, int]:
         if name not in numeric:
@@ -103,8 +151,9 @@ def _kernel_batch(
             addr[j], kind[j], valid_addr[j], valid_off[j] = parts(ch.name)
             cat_off[j + 1] = cat_off[j]
         else:
+            encoded[j] = _dictionary_encoded(batch.column(ch.name))
             codes, table = category_table(
-                batch.column(ch.name),
+                encoded[j],
                 c.category_points[j],
                 int(c.other_points[j]),
                 int(c.missing[j]),
@@ -119,7 +168,8 @@ def _kernel_batch(
     for i, name in enumerate(c.criteria_column):
         crit_addr[i], crit_kind[i], crit_valid[i], crit_off[i] = parts(name)
     cat_points = np.concatenate(cat_tables) if cat_tables else np.zeros(1, dtype=np.int32)
-    score_, ok, subs, reasons_ = kernel_outputs(n, c.n_dimensions, k, reasons=reasons)
+    axis_tables = _axis_tables(c, encoded)
+    score_, ok, subs, reasons_ = kernel_outputs(n, c.n_dimensions, c.n_elements, reasons=reasons)
     if n:
         run_kernel(
             n,
@@ -130,6 +180,7 @@ def _kernel_batch(
             (crit_addr, crit_kind, crit_valid, crit_off),
             (score_, ok, subs, reasons_),
             want_reasons=reasons,
+            axis_tables=axis_tables,
         )
     keep.clear()
     return score_, ok, subs, reasons_
@@ -167,7 +218,7 @@ def _assemble(
     cols: list[pa.Array] = [int32(score_), _strings(ok.view(np.int8), (b"NS", b"OK"))]
     cols += [int32(subs[d]) for d in range(c.n_dimensions)]
     if reasons:
-        codes = tuple(ch.reason_code.encode() for ch in c.artifact.characteristics)
+        codes = tuple(e.reason_code.encode() for e in c.artifact.elements)
         cols += [_strings(reasons_[r], codes) for r in range(MAX_REASONS)]
     return cols
 

@@ -1,4 +1,5 @@
-"""The fused kernel itself: blocks, every loop it picks, reason keys of every width, buffers."""
+"""The fused kernel itself: blocks, every loop it picks, reason keys of every width, interactions,
+buffers."""
 
 from __future__ import annotations
 
@@ -10,12 +11,11 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from trustscore.exceptions import EngineError
 from trustscore.scoring import ScorecardArtifact, score
-from trustscore.scoring._artifact import example_artifact_dict
 from trustscore.scoring._compiled import compile_artifact
 from trustscore.scoring._kernel import BLOCK, reason_dtype, string_buffers
-from trustscore.scoring._reference_table import reference_table
+from trustscore.scoring._reference import reference_points
+from trustscore.scoring._reference_table import reference_columns, reference_table
 from trustscore.scoring._score import _assemble, _kernel_batch
 
 N_ROWS = 2 * BLOCK + 77  # two whole blocks and a part
@@ -39,51 +39,104 @@ def _numeric(j: int, dim: str, edges: list[float], **extra: Any) -> dict[str, An
     }
 
 
-def _artifact(chars: list[dict[str, Any]], criteria: list[dict[str, Any]]) -> ScorecardArtifact:
+def _artifact(
+    chars: list[dict[str, Any]],
+    criteria: list[dict[str, Any]],
+    pairs: list[dict[str, Any]] | None = None,
+) -> ScorecardArtifact:
     dims = sorted({c["dimension"] for c in chars})
-    return ScorecardArtifact.from_dict(
+    d: dict[str, Any] = {
+        "format": "trustscore.scorecard",
+        "schema_version": 1,
+        "model_version": "kernel-test",
+        "target": "bad",
+        "scaling": {"pdo": 40.0, "anchor_score": 600, "anchor_odds": 20.0},
+        "dimensions": [{"name": d, "label": d} for d in dims],
+        "characteristics": chars,
+        "criteria": criteria,
+        "model_card": {"approved_purposes": ["credit_pricing"]},
+    }
+    if pairs:
+        d["interactions"] = pairs
+    return ScorecardArtifact.from_dict(d)
+
+
+def _pair(
+    k: int, a: str, b: str, axes: list[dict[str, Any]], cells: list[int], otherwise: int = 0
+) -> dict[str, Any]:
+    return {
+        "name": f"{a} x {b}",
+        "inputs": [a, b],
+        "dimension": "abc"[k % 3],
+        "reason_code": f"P{k:02d}",
+        "reason": f"pair {k}",
+        "axes": axes,
+        "cells": [{"points": p} for p in cells],
+        "otherwise": {"points": otherwise},
+    }
+
+
+def _mixed_characteristics() -> list[dict[str, Any]]:
+    return [
+        _numeric(0, "a", [0.5]),
+        _numeric(1, "a", [-1.0, 0.0, 1.0]),
+        _numeric(2, "b", [0.1, 0.2, 0.3, 0.4]),
+        _numeric(3, "b", [0.1, 0.2, 0.3, 0.4, 0.6, 0.9]),
+        _numeric(4, "c", [k / 9 for k in range(1, 9)]),
+        _numeric(5, "c", [k / 14 for k in range(1, 14)]),
+        _numeric(6, "a", [0.25, 0.75], special=[{"values": [-1.0, 0.5], "points": 33}]),
+        # 0.1 is no float32 number: a float32 column never holds it
+        _numeric(7, "b", [], special=[{"values": [2.0, 0.1], "points": 1}]),
         {
-            "format": "trustscore.scorecard",
-            "schema_version": 1,
-            "model_version": "kernel-test",
-            "target": "bad",
-            "scaling": {"pdo": 40.0, "anchor_score": 600, "anchor_odds": 20.0},
-            "dimensions": [{"name": d, "label": d} for d in dims],
-            "characteristics": chars,
-            "criteria": criteria,
-            "model_card": {"approved_purposes": ["credit_pricing"]},
-        }
-    )
+            "name": "x8",
+            "dimension": "c",
+            "type": "categorical",
+            "reason_code": "R08",
+            "reason": "reason 8",
+            "bins": [{"categories": ["a"], "points": 30}, {"categories": ["b"], "points": 0}],
+            "missing": {"points": 10},
+            "other": {"points": 5},
+        },
+    ]
+
+
+_CRITERIA = [
+    {"column": "x2", "op": ">", "value": 0.0},
+    {"column": "months", "op": ">=", "value": 6.0},
+]
 
 
 @pytest.fixture(scope="module")
 def mixed() -> ScorecardArtifact:
     """Every loop of the kernel: 1, 3, 4, 6, 8 and 13 edges, specials, a categorical."""
+    return _artifact(_mixed_characteristics(), _CRITERIA)
+
+
+@pytest.fixture(scope="module")
+def pairs() -> ScorecardArtifact:
+    """``mixed`` with four interactions: every kind of axis and both loops of a numeric one.
+
+    float32 x float64 inputs (an axis edge that is no bin edge, an axis of six edges); an input
+    with specials against a categorical one; an axis of no edges over an input that has only
+    specials; a categorical first axis; negative cells and otherwise points of either sign.
+    """
     return _artifact(
+        _mixed_characteristics(),
+        _CRITERIA,
         [
-            _numeric(0, "a", [0.5]),
-            _numeric(1, "a", [-1.0, 0.0, 1.0]),
-            _numeric(2, "b", [0.1, 0.2, 0.3, 0.4]),
-            _numeric(3, "b", [0.1, 0.2, 0.3, 0.4, 0.6, 0.9]),
-            _numeric(4, "c", [k / 9 for k in range(1, 9)]),
-            _numeric(5, "c", [k / 14 for k in range(1, 14)]),
-            _numeric(6, "a", [0.25, 0.75], special=[{"values": [-1.0, 0.5], "points": 33}]),
-            # 0.1 is no float32 number: a float32 column never holds it
-            _numeric(7, "b", [], special=[{"values": [2.0, 0.1], "points": 1}]),
-            {
-                "name": "x8",
-                "dimension": "c",
-                "type": "categorical",
-                "reason_code": "R08",
-                "reason": "reason 8",
-                "bins": [{"categories": ["a"], "points": 30}, {"categories": ["b"], "points": 0}],
-                "missing": {"points": 10},
-                "other": {"points": 5},
-            },
-        ],
-        [
-            {"column": "x2", "op": ">", "value": 0.0},
-            {"column": "months", "op": ">=", "value": 6.0},
+            _pair(
+                0,
+                "x1",
+                "x2",
+                [{"edges": [0.0, 0.5]}, {"edges": [0.1, 0.2, 0.3, 0.35, 0.4, 0.45]}],
+                [(7 * i + 3 * j) % 26 - 5 for i in range(3) for j in range(7)],
+                otherwise=4,
+            ),
+            _pair(
+                1, "x6", "x8", [{"edges": [0.75]}, {"groups": [["b"], ["a"]]}], [0, 10, -5, 20], 3
+            ),
+            _pair(2, "x7", "x0", [{"edges": []}, {"edges": [0.5]}], [4, 8], -5),
+            _pair(3, "x8", "x3", [{"groups": [["a", "b"]]}, {"edges": [0.3]}], [0, 7], 0),
         ],
     )
 
@@ -100,13 +153,18 @@ def _table(art: ScorecardArtifact, n: int, seed: int = 0) -> pa.Table:
     """float32 and float64 columns with NaN, NULL, +-inf and values on the edges."""
     rng = np.random.default_rng(seed)
     cols: dict[str, pa.Array] = {}
+    axis_edges = {
+        name: list(ax.edges)
+        for p in art.interactions
+        for name, ax in zip(p.inputs, p.axes, strict=True)
+    }
     for j, c in enumerate(art.characteristics):
         null = rng.random(n) < 0.05
         if c.type == "categorical":
             levels = np.array(["a", "b", "zz", None], dtype=object)
             cols[c.name] = pa.array(rng.choice(levels, n), type=pa.string())
             continue
-        x = _values(rng, n, list(c.edges))
+        x = _values(rng, n, [*c.edges, *axis_edges.get(c.name, [])])
         typ = pa.float32() if j % 2 else pa.float64()
         with np.errstate(over="ignore"):
             cols[c.name] = pa.array(x.astype(typ.to_pandas_dtype()), type=typ, mask=null)
@@ -213,12 +271,149 @@ def test_large_points_of_either_sign() -> None:
     assert set(got["score"].to_pylist()) > {100, 300}
 
 
-def test_interactions_are_refused_not_dropped() -> None:
-    # the kernel does not evaluate pairs yet: leaving them out would give wrong scores
-    pairs = ScorecardArtifact.from_dict(example_artifact_dict(interaction=True))
-    data = pa.table({"on_time_rate": [0.5], "card_kind": ["card"], "months_history": [12.0]})
-    with pytest.raises(EngineError, match=r"numba kernel .* does not evaluate interactions"):
-        score(pairs, data)
+def test_pairs_equal_the_reference_over_many_blocks(pairs: ScorecardArtifact) -> None:
+    data = _table(pairs, N_ROWS, seed=5)
+    got = score(pairs, data)
+    assert got.equals(reference_table(pairs, data))
+    # every pair gives each of its points somewhere: the cells, otherwise, and losses as reasons
+    points = reference_points(pairs, reference_columns(pairs, data)).points
+    k = len(pairs.characteristics)
+    for q, p in enumerate(pairs.interactions):
+        assert set(points[:, k + q]) == {o.points for o in p.outcomes}
+    codes = {c for r in range(1, 5) for c in got[f"reason_{r}"].to_pylist()}
+    assert {"P00", "P01", "P02"} <= codes  # P03 loses at most 7: never among the top four
+
+
+def test_pairs_in_slices_read_their_validity_from_an_offset(pairs: ScorecardArtifact) -> None:
+    data = _table(pairs, N_ROWS, seed=6)
+    for start in (3, 13, BLOCK - 5):
+        part = data.slice(start, BLOCK + 11)
+        assert score(pairs, part).equals(reference_table(pairs, part))
+        lean = score(pairs, part, reasons=False)
+        assert lean.equals(reference_table(pairs, part, reasons=False))
+
+
+def test_pairs_with_reason_keys_of_every_width(pairs: ScorecardArtifact) -> None:
+    data = _table(pairs, N_ROWS, seed=7)
+    c = compile_artifact(pairs)
+    assert (c.n_characteristics, c.n_interactions, c.n_elements) == (9, 4, 13)
+    assert c.key_type is np.int16
+    want = reference_table(pairs, data)
+    for key_type in (np.int16, np.int32, np.int64):
+        wide = dataclasses.replace(c, key_type=key_type)
+        got = _assemble(wide, *_kernel_batch(wide, data, reasons=True), reasons=True)
+        assert pa.Table.from_arrays(got, names=want.column_names).equals(want)
+
+
+def test_pairs_rank_after_characteristics_on_ties() -> None:
+    # row 0: x0, x2, x3 lose 10 each and the pair (otherwise, x1 missing) 10 too: ties put the
+    # characteristics first. Row 1: the pair loses 15, more than any: it comes first. Row 2:
+    # nothing lost, no reasons
+    chars = [_numeric(j, "a", [0.5]) for j in range(4)]
+    for c in chars:
+        c["bins"] = [{"upper": 0.5, "points": 0}, {"upper": None, "points": 10}]
+        c["missing"] = {"points": 10}
+    pair = _pair(0, "x0", "x1", [{"edges": [0.5]}, {"edges": [0.5]}], [0, 15, 15, 15], 5)
+    art = _artifact(chars, [], [pair])
+    data = pa.table({f"x{j}": [0.1, 0.1, 0.9] for j in range(4)})
+    data = data.set_column(1, "x1", pa.array([None, 0.1, 0.9]))
+    out = score(art, data)
+    assert out.equals(reference_table(art, data))
+    assert out["score"].to_pylist() == [15, 0, 55]
+    assert [out[f"reason_{r}"].to_pylist() for r in range(1, 5)] == [
+        ["R00", "P00", None],
+        ["R02", "R00", None],
+        ["R03", "R01", None],
+        ["P00", "R02", None],
+    ]
+
+
+@pytest.mark.parametrize(("k", "m"), [(30, 3), (126, 3)])
+def test_pairs_push_the_keys_and_reasons_wider(k: int, m: int) -> None:
+    # 33 and 129 elements: int32 keys, and past 127 int16 reason indices, the last ones pairs
+    chars = [_numeric(j, f"d{j % 3}", [0.3, 0.6]) for j in range(k)]
+    for j, c in enumerate(chars):
+        c["reason_code"] = f"R{j:03d}"
+        c["dimension"] = "abc"[j % 3]
+        c["bins"] = [{"upper": 0.3, "points": j % 2}, {"upper": 0.6, "points": 1 + j % 3}]
+        c["bins"].append({"upper": None, "points": 3 - j % 4})
+        c["missing"] = {"points": 1}
+    pairs = [
+        _pair(q, f"x{q}", f"x{k - 1 - q}", [{"edges": [0.3]}, {"edges": [0.6]}], [0, 5, 10, 20])
+        for q in range(m)
+    ]
+    pairs[0]["cells"][3]["points"] = 600  # a pair that can lose 600 points: int32 keys
+    art = _artifact(chars, [], pairs)
+    assert compile_artifact(art).key_type is np.int32
+    assert reason_dtype(k + m) is (np.int8 if k + m <= 127 else np.int16)
+    data = _table(art, BLOCK + 300, seed=k)
+    got = score(art, data)
+    assert got.equals(reference_table(art, data))
+    assert "P02" in got["reason_1"].to_pylist()
+
+
+def test_categorical_axes_read_numbers_and_dictionaries_as_the_reference() -> None:
+    # levels given as floats (2.0 is the level "2", NaN is missing), as integers and as a
+    # dictionary column; each axis takes its input's codes through its own table
+    level = {
+        "dimension": "a",
+        "type": "categorical",
+        "bins": [{"categories": ["1", "2"], "points": 10}, {"categories": ["3"], "points": 0}],
+        "missing": {"points": 5},
+        "other": {"points": 2},
+    }
+    chars = [
+        {**level, "name": "u", "reason_code": "RU", "reason": "u"},
+        {**level, "name": "v", "reason_code": "RV", "reason": "v"},
+        _numeric(2, "b", [0.5]),
+    ]
+    pairs = [
+        _pair(
+            0,
+            "u",
+            "v",
+            [{"groups": [["3"], ["2", "1"]]}, {"groups": [["1"], ["3", "2"]]}],
+            [0, 30, 20, 10],
+            5,
+        ),
+        _pair(1, "x2", "u", [{"edges": [0.5]}, {"groups": [["1", "2", "3"]]}], [3, 0], 1),
+    ]
+    art = _artifact(chars, [], pairs)
+    u = [1.0, 2.0, 3.0, np.nan, None, 4.0, 2.0, 1.0]
+    v = ["1", "2", None, "3", "3", "1", "9", "2"]
+    for v_col in (pa.array(v), pa.array(v).dictionary_encode()):
+        data = pa.table({"u": pa.array(u), "v": v_col, "x2": [0.7, 0.1] * 4})
+        assert score(art, data).equals(reference_table(art, data))
+        ints = data.set_column(0, "u", pa.array([1, 2, 3, None, None, 4, 2, 1]))
+        assert score(art, ints).equals(reference_table(art, ints))
+
+
+def test_edges_just_past_the_largest_float32() -> None:
+    # an edge between float32's largest number and the next float64 that rounds to inf: for
+    # float32 columns it rounds up to inf (only inf reaches it), without an overflow warning
+    big = float(np.finfo(np.float32).max) * (1 + 2**-30)
+    a = _numeric(0, "a", [-big, 0.0, big])
+    b = _numeric(1, "b", [1.0])
+    pair = _pair(0, "x0", "x1", [{"edges": [-big, big]}, {"edges": []}], [0, 10, 20], 0)
+    art = _artifact([a, b], [], [pair])
+    top = float(np.finfo(np.float32).max)
+    x0 = [-np.inf, -top, 0.0, top, np.inf, None]
+    for typ in (pa.float32(), pa.float64()):
+        data = pa.table({"x0": pa.array(x0, type=typ), "x1": pa.array([0.5] * 6, type=typ)})
+        assert score(art, data).equals(reference_table(art, data))
+    assert score(art, data)["score"].to_pylist()[3:5] == [
+        a["bins"][2]["points"] + b["bins"][0]["points"] + 10,
+        a["bins"][3]["points"] + b["bins"][0]["points"] + 20,
+    ]
+
+
+def test_artifacts_without_pairs_compile_no_pair_arrays(mixed: ScorecardArtifact) -> None:
+    c = compile_artifact(mixed)
+    assert c.n_interactions == 0
+    assert c.n_elements == c.n_characteristics == 9
+    assert c.pair_inputs.shape == (0, 2)
+    assert c.axis_groups == ()
+    assert c.axis_edge_off.tolist() == [0]
 
 
 def test_string_buffers_of_texts_of_any_length() -> None:
