@@ -18,20 +18,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from trustscore import ledger as lg
-from trustscore.pipeline import Workspace, WorkspaceProvider, replay, run_demo
+from trustscore.pipeline import Workspace, WorkspaceProvider, replay
 from trustscore.pipeline._resolutions import pending_resolutions
 from trustscore.service import create_app
 
 pytestmark = pytest.mark.slow
-
-N_SUBJECTS = 300
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("corrections") / "ws"
-    run_demo(str(root), n_subjects=N_SUBJECTS)
-    return root
 
 
 def _unpaid_bill(provider: WorkspaceProvider) -> dict[str, object]:
@@ -49,10 +40,9 @@ def _unpaid_bill(provider: WorkspaceProvider) -> dict[str, object]:
 
 
 def test_a_corrected_record_is_stored_anew_and_the_subject_rescored(
-    demo: Path, tmp_path: Path
+    small_demo: Path, tmp_path: Path
 ) -> None:
-    root = tmp_path / "ws"
-    shutil.copytree(demo, root)
+    root = Path(shutil.copytree(small_demo, tmp_path / "ws"))
     provider = WorkspaceProvider(root)
     provider.warm()
     ledger = lg.Ledger("sqlite://")
@@ -123,15 +113,14 @@ def test_a_corrected_record_is_stored_anew_and_the_subject_rescored(
 
 
 def test_run_deadlines_completes_a_resolution_the_store_missed(
-    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    small_demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from typer.testing import CliRunner
 
     from trustscore.cli import app
     from trustscore.settings import get_settings
 
-    root = tmp_path / "ws"
-    shutil.copytree(demo, root)
+    root = Path(shutil.copytree(small_demo, tmp_path / "ws"))
     monkeypatch.setenv("TRUSTSCORE_WORKSPACE", str(root))
     monkeypatch.delenv("TRUSTSCORE_DATABASE_URL", raising=False)
     get_settings.cache_clear()

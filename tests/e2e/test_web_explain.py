@@ -9,6 +9,7 @@ suppressed.
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -16,19 +17,16 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
-from trustscore.pipeline import WorkspaceProvider, explain_subject, run_demo
+from trustscore.pipeline import WorkspaceProvider, explain_subject
 from trustscore.pipeline import _explain as explain_module
 
 pytestmark = pytest.mark.slow
 
-N_SUBJECTS = 300
-
 
 @pytest.fixture(scope="module")
-def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("explain") / "ws"
-    run_demo(str(root), n_subjects=N_SUBJECTS)
-    return root
+def workspace(small_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # a copy: a test here suppresses a record
+    return Path(shutil.copytree(small_demo, tmp_path_factory.mktemp("explain") / "ws"))
 
 
 @pytest.fixture

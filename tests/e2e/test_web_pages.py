@@ -30,7 +30,7 @@ import httpx
 import pytest
 
 from trustscore.ledger import Ledger, create_client, open_dispute
-from trustscore.pipeline import Workspace, run_demo, score_subject
+from trustscore.pipeline import Workspace, score_subject
 from trustscore.records import RecordStore
 from trustscore.scoring import load_artifact
 from trustscore.service import create_app, workspace_provider
@@ -38,7 +38,6 @@ from trustscore.service import create_app, workspace_provider
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = Path("/usr/bin/chromium")
-N_SUBJECTS = 300
 LENDER = "Bank of Tests"
 DAY = dt.timedelta(days=1)
 
@@ -176,10 +175,11 @@ def _disputable_bill(ws: Workspace, scratch: Path) -> tuple[str, dict[str, Any],
 
 
 @pytest.fixture(scope="module")
-def site(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """The app over a small demo, served on a free port (built only when a browser can visit)."""
-    root = tmp_path_factory.mktemp("web") / "ws"
-    run_demo(str(root), n_subjects=N_SUBJECTS)
+def site(
+    browser: Any, small_demo: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Site]:
+    """The app over a copy of the small demo, served on a free port (only if a browser can)."""
+    root = Path(shutil.copytree(small_demo, tmp_path_factory.mktemp("web") / "ws"))
     ws = Workspace(root)
     subject, record, before, after = _disputable_bill(ws, root.parent)
     other = next(

@@ -1,0 +1,24 @@
+"""One small demo workspace for the end-to-end modules, built once per run (about 10 s).
+
+Modules that change a workspace (suppressions, disputes, a ledger) copy it first
+(``shutil.copytree``); the built one is never changed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from trustscore.pipeline import run_demo
+
+#: Subjects in the shared demo: enough for scored, unscored and disputable subjects.
+SMALL_DEMO_SUBJECTS = 300
+
+
+@pytest.fixture(scope="session")
+def small_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo workspace of 300 subjects: read it, or copy it before changing anything."""
+    root = tmp_path_factory.mktemp("small-demo") / "ws"
+    run_demo(str(root), n_subjects=SMALL_DEMO_SUBJECTS)
+    return root
