@@ -5,9 +5,8 @@ data mixes values exactly on the edges, specials, NaN, NULL, ±inf, values far o
 unseen categories, as float64 or float32 columns. Needs ``hypothesis`` (a dev dependency).
 
 ``artifacts(interactions=True)`` also draws up to three interactions (pairs of characteristics
-with their own axes and cell points, negative ones included); it is off by default because not
-every engine evaluates interactions yet (see ``require_no_interactions`` in
-:mod:`trustscore.scoring._artifact`).
+with their own axes and cell points, negative ones included); it is off by default so the
+tests of additive artifacts draw exactly as they did, and the tests of pairs ask for them.
 """
 
 from __future__ import annotations

@@ -146,6 +146,10 @@ def duckdb_query_arrow(table: pa.Table, name: str, sql: str, *, batch_rows: int)
     con = duckdb.connect(":memory:")
     try:
         con.execute("SET preserve_insertion_order = true")
+        # the in_clause optimizer turns an IN list of five or more constants into a hash join,
+        # which returns a multi-batch scan's rows out of order despite the setting above
+        # (duckdb/duckdb#24398, seen on 1.5.6): scores would land on the wrong rows
+        con.execute("SET disabled_optimizers = 'in_clause'")
         con.register(name, pa.Table.from_batches(table.to_batches(batch_rows), table.schema))
         result: pa.Table = con.sql(sql).to_arrow_table()
     finally:

@@ -1,7 +1,6 @@
 """The PMML form, scored by pypmml (JPMML on Java), gives the kernel's score and reasons.
 
-Artifacts with interactions are held to the reference scorer (the kernel refuses them until it
-evaluates them: ``require_no_interactions``).
+Artifacts with interactions are held to the reference scorer, which the kernel equals.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""The PostgreSQL form of a scorecard, run on a real PostgreSQL, equals the reference scorer."""
+"""The PostgreSQL form of a scorecard, run on a real PostgreSQL, equals the reference scorer.
+
+The artifacts are drawn with and without interactions (pairs); tests/property/
+test_interactions_sql.py also runs every form of pair artifacts on PostgreSQL.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from typing import Any
 import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from scoring_strategies import artifacts_and_data
 from trustscore.scoring import ScorecardArtifact, input_schema, to_sql
@@ -26,7 +31,9 @@ def pg(postgres_url: str) -> Any:
     conn.close()
 
 
-def _postgres_scores(pg: Any, art: ScorecardArtifact, data: pa.Table) -> dict[str, list[Any]]:
+def _postgres_scores(
+    pg: Any, art: ScorecardArtifact, data: pa.Table, form: str = "sum"
+) -> dict[str, list[Any]]:
     schema = input_schema(art)
     cols = ", ".join(
         f'"{name}" {"double precision" if t == "float64" else "text"}' for name, t in schema.items()
@@ -51,7 +58,7 @@ def _postgres_scores(pg: Any, art: ScorecardArtifact, data: pa.Table) -> dict[st
                 ]
             )
             cur.executemany(f"INSERT INTO features VALUES ({marks})", rows)
-        sql = to_sql(art, "postgres", keep=["row_id"])
+        sql = to_sql(art, "postgres", keep=["row_id"], form=form)  # type: ignore[arg-type]
         cur.execute(f"SELECT * FROM ({sql}) AS s ORDER BY row_id")
         names = [d.name for d in cur.description]
         fetched = cur.fetchall()
@@ -74,12 +81,38 @@ def test_postgres_handles_nan_and_infinity(pg: Any) -> None:
     assert got["status"] == ["OK", "OK", "NS", "OK", "OK"]
 
 
+@pytest.mark.parametrize("form", ["sum", "case", "search"])
+def test_postgres_scores_a_pair_with_nan_and_infinity(pg: Any, form: str) -> None:
+    from trustscore.scoring._artifact import example_artifact_dict
+
+    art = ScorecardArtifact.from_dict(example_artifact_dict(interaction=True))
+    data = pa.table(
+        {
+            "on_time_rate": [math.nan, math.inf, -math.inf, 0.9, None, 0.2, -1.0, 0.95],
+            "card_kind": ["card", "none", None, "none", "loan", "loan", "card", "zz"],
+            "months_history": [6.0] * 8,
+        }
+    )
+    got = _postgres_scores(pg, art, data, form)
+    # the pair (on_time_rate < 0.9 or not, x none or card/loan) gives [[0, 10], [-15, 5]], and
+    # 0 where either input is missing, special or unseen: NaN, NULL, -1, "zz"
+    assert got["score"] == [120, 55, 50, 55, 120, 110, 110, 100]
+    assert got["payment_reliability"] == [30, 45, 10, 45, 30, 20, 20, 60]
+    want = reference_table(art, data)
+    for name in want.column_names:
+        assert got[name] == want[name].to_pylist(), name
+
+
 @settings(
     max_examples=15,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
-@given(case=artifacts_and_data(max_rows=15))
+@given(
+    case=st.one_of(
+        artifacts_and_data(max_rows=15), artifacts_and_data(max_rows=15, interactions=True)
+    )
+)
 def test_postgres_sql_equals_reference(pg: Any, case: tuple[ScorecardArtifact, pa.Table]) -> None:
     art, data = case
     got = _postgres_scores(pg, art, data)

@@ -1,4 +1,7 @@
-"""The Ibis form of a scorecard run on Spark equals the reference scorer, in input order."""
+"""The Ibis form of a scorecard run on Spark equals the reference scorer, in input order.
+
+The artifacts are drawn with and without interactions (pairs).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from typing import Any
 import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from scoring_strategies import artifacts_and_data
 from trustscore.scoring import ScorecardArtifact, score
@@ -20,7 +24,11 @@ pytestmark = [pytest.mark.spark, pytest.mark.slow]
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
-@given(case=artifacts_and_data(max_rows=25))
+@given(
+    case=st.one_of(
+        artifacts_and_data(max_rows=25), artifacts_and_data(max_rows=25, interactions=True)
+    )
+)
 def test_spark_engine_equals_reference(
     spark: Any, case: tuple[ScorecardArtifact, pa.Table]
 ) -> None:

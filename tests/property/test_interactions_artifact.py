@@ -13,13 +13,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from scoring_strategies import artifacts, artifacts_and_data
-from trustscore.exceptions import ArtifactError, EngineError
+from trustscore.exceptions import ArtifactError
 from trustscore.scoring._artifact import (
     MAX_REASONS,
     ScorecardArtifact,
     content_hash,
     example_artifact_dict,
-    require_no_interactions,
 )
 from trustscore.scoring._reference import reference_points, reference_reasons
 from trustscore.scoring._reference_table import reference_columns, reference_table
@@ -150,16 +149,6 @@ def test_one_pair_per_pair_of_inputs_and_the_range_is_checked() -> None:
     d["interactions"][0]["cells"][0]["points"] = -30  # worst total 20 - 30 < 0
     with pytest.raises(ArtifactError, match=r"Attainable scores -10\.\.160 leave 0\.\.1000"):
         ScorecardArtifact.from_dict(d)
-
-
-def test_the_engines_that_do_not_evaluate_pairs_refuse_them() -> None:
-    plain = ScorecardArtifact.from_dict(example_artifact_dict())
-    pairs = ScorecardArtifact.from_dict(_pair_dict())
-    require_no_interactions(plain, "The kernel")
-    with pytest.raises(EngineError, match="to_sql does not evaluate interactions yet") as err:
-        require_no_interactions(pairs, "to_sql")
-    assert "'on_time_rate x card_kind'" in err.value.message
-    assert err.value.context["model_version"] == "example-1"
 
 
 # -- the reference scorer -------------------------------------------------------------------------

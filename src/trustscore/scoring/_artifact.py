@@ -63,8 +63,7 @@ Semantics every scorer must reproduce exactly:
   order (the characteristics, then the interactions); an element that lost nothing is no
   reason.
 
-Not every engine evaluates interactions yet: those that do not call
-:func:`require_no_interactions`, which refuses such an artifact with a clear error.
+Every engine evaluates interactions: the reference, the kernel, the Ibis/SQL forms and PMML.
 
 Examples
 --------
@@ -88,7 +87,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from trustscore.exceptions import ArtifactError, EngineError
+from trustscore.exceptions import ArtifactError
 from trustscore.safeguards import check_purpose_approvable
 
 __all__ = [
@@ -104,7 +103,6 @@ __all__ = [
     "content_hash",
     "example_artifact_dict",
     "load_artifact",
-    "require_no_interactions",
 ]
 
 ARTIFACT_FORMAT: Final = "trustscore.scorecard"
@@ -758,33 +756,6 @@ class ScorecardArtifact:
 
     def __hash__(self) -> int:
         return hash(_canonical(self.to_dict()))
-
-
-def require_no_interactions(art: ScorecardArtifact, where: str) -> None:
-    """Refuse an artifact with interactions in an engine that does not evaluate them yet.
-
-    ``where`` names the engine in the message (``"The numba kernel"``, ``"to_sql"``, ...).
-
-    Examples
-    --------
-    >>> art = ScorecardArtifact.from_dict(example_artifact_dict())
-    >>> require_no_interactions(art, "The kernel")  # no pairs: nothing to refuse
-    >>> pairs = ScorecardArtifact.from_dict(example_artifact_dict(interaction=True))
-    >>> require_no_interactions(pairs, "The kernel")
-    Traceback (most recent call last):
-    ...
-    trustscore.exceptions.EngineError: The kernel does not evaluate interactions yet, and model...
-    """
-    if not art.interactions:
-        return
-    names = ", ".join(repr(p.name) for p in art.interactions)
-    msg = (
-        f"{where} does not evaluate interactions yet, and model {art.model_version} has "
-        f"{len(art.interactions)} ({names}). Score it with the reference scorer "
-        "(trustscore.scoring._reference_table.reference_table, or Scorecard.score_points) or "
-        "through to_pmml, or refit with interactions=0."
-    )
-    raise EngineError(msg, model_version=art.model_version, engine=where)
 
 
 def load_artifact(

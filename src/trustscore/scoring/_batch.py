@@ -90,8 +90,10 @@ def _duckdb(
 
     con = engines.connect("duckdb")
     # Parquet statistics exclude NaN; this optimizer would then decide isnan() is always false
-    # (ENGINE-NOTES.md): scoring must see NaN as missing whatever the file holds
-    con.raw_sql("SET disabled_optimizers = 'statistics_propagation'")
+    # (ENGINE-NOTES.md): scoring must see NaN as missing whatever the file holds. And DuckDB
+    # turns a long IN list into a hash join that returns rows out of input order
+    # (duckdb/duckdb#24398): the output must keep the input's order
+    con.raw_sql("SET disabled_optimizers = 'statistics_propagation,in_clause'")
     con.raw_sql("SET preserve_insertion_order = true")
     pattern = str(source / "**" / "*.parquet") if source.is_dir() else str(source)
     t = engines.read_parquet(con, pattern)

@@ -4,7 +4,9 @@ It compares float32 columns in float32 against edges rounded up, lets NULL and N
 ``missing``, and computes the sub-scores from the reason keys: each of these is checked here on the
 values where a mistake would show (float32 neighbours of edges that float32 cannot hold, edges
 beyond float32's range or meeting after rounding, specials float32 cannot equal, criteria on such
-values, ties between reasons, more characteristics than a power of two).
+values, ties between reasons, more characteristics than a power of two). The Hypothesis tests draw
+artifacts with and without interactions (pairs); tests/property/test_interactions_sql.py holds
+pairs to the reference on a grid of values of both inputs.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from scoring_strategies import artifacts_and_data
 from trustscore.exceptions import EngineError
@@ -74,6 +77,14 @@ def _neighbours32(values: list[float]) -> list[float]:
     return out
 
 
+def _with_or_without_pairs(max_rows: int) -> st.SearchStrategy[tuple[ScorecardArtifact, pa.Table]]:
+    """Artifacts with interactions (pairs) and without, and rows to score with them."""
+    return st.one_of(
+        artifacts_and_data(max_rows=max_rows),
+        artifacts_and_data(max_rows=max_rows, interactions=True),
+    )
+
+
 def _assert_same(got: pa.Table, want: pa.Table) -> None:
     assert got.schema == want.schema
     for name in want.column_names:
@@ -95,7 +106,7 @@ def _sql_text_scores(art: ScorecardArtifact, data: pa.Table, form: str) -> pa.Ta
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(case=artifacts_and_data(max_rows=20))
+@given(case=_with_or_without_pairs(max_rows=20))
 def test_search_sql_text_equals_reference(case: tuple[ScorecardArtifact, pa.Table]) -> None:
     art, data = case
     got = _sql_text_scores(art, data, "search")
@@ -105,7 +116,7 @@ def test_search_sql_text_equals_reference(case: tuple[ScorecardArtifact, pa.Tabl
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(case=artifacts_and_data(max_rows=20))
+@given(case=_with_or_without_pairs(max_rows=20))
 def test_search_score_only_equals_reference(case: tuple[ScorecardArtifact, pa.Table]) -> None:
     art, data = case  # score only: the values are points, not reason keys
     _assert_same(
@@ -200,6 +211,19 @@ def test_float32_columns_are_compared_without_casts_or_missing_tests() -> None:
     assert '"y" IS NULL' not in sql
 
 
+@pytest.mark.parametrize("form", ["sum", "case", "search"])
+def test_postgres_sql_keeps_each_projection_apart(form: str) -> None:
+    # PostgreSQL flattens a plain subquery into the query above it, copying its expressions
+    # into every use: the reason steps would grow as (elements)^4. A LIMIT keeps it apart.
+    from trustscore.scoring._artifact import example_artifact_dict
+
+    pairs = ScorecardArtifact.from_dict(example_artifact_dict(interaction=True))
+    sql = to_sql(pairs, "postgres", form=form)  # type: ignore[arg-type]
+    assert sql.count("FROM (") == sql.count("LIMIT 9223372036854775807") > 0
+    for dialect in ("duckdb", "pyspark"):  # other engines keep their plans
+        assert "LIMIT" not in to_sql(pairs, dialect, form=form)  # type: ignore[arg-type]
+
+
 def test_unknown_form_is_refused() -> None:
     art = _artifact([_numeric("x", [0.5], [1, 2])], [])
     with pytest.raises(EngineError, match="'tree'; choose one of sum, case, search"):
@@ -222,7 +246,7 @@ def pg(postgres_url: str) -> Any:
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
-@given(case=artifacts_and_data(max_rows=15))
+@given(case=_with_or_without_pairs(max_rows=15))
 def test_search_sql_text_in_postgres_equals_reference(
     pg: Any, case: tuple[ScorecardArtifact, pa.Table]
 ) -> None:
@@ -257,7 +281,7 @@ def test_search_sql_text_in_postgres_equals_reference(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
-@given(case=artifacts_and_data(max_rows=25))
+@given(case=_with_or_without_pairs(max_rows=25))
 def test_search_form_on_spark_equals_reference(
     spark: Any, case: tuple[ScorecardArtifact, pa.Table]
 ) -> None:
@@ -289,10 +313,25 @@ def test_integer_columns_are_read_as_numbers() -> None:
     _assert_same(expr.to_pyarrow().cast(want.schema), want)  # one small batch: order kept
 
 
-def test_interactions_are_refused_not_ignored() -> None:
+@pytest.mark.parametrize("form", ["sum", "case", "search"])
+def test_interactions_are_scored_in_every_form(form: str) -> None:
     from trustscore.scoring._artifact import example_artifact_dict
 
     pairs = ScorecardArtifact.from_dict(example_artifact_dict(interaction=True))
-    for form in ("sum", "case", "search"):
-        with pytest.raises(EngineError, match="interactions"):
-            to_sql(pairs, "duckdb", form=form)  # type: ignore[arg-type]
+    # the pair's edge 0.9, its special -1, NULL, NaN, +-inf on one side; each group, an
+    # unseen level and NULL on the other
+    xs = [0.9, math.nextafter(0.9, 0.0), -1.0, None, math.nan, math.inf, -math.inf, 0.2]
+    levels = ["none", "card", "loan", "zz", None]
+    rows = [(x, k) for x in xs for k in levels]
+    data = pa.table(
+        {
+            "on_time_rate": pa.array([r[0] for r in rows], type=pa.float64()),
+            "card_kind": pa.array([r[1] for r in rows], type=pa.string()),
+            "months_history": pa.array([12.0] * len(rows)),
+        }
+    )
+    got = _sql_text_scores(pairs, data, form)
+    want = reference_table(pairs, data)
+    for name in want.column_names:
+        assert got[name].to_pylist() == want[name].to_pylist(), name
+    assert "PR02" in got["reason_1"].to_pylist()  # the pair is a reason where it lost most
