@@ -86,7 +86,7 @@ class Fitter:
     max_corr: float
     C: float
     fixed_bins: ScorecardArtifact | Mapping[str, Any] | str | Path | None
-    interactions: int | str = 0
+    interactions: int | str = "auto"
 
     @classmethod
     def of(cls, params: Mapping[str, Any]) -> Fitter:

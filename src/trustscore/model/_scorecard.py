@@ -115,10 +115,10 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     random_state : int or None, default None
         Seed of the subsamples used for the correlation check and the bootstrap intervals
         (None: 0, so fits are deterministic).
-    interactions : int or "auto", default 0
-        Pairs of characteristics to give points together (see above). 0: none, a pure
-        scorecard. An int ``k`` (up to 32): fit up to ``k`` pairs, which needs the fused fit
-        (``method="auto"`` then uses it; ``method="woe"`` is refused). "auto": let the
+    interactions : int or "auto", default "auto"
+        Pairs of characteristics to give points together (see above). 0: none, a purely
+        additive scorecard. An int ``k`` (up to 32): fit up to ``k`` pairs, which needs the
+        fused fit (``method="auto"`` then uses it; ``method="woe"`` is refused). "auto": let the
         cross-validation of ``method="auto"`` decide: it also tries the fused fit with up to
         8 pairs and takes them only if they win by more than the folds' standard error (and
         0.001 AUC); where that cross-validation does not run (another ``method``, fewer than
@@ -180,7 +180,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         criteria: Sequence[Mapping[str, Any]] = (),
         fixed_bins: ScorecardArtifact | Mapping[str, Any] | str | Path | None = None,
         random_state: int | None = None,
-        interactions: int | str = 0,
+        interactions: int | str = "auto",
     ) -> None:
         self.characteristics = characteristics
         self.categorical_features = categorical_features

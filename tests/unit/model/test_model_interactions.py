@@ -238,8 +238,13 @@ def test_auto_is_not_tried_outside_the_cross_validation() -> None:
     sc = Scorecard(method="fused", interactions="auto").fit(X, y)
     assert sc.artifact_.interactions == ()
     assert sc.artifact_.model_card["interactions"]["how"].startswith("not tried")
-    # the default asks for none, and the card says nothing of them
+    # the default is "auto": not tried outside the cross-validation either
     sc = Scorecard(method="fused").fit(X, y)
+    assert sc.interactions == "auto"
+    assert sc.artifact_.interactions == ()
+    assert sc.artifact_.model_card["interactions"]["how"].startswith("not tried")
+    # 0 asks for none, and the card says nothing of them
+    sc = Scorecard(method="fused", interactions=0).fit(X, y)
     assert sc.artifact_.interactions == ()
     assert "interactions" not in sc.artifact_.model_card
 
