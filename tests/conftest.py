@@ -39,6 +39,21 @@ def postgres_url() -> str:
     return url
 
 
+@pytest.fixture(scope="module")
+def pg(postgres_url: str) -> Any:
+    """A psycopg connection (autocommit) to the test PostgreSQL, for running SQL text there."""
+    import psycopg
+
+    conn = psycopg.connect(
+        postgres_url.replace("postgresql+psycopg://", "postgresql://"),
+        # a query the planner cannot handle fails the test instead of holding a core for good
+        options="-c statement_timeout=60s",
+    )
+    conn.autocommit = True
+    yield conn
+    conn.close()
+
+
 @pytest.fixture(scope="session")
 def spark() -> Any:
     """One local SparkSession for the whole run (starting one takes seconds)."""

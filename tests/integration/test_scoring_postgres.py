@@ -21,20 +21,6 @@ from trustscore.scoring._reference_table import reference_table
 pytestmark = pytest.mark.postgres
 
 
-@pytest.fixture(scope="module")
-def pg(postgres_url: str) -> Any:
-    import psycopg
-
-    conn = psycopg.connect(
-        postgres_url.replace("postgresql+psycopg://", "postgresql://"),
-        # a query the planner cannot handle fails the test instead of holding a core for good
-        options="-c statement_timeout=60s",
-    )
-    conn.autocommit = True
-    yield conn
-    conn.close()
-
-
 def _postgres_scores(
     pg: Any, art: ScorecardArtifact, data: pa.Table, form: str = "sum"
 ) -> dict[str, list[Any]]:

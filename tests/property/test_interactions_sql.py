@@ -346,20 +346,6 @@ def test_pair_points_sub_scores_and_reasons_on_the_example() -> None:
 
 
 # -- PostgreSQL and Spark --------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def pg(postgres_url: str) -> Any:
-    import psycopg
-
-    conn = psycopg.connect(
-        postgres_url.replace("postgresql+psycopg://", "postgresql://"),
-        # a query the planner cannot handle fails the test instead of holding a core for good
-        options="-c statement_timeout=60s",
-    )
-    conn.autocommit = True
-    yield conn
-    conn.close()
-
-
 @pytest.mark.postgres
 @settings(
     max_examples=10,

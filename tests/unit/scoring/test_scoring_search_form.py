@@ -230,20 +230,6 @@ def test_unknown_form_is_refused() -> None:
         to_ibis(art, ibis.table(input_schema(art), name="f"), form="tree")  # type: ignore[arg-type]
 
 
-@pytest.fixture(scope="module")
-def pg(postgres_url: str) -> Any:
-    import psycopg
-
-    conn = psycopg.connect(
-        postgres_url.replace("postgresql+psycopg://", "postgresql://"),
-        # a query the planner cannot handle fails the test instead of holding a core for good
-        options="-c statement_timeout=60s",
-    )
-    conn.autocommit = True
-    yield conn
-    conn.close()
-
-
 @pytest.mark.postgres
 @settings(
     max_examples=15,
