@@ -175,21 +175,7 @@ def artifacts(
         ) + sum(min(min(x["points"] for x in p["cells"]), p["otherwise"]["points"]) for p in pairs)
         if worst < 0:
             _lift(chars[0], -worst)
-    d = {
-        "format": "trustscore.scorecard",
-        "schema_version": 1,
-        "model_version": "prop-1",
-        "created_at": "2026-01-01T00:00:00+00:00",
-        "target": "bad",
-        "scaling": {"pdo": 40.0, "anchor_score": 600, "anchor_odds": 20.0},
-        "dimensions": [{"name": n, "label": n} for n in dims],
-        "characteristics": chars,
-        "criteria": criteria,
-        "model_card": {"approved_purposes": ["credit_pricing"]},
-    }
-    if pairs:
-        d["interactions"] = pairs
-    return ScorecardArtifact.from_dict(d)
+    return artifact_of(chars, criteria, pairs, model_version="prop-1", dimensions=dims)
 
 
 def _numeric_values(art_edges: list[float], specials: list[float]) -> st.SearchStrategy[Any]:
@@ -246,3 +232,33 @@ def artifacts_and_data(
     """An artifact (with interactions if asked) and a table of rows to score with it."""
     art = draw(artifacts(max_characteristics, interactions=interactions))
     return art, draw(data_for(art, max_rows))
+
+
+def artifact_of(
+    chars: list[dict[str, Any]],
+    criteria: list[dict[str, Any]] | tuple[dict[str, Any], ...] = (),
+    pairs: list[dict[str, Any]] | None = None,
+    *,
+    model_version: str = "test-1",
+    dimensions: list[str] | None = None,
+) -> ScorecardArtifact:
+    """An artifact of these characteristics, criteria and pairs, with the usual scaling.
+
+    The dimensions are ``dimensions`` (in that order) or the characteristics' own, sorted.
+    """
+    dims = dimensions if dimensions is not None else sorted({c["dimension"] for c in chars})
+    d: dict[str, Any] = {
+        "format": "trustscore.scorecard",
+        "schema_version": 1,
+        "model_version": model_version,
+        "created_at": "2026-01-01T00:00:00+00:00",
+        "target": "bad",
+        "scaling": {"pdo": 40.0, "anchor_score": 600, "anchor_odds": 20.0},
+        "dimensions": [{"name": n, "label": n} for n in dims],
+        "characteristics": chars,
+        "criteria": list(criteria),
+        "model_card": {"approved_purposes": ["credit_pricing"]},
+    }
+    if pairs:
+        d["interactions"] = pairs
+    return ScorecardArtifact.from_dict(d)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
@@ -13,24 +12,15 @@ from trustscore.records import (
     RecordStore,
     apply_correction,
     check_correction,
-    ingest,
 )
 
-AT = dt.datetime(2024, 3, 1, tzinfo=dt.UTC)
+AT = dt.datetime(2024, 3, 1, tzinfo=dt.UTC)  # when bills_store ingested its bills
 LATER = AT + dt.timedelta(days=10)
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> RecordStore:
-    store = RecordStore(tmp_path / "store")
-    (tmp_path / "obligation.csv").write_text(
-        "record_id,subject_id,furnisher,category,account,due_date,amount_due,paid_date,amount_paid\n"
-        "o1,s1,power,utility,A1,2024-01-10,80.25,,\n"
-        "o2,s1,power,utility,A1,2024-02-10,80.25,2024-02-09,80.25\n"
-        "o3,s2,phone,telecom,B7,2024-02-01,19.99,2024-02-20,19.99\n"
-    )
-    ingest(tmp_path / "obligation.csv", store, ingested_at=AT)
-    return store
+def store(bills_store: RecordStore) -> RecordStore:
+    return bills_store
 
 
 def _files(store: RecordStore) -> set[str]:

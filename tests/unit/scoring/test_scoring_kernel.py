@@ -11,6 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from scoring_strategies import artifact_of
 from trustscore.scoring import ScorecardArtifact, score
 from trustscore.scoring._compiled import compile_artifact
 from trustscore.scoring._kernel import BLOCK, reason_dtype, string_buffers
@@ -44,21 +45,7 @@ def _artifact(
     criteria: list[dict[str, Any]],
     pairs: list[dict[str, Any]] | None = None,
 ) -> ScorecardArtifact:
-    dims = sorted({c["dimension"] for c in chars})
-    d: dict[str, Any] = {
-        "format": "trustscore.scorecard",
-        "schema_version": 1,
-        "model_version": "kernel-test",
-        "target": "bad",
-        "scaling": {"pdo": 40.0, "anchor_score": 600, "anchor_odds": 20.0},
-        "dimensions": [{"name": d, "label": d} for d in dims],
-        "characteristics": chars,
-        "criteria": criteria,
-        "model_card": {"approved_purposes": ["credit_pricing"]},
-    }
-    if pairs:
-        d["interactions"] = pairs
-    return ScorecardArtifact.from_dict(d)
+    return artifact_of(chars, criteria, pairs, model_version="kernel-test")
 
 
 def _pair(

@@ -22,28 +22,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scoring_strategies import artifacts_and_data
+from scoring_strategies import artifact_of, artifacts_and_data
 from trustscore.exceptions import EngineError
 from trustscore.scoring import ScorecardArtifact, input_schema, score, to_ibis, to_sql
 from trustscore.scoring._reference_table import reference_table
 
 
 def _artifact(chars: list[dict[str, Any]], criteria: list[dict[str, Any]]) -> ScorecardArtifact:
-    dims = sorted({c["dimension"] for c in chars})
-    return ScorecardArtifact.from_dict(
-        {
-            "format": "trustscore.scorecard",
-            "schema_version": 1,
-            "model_version": "search-1",
-            "created_at": "2026-01-01T00:00:00+00:00",
-            "target": "bad",
-            "scaling": {"pdo": 40.0, "anchor_score": 600, "anchor_odds": 20.0},
-            "dimensions": [{"name": d, "label": d} for d in dims],
-            "characteristics": chars,
-            "criteria": criteria,
-            "model_card": {"approved_purposes": ["credit_pricing"]},
-        }
-    )
+    return artifact_of(chars, criteria, model_version="search-1")
 
 
 def _numeric(name: str, edges: list[float], points: list[int], **extra: Any) -> dict[str, Any]:
