@@ -20,7 +20,14 @@ from hypothesis import strategies as st
 
 from trustscore.scoring._artifact import ScorecardArtifact
 
-__all__ = ["LEVELS", "artifacts", "artifacts_and_data", "data_for"]
+__all__ = [
+    "LEVELS",
+    "artifact_of",
+    "artifacts",
+    "artifacts_and_data",
+    "data_for",
+    "duckdb_search_scores",
+]
 
 LEVELS: Final = ("a", "b", "c", "d", "1", "2", "ß")
 _OPS: Final = (">=", ">", "<=", "<", "==", "!=", "not_null")
@@ -262,3 +269,28 @@ def artifact_of(
     if pairs:
         d["interactions"] = pairs
     return ScorecardArtifact.from_dict(d)
+
+
+def duckdb_search_scores(
+    art: ScorecardArtifact, data: pa.Table, *, reasons: bool = True, batch_rows: int = 122_880
+) -> pa.Table:
+    """The search form (``to_ibis(form="search")``) run as SQL on DuckDB over ``data``.
+
+    ``score(engine="duckdb")`` streams through the kernel, so the SQL form is run here the way
+    a user's DuckDB would run it: the input typed as the SQL form reads it (float32 kept), the
+    Arrow table scanned in slices of ``batch_rows`` on several threads, the output in input
+    order and typed as :func:`~trustscore.scoring.score` types it.
+    """
+    import ibis
+
+    from trustscore import engines
+    from trustscore.scoring import output_schema, to_ibis
+    from trustscore.scoring._score import _prepare_for_sql
+
+    prepared = _prepare_for_sql(art, data, [], row_number=False)
+    schema = output_schema(art, reasons=reasons)
+    t = ibis.table(ibis.Schema.from_pyarrow(prepared.schema), name="features")
+    expr = to_ibis(art, t, reasons=reasons, form="search").select(*schema.names)
+    sql = str(ibis.to_sql(expr, "duckdb"))
+    got = engines.duckdb_query_arrow(prepared, "features", sql, batch_rows=batch_rows)
+    return pa.Table.from_arrays([got.column(f.name).cast(f.type) for f in schema], schema=schema)

@@ -1,6 +1,6 @@
 """Every Ibis/SQL route scores interactions (pairs) exactly as the reference scorer does.
 
-The routes: ``score(engine="duckdb")`` (the search form, float32 columns compared as float32),
+The routes: the search form run on DuckDB (float32 columns compared as float32),
 :func:`to_sql` text in each form run in DuckDB and in PostgreSQL, :func:`to_ibis` in each form
 over float32, integer and text columns, and ``score(engine="spark")`` (the CASE form) and the
 search form on Spark. The rows are Hypothesis data plus, for every pair, the cross product of
@@ -26,7 +26,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scoring_strategies import artifacts, data_for
+from scoring_strategies import artifacts, data_for, duckdb_search_scores
 from trustscore.scoring import ScorecardArtifact, input_schema, score, to_ibis, to_sql
 from trustscore.scoring._artifact import Axis, Characteristic
 from trustscore.scoring._reference_table import reference_table
@@ -140,7 +140,7 @@ def test_duckdb_engine_scores_pairs_as_the_reference(
     art, data = case
     assert art.interactions
     _assert_same(
-        score(art, data, engine="duckdb", reasons=reasons),
+        duckdb_search_scores(art, data, reasons=reasons),
         reference_table(art, data, reasons=reasons),
     )
 
@@ -278,7 +278,7 @@ def test_pair_axis_edges_float32_cannot_hold(typ: pa.DataType, reasons: bool) ->
         }
     )
     _assert_same(
-        score(art, data, engine="duckdb", reasons=reasons),
+        duckdb_search_scores(art, data, reasons=reasons),
         reference_table(art, data, reasons=reasons),
     )
 
@@ -342,7 +342,7 @@ def test_pair_points_sub_scores_and_reasons_on_the_example() -> None:
         # row 0 loses 80 on card_kind and 25 on the pair; row 1 loses 50 on on_time_rate only
         assert [got["reason_1"][0].as_py(), got["reason_2"][0].as_py()] == ["CH01", "PR02"]
         assert got["reason_2"][1].as_py() is None
-    _assert_same(score(art, data, engine="duckdb"), reference_table(art, data))
+    _assert_same(duckdb_search_scores(art, data), reference_table(art, data))
 
 
 # -- PostgreSQL and Spark --------------------------------------------------------------------

@@ -11,7 +11,7 @@ import pyarrow as pa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scoring_strategies import artifacts_and_data
+from scoring_strategies import artifacts_and_data, duckdb_search_scores
 from trustscore.scoring import ScorecardArtifact, score, to_sql
 from trustscore.scoring._reference_table import reference_table
 
@@ -63,6 +63,14 @@ def test_duckdb_engine_equals_reference(case: tuple[ScorecardArtifact, pa.Table]
     _assert_same(score(art, chunked, engine="duckdb"), want)
 
 
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=_with_or_without_pairs(max_rows=20))
+def test_duckdb_search_form_equals_reference(case: tuple[ScorecardArtifact, pa.Table]) -> None:
+    # the SQL form DuckDB runs fastest, as SQL, over slices of 3 rows on several threads
+    art, data = case
+    _assert_same(duckdb_search_scores(art, data, batch_rows=3), reference_table(art, data))
+
+
 def test_duckdb_engine_keeps_row_order_with_long_in_lists() -> None:
     # DuckDB's in_clause optimizer turns an IN list of five or more levels into a hash join
     # that returns a multi-batch scan's rows out of order (duckdb/duckdb#24398)
@@ -85,6 +93,7 @@ def test_duckdb_engine_keeps_row_order_with_long_in_lists() -> None:
     chunked = pa.concat_tables([data.slice(i, 100) for i in range(0, n, 100)])
     want = reference_table(art, data)
     for _ in range(3):  # the threads' race lost the order in 18 of 20 runs here
+        _assert_same(duckdb_search_scores(art, chunked), want)
         _assert_same(score(art, chunked, engine="duckdb"), want)
 
 

@@ -1,10 +1,11 @@
 """Batch scoring of a Parquet dataset larger than memory, with bounded memory.
 
-The kernel engine streams record batches of at most ``batch_rows`` rows from the source, file by
-file (one batch in flight, no read-ahead, no pre-buffering) and appends each scored batch to the
-destination file, so memory stays near one batch whatever the dataset's size. The DuckDB engine
-hands the whole query to DuckDB as ``COPY (SELECT ...) TO ... (FORMAT parquet)``, which streams
-(and keeps the input order) by itself.
+Record batches of at most ``batch_rows`` rows stream from the source, are scored by the compiled
+kernel and appended to the destination file, so memory stays near a few batches whatever the
+dataset's size, and ``progress`` hears of each batch. The engine chooses the reader: ``"kernel"``
+reads with Arrow, file by file (one batch in flight, no read-ahead, no pre-buffering);
+``"duckdb"`` with DuckDB's Parquet reader, which decodes on every core and keeps file and row
+order.
 
 Examples
 --------
@@ -26,7 +27,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Final, Literal
 
@@ -36,8 +37,8 @@ import pyarrow.parquet as pq
 
 from trustscore.exceptions import EngineError, SchemaError
 from trustscore.scoring._artifact import ScorecardArtifact, load_artifact
-from trustscore.scoring._inputs import check_columns
-from trustscore.scoring._score import output_schema, score_table_kernel
+from trustscore.scoring._inputs import check_columns, check_input_types
+from trustscore.scoring._score import output_schema, quote_identifier, score_batches
 
 __all__ = ["score_parquet"]
 
@@ -45,64 +46,51 @@ BatchEngine = Literal["kernel", "duckdb"]
 _BATCH_ENGINES: Final = ("kernel", "duckdb")
 
 
-def _kernel(
-    art: ScorecardArtifact,
-    dataset: ds.Dataset,
+def _write(
     dest: Path,
-    carry: Sequence[str],
-    batch_rows: int,
+    schema: pa.Schema,
+    scored: Iterator[pa.RecordBatch],
     progress: Callable[[int, int], None] | None,
+    total: int,
 ) -> int:
-    total = dataset.count_rows() if progress is not None else 0
-    columns = list(dict.fromkeys([*carry, *art.input_columns]))
-    out_schema = output_schema(art)
-    schema = pa.schema([dataset.schema.field(c) for c in carry] + list(out_schema))
+    """Append each scored batch to the Parquet file ``dest``; return the rows written."""
     done = 0
-    # file by file, batch by batch, without pre-buffering: Arrow keeps every pre-buffered
-    # range of a file until it is closed (memory grew by 1 GiB per 12 M rows, 10 GiB in all
-    # for 100 M rows of 21 columns)
-    files: list[str] = getattr(dataset, "files", [])
     with pq.ParquetWriter(dest, schema) as writer:
-        for path in files:
-            source = pq.ParquetFile(dataset.filesystem.open_input_file(path), pre_buffer=False)
-            for batch in source.iter_batches(batch_size=batch_rows, columns=columns):
-                if not batch.num_rows:
-                    continue
-                table = pa.Table.from_batches([batch])
-                cols = [table.column(c).cast(schema.field(c).type) for c in carry]
-                cols += score_table_kernel(art, table)
-                writer.write_table(pa.Table.from_arrays(cols, schema=schema))
-                done += batch.num_rows
-                if progress is not None:
-                    progress(done, total)
+        for batch in scored:
+            cols = [batch.column(i).cast(f.type) for i, f in enumerate(schema)]
+            writer.write_batch(pa.RecordBatch.from_arrays(cols, schema=schema))
+            done += batch.num_rows
+            if progress is not None:
+                progress(done, total)
     return done
 
 
-def _duckdb(
-    art: ScorecardArtifact,
-    source: Path,
-    dest: Path,
-    carry: Sequence[str],
-    progress: Callable[[int, int], None] | None,
-) -> int:
-    from trustscore import engines
-    from trustscore.scoring._ibis import to_ibis
+def _file_batches(
+    dataset: ds.Dataset, columns: Sequence[str], batch_rows: int
+) -> Iterator[pa.RecordBatch]:
+    """The dataset's rows, file by file and batch by batch, without pre-buffering: Arrow keeps
+    every pre-buffered range of a file until it is closed (memory grew by 1 GiB per 12 M rows,
+    10 GiB in all for 100 M rows of 21 columns)."""
+    files: list[str] = getattr(dataset, "files", [])
+    for path in files:
+        source = pq.ParquetFile(dataset.filesystem.open_input_file(path), pre_buffer=False)
+        yield from source.iter_batches(batch_size=batch_rows, columns=list(columns))
 
-    con = engines.connect("duckdb")
-    # Parquet statistics exclude NaN; this optimizer would then decide isnan() is always false
-    # (ENGINE-NOTES.md): scoring must see NaN as missing whatever the file holds. And DuckDB
-    # turns a long IN list into a hash join that returns rows out of input order
-    # (duckdb/duckdb#24398): the output must keep the input's order
-    con.raw_sql("SET disabled_optimizers = 'statistics_propagation,in_clause'")
-    con.raw_sql("SET preserve_insertion_order = true")
+
+def _duckdb_batches(
+    source: Path, columns: Sequence[str], batch_rows: int
+) -> Iterator[pa.RecordBatch]:
+    """The rows as DuckDB's Parquet reader streams them (in file and row order, on all cores).
+
+    A plain projection: no filter, so no optimizer can misread NaN through Parquet statistics
+    (ENGINE-NOTES.md), and NaN reaches the kernel, which reads it as missing.
+    """
+    from trustscore import engines
+
     pattern = str(source / "**" / "*.parquet") if source.is_dir() else str(source)
-    t = engines.read_parquet(con, pattern)
-    expr = to_ibis(art, t, form="search").select(*carry, *output_schema(art).names)
-    con.to_parquet(expr, dest)  # type: ignore[attr-defined]
-    n = int(pq.ParquetFile(dest).metadata.num_rows)
-    if progress is not None:
-        progress(n, n)
-    return n
+    literal = "'" + pattern.replace("'", "''") + "'"
+    sql = f"SELECT {', '.join(map(quote_identifier, columns))} FROM read_parquet({literal})"
+    return engines.duckdb_arrow_batches(sql, batch_rows=batch_rows)
 
 
 def score_parquet(
@@ -128,9 +116,10 @@ def score_parquet(
         :func:`~trustscore.scoring.score`, one row per input row in input order. It is written
         under a temporary name and renamed when complete.
     engine : {"kernel", "duckdb"}
-        The kernel streams record batches; DuckDB streams the query itself.
+        Who reads the Parquet: Arrow, file by file, or DuckDB on every core. Both score each
+        batch with the compiled kernel.
     batch_rows : int
-        Rows per batch for the kernel (memory grows with it; DuckDB ignores it).
+        Rows per batch (memory grows with it).
     progress : callable, optional
         Called as ``progress(rows_done, rows_total)`` after each batch.
     carry : sequence of str
@@ -163,12 +152,19 @@ def score_parquet(
     if clash:
         msg = f"Carried column(s) {clash} clash with the score columns; rename them."
         raise SchemaError(msg, field=clash[0])
+    check_input_types(art, dataset.schema)
+    columns = list(dict.fromkeys([*carry, *art.input_columns]))
+    schema = pa.schema([dataset.schema.field(c) for c in carry] + list(output_schema(art)))
+    total = dataset.count_rows() if progress is not None else 0
+    batches = (
+        _file_batches(dataset, columns, batch_rows)
+        if engine == "kernel"
+        else _duckdb_batches(source, columns, batch_rows)
+    )
     tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex}.tmp")
     try:
-        if engine == "kernel":
-            n = _kernel(art, dataset, tmp, carry, batch_rows, progress)
-        else:
-            n = _duckdb(art, source, tmp, carry, progress)
+        scored = score_batches(art, batches, carry=carry)
+        n = _write(tmp, schema, scored, progress, total)
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)

@@ -27,6 +27,7 @@ __all__ = [
     "as_arrow_table",
     "category_table",
     "check_columns",
+    "check_input_types",
     "level_text",
     "numeric_array",
     "numeric_column",
@@ -128,6 +129,42 @@ def _float_array(arr: pa.Array | pa.ChunkedArray, name: str) -> pa.Array:
             )
             raise SchemaError(msg, field=name, row=row if value is not None else None, value=value)
     return arr
+
+
+def _numeric_type(typ: pa.DataType) -> bool:
+    if pa.types.is_dictionary(typ):
+        return _numeric_type(typ.value_type)
+    return bool(
+        pa.types.is_floating(typ)
+        or pa.types.is_integer(typ)
+        or pa.types.is_boolean(typ)
+        or pa.types.is_decimal(typ)
+        or pa.types.is_null(typ)
+    )
+
+
+def check_input_types(
+    art: ScorecardArtifact, schema: pa.Schema, table: pa.Table | None = None
+) -> None:
+    """Raise :class:`SchemaError` for a numeric input column whose type holds no numbers.
+
+    Checked once, on the schema, before a stream is scored batch by batch, so that the error
+    names the column (and, given the ``table``, the first row that is not a number) whatever
+    batch it would have surfaced in.
+    """
+    numeric = [c.name for c in art.characteristics if c.type == "numeric"]
+    numeric += [crit.column for crit in art.criteria]
+    for name in dict.fromkeys(numeric):
+        typ = schema.field(name).type
+        if _numeric_type(typ):
+            continue
+        if table is not None:
+            _float_array(table.column(name), name)  # raises, naming the row
+        msg = (
+            f"Column {name!r} must be numeric, got {typ}. Convert it to numbers "
+            "(NULL where unknown)."
+        )
+        raise SchemaError(msg, field=name, value=str(typ))
 
 
 def numeric_array(arr: pa.Array | pa.ChunkedArray, name: str) -> npt.NDArray[Any]:

@@ -21,8 +21,7 @@ Examples
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -38,6 +37,7 @@ from trustscore.scoring._inputs import (
     as_arrow_table,
     category_table,
     check_columns,
+    check_input_types,
     level_text,
     numeric_column,
     numeric_parts,
@@ -47,14 +47,22 @@ from trustscore.scoring._inputs import (
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
-__all__ = ["ENGINE_NAMES", "REASON_COLUMNS", "output_schema", "score", "score_table_kernel"]
+__all__ = [
+    "ENGINE_NAMES",
+    "REASON_COLUMNS",
+    "output_schema",
+    "quote_identifier",
+    "score",
+    "score_batches",
+    "score_table_kernel",
+]
 
 ScoreEngine = Literal["kernel", "duckdb", "spark"]
 ENGINE_NAMES: Final = ("kernel", "duckdb", "spark")
 REASON_COLUMNS: Final = tuple(f"reason_{i}" for i in range(1, MAX_REASONS + 1))
 _ROW: Final = "_ts_row"
-_SQL_CACHE_SIZE: Final = 64
-_DUCKDB_BATCH_ROWS: Final = 122_880  # DuckDB's row group size
+_DUCKDB_BATCH_ROWS: Final = 1_048_576  # rows per batch DuckDB hands to the kernel
+_DUCKDB_INPUT: Final = "_ts_input"
 
 ArtifactLike = str | Path | ScorecardArtifact
 
@@ -248,6 +256,58 @@ def score_table_kernel(
     return _assemble(c, score_, ok, subs, reasons_, reasons=reasons)
 
 
+def score_batches(
+    art: ScorecardArtifact,
+    batches: Iterable[pa.RecordBatch],
+    *,
+    carry: Sequence[str] = (),
+    reasons: bool = True,
+) -> Iterator[pa.RecordBatch]:
+    """Each record batch of input scored by the kernel: its ``carry`` columns, then the scores.
+
+    Empty batches are skipped. Used by every streaming path (DuckDB's result stream, Parquet
+    files read batch by batch), so that they all score with the one compiled kernel.
+    """
+    names = [*carry, *output_schema(art, reasons=reasons).names]
+    for batch in batches:
+        if not batch.num_rows:
+            continue
+        cols = score_table_kernel(art, pa.Table.from_batches([batch]), reasons=reasons)
+        carried = [batch.column(c) for c in carry]
+        yield pa.RecordBatch.from_arrays([*carried, *cols], names=names)
+
+
+def quote_identifier(name: str) -> str:
+    """``name`` as a double-quoted SQL identifier (DuckDB, PostgreSQL, standard SQL)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _score_duckdb(art: ScorecardArtifact, table: pa.Table, *, reasons: bool) -> list[pa.Array]:
+    """The output columns for ``table``: DuckDB scans it and streams its input columns, batch
+    by batch and in input order, through the compiled kernel.
+
+    The scorecard's arithmetic runs in the kernel rather than as SQL because DuckDB evaluates
+    an expression one vectorised operation at a time, at 1.5-2.5 ns per value and operation on
+    this machine kind: an exact bin search over 20 x 8 bins is at least 60 comparisons and as
+    many selections per row, and the SQL form (:func:`trustscore.scoring.to_ibis`,
+    ``form="search"``) tops out near 3 M rows/s on 2 cores, against 16-18 M for this path
+    (``benchmarks/scoring``). The SQL form gives the same values and stays the portable one.
+    """
+    from trustscore import engines
+
+    needed = list(dict.fromkeys(art.input_columns))
+    check_input_types(art, table.schema, table)
+    sql = f"SELECT {', '.join(map(quote_identifier, needed))} FROM {_DUCKDB_INPUT}"
+    stream = engines.duckdb_arrow_batches(
+        sql, batch_rows=_DUCKDB_BATCH_ROWS, tables={_DUCKDB_INPUT: table.select(needed)}
+    )
+    parts = [pa.Table.from_batches([b]) for b in score_batches(art, stream, reasons=reasons)]
+    if not parts:
+        return score_table_kernel(art, table.select(needed).slice(0, 0), reasons=reasons)
+    scored = pa.concat_tables(parts)
+    return [scored.column(name) for name in scored.column_names]
+
+
 def _prepare_for_sql(
     art: ScorecardArtifact, table: pa.Table, carry: Sequence[str], *, row_number: bool
 ) -> pa.Table:
@@ -270,53 +330,6 @@ def _prepare_for_sql(
     return pa.table(cols)
 
 
-_SQL_INPUT: Final = "_ts_input"
-_sql_cache: dict[tuple[str, str, tuple[str, ...], bool], str] = {}
-_sql_lock = threading.Lock()
-
-
-def _duckdb_sql(
-    art: ScorecardArtifact, schema: pa.Schema, carry: Sequence[str], *, reasons: bool
-) -> str:
-    """The DuckDB query for ``art`` over a table of ``schema``, compiled once and cached.
-
-    Building and compiling the Ibis expression takes about half a second for 20
-    characteristics, which dominated scoring small tables. The search form compares float32
-    columns as float32 (``schema`` keeps them so) and takes about 0.75x the CPU time of the
-    CASE form on DuckDB (:mod:`trustscore.scoring._ibis`).
-    """
-    import ibis
-
-    from trustscore.scoring._compiled import artifact_key
-    from trustscore.scoring._ibis import to_ibis
-
-    key = (artifact_key(art), schema.to_string(), tuple(carry), reasons)
-    with _sql_lock:
-        hit = _sql_cache.get(key)
-    if hit is not None:
-        return hit
-    t = ibis.table(ibis.Schema.from_pyarrow(schema), name=_SQL_INPUT)
-    names = output_schema(art, reasons=reasons).names
-    expr = to_ibis(art, t, reasons=reasons, form="search").select(*carry, *names)
-    sql = str(ibis.to_sql(expr, "duckdb"))
-    with _sql_lock:
-        if len(_sql_cache) >= _SQL_CACHE_SIZE:
-            _sql_cache.pop(next(iter(_sql_cache)))
-        _sql_cache[key] = sql
-    return sql
-
-
-def _run_duckdb(
-    art: ScorecardArtifact, prepared: pa.Table, carry: Sequence[str], *, reasons: bool
-) -> pa.Table:
-    from trustscore import engines
-
-    sql = _duckdb_sql(art, prepared.schema, carry, reasons=reasons)
-    # a fresh in-memory database, so the input name is free; a projection over an Arrow scan
-    # keeps the input order, so no row number and no sort are needed
-    return engines.duckdb_query_arrow(prepared, _SQL_INPUT, sql, batch_rows=_DUCKDB_BATCH_ROWS)
-
-
 def _run_spark(prepared: pa.Table, build: Callable[[ir.Table], ir.Table]) -> pa.Table:
     """Run ``build(input table)`` on Spark and fetch the result as Arrow."""
     from trustscore import engines
@@ -324,24 +337,22 @@ def _run_spark(prepared: pa.Table, build: Callable[[ir.Table], ir.Table]) -> pa.
     return engines.spark_query_arrow(prepared, build)
 
 
-def _score_sql(
-    art: ScorecardArtifact, table: pa.Table, engine: str, carry: Sequence[str], *, reasons: bool
+def _score_spark(
+    art: ScorecardArtifact, table: pa.Table, carry: Sequence[str], *, reasons: bool
 ) -> pa.Table:
+    """The scorecard as Spark SQL (:func:`trustscore.scoring.to_ibis`, ``form="case"``),
+    sorted back into input order by a row number (Spark promises no order)."""
     from trustscore.scoring._ibis import to_ibis
 
     schema = output_schema(art, reasons=reasons)
-    if engine == "duckdb":
-        prepared = _prepare_for_sql(art, table, carry, row_number=False)
-        result = _run_duckdb(art, prepared, carry, reasons=reasons)
-    else:  # Spark promises no order: sort by a row number
 
-        def build(t: ir.Table) -> ir.Table:
-            # the CASE form: faster than the sum on Spark too, with or without the JIT flag
-            # (benchmarks/scoring/results.md)
-            expr = to_ibis(art, t, reasons=reasons, form="case").order_by(_ROW)
-            return expr.select(*carry, *schema.names)
+    def build(t: ir.Table) -> ir.Table:
+        # the CASE form: faster than the sum on Spark, with or without the JIT flag
+        # (benchmarks/scoring/results.md)
+        expr = to_ibis(art, t, reasons=reasons, form="case").order_by(_ROW)
+        return expr.select(*carry, *schema.names)
 
-        result = _run_spark(_prepare_for_sql(art, table, carry, row_number=True), build)
+    result = _run_spark(_prepare_for_sql(art, table, carry, row_number=True), build)
     cols = [result.column(n) for n in carry]
     cols += [result.column(f.name).cast(f.type) for f in schema]
     return pa.Table.from_arrays(cols, names=[*carry, *schema.names])
@@ -365,8 +376,11 @@ def score(
         One row per subject with the artifact's input columns (numeric characteristics and
         criteria columns as numbers, categorical characteristics as text or numbers).
     engine : {"kernel", "duckdb", "spark"}
-        ``"kernel"`` (the fused numba kernel, in process), or the Ibis expression of
-        :func:`to_ibis` run on DuckDB or Spark. All give identical results.
+        ``"kernel"``: the fused numba kernel, in process. ``"duckdb"``: DuckDB scans the
+        data and streams it, batch by batch, through the same kernel (DuckDB interprets SQL
+        too slowly for the scorecard's bin search; the SQL form, :func:`to_ibis`, gives the
+        same values where SQL is needed). ``"spark"``: the Ibis expression of
+        :func:`to_ibis` compiled to Spark SQL. All give identical results.
     carry : sequence of str
         Columns of ``data`` to copy to the front of the result (such as ``subject_id``).
     reasons : bool
@@ -411,8 +425,11 @@ def score(
             "rename them before scoring."
         )
         raise SchemaError(msg, field=clash[0])
-    if engine != "kernel":
-        return _score_sql(art, table, engine, list(carry), reasons=reasons)
-    cols = score_table_kernel(art, table, reasons=reasons)
+    if engine == "spark":
+        return _score_spark(art, table, list(carry), reasons=reasons)
+    if engine == "duckdb":
+        cols = _score_duckdb(art, table, reasons=reasons)
+    else:
+        cols = score_table_kernel(art, table, reasons=reasons)
     carried = [table.column(name) for name in carry]
     return pa.Table.from_arrays([*carried, *cols], names=[*carry, *schema.names])

@@ -54,13 +54,41 @@ def test_kernel_streams_in_batches_and_equals_score(
     assert not list(tmp_path.glob(".*.tmp"))
 
 
-def test_duckdb_copy_equals_kernel(
+def test_duckdb_reader_streams_in_batches_and_equals_kernel(
     art: ScorecardArtifact, source: tuple[Path, pa.Table], tmp_path: Path
 ) -> None:
     path, table = source
+    calls: list[tuple[int, int]] = []
     dest = tmp_path / "scores.parquet"
-    assert score_parquet(art, path, dest, engine="duckdb") == 10_000
-    assert pq.read_table(dest).equals(score(art, table, carry=["subject_id"]))
+    n = score_parquet(
+        art, path, dest, engine="duckdb", batch_rows=700, progress=lambda d, t: calls.append((d, t))
+    )
+    assert n == 10_000
+    assert len(calls) >= 15  # one call a batch, as the rows stream
+    assert calls[-1] == (10_000, 10_000)
+    assert all(b - a <= 700 for (a, _), (b, _) in zip([(0, 0), *calls], calls, strict=False))
+    got = pq.read_table(dest)
+    assert got.equals(score(art, table, carry=["subject_id"]))
+
+
+def test_a_numeric_column_of_text_is_refused_before_anything_is_written(
+    art: ScorecardArtifact, tmp_path: Path
+) -> None:
+    table = pa.table(
+        {
+            "subject_id": ["a", "b"],
+            "on_time_rate": ["0.5", "high"],
+            "card_kind": ["card", "card"],
+            "months_history": [12.0, 12.0],
+        }
+    )
+    pq.write_table(table, tmp_path / "in.parquet")
+    for engine in ("kernel", "duckdb"):
+        dest = tmp_path / f"{engine}.parquet"
+        with pytest.raises(SchemaError, match="'on_time_rate' must be numeric, got string"):
+            score_parquet(art, tmp_path / "in.parquet", dest, engine=engine)  # type: ignore[arg-type]
+        assert not dest.exists()
+        assert not list(tmp_path.glob(".*.tmp"))
 
 
 def test_nan_in_parquet_is_missing_for_duckdb(art: ScorecardArtifact, tmp_path: Path) -> None:
@@ -89,8 +117,9 @@ def test_folder_source_and_errors(
     pq.write_table(table.slice(0, 4000), folder / "part-0.parquet")
     pq.write_table(table.slice(4000), folder / "part-1.parquet")
     dest = tmp_path / "scores.parquet"
-    assert score_parquet(art, folder, dest, batch_rows=5000) == 10_000
-    assert pq.read_table(dest)["subject_id"].to_pylist() == table["subject_id"].to_pylist()
+    for engine in ("kernel", "duckdb"):
+        assert score_parquet(art, folder, dest, engine=engine, batch_rows=5000) == 10_000  # type: ignore[arg-type]
+        assert pq.read_table(dest)["subject_id"].to_pylist() == table["subject_id"].to_pylist()
     with pytest.raises(SchemaError, match="person_id"):
         score_parquet(art, folder, dest, carry=("person_id",))
     with pytest.raises(EngineError, match="spark"):

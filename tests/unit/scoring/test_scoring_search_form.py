@@ -1,4 +1,4 @@
-"""The "search" form of the scorecard expression (what score() runs on DuckDB) equals the reference.
+"""The "search" form of the scorecard expression (the fast SQL form on DuckDB) equals the reference.
 
 It compares float32 columns in float32 against edges rounded up, lets NULL and NaN fall through to
 ``missing``, and computes the sub-scores from the reason keys: each of these is checked here on the
@@ -22,9 +22,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scoring_strategies import artifact_of, artifacts_and_data
+from scoring_strategies import artifact_of, artifacts_and_data, duckdb_search_scores
 from trustscore.exceptions import EngineError
-from trustscore.scoring import ScorecardArtifact, input_schema, score, to_ibis, to_sql
+from trustscore.scoring import ScorecardArtifact, input_schema, to_ibis, to_sql
 from trustscore.scoring._reference_table import reference_table
 
 
@@ -106,7 +106,7 @@ def test_search_sql_text_equals_reference(case: tuple[ScorecardArtifact, pa.Tabl
 def test_search_score_only_equals_reference(case: tuple[ScorecardArtifact, pa.Table]) -> None:
     art, data = case  # score only: the values are points, not reason keys
     _assert_same(
-        score(art, data, engine="duckdb", reasons=False),
+        duckdb_search_scores(art, data, reasons=False),
         reference_table(art, data, reasons=False),
     )
 
@@ -134,7 +134,7 @@ def test_edges_float32_cannot_hold(typ: pa.DataType, reasons: bool) -> None:
     with np.errstate(over="ignore"):
         data = pa.table({"x": pa.array(values, type=typ)})
     _assert_same(
-        score(art, data, engine="duckdb", reasons=reasons),
+        duckdb_search_scores(art, data, reasons=reasons),
         reference_table(art, data, reasons=reasons),
     )
 
@@ -154,7 +154,7 @@ def test_float32_criteria_on_values_float32_cannot_hold(op: str, value: float) -
                 "m": pa.array(m, type=pa.float32()),
             }
         )
-    _assert_same(score(art, data, engine="duckdb"), reference_table(art, data))
+    _assert_same(duckdb_search_scores(art, data), reference_table(art, data))
 
 
 def test_ties_and_more_characteristics_than_a_power_of_two() -> None:
@@ -178,7 +178,7 @@ def test_ties_and_more_characteristics_than_a_power_of_two() -> None:
         x = rng.choice([-1.0, 0.5, 2.0, math.nan], size=n)
         cols[f"x{j:02d}"] = pa.array(x, mask=rng.random(n) < 0.1)
     data = pa.table(cols)
-    _assert_same(score(art, data, engine="duckdb"), reference_table(art, data))
+    _assert_same(duckdb_search_scores(art, data), reference_table(art, data))
 
 
 def test_float32_columns_are_compared_without_casts_or_missing_tests() -> None:
