@@ -41,6 +41,7 @@ __all__ = [
     "duckdb_raw",
     "java_available",
     "read_parquet",
+    "spark_parquet_query",
     "spark_query_arrow",
     "spark_session",
 ]
@@ -77,6 +78,7 @@ def spark_session(app_name: str = "trustscore", cores: int = 2) -> Any:
         SparkSession.builder.master(f"local[{cores}]")
         .appName(app_name)
         .config("spark.driver.extraJavaOptions", _SPARK_JAVA_OPTIONS)
+        .config("spark.executor.extraJavaOptions", _SPARK_JAVA_OPTIONS)
         .config("spark.sql.shuffle.partitions", str(max(2, cores * 2)))
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.ui.enabled", "false")
@@ -215,3 +217,37 @@ def spark_query_arrow(table: pa.Table, build: Callable[[ir.Table], ir.Table]) ->
     finally:
         session.catalog.dropTempView(name)
     return result
+
+
+SPARK_FILE_COLUMN: Final = "_ts_file"
+SPARK_ROW_COLUMN: Final = "_ts_row"
+
+
+def spark_parquet_query(
+    source: str | Path, build: Callable[[ir.Table], ir.Table], out_dir: str | Path
+) -> list[Path]:
+    """Run ``build(input)`` on Spark over the Parquet at ``source``; return its part files.
+
+    ``source`` is a Parquet file or a folder of them (read recursively). The input table has
+    two more columns, :data:`SPARK_FILE_COLUMN` and :data:`SPARK_ROW_COLUMN` (Spark's file
+    metadata: each row's file and its place in that file), by which ``build`` can put the rows
+    back into the source's order: Spark reads file splits in no promised order. Spark writes
+    the result as Parquet part files under ``out_dir`` (which must not exist yet); they are
+    returned in the order of their partitions, which is the order of a sorted result.
+    """
+    con = connect("spark")
+    session = spark_session()
+    df = session.read.option("recursiveFileLookup", "true").parquet(str(source))
+    df = df.selectExpr(
+        "*",
+        f"_metadata.file_path AS {SPARK_FILE_COLUMN}",
+        f"_metadata.row_index AS {SPARK_ROW_COLUMN}",
+    )
+    name = f"_ts_input_{uuid.uuid4().hex}"
+    df.createOrReplaceTempView(name)
+    try:
+        sql = con.compile(build(con.table(name)))
+        session.sql(sql).write.parquet(str(out_dir))
+    finally:
+        session.catalog.dropTempView(name)
+    return sorted(Path(out_dir).glob("part-*.parquet"))

@@ -210,7 +210,9 @@ def train(
 @app.command()
 def score(
     model: Annotated[Path, typer.Option(help="The model artifact (JSON).")],
-    data: Annotated[Path, typer.Option(help="Features: CSV or Parquet.")],
+    data: Annotated[
+        Path, typer.Option(help="Features: CSV, Parquet, or a folder of Parquet files.")
+    ],
     out: Annotated[Path, typer.Option(help="Scores (Parquet).")],
     engine: Annotated[str, typer.Option(help="kernel, duckdb or spark")] = "kernel",
     carry: Annotated[
@@ -221,7 +223,15 @@ def score(
     from trustscore.pipeline import score_file
 
     def run() -> None:
-        n = score_file(model, data, out, engine=engine, carry=carry or ())
+        with progress_bars() as report:
+            n = score_file(
+                model,
+                data,
+                out,
+                engine=engine,
+                carry=carry or (),
+                progress=lambda done, total: report("score", done, total),
+            )
         typer.echo(f"scored {n:,} rows into {out}")
 
     guarded(run)

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -120,12 +120,20 @@ def score_file(
     *,
     engine: str = "kernel",
     carry: Sequence[str] = (),
+    progress: Callable[[int, int], None] | None = None,
 ) -> int:
-    """Score a CSV or Parquet file into a Parquet file; return the number of rows."""
+    """Score a CSV or Parquet file into a Parquet file; return the number of rows.
+
+    A Parquet file (or a folder of them) streams through :func:`score_parquet` in bounded
+    memory, calling ``progress(rows_done, rows_total)`` as it goes; a CSV file is read whole.
+    """
     art = load_artifact(model)
     src = Path(data)
-    if src.suffix.lower() == ".parquet":
-        return int(score_parquet(art, src, out, engine=cast(Any, engine), carry=tuple(carry)))
+    if src.suffix.lower() == ".parquet" or src.is_dir():
+        n = score_parquet(
+            art, src, out, engine=cast(Any, engine), carry=tuple(carry), progress=progress
+        )
+        return int(n)
     table = read_table(src)
     scored = score(art, table, engine=cast(Any, engine))
     for i, col in enumerate(carry):

@@ -5,7 +5,7 @@ kernel and appended to the destination file, so memory stays near a few batches 
 dataset's size, and ``progress`` hears of each batch. The engine chooses the reader: ``"kernel"``
 reads with Arrow, file by file (one batch in flight, no read-ahead, no pre-buffering);
 ``"duckdb"`` with DuckDB's Parquet reader, which decodes on every core and keeps file and row
-order.
+order. ``"spark"`` scores with Spark SQL instead (:func:`_spark_batches`).
 
 Examples
 --------
@@ -26,10 +26,11 @@ Examples
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 import pyarrow as pa
 import pyarrow.dataset as ds
@@ -40,10 +41,13 @@ from trustscore.scoring._artifact import ScorecardArtifact, load_artifact
 from trustscore.scoring._inputs import check_columns, check_input_types
 from trustscore.scoring._score import output_schema, quote_identifier, score_batches
 
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
 __all__ = ["score_parquet"]
 
-BatchEngine = Literal["kernel", "duckdb"]
-_BATCH_ENGINES: Final = ("kernel", "duckdb")
+BatchEngine = Literal["kernel", "duckdb", "spark"]
+_BATCH_ENGINES: Final = ("kernel", "duckdb", "spark")
 
 
 def _write(
@@ -93,6 +97,26 @@ def _duckdb_batches(
     return engines.duckdb_arrow_batches(sql, batch_rows=batch_rows)
 
 
+def _spark_batches(
+    art: ScorecardArtifact, source: Path, carry: Sequence[str], work: Path, batch_rows: int
+) -> Iterator[pa.RecordBatch]:
+    """Spark scores the whole source as SQL (``to_ibis(form="case")``, what
+    ``score(engine="spark")`` runs), sorted back into file and row order, into part files under
+    ``work``; their rows are then read back batch by batch."""
+    from trustscore import engines
+    from trustscore.scoring._ibis import to_ibis
+
+    names = output_schema(art).names
+
+    def build(t: ir.Table) -> ir.Table:
+        expr = to_ibis(art, t, form="case")
+        expr = expr.order_by([engines.SPARK_FILE_COLUMN, engines.SPARK_ROW_COLUMN])
+        return expr.select(*carry, *names)
+
+    for part in engines.spark_parquet_query(source, build, work / "scores"):
+        yield from pq.ParquetFile(part).iter_batches(batch_size=batch_rows)
+
+
 def score_parquet(
     artifact: str | Path | ScorecardArtifact,
     source: str | Path,
@@ -115,9 +139,12 @@ def score_parquet(
         The Parquet file to write: the ``carry`` columns, then the columns of
         :func:`~trustscore.scoring.score`, one row per input row in input order. It is written
         under a temporary name and renamed when complete.
-    engine : {"kernel", "duckdb"}
-        Who reads the Parquet: Arrow, file by file, or DuckDB on every core. Both score each
-        batch with the compiled kernel.
+    engine : {"kernel", "duckdb", "spark"}
+        Who reads the Parquet: Arrow, file by file, or DuckDB on every core, and each batch
+        is scored by the compiled kernel; or Spark, which scores the whole source as SQL
+        (:func:`~trustscore.scoring.to_ibis`), sorts the rows back into the source's order
+        and writes part files that are then appended here batch by batch (so Spark's
+        scratch space, not memory, holds the whole result for a while).
     batch_rows : int
         Rows per batch (memory grows with it).
     progress : callable, optional
@@ -136,10 +163,7 @@ def score_parquet(
         When the source lacks a column the artifact reads, or a ``carry`` column.
     """
     if engine not in _BATCH_ENGINES:
-        msg = (
-            f"score_parquet runs on {', '.join(_BATCH_ENGINES)}, not {engine!r}; for Spark, "
-            "run to_ibis() on a Spark table."
-        )
+        msg = f"score_parquet runs on {', '.join(_BATCH_ENGINES)}, not {engine!r}."
         raise EngineError(msg, engine=engine)
     if batch_rows < 1:
         msg = f"batch_rows must be a positive number of rows, got {batch_rows}."
@@ -156,15 +180,19 @@ def score_parquet(
     columns = list(dict.fromkeys([*carry, *art.input_columns]))
     schema = pa.schema([dataset.schema.field(c) for c in carry] + list(output_schema(art)))
     total = dataset.count_rows() if progress is not None else 0
-    batches = (
-        _file_batches(dataset, columns, batch_rows)
-        if engine == "kernel"
-        else _duckdb_batches(source, columns, batch_rows)
-    )
     tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex}.tmp")
     try:
-        scored = score_batches(art, batches, carry=carry)
-        n = _write(tmp, schema, scored, progress, total)
+        with tempfile.TemporaryDirectory(prefix=f".{dest.name}.", dir=dest.parent) as work:
+            if engine == "spark":
+                scored = _spark_batches(art, source, carry, Path(work), batch_rows)
+            else:
+                batches = (
+                    _file_batches(dataset, columns, batch_rows)
+                    if engine == "kernel"
+                    else _duckdb_batches(source, columns, batch_rows)
+                )
+                scored = score_batches(art, batches, carry=carry)
+            n = _write(tmp, schema, scored, progress, total)
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)

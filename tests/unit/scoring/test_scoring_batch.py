@@ -122,5 +122,5 @@ def test_folder_source_and_errors(
         assert pq.read_table(dest)["subject_id"].to_pylist() == table["subject_id"].to_pylist()
     with pytest.raises(SchemaError, match="person_id"):
         score_parquet(art, folder, dest, carry=("person_id",))
-    with pytest.raises(EngineError, match="spark"):
-        score_parquet(art, folder, dest, engine="spark")  # type: ignore[arg-type]
+    with pytest.raises(EngineError, match="kernel, duckdb, spark, not 'polars'"):
+        score_parquet(art, folder, dest, engine="polars")  # type: ignore[arg-type]
