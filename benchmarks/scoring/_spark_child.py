@@ -4,7 +4,8 @@ Run by :mod:`benchmarks.scoring._run` as
 ``python -m benchmarks.scoring._spark_child SPEC_JSON``, where the spec gives the Parquet file,
 whether the JVM runs with ``-XX:-DontCompileHugeMethods`` (``"flag"``: the project's session,
 :func:`trustscore.engines.spark_session`) or with the JVM's defaults, and the runs to time:
-``{"form", "rows", "reasons", "reps", "want"}``. A separate process because a Spark JVM's options
+``{"form", "rows", "reasons", "reps", "want", "conf"}`` (``conf``: Spark SQL settings for that
+run alone). A separate process because a Spark JVM's options
 are fixed when it starts.
 
 Forms:
@@ -129,6 +130,9 @@ def main() -> int:
 
     out = []
     for run in spec["runs"]:
+        conf: dict[str, str] = run.get("conf", {})
+        for key, value in conf.items():
+            session.conf.set(key, value)
         sql = sql_for(run["form"], view(run["rows"]), bool(run["reasons"]))
         got = session.sql(
             f"SELECT sum(score), count(score), count(*) - count(score) FROM ({sql})"
@@ -143,6 +147,8 @@ def main() -> int:
             t0 = time.perf_counter()
             noop(sql)
             best = min(best, time.perf_counter() - t0)
+        for key in conf:
+            session.conf.unset(key)
         out.append({**{k: v for k, v in run.items() if k != "want"}, "seconds": best})
     for df in views.values():
         df.unpersist()

@@ -107,11 +107,14 @@ def _spark_batches(
     from trustscore.scoring._ibis import to_ibis
 
     names = output_schema(art).names
+    keys = (engines.SPARK_FILE_COLUMN, engines.SPARK_ROW_COLUMN)
 
     def build(t: ir.Table) -> ir.Table:
-        expr = to_ibis(art, t, form="case")
-        expr = expr.order_by([engines.SPARK_FILE_COLUMN, engines.SPARK_ROW_COLUMN])
-        return expr.select(*carry, *names)
+        # sort the input, then score: a sort samples its input in a job of its own, which
+        # would score every row twice if the scores were sorted instead
+        ordered = t.select(*dict.fromkeys([*carry, *art.input_columns, *keys]))
+        ordered = ordered.order_by(list(keys))
+        return to_ibis(art, ordered, form="case").select(*carry, *names)
 
     for part in engines.spark_parquet_query(source, build, work / "scores"):
         yield from pq.ParquetFile(part).iter_batches(batch_size=batch_rows)
