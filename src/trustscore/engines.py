@@ -79,6 +79,10 @@ def spark_session(app_name: str = "trustscore", cores: int = 2) -> Any:
         .appName(app_name)
         .config("spark.driver.extraJavaOptions", _SPARK_JAVA_OPTIONS)
         .config("spark.executor.extraJavaOptions", _SPARK_JAVA_OPTIONS)
+        # and split generated code above the JIT's own limit into methods: the scorecard with
+        # its reasons then runs 2x faster (the score alone about 8 % slower), and a cluster
+        # whose JVMs lack the flag above still compiles it (benchmarks/scoring)
+        .config("spark.sql.codegen.hugeMethodLimit", "8000")
         .config("spark.sql.shuffle.partitions", str(max(2, cores * 2)))
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.ui.enabled", "false")
