@@ -196,11 +196,10 @@ def duckdb_arrow_batches(
         for name, table in (tables or {}).items():
             # slices of a row group each, so that every thread has work
             con.register(name, pa.Table.from_batches(table.to_batches(122_880), table.schema))
-        try:
-            yield from con.sql(sql).to_arrow_reader(batch_rows)
-        except duckdb.Error as exc:
-            msg = f"DuckDB could not run the query: {exc}"
-            raise EngineError(msg, engine="duckdb") from exc
+        yield from con.sql(sql).to_arrow_reader(batch_rows)
+    except duckdb.Error as exc:
+        msg = f"DuckDB could not run the query: {exc}"
+        raise EngineError(msg, engine="duckdb") from exc
     finally:
         con.close()
 

@@ -297,9 +297,16 @@ def _score_duckdb(art: ScorecardArtifact, table: pa.Table, *, reasons: bool) -> 
 
     needed = list(dict.fromkeys(art.input_columns))
     check_input_types(art, table.schema, table)
+    numeric = {c.name for c in art.characteristics if c.type == "numeric"}
+    numeric |= {crit.column for crit in art.criteria}
+    # numbers as float32/float64 (floats as they are, without a copy): DuckDB cannot scan some
+    # Arrow number types (float16)
+    inputs = pa.table(
+        {n: numeric_column(table.column(n), n) if n in numeric else table.column(n) for n in needed}
+    )
     sql = f"SELECT {', '.join(map(quote_identifier, needed))} FROM {_DUCKDB_INPUT}"
     stream = engines.duckdb_arrow_batches(
-        sql, batch_rows=_DUCKDB_BATCH_ROWS, tables={_DUCKDB_INPUT: table.select(needed)}
+        sql, batch_rows=_DUCKDB_BATCH_ROWS, tables={_DUCKDB_INPUT: inputs}
     )
     parts = [pa.Table.from_batches([b]) for b in score_batches(art, stream, reasons=reasons)]
     if not parts:

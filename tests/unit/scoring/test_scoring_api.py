@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import json
 from typing import Any
 
@@ -221,3 +222,43 @@ def test_empty_table_and_score_only(art: ScorecardArtifact, rows: pa.Table) -> N
 def test_duckdb_engine_equals_kernel(art: ScorecardArtifact, rows: pa.Table) -> None:
     kernel = score(art, rows, carry=["subject_id"])
     assert score(art, rows, engine="duckdb", carry=["subject_id"]).equals(kernel)
+
+
+@pytest.mark.parametrize(
+    ("rate", "kind"),
+    [
+        (pa.array([0, 1, None], pa.int64()), pa.array(["card", "none", None])),
+        (
+            pa.array([decimal.Decimal("0.95"), None, decimal.Decimal("0.2")], pa.decimal128(5, 2)),
+            pa.array(["card", "none", None]).dictionary_encode(),
+        ),
+        (
+            pa.array(np.array([0.9, 0.5, 0.1], np.float16)),
+            pa.array(["card", "x", None], pa.large_string()),
+        ),
+        (pa.array([True, False, None]), pa.array(["card", "none", "x"], pa.string_view())),
+        (pa.array([None, None, None], pa.null()), pa.array([1.0, float("nan"), 2.0])),
+        (pa.array([float("nan"), 0.5, None]), pa.array(["card", "none", "x"])),
+    ],
+)
+def test_duckdb_engine_reads_every_arrow_type_the_kernel_reads(
+    rate: pa.Array, kind: pa.Array
+) -> None:
+    # DuckDB scans the columns before the kernel reads them: the types it cannot scan (float16)
+    # are turned into floats first, and what it scans must reach the kernel unchanged
+    art = ScorecardArtifact.from_dict(example_artifact_dict())
+    data = pa.table({"on_time_rate": rate, "card_kind": kind, "months_history": [12.0, 3.0, 24.0]})
+    want = reference_table(art, data)
+    assert score(art, data).equals(want)
+    assert score(art, data, engine="duckdb").equals(want)
+
+
+def test_a_duckdb_failure_is_an_engine_error() -> None:
+    from trustscore import engines
+
+    with pytest.raises(EngineError, match="DuckDB could not run the query"):
+        list(
+            engines.duckdb_arrow_batches(
+                "SELECT nope FROM t", batch_rows=10, tables={"t": pa.table({"x": [1]})}
+            )
+        )
