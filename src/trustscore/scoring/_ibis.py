@@ -45,6 +45,9 @@ values; ``form=`` chooses):
   flatten those projections into one expression that grows as (elements)^4, so
   :func:`to_sql` puts each under a ``LIMIT`` that no table reaches in that dialect.
 
+Each element's value in each form is built by :mod:`trustscore.scoring._sql_elements`; this
+module assembles them into the table-level expression and its SQL text.
+
 Examples
 --------
 >>> import ibis
@@ -61,24 +64,28 @@ False
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from trustscore.exceptions import EngineError, SchemaError
 from trustscore.scoring._artifact import (
     MAX_REASONS,
-    Axis,
-    Characteristic,
-    Criterion,
     Interaction,
-    Outcome,
     ScorecardArtifact,
 )
 from trustscore.scoring._artifact import load_artifact as _load
+from trustscore.scoring._sql_elements import (
+    categorical_points,
+    code_tree,
+    criterion,
+    integer,
+    numeric_points,
+    pair_value,
+    search_criterion,
+    search_value,
+    valuer,
+)
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -92,9 +99,7 @@ _M: Final = "_ts_m"
 _OK: Final = "_ts_ok"
 _NUL: Final = "_ts_nul"
 _D: Final = "_ts_d"
-_LEAF_BINS: Final = 4  # the search form compares linearly within at most this many bins
 _NO_LIMIT: Final = 2**63 - 1
-_T = TypeVar("_T", int, tuple[int, ...])
 Form = Literal["sum", "case", "search"]
 FORMS: Final = ("sum", "case", "search")
 
@@ -105,368 +110,6 @@ def input_schema(art: ScorecardArtifact) -> dict[str, str]:
     for crit in art.criteria:
         schema.setdefault(crit.column, "float64")
     return schema
-
-
-def _double(v: float) -> ir.FloatingValue:
-    import ibis
-
-    if math.isfinite(v):
-        return ibis.literal(repr(float(v))).cast("float64")  # type: ignore[no-any-return]
-    return ibis.literal(v, type="float64")  # type: ignore[no-any-return]
-
-
-def _int(v: int) -> ir.IntegerValue:
-    import ibis
-
-    return ibis.literal(int(v), type="int64")  # type: ignore[no-any-return]
-
-
-def _numeric(col: ir.Value, name: str) -> ir.FloatingValue:
-    dtype = col.type()
-    if dtype.is_floating():
-        return col.cast("float64") if not dtype.is_float64() else col  # type: ignore[return-value]
-    if dtype.is_integer() or dtype.is_decimal() or dtype.is_boolean() or dtype.is_null():
-        return col.cast("float64")  # type: ignore[return-value]
-    msg = f"Column {name!r} must be numeric for scoring, got {dtype}; cast it to a number."
-    raise SchemaError(msg, field=name, value=str(dtype))
-
-
-def _text(col: ir.Value) -> ir.StringValue:
-    import ibis
-
-    dtype = col.type()
-    if dtype.is_string():
-        return col  # type: ignore[return-value]
-    if dtype.is_floating():
-        # the reference reads a whole float level 2.0 as "2"; NaN is missing
-        x: Any = col
-        whole = ~x.isnan() & (x.floor() == x) & (x.abs() < 2.0**53)
-        return ibis.ifelse(  # type: ignore[no-any-return]
-            x.isnan(),
-            ibis.null("string"),
-            ibis.ifelse(whole, x.cast("int64").cast("string"), x.cast("string")),
-        )
-    return col.cast("string")  # type: ignore[return-value]
-
-
-def _numeric_points(c: Characteristic, col: ir.Value, form: str) -> ir.IntegerValue:
-    import ibis
-
-    x: Any = _numeric(col, c.name)
-    branches: list[tuple[Any, Any]] = [(x.isnull() | x.isnan(), _int(c.missing.points))]
-    special: dict[float, int] = {}
-    for sp in c.special:  # a later special wins, as in the reference
-        for v in sp.values:
-            special.pop(v, None)
-            special[v] = sp.points
-    by_points: dict[int, list[float]] = {}
-    for v, p in special.items():
-        by_points.setdefault(p, []).append(v)
-    for p, values in by_points.items():
-        branches.append((x.isin([_double(v) for v in values]), _int(p)))
-    if form == "case":  # the first bin whose (exclusive) upper edge is above x
-        for edge, b in zip(c.edges, c.bins, strict=False):
-            branches.append((x < _double(edge), _int(b.points)))
-        return ibis.cases(*branches, else_=_int(c.bins[-1].points))  # type: ignore[no-any-return]
-    arith: Any = _int(c.bins[0].points)
-    for edge, lo, hi in zip(c.edges, c.bins, c.bins[1:], strict=False):
-        arith = arith + ibis.ifelse(x >= _double(edge), _int(hi.points - lo.points), _int(0))
-    return ibis.cases(*branches, else_=arith)  # type: ignore[no-any-return]
-
-
-def _categorical_points(
-    c: Characteristic, col: ir.Value, value: Callable[[Outcome], int] | None = None
-) -> ir.IntegerValue:
-    import ibis
-
-    assert c.other is not None  # guaranteed by the artifact's validation
-    val = value if value is not None else (lambda o: o.points)
-    x: Any = _text(col)
-    branches: list[tuple[Any, Any]] = [(x.isnull(), _int(val(c.missing)))]
-    for b in c.bins:
-        if b.categories:
-            branches.append((x.isin(list(b.categories)), _int(val(b))))
-    return ibis.cases(*branches, else_=_int(val(c.other)))  # type: ignore[no-any-return]
-
-
-def _criterion(crit: Criterion, col: ir.Value) -> ir.BooleanValue:
-    x: Any = _numeric(col, crit.column)
-    present = x.notnull() & ~x.isnan()
-    if crit.op == "not_null":
-        return present  # type: ignore[no-any-return]
-    assert crit.value is not None  # guaranteed by the artifact's validation
-    v = _double(crit.value)
-    test = {">=": x >= v, ">": x > v, "<=": x <= v, "<": x < v, "==": x == v, "!=": x != v}
-    return present & test[crit.op]  # type: ignore[no-any-return]
-
-
-def _f32_ceil(v: float) -> float:
-    """The smallest float32 not below ``v``: for a float32 ``x``, ``x < v`` iff ``x < `` it."""
-    with np.errstate(over="ignore"):
-        f = np.float32(v)
-    if float(f) < v:
-        f = np.nextafter(f, np.float32(np.inf))
-    return float(f)
-
-
-def _f32_exact(v: float) -> bool:
-    """Whether ``v`` is a float32 value (so a float32 column can equal it)."""
-    with np.errstate(over="ignore"):
-        return bool(float(np.float32(v)) == v)
-
-
-def _typed(v: float, f32: bool) -> ir.FloatingValue:
-    """``v`` as a literal of the column's type (float32 values are written exactly, as doubles)."""
-    import ibis
-
-    if not f32:
-        return _double(v)
-    if math.isfinite(v):
-        return ibis.literal(repr(float(v))).cast("float32")  # type: ignore[no-any-return]
-    return ibis.literal(v, type="float32")  # type: ignore[no-any-return]
-
-
-def _search_input(c: Characteristic, col: ir.Value) -> tuple[Any, bool]:
-    """A numeric input as the search form compares it, and whether that is in float32."""
-    dtype = col.type()
-    f32 = dtype.is_float32()
-    return (col if f32 or dtype.is_float64() else _numeric(col, c.name)), f32
-
-
-def _search_tree(
-    x: Any,
-    f32: bool,
-    edges: Sequence[float],
-    leaves: Sequence[_T],
-    missing: _T,
-    make: Callable[[_T], Any],
-    *,
-    merge_equal: bool = False,
-) -> Any:
-    """A search tree of CASE giving ``make(leaves[i])`` for ``x`` in interval ``i`` of ``edges``.
-
-    NULL and NaN fail every ``x < edge`` and the last interval's ``x <= +inf``, so they reach
-    ``make(missing)``. With ``merge_equal``, an edge between two equal leaves is dropped.
-    """
-    import ibis
-
-    cuts = [_f32_ceil(e) if f32 else e for e in edges]
-    # rounded up to float32, two edges can meet: the interval between them is then empty
-    kept_edges: list[float] = []
-    kept: list[_T] = [leaves[0]]
-    for e, leaf in zip(cuts, leaves[1:], strict=True):
-        if merge_equal and leaf == kept[-1]:
-            continue
-        if kept_edges and e == kept_edges[-1]:
-            kept[-1] = leaf
-        else:
-            kept_edges.append(e)
-            kept.append(leaf)
-    last = len(kept) - 1
-
-    def node(lo: int, hi: int) -> Any:  # intervals lo..hi; x is known to be >= edge lo - 1
-        if hi - lo + 1 > _LEAF_BINS:
-            mid = lo + (hi - lo + 1) // 2
-            below = x < _typed(kept_edges[mid - 1], f32)
-            return ibis.ifelse(below, node(lo, mid - 1), node(mid, hi))
-        branches = [(x < _typed(kept_edges[i], f32), make(kept[i])) for i in range(lo, hi)]
-        if hi != last or kept[hi] == missing:  # (missing values reach the last ELSE)
-            return ibis.cases(*branches, else_=make(kept[hi])) if branches else make(kept[hi])
-        branches.append((x <= _typed(math.inf, f32), make(kept[hi])))
-        return ibis.cases(*branches, else_=make(missing))
-
-    return node(0, last)
-
-
-def _special_values(c: Characteristic, f32: bool) -> list[float]:
-    """The special values of ``c`` a float32 (or float64) column can equal (NaN is missing)."""
-    return [
-        v for sp in c.special for v in sp.values if not math.isnan(v) and (not f32 or _f32_exact(v))
-    ]
-
-
-def _search_value(c: Characteristic, col: ir.Value, value: Callable[[Outcome], int]) -> Any:
-    """A numeric characteristic as a search tree of CASE over its edges, yielding ``value``.
-
-    No test for missing values: NULL and NaN fail every ``x < edge`` (NaN is above every number
-    in DuckDB, PostgreSQL and Spark, and unordered elsewhere) and the last bin's ``x <= +inf``,
-    so they reach the ``ELSE missing`` of the last bin.
-    """
-    import ibis
-
-    x, f32 = _search_input(c, col)
-    tree = _search_tree(x, f32, c.edges, [value(b) for b in c.bins], value(c.missing), _int)
-    special: dict[float, int] = {}
-    for sp in c.special:  # a later special wins, as in the reference; NaN is missing first
-        for v in sp.values:
-            special.pop(v, None)
-            if not math.isnan(v) and (not f32 or _f32_exact(v)):
-                special[v] = value(sp)
-    by_value: dict[int, list[float]] = {}
-    for v, p in special.items():
-        by_value.setdefault(p, []).append(v)
-    if not by_value:
-        return tree
-    branches = [(x.isin([_typed(v, f32) for v in vs]), _int(p)) for p, vs in by_value.items()]
-    return ibis.cases(*branches, else_=tree)
-
-
-def _search_criterion(crit: Criterion, col: ir.Value) -> ir.BooleanValue:
-    """A criterion compared in the column's own float type, exactly (see :func:`_search_value`)."""
-    import ibis
-
-    dtype = col.type()
-    f32 = dtype.is_float32()
-    x: Any = col if f32 or dtype.is_float64() else _numeric(col, crit.column)
-    present = x.notnull() & ~x.isnan()
-    if crit.op == "not_null":
-        return present  # type: ignore[no-any-return]
-    assert crit.value is not None  # guaranteed by the artifact's validation
-    v = crit.value
-    if math.isnan(v):  # every comparison with NaN is false in the reference
-        return ibis.literal(False)  # type: ignore[no-any-return]
-    # for a float32 x: x < v iff x < up, x <= v iff x <= down, and x == v only if v is a float32
-    up, down, exact = (_f32_ceil(v), -_f32_ceil(-v), _f32_exact(v)) if f32 else (v, v, True)
-    eq: Any = x == _typed(v, f32) if exact else ibis.literal(False)
-    test = {
-        ">=": lambda: x >= _typed(up, f32),
-        ">": lambda: x > _typed(down, f32),
-        "<=": lambda: x <= _typed(down, f32),
-        "<": lambda: x < _typed(up, f32),
-        "==": lambda: eq,
-        "!=": lambda: ~eq,
-    }[crit.op]()
-    return present & test  # type: ignore[no-any-return]
-
-
-def _groups_case(
-    x: Any, groups: Sequence[Sequence[str]], leaves: Sequence[_T], missing: _T, make: Any
-) -> Any:
-    """``CASE WHEN x IN (group) THEN make(leaf) ... ELSE make(missing) END`` over text ``x``.
-
-    NULL and unseen levels reach the ``ELSE``; groups with equal leaves share one ``IN`` list,
-    and those whose leaf is ``missing`` are left to the ``ELSE``.
-    """
-    import ibis
-
-    by_leaf: dict[_T, list[str]] = {}
-    for group, leaf in zip(groups, leaves, strict=True):
-        if leaf != missing:
-            by_leaf.setdefault(leaf, []).extend(group)
-    branches = [(x.isin(cats), make(leaf)) for leaf, cats in by_leaf.items()]
-    return ibis.cases(*branches, else_=make(missing)) if branches else make(missing)
-
-
-def _case_chain(x: Any, edges: Sequence[float], leaves: Sequence[_T], make: Any) -> Any:
-    """``CASE WHEN x < edge_0 THEN make(leaf_0) ... ELSE make(leaf_last) END`` over DOUBLE ``x``
-    (no missing values reach it), an edge between two equal leaves dropped."""
-    import ibis
-
-    kept_edges: list[float] = []
-    kept: list[_T] = [leaves[0]]
-    for e, leaf in zip(edges, leaves[1:], strict=True):
-        if leaf != kept[-1]:
-            kept_edges.append(e)
-            kept.append(leaf)
-    branches = [(x < _double(e), make(leaf)) for e, leaf in zip(kept_edges, kept, strict=False)]
-    return ibis.cases(*branches, else_=make(kept[-1])) if branches else make(kept[-1])
-
-
-def _axis_case(
-    axis: Axis,
-    x: Any,
-    f32: bool,
-    form: str,
-    leaves: Sequence[_T],
-    missing: _T,
-    make: Callable[[_T], Any],
-) -> Any:
-    """``make(leaves[i])`` for ``x`` in interval or group ``i`` of ``axis``, in ``form``.
-
-    ``missing`` is what NULL and NaN (search form) or unseen levels (categorical) reach; in the
-    "sum" and "case" forms a numeric ``x`` is known to be present and not special.
-    """
-    if axis.type == "categorical":
-        return _groups_case(x, axis.groups, leaves, missing, make)
-    if form == "search":
-        return _search_tree(x, f32, axis.edges, leaves, missing, make, merge_equal=True)
-    return _case_chain(x, axis.edges, leaves, make)
-
-
-def _pair_value(
-    p: Interaction,
-    chars: Mapping[str, Characteristic],
-    table: ir.Table,
-    value: Callable[[Outcome], int],
-    form: str,
-) -> Any:
-    """An interaction as a CASE on its first axis whose branches are CASEs on its second.
-
-    Each input is read as a characteristic on it is, so an axis bins exactly as the input's
-    bins would with the same edges. ``otherwise`` is given where either input is missing,
-    special or unseen: a categorical input's unseen levels and NULL reach the ``ELSE
-    otherwise`` of its ``IN`` lists; a numeric input is tested for NULL, NaN and specials
-    first and compared as DOUBLE in the "sum" and "case" forms, while the "search" form tests
-    only the specials first, compares in the column's own float type (edges rounded up for
-    float32) and lets NULL and NaN fall through the tree to ``otherwise``
-    (:func:`_search_tree`).
-    """
-    import ibis
-
-    off: list[Any] = []  # the tests that send a row to `otherwise` first
-    inputs: list[tuple[Any, bool]] = []
-    for name in p.inputs:
-        c, col = chars[name], table[name]
-        if c.type == "categorical":
-            inputs.append((_text(col), False))
-            continue
-        if form == "search":
-            x, f32 = _search_input(c, col)
-        else:
-            x, f32 = _numeric(col, name), False
-            off.append(x.isnull() | x.isnan())
-        specials = list(dict.fromkeys(_special_values(c, f32)))
-        if specials:
-            off.append(x.isin([_typed(v, f32) for v in specials]))
-        inputs.append((x, f32))
-    (x_a, f32_a), (x_b, f32_b) = inputs
-    ax_a, ax_b = p.axes
-    other = value(p.otherwise)
-    rows = [
-        tuple(value(p.cells[i * ax_b.size + j]) for j in range(ax_b.size)) for i in range(ax_a.size)
-    ]
-
-    def row_case(row: tuple[int, ...]) -> Any:
-        return _axis_case(ax_b, x_b, f32_b, form, row, other, _int)
-
-    tree = _axis_case(ax_a, x_a, f32_a, form, rows, (other,) * ax_b.size, row_case)
-    if not off:
-        return tree
-    either = off[0]
-    for test in off[1:]:
-        either = either | test
-    return ibis.cases((either, _int(other)), else_=tree)
-
-
-def _code_tree(index: Any, codes: Sequence[str | None], lo: int, hi: int) -> Any:
-    """``codes[index]`` for ``lo <= index <= hi`` as a binary search of CASE (portable SQL)."""
-    import ibis
-
-    if lo == hi:
-        return ibis.literal(codes[lo], type="string")
-    mid = (lo + hi + 1) // 2
-    return ibis.ifelse(
-        index < _int(mid), _code_tree(index, codes, lo, mid - 1), _code_tree(index, codes, mid, hi)
-    )
-
-
-def _valuer(best: int, scale: int, tie: int) -> Callable[[Outcome], int]:
-    """The value an outcome's branch yields: ``(best - points) * scale + tie``."""
-
-    def value(o: Outcome) -> int:
-        return (best - o.points) * scale + tie
-
-    return value
 
 
 def _nulled(t: ir.Table, v: Any) -> Any:
@@ -488,34 +131,34 @@ def _search_form(
     values: dict[str, Any] = {}
     for j, e in enumerate(elements):
         # with reasons, key = (best - points) * big_k + tie; without, the points themselves
-        value = _valuer(e.best_points, big_k, big_k - 1 - j) if reasons else _valuer(0, -1, 0)
+        value = valuer(e.best_points, big_k, big_k - 1 - j) if reasons else valuer(0, -1, 0)
         if isinstance(e, Interaction):
-            values[f"{_P}{j}"] = _pair_value(e, by_name, table, value, "search")
+            values[f"{_P}{j}"] = pair_value(e, by_name, table, value, "search")
             continue
         col = table[e.name]
         values[f"{_P}{j}"] = (
-            _search_value(e, col, value)
+            search_value(e, col, value)
             if e.type == "numeric"
-            else _categorical_points(e, col, value)
+            else categorical_points(e, col, value)
         )
     ok: Any = ibis.literal(True)
     for crit in art.criteria:
-        ok = ok & _search_criterion(crit, table[crit.column])
+        ok = ok & search_criterion(crit, table[crit.column])
     if art.criteria:  # 0, or NULL for NS rows: added to a number, it makes it NULL
-        values[_NUL] = ibis.ifelse(ok, _int(0), ibis.null("int64"))
+        values[_NUL] = ibis.ifelse(ok, integer(0), ibis.null("int64"))
     t = fence(table.mutate(**values))
     p = [t[f"{_P}{j}"] for j in range(k)]
     sums: dict[str, Any] = {}
     for d, dim in enumerate(art.dimension_names):
         members = [j for j, e in enumerate(elements) if e.dimension == dim]
         if not members:
-            sums[f"{_D}{d}"] = _int(0)
+            sums[f"{_D}{d}"] = integer(0)
             continue
         total = sum((p[j] for j in members[1:]), p[members[0]])
         if reasons:  # sum_j key_j = big_k * (points lost) + sum_j tie_j
             best = sum(elements[j].best_points for j in members)
             ties = sum(big_k - 1 - j for j in members)
-            total = _int(best) - ((total - _int(ties)) >> shift)
+            total = integer(best) - ((total - integer(ties)) >> shift)
         sums[f"{_D}{d}"] = total
     if reasons:
         sums[f"{_M}1"] = ibis.greatest(*p) if k > 1 else p[0]
@@ -523,18 +166,20 @@ def _search_form(
     if reasons:
         for r in range(2, min(MAX_REASONS, k) + 1):
             prev = t[f"{_M}{r - 1}"]
-            below = [ibis.ifelse(key < prev, key, _int(-1)) for key in p]
+            below = [ibis.ifelse(key < prev, key, integer(-1)) for key in p]
             t = fence(t.mutate(**{f"{_M}{r}": ibis.greatest(*below) if k > 1 else below[0]}))
     n_reasons = min(MAX_REASONS, k) if reasons else 0
     if n_reasons:  # each reason's key, NULL on NS rows, and its index in the low bits
         t = fence(
             t.mutate(
                 **{f"{_M}n{r}": _nulled(t, t[f"{_M}{r}"]) for r in range(1, n_reasons + 1)},
-                **{f"{_M}i{r}": t[f"{_M}{r}"] & _int(big_k - 1) for r in range(1, n_reasons + 1)},
+                **{
+                    f"{_M}i{r}": t[f"{_M}{r}"] & integer(big_k - 1) for r in range(1, n_reasons + 1)
+                },
             )
         )
     dims = [t[f"{_D}{d}"] for d in range(len(art.dimension_names))]
-    total = sum(dims[1:], dims[0]) if dims else _int(0)
+    total = sum(dims[1:], dims[0]) if dims else integer(0)
     ns = t[_NUL].isnull() if _NUL in t.columns else ibis.literal(False)
     out: dict[str, Any] = {
         "score": _nulled(t, total).cast("int32"),
@@ -551,8 +196,8 @@ def _search_form(
             if r > n_reasons:
                 out[f"reason_{r}"] = ibis.null("string")
                 continue
-            code = _code_tree(t[f"{_M}i{r}"], codes, big_k - k, big_k - 1)
-            lost = t[f"{_M}n{r}"] >= _int(big_k)
+            code = code_tree(t[f"{_M}i{r}"], codes, big_k - k, big_k - 1)
+            lost = t[f"{_M}n{r}"] >= integer(big_k)
             out[f"reason_{r}"] = ibis.ifelse(lost, code, ibis.null("string"))
     return t, out
 
@@ -574,31 +219,31 @@ def _classic_form(
     points: dict[str, Any] = {}
     for j, e in enumerate(elements):
         if isinstance(e, Interaction):
-            points[f"{_P}{j}"] = _pair_value(e, by_name, table, lambda o: o.points, form)
+            points[f"{_P}{j}"] = pair_value(e, by_name, table, lambda o: o.points, form)
             continue
         col = table[e.name]
         points[f"{_P}{j}"] = (
-            _numeric_points(e, col, form) if e.type == "numeric" else _categorical_points(e, col)
+            numeric_points(e, col, form) if e.type == "numeric" else categorical_points(e, col)
         )
     ok: Any = ibis.literal(True)
     for crit in art.criteria:
-        ok = ok & _criterion(crit, table[crit.column])
+        ok = ok & criterion(crit, table[crit.column])
     t = fence(table.mutate(**points, **{_OK: ok}))
     p = [t[f"{_P}{j}"] for j in range(k)]
     sums: dict[str, Any] = {"score": sum(p[1:], p[0])}
     for dim in art.dimension_names:
         members = [p[j] for j, e in enumerate(elements) if e.dimension == dim]
-        sums[dim] = sum(members[1:], members[0]) if members else _int(0)
+        sums[dim] = sum(members[1:], members[0]) if members else integer(0)
     if reasons:
         for j, e in enumerate(elements):
-            sums[f"{_K}{j}"] = (_int(e.best_points) - p[j]) * _int(k) + _int(k - 1 - j)
+            sums[f"{_K}{j}"] = (integer(e.best_points) - p[j]) * integer(k) + integer(k - 1 - j)
     t = fence(t.mutate(**sums))
     if reasons:
         keys = [t[f"{_K}{j}"] for j in range(k)]
         t = fence(t.mutate(**{f"{_M}1": ibis.greatest(*keys) if k > 1 else keys[0]}))
         for r in range(2, MAX_REASONS + 1):
             prev = t[f"{_M}{r - 1}"]
-            below = [ibis.ifelse(key < prev, key, _int(-1)) for key in keys]
+            below = [ibis.ifelse(key < prev, key, integer(-1)) for key in keys]
             t = fence(t.mutate(**{f"{_M}{r}": ibis.greatest(*below) if k > 1 else below[0]}))
     is_ok: Any = t[_OK]
     out: dict[str, Any] = {
@@ -610,10 +255,10 @@ def _classic_form(
     if reasons:
         for r in range(1, MAX_REASONS + 1):
             m: Any = t[f"{_M}{r}"]
-            code = (_int(k - 1) - m % _int(k)).cases(
+            code = (integer(k - 1) - m % integer(k)).cases(
                 *[(j, e.reason_code) for j, e in enumerate(elements)]
             )
-            out[f"reason_{r}"] = ibis.ifelse(is_ok & (m >= _int(k)), code, ibis.null("string"))
+            out[f"reason_{r}"] = ibis.ifelse(is_ok & (m >= integer(k)), code, ibis.null("string"))
     return t, out
 
 
