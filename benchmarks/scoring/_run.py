@@ -10,7 +10,8 @@ on as many rows as fit its time budget, up to ``--rows``):
 - ``score(engine="duckdb")`` (DuckDB scans, the kernel scores, 2 threads) and the scorecard as
   SQL evaluated by DuckDB itself (``to_ibis(form="search")``), with and without reasons;
 - Spark local[2], in fresh processes (:mod:`benchmarks.scoring._spark_child`), every form on
-  the same rows: ``to_ibis(form="case")`` (what ``score(engine="spark")`` runs), the arithmetic
+  the same rows: ``to_ibis(form="search")`` (what ``score(engine="spark")`` runs), the CASE
+  form (``form="case"``), the arithmetic
   form (``form="sum"``) and a naive nested ``CASE WHEN`` per characteristic in the project's
   session (JVM ``-XX:-DontCompileHugeMethods``, ``hugeMethodLimit=8000``); the naive and
   ``case`` forms on a JVM with its default options, and both again with the session conf
@@ -338,13 +339,15 @@ def _spark_child(spec: dict[str, Any]) -> dict[str, Any]:
     return res
 
 
-SPARK_SCORE = 'Spark to_ibis(form="case") (what score(engine="spark") runs), score only'
-SPARK_SCORE_REASONS = 'Spark to_ibis(form="case") (what score(engine="spark") runs), with reasons'
+SPARK_SCORE = 'Spark to_ibis(form="search") (what score(engine="spark") runs), score only'
+SPARK_SCORE_REASONS = 'Spark to_ibis(form="search") (what score(engine="spark") runs), with reasons'
+SPARK_CASE = 'Spark to_ibis(form="case"), score only'
+SPARK_CASE_REASONS = 'Spark to_ibis(form="case"), with reasons'
 SPARK_SUM = 'Spark to_ibis(form="sum") (arithmetic form), score only'
 SPARK_NAIVE_FLAG = "Spark naive nested CASE WHEN per characteristic, score only"
 SPARK_NAIVE_DEFAULT = "Spark naive nested CASE WHEN, score only, default JVM"
-SPARK_OURS_DEFAULT = 'Spark to_ibis(form="case"), score only, default JVM'
-SPARK_OURS_LIMIT = 'Spark to_ibis(form="case"), score only, default JVM, hugeMethodLimit=8000'
+SPARK_OURS_DEFAULT = 'Spark to_ibis(form="search"), score only, default JVM'
+SPARK_OURS_LIMIT = 'Spark to_ibis(form="search"), score only, default JVM, hugeMethodLimit=8000'
 SPARK_NAIVE_LIMIT = "Spark naive nested CASE WHEN, score only, default JVM, hugeMethodLimit=8000"
 _HUGE_LIMIT = {"spark.sql.codegen.hugeMethodLimit": "8000"}
 
@@ -391,8 +394,10 @@ def bench_spark(
             "parquet": str(path),
             "flag": True,
             "runs": [
-                run(SPARK_SCORE, flag, "case", False, 3),
-                run(SPARK_SCORE_REASONS, flag, "case", True, 2),
+                run(SPARK_SCORE, flag, "search", False, 3),
+                run(SPARK_SCORE_REASONS, flag, "search", True, 2),
+                run(SPARK_CASE, flag, "case", False, 3),
+                run(SPARK_CASE_REASONS, flag, "case", True, 2),
                 run(SPARK_SUM, flag, "sum", False, 2),
                 run(SPARK_NAIVE_FLAG, f"{flag}; 160 WHEN branches", "naive", False, 3),
             ],
@@ -404,8 +409,8 @@ def bench_spark(
             "flag": False,
             "runs": [
                 run(SPARK_NAIVE_DEFAULT, default, "naive", False, 2),
-                run(SPARK_OURS_DEFAULT, default, "case", False, 2),
-                run(SPARK_OURS_LIMIT, limit, "case", False, 3, _HUGE_LIMIT),
+                run(SPARK_OURS_DEFAULT, default, "search", False, 2),
+                run(SPARK_OURS_LIMIT, limit, "search", False, 3, _HUGE_LIMIT),
                 run(SPARK_NAIVE_LIMIT, limit, "naive", False, 3, _HUGE_LIMIT),
             ],
         }
@@ -497,8 +502,8 @@ def bench_parquet(n: int, batch_rows: int, engine: str) -> dict[str, Any]:
 _PARQUET_NOTES = {
     "kernel": "Arrow reads file by file (no pre-buffering), the kernel scores each batch",
     "duckdb": "DuckDB's Parquet reader on 2 threads streams batches through the kernel",
-    "spark": "Spark local[2] reads, scores as SQL (CASE form), sorts back into file and row "
-    "order and writes part files, which are appended to the one output file",
+    "spark": "Spark local[2] reads, sorts back into file and row order, scores as SQL (search "
+    "form) and writes part files, which are appended to the one output file",
 }
 
 
@@ -568,7 +573,7 @@ def _verdicts(results: dict[str, Any]) -> list[dict[str, Any]]:
         (
             SPARK_OURS_LIMIT,
             SPARK_NAIVE_DEFAULT,
-            "Spark CASE form on a default JVM with hugeMethodLimit=8000 >= 5x naive nested "
+            "Spark search form on a default JVM with hugeMethodLimit=8000 >= 5x naive nested "
             "CASE (default JVM)",
             TARGETS["spark_arith_vs_naive"],
         ),
@@ -632,13 +637,13 @@ def _notes(results: dict[str, Any]) -> list[str]:
             "Spark: a scorecard's generated code is one method above the JVM's 8,000-byte "
             "limit for compiling, so on a JVM with its default options it runs interpreted: "
             f"the naive CASE SQL ran at {_fmt_rate(nd['rows_per_s'])} rows/s and "
-            f'score(engine="spark")\'s CASE form at {_fmt_rate(ad["rows_per_s"])}. Two '
+            f'score(engine="spark")\'s search form at {_fmt_rate(ad["rows_per_s"])}. Two '
             "remedies lift both: the JVM option -XX:-DontCompileHugeMethods, and the session "
             "conf spark.sql.codegen.hugeMethodLimit=8000, which makes Spark split the code into "
-            "methods the JIT compiles and needs no JVM option (on a default JVM: CASE form "
+            "methods the JIT compiles and needs no JVM option (on a default JVM: search form "
             f"{_fmt_rate(al['rows_per_s'])}, naive {_fmt_rate(nl['rows_per_s'])} rows/s). The "
             "project's session sets both (trustscore.engines.spark_session; the conf halves "
-            "the time of the reasons): CASE form "
+            "the time of the reasons): search form "
             f"{_fmt_rate(a['rows_per_s'])}, naive {_fmt_rate(nv['rows_per_s'])}, arithmetic "
             f'form {_fmt_rate(sm["rows_per_s"])} rows/s. So score(engine="spark") is '
             f"{a['rows_per_s'] / nd['rows_per_s']:.1f}x the naive SQL as a default deployment "

@@ -11,7 +11,7 @@ are fixed when it starts.
 Forms:
 
 - ``sum``: :func:`trustscore.scoring.to_ibis` (``form="sum"``), compiled to Spark SQL;
-- ``case``: :func:`trustscore.scoring.to_ibis` with ``form="case"``;
+- ``case`` and ``search``: :func:`trustscore.scoring.to_ibis` with that ``form``;
 - ``naive``: the textbook SQL, one nested ``CASE WHEN`` per characteristic, a ``WHEN`` per bin;
 - ``index``: a bin index as a sum of ``CAST(x >= edge AS INT)``, then ``element_at`` on a
   literal array of the bins' points.
@@ -120,9 +120,7 @@ def main() -> int:
         names = ["score"]
         if reasons:
             names += ["status", *art.dimension_names, *(f"reason_{i}" for i in range(1, 5))]
-        expr = to_ibis(
-            art, con.table(table), reasons=reasons, form="case" if form == "case" else "sum"
-        )
+        expr = to_ibis(art, con.table(table), reasons=reasons, form=form)
         return str(con.compile(expr.select(*names)))
 
     def noop(sql: str) -> None:

@@ -100,7 +100,7 @@ def _duckdb_batches(
 def _spark_batches(
     art: ScorecardArtifact, source: Path, carry: Sequence[str], work: Path, batch_rows: int
 ) -> Iterator[pa.RecordBatch]:
-    """Spark scores the whole source as SQL (``to_ibis(form="case")``, what
+    """Spark scores the whole source as SQL (``to_ibis(form="search")``, what
     ``score(engine="spark")`` runs), sorted back into file and row order, into part files under
     ``work``; their rows are then read back batch by batch."""
     from trustscore import engines
@@ -114,7 +114,7 @@ def _spark_batches(
         # would score every row twice if the scores were sorted instead
         ordered = t.select(*dict.fromkeys([*carry, *art.input_columns, *keys]))
         ordered = ordered.order_by(list(keys))
-        return to_ibis(art, ordered, form="case").select(*carry, *names)
+        return to_ibis(art, ordered, form="search").select(*carry, *names)
 
     for part in engines.spark_parquet_query(source, build, work / "scores"):
         yield from pq.ParquetFile(part).iter_batches(batch_size=batch_rows)
