@@ -287,9 +287,9 @@ def to_ibis(
         points ...`` per characteristic, which stops at the first match: about twice as fast
         as the sum on DuckDB and on Spark; ``"search"``, a search tree of ``CASE`` in the
         column's own float type with no separate missing test, whose values are the reason
-        keys when ``reasons`` (module docstring): the fastest form, what :func:`score` runs on
-        Spark (1.1x the CASE form for the score, 1.3x with reasons there) and about 0.75x the
-        CPU time of ``"case"`` on DuckDB (``benchmarks/scoring``). All give the same values.
+        keys when ``reasons`` (module docstring): what :func:`score` runs on Spark, where it is
+        as fast as ``"case"`` (0.9-1.3x of it across runs), and about 0.75x the CPU time of
+        ``"case"`` on DuckDB (``benchmarks/scoring``). All give the same values.
 
     Returns
     -------

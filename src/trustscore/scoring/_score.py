@@ -354,8 +354,8 @@ def _score_spark(
     schema = output_schema(art, reasons=reasons)
 
     def build(t: ir.Table) -> ir.Table:
-        # the search form: the fastest on Spark too, 1.1x the CASE form for the score and 1.3x
-        # with reasons, 2x the sum (benchmarks/scoring/results.md); the
+        # the search form: on Spark as fast as the CASE form (0.9-1.3x of it across runs here)
+        # and about 1.6x the sum (benchmarks/scoring/results.md); the
         # input is sorted before it is scored, since a sort samples its input in a job of its
         # own, which would score every row twice
         expr = to_ibis(art, t.order_by(_ROW), reasons=reasons, form="search")
