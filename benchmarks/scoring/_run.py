@@ -11,12 +11,11 @@ on as many rows as fit its time budget, up to ``--rows``):
   SQL evaluated by DuckDB itself (``to_ibis(form="search")``), with and without reasons;
 - Spark local[2], in fresh processes (:mod:`benchmarks.scoring._spark_child`), every form on
   the same rows: ``to_ibis(form="search")`` (what ``score(engine="spark")`` runs), the CASE
-  form (``form="case"``), the arithmetic
-  form (``form="sum"``) and a naive nested ``CASE WHEN`` per characteristic in the project's
-  session (JVM ``-XX:-DontCompileHugeMethods``, ``hugeMethodLimit=8000``); the naive and
-  ``case`` forms on a JVM with its default options, and both again with the session conf
-  ``spark.sql.codegen.hugeMethodLimit=8000``; each written to Spark's ``noop`` sink from a
-  cached DataFrame;
+  form (``form="case"``), the arithmetic form (``form="sum"``) and a naive nested ``CASE WHEN``
+  per characteristic in the project's session (JVM ``-XX:-DontCompileHugeMethods``,
+  ``hugeMethodLimit=8000``); the naive and search forms on a JVM with its default options, and
+  both again with the session conf ``spark.sql.codegen.hugeMethodLimit=8000``; each written to
+  Spark's ``noop`` sink from a cached DataFrame;
 - optbinning's ``Scorecard.score`` on a scorecard fitted here to the same data;
 - ``score_parquet`` over 100 M rows of Parquet with each engine (kernel, DuckDB, Spark), each
   in a fresh process, with its peak RSS.
@@ -357,8 +356,8 @@ def bench_spark(
 ) -> list[dict[str, Any]]:
     """Spark local[2] in two fresh processes: the project's session (JVM flag and
     hugeMethodLimit, :func:`trustscore.engines.spark_session`) and a JVM with its default
-    options, every form on
-    the same ``n`` rows (enough that a job's fixed cost, about 0.1 s, is not what is timed)."""
+    options, every form on the same ``n`` rows (enough that a job's fixed cost, about 0.1 s, is
+    not what is timed)."""
     path = DATA / f"spark_{n}.parquet"
     if not (path.exists() and pq.ParquetFile(path).metadata.num_rows == n):
         pq.write_table(table.slice(0, n), path)
@@ -561,7 +560,6 @@ def _verdicts(results: dict[str, Any]) -> list[dict[str, Any]]:
             "rows/s",
             None if d is None else d >= TARGETS["duckdb_rows_per_s"],
         )
-    a = rates.get(SPARK_SCORE)
     for num, naive_name, claim, target in (
         (
             SPARK_SCORE,

@@ -169,7 +169,6 @@ def duckdb_arrow_batches(
     *,
     batch_rows: int,
     tables: Mapping[str, pa.Table] | None = None,
-    threads: int | None = None,
 ) -> Iterator[pa.RecordBatch]:
     """Stream the result of ``sql`` as Arrow record batches of at most ``batch_rows`` rows.
 
@@ -191,8 +190,6 @@ def duckdb_arrow_batches(
     try:
         con.execute("SET enable_progress_bar = false")
         con.execute("SET preserve_insertion_order = true")
-        if threads is not None:
-            con.execute(f"SET threads = {int(threads)}")
         for name, table in (tables or {}).items():
             # slices of a row group each, so that every thread has work
             con.register(name, pa.Table.from_batches(table.to_batches(122_880), table.schema))

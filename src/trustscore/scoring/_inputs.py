@@ -31,6 +31,7 @@ __all__ = [
     "level_text",
     "numeric_array",
     "numeric_column",
+    "numeric_inputs",
     "numeric_parts",
     "text_column",
 ]
@@ -143,6 +144,12 @@ def _numeric_type(typ: pa.DataType) -> bool:
     )
 
 
+def numeric_inputs(art: ScorecardArtifact) -> list[str]:
+    """The input columns read as numbers: numeric characteristics and criteria columns."""
+    names = [c.name for c in art.characteristics if c.type == "numeric"]
+    return list(dict.fromkeys([*names, *(crit.column for crit in art.criteria)]))
+
+
 def check_input_types(
     art: ScorecardArtifact, schema: pa.Schema, table: pa.Table | None = None
 ) -> None:
@@ -152,9 +159,7 @@ def check_input_types(
     names the column (and, given the ``table``, the first row that is not a number) whatever
     batch it would have surfaced in.
     """
-    numeric = [c.name for c in art.characteristics if c.type == "numeric"]
-    numeric += [crit.column for crit in art.criteria]
-    for name in dict.fromkeys(numeric):
+    for name in numeric_inputs(art):
         typ = schema.field(name).type
         if _numeric_type(typ):
             continue

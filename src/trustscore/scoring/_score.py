@@ -40,6 +40,7 @@ from trustscore.scoring._inputs import (
     check_input_types,
     level_text,
     numeric_column,
+    numeric_inputs,
     numeric_parts,
     text_column,
 )
@@ -282,7 +283,9 @@ def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _score_duckdb(art: ScorecardArtifact, table: pa.Table, *, reasons: bool) -> list[pa.Array]:
+def _score_duckdb(
+    art: ScorecardArtifact, table: pa.Table, *, reasons: bool
+) -> list[pa.ChunkedArray]:
     """The output columns for ``table``: DuckDB scans it and streams its input columns, batch
     by batch and in input order, through the compiled kernel.
 
@@ -290,15 +293,14 @@ def _score_duckdb(art: ScorecardArtifact, table: pa.Table, *, reasons: bool) -> 
     an expression one vectorised operation at a time, at 1.5-2.5 ns per value and operation on
     this machine kind: an exact bin search over 20 x 8 bins is at least 60 comparisons and as
     many selections per row, and the SQL form (:func:`trustscore.scoring.to_ibis`,
-    ``form="search"``) tops out near 3 M rows/s on 2 cores, against 16-18 M for this path
+    ``form="search"``) tops out near 3 M rows/s on 2 cores, against 13-15 M for this path
     (``benchmarks/scoring``). The SQL form gives the same values and stays the portable one.
     """
     from trustscore import engines
 
     needed = list(dict.fromkeys(art.input_columns))
     check_input_types(art, table.schema, table)
-    numeric = {c.name for c in art.characteristics if c.type == "numeric"}
-    numeric |= {crit.column for crit in art.criteria}
+    numeric = set(numeric_inputs(art))
     # numbers as float32/float64 (floats as they are, without a copy): DuckDB cannot scan some
     # Arrow number types (float16)
     inputs = pa.table(
@@ -308,11 +310,10 @@ def _score_duckdb(art: ScorecardArtifact, table: pa.Table, *, reasons: bool) -> 
     stream = engines.duckdb_arrow_batches(
         sql, batch_rows=_DUCKDB_BATCH_ROWS, tables={_DUCKDB_INPUT: inputs}
     )
-    parts = [pa.Table.from_batches([b]) for b in score_batches(art, stream, reasons=reasons)]
-    if not parts:
-        return score_table_kernel(art, table.select(needed).slice(0, 0), reasons=reasons)
-    scored = pa.concat_tables(parts)
-    return [scored.column(name) for name in scored.column_names]
+    scored = pa.Table.from_batches(
+        list(score_batches(art, stream, reasons=reasons)), output_schema(art, reasons=reasons)
+    )
+    return [scored.column(i) for i in range(scored.num_columns)]
 
 
 def _prepare_for_sql(
