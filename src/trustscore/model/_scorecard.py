@@ -20,7 +20,7 @@ from trustscore.model._describe import char_dict, merge_equal_points, model_vers
 from trustscore.model._fitting import Fitter
 from trustscore.model._interactions import FittedPair, pair_dict
 from trustscore.model._params import validate_params
-from trustscore.model._rows import bad_probability, score_rows
+from trustscore.model._rows import bad_probability, reference_rows, score_rows
 from trustscore.model._scaling import scale_points
 from trustscore.safeguards import check_purpose_approvable
 from trustscore.scoring._artifact import (
@@ -383,7 +383,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     def reasons(self, X: Any) -> list[list[str]]:
         """Up to four reason codes per row, most points lost first (the artifact's rule)."""
         check_is_fitted(self, "artifact_")
-        return reference_reasons(self.artifact_, score_rows(self.artifact_, X)[1])
+        return reference_reasons(self.artifact_, reference_rows(self.artifact_, X))
 
     def scorable(self, X: Any) -> npt.NDArray[np.bool_]:
         """Whether each row meets the artifact's minimum scoring criteria (else status NS)."""
