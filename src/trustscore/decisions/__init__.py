@@ -23,6 +23,7 @@ from trustscore.decisions._decide import (
     decide_one,
 )
 from trustscore.decisions._guard import check_purpose, negative_list
+from trustscore.decisions._next_tier import next_tier
 from trustscore.decisions._notice import DISPUTE_ENDPOINT, AdverseActionNotice, NoticeReason
 from trustscore.decisions._policy import (
     NS_EXPLANATION,
@@ -53,5 +54,6 @@ __all__ = [
     "decide_one",
     "deposit_waiver_policy",
     "negative_list",
+    "next_tier",
     "policy_for",
 ]

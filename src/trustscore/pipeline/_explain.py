@@ -1,11 +1,16 @@
 """What a subject's score is made of, and what would change it: the subject's page reads this.
 
-For every characteristic of the scorecard: the points the subject's value earns, the best points
-the characteristic can give, and the gap between them. The reasons are the characteristics with
-the largest gaps, chosen by the same rule every scorer uses (up to four, a larger gap first, ties
-in artifact order, no gap no reason), so they are the score's own reasons, each now with its
-points and how it clears (the artifact's ``improve`` text). A subject that is not scorable (status
-``NS``) gets no number and no points: only the minimum criteria, each with whether it is met.
+For every element of the scorecard (characteristics, then pairs scored together): the points
+the subject's value earns, the element's baseline (the most a value on file earns: its best bin
+or cell) and the points lost against it. The reasons follow the artifact's rule
+(:mod:`trustscore.scoring._artifact`): an element gives one only where it lost points, under the
+code of where the value landed (the adverse one for a value in a bin, the no-information one for
+a missing or special value), up to four, a larger loss first, ties in artifact order. Each carries
+its statement from :meth:`~trustscore.scoring.ScorecardArtifact.reason_text` (``reason``; and
+``statement``, naming the subject's value where the statement is relative) and how it clears;
+an element that lost nothing says nothing, so every statement shown is true of the subject. A
+subject that is not scorable (status ``NS``) gets no number and no points: only the minimum
+criteria, each with whether it is met.
 
 The points come from the reference scorer, the yardstick every compiled scorer is held to, so they
 add up to the score the service gives for the same features.
@@ -38,6 +43,7 @@ from trustscore.exceptions import NotFoundError
 from trustscore.features import compute_features
 from trustscore.pipeline._provider import WorkspaceProvider, feature_hash
 from trustscore.scoring import Characteristic, ScorecardArtifact
+from trustscore.scoring._changes import changeability
 from trustscore.scoring._reference import reference_points, reference_reasons
 
 __all__ = ["explain_row", "explain_subject"]
@@ -75,8 +81,10 @@ def explain_row(art: ScorecardArtifact, row: Mapping[str, Any]) -> dict[str, Any
         ``min_points``, ``max_points``), ``criteria`` (``text``, ``column``, ``met``),
         ``characteristics`` in artifact order (an artifact's interactions, pairs scored
         together, follow its characteristics) and ``reasons`` (the score's reasons, in order),
-        each a dict of ``name``, ``dimension``, ``reason_code``, ``reason``, ``improve``,
-        ``value`` (a pair's: both values by name), ``points``, ``best_points`` and
+        each a dict of ``name``, ``label``, ``dimension``, ``reason_code`` (None where the
+        outcome never gives a reason), ``reason`` and ``statement`` (None where no points were
+        lost), ``improve``, ``value`` (a pair's: both values by name), ``points``,
+        ``best_points`` (the baseline), ``change`` (how a characteristic can change) and
         ``points_to_best``. For ``NS`` the characteristics and reasons are empty: an
         unscorable subject gets no points.
     """
@@ -119,28 +127,39 @@ def explain_row(art: ScorecardArtifact, row: Mapping[str, Any]) -> dict[str, Any
     }
     if not ok:
         return out
-    chars = [
-        {
-            "name": e.name,
-            "dimension": e.dimension,
-            "reason_code": e.reason_code,
-            "reason": e.reason,
-            "improve": e.improve,
-            "value": (
-                _plain(row.get(e.name))
-                if isinstance(e, Characteristic)
-                # a pair of characteristics scored together: both values
-                else {name: _plain(row.get(name)) for name in e.inputs}
-            ),
-            "points": points[j],
-            "best_points": e.best_points,
-            "points_to_best": e.best_points - points[j],
-        }
-        for j, e in enumerate(elements)
-    ]
-    by_code = {c["reason_code"]: c for c in chars}
+    codes = art.reason_codes
+    chars = []
+    for j, e in enumerate(elements):
+        value = (
+            _plain(row.get(e.name))
+            if isinstance(e, Characteristic)
+            # a pair of characteristics scored together: both values
+            else {name: _plain(row.get(name)) for name in e.inputs}
+        )
+        slot, lost = int(result.slot[0, j]), int(result.lost[0, j])
+        code = codes[slot] if slot >= 0 else None
+        # a statement only where the element lost points: only then is it true of the subject
+        reason, improve = art.reason_text(code) if code and lost > 0 else (None, e.improve)
+        statement = art.reason_text(code, value)[0] if code and lost > 0 else None
+        chars.append(
+            {
+                "name": e.name,
+                "label": e.label if isinstance(e, Characteristic) else e.name,
+                "dimension": e.dimension,
+                "reason_code": code,
+                "reason": reason,
+                "statement": statement,
+                "improve": improve,
+                "value": value,
+                "points": points[j],
+                "best_points": e.baseline_points,
+                "points_to_best": lost,
+                "change": changeability(e) if isinstance(e, Characteristic) else None,
+            }
+        )
+    by_code = {c["reason_code"]: c for c in chars if c["reason_code"]}
     out["characteristics"] = chars
-    out["reasons"] = [by_code[code] for code in reference_reasons(art, result.points)[0]]
+    out["reasons"] = [by_code[code] for code in reference_reasons(art, result)[0]]
     return out
 
 
