@@ -143,10 +143,14 @@ def check_value(c: Characteristic, value: Any) -> float | str | None:
                 f"{c.name!r} is a number: give a number (or null for none on file), got {value!r}."
             )
             raise SchemaError(msg, field=c.name, value=value)
-        if not math.isfinite(value):
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+        if not math.isfinite(number):
             msg = f"{c.name!r} must be a finite number (or null for none on file), got {value!r}."
             raise SchemaError(msg, field=c.name, value=value)
-        return float(value)
+        return number
     if isinstance(value, bool) or not isinstance(value, str | int):
         levels = ", ".join(cat for b in c.bins for cat in b.categories)
         msg = f"{c.name!r} is a level ({levels}): give it as text, got {value!r}."
@@ -243,15 +247,18 @@ def _meets(criteria: Sequence[Criterion], x: float) -> bool:
 
 
 def _decimals(x: float) -> int:
-    text = f"{x:.15g}"
-    return len(text.split(".")[1]) if "." in text and "e" not in text else 15
+    text = repr(x)  # the shortest text that reads back as x
+    if "e" in text:
+        return 99  # far out or tiny: the last resort
+    decimals = text.partition(".")[2]
+    return 0 if decimals in {"", "0"} else len(decimals)
 
 
 def _pick(
     low: float, high: float, current: float, specials: set[float], criteria: Sequence[Criterion]
 ) -> float | None:
     """A plain value in ``[low, high)`` that is no special code and meets the criteria: the one
-    nearest the current value, fewer decimals first; None if there is none."""
+    with the fewest decimals, nearest the current value among those; None if there is none."""
     candidates: list[float] = []
     for k in range(7):  # round values first: 0.9 rather than 0.9000000000000001
         scale = 10.0**k
@@ -283,7 +290,8 @@ def _pick(
     if not fit:
         return None
     here = current if math.isfinite(current) else 0.0
-    return min(fit, key=lambda x: (abs(x - here), _decimals(x), x))
+    # the roundest value first (1 account, not 1.9999999999999998), then the nearest
+    return min(fit, key=lambda x: (_decimals(x), abs(x - here), x))
 
 
 def _cells(
