@@ -81,7 +81,8 @@ def explain_row(art: ScorecardArtifact, row: Mapping[str, Any]) -> dict[str, Any
         ``min_points``, ``max_points``), ``criteria`` (``text``, ``column``, ``met``),
         ``characteristics`` in artifact order (an artifact's interactions, pairs scored
         together, follow its characteristics) and ``reasons`` (the score's reasons, in order),
-        each a dict of ``name``, ``label``, ``dimension``, ``reason_code`` (None where the
+        each a dict of ``name``, ``label``, ``type`` (``"numeric"``, ``"categorical"`` or
+        ``"pair"``), ``dimension``, ``reason_code`` (None where the
         outcome never gives a reason), ``reason`` and ``statement`` (None where no points were
         lost), ``improve``, ``value`` (a pair's: both values by name), ``points``,
         ``best_points`` (the baseline), ``change`` (how a characteristic can change) and
@@ -145,6 +146,7 @@ def explain_row(art: ScorecardArtifact, row: Mapping[str, Any]) -> dict[str, Any
             {
                 "name": e.name,
                 "label": e.label if isinstance(e, Characteristic) else e.name,
+                "type": e.type if isinstance(e, Characteristic) else "pair",
                 "dimension": e.dimension,
                 "reason_code": code,
                 "reason": reason,
