@@ -15,6 +15,7 @@ import itertools
 import math
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis import strategies as st
 from tests.scoring_strategies import artifacts, data_for
@@ -154,5 +155,43 @@ def test_a_missing_value_is_never_the_change_and_the_most_points_win() -> None:
     found = find_changes(_example(), ROW, 20, changeable={"card_kind": "fixed"})
     assert found is not None
     [change] = found.changes
-    assert (change.value, change.low, change.high, change.points) == (0.9, 0.9, None, 50)
+    # the roundest value of the range [0.9, inf) is suggested
+    assert (change.value, change.low, change.high, change.points) == (1.0, 0.9, None, 50)
     assert change.current == 0.2
+
+
+@pytest.mark.parametrize("at_once", [1 << 20, 4])
+@settings(max_examples=100, deadline=None)
+@given(data=st.data())
+def test_the_joint_maximum_over_coupled_characteristics_is_exact(
+    at_once: int, data: st.DataObject
+) -> None:
+    # by elimination, and (with tables of at most 4 cells) by fixing one characteristic at a time
+    import numpy as np
+
+    from trustscore.scoring import _changes
+
+    n = data.draw(st.integers(1, 5))
+    sizes = [data.draw(st.integers(1, 4)) for _ in range(n)]
+
+    def ints(k: int) -> Any:
+        return np.array(data.draw(st.lists(st.integers(-9, 9), min_size=k, max_size=k)))
+
+    unaries = [ints(s) for s in sizes]
+    pair = st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)).filter(lambda p: p[0] != p[1])
+    pairs = data.draw(st.lists(pair, max_size=6, unique=True))
+    binaries = [(a, b, ints(sizes[a] * sizes[b]).reshape(sizes[a], sizes[b])) for a, b in pairs]
+
+    def total(picks: tuple[int, ...]) -> int:
+        return sum(int(u[i]) for u, i in zip(unaries, picks, strict=True)) + sum(
+            int(w[picks[a], picks[b]]) for a, b, w in binaries
+        )
+
+    saved = _changes._CELLS_AT_ONCE
+    _changes._CELLS_AT_ONCE = at_once  # type: ignore[misc]
+    try:
+        gain, picks = _changes._best(unaries, binaries)
+    finally:
+        _changes._CELLS_AT_ONCE = saved  # type: ignore[misc]
+    assert gain == max(total(p) for p in itertools.product(*(range(s) for s in sizes)))
+    assert total(tuple(picks)) == gain

@@ -15,9 +15,9 @@ earn the same points from every element. A change moves a characteristic to anot
 points are its own bin's and those of its interactions, whose cells depend on both inputs. For
 each number of changes ``k`` = 1, 2, ... the search goes over the sets of ``k`` changeable
 characteristics (branch and bound on each one's most possible gain), maximising the points of
-each set exactly over its characteristics' cells, pairs coupled; the first ``k`` at which a set
-reaches ``needed`` is the answer. Before that, the most any set of changes can add is computed
-exactly, so "none exists" costs one pass.
+each set exactly over its characteristics' cells, pairs coupled (max-sum by variable
+elimination); the first ``k`` at which a set reaches ``needed`` is the answer. Before that, the
+most any set of changes can add is computed exactly, so "none exists" costs one pass.
 
 Not actions: moving a value to missing, to a special code or to an unseen level (those are no
 information, not conduct); a characteristic declared ``"change": "time"`` (it moves only as time
@@ -515,42 +515,82 @@ class _Problem:
         return out
 
 
+_Factor = tuple[tuple[int, ...], "npt.NDArray[np.int64]"]
+
+
 def _best(
     unaries: list[npt.NDArray[np.int64]],
     binaries: list[tuple[int, int, npt.NDArray[np.int64]]],
 ) -> tuple[int, list[int]]:
-    """The largest sum of one entry per unary array plus the pairs' entries, and its indices."""
+    """The largest sum of one entry per unary array plus the pairs' entries, and its indices.
+
+    Exact max-sum by variable elimination: each characteristic in turn (the one whose
+    elimination makes the smallest table first) is maximised out of the tables that hold it,
+    keeping where the maximum is, to read the best cells back in reverse. Where even the
+    smallest table would be too large (many characteristics joined by pairs), the busiest
+    characteristic is fixed to each of its cells in turn and the rest searched the same way.
+    """
     sizes = [len(u) for u in unaries]
-    if math.prod(sizes) <= _CELLS_AT_ONCE or len(sizes) == 1:
-        total = np.zeros(sizes, dtype=np.int64)
-        r = len(sizes)
-        for i, u in enumerate(unaries):
-            shape = [1] * r
-            shape[i] = sizes[i]
-            total = total + u.reshape(shape)
-        for a, b, w in binaries:
-            shape = [1] * r
-            shape[a], shape[b] = sizes[a], sizes[b]
-            total = total + (w if a < b else w.T).reshape(shape)
-        flat = int(np.argmax(total))
-        picks = [int(i) for i in np.unravel_index(flat, sizes)]
-        return int(total.flat[flat]), picks
-    # too many at once: fix the first member's cell, one at a time, and search the rest
+    factors: list[_Factor] = [((i,), u) for i, u in enumerate(unaries)]
+    for a, b, w in binaries:
+        factors.append(((a, b), w) if a < b else ((b, a), w.T))
+    steps: list[tuple[int, tuple[int, ...], npt.NDArray[np.intp]]] = []
+    left = set(range(len(sizes)))
+    while left:
+        scopes = {x: sorted({y for vs, _ in factors if x in vs for y in vs}) for x in left}
+        v = min(left, key=lambda x: (math.prod(sizes[y] for y in scopes[x]), x))
+        scope = scopes[v]
+        if math.prod(sizes[y] for y in scope) > _CELLS_AT_ONCE:
+            return _condition(unaries, binaries)
+        table = np.zeros([sizes[y] for y in scope], dtype=np.int64)
+        rest: list[_Factor] = []
+        for vs, t in factors:
+            if v in vs:
+                table = table + t.reshape([sizes[y] if y in vs else 1 for y in scope])
+            else:
+                rest.append((vs, t))
+        axis = scope.index(v)
+        kept = tuple(y for y in scope if y != v)
+        steps.append((v, kept, np.argmax(table, axis=axis)))
+        rest.append((kept, np.max(table, axis=axis)))
+        factors = rest
+        left.discard(v)
+    total = sum(int(t) for _, t in factors)  # every table is a number now
+    picks: dict[int, int] = {}
+    for v, kept, where in reversed(steps):
+        picks[v] = int(where[tuple(picks[y] for y in kept)])
+    return total, [picks[i] for i in range(len(sizes))]
+
+
+def _condition(
+    unaries: list[npt.NDArray[np.int64]],
+    binaries: list[tuple[int, int, npt.NDArray[np.int64]]],
+) -> tuple[int, list[int]]:
+    """:func:`_best` with the characteristic in the most pairs fixed to each cell in turn."""
+    degree = [0] * len(unaries)
+    for a, b, _ in binaries:
+        degree[a] += 1
+        degree[b] += 1
+    v = max(range(len(unaries)), key=lambda x: (degree[x], -x))
+    others = [x for x in range(len(unaries)) if x != v]
+    index = {x: i for i, x in enumerate(others)}
     best: tuple[int, list[int]] | None = None
-    for i in range(sizes[0]):
-        rest_unaries = [u.copy() for u in unaries[1:]]
+    for cell in range(len(unaries[v])):
+        rest_unaries = [unaries[x].copy() for x in others]
         rest_binaries = []
         for a, b, w in binaries:
-            if a == 0:
-                rest_unaries[b - 1] += w[i, :]
-            elif b == 0:
-                rest_unaries[a - 1] += w[:, i]
+            if a == v:
+                rest_unaries[index[b]] += w[cell, :]
+            elif b == v:
+                rest_unaries[index[a]] += w[:, cell]
             else:
-                rest_binaries.append((a - 1, b - 1, w))
+                rest_binaries.append((index[a], index[b], w))
         gain, picks = _best(rest_unaries, rest_binaries)
-        gain += int(unaries[0][i])
+        gain += int(unaries[v][cell])
         if best is None or gain > best[0]:
-            best = (gain, [i, *picks])
+            full = dict(zip(others, picks, strict=True))
+            full[v] = cell
+            best = (gain, [full[x] for x in range(len(unaries))])
     assert best is not None
     return best
 
