@@ -83,7 +83,7 @@ def _result(
     for i in range(1, 5):
         code = scored[f"reason_{i}"]
         if code:
-            text, improve = art.reason_text(code)
+            text, improve = art.reason_text(code, row)
             reasons.append({"code": code, "text": text, "improve": improve})
     return {
         "subject_id": subject_id,

@@ -653,13 +653,6 @@ def content_hash(d: Mapping[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(_canonical(d)).hexdigest()
 
 
-class _Unsaid:
-    """No value given: the statement names none."""
-
-
-_UNSAID: Final = _Unsaid()
-
-
 def _shown(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "none"
@@ -798,21 +791,21 @@ class ScorecardArtifact:
         msg = f"Model {self.model_version} has no reason code {code!r}."
         raise KeyError(msg)
 
-    def reason_text(self, code: str, value: Any = _UNSAID) -> tuple[str, str]:
+    def reason_text(self, code: str, row: Mapping[str, Any] | None = None) -> tuple[str, str]:
         """The statement a person reads for a reason code, and how it clears.
 
         The statement is true by the artifact's rule: a characteristic's no-information
-        statement for the missing code; for the adverse code, its ``reason`` where a direction
+        statement for its missing code; for its adverse code, its ``reason`` where a direction
         is declared (a fact: the value is on the adverse side of the best bin), else a relative
-        statement naming the range that scores better (and the subject's ``value``, if given:
-        a characteristic's value, or an interaction's values by input name).
+        statement naming the range that scores better, and the subject's value where ``row``
+        (the subject's features by name) is given. An interaction's statement is relative too.
 
         Examples
         --------
         >>> art = ScorecardArtifact.from_dict(example_artifact_dict())
         >>> art.reason_text("PR01")[0]
         'Bills paid after their due date'
-        >>> art.reason_text("CH01", "none")[0]
+        >>> art.reason_text("CH01", {"card_kind": "none"})[0]
         "Your card kind, 'none', is in a range that scores lower than card, loan"
         >>> art.reason_text("PR01N")[0]
         'No bill on file to measure payments by'
@@ -823,7 +816,7 @@ class ScorecardArtifact:
                 return element.missing_reason, element.missing_improve
             if element.direction is not None:
                 return element.reason, element.improve
-            said = "" if value is _UNSAID else f", {_shown(value)},"
+            said = "" if row is None else f", {_shown(row.get(element.name))},"
             statement = (
                 f"Your {element.label}{said} is in a range that scores lower than "
                 f"{_better(element)}"
@@ -831,8 +824,8 @@ class ScorecardArtifact:
             return statement, element.improve
         a, b = (self.characteristic(x) for x in element.inputs)
         va = vb = ""
-        if isinstance(value, Mapping):
-            va, vb = (f", {_shown(value.get(x))}," for x in element.inputs)
+        if row is not None:
+            va, vb = (f", {_shown(row.get(x))}," for x in element.inputs)
         best = max(range(len(element.cells)), key=lambda q: element.cells[q].points)
         ia, ib = divmod(best, element.shape[1])
         labels = (element.axes[0].labels()[ia], element.axes[1].labels()[ib])
