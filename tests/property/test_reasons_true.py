@@ -15,8 +15,8 @@ import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from scoring_strategies import artifact_of, artifacts_and_data
 
+from scoring_strategies import artifact_of, artifacts_and_data
 from trustscore.exceptions import ArtifactError
 from trustscore.scoring import score, untrue_reasons
 from trustscore.scoring._reference import reference_points

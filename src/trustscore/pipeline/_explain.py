@@ -5,8 +5,9 @@ For every characteristic of the scorecard: the points the subject's value earns,
 artifact's rule gives (up to four, a larger gap first, ties in artifact order, no gap no reason;
 a missing value has its own no-information reason), so they are the score's own reasons, each
 with the statement a person reads (true by construction: see
-:meth:`~trustscore.scoring.ScorecardArtifact.reason_text`), its points and how it clears. A subject that is not scorable (status
-``NS``) gets no number and no points: only the minimum criteria, each with whether it is met.
+:meth:`~trustscore.scoring.ScorecardArtifact.reason_text`), its points and how it clears. A
+subject that is not scorable (status ``NS``) gets no number and no points: only the minimum
+criteria, each with whether it is met.
 
 The points come from the reference scorer, the yardstick every compiled scorer is held to, so they
 add up to the score the service gives for the same features.

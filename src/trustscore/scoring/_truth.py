@@ -32,6 +32,7 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -110,7 +111,7 @@ def _cell(
 def _loss(
     e: Characteristic | Interaction, chars: Mapping[str, Characteristic], row: Mapping[str, Any]
 ) -> tuple[int, str | None]:
-    """The points an element lost against its baseline for a row, and the code it lost them under."""
+    """The points an element lost against its baseline for a row, and the code of that loss."""
     if isinstance(e, Characteristic):
         where, outcome, _ = _landing(e, row.get(e.name))
         code = e.missing_reason_code if where in ("missing", "special") else e.reason_code
@@ -223,7 +224,7 @@ def untrue_reasons(
         said = [losses.get(c, 0) for c in codes]
         if len(set(codes)) != len(codes):
             out.append(UntrueReason(i, subject, codes[0], f"a reason repeats: {codes}"))
-        if any(a < b for a, b in zip(said, said[1:], strict=False)):
+        if any(a < b for a, b in itertools.pairwise(said)):
             out.append(UntrueReason(i, subject, codes[0], f"losses grow down the list: {said}"))
         left = sorted((c for c in losses if c not in codes), key=lambda c: -losses[c])
         if len(codes) < MAX_REASONS and left:
@@ -237,6 +238,6 @@ def untrue_reasons(
                     subject,
                     left[0],
                     f"lost {losses[left[0]]} points, more than a reason given ({min(said)})",
-                )  # fmt: skip
+                )
             )
     return out
