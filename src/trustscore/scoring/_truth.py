@@ -95,14 +95,15 @@ def _cell(
     p: Interaction, chars: Mapping[str, Characteristic], row: Mapping[str, Any]
 ) -> int | None:
     """The cell a row lands in, or None where either input is off the grid (``otherwise``)."""
-    at = []
+    at: list[int] = []
     for name, axis in zip(p.inputs, p.axes, strict=True):
-        where, _, _ = _landing(chars[name], row.get(name))
-        if where not in ("bin",):
-            return None
         v = row.get(name)
+        where, _, _ = _landing(chars[name], v)
+        if where != "bin" or v is None:
+            return None
         if axis.type == "numeric":
-            at.append(sum(1 for e in axis.edges if float(v) >= e))
+            x = float(v)
+            at.append(sum(1 for e in axis.edges if x >= e))
         else:
             at.append(next(g for g, cats in enumerate(axis.groups) if _level(v) in cats))
     return at[0] * p.shape[1] + at[1]
