@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html import escape as html_escape
 from typing import Any
 
 import numpy as np
@@ -293,4 +294,5 @@ def test_the_model_report_shows_the_pairs(
     la, lb = p.axes[0].labels(), p.axes[1].labels()
     cell = f"{p.inputs[0]}: {la[-1]}; {p.inputs[1]}: {lb[-1]}".replace(">", "&gt;")
     assert cell in html
-    assert f"<td>{p.reason_code}</td><td>{p.reason}</td>" in html  # among the reasons
+    statement = html_escape(art.reason_text(p.reason_code)[0], quote=False)
+    assert f"<td>{p.reason_code}</td><td>{statement}</td>" in html  # among the reasons
