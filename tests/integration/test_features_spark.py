@@ -170,7 +170,6 @@ def test_scores_from_spark_features_equal_scores_from_duckdb_features(
     """Records to scores on Spark give the same scores, sub-scores and reasons as on DuckDB,
     with bins cut exactly at the values the features take (a value on an edge goes above it)."""
     from scoring_strategies import artifact_of
-
     from trustscore.scoring import score
 
     duck = compute_features(random_store, AS_OFS[1])
