@@ -1,5 +1,5 @@
-"""An honest scale: no element below 0, the attainable range over 0..1000 by default, and a pin
-that keeps scores meaning the same odds across fits."""
+"""An honest scale: no element below 0, the attainable range over 0..1000 by default, a pin that
+keeps scores meaning the same odds across fits, and a score-to-odds table that says so."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from trustscore.exceptions import TrustScoreWarning
 from trustscore.model import Scorecard
 from trustscore.model._scaling import odds_from_scores, scale_points
+from trustscore.scoring._artifact import ScorecardArtifact
 from trustscore.scoring._reference_table import reference_table
 
 PIN = {"pdo": 40.0, "anchor_score": 600, "anchor_odds": 20.0}
@@ -261,3 +262,48 @@ def test_a_pin_that_does_not_fit_warns_and_stays_in_range() -> None:
     np.testing.assert_array_less(
         np.abs(odds_from_scores(score, s) - fitted), 0.5 * 2 / s["score_factor"] + 1e-9
     )
+
+
+# -- the model card's score-to-odds table ------------------------------------------------------
+@pytest.fixture(scope="module")
+def spread() -> Scorecard:
+    X, y = _paired_data(5, 3000)
+    return Scorecard(characteristics=DIMS, method="fused", interactions=2).fit(X, y)
+
+
+def test_the_card_publishes_the_odds_of_every_50th_score(spread: Scorecard) -> None:
+    art = spread.artifact_
+    table = art.model_card["score_to_odds"]
+    lo, hi = art.score_range
+    scores = [r["score"] for r in table["rows"]]
+    assert scores[0] == lo == 0
+    assert scores[-1] == hi
+    assert scores[1:-1] == list(range(50, hi, 50))
+    odds = np.array([r["odds"] for r in table["rows"]])
+    np.testing.assert_allclose(np.log(odds), odds_from_scores(scores, art.scaling), rtol=1e-12)
+    np.testing.assert_allclose([r["p_event"] for r in table["rows"]], 1 / (1 + odds))
+    assert (np.diff(odds) > 0).all()
+    assert table["method"] == "spread"
+    assert table["odds"] == "good:bad"
+
+
+def test_the_cards_pin_keeps_the_scale_in_a_refit(spread: Scorecard) -> None:
+    X, y = _paired_data(5, 3000)
+    pin = spread.artifact_.model_card["score_to_odds"]["pin"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the pin of this very fit holds: no warning
+        again = Scorecard(characteristics=DIMS, method="fused", interactions=2, scaling=pin).fit(
+            X, y
+        )
+    a, b = spread.artifact_, again.artifact_
+    assert b.scaling["method"] == "pinned"
+    assert (b.scaling["compression"], b.scaling["shift"]) == (1.0, 0.0)
+    assert b.scaling["score_factor"] == pytest.approx(a.scaling["score_factor"], rel=1e-9)
+    assert b.scaling["score_offset"] == pytest.approx(a.scaling["score_offset"], abs=1e-6)
+    assert [[o.points for o in e.outcomes] for e in b.elements] == [
+        [o.points for o in e.outcomes] for e in a.elements
+    ]
+    # and the artifact round-trips its scaling into the estimator's parameter
+    back = Scorecard.from_artifact(ScorecardArtifact.from_json(b.to_json()))
+    assert back.scaling == {k: b.scaling[k] for k in ("pdo", "anchor_score", "anchor_odds")}
+    assert Scorecard.from_artifact(a).scaling == "spread"
