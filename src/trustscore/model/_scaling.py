@@ -18,9 +18,10 @@ Two ways to choose ``F`` and the ``c_j`` (the ``scaling`` parameter of
   read the same score as the same odds. The constant this needs (``C``, the score of the worst
   attainable outcomes) is shared evenly over the characteristics (interactions keep their worst
   cell at 0). It holds where ``C >= 0`` and the best attainable score stays <= 1000; otherwise
-  (a :class:`~trustscore.exceptions.TrustScoreWarning` says so) the anchor is kept, ``F``
-  shrinks by 2 % steps (``compression``) until the range is at most 1000 points wide and the
-  scale moves by ``shift`` points so it lies in 0..1000.
+  the anchor is kept, ``F`` shrinks by 2 % steps (``compression``) until the range is at most
+  1000 points wide, and the scale moves by ``shift`` points so it lies in 0..1000, with a
+  :class:`~trustscore.exceptions.TrustScoreWarning` unless the shift is under half a point (a
+  pin copied, rounded, from a model's card onto a refit of it lands within a few hundredths).
 
 Either way the record states the scale the points are on, exactly:
 ``ln(odds good:bad) = (score - score_offset) / score_factor``, with ``score_factor = F`` and
@@ -68,7 +69,7 @@ _SPREAD_ANCHOR: Final = 500
 _SHRINK: Final = 0.98
 _FLAT_PDO: Final = 40.0
 _MAX_STEPS: Final = 200
-_TOLERANCE: Final = 1e-6  # points
+_SLACK: Final = 0.5  # points: a shift under half a point changes no score but by rounding
 
 
 def _points(
@@ -131,8 +132,8 @@ def _pinned(
         return anchor - f * math.log(odds) - f * worst
 
     constant = wanted(factor)
-    if constant > -_TOLERANCE:  # a pin taken from this very fit lands on 0 give or take 1e-13
-        pts = _points(t, n_chars, factor, max(constant, 0.0))
+    if constant >= 0:
+        pts = _points(t, n_chars, factor, constant)
         if _best(pts) <= SCORE_MAX:
             return pts, factor, constant, 0.0
     while (width := _best(_points(t, n_chars, factor, 0.0))) > SCORE_MAX:
@@ -188,7 +189,7 @@ def scale_points(
             float(pin["anchor_odds"]),
         )
         asked = pdo / math.log(2.0)
-        if factor != asked or shift != 0.0:
+        if factor != asked or abs(shift) >= _SLACK:
             msg = (
                 f"The pinned scaling (pdo {pdo:g}, score {anchor:g} at odds {anchor_odds:g}:1) "
                 "does not fit this model on 0..1000: its attainable scores would span more "
