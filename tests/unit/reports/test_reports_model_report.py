@@ -206,6 +206,10 @@ def test_report_shows_what_the_scores_mean(
         o = math.exp((int(score) - 80) / 15)
         assert odds == (f"{o:,.0f}:1" if o >= 100 else f"{o:.2f}:1" if o >= 1 else f"{o:.3g}:1")
         assert p_event == f"{100 / (1 + o):.2f}%"
+    pin = d["model_card"]["score_to_odds"]["pin"]
+    assert (
+        f"--pin-scaling {pin['pdo']:.8g},{pin['anchor_score']:.8g},{pin['anchor_odds']:.8g}" in html
+    )
     # the table is its own section, not rows of the model card's key-value table
     assert "score_to_odds" not in html
 
