@@ -88,7 +88,7 @@ def score_to_odds(
         "pin": {
             "pdo": round(factor * math.log(2.0), 10),
             "anchor_score": anchor,
-            "anchor_odds": math.exp(float(odds_from_scores(anchor, scaling))),
+            "anchor_odds": math.exp(min(max(float(odds_from_scores(anchor, scaling)), -700), 700)),
         },
         "rows": [
             {"score": s, "odds": math.exp(v), "p_event": 1.0 / (1.0 + math.exp(v))}
