@@ -10,8 +10,9 @@ import pyarrow as pa
 import pytest
 
 from trustscore.exceptions import EngineError, SchemaError
-from trustscore.scoring import ScorecardArtifact, input_schema, score, to_ibis, to_pmml, to_sql
+from trustscore.scoring import ScorecardArtifact, input_schema, to_ibis, to_pmml, to_sql
 from trustscore.scoring._artifact import example_artifact_dict
+from trustscore.scoring._reference_table import reference_table
 
 NS = {"p": "http://www.dmg.org/PMML-4_4"}
 
@@ -46,7 +47,9 @@ def test_to_sql_grows_linearly(art: ScorecardArtifact) -> None:
         {
             **base,
             "name": f"x{j}",
+            "direction": None,  # the points below rise and fall
             "reason_code": f"R{j:02d}",
+            "missing_reason_code": f"R{j:02d}N",
             "bins": [{"upper": float(e), "points": e % 5} for e in range(7)]
             + [{"upper": None, "points": 5}],
             "missing": {"points": 2},
@@ -73,8 +76,9 @@ def test_to_sql_text_runs_in_duckdb(art: ScorecardArtifact) -> None:
     con = duckdb.connect()
     con.register("features", data)
     got = con.sql(to_sql(art, "duckdb", keep=["row_id"]) + " ORDER BY row_id").to_arrow_table()
-    want = score(art, data, carry=["row_id"])
-    assert got.to_pylist() == want.to_pylist()
+    want = reference_table(art, data.drop_columns(["row_id"]))
+    assert got.drop_columns(["row_id"]).to_pylist() == want.to_pylist()
+    assert got["reason_1"].to_pylist() == ["PR01", "CH01N", None]  # NaN is missing: PR01N 2nd
 
 
 def test_to_ibis_keeps_other_columns_and_checks_inputs(art: ScorecardArtifact) -> None:
