@@ -104,14 +104,31 @@ def test_pmml_document_structure(art: ScorecardArtifact) -> None:
     assert sc is not None
     assert sc.get("useReasonCodes") == "true"
     assert sc.get("reasonCodeAlgorithm") == "pointsBelow"
-    assert sc.get("baselineMethod") == "max"
+    assert sc.get("baselineMethod") == "other"  # the best bin's points, not the best outcome's
     chars = sc.findall("p:Characteristics/p:Characteristic", NS)
+    # each baseline is the best bin's points; the last Characteristic gives 0 points under the
+    # no-reason code, against a baseline below anything the other Attributes lose under it
     assert [(c.get("reasonCode"), c.get("baselineScore")) for c in chars] == [
         ("PR01", "60"),
         ("CH01", "90"),
+        ("__no_reason__", "-131"),
     ]
-    first = [a.get("partialScore") for a in chars[0].findall("p:Attribute", NS)]
-    assert first == ["30", "20", "10", "35", "60"]  # missing, special, bins, last bin
+    first = [
+        (a.get("partialScore"), a.get("reasonCode")) for a in chars[0].findall("p:Attribute", NS)
+    ]
+    # missing and special: the no-information code; bins below the best: the Characteristic's
+    # code; the best bin: no reason
+    assert first == [
+        ("30", "PR01N"),
+        ("20", "PR01N"),
+        ("10", None),
+        ("35", None),
+        ("60", "__no_reason__"),
+    ]
+    second = [
+        (a.get("partialScore"), a.get("reasonCode")) for a in chars[1].findall("p:Attribute", NS)
+    ]
+    assert second == [("40", "CH01N"), ("10", None), ("90", "__no_reason__"), ("40", None)]
     assert chars[1].findall("p:Attribute", NS)[-1].find("p:True", NS) is not None
     outputs = [o.get("name") for o in sc.findall("p:Output/p:OutputField", NS)]
     assert outputs == ["score", "reason_1", "reason_2", "reason_3", "reason_4"]
