@@ -45,9 +45,9 @@ values; ``form=`` chooses):
   for more points lost and, among equal losses, for the earlier element; and a dimension's
   sub-score is ``sum(low) + (sum(key) & (width - 1))``, exact whatever the losses' signs.
   ``m1 = GREATEST(key_j)``, ``m2 = GREATEST(CASE WHEN key_j < m1 THEN key_j ELSE -1 END)``,
-  ... give the top four in order; a key ``>= slots * width`` is a reason, and the bits
-  ``m & ((slots - 1) * width)`` give back its slot, hence its reason code, through a binary
-  search of CASE. Each step is its own projection, so the SQL grows linearly with the number of
+  ... give the top four in order; a key ``>= slots * width`` is a reason, and ``(m >> log2
+  width) & (slots - 1)`` gives back its slot, hence its reason code, as an index into an
+  array of the codes. Each step is its own projection, so the SQL grows linearly with the number of
   elements (characteristics and pairs). PostgreSQL would flatten those projections into one
   expression that grows as (elements)^4, so :func:`to_sql` puts each under a ``LIMIT`` that
   no table reaches in that dialect.
@@ -87,7 +87,7 @@ from trustscore.scoring._artifact import load_artifact as _load
 from trustscore.scoring._sql_elements import (
     ReasonKeys,
     categorical_points,
-    code_tree,
+    code_of,
     criterion,
     integer,
     numeric_points,
@@ -107,6 +107,7 @@ _M: Final = "_ts_m"
 _NUL: Final = "_ts_nul"
 _D: Final = "_ts_d"
 _NO_LIMIT: Final = 2**63 - 1
+_INT32_MAX: Final = 2**31 - 1
 Form = Literal["sum", "case", "search"]
 FORMS: Final = ("sum", "case", "search")
 
@@ -158,10 +159,14 @@ def _form(
     keys = ReasonKeys.of(art) if reasons else None
     by_name = {c.name: c for c in art.characteristics}
     values: dict[str, Any] = {}
+    # DuckDB, PostgreSQL and Spark type a small integer literal as 32-bit, and so the CASE of
+    # such literals: where the keys' sums could pass 2^31 - 1 they are made 64-bit
+    wide = keys is not None and keys.max_sum > _INT32_MAX
     for j, e in enumerate(elements):
         # with reasons each element yields its reason key (ReasonKeys), else its points
         value = keys.value(j) if keys is not None else _points
-        values[f"{_P}{j}"] = _element(e, by_name, table, value, form)
+        v = _element(e, by_name, table, value, form)
+        values[f"{_P}{j}"] = _bigint(v) if wide else v
     test = search_criterion if form == "search" else criterion
     ok: Any = ibis.literal(True)
     for crit in art.criteria:
@@ -190,11 +195,14 @@ def _form(
         below = [ibis.ifelse(key < prev, key, integer(-1)) for key in p]
         t = fence(t.mutate(**{f"{_M}{r}": ibis.greatest(*below) if k > 1 else below[0]}))
     if keys is not None and n_reasons:  # each reason's key, NULL on NS rows, and its slot bits
-        slot_bits = integer((keys.slots - 1) * keys.width)
+        shift, slot_bits = integer(keys.width.bit_length() - 1), integer(keys.slots - 1)
         t = fence(
             t.mutate(
                 **{f"{_M}n{r}": _nulled(t, t[f"{_M}{r}"]) for r in range(1, n_reasons + 1)},
-                **{f"{_M}i{r}": t[f"{_M}{r}"] & slot_bits for r in range(1, n_reasons + 1)},
+                **{
+                    f"{_M}i{r}": (t[f"{_M}{r}"] >> shift) & slot_bits
+                    for r in range(1, n_reasons + 1)
+                },
             )
         )
     dims = [t[f"{_D}{d}"] for d in range(len(art.dimension_names))]
@@ -208,13 +216,11 @@ def _form(
         out[dim] = _nulled(t, dims[d]).cast("int32")
     if keys is not None:
         codes = keys.codes(art)
-        n_slots = len(art.reason_slots)
         for r in range(1, MAX_REASONS + 1):
             if r > n_reasons:
                 out[f"reason_{r}"] = ibis.null("string")
                 continue
-            index = t[f"{_M}i{r}"]  # (slots - 1 - slot) * width
-            code = code_tree(index, codes, keys.slots - n_slots, keys.slots - 1, keys.width)
+            code = code_of(t[f"{_M}i{r}"], codes)  # the index is slots - 1 - slot
             # a rank of at least `slots` is a loss above zero (NULL on NS rows: no reason)
             lost = t[f"{_M}n{r}"] >= integer(keys.slots * keys.width)
             out[f"reason_{r}"] = ibis.ifelse(lost, code, ibis.null("string"))
@@ -223,6 +229,15 @@ def _form(
 
 def _points(o: Outcome) -> int:
     return o.points
+
+
+def _bigint(v: Any) -> Any:
+    """``CAST(v AS BIGINT)`` in the SQL (Ibis drops a cast of an int64 value to int64 as a
+    no-op, but the engines typed the literals inside ``v`` as 32-bit)."""
+    import ibis.expr.datatypes as dt
+    import ibis.expr.operations as ops
+
+    return ops.Cast(v, to=dt.int64).to_expr()
 
 
 def to_ibis(

@@ -34,7 +34,7 @@ __all__ = [
     "axis_case",
     "case_chain",
     "categorical_points",
-    "code_tree",
+    "code_of",
     "criterion",
     "double",
     "f32_ceil",
@@ -400,19 +400,13 @@ def pair_value(
     return ibis.cases((either, integer(other)), else_=tree)
 
 
-def code_tree(index: Any, codes: Sequence[str | None], lo: int, hi: int, step: int = 1) -> Any:
-    """``codes[i]`` where ``index = i * step``, ``lo <= i <= hi``, as a binary search of CASE
-    (portable SQL; a ``step`` spares the SQL a shift of ``index``)."""
+def code_of(index: Any, codes: Sequence[str | None]) -> Any:
+    """``codes[index]`` (``0 <= index < len(codes)``) as a lookup in an array literal: one
+    operation per row on DuckDB, PostgreSQL and Spark, where a binary search of CASE over 40
+    codes took about 8 % more of DuckDB's time for a query with reasons."""
     import ibis
 
-    if lo == hi:
-        return ibis.literal(codes[lo], type="string")
-    mid = (lo + hi + 1) // 2
-    return ibis.ifelse(
-        index < integer(mid * step),
-        code_tree(index, codes, lo, mid - 1, step),
-        code_tree(index, codes, mid, hi, step),
-    )
+    return ibis.literal(list(codes), type="array<string>")[index]
 
 
 def _points(o: Outcome) -> int:
@@ -474,6 +468,11 @@ class ReasonKeys:
                 out[id(o)] = rank * width + (o.points - lo)
             keys.append(out)
         return cls(slots=slots, width=width, lows=lows, keys=tuple(keys))
+
+    @property
+    def max_sum(self) -> int:
+        """The largest sum of keys a row can reach (engines type small literals as 32-bit)."""
+        return sum(max(keys.values()) for keys in self.keys)
 
     def value(self, j: int) -> Callable[[Outcome], int]:
         """The key of each outcome of element ``j`` (its branch's value in the SQL)."""
