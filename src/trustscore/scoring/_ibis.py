@@ -47,10 +47,10 @@ values; ``form=`` chooses):
   ``m1 = GREATEST(key_j)``, ``m2 = GREATEST(CASE WHEN key_j < m1 THEN key_j ELSE -1 END)``,
   ... give the top four in order; a key ``>= slots * width`` is a reason, and ``(m >> log2
   width) & (slots - 1)`` gives back its slot, hence its reason code, as an index into an
-  array of the codes. Each step is its own projection, so the SQL grows linearly with the number of
-  elements (characteristics and pairs). PostgreSQL would flatten those projections into one
-  expression that grows as (elements)^4, so :func:`to_sql` puts each under a ``LIMIT`` that
-  no table reaches in that dialect.
+  array of the codes. Each step is its own projection, so the SQL grows linearly with the
+  number of elements (characteristics and pairs). PostgreSQL would flatten those projections
+  into one expression that grows as (elements)^4, so :func:`to_sql` puts each under a
+  ``LIMIT`` that no table reaches in that dialect.
 
 Each element's value in each form is built by :mod:`trustscore.scoring._sql_elements`; this
 module assembles them into the table-level expression and its SQL text.
