@@ -257,8 +257,8 @@ def test_pair_axis_edges_float32_cannot_hold(typ: pa.DataType, reasons: bool) ->
             # rows 0-5 (x's intervals) by columns 0-2 (y's): row 1 is [0.1, next double),
             # empty in float32; rows 3 and 4 are equal, as are columns 1 and 2 of row 3;
             # row 5 is all `otherwise`
-            [0, 5, -5, 10, 10, 10, -10, 0, 5, 15, 5, 5, 15, 5, 5, -5, -5, -5],
-            otherwise=-5,
+            [10, 15, 5, 20, 20, 20, 0, 10, 15, 25, 15, 15, 25, 15, 15, 5, 5, 5],
+            otherwise=5,
         ),
     )
     with np.errstate(over="ignore"):
@@ -293,8 +293,8 @@ def test_pairs_over_integer_and_float_level_columns(form: str) -> None:
         _pair(
             ["k", "x"],
             [{"groups": [["2"], ["1", "3"]]}, {"edges": [0.0, 2.0]}],
-            [0, 5, 10, -5, 15, 0],
-            otherwise=2,
+            [5, 10, 15, 0, 20, 5],
+            otherwise=7,
         ),
         [{"column": "m", "op": ">", "value": 2.5, "text": ""}],
     )
