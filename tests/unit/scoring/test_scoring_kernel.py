@@ -212,8 +212,8 @@ def test_ties_go_in_artifact_order() -> None:
 
 @pytest.mark.parametrize("k", [33, 130])
 def test_many_characteristics(k: int) -> None:
-    # one characteristic that can lose 600 points: int32 keys past 32 characteristics (and
-    # int16 reason indices past 127)
+    # one characteristic that can lose 600 points: int32 keys past 16 characteristics (32
+    # reason slots; and int16 reason slots past 127)
     chars = [_numeric(j, f"d{j % 3}", [0.3, 0.6]) for j in range(k)]
     for j, c in enumerate(chars):
         c["reason_code"] = f"R{j:03d}"
@@ -223,7 +223,7 @@ def test_many_characteristics(k: int) -> None:
     chars[0]["bins"][2]["points"] = 600
     art = _artifact(chars, [])
     assert compile_artifact(art).key_type is np.int32
-    assert reason_dtype(k) is (np.int8 if k <= 127 else np.int16)
+    assert reason_dtype(2 * k) is (np.int8 if 2 * k <= 127 else np.int16)
     data = _table(art, BLOCK + 300, seed=k)
     assert score(art, data).equals(reference_table(art, data))
 
@@ -268,7 +268,12 @@ def test_pairs_equal_the_reference_over_many_blocks(pairs: ScorecardArtifact) ->
     for q, p in enumerate(pairs.interactions):
         assert set(points[:, k + q]) == {o.points for o in p.outcomes}
     codes = {c for r in range(1, 5) for c in got[f"reason_{r}"].to_pylist()}
-    assert {"P00", "P01", "P02"} <= codes  # P03 loses at most 7: never among the top four
+    # P02 and P03 lose at most 4 and 7 points in a cell (their otherwise is never a reason):
+    # never among the top four. Missing values give the no-information codes where they earn
+    # less than the best bin (x6, x8), none where they earn more (x0, x7; x7's special value
+    # and its one bin never lose either)
+    assert {"P00", "P01", "R06N", "R08N"} <= codes
+    assert codes.isdisjoint({"P02", "R00N", "R07", "R07N"})
 
 
 def test_pairs_in_slices_read_their_validity_from_an_offset(pairs: ScorecardArtifact) -> None:
@@ -293,9 +298,10 @@ def test_pairs_with_reason_keys_of_every_width(pairs: ScorecardArtifact) -> None
 
 
 def test_pairs_rank_after_characteristics_on_ties() -> None:
-    # row 0: x0, x2, x3 lose 10 each and the pair (otherwise, x1 missing) 10 too: ties put the
-    # characteristics first. Row 1: the pair loses 15, more than any: it comes first. Row 2:
-    # nothing lost, no reasons
+    # row 0: x0, x2, x3 lose 10 each (x1, missing, earns its baseline), and the pair gets
+    # otherwise (x1 missing), which is never a reason, though it earns 10 below the best cell.
+    # Row 1: the pair loses 15, more than any: it comes first, ties put the characteristics
+    # first. Row 2: nothing lost, no reasons
     chars = [_numeric(j, "a", [0.5]) for j in range(4)]
     for c in chars:
         c["bins"] = [{"upper": 0.5, "points": 0}, {"upper": None, "points": 10}]
@@ -311,13 +317,162 @@ def test_pairs_rank_after_characteristics_on_ties() -> None:
         ["R00", "P00", None],
         ["R02", "R00", None],
         ["R03", "R01", None],
-        ["P00", "R02", None],
+        [None, "R02", None],
     ]
+
+
+def _reasons(out: pa.Table) -> list[list[str]]:
+    """Each row's reason codes, first to last."""
+    cols = [out[f"reason_{r}"].to_pylist() for r in range(1, 5)]
+    return [[code for code in row if code is not None] for row in zip(*cols, strict=True)]
+
+
+_FLOATS = pytest.mark.parametrize("typ", [pa.float32(), pa.float64()])
+
+
+@_FLOATS
+def test_missing_that_earns_more_than_the_best_bin_gives_no_reason(typ: pa.DataType) -> None:
+    # the baseline is the best bin (20), not missing (40): a row at the best bin loses nothing,
+    # a missing row (NaN or null) a negative amount, no reason either; a worse bin the adverse
+    # code. x1's thirteen edges take the kernel's other loops
+    a = _numeric(0, "a", [0.5])
+    a["bins"] = [{"upper": 0.5, "points": 5}, {"upper": None, "points": 20}]
+    a["missing"] = {"points": 40}
+    b = _numeric(1, "a", [k / 14 for k in range(1, 14)])
+    for q, bin_ in enumerate(b["bins"]):
+        bin_["points"] = 20 if q == 13 else 5
+    b["missing"] = {"points": 40}
+    art = _artifact([a, b], [])
+    x = pa.array([0.95, None, np.nan, 0.1], type=typ)
+    data = pa.table({"x0": x, "x1": x})
+    out = score(art, data)
+    assert out.equals(reference_table(art, data))
+    assert out["score"].to_pylist() == [40, 80, 80, 10]
+    assert _reasons(out) == [[], [], [], ["R00", "R01"]]
+
+
+@_FLOATS
+def test_missing_that_earns_less_gives_the_no_information_code(typ: pa.DataType) -> None:
+    # x0 missing loses 10 (R00N), as much as x1 in its worse bin (R01): ties in artifact order;
+    # x1 missing loses 30 (R01N), more than x0's worse bin (R00, 15)
+    a = _numeric(0, "a", [0.5])
+    a["bins"] = [{"upper": 0.5, "points": 5}, {"upper": None, "points": 20}]
+    a["missing"] = {"points": 10}
+    b = _numeric(1, "a", [0.5])
+    b["bins"] = [{"upper": 0.5, "points": 20}, {"upper": None, "points": 30}]
+    b["missing"] = {"points": 0}
+    art = _artifact([a, b], [])
+    data = pa.table(
+        {
+            "x0": pa.array([None, np.nan, 0.1, 0.9], type=typ),
+            "x1": pa.array([0.1, 0.2, None, 0.9], type=typ),
+        }
+    )
+    out = score(art, data)
+    assert out.equals(reference_table(art, data))
+    assert _reasons(out) == [["R00N", "R01"], ["R00N", "R01"], ["R01N", "R00"], []]
+
+
+@_FLOATS
+def test_a_special_value_gives_the_no_information_code(typ: pa.DataType) -> None:
+    # x0: -1 earns 2 of the baseline's 20: R00N, not R00; 7 earns more than the baseline: no
+    # reason; a null whose data slot holds -1 is missing (loses 5: R00N). x1 (baseline 39) has
+    # more edges than one loop takes: -1 loses 19 (R01N), missing 39 (R01N)
+    a = _numeric(0, "a", [0.5])
+    a["bins"] = [{"upper": 0.5, "points": 5}, {"upper": None, "points": 20}]
+    a["missing"] = {"points": 15}
+    a["special"] = [{"values": [-1.0], "points": 2}, {"values": [7.0], "points": 30}]
+    b = _numeric(1, "a", [k / 14 for k in range(1, 14)])
+    for q, bin_ in enumerate(b["bins"]):
+        bin_["points"] = 3 * q
+    b["missing"] = {"points": 0}
+    b["special"] = [{"values": [-1.0], "points": 20}]
+    art = _artifact([a, b], [])
+    x = np.array([-1.0, 7.0, -1.0, 0.1, 0.9], dtype=typ.to_pandas_dtype())
+    col = pa.array(x, type=typ, mask=np.array([False, False, True, False, False]))
+    data = pa.table({"x0": col, "x1": col})
+    out = score(art, data)
+    assert out.equals(reference_table(art, data))
+    assert out["score"].to_pylist() == [22, 69, 15, 8, 56]
+    assert _reasons(out) == [["R01N", "R00N"], [], ["R01N", "R00N"], ["R01", "R00"], ["R01"]]
+
+
+def test_category_reasons_follow_the_outcome_not_the_points() -> None:
+    # "b" earns as many points as missing (10): the adverse code for "b", the no-information
+    # one for null and NaN (a float level); an unseen level is adverse (other)
+    c = {
+        "name": "x0",
+        "dimension": "a",
+        "type": "categorical",
+        "reason_code": "R00",
+        "reason": "reason 0",
+        "bins": [{"categories": ["a"], "points": 30}, {"categories": ["b"], "points": 10}],
+        "missing": {"points": 10},
+        "other": {"points": 5},
+    }
+    art = _artifact([c], [])
+    texts = pa.array(["a", "b", None, "zz", "b"])
+    for col in (texts, texts.dictionary_encode()):
+        data = pa.table({"x0": col})
+        out = score(art, data)
+        assert out.equals(reference_table(art, data))
+        assert _reasons(out) == [[], ["R00"], ["R00N"], ["R00"], ["R00"]]
+    c["bins"] = [{"categories": ["1"], "points": 30}, {"categories": ["2"], "points": 10}]
+    art = _artifact([c], [])
+    data = pa.table({"x0": pa.array([1.0, 2.0, np.nan, None, 3.0])})
+    out = score(art, data)
+    assert out.equals(reference_table(art, data))
+    assert _reasons(out) == [[], ["R00"], ["R00N"], ["R00N"], ["R00"]]
+
+
+def test_otherwise_of_a_pair_is_never_a_reason() -> None:
+    # the pair's best cell earns 50 and otherwise 0: a row off either axis (missing, special)
+    # loses 50 against the baseline but gets no reason from the pair; a worse cell does
+    chars = [_numeric(j, "a", [0.5]) for j in range(2)]
+    for c in chars:
+        c["bins"] = [{"upper": 0.5, "points": 0}, {"upper": None, "points": 10}]
+        c["missing"] = {"points": 10}
+    chars[0]["special"] = [{"values": [-1.0], "points": 10}]
+    pair = _pair(0, "x0", "x1", [{"edges": [0.5]}, {"edges": [0.5]}], [0, 20, 20, 50], 0)
+    art = _artifact(chars, [], [pair])
+    data = pa.table(
+        {"x0": pa.array([None, -1.0, 0.9, 0.9, 0.1]), "x1": pa.array([0.9, 0.9, None, 0.9, 0.1])}
+    )
+    out = score(art, data)
+    assert out.equals(reference_table(art, data))
+    assert out["score"].to_pylist() == [20, 20, 20, 70, 0]
+    assert _reasons(out) == [[], [], [], [], ["P00", "R00", "R01"]]
+
+
+def test_negative_losses_of_many_elements_need_wide_keys() -> None:
+    # 130 characteristics (260 reason slots: span 512, int16 reason slots); the bins' losses
+    # are small (keys up to 2047 would fit int16) but x0's missing value earns 590 points above
+    # its best bin (3): its key, -597 * 512 + 510 (slot 1), needs int32, and is never a reason
+    k = 130
+    chars = [_numeric(j, f"d{j % 3}", [0.3, 0.6]) for j in range(k)]
+    for j, c in enumerate(chars):
+        c["reason_code"] = f"R{j:03d}"
+        c["bins"] = [{"upper": 0.3, "points": j % 2}, {"upper": 0.6, "points": 1 + j % 3}]
+        c["bins"].append({"upper": None, "points": 3 - j % 4})
+        c["missing"] = {"points": j % 2}
+    chars[0]["missing"] = {"points": 600}
+    art = _artifact(chars, [])
+    c = compile_artifact(art)
+    assert c.key_type is np.int32
+    assert c.span == 512
+    assert int(c.missing_key[0]) == -597 * 512 + 510 < np.iinfo(np.int16).min
+    assert reason_dtype(c.n_slots) is np.int16
+    data = _table(art, BLOCK + 300, seed=11)
+    got = score(art, data)
+    assert got.equals(reference_table(art, data))
+    codes = {code for r in range(1, 5) for code in got[f"reason_{r}"].to_pylist()}
+    assert "R000N" not in codes
+    assert "R002N" in codes  # x2's missing value loses all its 3 points
 
 
 @pytest.mark.parametrize(("k", "m"), [(30, 3), (126, 3)])
 def test_pairs_push_the_keys_and_reasons_wider(k: int, m: int) -> None:
-    # 33 and 129 elements: int32 keys, and past 127 int16 reason indices, the last ones pairs
+    # 63 and 255 reason slots: int32 keys, and past 127 int16 reason slots, the last ones pairs
     chars = [_numeric(j, f"d{j % 3}", [0.3, 0.6]) for j in range(k)]
     for j, c in enumerate(chars):
         c["reason_code"] = f"R{j:03d}"
@@ -332,7 +487,7 @@ def test_pairs_push_the_keys_and_reasons_wider(k: int, m: int) -> None:
     pairs[0]["cells"][3]["points"] = 600  # a pair that can lose 600 points: int32 keys
     art = _artifact(chars, [], pairs)
     assert compile_artifact(art).key_type is np.int32
-    assert reason_dtype(k + m) is (np.int8 if k + m <= 127 else np.int16)
+    assert reason_dtype(2 * k + m) is (np.int8 if 2 * k + m <= 127 else np.int16)
     data = _table(art, BLOCK + 300, seed=k)
     got = score(art, data)
     assert got.equals(reference_table(art, data))
