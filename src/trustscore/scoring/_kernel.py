@@ -127,6 +127,21 @@ _i32_ptr = _pointer_intrinsic(types.int32)
 _u8_ptr = _pointer_intrinsic(types.uint8)
 
 
+def _store_word_typer(typingctx: Any, address: Any, value: Any) -> Any:  # noqa: ARG001
+    # store a uint64 at any byte address (align 1: x86 stores a word at any address)
+    sig = types.void(types.int64, types.uint64)  # type: ignore[no-untyped-call]
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:  # noqa: ARG001
+        ptr = builder.inttoptr(args[0], ir.IntType(64).as_pointer())
+        builder.store(args[1], ptr, align=1)
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+_store_word: Any = intrinsic(_store_word_typer)
+
+
 def _prefetch_intrinsic(write: int, locality: int) -> Any:
     @intrinsic  # type: ignore[misc]
     def prefetch(typingctx: Any, address: Any) -> Any:  # noqa: ARG001 (numba's signature)
@@ -896,7 +911,24 @@ def _fixed_width_buffers(idx, table, width, offsets, data):  # type: ignore[no-u
         data[i] = table[max(idx[i], 0)]
 
 
+@njit(cache=True)  # type: ignore[misc]
+def _short_text_buffers(idx, words, lengths, offsets, data_addr):  # type: ignore[no-untyped-def]
+    # the same when every text fits one 8-byte word but their lengths differ (an artifact's
+    # adverse and no-information codes, "PR01" and "PR01N"): each row stores its text's whole
+    # word at its offset, and the next row's word overwrites the bytes past its text's end
+    # (the data has a word of room past the last text). Entry 0 of words and lengths is the
+    # null row's: no bytes
+    pos = 0
+    offsets[0] = 0
+    for i in range(idx.shape[0]):
+        j = idx[i] + 1
+        _store_word(data_addr + pos, words[j])
+        pos += lengths[j]
+        offsets[i + 1] = pos
+
+
 _WORDS: Final = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+_WORD: Final = 8
 
 
 def string_buffers(
@@ -907,8 +939,10 @@ def string_buffers(
     Returns the validity bitmap (None without nulls), the int32 offsets, the character data and
     the null count, for ``pyarrow.Array.from_buffers``: several times faster than ``take`` on a
     string array. Large buffers come from Arrow's memory pool (see :func:`kernel_outputs`).
-    When all texts are one word long (reason codes, "OK"/"NS"), a null row's slot holds a word
-    too, which Arrow allows; the values (and ``to_pylist``, ``equals``, Parquet) are the same.
+    When all texts are one word long ("OK"/"NS"), a null row's slot holds a word too, which
+    Arrow allows; the values (and ``to_pylist``, ``equals``, Parquet) are the same. Texts of
+    up to eight bytes but of different lengths (reason codes: "PR01" and "PR01N") are stored a
+    word per row, each overlapping the unused end of the one before.
     """
     n = idx.shape[0]
     longest = max((len(t) for t in texts), default=0)
@@ -925,6 +959,16 @@ def string_buffers(
         _fixed_width_buffers(idx, table, longest, offsets, words)
         valid = np.packbits(present, bitorder="little") if nulls else None
         return valid, offsets, words.view(np.uint8), nulls
+    if texts and longest <= _WORD:
+        present = idx >= 0
+        nulls = n - int(np.count_nonzero(present))
+        padded = b"".join([b"\0" * _WORD, *(t.ljust(_WORD, b"\0") for t in texts)])
+        table = np.frombuffer(padded, dtype=np.uint64)
+        lengths = np.array([0, *(len(t) for t in texts)], dtype=np.int32)
+        chars = _pool_empty((n * longest + _WORD,), np.uint8)
+        _short_text_buffers(idx, table, lengths, offsets, chars.ctypes.data)
+        valid = np.packbits(present, bitorder="little") if nulls else None
+        return valid, offsets, chars[: offsets[n]], nulls
     valid_bits = _pool_empty(((n + 7) >> 3,), np.uint8)
     text_off = np.zeros(len(texts) + 1, dtype=np.int64)
     text_off[1:] = np.cumsum([len(t) for t in texts])

@@ -573,6 +573,23 @@ def test_string_buffers_of_texts_of_any_length() -> None:
 
 
 @pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 1000])
+def test_string_buffers_of_short_texts_of_different_lengths(n: int) -> None:
+    # reason codes: adverse and no-information codes of one and two more bytes, up to eight
+    texts = (b"PR01", b"PR01N", b"X", b"", b"LONGEST8", b"CH01N")
+    idx = (np.arange(n) * 5 % 7 - 1).astype(np.int8)  # -1 (null) every seventh row
+    valid, offsets, data, nulls = string_buffers(idx, texts)
+    assert nulls == int((idx < 0).sum())
+    assert (valid is None) == (nulls == 0)
+    buffers = [None if valid is None else pa.py_buffer(valid), pa.py_buffer(offsets)]
+    got = pa.Array.from_buffers(pa.string(), n, [*buffers, pa.py_buffer(data)], null_count=nulls)
+    got.validate(full=True)
+    want = [None if i < 0 else texts[i].decode() for i in idx]
+    assert got.to_pylist() == want
+    assert got.equals(pa.array(want, type=pa.string()))
+    assert len(data) == sum(len(texts[i]) for i in idx if i >= 0)
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 1000])
 def test_string_buffers_of_fixed_width_texts(n: int) -> None:
     texts = (b"OK", b"NS", b"XY", b"AB")
     idx = (np.arange(n) % 5 - 1).astype(np.int16)  # -1 (null) every fifth row
