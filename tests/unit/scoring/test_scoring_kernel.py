@@ -105,7 +105,7 @@ def pairs() -> ScorecardArtifact:
 
     float32 x float64 inputs (an axis edge that is no bin edge, an axis of six edges); an input
     with specials against a categorical one; an axis of no edges over an input that has only
-    specials; a categorical first axis; negative cells and otherwise points of either sign.
+    specials; a categorical first axis; otherwise points above, inside and below the cells'.
     """
     return _artifact(
         _mixed_characteristics(),
@@ -116,13 +116,13 @@ def pairs() -> ScorecardArtifact:
                 "x1",
                 "x2",
                 [{"edges": [0.0, 0.5]}, {"edges": [0.1, 0.2, 0.3, 0.35, 0.4, 0.45]}],
-                [(7 * i + 3 * j) % 26 - 5 for i in range(3) for j in range(7)],
-                otherwise=4,
+                [(7 * i + 3 * j) % 26 for i in range(3) for j in range(7)],
+                otherwise=9,
             ),
             _pair(
-                1, "x6", "x8", [{"edges": [0.75]}, {"groups": [["b"], ["a"]]}], [0, 10, -5, 20], 3
+                1, "x6", "x8", [{"edges": [0.75]}, {"groups": [["b"], ["a"]]}], [5, 15, 0, 25], 8
             ),
-            _pair(2, "x7", "x0", [{"edges": []}, {"edges": [0.5]}], [4, 8], -5),
+            _pair(2, "x7", "x0", [{"edges": []}, {"edges": [0.5]}], [4, 8], 0),
             _pair(3, "x8", "x3", [{"groups": [["a", "b"]]}, {"edges": [0.3]}], [0, 7], 0),
         ],
     )
@@ -237,25 +237,24 @@ def test_compiled_once_per_artifact_object(mixed: ScorecardArtifact) -> None:
     assert compile_artifact(ScorecardArtifact.from_json(mixed.to_json())) is before
 
 
-def test_large_points_of_either_sign() -> None:
-    # characteristics' points far outside int16, the score still in 0..1000: the int16 keys
-    # only hold losses, which stay small
-    a = _numeric(0, "a", [0.5])
-    a["bins"] = [{"upper": 0.5, "points": -1000}, {"upper": None, "points": -900}]
-    a["missing"] = {"points": -950}
-    b = _numeric(1, "b", [0.2, 0.7])
-    b["bins"] = [
-        {"upper": 0.2, "points": 1100},
-        {"upper": 0.7, "points": 1200},
-        {"upper": None, "points": 1150},
-    ]
-    b["missing"] = {"points": 1100}
-    art = _artifact([a, b], [])
-    assert compile_artifact(art).key_type is np.int16
+def test_the_largest_losses_a_valid_artifact_allows_fit_int16_keys() -> None:
+    # 16 characteristics, 32 reason slots (span 32): x0 can lose 985 points (key 985 * 32 + 31,
+    # near int16's top) and x1's missing value earns 15 above its best bin (a negative loss);
+    # the attainable scores reach 1000
+    chars = [_numeric(j, "a", [0.5]) for j in range(16)]
+    for c in chars:
+        c["bins"] = [{"upper": 0.5, "points": 0}, {"upper": None, "points": 0}]
+        c["missing"] = {"points": 0}
+    chars[0]["bins"][1]["points"] = 985
+    chars[1]["missing"] = {"points": 15}
+    art = _artifact(chars, [])
+    c = compile_artifact(art)
+    assert art.score_range == (0, 1000)
+    assert (c.span, c.key_type) == (32, np.int16)
     data = _table(art, BLOCK + 5, seed=4)
     got = score(art, data)
     assert got.equals(reference_table(art, data))
-    assert set(got["score"].to_pylist()) > {100, 300}
+    assert set(got["reason_1"].to_pylist()) == {"R00", "R00N", None}
 
 
 def test_pairs_equal_the_reference_over_many_blocks(pairs: ScorecardArtifact) -> None:
