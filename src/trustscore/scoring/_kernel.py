@@ -571,7 +571,7 @@ def _kernel(  # type: ignore[no-untyped-def]
     dimension,
     keybase,
     missing_key,
-    span,
+    slot_span,
     pair_inputs,
     pair_scale,
     pair_top,
@@ -602,7 +602,7 @@ def _kernel(  # type: ignore[no-untyped-def]
     n_pairs = pair_top.shape[0]
     n_dims = subs.shape[0]
     # a power of two >= the reason slots: the slot sits in the low bits of a key (_compiled)
-    span = np.int32(span)
+    span = np.int32(slot_span)
     # the keys as narrow as key_type allows: a bin's key, keybase_j - points * span, is
     # computed in it; missing, special, category and cell keys are looked up
     kb = _narrowed(keybase, key_type)
