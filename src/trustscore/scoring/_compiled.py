@@ -21,8 +21,8 @@ slot); a categorical level's key comes from a table like its points
 (:meth:`CompiledScorecard.category_keys`); an interaction's keys are listed cell by cell in
 ``pair_keys`` beside ``pair_cells``, its ``otherwise`` a key below ``span`` (no loss: never a
 reason). A key below ``span`` lost nothing (a missing value may earn more than the baseline: a
-negative loss) and is no reason. ``key_type`` is the narrowest integer type that holds every key the
-artifact can give (and -1).
+negative loss) and is no reason. ``key_type`` is the narrowest integer type that holds every
+key the artifact can give (and -1).
 
 Interaction ``p`` (element ``k + p`` after the ``k`` characteristics) reads the columns of its
 two inputs, ``pair_inputs[p]`` (characteristic indices). Each input's value becomes a number
