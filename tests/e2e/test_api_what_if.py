@@ -88,7 +88,7 @@ def test_the_what_if_is_the_scorers_answer_and_the_next_tier_is_reached(
     codes = [expected[f"reason_{i}"] for i in range(1, 5) if expected[f"reason_{i}"]]
     assert [r["code"] for r in body["reasons"]] == codes
     for r in body["reasons"]:
-        assert r["statement"] == art.reason_text(r["code"], r["value"])[0]
+        assert r["statement"] == art.reason_text(r["code"], apply_changes(art, row, changes))[0]
     assert body["score"] == tier["path"]["score"] >= tier["next"]["min_score"]
     pricing = next(d for d in body["decisions"] if d["purpose"] == "credit_pricing")
     assert pricing["outcome"] == tier["next"]["outcome"] == tier["path"]["outcome"]

@@ -85,5 +85,5 @@ def test_a_what_if_names_the_changed_value_in_its_statements() -> None:
     assert got["score"] == 70
     [reason] = got["reasons"]
     assert (reason["code"], reason["value"]) == ("CH01", "none")
-    assert reason["statement"] == art.reason_text("CH01", "none")[0]
+    assert reason["statement"] == art.reason_text("CH01", {"card_kind": "none"})[0]
     assert got["decisions"][0]["purpose"] == "credit_pricing"

@@ -24,8 +24,14 @@ from trustscore.decisions._decide import (
 )
 from trustscore.decisions._guard import check_purpose, negative_list
 from trustscore.decisions._next_tier import next_tier
-from trustscore.decisions._notice import DISPUTE_ENDPOINT, AdverseActionNotice, NoticeReason
+from trustscore.decisions._notice import (
+    DISPUTE_ENDPOINT,
+    AdverseActionNotice,
+    NoticeReason,
+    SubScore,
+)
 from trustscore.decisions._policy import (
+    CLASSIC_SCALE,
     NS_EXPLANATION,
     TERM_BOUNDS,
     Band,
@@ -33,10 +39,12 @@ from trustscore.decisions._policy import (
     credit_limit_policy,
     credit_pricing_policy,
     deposit_waiver_policy,
+    on_scale,
     policy_for,
 )
 
 __all__ = [
+    "CLASSIC_SCALE",
     "DECISION_COLUMNS",
     "DISPUTE_ENDPOINT",
     "NS_EXPLANATION",
@@ -46,6 +54,7 @@ __all__ = [
     "Decision",
     "NoticeReason",
     "Policy",
+    "SubScore",
     "adverse_notices",
     "check_purpose",
     "credit_limit_policy",
@@ -55,5 +64,6 @@ __all__ = [
     "deposit_waiver_policy",
     "negative_list",
     "next_tier",
+    "on_scale",
     "policy_for",
 ]

@@ -6,9 +6,9 @@ or cell) and the points lost against it. The reasons follow the artifact's rule
 (:mod:`trustscore.scoring._artifact`): an element gives one only where it lost points, under the
 code of where the value landed (the adverse one for a value in a bin, the no-information one for
 a missing or special value), up to four, a larger loss first, ties in artifact order. Each carries
-its statement from :meth:`~trustscore.scoring.ScorecardArtifact.reason_text` (``reason``; and
-``statement``, naming the subject's value where the statement is relative) and how it clears;
-an element that lost nothing says nothing, so every statement shown is true of the subject. A
+its statement from :meth:`~trustscore.scoring.ScorecardArtifact.reason_text` (``reason``, naming
+the subject's value where the statement is relative) and how it clears; an element that lost
+nothing says nothing, so every statement shown is true of the subject. A
 subject that is not scorable (status ``NS``) gets no number and no points: only the minimum
 criteria, each with whether it is met.
 
@@ -25,6 +25,10 @@ Examples
 ('OK', 125)
 >>> [(r["reason_code"], r["points"], r["best_points"], r["points_to_best"]) for r in out["reasons"]]
 [('PR01', 35, 60, 25)]
+>>> out["reasons"][0]["reason"]
+'Bills paid after their due date'
+>>> out["score"], out["score_range"]
+(125, {'min': 20, 'max': 150})
 >>> explain_row(art, {"on_time_rate": 0.5, "card_kind": "card", "months_history": 3})["score"]
 """
 
@@ -82,12 +86,14 @@ def explain_row(art: ScorecardArtifact, row: Mapping[str, Any]) -> dict[str, Any
         ``characteristics`` in artifact order (an artifact's interactions, pairs scored
         together, follow its characteristics) and ``reasons`` (the score's reasons, in order),
         each a dict of ``name``, ``label``, ``type`` (``"numeric"``, ``"categorical"`` or
-        ``"pair"``), ``dimension``, ``reason_code`` (None where the
-        outcome never gives a reason), ``reason`` and ``statement`` (None where no points were
-        lost), ``improve``, ``value`` (a pair's: both values by name), ``points``,
-        ``best_points`` (the baseline), ``change`` (how a characteristic can change) and
-        ``points_to_best``. For ``NS`` the characteristics and reasons are empty: an
-        unscorable subject gets no points.
+        ``"pair"``), ``dimension``, ``reason_code`` (the code of the reason the subject's value
+        gives if it loses points: the adverse or the no-information one), ``reason`` (the
+        statement a person reads for it, naming the subject's value where it is relative; None
+        where no points were lost, since only then is it true of the subject), ``improve``,
+        ``value`` (a pair's: both values by name), ``points``, ``best_points`` (the baseline),
+        ``points_to_best``, and ``change`` (how a characteristic can change: "action", "time"
+        or "fixed"). For ``NS`` the characteristics and reasons are empty: an unscorable
+        subject gets no points.
     """
     columns = {name: [row.get(name)] for name in art.input_columns}
     result = reference_points(art, columns)
@@ -131,17 +137,9 @@ def explain_row(art: ScorecardArtifact, row: Mapping[str, Any]) -> dict[str, Any
     codes = art.reason_codes
     chars = []
     for j, e in enumerate(elements):
-        value = (
-            _plain(row.get(e.name))
-            if isinstance(e, Characteristic)
-            # a pair of characteristics scored together: both values
-            else {name: _plain(row.get(name)) for name in e.inputs}
-        )
         slot, lost = int(result.slot[0, j]), int(result.lost[0, j])
-        code = codes[slot] if slot >= 0 else None
-        # a statement only where the element lost points: only then is it true of the subject
-        reason, improve = art.reason_text(code) if code and lost > 0 else (None, e.improve)
-        statement = art.reason_text(code, value)[0] if code and lost > 0 else None
+        code = codes[slot] if slot >= 0 else e.reason_code
+        statement, improve = art.reason_text(code, row)
         chars.append(
             {
                 "name": e.name,
@@ -149,17 +147,22 @@ def explain_row(art: ScorecardArtifact, row: Mapping[str, Any]) -> dict[str, Any
                 "type": e.type if isinstance(e, Characteristic) else "pair",
                 "dimension": e.dimension,
                 "reason_code": code,
-                "reason": reason,
-                "statement": statement,
+                # a statement only where the element lost points: only then is it true
+                "reason": statement if lost > 0 else None,
                 "improve": improve,
-                "value": value,
+                "value": (
+                    _plain(row.get(e.name))
+                    if isinstance(e, Characteristic)
+                    # a pair of characteristics scored together: both values
+                    else {name: _plain(row.get(name)) for name in e.inputs}
+                ),
                 "points": points[j],
                 "best_points": e.baseline_points,
                 "points_to_best": lost,
                 "change": changeability(e) if isinstance(e, Characteristic) else None,
             }
         )
-    by_code = {c["reason_code"]: c for c in chars if c["reason_code"]}
+    by_code = {c["reason_code"]: c for c in chars}
     out["characteristics"] = chars
     out["reasons"] = [by_code[code] for code in reference_reasons(art, result)[0]]
     return out

@@ -83,7 +83,7 @@ def _result(
     for i in range(1, 5):
         code = scored[f"reason_{i}"]
         if code:
-            text, improve = art.reason_text(code)
+            text, improve = art.reason_text(code, row)
             reasons.append({"code": code, "text": text, "improve": improve})
     return {
         "subject_id": subject_id,
@@ -95,7 +95,13 @@ def _result(
         "subscores": {d: scored[d] for d in art.dimension_names},
         "reasons": reasons,
         "feature_hash": feature_hash(row),
+        "score_range": _range(art.score_range),
+        "subscore_ranges": {d: _range(art.dimension_range(d)) for d in art.dimension_names},
     }
+
+
+def _range(lo_hi: tuple[int, int]) -> dict[str, int]:
+    return {"min": lo_hi[0], "max": lo_hi[1]}
 
 
 def score_subject(
@@ -469,7 +475,7 @@ class WorkspaceProvider:
         }
         for i, reason in enumerate(result["reasons"], start=1):
             row[f"reason_{i}"] = reason["code"]
-        decision = decide_one(policy_for(purpose, art.model_version), art, row)
+        decision = decide_one(policy_for(purpose, art.model_version, scaling=art.scaling), art, row)
         return {
             "policy": decision.policy,
             "outcome": decision.outcome,

@@ -36,7 +36,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final, cast
 
-from trustscore.decisions import check_purpose, decide_one, next_tier, policy_for
+from trustscore.decisions import Policy, check_purpose, decide_one, next_tier, policy_for
 from trustscore.features import CHANGEABILITY
 from trustscore.pipeline._provider import WorkspaceProvider, score_subject
 from trustscore.scoring import Characteristic, ScorecardArtifact, score
@@ -75,6 +75,13 @@ def _value_of(art: ScorecardArtifact, code: str, row: Mapping[str, Any]) -> Any:
     if isinstance(element, Characteristic):
         return row.get(element.name)
     return {name: row.get(name) for name in element.inputs}
+
+
+def _policy(art: ScorecardArtifact, purpose: str) -> Policy:
+    """The purpose's default policy, its cut-offs on the model's scale as the provider's are
+    (a hand-written artifact whose scaling record has no score offset keeps the classic ones)."""
+    scaling = art.scaling if "score_offset" in art.scaling else None
+    return policy_for(purpose, art.model_version, scaling=scaling)
 
 
 def _purposes(art: ScorecardArtifact, purposes: Iterable[str] | None) -> list[str]:
@@ -130,7 +137,7 @@ def what_if_row(
         code = scored[f"reason_{i}"]
         if code:
             value = _value_of(art, code, changed)
-            statement, improve = art.reason_text(code, value)
+            statement, improve = art.reason_text(code, changed)
             plain = (
                 {k: _plain(v) for k, v in value.items()}
                 if isinstance(value, dict)
@@ -144,7 +151,7 @@ def what_if_row(
         row_for = {"score": scored["score"], "status": scored["status"]}
         for i, reason in enumerate(reasons, start=1):
             row_for[f"reason_{i}"] = reason["code"]
-        decision = decide_one(policy_for(purpose, art.model_version), art, row_for)
+        decision = decide_one(_policy(art, purpose), art, row_for)
         decisions.append(
             {
                 "purpose": purpose,
@@ -224,7 +231,7 @@ def next_tier_of(provider: WorkspaceProvider, subject_id: str, purpose: str) -> 
     """
     art, as_of, row = provider.features_of(subject_id)
     check_purpose(art, purpose)
-    out = next_tier(art, policy_for(purpose, art.model_version), row, changeable=_declared(art))
+    out = next_tier(art, _policy(art, purpose), row, changeable=_declared(art))
     return {"subject_id": subject_id, "as_of": as_of.isoformat(), **out}
 
 

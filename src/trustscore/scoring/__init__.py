@@ -10,7 +10,8 @@ A scorecard artifact (:mod:`trustscore.scoring._artifact`, versioned JSON) compi
 - a PMML 4.4 scorecard, :func:`to_pmml`.
 
 All give the reference scorer's (:mod:`trustscore.scoring._reference`) points, score, sub-scores,
-status and reasons on every row; the tests hold them to it.
+status and reasons on every row; the tests hold them to it. :func:`untrue_reasons` checks, apart
+from every scorer, that each reason given is true of the row it is given to.
 
 Examples
 --------
@@ -36,6 +37,7 @@ from trustscore.scoring._changes import Change, ChangeSet, apply_changes, find_c
 from trustscore.scoring._ibis import input_schema, to_ibis, to_sql
 from trustscore.scoring._pmml import to_pmml
 from trustscore.scoring._score import output_schema, score
+from trustscore.scoring._truth import UntrueReason, untrue_reasons
 
 __all__ = [
     "Change",
@@ -44,6 +46,7 @@ __all__ = [
     "Criterion",
     "Outcome",
     "ScorecardArtifact",
+    "UntrueReason",
     "apply_changes",
     "find_changes",
     "input_schema",
@@ -54,4 +57,5 @@ __all__ = [
     "to_ibis",
     "to_pmml",
     "to_sql",
+    "untrue_reasons",
 ]

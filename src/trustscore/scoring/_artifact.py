@@ -28,7 +28,7 @@ nothing else. The format, schema version 2::
          "dimension": "payment_reliability", "reason_code": "PR09",
          "reason": "...", "improve": "...",
          "axes": [{"edges": [0.8]}, {"groups": [["a"], ["b", "c"]]}],
-         "cells": [{"points": 0, "n": 900, "n_event": 90}, {"points": -6}, {"points": 4},
+         "cells": [{"points": 6, "n": 900, "n_event": 90}, {"points": 0}, {"points": 10},
                    {"points": 0}],
          "otherwise": {"points": 0}}
       ],
@@ -52,8 +52,9 @@ Semantics every scorer must reproduce exactly:
   categorical one lists ``groups`` of categories that together hold exactly the categories of
   the input's bins. ``cells`` has one entry per (first-axis interval, second-axis interval),
   row-major: cell ``i * n_second + j``. A row whose value of either input goes to that input's
-  ``missing``, ``special`` or ``other`` outcome gets the ``otherwise`` points (0 as training
-  writes them); every other row gets its cell's points.
+  ``missing``, ``special`` or ``other`` outcome gets the ``otherwise`` points (as training
+  writes them, the shift that brings the least cell to 0); every other row gets its cell's
+  points.
 - the score is the sum of the integer points of the characteristics and interactions (the
   *elements*); a dimension's sub-score is the sum over its elements, so sub-scores add up to
   the score exactly. The artifact guarantees every attainable sum lies in 0..1000 (it adds up
@@ -653,13 +654,6 @@ def content_hash(d: Mapping[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(_canonical(d)).hexdigest()
 
 
-class _Unsaid:
-    """No value given: the statement names none."""
-
-
-_UNSAID: Final = _Unsaid()
-
-
 def _shown(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "none"
@@ -798,21 +792,21 @@ class ScorecardArtifact:
         msg = f"Model {self.model_version} has no reason code {code!r}."
         raise KeyError(msg)
 
-    def reason_text(self, code: str, value: Any = _UNSAID) -> tuple[str, str]:
+    def reason_text(self, code: str, row: Mapping[str, Any] | None = None) -> tuple[str, str]:
         """The statement a person reads for a reason code, and how it clears.
 
         The statement is true by the artifact's rule: a characteristic's no-information
-        statement for the missing code; for the adverse code, its ``reason`` where a direction
+        statement for its missing code; for its adverse code, its ``reason`` where a direction
         is declared (a fact: the value is on the adverse side of the best bin), else a relative
-        statement naming the range that scores better (and the subject's ``value``, if given:
-        a characteristic's value, or an interaction's values by input name).
+        statement naming the range that scores better, and the subject's value where ``row``
+        (the subject's features by name) is given. An interaction's statement is relative too.
 
         Examples
         --------
         >>> art = ScorecardArtifact.from_dict(example_artifact_dict())
         >>> art.reason_text("PR01")[0]
         'Bills paid after their due date'
-        >>> art.reason_text("CH01", "none")[0]
+        >>> art.reason_text("CH01", {"card_kind": "none"})[0]
         "Your card kind, 'none', is in a range that scores lower than card, loan"
         >>> art.reason_text("PR01N")[0]
         'No bill on file to measure payments by'
@@ -823,7 +817,7 @@ class ScorecardArtifact:
                 return element.missing_reason, element.missing_improve
             if element.direction is not None:
                 return element.reason, element.improve
-            said = "" if value is _UNSAID else f", {_shown(value)},"
+            said = "" if row is None else f", {_shown(row.get(element.name))},"
             statement = (
                 f"Your {element.label}{said} is in a range that scores lower than "
                 f"{_better(element)}"
@@ -831,8 +825,8 @@ class ScorecardArtifact:
             return statement, element.improve
         a, b = (self.characteristic(x) for x in element.inputs)
         va = vb = ""
-        if isinstance(value, Mapping):
-            va, vb = (f", {_shown(value.get(x))}," for x in element.inputs)
+        if row is not None:
+            va, vb = (f", {_shown(row.get(x))}," for x in element.inputs)
         best = max(range(len(element.cells)), key=lambda q: element.cells[q].points)
         ia, ib = divmod(best, element.shape[1])
         labels = (element.axes[0].labels()[ia], element.axes[1].labels()[ib])
@@ -938,6 +932,15 @@ class ScorecardArtifact:
             content_hash=stored_hash,
             interactions=pairs,
         )
+        for e in art.elements:
+            if e.worst_points < 0:
+                kind = "Characteristic" if isinstance(e, Characteristic) else "Interaction"
+                raise _err(
+                    f"{kind} {e.name!r} gives {e.worst_points} points at worst; every outcome "
+                    "must earn 0 or more, so that no sub-score is negative. Shift its points "
+                    "(and the scaling's score_offset) up by as much.",
+                    model_version=art.model_version,
+                )
         lo, hi = art.score_range
         if lo < SCORE_MIN or hi > SCORE_MAX:
             raise _err(

@@ -463,7 +463,7 @@
         el("p", {}, "The parts of your score that lost the most points, largest first:"),
         el("ol", { class: "reasons", id: "reason-list" }, expl.reasons.map((r) => el("li",
           { "data-code": r.reason_code },
-          el("h3", {}, r.statement || r.reason),
+          el("h3", {}, r.reason),
           el("p", {}, el("strong", {}, "What would change it: "), r.improve || MISSING),
           el("p", { class: "gap" }, `${plural(r.points_to_best, "point")} separate you from `
             + `the best on this: it gives you ${r.points} of a possible ${r.best_points}.`),
@@ -487,7 +487,7 @@
     put("characteristics", table("Each characteristic: your points against its best",
       ["Characteristic", "What it says about you", "Your value", "Your points",
         "Best possible", "Points to gain", "Can it change?"],
-      chars.map((c) => [c.name, c.statement || "Nothing: it gives its best points",
+      chars.map((c) => [c.name, c.reason || "Nothing: it gives its best points",
         fmtValue(c.value), fmtValue(c.points), fmtValue(c.best_points),
         fmtValue(c.points_to_best), CHANGE_WORDS[c.change] || MISSING]),
       "Shown once the file is scored."));
