@@ -596,16 +596,13 @@ def _condition(
 
 
 def _movable(art: ScorecardArtifact, changeable: Mapping[str, str] | None) -> list[str]:
-    out = []
-    for c in art.characteristics:
-        how = (
-            changeability(c)
-            if changeable is None or c.name not in changeable
-            else changeable[c.name]
-        )
-        if how == "action":
-            out.append(c.name)
-    return out
+    """The characteristics whose changeability (given, else declared) is "action"."""
+    given = dict(changeable or {})
+    wrong = {k: v for k, v in given.items() if v not in CHANGEABILITY_VALUES}
+    if wrong:
+        msg = f"Changeability must be one of {', '.join(CHANGEABILITY_VALUES)}; got {wrong}."
+        raise SchemaError(msg, field=next(iter(wrong)))
+    return [c.name for c in art.characteristics if given.get(c.name, changeability(c)) == "action"]
 
 
 def most_points(
