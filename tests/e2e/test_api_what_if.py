@@ -98,6 +98,7 @@ def test_the_what_if_is_the_scorers_answer_and_the_next_tier_is_reached(
     assert (body["current"]["score"], body["current"]["subscores"]) == (
         current["score"], current["subscores"])  # fmt: skip
     assert body["score_range"] == dict(zip(("min", "max"), art.score_range, strict=True))
+    assert body["current"]["values"] == {c.name: row[c.name] for c in art.characteristics}
 
     # nothing stored as a score; each call is in the access log
     assert len(lg.snapshots(api.ledger, subject)) == snapshots_before
@@ -133,6 +134,7 @@ def test_bad_changes_and_other_files_are_refused(api: Api, small_demo: Path) -> 
     )  # fmt: skip
     assert allowed.status_code == 200, allowed.text
     assert [d["purpose"] for d in allowed.json()["decisions"]] == ["credit_limit"]
+    assert "values" not in allowed.json()["current"]  # the subject's features are theirs
     looked = [(a.client_id, a.purpose, a.action) for a in lg.accesses(api.ledger, subject)]
     assert looked[-1][1:] == ("credit_limit", "what_if")
     _, ops = lg.create_client(api.ledger, "operator", name="ops")

@@ -65,12 +65,16 @@ def subject_what_if(
     """The score, sub-scores, reasons and tiers the model gives with some values changed.
 
     Computed by the service's scorer from the subject's current features with ``changes``
-    applied; ``current`` is the same answer without them. An unknown characteristic or a value
-    of the wrong kind is a 422. Nothing is stored as a score; the access is logged.
+    applied; ``current`` is the same answer without them (and, for the subject only, their
+    current ``values``). An unknown characteristic or a value of the wrong kind is a 422.
+    Nothing is stored as a score; the access is logged.
     """
     purpose = _access(client, subject_id, body.purpose)
     purposes = None if body.purpose is None else [body.purpose]
     out = what_if(_workspace(provider), subject_id, body.changes, purposes=purposes)
+    if client.role != "subject":
+        # a lender gets the answer, not the subject's whole feature row (data minimisation)
+        out["current"].pop("values", None)
     lg.log_access(
         ledger, client_id=client.client_id, subject_id=subject_id, purpose=purpose,
         action="what_if",
