@@ -194,8 +194,10 @@ def what_if(
 ) -> dict[str, Any]:
     """:func:`what_if_row` for a subject's current features, with their current score beside.
 
-    Adds ``subject_id``, ``as_of`` and ``current`` (the same answer without the changes).
-    Nothing is recorded: the service logs the access, the CLI and Python record nothing.
+    Adds ``subject_id``, ``as_of`` and ``current``: the same answer without the changes
+    (``status``, ``score``, ``subscores``, ``reasons``, ``decisions``) and the subject's current
+    ``values`` by characteristic. Nothing is recorded: the service logs the access, the CLI and
+    Python record nothing.
 
     Raises
     ------
