@@ -26,7 +26,7 @@ from trustscore.scoring._reference import reference_points
 @st.composite
 def _cases(draw: st.DrawFn) -> tuple[ScorecardArtifact, dict[str, Any], dict[str, Any]]:
     art = draw(artifacts(4, interactions=draw(st.booleans())))
-    data = draw(data_for(art, max_rows=4))
+    data = draw(data_for(art, max_rows=6))
     assume(data.num_rows >= 2)
     row, other = data.slice(0, 2).to_pylist()
     names = draw(st.sets(st.sampled_from([c.name for c in art.characteristics]), min_size=1))
@@ -36,7 +36,11 @@ def _cases(draw: st.DrawFn) -> tuple[ScorecardArtifact, dict[str, Any], dict[str
 
 
 @pytest.mark.parametrize("engine", ["kernel", "duckdb"])
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 @given(case=_cases())
 def test_what_if_is_the_scorers_answer_for_the_changed_row(
     engine: str, case: tuple[ScorecardArtifact, dict[str, Any], dict[str, Any]]
