@@ -325,6 +325,12 @@ class Fitter:
         for k in order:
             if not bins[k].edited and bins[k].iv < min_iv:
                 notes[k] = f"dropped: IV {bins[k].iv:.4f} < min_iv {min_iv}"
+            elif not bins[k].edited and self.direction(k) and bins[k].n_bins == 1:
+                # no cut of its values moves the event rate its declared way: on the card it
+                # would read the same for every value, so it is not a characteristic
+                notes[k] = (
+                    "dropped: its values do not move the event rate in its declared direction"
+                )
             else:
                 candidates.append(k)
         if not candidates:
