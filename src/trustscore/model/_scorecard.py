@@ -156,6 +156,18 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
     Notes
     -----
+    Directions. A declared characteristic never stays on the card unable to tell its values
+    apart, which would cost nothing for a default while every subject read about one. Three
+    rules keep it so. (1) Binning: if the search under ``min_bin_size`` leaves it in one bin,
+    it is searched again with each bin needing only the rows a missing or special outcome
+    needs for a level of its own (``max(30, min(rare_level_min, 0.005) * n)``), so a 0/1 flag
+    or a mostly-zero count keeps its cut wherever the data moves its declared way. (2)
+    Selection: one still left in one bin (its values do not move the event rate its declared
+    way) is dropped. (3) Fit: one whose bins all end on the same integer points (given the
+    other characteristics it adds nothing its declared way; the demo's ``any_default_36m``,
+    whose step given the delinquency months is 0) is dropped and the rest refitted, unless a
+    pair's cells tell its values apart. Each drop is noted in the model card's IV table.
+
     ``score_points``, ``predict_proba``, ``predict`` and ``reasons`` give the model's answer for
     every row and ignore ``criteria``; :meth:`scorable` says which rows meet them. A scorer
     (:mod:`trustscore.scoring`) gives those rows status ``NS`` and no score.
@@ -307,7 +319,14 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 anchor_odds=float(self.anchor_odds),
                 cells=[fp.contrib for fp in pairs],
             )
-            flat = fitter.flat_declared(bins, selected, all_pts)
+            # an input of a pair tells its values apart through the pair's cells
+            paired = {
+                x
+                for fp, cp in zip(pairs, all_pts[len(selected) :], strict=True)
+                if cp.any()
+                for x in (fp.spec.a, fp.spec.b)
+            }
+            flat = [k for k in fitter.flat_declared(bins, selected, all_pts) if k not in paired]
             if not flat or len(flat) == len(selected):
                 break
             # a declared characteristic that cannot tell its values apart would be told to
