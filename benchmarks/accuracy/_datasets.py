@@ -74,11 +74,10 @@ def taiwan(root: Path = DATA_ROOT) -> Problem | str:
             "model card's fairness section"
         ],
         directions=directions,
-        special_codes={p: [-2.0, -1.0] for p in pays},
-        direction_notes="LIMIT_BAL +1 (a larger limit granted), PAY_0, PAY_2-PAY_6 -1 (months "
-        "of payment delay; their codes -2 'no consumption' and -1 'paid in full' are special "
-        "codes, each its own outcome, as they are no number of months), PAY_AMT1-6 +1 (more "
-        "repaid); BILL_AMT1-6 none (a larger bill is more use as much as more debt)",
+        direction_notes="LIMIT_BAL +1 (a larger limit granted); PAY_0, PAY_2-PAY_6 -1 (-2 no "
+        "use, -1 paid in full, 0 revolving, then months of delay: no step up is better "
+        "conduct); PAY_AMT1-6 +1 (more repaid); BILL_AMT1-6 none (a larger bill is more use as "
+        "much as more debt)",
     )
 
 
@@ -242,8 +241,7 @@ def synthetic(n: int = 1_000_000, seed: int = 42) -> Problem:
             "savings_rate": 1,
             "rent_on_time": 1,
         },
-        special_codes={"worst_delay": [-2.0, -1.0]},
-        direction_notes="every column whose name says which way is better; worst_delay -1 "
-        "with -2 and -1 as special codes (Taiwan's 'no use' and 'paid in full'); "
+        direction_notes="every column whose name says which way is better (worst_delay -1 on "
+        "Taiwan's scale: -2 no use, -1 paid in full, 0 revolving, then months late); "
         "balance_trend, accounts_open and the noise columns none",
     )
