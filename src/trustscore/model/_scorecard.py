@@ -300,8 +300,9 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         method, strength, choice, n_pairs = fitter.choose_method(df, yy, specs, edited, seed)
         bins = fitter.bin_all(df, yy, specs, edited, fused=method == "fused")
         selected, notes = fitter.select(bins, n, seed, fused=method == "fused")
-        candidates = list(selected)
+        candidates, kept_notes = list(selected), notes
         while True:
+            notes = dict(kept_notes)  # a refit writes its own notes of what it dropped
             intercept, contribs, selected, coef = fitter.points_fit(
                 bins, list(candidates), yy, notes, method, strength
             )
@@ -332,7 +333,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             # a declared characteristic that cannot tell its values apart would be told to
             # every subject without meaning anything: it leaves the card, and the rest refit
             for k in flat:
-                notes[k] = (
+                kept_notes[k] = (
                     "dropped: its values do not move the event rate in its declared direction"
                     if bins[k].n_bins == 1
                     else "dropped: with its direction declared, every bin came out with the "
