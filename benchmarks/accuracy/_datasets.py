@@ -74,10 +74,13 @@ def taiwan(root: Path = DATA_ROOT) -> Problem | str:
             "model card's fairness section"
         ],
         directions=directions,
+        special_codes={f"PAY_AMT{i}": [0.0] for i in range(1, 7)},
         direction_notes="LIMIT_BAL +1 (a larger limit granted); PAY_0, PAY_2-PAY_6 -1 (-2 no "
         "use, -1 paid in full, 0 revolving, then months of delay: no step up is better "
-        "conduct); PAY_AMT1-6 +1 (more repaid); BILL_AMT1-6 none (a larger bill is more use as "
-        "much as more debt)",
+        "conduct); PAY_AMT1-6 +1 (more repaid), with 0 a special code: a payment of 0 is "
+        "nothing due or nothing paid, the file does not say which, so it is no point on the "
+        "scale of amounts repaid; BILL_AMT1-6 none (a larger bill is more use as much as more "
+        "debt)",
     )
 
 
