@@ -19,10 +19,10 @@ def test_every_demo_feature_is_declared_and_its_points_follow_it(small_demo: Pat
     assert on_card <= set(by_name)
     for c in art.characteristics:
         f = by_name[c.name]
-        assert c.extra["direction"] == (f.direction or None), c.name
-        assert c.extra["missing_reason_code"] == f.reason_code + "N"
-        assert c.extra["missing_reason"] == f.missing_reason
-        assert c.extra["missing_improve"] == f.missing_improve
+        assert c.direction == (f.direction or None), c.name
+        assert c.missing_reason_code == f.reason_code + "N"
+        assert c.missing_reason == f.missing_reason
+        assert c.missing_improve == f.missing_improve
         if f.direction:
             pts = np.array([b.points for b in c.bins])
             # a declared characteristic tells its values apart, by its bins or a pair's cells

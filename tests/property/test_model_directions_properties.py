@@ -83,7 +83,7 @@ def test_the_score_never_moves_against_a_declared_direction(
     art = sc.artifact_
     paired = {x for p in art.interactions for x in p.inputs}
     for c in art.characteristics:
-        assert c.extra["direction"] == directions.get(c.name), c.name
+        assert c.direction == directions.get(c.name), c.name
         if c.name in directions:
             # a declared characteristic tells its values apart, by its bins or a pair's cells
             assert len(c.bins) >= 2 or c.name in paired, c.name
