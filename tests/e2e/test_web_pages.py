@@ -164,7 +164,13 @@ def _disputable_bill(ws: Workspace, scratch: Path) -> tuple[str, dict[str, Any],
         if r["subject_id"] in scored and r["due_date"] > as_of - 365 * DAY
         and (r["paid_date"] is None or r["paid_date"] > r["due_date"])
     ]  # fmt: skip
-    for n, bill in enumerate(sorted(late, key=lambda r: r["record_id"])[:20]):
+
+    def days_late(r: dict[str, Any]) -> int:
+        return int(((r["paid_date"] or as_of) - r["due_date"]).days)
+
+    # the latest bills first: a bill a day late may cost nothing on a card with directions
+    ranked = sorted(late, key=lambda r: (-days_late(r), r["record_id"]))
+    for n, bill in enumerate(ranked[:40]):
         copy = RecordStore(shutil.copytree(ws.store_dir, scratch / f"store-{n}"))
         before = score_subject(copy, art, bill["subject_id"], as_of)["score"]
         copy.suppress("obligation", [bill["record_id"]], reason="trial", at=dt.datetime.now(dt.UTC))

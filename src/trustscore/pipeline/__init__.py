@@ -11,6 +11,7 @@ from trustscore.pipeline._demo import (
     DemoSummary,
     Reporter,
     characteristics_metadata,
+    feature_directions,
     run_demo,
     score_features,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "characteristics_metadata",
     "explain_row",
     "explain_subject",
+    "feature_directions",
     "feature_hash",
     "next_tier_of",
     "pending_resolutions",
