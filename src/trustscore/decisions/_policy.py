@@ -229,12 +229,20 @@ def on_scale(classic: float, scaling: Mapping[str, Any] | None) -> int:
     760
     >>> on_scale(700, {"score_factor": 100.0, "score_offset": 300.0})
     773
+    >>> on_scale(700, {"pdo": 40.0, "anchor_score": 600, "anchor_odds": 20.0})
+    700
     """
     if scaling is None:
         return round(classic)
     c = CLASSIC_SCALE
     ln_odds = math.log(c["anchor_odds"]) + (classic - c["anchor_score"]) / c["pdo"] * math.log(2)
-    score = float(scaling["score_offset"]) + float(scaling["score_factor"]) * ln_odds
+    factor, offset = scaling.get("score_factor"), scaling.get("score_offset")
+    if factor is None or offset is None:  # a record written by another tool: pdo and anchor
+        factor = float(scaling.get("pdo", c["pdo"])) / math.log(2)
+        offset = float(scaling.get("anchor_score", c["anchor_score"])) - factor * math.log(
+            float(scaling.get("anchor_odds", c["anchor_odds"]))
+        )
+    score = float(offset) + float(factor) * ln_odds
     return int(min(max(round(score), SCORE_FLOOR + 1), 1000))
 
 

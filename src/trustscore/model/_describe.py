@@ -19,7 +19,9 @@ from trustscore.model._binning import BinnedCharacteristic, merge_bins
 from trustscore.scoring._artifact import content_hash
 
 #: The keys of a characteristic's no-information statement, copied from its spec as given.
-MISSING_KEYS: Final = ("missing_reason_code", "missing_reason", "missing_improve")
+#: Texts and declarations a ``characteristics`` entry may carry into the artifact as they are:
+#: the no-information statement and how the value can change (``"change"``: action, time, fixed).
+MISSING_KEYS: Final = ("missing_reason_code", "missing_reason", "missing_improve", "change")
 
 __all__ = [
     "MISSING_KEYS",

@@ -40,6 +40,7 @@ _CHAR_KEYS: Final = frozenset(
         "missing_reason_code",
         "missing_reason",
         "missing_improve",
+        "change",
     }
 )
 MAX_INTERACTIONS: Final = 32
@@ -143,7 +144,7 @@ PARAMETER_CONSTRAINTS: Final[dict[str, tuple[Callable[[Any], bool], str]]] = {
         _characteristics,
         "None or a non-empty mapping of column name to a dict with (some of) the keys "
         "'dimension', 'reason_code', 'reason', 'improve', 'missing_reason_code', "
-        "'missing_reason', 'missing_improve' (strings)",
+        "'missing_reason', 'missing_improve', 'change' (strings)",
     ),
     "categorical_features": (_categorical, "'auto' or a list of column names"),
     "max_n_bins": (

@@ -25,7 +25,6 @@ from trustscore.pipeline._workspace import Workspace
 from trustscore.records import IngestResult, RecordStore, ingest
 from trustscore.reports import model_report, write_report
 from trustscore.scoring import ScorecardArtifact, UntrueReason, score, untrue_reasons
-from trustscore.scoring._changes import declare_changeability
 from trustscore.synth import generate
 
 __all__ = [
@@ -105,6 +104,7 @@ def characteristics_metadata() -> dict[str, dict[str, str]]:
             "missing_reason_code": f.missing_reason_code,
             "missing_reason": f.missing_reason,
             "missing_improve": f.missing_improve,
+            "change": CHANGEABILITY[f.name],
         }
         for f in FEATURES
     }
@@ -218,7 +218,7 @@ def run_demo(
         data_window=window,
     )
     # how each characteristic can change: the way to a higher tier suggests only actions
-    art = declare_changeability(card.to_artifact(), CHANGEABILITY)
+    art = card.to_artifact()
     art.to_json(ws.model_path)
     ws.models_dir.mkdir(exist_ok=True)
     art.to_json(ws.model_path_for(art.model_version))

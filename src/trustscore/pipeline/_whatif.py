@@ -78,10 +78,8 @@ def _value_of(art: ScorecardArtifact, code: str, row: Mapping[str, Any]) -> Any:
 
 
 def _policy(art: ScorecardArtifact, purpose: str) -> Policy:
-    """The purpose's default policy, its cut-offs on the model's scale as the provider's are
-    (a hand-written artifact whose scaling record has no score offset keeps the classic ones)."""
-    scaling = art.scaling if "score_offset" in art.scaling else None
-    return policy_for(purpose, art.model_version, scaling=scaling)
+    """The purpose's default policy, its cut-offs on the model's scale as the provider's are."""
+    return policy_for(purpose, art.model_version, scaling=art.scaling)
 
 
 def _purposes(art: ScorecardArtifact, purposes: Iterable[str] | None) -> list[str]:
