@@ -189,7 +189,17 @@ def _csv_header(path: Path) -> tuple[list[str], bool]:
         raise _unreadable(path, "the first line is empty; a CSV file needs a header row", 1, None)
     if "\x00" in text:
         raise _unreadable(path, "the file is binary, not CSV text", 1, None)
-    return next(csv.reader(io.StringIO(text))), b"\n" in head or len(head) == 1 << 20
+    if "\r" in text:
+        what = (
+            "lines end in a carriage return alone (CR, old Mac style); save the file with LF "
+            "or CRLF line endings"
+        )
+        raise _unreadable(path, what, 1, None)
+    try:
+        names = next(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:
+        raise _unreadable(path, "the header cannot be parsed", 1, exc) from None
+    return names, b"\n" in head or len(head) == 1 << 20
 
 
 def _csv_chunks(path: Path, kind: str, *, has_quotes: bool) -> Iterator[Chunk]:
@@ -300,6 +310,41 @@ def _json_text(value: Any) -> str | None:
     return json.dumps(value)
 
 
+#: A JSON escape of a UTF-16 surrogate: alone, it is no character and cannot be stored as UTF-8.
+_SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _json_object(text: str) -> tuple[dict[str, str | None] | None, str]:
+    """A JSON Lines line as its fields, each as text, else None and the reason.
+
+    Rows that cannot be stored are quarantined with the reason rather than failing the file:
+    not an object, nested past Python's recursion limit, or holding an escaped lone surrogate
+    (``"\\ud800"``), which json accepts but no UTF-8 text can hold.
+    """
+    if not text.strip():
+        return None, "empty row: a blank line"
+    try:
+        obj = json.loads(text)
+        if not isinstance(obj, dict):
+            return None, "not a JSON object"
+        values = {str(k): _json_text(v) for k, v in obj.items()}
+    except RecursionError:
+        return None, "not a JSON object this reader accepts: nested too deeply"
+    except ValueError:
+        return None, "not a JSON object"
+    if _SURROGATE_ESCAPE.search(text):  # rare: only then look at every value
+        for name, value in values.items():
+            try:
+                name.encode("utf-8")
+                if value is not None:
+                    value.encode("utf-8")
+            except UnicodeEncodeError:
+                shown = name.encode("utf-8", "backslashreplace").decode("ascii", "replace")
+                reason = f"{shown} holds an escaped lone surrogate (\\ud800-\\udfff): not text"
+                return None, reason
+    return values, ""
+
+
 def _jsonl_chunks(path: Path, kind: str, *, chunk_rows: int) -> Iterator[Chunk]:
     names = RECORD_KINDS[kind].field_names
     seen: set[str] = set()
@@ -316,14 +361,8 @@ def _jsonl_chunks(path: Path, kind: str, *, chunk_rows: int) -> Iterator[Chunk]:
                     text = raw.decode("utf-8")
                 except UnicodeDecodeError as exc:
                     raise _unreadable(path, "is not UTF-8 text", line_no, exc) from None
-                obj: Any = None
-                if text.strip():
-                    try:
-                        obj = json.loads(text)
-                    except ValueError:
-                        obj = None
-                if not isinstance(obj, dict):
-                    reason = "not a JSON object" if text.strip() else "empty row: a blank line"
+                obj, reason = _json_object(text)
+                if obj is None:
                     malformed.append((line_no, text.rstrip("\r\n"), reason))
                 else:
                     new = obj.keys() - seen
@@ -331,7 +370,7 @@ def _jsonl_chunks(path: Path, kind: str, *, chunk_rows: int) -> Iterator[Chunk]:
                         check_columns(kind, sorted(new), path, require=False)
                         seen |= new
                     for name in names:
-                        cols[name].append(_json_text(obj.get(name)))
+                        cols[name].append(obj.get(name))
                     lines.append(line_no)
                 if len(lines) + len(malformed) >= chunk_rows:
                     break
