@@ -32,6 +32,12 @@ class Problem:
     oracle_p: npt.NDArray[np.float64] | None = None
     source: str = ""
     notes: list[str] = field(default_factory=list)
+    #: the direction of conduct of each column whose meaning makes one clear (+1: more is
+    #: better, -1: more is worse), for the ``trustscore_directions`` row
+    directions: dict[str, int] = field(default_factory=dict)
+    #: values of a declared column that are codes, not amounts (each its own outcome)
+    special_codes: dict[str, list[float]] = field(default_factory=dict)
+    direction_notes: str = ""
 
 
 def _age_band(age: pd.Series) -> pd.Series:
@@ -52,6 +58,9 @@ def taiwan(root: Path = DATA_ROOT) -> Problem | str:
     X = df.drop(columns=["ID", target, *protected_cols]).astype(np.float64)
     prot = df[protected_cols].astype(str)
     prot["AGE"] = _age_band(df["AGE"])
+    pays = ["PAY_0", *(f"PAY_{i}" for i in range(2, 7))]
+    directions = {"LIMIT_BAL": 1} | dict.fromkeys(pays, -1)
+    directions |= {f"PAY_AMT{i}": 1 for i in range(1, 7)}
     return Problem(
         name="taiwan",
         X=X,
@@ -64,6 +73,14 @@ def taiwan(root: Path = DATA_ROOT) -> Problem | str:
             "they are passed to trustscore as protected attributes (AGE in bands) for the "
             "model card's fairness section"
         ],
+        directions=directions,
+        special_codes={f"PAY_AMT{i}": [0.0] for i in range(1, 7)},
+        direction_notes="LIMIT_BAL +1 (a larger limit granted); PAY_0, PAY_2-PAY_6 -1 (-2 no "
+        "use, -1 paid in full, 0 revolving, then months of delay: no step up is better "
+        "conduct); PAY_AMT1-6 +1 (more repaid), with 0 a special code: a payment of 0 is "
+        "nothing due or nothing paid, the file does not say which, so it is no point on the "
+        "scale of amounts repaid; BILL_AMT1-6 none (a larger bill is more use as much as more "
+        "debt)",
     )
 
 
@@ -108,6 +125,12 @@ def german(root: Path = DATA_ROOT) -> Problem | str:
             "class 2 (bad) = 1; attributes 9 (personal status and sex), 13 (age) and 20 "
             "(foreign worker) held out as protected; the 13 qualitative attributes are strings"
         ],
+        directions={"duration_months": -1, "installment_rate": -1},
+        direction_notes="duration_months (longer to repay) and installment_rate (the "
+        "instalment as a share of disposable income) -1; credit_amount none: the size of the "
+        "loan asked for is no conduct, and its risk is U-shaped here (small loans are risky "
+        "too; declared -1 it costs 0.0071 AUC, README); residence_since, existing_credits and "
+        "people_liable none (no conduct in them); the others are categorical",
     )
 
 
@@ -205,4 +228,23 @@ def synthetic(n: int = 1_000_000, seed: int = 42) -> Problem:
             "values that carry their own effect, two categorical, two pure noise; the oracle is "
             "the exact probability the outcome was drawn with"
         ],
+        directions={
+            "on_time_share": 1,
+            "utilisation": -1,
+            "income": 1,
+            "months_on_file": 1,
+            "tenure_years": 1,
+            "payment_ratio": 1,
+            "debt_to_income": -1,
+            "late_12m": -1,
+            "worst_delay": -1,
+            "inquiries_6m": -1,
+            "judgments": -1,
+            "limit": 1,
+            "savings_rate": 1,
+            "rent_on_time": 1,
+        },
+        direction_notes="every column whose name says which way is better (worst_delay -1 on "
+        "Taiwan's scale: -2 no use, -1 paid in full, 0 revolving, then months late); "
+        "balance_trend, accounts_open and the noise columns none",
     )

@@ -32,7 +32,16 @@ __all__ = ["main"]
 
 SEED = 42
 HERE = Path(__file__).resolve().parent
-MODELS = ("trustscore", "trustscore_additive", "optbinning", "lightgbm", "logistic")
+MODELS = (
+    "trustscore",
+    "trustscore_additive",
+    "trustscore_directions",
+    "optbinning",
+    "lightgbm",
+    "logistic",
+)
+#: the most the directions row may lose against the defaults, in AUC, on each problem
+DIRECTIONS_MAX_LOSS = 0.002
 FloatArray = npt.NDArray[np.float64]
 Fitter = Callable[
     [Problem, npt.NDArray[np.int64], npt.NDArray[np.int64]],
@@ -45,13 +54,18 @@ def _fit_trustscore(
     tr: npt.NDArray[np.int64],
     te: npt.NDArray[np.int64],
     interactions: int | str | None = None,
+    *,
+    directions: bool = False,
 ) -> tuple[FloatArray, float, dict[str, Any]]:
     from trustscore.model import Scorecard
 
     Xtr, ytr = prob.X.iloc[tr], prob.y[tr]
     prot = None if prob.protected is None else prob.protected.iloc[tr].reset_index(drop=True)
     t0 = time.perf_counter()
-    extra = {} if interactions is None else {"interactions": interactions}
+    extra: dict[str, Any] = {} if interactions is None else {"interactions": interactions}
+    if directions:
+        extra["directions"] = prob.directions
+        extra["special_codes"] = prob.special_codes or None
     sc = Scorecard(categorical_features=prob.categorical, random_state=SEED, **extra)
     sc.fit(Xtr.reset_index(drop=True), ytr, protected=prot)
     fit_s = time.perf_counter() - t0
@@ -64,6 +78,12 @@ def _fit_trustscore(
         "distinct_scores_on_test": int(np.unique(sc.score_points(prob.X.iloc[te])).size),
         "method": sc.method_,
     }
+    if directions:
+        info["dropped"] = {
+            r["name"]: r["note"]
+            for r in art.model_card["iv_table"]
+            if r["name"] in prob.directions and not r["selected"]
+        }
     if "interactions" in art.model_card:
         info["interactions"] = [
             {"inputs": list(q.inputs), "cells": [c.points for c in q.cells]}
@@ -153,9 +173,16 @@ def _fit_trustscore_additive(
     return _fit_trustscore(prob, tr, te, interactions=0)
 
 
+def _fit_trustscore_directions(
+    prob: Problem, tr: npt.NDArray[np.int64], te: npt.NDArray[np.int64]
+) -> tuple[FloatArray, float, dict[str, Any]]:
+    return _fit_trustscore(prob, tr, te, directions=True)
+
+
 FITTERS: dict[str, Fitter] = {
     "trustscore": _fit_trustscore,
     "trustscore_additive": _fit_trustscore_additive,
+    "trustscore_directions": _fit_trustscore_directions,
     "optbinning": _fit_optbinning,
     "lightgbm": _fit_lightgbm,
     "logistic": _fit_logistic,
@@ -206,8 +233,11 @@ def evaluate(prob: Problem, models: tuple[str, ...], holdout: bool) -> dict[str,
             "fit_s_folds": fits,
             "info": infos[0],
         }
-        if name == "trustscore":
+        if name in ("trustscore", "trustscore_directions"):
             out["models"][name]["n_pairs_folds"] = [len(i.get("interactions", [])) for i in infos]
+        if name == "trustscore_directions":
+            out["directions"] = dict(prob.directions)
+            out["direction_notes"] = prob.direction_notes
         print(
             f"  {prob.name:10s} {name:11s} AUC {np.mean(aucs):.4f}  fit {np.mean(fits):7.2f} s",
             flush=True,
@@ -232,6 +262,19 @@ def acceptance(results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
                     "reference": b,
                     "ratio": a / b,
                     "holds": a >= b,
+                }
+            )
+    for name, r in results.items():
+        if {"trustscore", "trustscore_directions"} <= set(r["models"]):
+            a, b = r["models"]["trustscore_directions"]["auc"], r["models"]["trustscore"]["auc"]
+            checks.append(
+                {
+                    "check": f"{name.capitalize()}: directions declared, AUC >= the defaults' "
+                    f"- {DIRECTIONS_MAX_LOSS}",
+                    "trustscore": a,
+                    "reference": b,
+                    "ratio": a / b,
+                    "holds": a >= b - DIRECTIONS_MAX_LOSS,
                 }
             )
     g = results.get("german")
@@ -321,6 +364,9 @@ def _markdown(doc: dict[str, Any]) -> str:
         "rows) also try up to 8 pairwise interactions, taken only if they win by more than "
         "the folds' standard error;",
         "- **trustscore_additive**: the same with `interactions=0`, a purely additive scorecard;",
+        "- **trustscore_directions**: the defaults plus `directions` for every column whose "
+        "meaning says which way is better (listed per data set; pairs included), and special "
+        "codes for the values of a declared column that are codes, not amounts;",
         "- **optbinning**: `optbinning.Scorecard(BinningProcess(...), LogisticRegression())`, "
         "library defaults;",
         "- **lightgbm**: `LGBMClassifier(verbose=-1)`, defaults, categoricals as pandas "
@@ -357,6 +403,15 @@ def _markdown(doc: dict[str, Any]) -> str:
         for name, r in ds["models"].items():
             sd = f"{r['auc_sd']:.4f}" if len(r["auc_folds"]) > 1 else "—"
             lines.append(f"| {name} | {r['auc']:.4f} | {sd} | {r['fit_s']:.2f} |")
+        if "directions" in ds:
+            lines += [
+                "",
+                "trustscore_directions declares: " + ds["direction_notes"] + ". Pairs per fold "
+                f"{ds['models']['trustscore_directions']['n_pairs_folds']}.",
+            ]
+            dropped = ds["models"]["trustscore_directions"]["info"].get("dropped", {})
+            for name, note in dropped.items():
+                lines.append(f"- {name} (first split): {note}")
         pairs = ds["models"].get("trustscore")
         if pairs and "n_pairs_folds" in pairs:
             lines += [

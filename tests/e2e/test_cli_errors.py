@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -223,3 +224,51 @@ def test_train_spreads_or_pins_the_scale(tmp_path: Path) -> None:
     assert (s["method"], s["pdo"], s["anchor_score"], s["anchor_odds"]) == ("pinned", 40, 600, 20)
     assert (s["compression"], s["shift"]) == (1.0, 0.0)
     assert "(pinned scale: 40 points double the odds, 600 at odds 20:1)" in out
+
+
+@pytest.mark.parametrize("given", ["x=2", "x", "x=up", "=+1", "x=+1.5"])
+def test_train_bad_direction_option(tmp_path: Path, given: str) -> None:
+    data = tmp_path / "t.csv"
+    data.write_text("x,default\n1,0\n2,1\n")
+    code, out = _run(
+        "train", "--data", str(data), "--target", "default", "--out", str(tmp_path / "m.json"),
+        "--direction", given,
+    )  # fmt: skip
+    _assert_clean_error(code, out, "--direction", repr(given))
+    assert not (tmp_path / "m.json").exists()
+
+
+def test_train_direction_of_an_unknown_column_is_one_line(tmp_path: Path) -> None:
+    data = tmp_path / "t.csv"
+    data.write_text("x,default\n" + "".join(f"{i % 7},{i % 2}\n" for i in range(60)))
+    code, out = _run(
+        "train", "--data", str(data), "--target", "default", "--out", str(tmp_path / "m.json"),
+        "--direction", "nope=-1",
+    )  # fmt: skip
+    _assert_clean_error(code, out, "'nope'", "not a characteristic")
+
+
+def test_train_takes_directions(tmp_path: Path) -> None:
+    # u's effect dips against its meaning; declared +1 it cannot, and v's -1 holds too
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    n = 5000
+    u, v = rng.uniform(size=n), rng.uniform(size=n)
+    logit = -1.5 - 2.0 * u + 1.5 * ((u > 0.4) & (u < 0.6)) + 1.5 * v
+    y = (rng.uniform(size=n) < 1 / (1 + np.exp(-logit))).astype(int)
+    data = tmp_path / "t.csv"
+    rows = "\n".join(f"{x:.4f},{w:.4f},{t}" for x, w, t in zip(u, v, y, strict=True))
+    data.write_text("u,v,default\n" + rows + "\n")
+    out_file = tmp_path / "m.json"
+    code, out = _run(
+        "train", "--data", str(data), "--target", "default", "--out", str(out_file),
+        "--direction", "u=+1", "--direction", "v=-1",
+    )  # fmt: skip
+    assert code == 0, out
+    d = json.loads(out_file.read_text())
+    for c in d["characteristics"]:
+        pts = [b["points"] for b in c["bins"]]
+        want = {"u": 1, "v": -1}[c["name"]]
+        assert c["direction"] == want
+        assert all(want * (b - a) >= 0 for a, b in itertools.pairwise(pts)), pts

@@ -48,6 +48,24 @@ def _pin(value: str) -> dict[str, float]:
     return {"pdo": pdo, "anchor_score": score, "anchor_odds": odds}
 
 
+def _parse_directions(given: list[str]) -> dict[str, int]:
+    """``["a=+1", "b=-1"]`` -> ``{"a": 1, "b": -1}``; a bad item is a one-line error."""
+    out: dict[str, int] = {}
+    for item in given:
+        name, sep, value = item.partition("=")
+        sign = {"+1": 1, "1": 1, "-1": -1}.get(value.strip())
+        if not sep or not name.strip() or sign is None:
+            msg = (
+                f"--direction must be NAME=+1 (more is better) or NAME=-1 (more is worse), "
+                f"got {item!r}."
+            )
+            raise fail(msg)
+        if name.strip() in out and out[name.strip()] != sign:
+            raise fail(f"--direction gives {name.strip()!r} two directions; give one.")
+        out[name.strip()] = sign
+    return out
+
+
 @app.command()
 def demo(
     out: Annotated[Path, typer.Option(help="Workspace folder to write.")] = Path("trustscore-demo"),
@@ -201,6 +219,13 @@ def train(
             "Default: spread the attainable scores over 0-1000.",
         ),
     ] = None,
+    direction: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="NAME=+1 (more is better: points never fall as the value rises) or NAME=-1 "
+            "(more is worse), held in every bin and pair; repeat for each column."
+        ),
+    ] = None,
 ) -> None:
     """Fit a scorecard on any flat table and write its artifact."""
     from trustscore.pipeline import train_flat
@@ -208,6 +233,8 @@ def train(
     params: dict[str, object] = {}
     if pin_scaling is not None:
         params["scaling"] = _pin(pin_scaling)
+    if direction:
+        params["directions"] = _parse_directions(direction)
     if interactions is not None:
         if interactions == "auto":
             params["interactions"] = "auto"

@@ -21,7 +21,7 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from typing import Final
 
 __all__ = ["DIMENSIONS", "FEATURES", "FeatureDef", "feature"]
@@ -51,11 +51,22 @@ class FeatureDef:
         The adverse-action reason a subject reads.
     improve : str
         How the subject can improve it.
+    direction : {1, -1, 0}
+        The direction of conduct: 1, more is better (the points never fall as the value
+        rises); -1, more is worse; 0, none, with ``direction_note`` saying why.
+    direction_note : str
+        Why the feature has no direction (empty when it has one).
+    missing_reason_code, missing_reason, missing_improve : str
+        The no-information statement: what a subject whose value is missing (NULL) reads,
+        with its own reason code (the feature's code + ``"N"``), and how that changes. It
+        states the absence, never a fact the subject does not have.
 
     Examples
     --------
     >>> FEATURES[0].dimension
     'payment_reliability'
+    >>> feature("card_utilisation").direction, feature("card_utilisation").missing_reason
+    (-1, 'No open card with a credit limit on file')
     """
 
     name: str
@@ -64,9 +75,20 @@ class FeatureDef:
     reason_code: str
     reason: str
     improve: str
+    _: KW_ONLY
+    direction: int
+    missing_reason: str
+    missing_improve: str
+    direction_note: str = ""
+
+    @property
+    def missing_reason_code(self) -> str:
+        """The reason code of the no-information statement: the feature's code + ``"N"``."""
+        return self.reason_code + "N"
 
 
 _DISPUTE = " If a record is wrong, dispute it and it will be corrected or removed."
+_LOANS = "A loan or card reported in your name and paid as agreed builds a credit history."
 
 FEATURES: Final[tuple[FeatureDef, ...]] = (
     # --- payment reliability: bills (utility, telecom, rent, platform) -------------------------
@@ -78,6 +100,12 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         "PR01",
         "Bills not paid by their due date in the last 12 months",
         "Pay each bill on or before its due date; every bill paid on time raises this share.",
+        direction=1,
+        missing_reason="No bill due in the last 12 months on file",
+        missing_improve=(
+            "Bills from a utility, telecom, landlord or platform, reported in your name and paid "
+            "on time, build a payment record."
+        ),
     ),
     FeatureDef(
         "on_time_share_36m",
@@ -87,6 +115,12 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         "PR02",
         "Bills not paid by their due date in the last 36 months",
         "Pay each bill on or before its due date; late payments count for 36 months.",
+        direction=1,
+        missing_reason="No bill due in the last 36 months on file",
+        missing_improve=(
+            "Bills from a utility, telecom, landlord or platform, reported in your name and paid "
+            "on time, build a payment record."
+        ),
     ),
     FeatureDef(
         "n_late_30_24m",
@@ -97,6 +131,12 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         "Bills paid 30 or more days late in the last 24 months",
         "Pay bills before they are 30 days overdue; late bills stop counting after 24 months."
         + _DISPUTE,
+        direction=-1,
+        missing_reason="No bill on file",
+        missing_improve=(
+            "Bills from a utility, telecom, landlord or platform, reported in your name and paid "
+            "on time, build a payment record."
+        ),
     ),
     FeatureDef(
         "n_late_90_24m",
@@ -107,6 +147,12 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         "Bills paid 90 or more days late in the last 24 months",
         "Settle any bill that is overdue; bills 90 days late stop counting after 24 months."
         + _DISPUTE,
+        direction=-1,
+        missing_reason="No bill on file",
+        missing_improve=(
+            "Bills from a utility, telecom, landlord or platform, reported in your name and paid "
+            "on time, build a payment record."
+        ),
     ),
     FeatureDef(
         "max_days_late_12m",
@@ -116,6 +162,12 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         "PR05",
         "A bill paid long after its due date in the last 12 months",
         "Pay overdue bills as soon as you can; the longer a bill stays unpaid the more it counts.",
+        direction=-1,
+        missing_reason="No bill due in the last 12 months on file",
+        missing_improve=(
+            "Bills from a utility, telecom, landlord or platform, reported in your name and paid "
+            "on time, build a payment record."
+        ),
     ),
     FeatureDef(
         "months_since_late_30",
@@ -126,6 +178,9 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         "A recent bill paid 30 or more days late",
         "Keep every bill within 30 days of its due date; a late bill weighs less as time passes."
         + _DISPUTE,
+        direction=1,
+        missing_reason="No bill paid 30 or more days late on file",
+        missing_improve="",
     ),
     FeatureDef(
         "unpaid_amount_ratio_12m",
@@ -135,6 +190,12 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         "PR07",
         "Amounts billed in the last 12 months that are still unpaid",
         "Pay the outstanding amounts on your bills.",
+        direction=-1,
+        missing_reason="Nothing billed in the last 12 months on file",
+        missing_improve=(
+            "Bills from a utility, telecom, landlord or platform, reported in your name and paid "
+            "on time, build a payment record."
+        ),
     ),
     # --- credit history: loans and cards, inquiries ---------------------------------------------
     FeatureDef(
@@ -145,6 +206,9 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         "CH01",
         "A loan or card payment past due in the last 12 months",
         "Bring every loan and card up to date and make at least the minimum payment each month.",
+        direction=-1,
+        missing_reason="No loan or card reported in the last 12 months",
+        missing_improve=_LOANS,
     ),
     FeatureDef(
         "n_months_30dpd_24m",
@@ -154,6 +218,9 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         "CH02",
         "Months with a loan or card payment 30 or more days past due in the last 24 months",
         "Make each monthly loan and card payment within 30 days of its due date." + _DISPUTE,
+        direction=-1,
+        missing_reason="No loan or card on file",
+        missing_improve=_LOANS,
     ),
     FeatureDef(
         "card_utilisation",
@@ -163,6 +230,9 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         "CH03",
         "Card balances high compared with the card limits",
         "Pay down card balances; using less of your limits improves this.",
+        direction=-1,
+        missing_reason="No open card with a credit limit on file",
+        missing_improve="",
     ),
     FeatureDef(
         "months_since_oldest_opened",
@@ -172,6 +242,9 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         "CH04",
         "A short history of credit accounts",
         "This improves with time: keep your oldest accounts in good standing.",
+        direction=1,
+        missing_reason="No loan or card on file",
+        missing_improve=_LOANS,
     ),
     FeatureDef(
         "n_open_accounts",
@@ -181,6 +254,14 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         "CH05",
         "Few open credit accounts in good standing",
         "Credit accounts kept open and paid as agreed build this over time.",
+        direction=0,
+        direction_note=(
+            "How many accounts are open says how much credit a subject holds, not how they meet "
+            "it: a few can mean a thin file and many can mean heavy borrowing, so neither more "
+            "nor fewer is better conduct in itself, and its points follow the data."
+        ),
+        missing_reason="No loan or card on file",
+        missing_improve=_LOANS,
     ),
     FeatureDef(
         "any_default_36m",
@@ -190,6 +271,9 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         "CH06",
         "A loan or card in default or charged off in the last 36 months",
         "Contact the lender to settle the debt; defaults stop counting after 36 months." + _DISPUTE,
+        direction=-1,
+        missing_reason="No loan or card on file",
+        missing_improve=_LOANS,
     ),
     FeatureDef(
         "months_since_delinquency",
@@ -200,6 +284,9 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         "A recent loan or card payment 30 or more days past due",
         "Keep all loan and card payments up to date; a past delinquency weighs less over time."
         + _DISPUTE,
+        direction=1,
+        missing_reason="No loan or card payment 30 or more days past due on file",
+        missing_improve="",
     ),
     FeatureDef(
         "n_inquiries_6m",
@@ -208,6 +295,9 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         "CH08",
         "Many requests for your score in the last 6 months",
         "Apply for new credit only when you need it; requests stop counting after 6 months.",
+        direction=-1,
+        missing_reason="No request for your score on file",
+        missing_improve="",
     ),
     # --- legal compliance: judgments, bankruptcies, tax arrears, penalties ----------------------
     FeatureDef(
@@ -219,6 +309,9 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         "Unpaid court judgments, tax arrears or penalties on file",
         "Pay or settle the judgment, arrear or penalty and ask the authority to report it "
         "satisfied; satisfied records no longer count." + _DISPUTE,
+        direction=-1,
+        missing_reason="No unsettled court judgment, tax arrear or penalty on file",
+        missing_improve="",
     ),
     FeatureDef(
         "unsatisfied_public_record_amount",
@@ -227,6 +320,9 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         "LC02",
         "Amounts owed under court judgments, tax arrears or penalties",
         "Paying off the amounts owed removes them once the authority reports them satisfied.",
+        direction=-1,
+        missing_reason="No amount owed under a court judgment, tax arrear or penalty on file",
+        missing_improve="",
     ),
     FeatureDef(
         "months_since_public_record",
@@ -237,6 +333,9 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         "A recent court judgment, tax arrear or penalty that is not settled",
         "Settle the record; an unsatisfied record weighs less as time passes and ages out "
         "after seven years." + _DISPUTE,
+        direction=1,
+        missing_reason="No unsettled court judgment, tax arrear or penalty on file",
+        missing_improve="",
     ),
 )
 

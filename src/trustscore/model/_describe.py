@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -18,7 +18,17 @@ from trustscore.exceptions import ModelError
 from trustscore.model._binning import BinnedCharacteristic, merge_bins
 from trustscore.scoring._artifact import content_hash
 
-__all__ = ["char_dict", "merge_equal_points", "model_version", "pair_code", "window"]
+#: The keys of a characteristic's no-information statement, copied from its spec as given.
+MISSING_KEYS: Final = ("missing_reason_code", "missing_reason", "missing_improve")
+
+__all__ = [
+    "MISSING_KEYS",
+    "char_dict",
+    "merge_equal_points",
+    "model_version",
+    "pair_code",
+    "window",
+]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -60,7 +70,10 @@ def char_dict(
     spec: Mapping[str, str],
     pts: IntArray,
     coef: float | None,
+    direction: int = 0,
 ) -> dict[str, Any]:
+    """A characteristic's artifact entry; ``direction`` +1, -1 or 0 (written as null)."""
+
     def stats(i: int) -> dict[str, Any]:
         n_i = float(b.n_event[i] + b.n_nonevent[i])
         return {
@@ -89,6 +102,8 @@ def char_dict(
         "reason_code": spec["reason_code"],
         "reason": spec["reason"],
         "improve": spec["improve"],
+        **{k: spec[k] for k in MISSING_KEYS if k in spec},
+        "direction": direction or None,
         "bins": bins_out,
         "missing": stats(b.missing_index),
     }

@@ -33,21 +33,24 @@ from trustscore.model._binning import (
     bin_numeric,
 )
 from trustscore.model._data import categorical_column, numeric_column
+from trustscore.model._describe import MISSING_KEYS
 from trustscore.model._fused import FusedLayout, fit_fused
 from trustscore.model._interactions import (
-    DECLARED_TRENDS,
     FittedPair,
     PairSpec,
+    cell_basis,
     cell_codes,
     screen_pairs,
 )
 from trustscore.scoring._artifact import Characteristic, ScorecardArtifact, load_artifact
 
-__all__ = ["Fitter"]
+__all__ = ["DIRECTION_TRENDS", "Fitter"]
 
 FloatArray = npt.NDArray[np.float64]
 
 _DEFAULT_DIMENSION: Final = "overall"
+#: The trend of the event rate a direction declares: more is better, fewer events.
+DIRECTION_TRENDS: Final = {1: "descending", -1: "ascending"}
 _MIN_OUTCOME_ROWS: Final = 30
 _MIN_OUTCOME_SHARE: Final = 0.005
 _CORR_SAMPLE: Final = 200_000
@@ -87,6 +90,7 @@ class Fitter:
     C: float
     fixed_bins: ScorecardArtifact | Mapping[str, Any] | str | Path | None
     interactions: int | str = "auto"
+    directions: Mapping[str, int] | None = None
 
     @classmethod
     def of(cls, params: Mapping[str, Any]) -> Fitter:
@@ -128,8 +132,37 @@ class Fitter:
                 "reason_code": code,
                 "reason": spec.get("reason", f"Value of {name.replace('_', ' ')}"),
                 "improve": spec.get("improve", ""),
+                **{k: str(spec[k]) for k in MISSING_KEYS if k in spec},
             }
+        self._check_directions(specs)
         return specs
+
+    def _check_directions(self, specs: Mapping[str, Mapping[str, str]]) -> None:
+        """Refuse a direction for a column that is no characteristic, or a categorical one,
+        or one whose ``monotonic_trend`` entry says otherwise."""
+        trends = self.monotonic_trend if isinstance(self.monotonic_trend, Mapping) else {}
+        for name, d in (self.directions or {}).items():
+            if name not in specs:
+                msg = (
+                    f"directions names {name!r}, which is not a characteristic; the "
+                    f"characteristics are {list(specs)}."
+                )
+                raise ModelError(msg, field="directions", value=name)
+            if specs[name]["type"] == "categorical":
+                msg = (
+                    f"directions gives the categorical characteristic {name!r} a direction "
+                    f"({d:+d}); categories have no order, so only a numeric characteristic "
+                    "can have one. Remove it from directions (or encode it as a number)."
+                )
+                raise ModelError(msg, field="directions", value=name)
+            given = trends.get(name, "auto")
+            if given not in ("auto", DIRECTION_TRENDS[d]):
+                msg = (
+                    f"directions gives {name!r} the direction {d:+d} (event rate "
+                    f"{DIRECTION_TRENDS[d]}) but monotonic_trend declares {given!r} for it; "
+                    "declare one of them, or make them agree."
+                )
+                raise ModelError(msg, field="directions", value=name)
 
     def edited(self) -> dict[str, Characteristic]:
         if self.fixed_bins is None:
@@ -173,10 +206,25 @@ class Fitter:
         return _AUTO_MAX_BINS[1] if fused else _AUTO_MAX_BINS[0]
 
     def declared(self, name: str) -> str:
+        """The trend of the event rate declared for ``name``: its direction's, if it has one
+        (which overrides a ``monotonic_trend`` given as one string for every column)."""
+        d = self.direction(name)
+        if d:
+            return DIRECTION_TRENDS[d]
         trend = self.monotonic_trend
         if isinstance(trend, Mapping):
             trend = trend.get(name, "auto")
         return str(trend)
+
+    def direction(self, name: str) -> int:
+        """+1 (more is better), -1 (more is worse) or 0 (none declared) for ``name``."""
+        return int((self.directions or {}).get(name, 0))
+
+    def axis_direction(self, name: str) -> int:
+        """The direction a pair's cells keep along ``name``: its direction, or the one its
+        declared ascending or descending trend implies (0 for none)."""
+        trend = self.declared(name)
+        return {v: k for k, v in DIRECTION_TRENDS.items()}.get(trend, 0)
 
     def _bin_one(
         self,
@@ -230,9 +278,10 @@ class Fitter:
             trend = "none"  # nothing declared: the fused fit shapes the points
         if fixed is not None:
             specials = [v for sp in fixed.special for v in sp.values]
-        return bin_numeric(
+        x = numeric_column(s, name)
+        b = bin_numeric(
             name,
-            numeric_column(s, name),
+            x,
             y,
             max_n_bins=self._max_bins(fused),
             min_size=min_size,
@@ -241,6 +290,21 @@ class Fitter:
             min_outcome=min_outcome,
             fixed_edges=None if fixed is None else list(fixed.edges),
         )
+        if fixed is None and b.n_bins == 1 and self.direction(name) and min_outcome < min_size:
+            # a declared 0/1 flag or mostly-zero count whose rarer side is under min_bin_size
+            # would read the same for every value: keep its cut in the declared direction
+            # wherever each side has the rows a missing or special outcome needs for a level
+            b = bin_numeric(
+                name,
+                x,
+                y,
+                max_n_bins=self._max_bins(fused),
+                min_size=min_outcome,
+                trend=str(trend),
+                special_values=specials,
+                min_outcome=min_outcome,
+            )
+        return b
 
     def min_outcome(self, n: int) -> float:
         return max(_MIN_OUTCOME_ROWS, min(float(self.rare_level_min), _MIN_OUTCOME_SHARE) * n)
@@ -261,6 +325,12 @@ class Fitter:
         for k in order:
             if not bins[k].edited and bins[k].iv < min_iv:
                 notes[k] = f"dropped: IV {bins[k].iv:.4f} < min_iv {min_iv}"
+            elif not bins[k].edited and self.direction(k) and bins[k].n_bins == 1:
+                # no cut of its values moves the event rate its declared way: on the card it
+                # would read the same for every value, so it is not a characteristic
+                notes[k] = (
+                    "dropped: its values do not move the event rate in its declared direction"
+                )
             else:
                 candidates.append(k)
         if not candidates:
@@ -448,11 +518,28 @@ class Fitter:
                         risk += fp.contrib[cells]
                     aucs["pairs"].append(float(roc_auc_score(yva, risk)))
 
+    def flat_declared(
+        self,
+        bins: Mapping[str, BinnedCharacteristic],
+        selected: Sequence[str],
+        points: Sequence[npt.NDArray[np.int64]],
+    ) -> list[str]:
+        """The characteristics of ``selected`` with a declared direction (not edited) whose
+        regular bins all have the same integer ``points`` (aligned with ``selected``)."""
+        return [
+            k
+            for k, p in zip(selected, points, strict=False)
+            if self.direction(k) and not bins[k].edited and np.ptp(p[: bins[k].n_bins]) == 0
+        ]
+
     def pair_inputs(
         self, bins: Mapping[str, BinnedCharacteristic], kept: Sequence[str]
     ) -> list[str]:
-        """The characteristics a pair may use: kept, not edited, no declared trend."""
-        return [k for k in kept if not bins[k].edited and self.declared(k) not in DECLARED_TRENDS]
+        """The characteristics a pair may use: kept, not edited, not declared peak or valley
+        (a declared direction, or ascending or descending trend, holds its cells monotone)."""
+        return [
+            k for k in kept if not bins[k].edited and self.declared(k) not in ("peak", "valley")
+        ]
 
     def fit_pairs(
         self,
@@ -515,7 +602,9 @@ class Fitter:
         layouts = []
         for k in selected:
             b = bins[k]
-            trend = "none" if b.edited or b.type == "categorical" else self.declared(k)
+            # a direction holds on edited bins too: it bounds the levels, not the edges
+            edited = b.edited and not self.direction(k)
+            trend = "none" if edited or b.type == "categorical" else self.declared(k)
             trend = "none" if trend == "auto" else trend
             woe = b.woe[: b.n_bins]
             turn = int(np.argmin(woe) if trend == "peak" else np.argmax(woe))
@@ -526,7 +615,10 @@ class Fitter:
             assert ca is not None
             assert cb is not None
             pair_codes.append(cell_codes(sp, bins[sp.a], bins[sp.b], ca, cb))
-            layouts.append(FusedLayout(sp.n_cells + 1, 0, cells=True))
+            basis, n_free = cell_basis(
+                len(sp.rows), len(sp.cols), self.axis_direction(sp.a), self.axis_direction(sp.b)
+            )
+            layouts.append(FusedLayout(sp.n_cells + 1, 0, cells=True, basis=basis, n_free=n_free))
         m = len(selected)
         codes = np.empty((y.size, m + len(pairs)), dtype=np.int32)
         for j, k in enumerate(selected):

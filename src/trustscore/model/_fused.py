@@ -17,7 +17,13 @@ other around the turn. Missing, special and other outcomes get a free, unpenalis
 A *cells* layout (``FusedLayout(..., cells=True)``) is the other kind of column: an
 interaction's cells (:mod:`trustscore.model._interactions`), each a free level with its own L1
 penalty ``lam_cells * |t|`` (no order, so no steps), except the last, which is fixed at 0 (the
-rows where either input is missing, special or other).
+rows where either input is missing, special or other). A cells layout may instead give its
+cells as a combination of *generators* (``basis``, one column per generator): the first
+``n_free`` take either sign, the others only ``>= 0``, each with the penalty ``lam_cells``
+on its weight. That is how an interaction stays monotone along an input with a declared
+direction: every monotone grid is a constant plus a non-negative combination of the
+indicators of its up-sets (:func:`trustscore.model._interactions.cell_basis`), and bounds are
+all L-BFGS-B needs.
 
 The problem is convex with simple bounds: L-BFGS-B solves it from a numba kernel that takes one
 pass over the rows per evaluation.
@@ -66,7 +72,9 @@ class FusedLayout:
     ``turn`` is the bin where a ``peak`` (or ``valley``) trend turns, counted from 0. With
     ``cells``, the column is an interaction's cells instead: ``n_outcomes - 1`` free levels,
     each shrunk to 0 by the L1 penalty ``lam_cells``, and a last one fixed at 0 (``n_bins``,
-    ``trend`` and ``turn`` are then ignored).
+    ``trend`` and ``turn`` are then ignored). ``basis`` (cells only; rows: the cells without
+    the last, columns: generators) makes the levels ``basis @ w`` instead, ``w`` free in its
+    first ``n_free`` entries and ``>= 0`` in the others, each shrunk by ``lam_cells``.
     """
 
     n_outcomes: int
@@ -74,6 +82,22 @@ class FusedLayout:
     trend: str = "none"
     turn: int = 0
     cells: bool = False
+    basis: tuple[tuple[float, ...], ...] = ()
+    n_free: int = 0
+
+    @property
+    def n_weights(self) -> int:
+        """The cells' generator weights (a cells layout without a basis: one per cell)."""
+        return len(self.basis[0]) if self.basis else self.n_outcomes - 1
+
+    @property
+    def n_z(self) -> int:
+        """Entries of the solver's vector: a (u, v) pair per step or free weight, one per
+        non-negative weight, one per free outcome."""
+        if self.cells:
+            n_free = self.n_free if self.basis else self.n_outcomes - 1
+            return 2 * n_free + (self.n_weights - n_free)
+        return 2 * (self.n_bins - 1) + (self.n_outcomes - self.n_bins)
 
 
 @njit(cache=True, nogil=True)  # type: ignore[misc]
@@ -109,7 +133,8 @@ def _bounds(lay: FusedLayout) -> list[tuple[float | None, float | None]]:
     shut: tuple[float | None, float | None] = (0.0, 0.0)
     out: list[tuple[float | None, float | None]] = []
     if lay.cells:
-        return [free, free] * (lay.n_outcomes - 1)
+        n_free = lay.n_free if lay.basis else lay.n_outcomes - 1
+        return [free, free] * n_free + [free] * (lay.n_weights - n_free)
     for i in range(1, lay.n_bins):
         if lay.trend == "ascending":
             up = True
@@ -174,15 +199,26 @@ def _solve(
     G = np.ascontiguousarray(codes.astype(np.int64) + offs[:-1][None, :], dtype=dtype)
     yv = np.ascontiguousarray(y, dtype=np.float64)
     bounds: list[tuple[float | None, float | None]] = [(None, None)]
-    spans = []  # (start of steps, start of free levels) in z; a cells layout: its (u, v) pairs
+    # (start of steps, start of free levels) in z; a cells layout: its (u, v) pairs, then its
+    # non-negative weights, if it has a basis
+    spans = []
+    bases: list[FloatArray | None] = []
     for lay in layouts:
         s = len(bounds)
         bounds += _bounds(lay)
-        spans.append((s, s + 2 * (lay.n_outcomes - 1 if lay.cells else lay.n_bins - 1)))
+        if lay.cells:
+            n_free = lay.n_free if lay.basis else lay.n_outcomes - 1
+            spans.append((s, s + 2 * n_free))
+            bases.append(np.asarray(lay.basis, dtype=np.float64) if lay.basis else None)
+        else:
+            spans.append((s, s + 2 * (lay.n_bins - 1)))
+            bases.append(None)
     n_z = len(bounds)
     pen = np.zeros(n_z)
     for (s, e), lay in zip(spans, layouts, strict=True):
         pen[s:e] = lam_cells if lay.cells else lam
+        if lay.cells:
+            pen[e : s + lay.n_z] = lam_cells
     t = np.zeros(int(offs[-1]))
     gt = np.zeros_like(t)
 
@@ -190,7 +226,11 @@ def _solve(
         for j, ((s, e), lay) in enumerate(zip(spans, layouts, strict=True)):
             o = int(offs[j])
             if lay.cells:
-                t[o : o + lay.n_outcomes - 1] = z[s:e:2] - z[s + 1 : e : 2]
+                w = z[s:e:2] - z[s + 1 : e : 2]
+                B = bases[j]
+                if B is not None:
+                    w = B @ np.concatenate((w, z[e : s + lay.n_z]))
+                t[o : o + lay.n_outcomes - 1] = w
                 t[o + lay.n_outcomes - 1] = 0.0
                 continue
             t[o] = 0.0
@@ -205,8 +245,14 @@ def _solve(
         for j, ((s, e), lay) in enumerate(zip(spans, layouts, strict=True)):
             o = int(offs[j])
             if lay.cells:
-                grad[s:e:2] += gt[o : o + lay.n_outcomes - 1]
-                grad[s + 1 : e : 2] -= gt[o : o + lay.n_outcomes - 1]
+                gw = gt[o : o + lay.n_outcomes - 1]
+                B = bases[j]
+                if B is not None:
+                    gw = B.T @ gw
+                    grad[e : s + lay.n_z] += gw[lay.n_free :]
+                    gw = gw[: lay.n_free]
+                grad[s:e:2] += gw
+                grad[s + 1 : e : 2] -= gw
                 continue
             gd = np.cumsum(gt[o + 1 : o + lay.n_bins][::-1])[::-1]
             grad[s:e:2] += gd

@@ -16,6 +16,14 @@ greedily, one at a time on either axis, up to 3 x 3 while the gain grows. The pa
 largest gains are kept. Rows where either input is missing, special or other get a cell of
 their own whose level is fixed at 0.
 
+An input with a declared direction (more is better, +1, or more is worse, -1) holds its cells
+monotone along its axis, so that the points a row gets from the input and the pair together
+(the input's bin points plus the cell's) move with conduct for every interval of the other
+input: the input's own points are monotone, and a sum of monotone terms is monotone, before
+and after rounding (``rint`` keeps order) and after equal neighbours merge. The cells are
+written as generators whose non-negative weights keep them monotone (:func:`cell_basis`), a
+bound the fused fit's solver takes as it takes a declared trend.
+
 Examples
 --------
 >>> import numpy as np
@@ -47,6 +55,7 @@ __all__ = [
     "FittedPair",
     "PairSpec",
     "best_grid",
+    "cell_basis",
     "cell_codes",
     "pair_dict",
     "screen_pairs",
@@ -208,6 +217,89 @@ def cell_codes(
     cell = ga * len(spec.cols) + gb
     off = (codes_a >= ba.n_bins) | (codes_b >= bb.n_bins)
     return np.where(off, spec.n_cells, cell).astype(np.int64)
+
+
+def _upsets(n_rows: int, n_cols: int) -> list[list[tuple[int, int]]]:
+    """Every up-set of the grid ordered by (row, column), but the empty and the full one.
+
+    An up-set holds, with a cell, every cell at or after it on both axes: in each row ``i``
+    the cells from a threshold ``c_i`` on, with ``c_i`` non-increasing in ``i``.
+    """
+
+    def thresholds(i: int, cap: int) -> list[list[int]]:
+        if i == n_rows:
+            return [[]]
+        return [[c, *rest] for c in range(cap + 1) for rest in thresholds(i + 1, c)]
+
+    out = []
+    for cs in thresholds(0, n_cols):
+        cells = [(i, j) for i, c in enumerate(cs) for j in range(c, n_cols)]
+        if 0 < len(cells) < n_rows * n_cols:
+            out.append(cells)
+    return out
+
+
+def cell_basis(
+    n_rows: int, n_cols: int, direction_a: int, direction_b: int
+) -> tuple[tuple[tuple[float, ...], ...], int]:
+    """Generators of an interaction's cell levels (log-odds of the event) that keep them
+    monotone along each axis with a direction, and how many of them are free.
+
+    ``direction_a`` (rows) and ``direction_b`` (columns) are +1 (more is better: the event's
+    log-odds may only fall along the axis), -1 (more is worse: only rise) or 0 (none). The
+    levels are ``basis @ w`` with the first ``n_free`` weights free and the others ``>= 0``.
+    Each axis is first *oriented* so that the log-odds may only rise along it. One axis
+    declared: each column (row) of the other has a free level and a non-negative step at
+    every cut of the declared axis. Both declared: one free constant plus the indicators of
+    the up-sets of the oriented grid, which generate exactly the monotone grids (the level
+    sets of a monotone grid are up-sets). Neither: ``((), 0)``, each cell its own free level.
+
+    Examples
+    --------
+    >>> basis, n_free = cell_basis(2, 2, -1, 0)  # rows: more is worse; columns free
+    >>> n_free, [list(map(int, r)) for r in basis]  # cells row-major: (0,0) (0,1) (1,0) (1,1)
+    (2, [[1, 0, 0, 0], [0, 1, 0, 0], [1, 0, 1, 0], [0, 1, 0, 1]])
+    >>> basis, n_free = cell_basis(2, 2, -1, -1)
+    >>> n_free, len(basis[0])  # a constant and the 4 proper up-sets of a 2 x 2 grid
+    (1, 5)
+    """
+    if direction_a == 0 and direction_b == 0:
+        return (), 0
+
+    def oriented(k: int, n: int, direction: int) -> int:
+        return n - 1 - k if direction > 0 else k
+
+    n_cells = n_rows * n_cols
+    gens: list[list[float]] = []
+    if direction_a != 0 and direction_b != 0:
+        gens.append([1.0] * n_cells)
+        for up in _upsets(n_rows, n_cols):
+            g = [0.0] * n_cells
+            for i, j in up:
+                row, col = oriented(i, n_rows, direction_a), oriented(j, n_cols, direction_b)
+                g[row * n_cols + col] = 1.0
+            gens.append(g)
+        n_free = 1
+    else:
+        along_rows = direction_a != 0
+        n_line, n_across = (n_rows, n_cols) if along_rows else (n_cols, n_rows)
+        direction = direction_a if along_rows else direction_b
+
+        def cell(k: int, m: int) -> int:  # k along the declared axis, m across it
+            return k * n_cols + m if along_rows else m * n_cols + k
+
+        for m in range(n_across):
+            line = {cell(k, m) for k in range(n_line)}
+            gens.append([1.0 if c in line else 0.0 for c in range(n_cells)])
+        for m in range(n_across):
+            for step in range(1, n_line):
+                after = {
+                    cell(k, m) for k in range(n_line) if oriented(k, n_line, direction) >= step
+                }
+                gens.append([1.0 if c in after else 0.0 for c in range(n_cells)])
+        n_free = n_across
+    basis = tuple(tuple(g[c] for g in gens) for c in range(n_cells))
+    return basis, n_free
 
 
 def _merge_equal(pts: IntArray, starts: Sequence[int], axis: int) -> tuple[IntArray, list[int]]:

@@ -31,7 +31,17 @@ from trustscore.scoring._artifact import ScorecardArtifact
 
 __all__ = ["PARAMETER_CONSTRAINTS", "validate_params"]
 
-_CHAR_KEYS: Final = frozenset({"dimension", "reason_code", "reason", "improve"})
+_CHAR_KEYS: Final = frozenset(
+    {
+        "dimension",
+        "reason_code",
+        "reason",
+        "improve",
+        "missing_reason_code",
+        "missing_reason",
+        "missing_improve",
+    }
+)
 MAX_INTERACTIONS: Final = 32
 
 
@@ -82,6 +92,13 @@ def _trend(v: Any) -> bool:
     )
 
 
+def _directions(v: Any) -> bool:
+    return v is None or (
+        isinstance(v, Mapping)
+        and all(isinstance(k, str) and _is_int(d) and d in (1, -1) for k, d in v.items())
+    )
+
+
 def _special(v: Any) -> bool:
     return v is None or (
         isinstance(v, Mapping)
@@ -125,7 +142,8 @@ PARAMETER_CONSTRAINTS: Final[dict[str, tuple[Callable[[Any], bool], str]]] = {
     "characteristics": (
         _characteristics,
         "None or a non-empty mapping of column name to a dict with (some of) the keys "
-        "'dimension', 'reason_code', 'reason', 'improve' (strings)",
+        "'dimension', 'reason_code', 'reason', 'improve', 'missing_reason_code', "
+        "'missing_reason', 'missing_improve' (strings)",
     ),
     "categorical_features": (_categorical, "'auto' or a list of column names"),
     "max_n_bins": (
@@ -140,6 +158,10 @@ PARAMETER_CONSTRAINTS: Final[dict[str, tuple[Callable[[Any], bool], str]]] = {
     "monotonic_trend": (
         _trend,
         f"one of {', '.join(repr(t) for t in TRENDS)} or a dict of column name to one of them",
+    ),
+    "directions": (
+        _directions,
+        "None or a dict of column name to +1 (more is better) or -1 (more is worse)",
     ),
     "special_codes": (_special, "None or a dict of column name to a list of numbers"),
     "rare_level_min": (_real(0.0, 0.5, False, True), "a float in [0, 0.5)"),

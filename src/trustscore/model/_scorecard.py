@@ -17,6 +17,7 @@ from trustscore.exceptions import ModelError
 from trustscore.model._card import interactions_card, model_card
 from trustscore.model._data import as_frame, as_protected, as_target, check_columns
 from trustscore.model._describe import char_dict, merge_equal_points, model_version, pair_code
+from trustscore.model._directions import monotone_violations, repair_points
 from trustscore.model._fitting import Fitter
 from trustscore.model._interactions import FittedPair, pair_dict
 from trustscore.model._params import validate_params
@@ -67,9 +68,11 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     Parameters
     ----------
     characteristics : mapping or None, default None
-        Column name -> ``{"dimension", "reason_code", "reason", "improve"}`` (each optional).
-        Only these columns are characteristics. None: every column of ``X``, in dimension
-        ``"overall"``, with generated codes (``OV01``, ...) and texts.
+        Column name -> ``{"dimension", "reason_code", "reason", "improve",
+        "missing_reason_code", "missing_reason", "missing_improve"}`` (each optional; the last
+        three, the statement a subject reads when the value is missing, are copied to the
+        artifact as given). Only these columns are characteristics. None: every column of
+        ``X``, in dimension ``"overall"``, with generated codes (``OV01``, ...) and texts.
     categorical_features : "auto" or list of str, default "auto"
         Columns binned as categories; "auto" takes the non-numeric dtypes.
     max_n_bins : int or "auto", default "auto"
@@ -86,6 +89,19 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         WoE method takes the better monotone trend by IV (peak/valley only if it adds 10 % IV
         and 0.005), the fused method lets the data shape the points, and the artifact's
         ``trend`` says the shape the points have. Categorical bins are ordered by event rate.
+    directions : dict or None, default None
+        Column -> the direction of conduct of a numeric characteristic: +1, more is better
+        (its points never fall as the value rises), or -1, more is worse (they never rise).
+        A direction is a declared trend of the event rate (+1: "descending", -1:
+        "ascending") and holds as a hard constraint in every method, on edited bins and in
+        every pair that uses the characteristic (the cells are monotone along it, so its bin
+        points plus a pair's cell points move with conduct for every interval of the other
+        input). It overrides a ``monotonic_trend`` given as one string; a ``monotonic_trend``
+        entry for the same column must agree with it. A categorical characteristic cannot
+        have one. Each characteristic's artifact entry records its ``direction`` (+1, -1 or
+        null). A declared numeric characteristic whose two bins would come from one cut (a
+        0/1 flag, or a count that is mostly 0) keeps that cut whenever each side has at least
+        ``min_outcome`` rows, rather than ``min_bin_size``'s share (see the Notes).
     method : {"auto", "fused", "woe"}, default "auto"
         How bins get their points (see above).
     special_codes : dict or None, default None
@@ -133,9 +149,9 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         cross-validation of ``method="auto"`` decide: it also tries the fused fit with up to
         8 pairs and takes them only if they win by more than the folds' standard error (and
         0.001 AUC); where that cross-validation does not run (another ``method``, fewer than
-        1 000 or more than 200 000 rows) no pairs are fitted. A characteristic with a
-        declared trend, or edited bins, is never an input of a pair. The model card lists
-        the pairs and how they were chosen.
+        1 000 or more than 200 000 rows) no pairs are fitted. A characteristic with edited
+        bins or a declared peak or valley trend is never an input of a pair. The model card
+        lists the pairs and how they were chosen.
 
     Attributes
     ----------
@@ -151,6 +167,18 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
     Notes
     -----
+    Directions. A declared characteristic never stays on the card unable to tell its values
+    apart, which would cost nothing for a default while every subject read about one. Three
+    rules keep it so. (1) Binning: if the search under ``min_bin_size`` leaves it in one bin,
+    it is searched again with each bin needing only the rows a missing or special outcome
+    needs for a level of its own (``max(30, min(rare_level_min, 0.005) * n)``), so a 0/1 flag
+    or a mostly-zero count keeps its cut wherever the data moves its declared way. (2)
+    Selection: one still left in one bin (its values do not move the event rate its declared
+    way) is dropped. (3) Fit: one whose bins all end on the same integer points (given the
+    other characteristics it adds nothing its declared way; the demo's ``any_default_36m``,
+    whose step given the delinquency months is 0) is dropped and the rest refitted, unless a
+    pair's cells tell its values apart. Each drop is noted in the model card's IV table.
+
     ``score_points``, ``predict_proba``, ``predict`` and ``reasons`` give the model's answer for
     every row and ignore ``criteria``; :meth:`scorable` says which rows meet them. A scorer
     (:mod:`trustscore.scoring`) gives those rows status ``NS`` and no score.
@@ -190,6 +218,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         fixed_bins: ScorecardArtifact | Mapping[str, Any] | str | Path | None = None,
         random_state: int | None = None,
         interactions: int | str = "auto",
+        directions: Mapping[str, int] | None = None,
     ) -> None:
         self.characteristics = characteristics
         self.categorical_features = categorical_features
@@ -208,6 +237,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.fixed_bins = fixed_bins
         self.random_state = random_state
         self.interactions = interactions
+        self.directions = directions
 
     # -- fitting -------------------------------------------------------------------------------
     def fit(
@@ -277,20 +307,44 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         method, strength, choice, n_pairs = fitter.choose_method(df, yy, specs, edited, seed)
         bins = fitter.bin_all(df, yy, specs, edited, fused=method == "fused")
         selected, notes = fitter.select(bins, n, seed, fused=method == "fused")
-        intercept, contribs, selected, coef = fitter.points_fit(
-            bins, selected, yy, notes, method, strength
-        )
-        pairs: list[FittedPair] = []
-        if n_pairs and method == "fused":
-            intercept, contribs, selected, coef, pairs = fitter.fit_pairs(
-                bins, selected, yy, notes, strength, intercept, contribs, n_pairs
+        candidates, kept_notes = list(selected), notes
+        while True:
+            notes = dict(kept_notes)  # a refit writes its own notes of what it dropped
+            intercept, contribs, selected, coef = fitter.points_fit(
+                bins, list(candidates), yy, notes, method, strength
             )
-        all_pts, scaling = scale_points(
-            contribs,
-            intercept,
-            cells=[fp.contrib for fp in pairs],
-            pin=None if isinstance(self.scaling, str) else self.scaling,
-        )
+            pairs: list[FittedPair] = []
+            if n_pairs and method == "fused":
+                intercept, contribs, selected, coef, pairs = fitter.fit_pairs(
+                    bins, selected, yy, notes, strength, intercept, contribs, n_pairs
+                )
+            all_pts, scaling = scale_points(
+                contribs,
+                intercept,
+                cells=[fp.contrib for fp in pairs],
+                pin=None if isinstance(self.scaling, str) else self.scaling,
+            )
+            # an input of a pair tells its values apart through the pair's cells
+            paired = {
+                x
+                for fp, cp in zip(pairs, all_pts[len(selected) :], strict=True)
+                if cp.any()
+                for x in (fp.spec.a, fp.spec.b)
+            }
+            flat = [k for k in fitter.flat_declared(bins, selected, all_pts) if k not in paired]
+            if not flat or len(flat) == len(selected):
+                break
+            # a declared characteristic that cannot tell its values apart would be told to
+            # every subject without meaning anything: it leaves the card, and the rest refit
+            for k in flat:
+                kept_notes[k] = (
+                    "dropped: its values do not move the event rate in its declared direction"
+                    if bins[k].n_bins == 1
+                    else "dropped: with its direction declared, every bin came out with the "
+                    "same points (given the other characteristics it adds nothing in its "
+                    "direction)"
+                )
+            candidates = [k for k in candidates if k not in flat]
         pts = all_pts[: len(selected)]
         # a pair whose cells all came out 0 points is no pair; the others are described on
         # the bins they were fitted on (before equal neighbours merge)
@@ -303,6 +357,12 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             code = pair_code(specs[fp.spec.a]["dimension"], used)
             pair_dicts.append(pair_dict(fp, cp, yy, bins, specs, code))
             pair_rows += cp[fp.codes]
+        pts = [
+            repair_points(p, bins[k].n_event + bins[k].n_nonevent, sign, n_bins=bins[k].n_bins)
+            if (sign := fitter.direction(k))
+            else p
+            for k, p in zip(selected, pts, strict=True)
+        ]
         pts = merge_equal_points(bins, selected, pts, shape_from_points=method == "fused")
         self.bins_ = bins
         self.selected_ = selected
@@ -315,7 +375,9 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.n_features_in_ = df.shape[1]
         self.feature_names_in_ = np.asarray(list(df.columns), dtype=object)
         chars = [
-            char_dict(bins[s], specs[s], p, float(c) if method == "woe" else None)
+            char_dict(
+                bins[s], specs[s], p, float(c) if method == "woe" else None, fitter.direction(s)
+            )
             for s, p, c in zip(selected, pts, coef, strict=True)
         ]
         dims = list(dict.fromkeys(c["dimension"] for c in chars))
@@ -334,6 +396,10 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         }
         if pair_dicts:  # each in the dimension of its first input, so among dims
             d["interactions"] = pair_dicts
+        broken = monotone_violations(d)
+        if broken:  # by construction never: a bug of ours, not the caller's
+            msg = "The fitted points move against a declared direction: " + "; ".join(broken)
+            raise ModelError(msg, field="directions")
         draft = ScorecardArtifact.from_dict(d)
         card = model_card(
             draft, df, yy, prot, eval_set, data_window, bins, selected, notes, seed,
@@ -362,6 +428,8 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         out["method_choice"] = self._choice
         if self.interactions != 0:
             out["interactions"] = self.interactions
+        if self.directions:
+            out["directions"] = dict(self.directions)
         out["monotonic_trend"] = (
             dict(self.monotonic_trend)
             if isinstance(self.monotonic_trend, Mapping)

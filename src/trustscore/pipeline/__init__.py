@@ -11,6 +11,7 @@ from trustscore.pipeline._demo import (
     DemoSummary,
     Reporter,
     characteristics_metadata,
+    feature_directions,
     run_demo,
     score_features,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "characteristics_metadata",
     "explain_row",
     "explain_subject",
+    "feature_directions",
     "feature_hash",
     "pending_resolutions",
     "read_table",

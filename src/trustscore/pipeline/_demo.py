@@ -33,6 +33,7 @@ __all__ = [
     "DemoSummary",
     "Reporter",
     "characteristics_metadata",
+    "feature_directions",
     "run_demo",
     "score_features",
 ]
@@ -92,16 +93,25 @@ class DemoSummary:
 
 
 def characteristics_metadata() -> dict[str, dict[str, str]]:
-    """Dimension and reason texts of every feature, as :class:`Scorecard` takes them."""
+    """Dimension, reason and no-information texts of every feature, as :class:`Scorecard`
+    takes them."""
     return {
         f.name: {
             "dimension": f.dimension,
             "reason_code": f.reason_code,
             "reason": f.reason,
             "improve": f.improve,
+            "missing_reason_code": f.missing_reason_code,
+            "missing_reason": f.missing_reason,
+            "missing_improve": f.missing_improve,
         }
         for f in FEATURES
     }
+
+
+def feature_directions() -> dict[str, int]:
+    """The declared direction of every feature that has one (+1 more is better, -1 worse)."""
+    return {f.name: f.direction for f in FEATURES if f.direction}
 
 
 def score_features(
@@ -185,6 +195,7 @@ def run_demo(
     report("train", 0, None)
     card = Scorecard(
         characteristics=characteristics_metadata(),
+        directions=feature_directions(),
         criteria=list(MINIMUM_CRITERIA),
         random_state=seed,
     )

@@ -48,6 +48,25 @@ def test_reason_texts_are_plain_and_say_how_to_improve() -> None:
         assert "_" not in f.improve, f.name
 
 
+def test_every_feature_declares_its_direction_and_a_no_information_statement() -> None:
+    for f in FEATURES:
+        assert f.direction in (1, -1, 0), f.name
+        # a feature without a direction says why; one with a direction needs no note
+        assert bool(f.direction_note) == (f.direction == 0), f.name
+        assert f.missing_reason_code == f.reason_code + "N"
+        assert f.missing_reason.startswith("No"), f.name
+        assert not f.missing_reason.endswith("."), f.name
+        assert "_" not in f.missing_reason, f.name
+        assert f.missing_improve == "" or f.missing_improve.endswith("."), f.name
+    # the direction follows what the value means
+    assert feature("on_time_share_12m").direction == 1
+    assert feature("n_late_30_24m").direction == -1
+    assert feature("months_since_late_30").direction == 1
+    assert feature("card_utilisation").direction == -1
+    assert feature("any_default_36m").direction == -1
+    assert feature("n_open_accounts").direction == 0
+
+
 def test_feature_def_is_frozen_and_looked_up_by_name() -> None:
     f = feature("n_late_30_24m")
     assert isinstance(f, FeatureDef)

@@ -253,10 +253,21 @@ def test_auto_is_not_tried_outside_the_cross_validation() -> None:
     assert "interactions" not in sc.artifact_.model_card
 
 
-def test_a_declared_trend_or_edited_bins_keep_a_characteristic_out_of_pairs() -> None:
+def _cells(p: Any) -> np.ndarray:
+    return np.array([c.points for c in p.cells]).reshape(-1, p.axes[1].size)
+
+
+def test_a_peak_trend_or_edited_bins_keep_a_characteristic_out_of_pairs() -> None:
     X, y, _ = _problem(6000, 1, planted=1.5)
-    sc = Scorecard(method="fused", interactions=3, monotonic_trend={"a": "ascending"}).fit(X, y)
+    sc = Scorecard(method="fused", interactions=3, monotonic_trend={"a": "peak"}).fit(X, y)
     assert all("a" not in p.inputs for p in sc.artifact_.interactions)
+    # an ascending event rate (points fall as a rises) pairs, with its cells held to it
+    sc = Scorecard(method="fused", interactions=3, monotonic_trend={"a": "ascending"}).fit(X, y)
+    with_a = [p for p in sc.artifact_.interactions if "a" in p.inputs]
+    assert with_a
+    for p in with_a:
+        cells = _cells(p) if p.inputs[0] == "a" else _cells(p).T
+        assert (np.diff(cells, axis=0) <= 0).all(), cells
     free = Scorecard(method="fused", interactions=3).fit(X, y)
     assert any("a" in p.inputs for p in free.artifact_.interactions)
     d = free.artifact_.to_dict()
