@@ -16,7 +16,6 @@ import pytest
 from typer.testing import CliRunner
 
 from trustscore.cli import app
-from trustscore.exceptions import IngestError
 from trustscore.records import RecordStore, ingest
 
 AT = dt.datetime(2024, 3, 1, 12, 0, tzinfo=dt.UTC)
@@ -58,15 +57,24 @@ def test_a_plus_sign_in_an_integer_field_is_the_number(store: RecordStore, tmp_p
     assert store.record("tradeline", "t2")["days_past_due"] == 0
 
 
-def test_cr_only_line_endings_are_refused_in_one_line(store: RecordStore, tmp_path: Path) -> None:
+def test_cr_only_line_endings_read_like_any_other(store: RecordStore, tmp_path: Path) -> None:
+    """Old Mac files (lines ending in a lone CR) were an internal error: they now read as lines,
+    quoted line breaks included, and quarantined rows name their line."""
     path = tmp_path / "obligation.csv"
-    header = ",".join(OBLIGATION)
-    path.write_bytes(f"{header}\ro1,s1,power,utility,a1,2024-01-05,10.5\r".encode())
-    with pytest.raises(IngestError, match="line 1: lines end in a carriage return alone") as info:
-        ingest(path, store, ingested_at=AT)
-    assert str(path) in str(info.value)
-    assert "\n" not in str(info.value)
-    assert store.count("obligation") == 0
+    rows = [
+        ",".join(OBLIGATION),
+        "o1,s1,power,utility,a1,2024-01-05,10.5",
+        '"o2\rx",s1,power,utility,a1,2024-01-05,10.5',
+        "o3,s1,power",
+        "o4,s1,power,utility,a1,2024-01-05,-1",
+    ]
+    path.write_bytes(("\r".join(rows) + "\r").encode())
+    result = ingest(path, store, ingested_at=AT)
+    assert (result.rows_in, result.rows_stored, result.rows_quarantined) == (4, 2, 2)
+    assert store.record("obligation", "o2\rx")["amount_due"] == 10.5
+    assert result.quarantine_path is not None
+    quarantine = pq.read_table(result.quarantine_path).to_pylist()
+    assert [(r["line"], r["field"]) for r in quarantine] == [(5, None), (6, "amount_due")]
 
 
 def _jsonl(tmp_path: Path, first: str) -> Path:
@@ -139,7 +147,7 @@ def test_none_of_them_is_an_internal_error_in_the_cli(tmp_path: Path) -> None:
         codes[name] = result.exit_code
     assert codes == {
         "subjects/subject.csv": 0,
-        "cr/obligation.csv": 1,
+        "cr/obligation.csv": 0,
         "plus/tradeline.csv": 0,
         "surrogate/obligation.jsonl": 0,
     }
