@@ -62,12 +62,17 @@ def pending_resolutions(ledger: lg.Ledger, store: RecordStore) -> list[lg.Suppre
     []
     """
     held = _held(store)
+    recorded = lg.suppressions(ledger)
+    # the ledger's latest correction of each record: an earlier one is superseded, and applying
+    # it after the latest (a repair) would make it the live correction in the store
+    latest = {(s.record_kind, s.record_id): s.suppression_id for s in recorded if s.correction}
     pending = []
-    for s in lg.suppressions(ledger):
+    for s in recorded:
         reasons = held.get((s.record_kind, s.record_id))
         if reasons is None or (
             s.correction
             and s.dispute_id is not None
+            and latest[(s.record_kind, s.record_id)] == s.suppression_id
             and not _names_dispute(reasons, s.dispute_id)
             and not store.has_record_ids(s.record_kind, [_corrected_id(s)])
         ):

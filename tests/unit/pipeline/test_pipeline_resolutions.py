@@ -123,3 +123,18 @@ def test_a_record_corrected_twice_has_one_live_correction(
     held = set(store.suppressions().column("record_id").to_pylist())
     live = set(store.read("obligation").column("record_id").to_pylist()) - held
     assert live == {"o2", "o3", f"o1~c{second.dispute_id}"}
+
+
+def test_a_repair_never_revives_a_correction_the_ledger_superseded(
+    ledger: lg.Ledger, store: RecordStore
+) -> None:
+    """The first correction's store step was lost; the second was applied. The repair must not
+    store the first now, where it would be the latest in the store and supersede the second."""
+    _resolve(ledger, "o1", "corrected", correction={"paid_date": "2024-01-08"})
+    second = _resolve(ledger, "o1", "corrected", correction={"paid_date": "2024-01-09"})
+    [_, latest] = pending_resolutions(ledger, store)
+    apply_resolution(store, latest, at=LATER)
+    assert pending_resolutions(ledger, store) == []
+    held = set(store.suppressions().column("record_id").to_pylist())
+    live = set(store.read("obligation").column("record_id").to_pylist()) - held
+    assert live == {"o2", "o3", f"o1~c{second.dispute_id}"}
