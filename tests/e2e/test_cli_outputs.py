@@ -125,10 +125,12 @@ def test_features_failing_half_way_leaves_the_previous_output(
         "o1,s1,power,utility,A1,2024-01-10,80.25,,\n"
         "o2,s1,power,utility,A1,2024-02-10,80.25,2024-02-09,80.25\n"
     )
+    (tmp_path / "subject.csv").write_text("subject_id,kind,created_date\ns1,person,2020-01-01\n")
     store = tmp_path / "store"
-    ingested = runner.invoke(app, ["ingest", str(tmp_path / "obligation.csv"), "--store",
-                                   str(store), "--ingested-at", "2024-03-01T00:00"])  # fmt: skip
-    assert ingested.exit_code == 0, ingested.output
+    for name in ("subject.csv", "obligation.csv"):
+        ingested = runner.invoke(app, ["ingest", str(tmp_path / name), "--store", str(store),
+                                       "--ingested-at", "2024-03-01T00:00"])  # fmt: skip
+        assert ingested.exit_code == 0, ingested.output
     out = tmp_path / "out" / "features.parquet"
     command = ["features", "--as-of", "2024-03-31", "--store", str(store), "--out", str(out)]
     assert runner.invoke(app, command).exit_code == 0

@@ -106,8 +106,11 @@ def test_an_escaped_lone_surrogate_is_quarantined_naming_the_field(
     # a valid pair (an emoji, escaped) is a character like any other
     pair = json.dumps({**OBLIGATION, "record_id": "o3", "account": "\U0001f600"})
     assert "\\ud83d\\ude00" in pair
-    (tmp_path / "pair").mkdir()
-    assert _reasons(store, _jsonl(tmp_path / "pair", pair))[:3] == (2, 1, 1)  # o2: a duplicate
+    other = json.dumps({**OBLIGATION, "record_id": "o4"})
+    both = tmp_path / "pair" / "obligation.jsonl"
+    both.parent.mkdir()
+    both.write_text(f"{pair}\n{other}\n")
+    assert _reasons(store, both) == (2, 2, 0, {})
     assert store.record("obligation", "o3")["account"] == "\U0001f600"
 
 
