@@ -164,7 +164,13 @@ def _disputable_bill(ws: Workspace, scratch: Path) -> tuple[str, dict[str, Any],
         if r["subject_id"] in scored and r["due_date"] > as_of - 365 * DAY
         and (r["paid_date"] is None or r["paid_date"] > r["due_date"])
     ]  # fmt: skip
-    for n, bill in enumerate(sorted(late, key=lambda r: r["record_id"])[:20]):
+
+    def days_late(r: dict[str, Any]) -> int:
+        return int(((r["paid_date"] or as_of) - r["due_date"]).days)
+
+    # the latest bills first: a bill a day late may cost nothing on a card with directions
+    ranked = sorted(late, key=lambda r: (-days_late(r), r["record_id"]))
+    for n, bill in enumerate(ranked[:40]):
         copy = RecordStore(shutil.copytree(ws.store_dir, scratch / f"store-{n}"))
         before = score_subject(copy, art, bill["subject_id"], as_of)["score"]
         copy.suppress("obligation", [bill["record_id"]], reason="trial", at=dt.datetime.now(dt.UTC))
@@ -271,14 +277,23 @@ def test_the_subject_sees_score_reasons_records_and_the_lender_that_looked(
     items = page.locator("#reason-list > li")
     assert items.count() == len(explanation["reasons"]) > 0
     for item, reason in zip(items.all(), explanation["reasons"], strict=True):
+        # the artifact's statement (reason_text with the subject's values): true of them
         assert item.locator("h3").inner_text() == reason["reason"]
         text = item.inner_text()
         assert reason["improve"] in text
         gap = reason["points_to_best"]
         assert f"{gap} point{'' if gap == 1 else 's'} separate you from the best" in text
         assert f"gives you {reason['points']} of a possible {reason['best_points']}" in text
+    # the score with its attainable range, each sub-score with its range
+    low, high = explanation["score_range"]["min"], explanation["score_range"]["max"]
+    assert (
+        f"from {low} (the least any file can get) to {high} (the most)"
+        in page.locator("#score-range").inner_text()
+    )
     for dim in explanation["dimensions"]:
-        assert tab.cells("dimensions", dim["label"])[:2] == [dim["label"], str(dim["points"])]
+        assert tab.cells("dimensions", dim["label"]) == [
+            dim["label"], str(dim["points"]), str(dim["min_points"]), str(dim["max_points"])
+        ]  # fmt: skip
     assert sum(d["points"] for d in explanation["dimensions"]) == current["score"]
 
     # the records, with their furnisher and dates
@@ -490,3 +505,103 @@ def test_an_unscorable_subject_is_told_why_not_given_a_number(
     ]
     assert any(not c["met"] for c in expected["explanation"]["criteria"])
     assert tab.page.locator("#reason-list").count() == 0
+
+
+def _subject_with_a_way_up(site: Site) -> tuple[str, str, dict[str, Any]]:
+    """A scored subject, their token, and a purpose's next tier that has a way there."""
+    import pyarrow.parquet as pq
+
+    rows = pq.read_table(Workspace(site.root).scores_path).to_pylist()
+    for row in rows:
+        if row["status"] != "OK" or row["subject_id"] in (site.subject, site.other):
+            continue
+        _, token = create_client(site.ledger, "subject", subject_id=row["subject_id"], name="up")
+        with httpx.Client(base_url=site.url, headers={"Authorization": f"Bearer {token}"}) as api:
+            tier = api.get(
+                f"/v1/subjects/{row['subject_id']}/next-tier", params={"purpose": "credit_pricing"}
+            ).json()
+        if tier["path"] is not None:
+            return row["subject_id"], token, tier
+    pytest.fail("no subject of the demo has a way to their next tier")
+
+
+def test_the_subject_tries_a_value_and_sees_the_way_to_the_next_tier_and_the_year_ahead(
+    site: Site, new_tab: Callable[[], Tab]
+) -> None:
+    subject, token, tier = _subject_with_a_way_up(site)
+    with httpx.Client(
+        base_url=site.url, headers={"Authorization": f"Bearer {token}"}, timeout=60
+    ) as me:
+        tab = new_tab()
+        page = tab.page
+        page.goto("/web/")
+        tab.use_token(token)
+        tab.open_file(subject)
+        page.locator("#file").wait_for(state="visible")
+
+        # a what-if: pick a part of the score, type a value, see the score, tiers and reasons
+        change = tier["path"]["changes"][0]
+        expected = me.post(
+            f"/v1/subjects/{subject}/what-if", json={"changes": {change["name"]: change["value"]}}
+        ).json()
+        page.get_by_label("Part of your score").select_option(change["name"])
+        field = page.get_by_label("Value to try")
+        field.fill(str(change["value"]))
+        field.press("Enter")
+        tab.page.get_by_role("status").filter(has_text="your score would be").wait_for()
+        assert page.locator("#whatif-score").inner_text() == str(expected["score"])
+        assert expected["score"] != expected["current"]["score"]
+        tiers = page.locator("#whatif-tiers li").all_inner_texts()
+        assert [t.split(": ", 1)[1] for t in tiers] == [
+            d["label"] + (" (close to a cut-off: a person reviews it)" if d["review"] else "")
+            for d in expected["decisions"]
+        ]
+        assert page.locator("#whatif-reasons .statement").all_inner_texts() == [
+            r["statement"] for r in expected["reasons"]
+        ]
+        for dim in expected["dimensions"]:
+            assert tab.cells("whatif-result", dim["label"]) == [
+                dim["label"], str(dim["points"]), str(dim["min_points"]), str(dim["max_points"])
+            ]  # fmt: skip
+        # a value that is not a number is refused on the page, before any request
+        page.get_by_label("Part of your score").select_option(change["name"])
+        field.fill("lots")
+        field.press("Enter")
+        alert = page.get_by_role("alert")
+        alert.wait_for()
+        assert f"{change['name']} is a number" in alert.inner_text()
+
+        # the way to the next tier of loan pricing, and the changes tried at once
+        page.get_by_label("Which decision").select_option("credit_pricing")
+        page.get_by_role("button", name="Show the way").press("Enter")
+        page.locator("#tier-message").wait_for()
+        assert page.locator("#tier-message").inner_text() == tier["message"]
+        assert page.locator("#tier-now").inner_text() == (
+            f"Now: {tier['band']['label']}, with a score of {tier['score']}."
+        )
+        shown = page.locator("#tier-changes li").all_inner_texts()
+        assert len(shown) == len(tier["path"]["changes"]) + len(tier["path"]["together"])
+        for line, c in zip(shown, tier["path"]["changes"], strict=False):
+            assert line.startswith(f"{c['name']}: from ")
+            assert f"(any value {c['range']}): +{c['points']} point" in line
+        page.get_by_role("button", name="Try these changes").press("Enter")
+        page.locator("#whatif-score").filter(has_text=str(tier["path"]["score"])).wait_for()
+        assert int(page.locator("#whatif-score").inner_text()) >= tier["next"]["min_score"]
+
+        # if nothing new happens: now and 3, 6 and 12 months on, as the API computes it
+        later = me.get(f"/v1/subjects/{subject}/projection").json()
+        page.get_by_role("button", name="Show my score over the next year").press("Enter")
+        rows = page.locator("#projection-result tbody tr")
+        rows.first.wait_for()
+        assert rows.count() == 1 + len(later["later"])
+        for i, p in enumerate([later["current"], *later["later"]]):
+            cells = [c.strip() for c in rows.nth(i).locator("th, td").all_inner_texts()]
+            shown_score = str(p["score"]) if p["status"] == "OK" else "not scored"
+            assert cells[1] == p["as_of"]
+            assert cells[2].startswith(shown_score)
+        # every call was the subject's own look, in the access log
+        with httpx.Client(base_url=site.url, headers={"Authorization": f"Bearer {token}"}) as api:
+            actions = [
+                a["action"] for a in api.get(f"/v1/subjects/{subject}/file").json()["accesses"]
+            ]
+        assert {"what_if", "next_tier", "projection"} <= set(actions)

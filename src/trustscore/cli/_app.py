@@ -14,6 +14,7 @@ from trustscore.cli._errors import fail, guarded
 from trustscore.cli._ops import audit_app, clients_app, disputes_app, replay, serve
 from trustscore.cli._outputs import atomic_output
 from trustscore.cli._progress import progress_bars
+from trustscore.cli._whatif import next_tier, projection, what_if
 
 app = typer.Typer(
     name="trustscore",
@@ -328,6 +329,9 @@ def decide(
 
 app.command()(serve)
 app.command()(replay)
+app.command("what-if")(what_if)
+app.command("next-tier")(next_tier)
+app.command()(projection)
 app.add_typer(clients_app, name="client")
 app.add_typer(audit_app, name="audit")
 app.add_typer(disputes_app, name="disputes")

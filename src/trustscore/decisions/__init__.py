@@ -23,6 +23,7 @@ from trustscore.decisions._decide import (
     decide_one,
 )
 from trustscore.decisions._guard import check_purpose, negative_list
+from trustscore.decisions._next_tier import next_tier
 from trustscore.decisions._notice import (
     DISPUTE_ENDPOINT,
     AdverseActionNotice,
@@ -62,6 +63,7 @@ __all__ = [
     "decide_one",
     "deposit_waiver_policy",
     "negative_list",
+    "next_tier",
     "on_scale",
     "policy_for",
 ]

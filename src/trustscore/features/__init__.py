@@ -11,10 +11,17 @@ True
 from __future__ import annotations
 
 from trustscore.features._compute import compute_features, load_tables, write_features
-from trustscore.features._definitions import DIMENSIONS, FEATURES, FeatureDef, feature
+from trustscore.features._definitions import (
+    CHANGEABILITY,
+    DIMENSIONS,
+    FEATURES,
+    FeatureDef,
+    feature,
+)
 from trustscore.features._expressions import CRITERIA_COLUMNS, SUPPRESSIONS, feature_table
 
 __all__ = [
+    "CHANGEABILITY",
     "CRITERIA_COLUMNS",
     "DIMENSIONS",
     "FEATURES",

@@ -360,3 +360,31 @@ def feature(name: str) -> FeatureDef:
     except KeyError:
         msg = f"No feature named {name!r}; the features are: {', '.join(_BY_NAME)}."
         raise KeyError(msg) from None
+
+
+#: How each feature can change: ``"action"``, by the subject's own conduct (pay bills on time,
+#: pay down a card, settle a judgment); ``"time"``, only as time passes (how long ago something
+#: happened, counts of past events that age out of their window); ``"fixed"``, never. The way to
+#: a higher tier suggests only actions (:func:`trustscore.scoring.find_changes`); the demo puts
+#: these into its model as each characteristic's ``"change"``. (Kept at the end of the module, and
+#: out of its ``__all__``, so that it stays apart from the feature definitions above.)
+CHANGEABILITY: Final[dict[str, str]] = {
+    "on_time_share_12m": "action",
+    "on_time_share_36m": "action",
+    "n_late_30_24m": "time",
+    "n_late_90_24m": "time",
+    "max_days_late_12m": "time",
+    "months_since_late_30": "time",
+    "unpaid_amount_ratio_12m": "action",
+    "worst_dpd_12m": "time",
+    "n_months_30dpd_24m": "time",
+    "card_utilisation": "action",
+    "months_since_oldest_opened": "time",
+    "n_open_accounts": "action",
+    "any_default_36m": "time",
+    "months_since_delinquency": "time",
+    "n_inquiries_6m": "time",
+    "n_unsatisfied_public_records": "action",
+    "unsatisfied_public_record_amount": "action",
+    "months_since_public_record": "time",
+}

@@ -20,11 +20,19 @@ from trustscore.pipeline._flat import read_table, score_file, train_flat
 from trustscore.pipeline._provider import WorkspaceProvider, feature_hash, score_subject
 from trustscore.pipeline._replay import Replay, replay
 from trustscore.pipeline._resolutions import apply_resolution, pending_resolutions
+from trustscore.pipeline._whatif import (
+    PROJECTION_MONTHS,
+    next_tier_of,
+    projection,
+    what_if,
+    what_if_row,
+)
 from trustscore.pipeline._workspace import Workspace
 
 __all__ = [
     "DEFAULT_AS_OF",
     "MINIMUM_CRITERIA",
+    "PROJECTION_MONTHS",
     "DemoSummary",
     "Replay",
     "Reporter",
@@ -36,7 +44,9 @@ __all__ = [
     "explain_subject",
     "feature_directions",
     "feature_hash",
+    "next_tier_of",
     "pending_resolutions",
+    "projection",
     "read_table",
     "replay",
     "run_demo",
@@ -44,4 +54,6 @@ __all__ = [
     "score_file",
     "score_subject",
     "train_flat",
+    "what_if",
+    "what_if_row",
 ]

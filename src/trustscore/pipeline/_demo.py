@@ -18,13 +18,14 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from trustscore.decisions import credit_pricing_policy, decide
-from trustscore.features import FEATURES, compute_features, write_features
+from trustscore.features import CHANGEABILITY, FEATURES, compute_features, write_features
 from trustscore.model import Scorecard
 from trustscore.monitoring import roc_auc
 from trustscore.pipeline._workspace import Workspace
 from trustscore.records import IngestResult, RecordStore, ingest
 from trustscore.reports import model_report, write_report
 from trustscore.scoring import ScorecardArtifact, UntrueReason, score, untrue_reasons
+from trustscore.scoring._changes import declare_changeability
 from trustscore.synth import generate
 
 __all__ = [
@@ -216,7 +217,8 @@ def run_demo(
         ),
         data_window=window,
     )
-    art = card.to_artifact()
+    # how each characteristic can change: the way to a higher tier suggests only actions
+    art = declare_changeability(card.to_artifact(), CHANGEABILITY)
     art.to_json(ws.model_path)
     ws.models_dir.mkdir(exist_ok=True)
     art.to_json(ws.model_path_for(art.model_version))

@@ -1,11 +1,14 @@
 """What a subject's score is made of, and what would change it: the subject's page reads this.
 
-For every characteristic of the scorecard: the points the subject's value earns, its baseline
-(the most points a value of it can earn) and the gap between them. The reasons are the ones the
-artifact's rule gives (up to four, a larger gap first, ties in artifact order, no gap no reason;
-a missing value has its own no-information reason), so they are the score's own reasons, each
-with the statement a person reads (true by construction: see
-:meth:`~trustscore.scoring.ScorecardArtifact.reason_text`), its points and how it clears. A
+For every element of the scorecard (characteristics, then pairs scored together): the points
+the subject's value earns, the element's baseline (the most a value on file earns: its best bin
+or cell) and the points lost against it. The reasons follow the artifact's rule
+(:mod:`trustscore.scoring._artifact`): an element gives one only where it lost points, under the
+code of where the value landed (the adverse one for a value in a bin, the no-information one for
+a missing or special value), up to four, a larger loss first, ties in artifact order. Each carries
+its statement from :meth:`~trustscore.scoring.ScorecardArtifact.reason_text` (``reason``, naming
+the subject's value where the statement is relative) and how it clears; an element that lost
+nothing says nothing, so every statement shown is true of the subject. A
 subject that is not scorable (status ``NS``) gets no number and no points: only the minimum
 criteria, each with whether it is met.
 
@@ -44,6 +47,7 @@ from trustscore.exceptions import NotFoundError
 from trustscore.features import compute_features
 from trustscore.pipeline._provider import WorkspaceProvider, feature_hash
 from trustscore.scoring import Characteristic, ScorecardArtifact
+from trustscore.scoring._changes import changeability
 from trustscore.scoring._reference import reference_points, reference_reasons
 
 __all__ = ["explain_row", "explain_subject"]
@@ -81,12 +85,15 @@ def explain_row(art: ScorecardArtifact, row: Mapping[str, Any]) -> dict[str, Any
         ``min_points``, ``max_points``), ``criteria`` (``text``, ``column``, ``met``),
         ``characteristics`` in artifact order (an artifact's interactions, pairs scored
         together, follow its characteristics) and ``reasons`` (the score's reasons, in order),
-        each a dict of ``name``, ``dimension``, ``reason_code`` (the code of the reason the
-        subject's value gives, if it lost points: the adverse or the no-information one),
-        ``reason`` and ``improve`` (the statement a person reads for it), ``value`` (a pair's: both
-        values by name), ``points``, ``best_points`` (the baseline) and ``points_to_best``.
-        For ``NS`` the characteristics and reasons are empty: an unscorable subject gets no
-        points.
+        each a dict of ``name``, ``label``, ``type`` (``"numeric"``, ``"categorical"`` or
+        ``"pair"``), ``dimension``, ``reason_code`` (the code of the reason the subject's value
+        gives if it loses points: the adverse or the no-information one), ``reason`` (the
+        statement a person reads for it, naming the subject's value where it is relative; None
+        where no points were lost, since only then is it true of the subject), ``improve``,
+        ``value`` (a pair's: both values by name), ``points``, ``best_points`` (the baseline),
+        ``points_to_best``, and ``change`` (how a characteristic can change: "action", "time"
+        or "fixed"). For ``NS`` the characteristics and reasons are empty: an unscorable
+        subject gets no points.
     """
     columns = {name: [row.get(name)] for name in art.input_columns}
     result = reference_points(art, columns)
@@ -130,15 +137,18 @@ def explain_row(art: ScorecardArtifact, row: Mapping[str, Any]) -> dict[str, Any
     codes = art.reason_codes
     chars = []
     for j, e in enumerate(elements):
-        slot = int(result.slot[0, j])
+        slot, lost = int(result.slot[0, j]), int(result.lost[0, j])
         code = codes[slot] if slot >= 0 else e.reason_code
         statement, improve = art.reason_text(code, row)
         chars.append(
             {
                 "name": e.name,
+                "label": e.label if isinstance(e, Characteristic) else e.name,
+                "type": e.type if isinstance(e, Characteristic) else "pair",
                 "dimension": e.dimension,
                 "reason_code": code,
-                "reason": statement,
+                # a statement only where the element lost points: only then is it true
+                "reason": statement if lost > 0 else None,
                 "improve": improve,
                 "value": (
                     _plain(row.get(e.name))
@@ -148,7 +158,8 @@ def explain_row(art: ScorecardArtifact, row: Mapping[str, Any]) -> dict[str, Any
                 ),
                 "points": points[j],
                 "best_points": e.baseline_points,
-                "points_to_best": int(result.lost[0, j]),
+                "points_to_best": lost,
+                "change": changeability(e) if isinstance(e, Characteristic) else None,
             }
         )
     by_code = {c["reason_code"]: c for c in chars}

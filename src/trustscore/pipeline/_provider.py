@@ -408,6 +408,14 @@ class WorkspaceProvider:
             scores.scored.pop(sid, None)
             scores.results.pop(sid, None)
 
+    def features_of(self, subject_id: str) -> tuple[ScorecardArtifact, dt.date, dict[str, Any]]:
+        """The model, the as-of date and the features the subject's current score is from."""
+        scores = self._current()
+        row = scores.features.get(subject_id)
+        if row is None:
+            raise _unknown(subject_id, scores.state.as_of)
+        return scores.art, scores.state.as_of, dict(row)
+
     def warm(self) -> None:
         """Compute every subject's score now rather than on the first request."""
         self._current()

@@ -33,17 +33,22 @@ from trustscore.scoring._artifact import (
     load_artifact,
 )
 from trustscore.scoring._batch import score_parquet
+from trustscore.scoring._changes import Change, ChangeSet, apply_changes, find_changes
 from trustscore.scoring._ibis import input_schema, to_ibis, to_sql
 from trustscore.scoring._pmml import to_pmml
 from trustscore.scoring._score import output_schema, score
 from trustscore.scoring._truth import UntrueReason, untrue_reasons
 
 __all__ = [
+    "Change",
+    "ChangeSet",
     "Characteristic",
     "Criterion",
     "Outcome",
     "ScorecardArtifact",
     "UntrueReason",
+    "apply_changes",
+    "find_changes",
     "input_schema",
     "load_artifact",
     "output_schema",

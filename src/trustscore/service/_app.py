@@ -13,7 +13,13 @@ from fastapi import FastAPI
 
 from trustscore import ledger as lg
 from trustscore.pipeline import Workspace, WorkspaceProvider
-from trustscore.service import _routes_admin, _routes_disputes, _routes_subjects, _web
+from trustscore.service import (
+    _routes_admin,
+    _routes_disputes,
+    _routes_subjects,
+    _routes_whatif,
+    _web,
+)
 from trustscore.service._errors import install_error_handlers
 from trustscore.service._group_commit import GroupCommit
 from trustscore.service._provider import SubjectProvider
@@ -145,7 +151,7 @@ def create_app(
     app.state.settings = settings
     install_error_handlers(app)
     # the score route first: a request walks the routes in order until one matches
-    for module in (_routes_subjects, _routes_admin, _routes_disputes):
+    for module in (_routes_subjects, _routes_whatif, _routes_admin, _routes_disputes):
         app.include_router(module.router)
     app.include_router(_web.router)  # the web pages (not in the OpenAPI schema)
     return app

@@ -157,3 +157,18 @@ class AuditVerificationOut(BaseModel):
     head_hash: str
     first_bad_seq: int | None
     reason: str | None
+
+
+class WhatIfRequest(BaseModel):
+    """Values to try in place of a subject's own: characteristic name -> value.
+
+    A number for a numeric characteristic, a level (text) for a categorical one, null for
+    "none on file". A lender names the purpose it asks for (one it is allowed); a subject may
+    name one, or get the tier of every purpose the model approves.
+    """
+
+    model_config = _STRICT
+    changes: dict[str, Any] = Field(
+        max_length=64, examples=[{"card_utilisation": 0.1, "on_time_share_12m": 1.0}]
+    )
+    purpose: str | None = Field(default=None, min_length=1, max_length=64)

@@ -2,8 +2,9 @@
 
 ``explain_row`` must agree with the compiled scorer (:func:`trustscore.scoring.score`) on every
 row: the sum of its points is the score, its dimensions are the sub-scores and its reasons are the
-score's reasons, in order; and each reason's gap is the characteristic's baseline (its best bin)
-minus the points the row earned, never below 0.
+score's reasons, in order; each reason's gap is the characteristic's baseline (its best bin)
+minus the points the row earned, never below 0; and only a characteristic that lost points says
+anything (a statement about one that did not could be untrue).
 """
 
 from __future__ import annotations
@@ -62,9 +63,11 @@ def test_explanations_agree_with_the_compiled_scorer(art: ScorecardArtifact) -> 
             spec = art.characteristic(c["name"])
             assert c["best_points"] == spec.baseline_points
             assert c["points_to_best"] == max(spec.baseline_points - c["points"], 0)
-            assert (c["reason"], c["improve"]) == art.reason_text(c["reason_code"], row)
             missing = c["value"] is None or c["value"] == -1.0  # missing or special
             assert c["reason_code"] == (spec.missing_reason_code if missing else spec.reason_code)
+            statement, improve = art.reason_text(c["reason_code"], row)
+            assert c["improve"] == improve
+            assert c["reason"] == (statement if c["points_to_best"] else None)
         gaps = [r["points_to_best"] for r in got["reasons"]]
         assert gaps == sorted(gaps, reverse=True)
         assert all(g > 0 for g in gaps)

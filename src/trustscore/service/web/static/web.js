@@ -319,6 +319,24 @@
       event.preventDefault();
       openDispute();
     });
+    $("whatif-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const name = $("whatif-name").value;
+      let value;
+      try {
+        value = tryValue(name, $("whatif-value").value);
+      } catch (err) {
+        showProblem(err, "The value cannot be tried");
+        $("whatif-value").focus();
+        return;
+      }
+      whatIf({ [name]: value });
+    });
+    $("tier-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      nextTier();
+    });
+    $("projection-button").addEventListener("click", projection);
     if (initial && sessionStorage.getItem(TOKEN_KEY)) loadFile();
   }
 
@@ -376,6 +394,7 @@
     renderDimensions(score, expl);
     renderReasons(score, expl);
     renderCharacteristics(expl);
+    fillWhatIf(expl);
     const records = recordsByKind(file.records);
     renderRecords(records, data.disputes || []);
     renderDisputes(data.disputes || []);
@@ -404,11 +423,13 @@
       return;
     }
     const range = expl && expl.score_range
-      ? ` This model's scores run from ${expl.score_range.min} to ${expl.score_range.max}.` : "";
+      ? el("p", { id: "score-range" }, `This model's scores run from ${expl.score_range.min} `
+        + `(the least any file can get) to ${expl.score_range.max} (the most).`) : null;
     put("score-box",
       el("p", { class: "score" }, el("span", { id: "score-value" }, fmtValue(points)),
         el("span", { class: "scale" }, " on a scale of 0 to 1000")),
-      el("p", { class: "help" }, about + range));
+      range,
+      el("p", { class: "help" }, about));
   }
 
   function renderDimensions(score, expl) {
@@ -446,6 +467,7 @@
           el("p", {}, el("strong", {}, "What would change it: "), r.improve || MISSING),
           el("p", { class: "gap" }, `${plural(r.points_to_best, "point")} separate you from `
             + `the best on this: it gives you ${r.points} of a possible ${r.best_points}.`),
+          el("p", { class: "help" }, CHANGES[r.change] || ""),
           el("p", { class: "help" }, `Reason code ${r.reason_code}; measured as ${r.name}, `
             + `your value: ${r.value === null ? "none on file" : fmtValue(r.value)}.`)))));
       return;
@@ -463,11 +485,169 @@
   function renderCharacteristics(expl) {
     const chars = expl && expl.status === "OK" ? expl.characteristics || [] : [];
     put("characteristics", table("Each characteristic: your points against its best",
-      ["Characteristic", "What lowers it", "Your value", "Your points", "Best possible",
-        "Points to gain"],
-      chars.map((c) => [c.name, c.reason, fmtValue(c.value), fmtValue(c.points),
-        fmtValue(c.best_points), fmtValue(c.points_to_best)]),
+      ["Characteristic", "What it says about you", "Your value", "Your points",
+        "Best possible", "Points to gain", "Can it change?"],
+      chars.map((c) => [c.name, c.reason || "Nothing: it gives its best points",
+        fmtValue(c.value), fmtValue(c.points), fmtValue(c.best_points),
+        fmtValue(c.points_to_best), CHANGE_WORDS[c.change] || MISSING]),
       "Shown once the file is scored."));
+  }
+
+  // ---------------------------------------------------------------- what would change it
+
+  const CHANGES = {
+    action: "You can change this by what you do.",
+    time: "This changes only with time.",
+    fixed: "This cannot change.",
+  };
+  const CHANGE_WORDS = { action: "by what you do", time: "only with time", fixed: "no" };
+
+  let parts = {}; // the characteristics of the file shown, by name
+
+  function fillWhatIf(expl) {
+    const chars = expl && expl.status === "OK"
+      ? (expl.characteristics || []).filter((c) => c.type !== "pair") : [];
+    parts = Object.fromEntries(chars.map((c) => [c.name, c]));
+    const select = $("whatif-name");
+    select.replaceChildren(...chars.map((c) => el("option", { value: c.name },
+      `${c.name} (now ${c.value === null ? "none on file" : fmtValue(c.value)})`)));
+    $("whatif-form").hidden = !chars.length;
+    put("whatif-result", chars.length ? null : el("p", { class: "empty" },
+      "A what-if needs a scored file."));
+    put("tier-result");
+    put("projection-result");
+  }
+
+  function tryValue(name, text) {
+    const part = parts[name];
+    const value = text.trim();
+    if (/^(none|null)$/i.test(value)) return null;
+    if (part && part.type === "numeric") {
+      const n = Number(value);
+      if (value === "" || !Number.isFinite(n)) {
+        throw new Error(`${name} is a number: type one (like 0.5), or "none" for nothing on `
+          + "file.");
+      }
+      return n;
+    }
+    return value;
+  }
+
+  async function whatIf(changes) {
+    clearProblem();
+    if (needToken() || !current) return;
+    say("Computing the what-if…");
+    let out;
+    try {
+      out = await api("POST", `/v1/subjects/${encodeURIComponent(current)}/what-if`,
+        { changes });
+    } catch (err) {
+      say("");
+      showProblem(err, "The what-if was not computed");
+      return;
+    }
+    renderWhatIf(out);
+    say(`With ${changesText(out.changes)}, your score would be `
+      + `${out.status === "OK" ? out.score : "not scored"}.`);
+  }
+
+  function changesText(changes) {
+    return Object.entries(changes).map(([k, v]) => `${k} ${v === null ? "none" : fmtValue(v)}`)
+      .join(", ");
+  }
+
+  function renderWhatIf(out) {
+    const ok = out.status === "OK";
+    put("whatif-result",
+      el("h3", {}, `With ${changesText(out.changes)}`),
+      el("p", { class: "score" }, el("span", { id: "whatif-score" },
+        ok ? fmtValue(out.score) : "Not scored"),
+      el("span", { class: "scale" }, ` (now ${fmtValue(out.current.score)}); this model's `
+        + `scores run from ${out.score_range.min} to ${out.score_range.max}`)),
+      table("Points by dimension with this value",
+        ["Dimension", "Points", "Lowest possible", "Highest possible"],
+        out.dimensions.map((d) => [d.label || d.name, fmtValue(d.points),
+          fmtValue(d.min_points), fmtValue(d.max_points)]), "No dimensions."),
+      el("h4", {}, "Tiers"),
+      el("ul", { id: "whatif-tiers" }, out.decisions.map((d) => el("li", { "data-purpose":
+        d.purpose }, `${words(PURPOSES, d.purpose)}: ${d.label}`
+        + (d.review ? " (close to a cut-off: a person reviews it)" : "")))),
+      el("h4", {}, "Reasons"),
+      out.reasons.length
+        ? el("ol", { id: "whatif-reasons", class: "reasons" }, out.reasons.map((r) => el("li",
+          { "data-code": r.code }, el("span", { class: "statement" }, r.statement),
+          r.improve ? el("p", { class: "help" }, r.improve) : null)))
+        : el("p", {}, ok ? "No reasons: every part would give its best points."
+          : "No reasons: the file would not be scored."));
+  }
+
+  async function nextTier() {
+    clearProblem();
+    if (needToken() || !current) return;
+    const purpose = $("tier-purpose").value;
+    say("Searching for the way to the next tier…");
+    let out;
+    try {
+      out = await api("GET", `/v1/subjects/${encodeURIComponent(current)}/next-tier?`
+        + new URLSearchParams({ purpose }));
+    } catch (err) {
+      say("");
+      showProblem(err, "The way to the next tier was not found");
+      return;
+    }
+    renderTier(out);
+    say(out.message);
+  }
+
+  function renderTier(out) {
+    const shown = [];
+    if (out.status === "OK") {
+      shown.push(el("p", { id: "tier-now" }, `Now: ${out.band.label}, with a score of `
+        + `${out.score}.`));
+      if (out.next) {
+        shown.push(el("p", { id: "tier-next" }, `Next: ${out.next.label}, from a score of `
+          + `${out.next.min_score}: ${plural(out.points_needed, "point")} more.`));
+      }
+    }
+    const path = out.path;
+    if (path) {
+      shown.push(el("ol", { id: "tier-changes" }, path.changes.map((c) => el("li",
+        { "data-name": c.name }, `${c.name}: from ${c.current === null ? "none"
+          : fmtValue(c.current)} to ${fmtValue(c.value)} (any value ${c.range}): `
+          + `+${plural(c.points, "point")}`)),
+      path.together.map((t) => el("li", {}, `${t.interaction}, the two together: `
+        + `${t.points >= 0 ? "+" : ""}${plural(t.points, "point")}`))));
+      shown.push(el("p", { id: "tier-then" }, `Then: a score of ${path.score}, `
+        + `${path.label}.`));
+      shown.push(el("button", { type: "button", id: "tier-try", onclick: () => whatIf(
+        Object.fromEntries(path.changes.map((c) => [c.name, c.value]))) },
+      "Try these changes"));
+    }
+    shown.push(el("p", { id: "tier-message" }, out.message));
+    put("tier-result", shown);
+  }
+
+  async function projection() {
+    clearProblem();
+    if (needToken() || !current) return;
+    say("Computing your score over the next year…");
+    let out;
+    try {
+      out = await api("GET", `/v1/subjects/${encodeURIComponent(current)}/projection`);
+    } catch (err) {
+      say("");
+      showProblem(err, "The projection was not computed");
+      return;
+    }
+    const rows = [["Now", out.current], ...out.later.map((p) => [`In ${p.months} months`, p])];
+    put("projection-result", table("Your score if nothing new happens",
+      ["When", "As of", "Score", "Reasons"],
+      rows.map(([when, p]) => [when, fmtDate(p.as_of),
+        p.status === "OK" ? fmtValue(p.score) : "not scored (too little recent history)",
+        p.reasons.length ? el("ul", {}, p.reasons.map((r) => el("li", {}, r.text || r.code)))
+          : MISSING]),
+      "No projection."));
+    say("Your score over the next year is shown.");
   }
 
   function renderRecords(records, disputes) {
