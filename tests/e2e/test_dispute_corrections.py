@@ -153,3 +153,142 @@ def test_run_deadlines_completes_a_resolution_the_store_missed(
         assert "0 earlier resolution(s) applied" in again.output
     finally:
         get_settings.cache_clear()
+
+
+def _api(root: Path) -> tuple[TestClient, lg.Ledger, WorkspaceProvider]:
+    provider = WorkspaceProvider(root)
+    ledger = lg.Ledger("sqlite://")
+    ledger.create_all()
+    return TestClient(create_app(ledger=ledger, provider=provider)), ledger, provider
+
+
+def _held(provider: WorkspaceProvider) -> list[str]:
+    return sorted(provider.store.suppressions().column("record_id").to_pylist())
+
+
+def test_a_refused_resolution_changes_nothing(small_demo: Path, tmp_path: Path) -> None:
+    """Issue 15: ``unverifiable`` with an invalid correction answered 422 yet was recorded."""
+    api, ledger, provider = _api(Path(shutil.copytree(small_demo, tmp_path / "ws")))
+    bill = _unpaid_bill(provider)
+    _, token = lg.create_client(ledger, "operator", name="ops")
+    operator = {"Authorization": f"Bearer {token}"}
+    opened = api.post(
+        "/v1/disputes",
+        json={"record_kind": "obligation", "record_id": str(bill["record_id"]),
+              "subject_id": str(bill["subject_id"]), "grounds": "I paid it"},
+        headers=operator,
+    )  # fmt: skip
+    assert opened.status_code == 201, opened.text
+    dispute_id = opened.json()["dispute_id"]
+    entries, held = len(lg.audit_entries(ledger)), _held(provider)
+    path = f"/v1/disputes/{dispute_id}/resolution"
+    for body in (
+        {"outcome": "unverifiable", "correction": {"amount_paid": -5}},
+        {"outcome": "verified", "correction": {"amount_paid": 1}},
+        {"outcome": "corrected", "correction": {"amount_paid": -5}},
+    ):
+        refused = api.post(path, json=body, headers=operator)
+        assert refused.status_code == 422, refused.text
+        assert lg.get_dispute(ledger, dispute_id).status == "open"
+        assert lg.suppressions(ledger) == []
+        assert len(lg.audit_entries(ledger)) == entries
+        assert _held(provider) == held
+    assert pending_resolutions(ledger, provider.store) == []
+    done = api.post(path, json={"outcome": "unverifiable"}, headers=operator)
+    assert done.status_code == 200, done.text
+    assert pending_resolutions(ledger, provider.store) == []
+
+
+def test_a_record_corrected_twice_through_the_api_counts_once(
+    small_demo: Path, tmp_path: Path
+) -> None:
+    api, ledger, provider = _api(Path(shutil.copytree(small_demo, tmp_path / "ws")))
+    bill = _unpaid_bill(provider)
+    subject, record_id = str(bill["subject_id"]), str(bill["record_id"])
+    _, token = lg.create_client(ledger, "operator", name="ops")
+    operator = {"Authorization": f"Bearer {token}"}
+    ids = []
+    for paid in (1.0, 2.0):
+        opened = api.post(
+            "/v1/disputes",
+            json={"record_kind": "obligation", "record_id": record_id, "subject_id": subject,
+                  "grounds": "I paid it"},
+            headers=operator,
+        )  # fmt: skip
+        assert opened.status_code == 201, opened.text
+        ids.append(opened.json()["dispute_id"])
+        correction = {"paid_date": str(bill["due_date"]), "amount_paid": paid}
+        done = api.post(
+            f"/v1/disputes/{ids[-1]}/resolution",
+            json={"outcome": "corrected", "correction": correction},
+            headers=operator,
+        )
+        assert done.status_code == 200, done.text
+    rows = provider.store.read("obligation", subjects=[subject]).column("record_id").to_pylist()
+    live = {r for r in rows if r.startswith(record_id)} - set(_held(provider))
+    assert live == {f"{record_id}~c{ids[-1]}"}
+
+
+def test_another_subjects_record_and_none_get_the_same_404(
+    small_demo: Path, tmp_path: Path
+) -> None:
+    """Issue 15: a record id of another subject answered differently from an unknown id, and the
+    latter named the server's workspace folder."""
+    root = Path(shutil.copytree(small_demo, tmp_path / "ws"))
+    api, ledger, provider = _api(root)
+    bill = _unpaid_bill(provider)
+    others = provider.store.read("obligation").to_pylist()
+    theirs = next(r for r in others if r["subject_id"] != bill["subject_id"])
+    _, token = lg.create_client(ledger, "subject", (), str(bill["subject_id"]), name="them")
+    answers = []
+    for record_id in (str(theirs["record_id"]), "no-such-record"):
+        response = api.post(
+            "/v1/disputes",
+            json={"record_kind": "obligation", "record_id": record_id, "grounds": "not mine"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert response.status_code == 404
+        assert str(tmp_path) not in response.text
+        assert "/store" not in response.text
+        answers.append(response.text.replace(record_id, "<id>"))
+    assert answers[0] == answers[1]
+    assert lg.disputes(ledger) == []
+
+
+def test_run_deadlines_repairs_a_correction_the_store_cannot_take(
+    small_demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ledger written before the fix holds ``unverifiable`` with a bad correction: the job
+    suppresses the record once, and every later run succeeds (it exited 1 on every run)."""
+    from typer.testing import CliRunner
+
+    from trustscore.cli import app
+    from trustscore.settings import get_settings
+
+    root = Path(shutil.copytree(small_demo, tmp_path / "ws"))
+    monkeypatch.setenv("TRUSTSCORE_WORKSPACE", str(root))
+    monkeypatch.delenv("TRUSTSCORE_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    try:
+        provider = WorkspaceProvider(root)
+        bill = _unpaid_bill(provider)
+        ledger = lg.Ledger(f"sqlite:///{root}/ledger.sqlite")
+        ledger.upgrade()
+        dispute = lg.open_dispute(
+            ledger, str(bill["subject_id"]), "obligation", str(bill["record_id"]), "paid"
+        )
+        lg.record_suppression(
+            ledger, "obligation", str(bill["record_id"]), "dispute unverifiable",
+            subject_id=str(bill["subject_id"]), dispute_id=dispute.dispute_id,
+            correction={"amount_paid": -5},
+        )  # fmt: skip
+        runner = CliRunner()
+        first = runner.invoke(app, ["disputes", "run-deadlines"])
+        assert first.exit_code == 0, first.output
+        assert "1 earlier resolution(s) applied" in first.output
+        assert str(bill["record_id"]) in _held(provider)
+        again = runner.invoke(app, ["disputes", "run-deadlines"])
+        assert again.exit_code == 0, again.output
+        assert "0 earlier resolution(s) applied" in again.output
+    finally:
+        get_settings.cache_clear()

@@ -12,6 +12,7 @@ import typer
 
 from trustscore.cli._errors import fail, guarded
 from trustscore.cli._ops import audit_app, clients_app, disputes_app, replay, serve
+from trustscore.cli._outputs import atomic_output
 from trustscore.cli._progress import progress_bars
 from trustscore.cli._whatif import next_tier, projection, what_if
 
@@ -179,7 +180,8 @@ def features(
 
     def run() -> None:
         table = compute_features(RecordStore(store), date, engine=engine)
-        write_features(table, out)
+        with atomic_output(out) as tmp:
+            write_features(table, tmp)
         typer.echo(f"wrote features of {table.num_rows:,} subjects as of {date} to {out}")
 
     guarded(run)
@@ -247,7 +249,8 @@ def train(
             data, target, protected=protected or (), exclude=exclude or (), seed=seed,
             params=params,
         )  # fmt: skip
-        art.to_json(out)
+        with atomic_output(out) as tmp:
+            art.to_json(tmp)
         metrics = art.model_card.get("metrics", {})
         auc = metrics.get("auc")
         shown = (
@@ -285,11 +288,11 @@ def score(
     from trustscore.pipeline import score_file
 
     def run() -> None:
-        with progress_bars() as report:
+        with progress_bars() as report, atomic_output(out) as tmp:
             n = score_file(
                 model,
                 data,
-                out,
+                tmp,
                 engine=engine,
                 carry=carry or (),
                 progress=lambda done, total: report("score", done, total),
@@ -317,7 +320,8 @@ def decide(
         art = load_artifact(model)
         policy = policy_for(purpose, art.model_version, scaling=art.scaling)
         table = decide_all(policy, art, pq.read_table(scores))
-        pq.write_table(table, out)
+        with atomic_output(out) as tmp:
+            pq.write_table(table, tmp)
         typer.echo(f"decided {table.num_rows:,} subjects for {purpose} into {out}")
 
     guarded(run)

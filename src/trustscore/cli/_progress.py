@@ -4,24 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
+if TYPE_CHECKING:
+    # only for the annotation: importing the pipeline pulls in scikit-learn, numba and Ibis,
+    # seconds of CPU that every command (even --help) paid when this import ran at start
+    from rich.progress import TaskID
 
-from trustscore.pipeline import Reporter
+    from trustscore.pipeline import Reporter
 
 
 @contextmanager
 def progress_bars(*, enabled: bool = True) -> Iterator[Reporter]:
     """A :data:`~trustscore.pipeline.Reporter` that draws one bar per stage."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     console = Console(stderr=True)
     bars = Progress(
         SpinnerColumn(),

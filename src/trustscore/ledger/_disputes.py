@@ -181,8 +181,10 @@ def resolve_dispute(
     supersedes the record is written in the same transaction. The caller applies it to the record
     store and rescores the subject. Returns the dispute and the suppression (None if verified).
 
-    Raises :class:`~trustscore.exceptions.NotFoundError` for an unknown dispute and
-    :class:`~trustscore.exceptions.LedgerError` for one that is no longer open.
+    Raises :class:`~trustscore.exceptions.NotFoundError` for an unknown dispute,
+    :class:`~trustscore.exceptions.LedgerError` for one that is no longer open and
+    :class:`~trustscore.exceptions.SchemaError` for a ``correction`` missing from ``corrected``
+    or given with any other outcome; a refused resolution writes nothing.
 
     Examples
     --------
@@ -199,6 +201,14 @@ def resolve_dispute(
         msg = (
             f"Dispute {dispute_id!r}: the outcome 'corrected' needs the corrected values "
             "(correction={field: value, ...})."
+        )
+        raise SchemaError(msg, field="correction", dispute_id=dispute_id)
+    if outcome != "corrected" and correction is not None:
+        # A suppression carrying corrected values that nobody checked would reach the store
+        # as a correction the outcome never made; refuse it before anything is written.
+        msg = (
+            f"Dispute {dispute_id!r}: corrected values are given only with the outcome "
+            f"'corrected', not {outcome!r}; leave correction out."
         )
         raise SchemaError(msg, field="correction", dispute_id=dispute_id)
     check_json(None if correction is None else dict(correction), "correction")

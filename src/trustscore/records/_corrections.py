@@ -18,6 +18,7 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
@@ -33,6 +34,9 @@ __all__ = ["CORRECTION_MARK", "Correction", "apply_correction", "check_correctio
 
 #: Separates a corrected record's key from the dispute that corrected it.
 CORRECTION_MARK: Final = "~c"
+
+#: The store's folder of corrected records, kept as evidence.
+_DIR: Final = "_corrections"
 
 #: Fields a correction may not change: they say which fact and whose it is.
 _FIXED: Final = ("record_id", "subject_id")
@@ -144,6 +148,53 @@ def check_correction(
     return values
 
 
+def _keep_latest_correction(
+    store: RecordStore, kind: str, record_id: str, subject_id: str, *, at: dt.datetime
+) -> None:
+    """Suppress every live correction of the furnisher's record but the latest one stored.
+
+    A record disputed and corrected again (or by two operators at once) must count once: the
+    latest correction (latest ``ingested_at``, then batch id) stands and the others are
+    suppressed. Every writer decides from the store alone, so concurrent applications agree.
+    """
+    fixes = {
+        m.batch_id for m in store.batches() if m.kind == kind and Path(m.file).parent.name == _DIR
+    }
+    table = store.read(kind, subjects=[subject_id])
+    stored: dict[str, tuple[dt.datetime, str]] = {}
+    for rid, batch, ingested in zip(
+        table.column("record_id").to_pylist(),
+        table.column("batch_id").to_pylist(),
+        table.column("ingested_at").to_pylist(),
+        strict=True,
+    ):
+        if batch in fixes:
+            stored[rid] = max(stored.get(rid, (ingested, batch)), (ingested, batch))
+    root = record_id
+    while root in stored and CORRECTION_MARK in root:  # a correction of a correction
+        root = root.rsplit(CORRECTION_MARK, 1)[0]
+    suppressed = store.suppressions()
+    held = {
+        r
+        for r, k in zip(
+            suppressed.column("record_id").to_pylist(),
+            suppressed.column("kind").to_pylist(),
+            strict=True,
+        )
+        if k == kind
+    }
+    live = [r for r in stored if r.startswith(f"{root}{CORRECTION_MARK}") and r not in held]
+    if len(live) < 2:
+        return
+    latest = max(live, key=lambda r: (*stored[r], r))
+    store.suppress(
+        kind,
+        sorted(set(live) - {latest}),
+        reason=f"corrected again: superseded by the later correction {latest}",
+        at=at,
+    )
+
+
 def apply_correction(
     store: RecordStore,
     kind: str,
@@ -182,7 +233,7 @@ def apply_correction(
     when = utc(at, name="at")
     values = check_correction(store, kind, record_id, correction, dispute_id=dispute_id, at=when)
     new_id = str(values["record_id"])
-    folder = store.root / "_corrections"
+    folder = store.root / _DIR
     folder.mkdir(parents=True, exist_ok=True)
     # the file's content is fixed by the record, the correction and the dispute: the same
     # correction gives the same batch id, so a second application is a no-op
@@ -212,6 +263,7 @@ def apply_correction(
             reason=f"corrected by dispute {dispute_id}: superseded by record {new_id}",
             at=when,
         )
+    _keep_latest_correction(store, kind, record_id, str(values["subject_id"]), at=when)
     return Correction(
         kind=kind,
         record_id=record_id,

@@ -6,7 +6,9 @@ file's own types for Parquet), each row's line in the file, and the rows that co
 split into fields (malformed CSV rows, lines that are not JSON objects) as quarantine rows.
 
 Line numbers: for CSV the physical line in the file (the header is line 1; a quoted value with
-line breaks moves the following lines down); for Parquet and JSON Lines the 1-based row (line).
+line breaks moves the following lines down; a line ends at LF, CRLF or a lone CR, as pyarrow
+reads it, so files with old Mac line endings read like any other); for Parquet and JSON Lines
+the 1-based row (line).
 """
 
 from __future__ import annotations
@@ -46,6 +48,10 @@ FORMATS: Final[dict[str, str]] = {
 _CSV_BLOCK_BYTES: Final = 16 << 20
 _MAX_SHOWN: Final = 2000  # characters of a malformed row kept in quarantine
 _NO_LINES: Final = np.zeros(0, dtype=np.int64)
+#: Where a CSV line ends: LF, CRLF, or a CR alone (pyarrow's reader splits records on all three).
+_LINE_END: Final = r"\r\n|\r|\n"
+_LINE_END_BYTES: Final = re.compile(_LINE_END.encode())
+_LINE_END_TEXT: Final = re.compile(_LINE_END)
 
 
 @dataclass(frozen=True)
@@ -180,7 +186,7 @@ def _csv_header(path: Path) -> tuple[list[str], bool]:
     """The header's column names, and whether anything follows the header line."""
     with path.open("rb") as fh:
         head = fh.read(1 << 20)
-    first = head.split(b"\n", 1)[0].rstrip(b"\r").removeprefix(b"\xef\xbb\xbf")
+    first = _LINE_END_BYTES.split(head, 1)[0].removeprefix(b"\xef\xbb\xbf")
     try:
         text = first.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -189,11 +195,35 @@ def _csv_header(path: Path) -> tuple[list[str], bool]:
         raise _unreadable(path, "the first line is empty; a CSV file needs a header row", 1, None)
     if "\x00" in text:
         raise _unreadable(path, "the file is binary, not CSV text", 1, None)
-    return next(csv.reader(io.StringIO(text))), b"\n" in head or len(head) == 1 << 20
+    try:
+        names = next(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:
+        raise _unreadable(path, "the header cannot be parsed", 1, exc) from None
+    return names, _LINE_END_BYTES.search(head) is not None or len(head) == 1 << 20
+
+
+def _quotes_after_cr_header(path: Path) -> bool:
+    """Whether a double quote follows the first line of a file whose lines end in a lone CR.
+
+    The ingest's own scan looks for quotes after the first LF, which such a file lacks.
+    """
+    with path.open("rb") as fh:
+        first = fh.read(1 << 20)
+        end = _LINE_END_BYTES.search(first)
+        if end is None or end.group() != b"\r":
+            return False  # LF or CRLF: the ingest's scan has looked already
+        body = first[end.end() :]
+        while True:
+            if b'"' in body:
+                return True
+            body = fh.read(8 << 20)
+            if not body:
+                return False
 
 
 def _csv_chunks(path: Path, kind: str, *, has_quotes: bool) -> Iterator[Chunk]:
     raw_header, has_rows = _csv_header(path)
+    has_quotes = has_quotes or _quotes_after_cr_header(path)
     header = [c.strip() for c in raw_header]
     check_columns(kind, header, path)
     if not has_rows:  # a header without even a line break: no rows (pyarrow would refuse it)
@@ -249,10 +279,10 @@ def _csv_chunks(path: Path, kind: str, *, has_quotes: bool) -> Iterator[Chunk]:
                 table = pa.Table.from_batches([batch])  # type: ignore[list-item]
                 per_row = np.zeros(n, dtype=np.int64)
                 for col in table.columns:
-                    counts = pc.fill_null(pc.count_substring(col, "\n"), 0)
+                    counts = pc.fill_null(pc.count_substring_regex(col, _LINE_END), 0)
                     per_row += np.asarray(counts.to_numpy(), dtype=np.int64)
                 extra[~is_invalid] = per_row
-            extra[is_invalid] = [t[1].count("\n") for t in taken]
+            extra[is_invalid] = [len(_LINE_END_TEXT.findall(t[1])) for t in taken]
             before = np.concatenate([[0], np.cumsum(extra)[:-1]]) if n + k else extra
             lines = numbers + shift + before
             shift += int(extra.sum())
@@ -300,6 +330,41 @@ def _json_text(value: Any) -> str | None:
     return json.dumps(value)
 
 
+#: A JSON escape of a UTF-16 surrogate: alone, it is no character and cannot be stored as UTF-8.
+_SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _json_object(text: str) -> tuple[dict[str, str | None] | None, str]:
+    """A JSON Lines line as its fields, each as text, else None and the reason.
+
+    Rows that cannot be stored are quarantined with the reason rather than failing the file:
+    not an object, nested past Python's recursion limit, or holding an escaped lone surrogate
+    (``"\\ud800"``), which json accepts but no UTF-8 text can hold.
+    """
+    if not text.strip():
+        return None, "empty row: a blank line"
+    try:
+        obj = json.loads(text)
+        if not isinstance(obj, dict):
+            return None, "not a JSON object"
+        values = {str(k): _json_text(v) for k, v in obj.items()}
+    except RecursionError:
+        return None, "not a JSON object this reader accepts: nested too deeply"
+    except ValueError:
+        return None, "not a JSON object"
+    if _SURROGATE_ESCAPE.search(text):  # rare: only then look at every value
+        for name, value in values.items():
+            try:
+                name.encode("utf-8")
+                if value is not None:
+                    value.encode("utf-8")
+            except UnicodeEncodeError:
+                shown = name.encode("utf-8", "backslashreplace").decode("ascii", "replace")
+                reason = f"{shown} holds an escaped lone surrogate (\\ud800-\\udfff): not text"
+                return None, reason
+    return values, ""
+
+
 def _jsonl_chunks(path: Path, kind: str, *, chunk_rows: int) -> Iterator[Chunk]:
     names = RECORD_KINDS[kind].field_names
     seen: set[str] = set()
@@ -316,14 +381,8 @@ def _jsonl_chunks(path: Path, kind: str, *, chunk_rows: int) -> Iterator[Chunk]:
                     text = raw.decode("utf-8")
                 except UnicodeDecodeError as exc:
                     raise _unreadable(path, "is not UTF-8 text", line_no, exc) from None
-                obj: Any = None
-                if text.strip():
-                    try:
-                        obj = json.loads(text)
-                    except ValueError:
-                        obj = None
-                if not isinstance(obj, dict):
-                    reason = "not a JSON object" if text.strip() else "empty row: a blank line"
+                obj, reason = _json_object(text)
+                if obj is None:
                     malformed.append((line_no, text.rstrip("\r\n"), reason))
                 else:
                     new = obj.keys() - seen
@@ -331,7 +390,7 @@ def _jsonl_chunks(path: Path, kind: str, *, chunk_rows: int) -> Iterator[Chunk]:
                         check_columns(kind, sorted(new), path, require=False)
                         seen |= new
                     for name in names:
-                        cols[name].append(_json_text(obj.get(name)))
+                        cols[name].append(obj.get(name))
                     lines.append(line_no)
                 if len(lines) + len(malformed) >= chunk_rows:
                     break

@@ -55,6 +55,9 @@ _INT_RE: Final = r"^[+-]?[0-9]{1,18}$"
 
 EMPTY_ROW: Final = "empty row: no field has a value"
 
+#: Integers from 2^53 on are not all exact as float64 amounts.
+_EXACT_FLOAT: Final = 2.0**53
+
 
 def quarantine_schema(kind: str) -> pa.Schema:
     """The schema of a quarantine file for ``kind``: line, field, value, reason, then originals.
@@ -110,6 +113,7 @@ class _Parsed:
     typed: pa.Array  # the target type; null where missing or unparseable
     present: BoolArray  # a value was given
     bad_type: BoolArray  # a value was given but is not of the field's type
+    inexact: BoolArray | None = None  # an integer too large to be an exact float64
 
 
 def _parse_strings(spec: FieldSpec, raw: pa.Array) -> _Parsed:
@@ -135,7 +139,8 @@ def _parse_strings(spec: FieldSpec, raw: pa.Array) -> _Parsed:
         typed = pc.cast(safe, pa.float64())
         ok &= _np(pc.is_finite(typed))
     else:
-        typed = pc.cast(safe, pa.int64())
+        # Arrow's integer parser refuses the sign that _INT_RE (and any reader) accepts: "+5" is 5
+        typed = pc.cast(pc.replace_substring_regex(safe, r"^\+", ""), pa.int64())
     if not np.array_equal(ok, parsed_ok):  # values that parsed but are not valid
         typed = pc.if_else(pa.array(ok), typed, pa.scalar(None, typed.type))
     return _Parsed(typed, present, present & ~ok)
@@ -152,13 +157,18 @@ def _parse(spec: FieldSpec, column: pa.Array) -> _Parsed:
         return _parse_strings(spec, column.cast(pa.string()))
     valid = _np(pc.is_valid(column))
     if spec.type == "float" and (pa.types.is_integer(t) or pa.types.is_floating(t)):
-        typed = pc.cast(column, pa.float64())
+        # a 64-bit integer beyond 2^53 has no exact float: unsafe cast, then quarantine it
+        typed = pc.cast(column, pa.float64(), safe=not pa.types.is_integer(t))
         finite = _np(pc.is_finite(typed))
         # NaN from outside is a missing value and is stored as NULL (ENGINE-NOTES.md).
         nan = _np(pc.is_nan(typed))
         present = valid & ~nan
         ok = finite & present
-        return _Parsed(pc.if_else(pa.array(ok), typed, None), present, present & ~ok)
+        inexact = None
+        if pa.types.is_integer(t):
+            inexact = present & ~_np(pc.less(pc.abs(typed), _EXACT_FLOAT))
+            ok &= ~inexact
+        return _Parsed(pc.if_else(pa.array(ok), typed, None), present, present & ~ok, inexact)
     if spec.type == "int" and pa.types.is_integer(t):
         try:
             return _Parsed(pc.cast(column, pa.int64()), valid, np.zeros(n, np.bool_))
@@ -233,6 +243,8 @@ def validate_chunk(
         p = parsed[f.name]
         if f.required:
             fail(~p.present, i, f"{f.name} is required but empty")
+        if p.inexact is not None:
+            fail(p.inexact, i, f"{f.name} is an integer of 2^53 or more, not exact as an amount")
         if f.type in _TYPE_WORDS:
             fail(p.bad_type, i, f"{f.name} {_TYPE_WORDS[f.type]}")
         if f.type == "enum":

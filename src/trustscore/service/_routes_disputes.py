@@ -50,12 +50,16 @@ def open_dispute(
     else:
         subject_id = body.subject_id
     provider: SubjectProvider | None = request.app.state.provider
-    if provider is not None and provider.record_owner(body.record_kind, body.record_id) != (
-        subject_id
-    ):
-        # Same answer as an unknown record, so a subject cannot probe others' record ids.
-        msg = f"Subject {subject_id!r} has no {body.record_kind} record {body.record_id!r}."
-        raise NotFoundError(msg, record_kind=body.record_kind, record_id=body.record_id)
+    if provider is not None:
+        # Another subject's record and no record at all get one answer, built here: the
+        # provider's own message may differ by case and name the server's folders.
+        try:
+            owner: str | None = provider.record_owner(body.record_kind, body.record_id)
+        except NotFoundError:
+            owner = None
+        if owner != subject_id:
+            msg = f"Subject {subject_id!r} has no {body.record_kind} record {body.record_id!r}."
+            raise NotFoundError(msg, record_kind=body.record_kind, record_id=body.record_id)
     dispute = lg.open_dispute(
         ledger, subject_id, body.record_kind, body.record_id, body.grounds,
         actor=client.client_id,
@@ -98,8 +102,9 @@ def resolve_dispute(
 ) -> ResolutionOut:
     """Resolve a dispute. ``corrected`` and ``unverifiable`` suppress the record and rescore.
 
-    A correction is checked first: corrected values that would not make a valid record are
-    refused (422) before anything is recorded. Accepted, they become a new record
+    A resolution is checked completely before anything is recorded: corrected values that would
+    not make a valid record, or corrected values with another outcome, are refused (422) and
+    change nothing. Accepted, they become a new record
     (``<record_id>~c<dispute_id>``) beside the suppressed original.
     """
     provider: SubjectProvider | None = request.app.state.provider

@@ -63,6 +63,23 @@ def test_resolution_arguments_are_checked(ledger: lg.Ledger, t0: dt.datetime) ->
     assert lg.get_dispute(ledger, d.dispute_id).status == "open"
 
 
+@pytest.mark.parametrize("outcome", ["unverifiable", "verified", "suppressed"])
+def test_a_correction_with_another_outcome_is_refused_and_writes_nothing(
+    ledger: lg.Ledger, t0: dt.datetime, outcome: str
+) -> None:
+    # issue 15: "unverifiable" with corrected values was recorded with a suppression carrying
+    # them, though the service answered 422 and the store never applied it
+    d = lg.open_dispute(ledger, "s1", "obligation", "ob-3", "Paid on time", t0)
+    entries = len(lg.audit_entries(ledger))
+    with pytest.raises(SchemaError, match="only with the outcome 'corrected'"):
+        lg.resolve_dispute(
+            ledger, d.dispute_id, outcome, "op", t0 + DAY, correction={"amount_paid": -5}
+        )
+    assert lg.get_dispute(ledger, d.dispute_id).status == "open"
+    assert lg.suppressions(ledger) == []
+    assert len(lg.audit_entries(ledger)) == entries
+
+
 def test_disputes_filter_by_status_and_subject(ledger: lg.Ledger, t0: dt.datetime) -> None:
     a = lg.open_dispute(ledger, "s1", "obligation", "ob-1", "x", t0)
     b = lg.open_dispute(ledger, "s1", "obligation", "ob-2", "x", t0 + DAY)

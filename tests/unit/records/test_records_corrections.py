@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pyarrow.parquet as pq
 import pytest
@@ -139,3 +140,54 @@ def test_a_correction_may_clear_an_optional_field(store: RecordStore) -> None:
     part = store.root / "obligation" / f"{done.batch_id}-00000.parquet"
     [row] = pq.read_table(part).to_pylist()
     assert (row["record_id"], row["paid_date"], row["amount_due"]) == ("o2~cD-4", None, 80.25)
+
+
+def _live(store: RecordStore) -> set[str]:
+    held = set(store.suppressions().column("record_id").to_pylist())
+    return set(store.read("obligation").column("record_id").to_pylist()) - held
+
+
+def test_a_record_corrected_again_keeps_only_the_latest_correction(store: RecordStore) -> None:
+    """Issue 15: every correction of a twice-corrected bill stayed live and counted."""
+    apply_correction(store, "obligation", "o1", {"amount_paid": 10}, dispute_id="D-1", at=LATER)
+    apply_correction(
+        store, "obligation", "o1", {"amount_paid": 20}, dispute_id="D-2",
+        at=LATER + dt.timedelta(hours=1),
+    )  # fmt: skip
+    assert _live(store) == {"o2", "o3", "o1~cD-2"}
+    # a correction of the live correction supersedes it, and its siblings stay superseded
+    apply_correction(
+        store, "obligation", "o1~cD-2", {"amount_paid": 30}, dispute_id="D-3",
+        at=LATER + dt.timedelta(hours=2),
+    )  # fmt: skip
+    assert _live(store) == {"o2", "o3", "o1~cD-2~cD-3"}
+    # applying the first again changes nothing: it stays superseded
+    again = apply_correction(
+        store, "obligation", "o1", {"amount_paid": 10}, dispute_id="D-1",
+        at=LATER + dt.timedelta(hours=3),
+    )  # fmt: skip
+    assert not again.applied
+    assert _live(store) == {"o2", "o3", "o1~cD-2~cD-3"}
+
+
+def test_concurrent_corrections_of_one_record_leave_one_live(store: RecordStore) -> None:
+    start = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def correct(i: int) -> None:
+        start.wait()
+        try:
+            apply_correction(
+                store, "obligation", "o1", {"amount_paid": i + 1}, dispute_id=f"D-{i}",
+                at=LATER + dt.timedelta(minutes=i),
+            )  # fmt: skip
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=correct, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert _live(store) == {"o2", "o3", "o1~cD-3"}
