@@ -119,7 +119,8 @@ def ingest(
             r = ingest_file(path, rs, kind=kind, ingested_at=stamp)
             note = " (already ingested: nothing changed)" if r.already_ingested else ""
             typer.echo(
-                f"{path}: {r.rows_in:,} rows in = {r.rows_stored:,} stored + "
+                f"{path}: {r.rows_in:,} rows in = {r.rows_new:,} new + {r.rows_versions:,} "
+                f"versions ({r.rows_deleted:,} deletions) + {r.rows_unchanged:,} unchanged + "
                 f"{r.rows_quarantined:,} quarantined [{r.kind}, batch {r.batch_id}]{note}"
             )
             for reason, count in sorted(r.reasons.items(), key=lambda kv: -kv[1])[:5]:
