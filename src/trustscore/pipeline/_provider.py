@@ -478,9 +478,7 @@ class WorkspaceProvider:
             msg = f"No subject {subject_id!r}."
             raise NotFoundError(msg, subject_id=subject_id)
         records: dict[str, list[dict[str, Any]]] = {}
-        suppressed = {
-            (r["kind"], r["record_id"]) for r in self.store.suppressions().to_pylist()
-        }
+        suppressed = {(r["kind"], r["record_id"]) for r in self.store.suppressions().to_pylist()}
         for kind in DISPUTABLE_KINDS:
             table: pa.Table = self.store.read(kind, subjects=[subject_id])
             records[kind] = [
