@@ -44,6 +44,11 @@ def _numeric(draw: st.DrawFn, name: str, dim: str, code: str) -> dict[str, Any]:
     edges = sorted(set(draw(st.lists(_edge_value, max_size=6))))
     bins: list[dict[str, Any]] = [{"upper": e, "points": draw(_points)} for e in edges]
     bins.append({"upper": None, "points": draw(_points)})
+    direction = draw(st.sampled_from([None, 1, -1]))
+    if direction is not None:  # the points follow the declared direction of conduct
+        ordered = sorted((b["points"] for b in bins), reverse=direction < 0)
+        for b, p in zip(bins, ordered, strict=True):
+            b["points"] = p
     pool = [*edges, 0.0, -1.0, 99.0, 1e300]
     special = [
         {
@@ -56,8 +61,11 @@ def _numeric(draw: st.DrawFn, name: str, dim: str, code: str) -> dict[str, Any]:
         "name": name,
         "dimension": dim,
         "type": "numeric",
+        "direction": direction,
         "reason_code": code,
         "reason": f"reason {code}",
+        "missing_reason_code": f"{code}N",
+        "missing_reason": f"no information {code}",
         "bins": bins,
         "missing": {"points": draw(_points)},
         "special": special,
@@ -117,6 +125,9 @@ def _interactions(
         cells = draw(
             st.lists(_cell_points, min_size=sizes[0] * sizes[1], max_size=sizes[0] * sizes[1])
         )
+        cells = _monotone_cells(
+            cells, sizes, [by_name[a].get("direction"), by_name[b].get("direction")]
+        )
         out.append(
             {
                 "name": f"{a}_x_{b}",
@@ -130,6 +141,21 @@ def _interactions(
             }
         )
     return out
+
+
+def _monotone_cells(cells: list[int], sizes: list[int], directions: list[Any]) -> list[int]:
+    """The cells sorted along each axis whose input declares a direction.
+
+    Sorting the lines of one axis, then those of the other, keeps the first sorted (each line
+    of the second dominates its neighbour element by element, and sorting keeps that).
+    """
+    grid = np.array(cells, dtype=np.int64).reshape(sizes)
+    for ax, d in enumerate(directions):
+        if d is not None:
+            grid = np.sort(grid, axis=ax)
+            if d < 0:
+                grid = np.flip(grid, axis=ax)
+    return [int(x) for x in grid.ravel()]
 
 
 def _lift(c: dict[str, Any], by: int) -> None:
@@ -256,7 +282,7 @@ def artifact_of(
     dims = dimensions if dimensions is not None else sorted({c["dimension"] for c in chars})
     d: dict[str, Any] = {
         "format": "trustscore.scorecard",
-        "schema_version": 1,
+        "schema_version": 2,
         "model_version": model_version,
         "created_at": "2026-01-01T00:00:00+00:00",
         "target": "bad",

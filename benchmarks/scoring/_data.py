@@ -63,7 +63,7 @@ def benchmark_artifact() -> ScorecardArtifact:
     return load_artifact(
         {
             "format": "trustscore.scorecard",
-            "schema_version": 1,
+            "schema_version": 2,
             "model_version": "bench-20x8",
             "created_at": "2026-01-01T00:00:00+00:00",
             "target": "bad",

@@ -193,3 +193,51 @@ def test_train_takes_interactions(tmp_path: Path) -> None:
     art = ScorecardArtifact.from_json(out_file.read_text())
     assert [sorted(i.inputs) for i in art.interactions] == [["a", "b"]]
     assert "1 interactions" in out
+
+
+@pytest.mark.parametrize(
+    ("pin", "needles"),
+    [
+        ("40,600", ("--pin-scaling must be PDO,SCORE,ODDS", "'40,600'")),
+        ("forty,600,20", ("--pin-scaling must be PDO,SCORE,ODDS", "'forty,600,20'")),
+        ("40,1200,20", ("The 'scaling' parameter of Scorecard", "Got {'pdo': 40.0")),
+    ],
+)
+def test_train_bad_pin_scaling_option(tmp_path: Path, pin: str, needles: tuple[str, ...]) -> None:
+    data = tmp_path / "t.csv"
+    data.write_text("x,default\n" + "".join(f"{i},{i % 3 == 0:d}\n" for i in range(60)))
+    code, out = _run(
+        "train", "--data", str(data), "--target", "default", "--out", str(tmp_path / "m.json"),
+        "--pin-scaling", pin,
+    )  # fmt: skip
+    _assert_clean_error(code, out, *needles)
+    assert not (tmp_path / "m.json").exists()
+
+
+def test_train_spreads_or_pins_the_scale(tmp_path: Path) -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(4)
+    n = 3000
+    a, b = rng.uniform(size=n), rng.uniform(size=n)
+    y = (rng.uniform(size=n) < 1 / (1 + np.exp(-(-1.5 + 2.0 * a - 1.5 * b)))).astype(int)
+    data = tmp_path / "t.csv"
+    rows = "\n".join(f"{x:.4f},{w:.4f},{t}" for x, w, t in zip(a, b, y, strict=True))
+    data.write_text("a,b,default\n" + rows + "\n")
+    spread, pinned = tmp_path / "spread.json", tmp_path / "pinned.json"
+    code, out = _run("train", "--data", str(data), "--target", "default", "--out", str(spread))
+    assert code == 0, out
+    art = ScorecardArtifact.from_json(spread.read_text())
+    assert art.scaling["method"] == "spread"
+    assert art.score_range[0] == 0
+    assert art.score_range[1] >= 950
+    assert f"scores 0-{art.score_range[1]} (spread scale" in out
+    code, out = _run(
+        "train", "--data", str(data), "--target", "default", "--out", str(pinned),
+        "--pin-scaling", "40,600,20",
+    )  # fmt: skip
+    assert code == 0, out
+    s = ScorecardArtifact.from_json(pinned.read_text()).scaling
+    assert (s["method"], s["pdo"], s["anchor_score"], s["anchor_odds"]) == ("pinned", 40, 600, 20)
+    assert (s["compression"], s["shift"]) == (1.0, 0.0)
+    assert "(pinned scale: 40 points double the odds, 600 at odds 20:1)" in out

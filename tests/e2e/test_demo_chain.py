@@ -293,3 +293,22 @@ def test_service_scores_disputes_and_replays(demo: tuple[Workspace, str], tmp_pa
         assert result.matches, result.differences
     assert first.as_of == dt.date(2025, 12, 31)
     assert np.isfinite(first.score or 0)
+
+
+@pytest.mark.slow
+def test_every_reason_in_the_demo_is_true_of_its_subject(demo: tuple[Workspace, str]) -> None:
+    """The whole demo output, read back from its files: each reason given to each subject is
+    borne out by that subject's own features (checked apart from every scorer)."""
+    from trustscore.scoring import untrue_reasons
+
+    ws, output = demo
+    art = load_artifact(ws.model_path)
+    scores = pq.read_table(ws.scores_path)
+    features = pq.read_table(ws.features_path)
+    order = {s: i for i, s in enumerate(features.column("subject_id").to_pylist())}
+    rows = [order[s] for s in scores.column("subject_id").to_pylist()]
+    features = features.take(rows)
+    given = sum(scores.column(f"reason_{r}").null_count for r in range(1, 5))
+    assert given < 4 * scores.num_rows  # reasons were given, and all are checked
+    assert untrue_reasons(art, features, scores) == []
+    assert "each checked true against the subject's own features" in output

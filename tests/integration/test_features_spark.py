@@ -132,14 +132,11 @@ def random_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _assert_same(left: pa.Table, right: pa.Table) -> None:
+    """Bit-identical: exact equality of every value, never a tolerance."""
     assert left.schema == right.schema
     assert left["subject_id"].to_pylist() == right["subject_id"].to_pylist()
     for name in left.column_names[1:]:
-        a, b = left[name].to_pylist(), right[name].to_pylist()
-        assert [x is None for x in a] == [y is None for y in b], name
-        assert [x for x in a if x is not None] == pytest.approx(
-            [y for y in b if y is not None], rel=1e-12
-        ), name
+        assert left[name].to_pylist() == right[name].to_pylist(), name
 
 
 def test_feature_table_on_spark_equals_duckdb(spark: Any, random_store: Path) -> None:
@@ -165,3 +162,37 @@ def test_compute_features_on_spark_with_subjects(spark: Any, random_store: Path)
     spk = compute_features(random_store, AS_OFS[0], subjects=some, engine="spark")
     assert duck["subject_id"].to_pylist() == some[:3]
     _assert_same(spk, duck)
+
+
+def test_scores_from_spark_features_equal_scores_from_duckdb_features(
+    spark: Any, random_store: Path
+) -> None:
+    """Records to scores on Spark give the same scores, sub-scores and reasons as on DuckDB,
+    with bins cut exactly at the values the features take (a value on an edge goes above it)."""
+    from scoring_strategies import artifact_of
+    from trustscore.scoring import score
+
+    duck = compute_features(random_store, AS_OFS[1])
+    spk = compute_features(random_store, AS_OFS[1], engine="spark")
+    chars = []
+    for j, name in enumerate(c for c in duck.column_names if c != "subject_id"):
+        values = sorted({v for v in duck[name].to_pylist() if v is not None})
+        edges = values[1::2][:6]  # edges exactly at observed values, odd and even rows apart
+        chars.append(
+            {
+                "name": name,
+                "dimension": "d",
+                "type": "numeric",
+                "reason_code": f"R{j:02d}",
+                "reason": name,
+                "bins": [
+                    *({"upper": e, "points": 3 * k} for k, e in enumerate(edges)),
+                    {"upper": None, "points": 3 * len(edges)},
+                ],
+                "missing": {"points": 1},
+            }
+        )
+    art = artifact_of(chars)
+    want = score(art, duck)
+    assert score(art, spk, engine="spark").equals(want)
+    assert score(art, spk).equals(want)

@@ -180,7 +180,7 @@ def _pair_artifact(
     return ScorecardArtifact.from_dict(
         {
             "format": "trustscore.scorecard",
-            "schema_version": 1,
+            "schema_version": 2,
             "model_version": "pairs-1",
             "created_at": "2026-01-01T00:00:00+00:00",
             "target": "bad",

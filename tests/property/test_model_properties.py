@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from trustscore.exceptions import TrustScoreWarning
 from trustscore.model import Scorecard, bin_numeric
 
 _SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -110,11 +113,14 @@ def test_any_scaling_stays_in_range(
     n = 400
     X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
     y = (rng.random(n) < 1 / (1 + np.exp(-3 * X["a"] + 3 * X["b"]))).astype(int)
-    sc = Scorecard(
-        pdo=pdo, anchor_score=anchor_score, anchor_odds=anchor_odds, max_n_bins=5, min_iv=0.0
-    ).fit(X, y)
+    pin = {"pdo": pdo, "anchor_score": anchor_score, "anchor_odds": anchor_odds}
+    with warnings.catch_warnings():
+        # a pin that does not fit 0..1000 warns (tests/unit/model/test_model_scaling.py)
+        warnings.simplefilter("ignore", TrustScoreWarning)
+        sc = Scorecard(scaling=pin, max_n_bins=5, min_iv=0.0).fit(X, y)
     lo, hi = sc.artifact_.score_range
     assert 0 <= lo <= hi <= 1000
+    assert all(c.worst_points >= 0 for c in sc.artifact_.elements)
     s = sc.artifact_.scaling
     assert s["compression"] <= 1.0
     if s["compression"] == 1.0 and s["shift"] == 0:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 from pathlib import Path
 from typing import Annotated
 
@@ -30,6 +31,20 @@ def _parse_date(value: str, option: str) -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise fail(f"{option} must be a date like 2025-12-31, got {value!r}.") from None
+
+
+def _pin(value: str) -> dict[str, float]:
+    """``--pin-scaling PDO,SCORE,ODDS`` as the Scorecard's ``scaling`` (which checks ranges)."""
+    parts = value.split(",")
+    try:
+        pdo, score, odds = (float(p) for p in parts)
+    except ValueError:
+        msg = (
+            "--pin-scaling must be PDO,SCORE,ODDS: three numbers, the points to double the odds, "
+            f"a score and its odds good:bad (e.g. 40,600,20), got {value!r}."
+        )
+        raise fail(msg) from None
+    return {"pdo": pdo, "anchor_score": score, "anchor_odds": odds}
 
 
 @app.command()
@@ -175,11 +190,23 @@ def train(
             "scorecard's."
         ),
     ] = None,
+    pin_scaling: Annotated[
+        str | None,
+        typer.Option(
+            metavar="PDO,SCORE,ODDS",
+            help="Pin the scale: points to double the odds, a score and its odds good:bad "
+            "(e.g. 40,600,20), so that a score means the same odds in every model trained "
+            "with the same pin (a model card's score_to_odds.pin gives a model's own). "
+            "Default: spread the attainable scores over 0-1000.",
+        ),
+    ] = None,
 ) -> None:
     """Fit a scorecard on any flat table and write its artifact."""
     from trustscore.pipeline import train_flat
 
     params: dict[str, object] = {}
+    if pin_scaling is not None:
+        params["scaling"] = _pin(pin_scaling)
     if interactions is not None:
         if interactions == "auto":
             params["interactions"] = "auto"
@@ -199,10 +226,17 @@ def train(
         shown = (
             f", holdout AUC {auc['value']:.4f}" if isinstance(auc, dict) and "value" in auc else ""
         )
+        s = art.scaling
+        scale = (
+            f"scores {art.score_range[0]}-{art.score_range[1]} ({s.get('method')} scale: "
+            f"{float(s['score_factor']) * math.log(2.0):.4g} points double the odds, "
+            f"{float(s['anchor_score']):g} at odds {float(s['anchor_odds']):.4g}:1)"
+        )
         typer.echo(
             f"wrote {out}: model {art.model_version}, "
             f"{len(art.characteristics)} characteristics"
-            f"{f', {len(art.interactions)} interactions' if art.interactions else ''}{shown}"
+            f"{f', {len(art.interactions)} interactions' if art.interactions else ''}{shown}; "
+            f"{scale}"
         )
 
     guarded(run)

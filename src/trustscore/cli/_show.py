@@ -30,6 +30,18 @@ def show_demo(summary: DemoSummary) -> None:
         f"  model {summary.model_version}: holdout AUC {summary.holdout_auc:.4f}, oracle "
         f"{summary.oracle_auc:.4f} ({summary.auc_ratio:.1%} of the best possible)"
     )
+    if summary.untrue:
+        typer.echo(
+            f"  reasons: {summary.n_reasons:,} given; {len(summary.untrue):,} NOT borne out by "
+            "the subjects' own features (a defect: please report it), for example:"
+        )
+        for v in summary.untrue[:5]:
+            typer.echo(f"    subject {v.subject_id}: {v.code}: {v.why}")
+    else:
+        typer.echo(
+            f"  reasons: {summary.n_reasons:,} given, each checked true against the subject's "
+            "own features"
+        )
     typer.echo(f"  report:  {ws.report_path.resolve()}")
     typer.echo(f"  scores:  {ws.scores_path.resolve()}")
     for row in summary.examples:
@@ -38,8 +50,15 @@ def show_demo(summary: DemoSummary) -> None:
         if row["status"] == "NS":
             typer.echo("  status NS: too little history to score; unscorable is not bad.")
         else:
-            dims = ", ".join(f"{label} {row[name]}" for name, label in art.dimensions)
-            typer.echo(f"  score {row['score']} of 1000 ({dims})")
+            lo, hi = art.score_range
+            dims = ", ".join(
+                f"{label} {row[name]} (range {a}-{b})"
+                for (name, label), (a, b) in zip(
+                    art.dimensions, map(art.dimension_range, art.dimension_names), strict=True
+                )
+            )
+            typer.echo(f"  score {row['score']} (attainable {lo}-{hi} on a 0-1000 scale)")
+            typer.echo(f"  sub-scores: {dims}")
             for i in range(1, 5):
                 code = row.get(f"reason_{i}")
                 if code:

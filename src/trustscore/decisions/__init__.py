@@ -23,7 +23,12 @@ from trustscore.decisions._decide import (
     decide_one,
 )
 from trustscore.decisions._guard import check_purpose, negative_list
-from trustscore.decisions._notice import DISPUTE_ENDPOINT, AdverseActionNotice, NoticeReason
+from trustscore.decisions._notice import (
+    DISPUTE_ENDPOINT,
+    AdverseActionNotice,
+    NoticeReason,
+    SubScore,
+)
 from trustscore.decisions._policy import (
     NS_EXPLANATION,
     TERM_BOUNDS,
@@ -45,6 +50,7 @@ __all__ = [
     "Decision",
     "NoticeReason",
     "Policy",
+    "SubScore",
     "adverse_notices",
     "check_purpose",
     "credit_limit_policy",

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from trustscore.decisions._guard import check_purpose
-from trustscore.decisions._notice import AdverseActionNotice, NoticeReason
+from trustscore.decisions._notice import AdverseActionNotice, NoticeReason, SubScore
 from trustscore.decisions._policy import NS_EXPLANATION, Policy
 from trustscore.exceptions import PurposeError, SchemaError
 from trustscore.scoring._artifact import MAX_REASONS, ScorecardArtifact
@@ -190,6 +190,11 @@ def _notice(
         score=int(row["score"]),
         score_range=artifact.score_range,
         reasons=tuple(reasons[:MAX_REASONS]),
+        subscores=tuple(
+            SubScore(label, int(row[name]), *artifact.dimension_range(name))
+            for name, label in artifact.dimensions
+            if row.get(name) is not None
+        ),
     )
 
 

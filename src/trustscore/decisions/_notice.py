@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
-__all__ = ["DISPUTE_ENDPOINT", "AdverseActionNotice", "NoticeReason"]
+__all__ = ["DISPUTE_ENDPOINT", "AdverseActionNotice", "NoticeReason", "SubScore"]
 
 DISPUTE_ENDPOINT: Final = "POST /v1/disputes"
 
@@ -21,6 +21,25 @@ class NoticeReason:
     def to_dict(self) -> dict[str, str]:
         """JSON-ready form."""
         return {"code": self.code, "reason": self.reason, "improve": self.improve}
+
+
+@dataclass(frozen=True)
+class SubScore:
+    """One dimension's points, shown with the least and most the model can give it."""
+
+    label: str
+    points: int
+    min_points: int
+    max_points: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "label": self.label,
+            "points": self.points,
+            "min_points": self.min_points,
+            "max_points": self.max_points,
+        }
 
 
 @dataclass(frozen=True)
@@ -47,6 +66,8 @@ class AdverseActionNotice:
         Lowest and highest score this model can give.
     reasons : tuple of NoticeReason
         Up to four specific reasons, most important first.
+    subscores : tuple of SubScore
+        The points of each dimension, with its range.
 
     Examples
     --------
@@ -69,6 +90,7 @@ class AdverseActionNotice:
     score: int
     score_range: tuple[int, int]
     reasons: tuple[NoticeReason, ...]
+    subscores: tuple[SubScore, ...] = ()
 
     @property
     def rights(self) -> tuple[str, ...]:
@@ -95,6 +117,10 @@ class AdverseActionNotice:
             f"Subject: {self.subject_id}" if self.subject_id else "Subject: (not given)",
             f"Purpose: {self.purpose.replace('_', ' ')} (policy: {self.policy})",
             f"Your score: {self.score} on a range of {lo} to {hi} (model {self.model_version}).",
+            *(
+                f"  {d.label}: {d.points} on a range of {d.min_points} to {d.max_points}"
+                for d in self.subscores
+            ),
             "",
             "The main reasons for this decision:",
         ]
@@ -121,6 +147,7 @@ class AdverseActionNotice:
             "model_version": self.model_version,
             "score": self.score,
             "score_range": list(self.score_range),
+            "subscores": [d.to_dict() for d in self.subscores],
             "reasons": [r.to_dict() for r in self.reasons],
             "rights": list(self.rights),
             "text": self.text(),

@@ -88,8 +88,10 @@ def _months_since(date: ir.DateValue, as_of: dt.date) -> ir.FloatingValue:
     return (months - short).cast("float64")
 
 
-def _count(cond: ir.BooleanValue) -> ir.FloatingScalar:
-    return cond.ifelse(1.0, 0.0).sum()
+def _count(cond: ir.BooleanValue) -> ir.IntegerScalar:
+    # integer literals: Spark reads a literal 1.0 as DECIMAL(2,1), so a float sum there is a
+    # decimal, and a decimal division keeps only as many places as its type allows
+    return cond.ifelse(1, 0).sum()
 
 
 def _exact_sum(x: ir.NumericColumn, where: ir.BooleanValue | None = None) -> ir.FloatingScalar:
@@ -103,8 +105,15 @@ def _exact_sum(x: ir.NumericColumn, where: ir.BooleanValue | None = None) -> ir.
 
 
 def _ratio(num: ir.NumericValue, den: ir.NumericValue) -> ir.FloatingValue:
+    """``num / den`` as one IEEE double division, NULL where ``den`` is 0: identical everywhere.
+
+    Both sides become doubles first: dividing two decimals, Spark keeps a decimal of limited
+    scale (0.86111111111111) where DuckDB gives the double 0.8611111111111112, a difference that
+    moves a value across a bin edge. A decimal sum (six places, below 2**53 units) converts to
+    the nearest double on both engines, and one double division is correctly rounded on both.
+    """
     # NULLIF, not a CASE on the result: Spark in ANSI mode raises on a division by zero.
-    return (num / den.nullif(0)).cast("float64")
+    return num.cast("float64") / den.cast("float64").nullif(0.0)
 
 
 def _visible(
@@ -185,7 +194,7 @@ def _tradeline_features(
         worst_dpd_12m=t.days_past_due.max(where=w12).cast("float64"),
         n_months_30dpd_24m=month.nunique(where=w24 & (t.days_past_due >= 30)).cast("float64"),
         x_oldest_opened=t.opened_date.min(),
-        any_default_36m=(w36 & bad).ifelse(1.0, 0.0).max(),
+        any_default_36m=(w36 & bad).ifelse(1, 0).max(),
         x_last_delinquent=t.reported_date.max(
             where=(t.reported_date > horizon_start) & ((t.days_past_due >= 30) | bad)
         ),
@@ -327,8 +336,8 @@ def feature_table(
         "months_since_late_30": _months_since(j.x_last_late_30, as_of),
         "months_since_oldest_opened": _months_since(j.x_oldest_opened, as_of),
         "months_since_delinquency": _months_since(j.x_last_delinquent, as_of),
-        "n_inquiries_6m": j.n_inquiries_6m.coalesce(0.0),
-        "n_unsatisfied_public_records": j.n_unsatisfied_public_records.coalesce(0.0),
+        "n_inquiries_6m": j.n_inquiries_6m.coalesce(0),
+        "n_unsatisfied_public_records": j.n_unsatisfied_public_records.coalesce(0),
         "unsatisfied_public_record_amount": j.unsatisfied_public_record_amount.coalesce(0.0),
         "months_since_public_record": _months_since(j.x_last_filed, as_of),
     }
@@ -337,5 +346,5 @@ def feature_table(
         value = computed[f.name] if f.name in computed else j[f.name]
         columns[f.name] = value.cast("float64")
     columns["months_history"] = _months_since(first, as_of)
-    columns["n_records_12m"] = (j.x_o_12m.coalesce(0.0) + j.x_t_12m.coalesce(0.0)).cast("float64")
+    columns["n_records_12m"] = (j.x_o_12m.coalesce(0) + j.x_t_12m.coalesce(0)).cast("float64")
     return j.select(**columns).order_by("subject_id")

@@ -1,4 +1,5 @@
-"""The model card: what the scorecard was fitted on, how well it ranks, and for whom.
+"""The model card: what the scorecard was fitted on, how well it ranks, for whom, and what
+its scores mean (the score-to-odds table).
 
 Metrics come from :mod:`trustscore.monitoring` (``y == 1`` is the event, risk is ``-score``).
 Bootstrap intervals on large samples are taken on a random subsample of at most
@@ -21,6 +22,7 @@ from trustscore.model._binning import BinnedCharacteristic
 from trustscore.model._data import as_frame, as_protected, as_target
 from trustscore.model._describe import window
 from trustscore.model._rows import artifact_columns, bad_probability, score_rows
+from trustscore.model._scaling import odds_from_scores, score_scale
 from trustscore.monitoring import (
     bootstrap_ci,
     calibration_by_band,
@@ -38,6 +40,7 @@ __all__ = [
     "interactions_card",
     "model_card",
     "score_bands",
+    "score_to_odds",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -45,11 +48,53 @@ FloatArray = npt.NDArray[np.float64]
 _CI_SAMPLE: Final = 5_000
 _N_BOOT: Final = 200
 _BAND_WIDTH: Final = 100
+_ODDS_STEP: Final = 50
 
 
 def score_bands(scores: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     """The lower edge of each score's 100-point band (0, 100, ..., 900; 1000 joins 900)."""
     return np.minimum(scores // _BAND_WIDTH * _BAND_WIDTH, 1000 - _BAND_WIDTH)
+
+
+def score_to_odds(
+    scaling: Mapping[str, Any], score_range: tuple[int, int], *, step: int = _ODDS_STEP
+) -> dict[str, Any]:
+    """What the scores mean: the odds good:bad and the event's probability of every ``step``-th
+    score from the attainable least to the attainable most, from the scaling record.
+
+    ``pin`` is the ``scaling`` parameter of :class:`~trustscore.model.Scorecard` that puts
+    another model on this scale (score ``anchor_score`` at the odds it has here).
+
+    Examples
+    --------
+    >>> import math
+    >>> scaling = {"method": "spread", "score_factor": 50 / math.log(2), "score_offset": 300.0,
+    ...            "anchor_score": 500.0}
+    >>> t = score_to_odds(scaling, (0, 120))
+    >>> [(r["score"], round(r["odds"], 3), round(r["p_event"], 3)) for r in t["rows"]]
+    [(0, 0.016, 0.985), (50, 0.031, 0.97), (100, 0.062, 0.941), (120, 0.082, 0.924)]
+    >>> t["pin"]["pdo"], round(t["pin"]["anchor_odds"], 9)
+    (50.0, 16.0)
+    """
+    lo, hi = int(score_range[0]), int(score_range[1])
+    scores = sorted({lo, hi, *range(-(-lo // step) * step, hi + 1, step)})
+    ln_odds = np.clip(odds_from_scores(scores, scaling), -700.0, 700.0)
+    factor = score_scale(scaling)[0]
+    anchor = float(scaling.get("anchor_score", 500.0))
+    return {
+        "method": str(scaling.get("method", "pinned")),
+        "odds": "good:bad",
+        "formula": "ln(odds) = (score - score_offset) / score_factor",
+        "pin": {
+            "pdo": round(factor * math.log(2.0), 10),
+            "anchor_score": anchor,
+            "anchor_odds": math.exp(min(max(float(odds_from_scores(anchor, scaling)), -700), 700)),
+        },
+        "rows": [
+            {"score": s, "odds": math.exp(v), "p_event": 1.0 / (1.0 + math.exp(v))}
+            for s, v in zip(scores, ln_odds.tolist(), strict=True)
+        ],
+    }
 
 
 def _metric_with_ci(
@@ -198,6 +243,7 @@ def model_card(
             ]
         ),
         "estimator": {"name": "trustscore.model.Scorecard", "params": dict(params)},
+        "score_to_odds": score_to_odds(art.scaling, art.score_range),
     }
     if ep is not None:
         card["fairness"] = fairness_section(

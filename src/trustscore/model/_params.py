@@ -1,16 +1,20 @@
 """The declared constraints of :class:`~trustscore.model.Scorecard`'s parameters.
 
 Every parameter is checked in ``fit`` against one row of :data:`PARAMETER_CONSTRAINTS`, and a
-failure always reads the same way: "The 'pdo' parameter of Scorecard must be a float > 0.
-Got -20 instead."
+failure always reads the same way: "The 'C' parameter of Scorecard must be a float > 0.
+Got -1 instead."
 
 Examples
 --------
->>> validate_params("Scorecard", {"pdo": 20.0, "max_n_bins": 8, "method": "fused"})
->>> validate_params("Scorecard", {"pdo": -20})
+>>> validate_params("Scorecard", {"C": 0.5, "max_n_bins": 8, "scaling": "spread"})
+>>> validate_params("Scorecard", {"C": -1})
 Traceback (most recent call last):
 ...
-trustscore.exceptions.ModelError: The 'pdo' parameter of Scorecard must be a float > 0. Got -20...
+trustscore.exceptions.ModelError: The 'C' parameter of Scorecard must be a float > 0. Got -1...
+>>> validate_params("Scorecard", {"scaling": {"pdo": -20, "anchor_score": 600, "anchor_odds": 20}})
+Traceback (most recent call last):
+...
+trustscore.exceptions.ModelError: The 'scaling' parameter of Scorecard must be 'spread' or a dict...
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from typing import Any, Final
 
 from trustscore.exceptions import ModelError
 from trustscore.model._binning import TRENDS
+from trustscore.model._scaling import SPREAD
 from trustscore.scoring._artifact import ScorecardArtifact
 
 __all__ = ["PARAMETER_CONSTRAINTS", "validate_params"]
@@ -99,6 +104,19 @@ def _fixed_bins(v: Any) -> bool:
     return v is None or isinstance(v, ScorecardArtifact | Mapping | str | Path)
 
 
+_PIN: Final = {
+    "pdo": _real(0.0, None, True, False),
+    "anchor_score": _real(0.0, 1000.0, False, False),
+    "anchor_odds": _real(0.0, None, True, False),
+}
+
+
+def _scaling(v: Any) -> bool:
+    if isinstance(v, str):
+        return v == SPREAD
+    return isinstance(v, Mapping) and set(v) == set(_PIN) and all(_PIN[k](v[k]) for k in _PIN)
+
+
 def _random_state(v: Any) -> bool:
     return v is None or (_is_int(v) and v >= 0)
 
@@ -131,9 +149,11 @@ PARAMETER_CONSTRAINTS: Final[dict[str, tuple[Callable[[Any], bool], str]]] = {
     ),
     "max_corr": (_real(0.0, 1.0, True, False), "a float in (0, 1] (1 disables the check)"),
     "C": (_real(0.0, None, True, False), "a float > 0"),
-    "pdo": (_real(0.0, None, True, False), "a float > 0"),
-    "anchor_score": (_real(0.0, 1000.0, False, False), "a number in [0, 1000]"),
-    "anchor_odds": (_real(0.0, None, True, False), "a float > 0"),
+    "scaling": (
+        _scaling,
+        "'spread' or a dict {'pdo': a float > 0, 'anchor_score': a number in [0, 1000], "
+        "'anchor_odds': a float > 0}",
+    ),
     "approved_purposes": (_purposes, "a list of purpose names"),
     "criteria": (_criteria, "a list of criterion dicts (column, op, value, text)"),
     "fixed_bins": (

@@ -11,9 +11,9 @@ import pandas as pd
 from trustscore.model._data import as_frame, categorical_column
 from trustscore.model._scaling import odds_from_scores
 from trustscore.scoring._artifact import ScorecardArtifact
-from trustscore.scoring._reference import reference_points
+from trustscore.scoring._reference import ReferenceResult, reference_points
 
-__all__ = ["artifact_columns", "bad_probability", "score_rows"]
+__all__ = ["artifact_columns", "bad_probability", "reference_rows", "score_rows"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -36,9 +36,13 @@ def artifact_columns(df: pd.DataFrame, art: ScorecardArtifact) -> dict[str, Any]
     return cols
 
 
+def reference_rows(art: ScorecardArtifact, X: Any) -> ReferenceResult:
+    """The reference scorer's answer for the rows of ``X``."""
+    return reference_points(art, artifact_columns(as_frame(X), art))
+
+
 def score_rows(art: ScorecardArtifact, X: Any) -> tuple[IntArray, IntArray, Any]:
-    df = as_frame(X)
-    r = reference_points(art, artifact_columns(df, art))
+    r = reference_rows(art, X)
     return r.points.sum(axis=1), r.points, r.ok
 
 

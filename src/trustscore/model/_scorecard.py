@@ -20,7 +20,7 @@ from trustscore.model._describe import char_dict, merge_equal_points, model_vers
 from trustscore.model._fitting import Fitter
 from trustscore.model._interactions import FittedPair, pair_dict
 from trustscore.model._params import validate_params
-from trustscore.model._rows import bad_probability, score_rows
+from trustscore.model._rows import bad_probability, reference_rows, score_rows
 from trustscore.model._scaling import scale_points
 from trustscore.safeguards import check_purpose_approvable
 from trustscore.scoring._artifact import (
@@ -57,7 +57,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     over two characteristics' bins, found by a screen on the additive model's residuals and
     fitted jointly with it under the same L1 penalty (most cells come out 0). Each pair is an
     element of the artifact of its own, with its own reason code; rows where either input is
-    missing, special or other get 0 points from it.
+    missing, special or other get its ``otherwise`` points.
 
     ``y == 1`` is the event (bad). The score grows with trustworthiness. The fitted model is a
     :class:`~trustscore.scoring._artifact.ScorecardArtifact` (``artifact_``); every prediction
@@ -101,8 +101,19 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         out flat. Edited characteristics (``fixed_bins``) are always kept.
     C : float, default 1.0
         Inverse L2 strength of the logistic regression (lbfgs) on the WoE matrix.
-    pdo, anchor_score, anchor_odds : float, default 40, 600, 20
-        Points to double the odds (good:bad) and the score that has ``anchor_odds``.
+    scaling : "spread" or dict, default "spread"
+        How log-odds become points (:mod:`trustscore.model._scaling`). Either way every
+        element's points are >= 0 (so every sub-score is), and the artifact's ``scaling``
+        records ``score_factor`` and ``score_offset`` with ``ln(odds good:bad) = (score -
+        score_offset) / score_factor``; the model card lists the odds of every 50th score.
+        "spread": the worst attainable score is 0 and the best in [950, 1000]; the points to
+        double the odds (``pdo``) and the odds at score 500 follow from the fit and are
+        recorded. ``{"pdo": float > 0, "anchor_score": number in [0, 1000], "anchor_odds":
+        float > 0}``: pins the scale, so that a score means the same odds (good:bad) in every
+        model fitted with the same pin (pass a previous model's ``model_card["score_to_odds"]
+        ["pin"]`` to keep its scale); if the pinned range would leave 0..1000 the points to
+        double the odds shrink and the scale moves until it fits, with a
+        :class:`~trustscore.exceptions.TrustScoreWarning`.
     approved_purposes : sequence of str
         Written to the model card; each must be approvable.
     criteria : sequence of dict, default ()
@@ -173,9 +184,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         min_iv: float | str = "auto",
         max_corr: float = 0.9,
         C: float = 1.0,
-        pdo: float = 40.0,
-        anchor_score: float = 600,
-        anchor_odds: float = 20.0,
+        scaling: str | Mapping[str, float] = "spread",
         approved_purposes: Sequence[str] = ("credit_pricing", "credit_limit", "deposit_waiver"),
         criteria: Sequence[Mapping[str, Any]] = (),
         fixed_bins: ScorecardArtifact | Mapping[str, Any] | str | Path | None = None,
@@ -193,9 +202,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.min_iv = min_iv
         self.max_corr = max_corr
         self.C = C
-        self.pdo = pdo
-        self.anchor_score = anchor_score
-        self.anchor_odds = anchor_odds
+        self.scaling = scaling
         self.approved_purposes = approved_purposes
         self.criteria = criteria
         self.fixed_bins = fixed_bins
@@ -280,12 +287,9 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             )
         all_pts, scaling = scale_points(
             contribs,
-            np.ones(len(selected)),
             intercept,
-            pdo=float(self.pdo),
-            anchor_score=self.anchor_score,
-            anchor_odds=float(self.anchor_odds),
             cells=[fp.contrib for fp in pairs],
+            pin=None if isinstance(self.scaling, str) else self.scaling,
         )
         pts = all_pts[: len(selected)]
         # a pair whose cells all came out 0 points is no pair; the others are described on
@@ -353,6 +357,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         keep = ("max_n_bins", "min_bin_size", "rare_level_min", "min_iv", "max_corr", "C")
         out: dict[str, Any] = {k: getattr(self, k) for k in keep}
         out["method"] = self.method
+        out["scaling"] = self.scaling if isinstance(self.scaling, str) else dict(self.scaling)
         out["method_used"] = self.method_
         out["method_choice"] = self._choice
         if self.interactions != 0:
@@ -383,7 +388,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     def reasons(self, X: Any) -> list[list[str]]:
         """Up to four reason codes per row, most points lost first (the artifact's rule)."""
         check_is_fitted(self, "artifact_")
-        return reference_reasons(self.artifact_, score_rows(self.artifact_, X)[1])
+        return reference_reasons(self.artifact_, reference_rows(self.artifact_, X))
 
     def scorable(self, X: Any) -> npt.NDArray[np.bool_]:
         """Whether each row meets the artifact's minimum scoring criteria (else status NS)."""
@@ -417,10 +422,9 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         """
         art = load_artifact(artifact)
         s = art.scaling
+        pin = {k: s[k] for k in ("pdo", "anchor_score", "anchor_odds") if k in s}
         sc = cls(
-            pdo=float(s.get("pdo", 40.0)),
-            anchor_score=s.get("anchor_score", 600),
-            anchor_odds=float(s.get("anchor_odds", 20.0)),
+            scaling=pin if s.get("method", "pinned") == "pinned" and len(pin) == 3 else "spread",
             approved_purposes=tuple(art.approved_purposes),
             criteria=tuple(c.to_dict() for c in art.criteria),
         )

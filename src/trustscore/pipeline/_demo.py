@@ -25,7 +25,7 @@ from trustscore.monitoring import roc_auc
 from trustscore.pipeline._workspace import Workspace
 from trustscore.records import IngestResult, RecordStore, ingest
 from trustscore.reports import model_report, write_report
-from trustscore.scoring import ScorecardArtifact, score
+from trustscore.scoring import ScorecardArtifact, UntrueReason, score, untrue_reasons
 from trustscore.synth import UPDATE_KINDS, generate, split_deliveries
 
 __all__ = [
@@ -92,6 +92,9 @@ class DemoSummary:
     oracle_auc: float = float("nan")
     model_version: str = ""
     examples: list[dict[str, Any]] = field(default_factory=list)
+    #: reasons given to the scored subjects, and those their own features do not bear out
+    n_reasons: int = 0
+    untrue: list[UntrueReason] = field(default_factory=list)
 
     @property
     def auc_ratio(self) -> float:
@@ -261,4 +264,8 @@ def run_demo(
     summary.holdout_auc = roc_auc(y, -held.column("score").to_numpy(zero_copy_only=False))
     summary.oracle_auc = roc_auc(y, held.column("oracle_p").to_numpy(zero_copy_only=False))
     summary.examples = _examples(decisions)
+    summary.n_reasons = sum(
+        int(pc.sum(pc.is_valid(scores.column(f"reason_{r}"))).as_py() or 0) for r in range(1, 5)
+    )
+    summary.untrue = untrue_reasons(art, features, scores)
     return summary

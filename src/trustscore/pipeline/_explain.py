@@ -1,11 +1,13 @@
 """What a subject's score is made of, and what would change it: the subject's page reads this.
 
-For every characteristic of the scorecard: the points the subject's value earns, the best points
-the characteristic can give, and the gap between them. The reasons are the characteristics with
-the largest gaps, chosen by the same rule every scorer uses (up to four, a larger gap first, ties
-in artifact order, no gap no reason), so they are the score's own reasons, each now with its
-points and how it clears (the artifact's ``improve`` text). A subject that is not scorable (status
-``NS``) gets no number and no points: only the minimum criteria, each with whether it is met.
+For every characteristic of the scorecard: the points the subject's value earns, its baseline
+(the most points a value of it can earn) and the gap between them. The reasons are the ones the
+artifact's rule gives (up to four, a larger gap first, ties in artifact order, no gap no reason;
+a missing value has its own no-information reason), so they are the score's own reasons, each
+with the statement a person reads (true by construction: see
+:meth:`~trustscore.scoring.ScorecardArtifact.reason_text`), its points and how it clears. A
+subject that is not scorable (status ``NS``) gets no number and no points: only the minimum
+criteria, each with whether it is met.
 
 The points come from the reference scorer, the yardstick every compiled scorer is held to, so they
 add up to the score the service gives for the same features.
@@ -20,6 +22,10 @@ Examples
 ('OK', 125)
 >>> [(r["reason_code"], r["points"], r["best_points"], r["points_to_best"]) for r in out["reasons"]]
 [('PR01', 35, 60, 25)]
+>>> out["reasons"][0]["reason"]
+'Bills paid after their due date'
+>>> out["score"], out["score_range"]
+(125, {'min': 20, 'max': 150})
 >>> explain_row(art, {"on_time_rate": 0.5, "card_kind": "card", "months_history": 3})["score"]
 """
 
@@ -75,10 +81,12 @@ def explain_row(art: ScorecardArtifact, row: Mapping[str, Any]) -> dict[str, Any
         ``min_points``, ``max_points``), ``criteria`` (``text``, ``column``, ``met``),
         ``characteristics`` in artifact order (an artifact's interactions, pairs scored
         together, follow its characteristics) and ``reasons`` (the score's reasons, in order),
-        each a dict of ``name``, ``dimension``, ``reason_code``, ``reason``, ``improve``,
-        ``value`` (a pair's: both values by name), ``points``, ``best_points`` and
-        ``points_to_best``. For ``NS`` the characteristics and reasons are empty: an
-        unscorable subject gets no points.
+        each a dict of ``name``, ``dimension``, ``reason_code`` (the code of the reason the
+        subject's value gives, if it lost points: the adverse or the no-information one),
+        ``reason`` and ``improve`` (the statement a person reads for it), ``value`` (a pair's: both
+        values by name), ``points``, ``best_points`` (the baseline) and ``points_to_best``.
+        For ``NS`` the characteristics and reasons are empty: an unscorable subject gets no
+        points.
     """
     columns = {name: [row.get(name)] for name in art.input_columns}
     result = reference_points(art, columns)
@@ -119,28 +127,33 @@ def explain_row(art: ScorecardArtifact, row: Mapping[str, Any]) -> dict[str, Any
     }
     if not ok:
         return out
-    chars = [
-        {
-            "name": e.name,
-            "dimension": e.dimension,
-            "reason_code": e.reason_code,
-            "reason": e.reason,
-            "improve": e.improve,
-            "value": (
-                _plain(row.get(e.name))
-                if isinstance(e, Characteristic)
-                # a pair of characteristics scored together: both values
-                else {name: _plain(row.get(name)) for name in e.inputs}
-            ),
-            "points": points[j],
-            "best_points": e.best_points,
-            "points_to_best": e.best_points - points[j],
-        }
-        for j, e in enumerate(elements)
-    ]
+    codes = art.reason_codes
+    chars = []
+    for j, e in enumerate(elements):
+        slot = int(result.slot[0, j])
+        code = codes[slot] if slot >= 0 else e.reason_code
+        statement, improve = art.reason_text(code, row)
+        chars.append(
+            {
+                "name": e.name,
+                "dimension": e.dimension,
+                "reason_code": code,
+                "reason": statement,
+                "improve": improve,
+                "value": (
+                    _plain(row.get(e.name))
+                    if isinstance(e, Characteristic)
+                    # a pair of characteristics scored together: both values
+                    else {name: _plain(row.get(name)) for name in e.inputs}
+                ),
+                "points": points[j],
+                "best_points": e.baseline_points,
+                "points_to_best": int(result.lost[0, j]),
+            }
+        )
     by_code = {c["reason_code"]: c for c in chars}
     out["characteristics"] = chars
-    out["reasons"] = [by_code[code] for code in reference_reasons(art, result.points)[0]]
+    out["reasons"] = [by_code[code] for code in reference_reasons(art, result)[0]]
     return out
 
 

@@ -85,7 +85,7 @@ def _result(
     for i in range(1, 5):
         code = scored[f"reason_{i}"]
         if code:
-            text, improve = art.reason_text(code)
+            text, improve = art.reason_text(code, row)
             reasons.append({"code": code, "text": text, "improve": improve})
     return {
         "subject_id": subject_id,
@@ -97,7 +97,13 @@ def _result(
         "subscores": {d: scored[d] for d in art.dimension_names},
         "reasons": reasons,
         "feature_hash": feature_hash(row),
+        "score_range": _range(art.score_range),
+        "subscore_ranges": {d: _range(art.dimension_range(d)) for d in art.dimension_names},
     }
+
+
+def _range(lo_hi: tuple[int, int]) -> dict[str, int]:
+    return {"min": lo_hi[0], "max": lo_hi[1]}
 
 
 def score_subject(

@@ -46,6 +46,14 @@ def _pct(value: Any, digits: int = 1) -> str:
     return "—" if _missing(value) else f"{100.0 * float(value):.{digits}f}%"
 
 
+def _odds(value: Any) -> str:
+    """Odds as a reader takes them in: 12,345 / 12.35 / 0.0123."""
+    if _missing(value):
+        return "—"
+    v = float(value)
+    return f"{v:,.0f}" if v >= 100 else f"{v:.2f}" if v >= 1 else f"{v:.3g}"
+
+
 class _PackageLoader(jinja2.BaseLoader):
     """Templates read with importlib.resources, so they work from a wheel or a zip."""
 
@@ -69,7 +77,7 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(count=_count, dec=_dec, pct=_pct)
+    env.filters.update(count=_count, dec=_dec, odds=_odds, pct=_pct)
     return env
 
 
@@ -126,6 +134,7 @@ def model_report(
     cuts = tuple(cutoffs) if cutoffs else DEFAULT_CUTOFFS
     card = dict(artifact.model_card)
     card_fairness = card.pop("fairness", None)
+    score_odds = card.pop("score_to_odds", None)
     card.pop("approved_purposes", None)
     context = {
         "title": title,
@@ -146,6 +155,7 @@ def model_report(
         ),
         "card_fairness": flatten(card_fairness) if card_fairness else [],
         "card": flatten(card),
+        "score_odds": score_odds,
     }
     return _environment().get_template("model_report.html.j2").render(context)
 

@@ -264,9 +264,14 @@ def characteristics_section(artifact: ScorecardArtifact) -> list[dict[str, Any]]
             {
                 "name": c.name,
                 "dimension": dims.get(c.dimension, c.dimension),
-                "type": c.type,
+                "type": c.type
+                + {1: ", more is better", -1: ", more is worse", None: ", no direction"}[
+                    c.direction
+                ],
                 "reason_code": c.reason_code,
-                "reason": c.reason,
+                "reason": artifact.reason_text(c.reason_code)[0],
+                "missing_reason_code": c.missing_reason_code,
+                "missing_reason": c.missing_reason,
                 "iv": iv if isinstance(iv, int | float) else None,
                 "columns": present,
                 "rows": rows,
@@ -283,7 +288,7 @@ def characteristics_section(artifact: ScorecardArtifact) -> list[dict[str, Any]]
                 "dimension": dims.get(p.dimension, p.dimension),
                 "type": f"interaction of {p.inputs[0]} and {p.inputs[1]}",
                 "reason_code": p.reason_code,
-                "reason": p.reason,
+                "reason": artifact.reason_text(p.reason_code)[0],
                 "iv": None,
                 "columns": [k for k in STAT_KEYS if any(r[k] is not None for r in rows)],
                 "rows": rows,

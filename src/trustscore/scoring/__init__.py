@@ -10,7 +10,8 @@ A scorecard artifact (:mod:`trustscore.scoring._artifact`, versioned JSON) compi
 - a PMML 4.4 scorecard, :func:`to_pmml`.
 
 All give the reference scorer's (:mod:`trustscore.scoring._reference`) points, score, sub-scores,
-status and reasons on every row; the tests hold them to it.
+status and reasons on every row; the tests hold them to it. :func:`untrue_reasons` checks, apart
+from every scorer, that each reason given is true of the row it is given to.
 
 Examples
 --------
@@ -35,12 +36,14 @@ from trustscore.scoring._batch import score_parquet
 from trustscore.scoring._ibis import input_schema, to_ibis, to_sql
 from trustscore.scoring._pmml import to_pmml
 from trustscore.scoring._score import output_schema, score
+from trustscore.scoring._truth import UntrueReason, untrue_reasons
 
 __all__ = [
     "Characteristic",
     "Criterion",
     "Outcome",
     "ScorecardArtifact",
+    "UntrueReason",
     "input_schema",
     "load_artifact",
     "output_schema",
@@ -49,4 +52,5 @@ __all__ = [
     "to_ibis",
     "to_pmml",
     "to_sql",
+    "untrue_reasons",
 ]

@@ -2,21 +2,24 @@
 
 An artifact is versioned JSON — readable, diffable and hashed — never a pickle. Training
 (:mod:`trustscore.model`) writes it; every scorer (:mod:`trustscore.scoring`) reads it and
-nothing else. The format, schema version 1::
+nothing else. The format, schema version 2::
 
     {
-      "format": "trustscore.scorecard", "schema_version": 1,
+      "format": "trustscore.scorecard", "schema_version": 2,
       "model_version": "demo-20261126-1a2b3c", "created_at": "2026-11-26T17:00:00+00:00",
       "target": "bad_90dpd_12m",
       "scaling": {"pdo": 40, "anchor_score": 600, "anchor_odds": 20, ...},
       "dimensions": [{"name": "payment_reliability", "label": "Payment reliability"}, ...],
       "characteristics": [
         {"name": "on_time_rate_12m", "dimension": "payment_reliability", "type": "numeric",
+         "direction": 1,
          "reason_code": "PR01", "reason": "Bills paid after their due date",
          "improve": "Pay each bill by its due date",
+         "missing_reason_code": "PR01N", "missing_reason": "No bill fell due in the last year",
+         "missing_improve": "",
          "bins": [{"upper": 0.8, "points": 12, ...}, {"upper": null, "points": 95, ...}],
          "missing": {"points": 40}, "special": [{"values": [-1], "points": 30}]},
-        {"name": "region", "type": "categorical", ...,
+        {"name": "region", "type": "categorical", "direction": null, ...,
          "bins": [{"categories": ["a", "b"], "points": 50}, ...],
          "missing": {"points": 40}, "other": {"points": 40}}
       ],
@@ -57,11 +60,35 @@ Semantics every scorer must reproduce exactly:
   each element's best and worst points, a bound that holds whatever the data).
 - a row that fails any of ``criteria`` (a null counts as failing) gets status ``NS`` and no
   score, no sub-scores and no reasons; every other row gets status ``OK``.
-- reasons: for each element, points lost = its best attainable points − the points given (an
-  interaction's best is its largest cell or ``otherwise``). The reasons are the ``reason_code``
-  of the (up to four) elements with the most points lost, larger loss first, ties in artifact
-  order (the characteristics, then the interactions); an element that lost nothing is no
-  reason.
+- ``direction`` (numeric characteristics only; null on categorical ones) declares the
+  direction of conduct: ``1``, more is better, so the bins' points never fall as the value rises;
+  ``-1``, more is worse, so they never rise; null, none declared. An interaction's cells never
+  fall (``1``) or rise (``-1``) along the axis of an input with a declared direction. The
+  artifact refuses points that move against a declared direction.
+- every outcome earns 0 or more points (each element's worst is usually exactly 0), so no
+  sub-score is ever negative.
+- reasons are true by construction. Each element has a *baseline*: the most points its regular
+  outcomes give (a characteristic's bins; an interaction's cells). Where a row lands, it loses
+  ``baseline - points`` (a loss of 0 or less is no reason), under a reason code that depends on
+  the outcome:
+
+  ========================================  ==============================================
+  the row's value lands in                  reason code (if it lost points)
+  ========================================  ==============================================
+  a bin, or ``other`` (an unseen level)     ``reason_code``: the adverse statement
+  ``missing`` or a ``special`` code         ``missing_reason_code``: the no-information one
+  an interaction's cell                     the interaction's ``reason_code``
+  an interaction's ``otherwise``            none, ever (the inputs' own reasons say it)
+  ========================================  ==============================================
+
+  With a declared direction the bins' points are monotone, so a bin that lost points lies on
+  the adverse side of the best bin: the adverse statement ("Bills paid after their due date")
+  is a fact about the subject. Without one, people read the statement in its relative form,
+  naming the value and the range that scores better (see :func:`reason_statement`). A subject
+  whose value earns the baseline gets no reason from that element, even where a missing value
+  would earn more. The reasons of a row are the codes of the (up to four) largest losses,
+  larger first, ties in artifact order (the characteristics, then the interactions). The
+  reason codes of an artifact, in that order, are :attr:`ScorecardArtifact.reason_codes`.
 
 Every engine evaluates interactions: the reference, the kernel, the Ibis/SQL forms and PMML.
 
@@ -99,6 +126,7 @@ __all__ = [
     "Criterion",
     "Interaction",
     "Outcome",
+    "ReasonKind",
     "ScorecardArtifact",
     "content_hash",
     "example_artifact_dict",
@@ -106,15 +134,31 @@ __all__ = [
 ]
 
 ARTIFACT_FORMAT: Final = "trustscore.scorecard"
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 SCORE_MIN: Final = 0
 SCORE_MAX: Final = 1000
 MAX_REASONS: Final = 4
 CRITERIA_OPS: Final = (">=", ">", "<=", "<", "==", "!=", "not_null")
 
+#: Which of an element's reasons a code is: the adverse statement or the no-information one.
+ReasonKind = Literal["adverse", "missing"]
+
 
 def _err(msg: str, **ctx: Any) -> ArtifactError:
     return ArtifactError(msg, **ctx)
+
+
+def _direction(raw: Any, where: str) -> Literal[1, -1] | None:
+    if raw is None:
+        return None
+    if raw == 1 and not isinstance(raw, bool):
+        return 1
+    if raw == -1 and not isinstance(raw, bool):
+        return -1
+    raise _err(
+        f"{where}.direction must be 1 (more is better), -1 (more is worse) or null, got {raw!r}.",
+        where=where,
+    )
 
 
 @dataclass(frozen=True)
@@ -183,7 +227,21 @@ class Characteristic:
     improve: str = ""
     special: tuple[Outcome, ...] = ()
     other: Outcome | None = None
+    direction: Literal[1, -1] | None = None
+    missing_reason_code: str = ""
+    missing_reason: str = ""
+    missing_improve: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
+
+    @property
+    def label(self) -> str:
+        """The characteristic's name as people read it (``card_utilisation``: card utilisation)."""
+        return str(self.extra.get("label") or self.name.replace("_", " "))
+
+    @property
+    def baseline_points(self) -> int:
+        """The most points a bin gives: losses, hence reasons, are measured against it."""
+        return max(b.points for b in self.bins)
 
     @property
     def edges(self) -> tuple[float, ...]:
@@ -239,6 +297,27 @@ class Characteristic:
         other = Outcome.from_dict(d["other"], f"{where}.other") if d.get("other") else None
         if ctype == "categorical" and other is None:
             raise _err(f"{where}: a categorical characteristic needs 'other' (unseen levels).")
+        direction = _direction(d.get("direction"), where)
+        if direction is not None and ctype != "numeric":
+            raise _err(
+                f"{where}: a categorical characteristic has no direction of conduct; set "
+                f"'direction' to null, got {direction!r}.",
+                where=where,
+            )
+        if direction is not None:
+            pts = [b.points for b in bins]
+            against = [
+                j for j, (a, b) in enumerate(itertools.pairwise(pts)) if (b - a) * direction < 0
+            ]
+            if against:
+                j = against[0]
+                raise _err(
+                    f"{where}: its direction is {direction:+d} (more is "
+                    f"{'better' if direction > 0 else 'worse'}), but its points "
+                    f"{'fall' if direction > 0 else 'rise'} from bin {j} to bin {j + 1} "
+                    f"({pts[j]} to {pts[j + 1]}); points must follow the declared direction.",
+                    where=where,
+                )
         special = tuple(
             Outcome.from_dict(s, f"{where}.special[{j}]")
             for j, s in enumerate(d.get("special", ()))
@@ -254,18 +333,27 @@ class Characteristic:
             "improve",
             "special",
             "other",
+            "direction",
+            "missing_reason_code",
+            "missing_reason",
+            "missing_improve",
         }
+        code = str(d["reason_code"])
         return cls(
             name=name,
             dimension=str(d["dimension"]),
             type=ctype,
             bins=bins,
             missing=Outcome.from_dict(d["missing"], f"{where}.missing"),
-            reason_code=str(d["reason_code"]),
+            reason_code=code,
             reason=str(d["reason"]),
             improve=str(d.get("improve", "")),
             special=special,
             other=other,
+            direction=direction,
+            missing_reason_code=str(d.get("missing_reason_code") or f"{code}N"),
+            missing_reason=str(d.get("missing_reason") or f"No {name.replace('_', ' ')} on file"),
+            missing_improve=str(d.get("missing_improve", "")),
             extra={k: v for k, v in d.items() if k not in known},
         )
 
@@ -275,9 +363,13 @@ class Characteristic:
             "name": self.name,
             "dimension": self.dimension,
             "type": self.type,
+            "direction": self.direction,
             "reason_code": self.reason_code,
             "reason": self.reason,
             "improve": self.improve,
+            "missing_reason_code": self.missing_reason_code,
+            "missing_reason": self.missing_reason,
+            "missing_improve": self.missing_improve,
             "bins": [b.to_dict(kind=kind) for b in self.bins],
             "missing": self.missing.to_dict(kind="plain"),
         }
@@ -397,6 +489,11 @@ class Interaction:
         return (*self.cells, self.otherwise)
 
     @property
+    def baseline_points(self) -> int:
+        """The most points a cell gives: losses, hence reasons, are measured against it."""
+        return max(c.points for c in self.cells)
+
+    @property
     def best_points(self) -> int:
         return max(o.points for o in self.outcomes)
 
@@ -459,6 +556,20 @@ class Interaction:
             )
         cells = tuple(Outcome.from_dict(x, f"{where}.cells[{k}]") for k, x in enumerate(raw_cells))
         otherwise = Outcome.from_dict(d.get("otherwise", {"points": 0}), f"{where}.otherwise")
+        grid = [[cells[r * n1 + q].points for q in range(n1)] for r in range(n0)]
+        for ax, put in enumerate((a, b)):
+            direction = chars[put].direction
+            if direction is None:
+                continue
+            lines = grid if ax == 1 else [list(col) for col in zip(*grid, strict=True)]
+            for line in lines:
+                if any((y - x) * direction < 0 for x, y in itertools.pairwise(line)):
+                    raise _err(
+                        f"{where}: the input {put!r} has direction {direction:+d}, but the "
+                        f"cells' points move against it along axis {ax} ({line}); cells must "
+                        "follow each input's declared direction.",
+                        where=where,
+                    )
         known = {
             "name",
             "inputs",
@@ -542,6 +653,49 @@ def content_hash(d: Mapping[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(_canonical(d)).hexdigest()
 
 
+def _shown(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "none"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float):
+        return f"{value:g}"
+    return repr(str(value))
+
+
+def _better(c: Characteristic) -> str:
+    """The values that earn a characteristic's baseline: the range that scores better."""
+    top = c.baseline_points
+    if c.type == "categorical":
+        return ", ".join(cat for b in c.bins if b.points == top for cat in b.categories)
+    lows = (None, *c.edges)
+    spans: list[list[float | None]] = []
+    for b, lo in zip(c.bins, lows, strict=True):
+        if b.points != top:
+            continue
+        if spans and spans[-1][1] == lo:
+            spans[-1][1] = b.upper  # adjacent best bins read as one range
+        else:
+            spans.append([lo, b.upper])
+    parts = []
+    for lo, hi in spans:
+        if lo is None and hi is None:
+            parts.append("any value")
+        elif lo is None:
+            parts.append(f"below {hi:g}")
+        elif hi is None:
+            parts.append(f"{lo:g} or more")
+        else:
+            parts.append(f"{lo:g} to below {hi:g}")
+    return " or ".join(parts)
+
+
+def _slot_code(e: Characteristic | Interaction, kind: ReasonKind) -> str:
+    if kind == "missing" and isinstance(e, Characteristic):
+        return e.missing_reason_code
+    return e.reason_code
+
+
 @dataclass(frozen=True)
 class ScorecardArtifact:
     """A loaded, validated scorecard artifact: build one with :func:`load_artifact`."""
@@ -608,13 +762,78 @@ class ScorecardArtifact:
         msg = f"Model {self.model_version} has no characteristic {name!r}."
         raise KeyError(msg)
 
-    def reason_text(self, code: str) -> tuple[str, str]:
-        """The reason and how to improve it, for a reason code."""
-        for c in self.elements:
-            if c.reason_code == code:
-                return c.reason, c.improve
+    @property
+    def reason_slots(self) -> tuple[tuple[int, ReasonKind], ...]:
+        """Every reason an artifact can give, in tie order: ``(element index, kind)``.
+
+        Each characteristic has an ``"adverse"`` and a ``"missing"`` slot, each interaction an
+        ``"adverse"`` one; :attr:`reason_codes` holds their codes in the same order.
+        """
+        slots: list[tuple[int, ReasonKind]] = []
+        for j, e in enumerate(self.elements):
+            slots.append((j, "adverse"))
+            if isinstance(e, Characteristic):
+                slots.append((j, "missing"))
+        return tuple(slots)
+
+    @property
+    def reason_codes(self) -> tuple[str, ...]:
+        """The code of each of :attr:`reason_slots`."""
+        elements = self.elements
+        return tuple(_slot_code(elements[j], kind) for j, kind in self.reason_slots)
+
+    def reason_of(self, code: str) -> tuple[Characteristic | Interaction, ReasonKind]:
+        """The element a reason code belongs to, and which of its reasons it is."""
+        elements = self.elements
+        for j, kind in self.reason_slots:
+            if _slot_code(elements[j], kind) == code:
+                return elements[j], kind
         msg = f"Model {self.model_version} has no reason code {code!r}."
         raise KeyError(msg)
+
+    def reason_text(self, code: str, row: Mapping[str, Any] | None = None) -> tuple[str, str]:
+        """The statement a person reads for a reason code, and how it clears.
+
+        The statement is true by the artifact's rule: a characteristic's no-information
+        statement for its missing code; for its adverse code, its ``reason`` where a direction
+        is declared (a fact: the value is on the adverse side of the best bin), else a relative
+        statement naming the range that scores better, and the subject's value where ``row``
+        (the subject's features by name) is given. An interaction's statement is relative too.
+
+        Examples
+        --------
+        >>> art = ScorecardArtifact.from_dict(example_artifact_dict())
+        >>> art.reason_text("PR01")[0]
+        'Bills paid after their due date'
+        >>> art.reason_text("CH01", {"card_kind": "none"})[0]
+        "Your card kind, 'none', is in a range that scores lower than card, loan"
+        >>> art.reason_text("PR01N")[0]
+        'No bill on file to measure payments by'
+        """
+        element, kind = self.reason_of(code)
+        if isinstance(element, Characteristic):
+            if kind == "missing":
+                return element.missing_reason, element.missing_improve
+            if element.direction is not None:
+                return element.reason, element.improve
+            said = "" if row is None else f", {_shown(row.get(element.name))},"
+            statement = (
+                f"Your {element.label}{said} is in a range that scores lower than "
+                f"{_better(element)}"
+            )
+            return statement, element.improve
+        a, b = (self.characteristic(x) for x in element.inputs)
+        va = vb = ""
+        if row is not None:
+            va, vb = (f", {_shown(row.get(x))}," for x in element.inputs)
+        best = max(range(len(element.cells)), key=lambda q: element.cells[q].points)
+        ia, ib = divmod(best, element.shape[1])
+        labels = (element.axes[0].labels()[ia], element.axes[1].labels()[ib])
+        statement = (
+            f"Your {a.label}{va} together with your {b.label}{vb} scores lower than the best "
+            f"combination ({a.label} {labels[0]} with {b.label} {labels[1]})"
+        )
+        return statement, element.improve
 
     # -- (de)serialisation ----------------------------------------------------------------------
     @classmethod
@@ -670,9 +889,18 @@ class ScorecardArtifact:
                 )
             seen_inputs[pair_key] = p.name
         elements: tuple[Characteristic | Interaction, ...] = (*chars, *pairs)
-        codes = [e.reason_code for e in elements]
+        codes = [
+            code
+            for e in elements
+            for code in (
+                (e.reason_code, e.missing_reason_code)
+                if isinstance(e, Characteristic)
+                else (e.reason_code,)
+            )
+        ]
         if len(set(codes)) != len(codes):
-            raise _err(f"Reason codes repeat: {codes}.")
+            twice = sorted({c for c in codes if codes.count(c) > 1})
+            raise _err(f"Reason codes repeat: {twice} (among {codes}).")
         dims = tuple((str(x["name"]), str(x.get("label", x["name"]))) for x in d["dimensions"])
         dim_names = {n for n, _ in dims}
         for e in elements:
@@ -790,7 +1018,7 @@ def example_artifact_dict(*, interaction: bool = False) -> dict[str, Any]:
     >>> art = ScorecardArtifact.from_dict(example_artifact_dict(interaction=True))
     >>> p = art.interactions[0]
     >>> p.inputs, p.shape, p.cell(1, 0).points, art.score_range
-    (('on_time_rate', 'card_kind'), (2, 2), -15, (5, 160))
+    (('on_time_rate', 'card_kind'), (2, 2), 15, (20, 175))
     """
     d = _example()
     if interaction:
@@ -803,7 +1031,7 @@ def example_artifact_dict(*, interaction: bool = False) -> dict[str, Any]:
                 "reason": "Bills paid late while holding credit (on_time_rate with card_kind)",
                 "improve": "Pay each bill by its due date",
                 "axes": [{"edges": [0.9]}, {"groups": [["none"], ["card", "loan"]]}],
-                "cells": [{"points": 0}, {"points": 10}, {"points": -15}, {"points": 5}],
+                "cells": [{"points": 0}, {"points": 10}, {"points": 15}, {"points": 25}],
                 "otherwise": {"points": 0},
             }
         ]
@@ -827,9 +1055,13 @@ def _example() -> dict[str, Any]:
                 "name": "on_time_rate",
                 "dimension": "payment_reliability",
                 "type": "numeric",
+                "direction": 1,
                 "reason_code": "PR01",
                 "reason": "Bills paid after their due date",
                 "improve": "Pay each bill by its due date",
+                "missing_reason_code": "PR01N",
+                "missing_reason": "No bill on file to measure payments by",
+                "missing_improve": "Bills paid on time will count once they are reported",
                 "bins": [
                     {"upper": 0.5, "points": 10},
                     {"upper": 0.9, "points": 35},
@@ -842,9 +1074,13 @@ def _example() -> dict[str, Any]:
                 "name": "card_kind",
                 "dimension": "credit_history",
                 "type": "categorical",
+                "direction": None,
                 "reason_code": "CH01",
                 "reason": "Kind of credit held",
                 "improve": "",
+                "missing_reason_code": "CH01N",
+                "missing_reason": "No credit reported",
+                "missing_improve": "",
                 "bins": [
                     {"categories": ["none"], "points": 10},
                     {"categories": ["card", "loan"], "points": 90},

@@ -35,7 +35,7 @@ Examples
 True
 >>> p = compile_artifact(ScorecardArtifact.from_dict(example_artifact_dict(interaction=True)))
 >>> p.pair_inputs.tolist(), p.pair_cells.tolist(), p.pair_top.tolist(), p.axis_groups[1]
-([[0, 1]], [0, 10, -15, 5, 0], [4], {'none': 0, 'card': 1, 'loan': 1})
+([[0, 1]], [0, 10, 15, 25, 0], [4], {'none': 0, 'card': 1, 'loan': 1})
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ Examples
 [True, False, True, True]
 >>> pairs = ScorecardArtifact.from_dict(example_artifact_dict(interaction=True))
 >>> reference_points(pairs, cols).points[:, 2].tolist()  # cells (1, 1), (0, 0); otherwise
-[5, 0, 0, 0]
+[25, 0, 0, 0]
 """
 
 from __future__ import annotations
@@ -48,10 +48,14 @@ __all__ = ["ReferenceResult", "reference_points", "reference_reasons", "to_numer
 @dataclass(frozen=True)
 class ReferenceResult:
     """Points per row and element (``int64 [n, k + m]``: the ``k`` characteristics, then the
-    ``m`` interactions) and whether each row is scorable."""
+    ``m`` interactions), whether each row is scorable, and each row's reason per element:
+    ``slot`` (its index in the artifact's ``reason_slots``, -1 where the outcome never gives a
+    reason) and ``lost`` (points below the element's baseline; a reason only where > 0)."""
 
     points: npt.NDArray[np.int64]
     ok: npt.NDArray[np.bool_]
+    slot: npt.NDArray[np.int64]
+    lost: npt.NDArray[np.int64]
 
 
 def to_numeric(values: Any, name: str) -> npt.NDArray[np.float64]:
@@ -89,7 +93,11 @@ def to_text(values: Any) -> npt.NDArray[np.object_]:
     return out
 
 
-def _char_points(c: Characteristic, values: Any) -> npt.NDArray[np.int64]:
+def _char_points(
+    c: Characteristic, values: Any
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """Each value's points, and whether it went to ``missing`` or a ``special`` outcome (no
+    information: the no-information reason) rather than a bin or ``other`` (the adverse one)."""
     if c.type == "numeric":
         x = to_numeric(values, c.name)
         pts = np.array([b.points for b in c.bins], dtype=np.int64)
@@ -97,18 +105,22 @@ def _char_points(c: Characteristic, values: Any) -> npt.NDArray[np.int64]:
         # side="right": a value equal to an edge goes to the bin above (edges are exclusive uppers)
         idx = np.searchsorted(edges, x, side="right")
         out = pts[np.minimum(idx, len(pts) - 1)]
+        no_info = np.isnan(x)
         for sp in c.special:
-            out = np.where(np.isin(x, np.array(sp.values)), sp.points, out)
-        return np.where(np.isnan(x), c.missing.points, out).astype(np.int64)
+            hit = np.isin(x, np.array(sp.values))
+            out = np.where(hit, sp.points, out)
+            no_info |= hit
+        return np.where(np.isnan(x), c.missing.points, out).astype(np.int64), no_info
     texts = to_text(values)
     assert c.other is not None  # guaranteed by the artifact's validation
     lookup = {cat: b.points for b in c.bins for cat in b.categories}
     other, missing = c.other.points, c.missing.points
-    return np.fromiter(
+    points = np.fromiter(
         (missing if t is None else lookup.get(t, other) for t in texts),
         dtype=np.int64,
         count=len(texts),
     )
+    return points, np.fromiter((t is None for t in texts), dtype=bool, count=len(texts))
 
 
 def _axis_index(
@@ -134,13 +146,15 @@ def _axis_index(
 
 def _interaction_points(
     p: Interaction, chars: Mapping[str, Characteristic], columns: Mapping[str, Any]
-) -> npt.NDArray[np.int64]:
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """Each row's points, and whether it got ``otherwise`` (which never gives a reason)."""
     (a, b), (ax_a, ax_b) = p.inputs, p.axes
     ia, off_a = _axis_index(chars[a], ax_a, columns[a])
     ib, off_b = _axis_index(chars[b], ax_b, columns[b])
     cells = np.array([o.points for o in p.cells], dtype=np.int64)
     out = cells[ia * ax_b.size + ib]
-    return np.where(off_a | off_b, p.otherwise.points, out).astype(np.int64)
+    off = off_a | off_b
+    return np.where(off, p.otherwise.points, out).astype(np.int64), off
 
 
 def _criterion_ok(crit: Criterion, values: Any) -> npt.NDArray[np.bool_]:
@@ -169,27 +183,37 @@ def reference_points(art: ScorecardArtifact, columns: Mapping[str, Any]) -> Refe
         raise SchemaError(msg, model_version=art.model_version, field=missing[0])
     n = len(next(iter(columns.values()))) if columns else 0
     k = len(art.characteristics)
-    points = np.empty((n, k + len(art.interactions)), dtype=np.int64)
+    width = k + len(art.interactions)
+    points = np.empty((n, width), dtype=np.int64)
+    slot = np.empty((n, width), dtype=np.int64)
+    where = {key: s for s, key in enumerate(art.reason_slots)}
     for j, c in enumerate(art.characteristics):
-        points[:, j] = _char_points(c, columns[c.name])
+        points[:, j], no_info = _char_points(c, columns[c.name])
+        slot[:, j] = np.where(no_info, where[j, "missing"], where[j, "adverse"])
     chars = {c.name: c for c in art.characteristics}
     for j, p in enumerate(art.interactions):
-        points[:, k + j] = _interaction_points(p, chars, columns)
+        points[:, k + j], off = _interaction_points(p, chars, columns)
+        slot[:, k + j] = np.where(off, -1, where[k + j, "adverse"])
     ok = np.ones(n, dtype=bool)
     for crit in art.criteria:
         ok &= _criterion_ok(crit, columns[crit.column])
-    return ReferenceResult(points=points, ok=ok)
+    baseline = np.array([e.baseline_points for e in art.elements], dtype=np.int64)
+    lost = np.where(slot >= 0, np.maximum(baseline[None, :] - points, 0), 0)
+    return ReferenceResult(points=points, ok=ok, slot=slot, lost=lost)
 
 
-def reference_reasons(art: ScorecardArtifact, points: npt.NDArray[np.int64]) -> list[list[str]]:
-    """The reason codes of each row: most points lost first, ties in artifact order, up to four."""
-    best = np.array([e.best_points for e in art.elements], dtype=np.int64)
-    codes = [e.reason_code for e in art.elements]
-    lost = best[None, :] - points
-    # stable sort on -lost keeps artifact order among ties
+def reference_reasons(art: ScorecardArtifact, result: ReferenceResult) -> list[list[str]]:
+    """The reason codes of each row: most points lost first, ties in artifact order, up to four.
+
+    The artifact's rule (:mod:`trustscore.scoring._artifact`): an element gives a reason only
+    where it lost points against its baseline, under the code of the outcome the row landed in.
+    """
+    codes = art.reason_codes
+    lost, slot = result.lost, result.slot
+    # a stable sort on -lost keeps artifact order (the element's position) among ties
     order = np.argsort(-lost, axis=1, kind="stable")
     out: list[list[str]] = []
-    for i in range(points.shape[0]):
-        row = [codes[j] for j in order[i, :MAX_REASONS] if lost[i, j] > 0]
+    for i in range(lost.shape[0]):
+        row = [codes[slot[i, j]] for j in order[i, :MAX_REASONS] if lost[i, j] > 0]
         out.append(row)
     return out

@@ -58,7 +58,7 @@ def reference_table(art: ScorecardArtifact, data: Any, *, reasons: bool = True) 
         members = [j for j, e in enumerate(art.elements) if e.dimension == dim]
         cols[dim] = pa.array(res.points[:, members].sum(axis=1).astype(np.int32), mask=ns)
     if reasons:
-        rows = reference_reasons(art, res.points)
+        rows = reference_reasons(art, res)
         for r in range(MAX_REASONS):
             cols[f"reason_{r + 1}"] = pa.array(
                 [

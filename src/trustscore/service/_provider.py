@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any, Protocol, TypedDict, runtime_checkable
+from typing import Any, NotRequired, Protocol, TypedDict, runtime_checkable
 
 from starlette.concurrency import run_in_threadpool
 
@@ -33,7 +33,9 @@ class ScoreResult(TypedDict):
 
     ``status`` is ``"OK"`` (``score`` in 0–1000) or ``"NS"`` (not scorable, ``score`` None);
     ``subscores`` maps each dimension to its points; ``reasons`` lists the reason codes (or
-    ``{"code", "text", "improve"}`` dicts) in order; ``as_of`` is an ISO date.
+    ``{"code", "text", "improve"}`` dicts) in order; ``as_of`` is an ISO date. A provider may
+    add ``score_range`` (``{"min", "max"}``: what the model can give) and ``subscore_ranges``
+    (per dimension, the same), which the service shows beside the score.
     """
 
     subject_id: str
@@ -45,6 +47,8 @@ class ScoreResult(TypedDict):
     subscores: dict[str, Any]
     reasons: list[Any]
     feature_hash: str
+    score_range: NotRequired[dict[str, int]]
+    subscore_ranges: NotRequired[dict[str, dict[str, int]]]
 
 
 class DecisionResult(TypedDict):

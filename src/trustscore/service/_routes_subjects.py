@@ -33,8 +33,8 @@ __all__ = ["router"]
 router = APIRouter(prefix="/v1", tags=["subjects"])
 
 
-def _score_body(snapshot: lg.Snapshot, purpose: str) -> dict[str, Any]:
-    return {
+def _score_body(snapshot: lg.Snapshot, purpose: str, result: ScoreResult) -> dict[str, Any]:
+    body = {
         "subject_id": snapshot.subject_id,
         "purpose": purpose,
         "snapshot_id": snapshot.snapshot_id,
@@ -45,6 +45,11 @@ def _score_body(snapshot: lg.Snapshot, purpose: str) -> dict[str, Any]:
         "model_version": snapshot.model_version,
         "as_of": snapshot.as_of.isoformat(),
     }
+    # what the model can give, beside the score: a score is never shown without its range
+    for key in ("score_range", "subscore_ranges"):
+        if key in result:
+            body[key] = result[key]  # type: ignore[literal-required]
+    return body
 
 
 def _score_access(
@@ -84,7 +89,7 @@ async def score(
     recorded = await commits_of(request).submit(_score_access(result, lender, purpose, now))
     await provider_record_inquiry(provider, body.subject_id, lender.name, purpose, now)
     # a plain dict of JSON values: no response model to validate it against again
-    return JSONResponse(_score_body(recorded.snapshot, purpose))
+    return JSONResponse(_score_body(recorded.snapshot, purpose, result))
 
 
 @router.post("/decisions", response_model=dict[str, Any])
@@ -114,7 +119,7 @@ async def decide(
             "outcome": decision.outcome,
             "adverse": decision.adverse,
             "notice": decision.notice,
-            "score": _score_body(recorded.snapshot, purpose),
+            "score": _score_body(recorded.snapshot, purpose, result["score"]),
         }
     )
 

@@ -170,7 +170,7 @@ def test_adverse_decision_has_notice_with_artifact_text(
     assert d.notice is not None
     assert [(r.code, r.reason, r.improve) for r in d.notice.reasons] == [
         ("PR01", "Bills paid after their due date", "Pay each bill by its due date"),
-        ("CH01", "Kind of credit held", ""),
+        ("CH01", "Your card kind is in a range that scores lower than card, loan", ""),
     ]
     assert d.notice.score_range == (20, 150)
     text = d.notice.text()
@@ -192,6 +192,7 @@ def test_notice_keeps_at_most_four_reasons() -> None:
             **base,
             "name": f"c{i}",
             "reason_code": f"R{i}",
+            "missing_reason_code": f"R{i}N",
             "reason": f"Reason {i}",
             "bins": [{"upper": 0.5, "points": 0}, {"upper": None, "points": 20}],
             "missing": {"points": 0},

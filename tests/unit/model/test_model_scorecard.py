@@ -84,12 +84,18 @@ def test_every_bin_holds_min_bin_size(fitted: Scorecard) -> None:
 
 
 def test_points_scale_and_range(fitted: Scorecard) -> None:
+    # the default spreads the attainable scores over the scale: worst 0, best in [950, 1000]
     art = fitted.artifact_
     lo, hi = art.score_range
-    assert 0 <= lo < hi <= 1000
+    assert lo == 0
+    assert 950 <= hi <= 1000
+    assert all(c.worst_points == 0 for c in art.elements)
     s = art.scaling
-    assert s["factor"] == pytest.approx(40.0 / np.log(2.0))
-    assert s["offset"] == pytest.approx(600 - 40.0 / np.log(2.0) * np.log(20.0))
+    assert s["method"] == "spread"
+    assert s["pdo"] == pytest.approx(s["score_factor"] * np.log(2.0))
+    # the derived anchor is on the recorded scale: score 500 has the recorded odds
+    assert s["anchor_score"] == 500
+    assert np.log(s["anchor_odds"]) == pytest.approx((500 - s["score_offset"]) / s["score_factor"])
 
 
 def test_predict_proba_is_the_score_on_the_odds_scale(
@@ -321,9 +327,15 @@ def test_parameter_validation_message(data: tuple[pd.DataFrame, pd.Series, pd.Da
     assert len(X) == len(y)
     with pytest.raises(
         ModelError,
-        match=r"^The 'pdo' parameter of Scorecard must be a float > 0\. Got -20 instead\.$",
+        match=r"^The 'scaling' parameter of Scorecard must be 'spread' or a dict \{'pdo': a "
+        r"float > 0, 'anchor_score': a number in \[0, 1000\], 'anchor_odds': a float > 0\}\. "
+        r"Got \{'pdo': -20, 'anchor_score': 600, 'anchor_odds': 20\} instead\.$",
     ):
-        Scorecard(pdo=-20).fit(X, y)
+        Scorecard(scaling={"pdo": -20, "anchor_score": 600, "anchor_odds": 20}).fit(X, y)
+    with pytest.raises(ModelError, match=r"'scaling'.*Got 'pinned' instead"):
+        Scorecard(scaling="pinned").fit(X, y)
+    with pytest.raises(ModelError, match=r"'scaling'.*Got \{'pdo': 20\} instead"):
+        Scorecard(scaling={"pdo": 20}).fit(X, y)
     with pytest.raises(ModelError, match="'monotonic_trend' parameter of Scorecard must be one"):
         Scorecard(monotonic_trend="upward").fit(X, y)
     with pytest.raises(ModelError, match=r"'max_n_bins'.*Got 1 instead"):
@@ -418,7 +430,7 @@ def test_sklearn_clone_cross_validate_pipeline(
     data: tuple[pd.DataFrame, pd.Series, pd.DataFrame],
 ) -> None:
     X, y, _ = data
-    est = Scorecard(max_n_bins=5, pdo=20.0)
+    est = Scorecard(max_n_bins=5, scaling={"pdo": 20.0, "anchor_score": 600, "anchor_odds": 20})
     twin = clone(est)
     assert twin.get_params() == est.get_params()
     assert not hasattr(twin, "artifact_")
@@ -439,5 +451,5 @@ def test_sklearn_clone_cross_validate_pipeline(
     pipe.fit(X, y)
     assert "gap" in [c.name for c in pipe[-1].artifact_.characteristics]
     assert pipe.predict_proba(X).shape == (len(X), 2)
-    est.set_params(pdo=30.0)
-    assert est.pdo == 30.0
+    est.set_params(scaling="spread")
+    assert est.scaling == "spread"

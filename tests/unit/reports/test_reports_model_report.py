@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -12,6 +13,7 @@ import pyarrow as pa
 import pytest
 
 from trustscore.decisions import Band, Policy, decide
+from trustscore.model._card import score_to_odds
 from trustscore.monitoring import fairness_report, gini, ks, roc_auc
 from trustscore.reports import model_report, write_report
 from trustscore.scoring._artifact import ScorecardArtifact, example_artifact_dict
@@ -182,6 +184,34 @@ def test_report_shows_fairness(html: str, tables: dict[str, pa.Table]) -> None:
             assert f"{entry['air'][g]:.3f}" in html
     assert "Fairness in the model card" in html
     assert "0.912" in html
+
+
+def test_report_shows_what_the_scores_mean(
+    artifact: ScorecardArtifact, tables: dict[str, pa.Table]
+) -> None:
+    d = artifact.to_dict()
+    d["model_card"]["score_to_odds"] = score_to_odds(d["scaling"], artifact.score_range)
+    d.pop("content_hash", None)
+    art = ScorecardArtifact.from_dict(d)
+    html = model_report(artifact=art, scores=tables["scores"], n_boot=10)
+    table = re.search(r'<table id="score-to-odds">(.*?)</table>', html, flags=re.S)
+    assert table is not None
+    rows = re.findall(
+        r"<tr><td[^>]*>(\d+)</td><td[^>]*>([^<]+)</td><td[^>]*>([^<]+)</td></tr>", table.group(1)
+    )
+    lo, hi = art.score_range
+    assert [int(r[0]) for r in rows] == sorted({lo, hi, *range(-(-lo // 50) * 50, hi + 1, 50)})
+    # ln(odds good:bad) = (score - 80) / 15 in this artifact's scaling
+    for score, odds, p_event in rows:
+        o = math.exp((int(score) - 80) / 15)
+        assert odds == (f"{o:,.0f}:1" if o >= 100 else f"{o:.2f}:1" if o >= 1 else f"{o:.3g}:1")
+        assert p_event == f"{100 / (1 + o):.2f}%"
+    pin = d["model_card"]["score_to_odds"]["pin"]
+    assert (
+        f"--pin-scaling {pin['pdo']:.8g},{pin['anchor_score']:.8g},{pin['anchor_odds']:.8g}" in html
+    )
+    # the table is its own section, not rows of the model card's key-value table
+    assert "score_to_odds" not in html
 
 
 def test_report_is_self_contained(html: str) -> None:

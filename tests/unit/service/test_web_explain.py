@@ -2,8 +2,8 @@
 
 ``explain_row`` must agree with the compiled scorer (:func:`trustscore.scoring.score`) on every
 row: the sum of its points is the score, its dimensions are the sub-scores and its reasons are the
-score's reasons, in order; and each reason's gap is the characteristic's best points minus the
-points the row earned.
+score's reasons, in order; and each reason's gap is the characteristic's baseline (its best bin)
+minus the points the row earned, never below 0.
 """
 
 from __future__ import annotations
@@ -60,9 +60,11 @@ def test_explanations_agree_with_the_compiled_scorer(art: ScorecardArtifact) -> 
         assert sum(c["points"] for c in got["characteristics"]) == out["score"]
         for c in got["characteristics"]:
             spec = art.characteristic(c["name"])
-            assert c["best_points"] == spec.best_points
-            assert c["points_to_best"] == spec.best_points - c["points"] >= 0
-            assert (c["reason"], c["improve"]) == (spec.reason, spec.improve)
+            assert c["best_points"] == spec.baseline_points
+            assert c["points_to_best"] == max(spec.baseline_points - c["points"], 0)
+            assert (c["reason"], c["improve"]) == art.reason_text(c["reason_code"], row)
+            missing = c["value"] is None or c["value"] == -1.0  # missing or special
+            assert c["reason_code"] == (spec.missing_reason_code if missing else spec.reason_code)
         gaps = [r["points_to_best"] for r in got["reasons"]]
         assert gaps == sorted(gaps, reverse=True)
         assert all(g > 0 for g in gaps)
@@ -75,8 +77,12 @@ def test_a_reason_says_how_far_the_subject_is_from_the_best(art: ScorecardArtifa
     by_code = {r["reason_code"]: r for r in got["reasons"]}
     on_time = art.characteristic("on_time_rate")
     card = art.characteristic("card_kind")
-    assert by_code[on_time.reason_code]["points_to_best"] == on_time.best_points - 35
-    assert by_code[card.reason_code]["points_to_best"] == card.best_points - 10
+    assert by_code[on_time.reason_code]["points_to_best"] == on_time.baseline_points - 35
+    assert by_code[card.reason_code]["points_to_best"] == card.baseline_points - 10
+    assert by_code[on_time.reason_code]["reason"] == "Bills paid after their due date"
+    assert by_code[card.reason_code]["reason"] == (
+        "Your card kind, 'none', is in a range that scores lower than card, loan"
+    )
     assert by_code[on_time.reason_code]["value"] == 0.5
     dims = {d["name"]: d for d in got["dimensions"]}
     for name, d in dims.items():
@@ -115,6 +121,6 @@ def test_a_pair_scored_together_is_explained_with_both_values() -> None:
     explained = {c["name"]: c for c in got["characteristics"]}
     assert list(explained) == [*(c.name for c in art.characteristics), pair.name]
     assert explained[pair.name]["value"] == {name: row[name] for name in pair.inputs}
-    assert explained[pair.name]["best_points"] == pair.best_points
+    assert explained[pair.name]["best_points"] == pair.baseline_points
     assert got["score"] == sum(c["points"] for c in got["characteristics"])
     assert pair.reason_code in [r["reason_code"] for r in got["reasons"]]
