@@ -41,7 +41,7 @@ __all__ = [
     "write_atomic",
 ]
 
-MANIFEST_VERSION: Final = 1
+MANIFEST_VERSION: Final = 2  # 2: rows_new, rows_versions, rows_deleted, rows_unchanged
 
 SUPPRESSION_SCHEMA: Final = pa.schema(
     [
@@ -126,6 +126,8 @@ class BatchManifest:
         """Read a manifest written by :meth:`to_json`."""
         data = json.loads(text)
         data.pop("manifest_version", None)
+        # A manifest written before versions: every row it stored was a new record.
+        data.setdefault("rows_new", data["rows_stored"])
         data["ingested_at"] = dt.datetime.fromisoformat(data["ingested_at"])
         data["parts"] = tuple(data.get("parts", ()))
         return cls(**data)
