@@ -612,7 +612,7 @@ def _notes(results: dict[str, Any]) -> list[str]:
     k = rates.get(KERNEL_ALL)
     if k:
         need = k["rows_per_s"] * 4 * (CHARACTERISTICS + 1)
-        reason_bytes = np.dtype(reason_dtype(CHARACTERISTICS)).itemsize
+        reason_bytes = np.dtype(reason_dtype(2 * CHARACTERISTICS)).itemsize  # two slots each
         written = 4 + 1 + 4 * 4 + 4 * reason_bytes
         out.append(
             f"The kernel runs on one thread (CPU seconds {k['cpu_seconds']:.3f} for "

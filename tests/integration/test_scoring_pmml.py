@@ -1,6 +1,6 @@
-"""The PMML form, scored by pypmml (JPMML on Java), gives the kernel's score and reasons.
+"""The PMML form, scored by pypmml (PMML4S on the JVM), gives the reference's score and reasons.
 
-Artifacts with interactions are held to the reference scorer, which the kernel equals.
+The reference scorer is the yardstick every engine equals (the kernel included).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from scoring_strategies import artifacts_and_data
-from trustscore.scoring import ScorecardArtifact, score, to_pmml
+from trustscore.scoring import ScorecardArtifact, to_pmml
 from trustscore.scoring._artifact import example_artifact_dict
 from trustscore.scoring._pmml import verification_rows
 from trustscore.scoring._reference_table import reference_table
@@ -44,13 +44,6 @@ def _pmml_scores(
     return out
 
 
-def _kernel_scores(art: ScorecardArtifact, data: pa.Table) -> list[tuple[Any, ...]]:
-    # PMML does not carry the criteria: compare with the scores every row gets without them
-    got = score(dataclasses.replace(art, criteria=()), data)
-    cols = ["score", "reason_1", "reason_2", "reason_3", "reason_4"]
-    return list(zip(*(got[c].to_pylist() for c in cols), strict=True))
-
-
 def _reference_scores(art: ScorecardArtifact, data: pa.Table) -> list[tuple[Any, ...]]:
     got = reference_table(dataclasses.replace(art, criteria=()), data)
     cols = ["score", "reason_1", "reason_2", "reason_3", "reason_4"]
@@ -63,7 +56,7 @@ _TRICKY = {
 }
 
 
-def test_pmml_equals_kernel_on_tricky_rows(pmml_model: Any) -> None:
+def test_pmml_equals_reference_on_tricky_rows(pmml_model: Any) -> None:
     art = ScorecardArtifact.from_dict(example_artifact_dict())
     data = pa.table(
         {
@@ -72,26 +65,50 @@ def test_pmml_equals_kernel_on_tricky_rows(pmml_model: Any) -> None:
         }
     )
     # no two characteristics lose the same points here: both tie orders agree
-    assert _pmml_scores(pmml_model, art, data, "consumer") == _kernel_scores(art, data)
-    assert _pmml_scores(pmml_model, art, data, "artifact") == _kernel_scores(art, data)
+    assert _pmml_scores(pmml_model, art, data, "consumer") == _reference_scores(art, data)
+    assert _pmml_scores(pmml_model, art, data, "artifact") == _reference_scores(art, data)
 
 
 def test_pmml_tie_order(pmml_model: Any) -> None:
     d = example_artifact_dict()
-    d["characteristics"][0]["reason_code"] = "A1"  # sorts before CH01
+    d["characteristics"][0]["missing_reason_code"] = "A1"  # sorts before CH01N
     d["characteristics"][1]["missing"]["points"] = 60  # loses 30, as on_time_rate missing does
     art = ScorecardArtifact.from_dict(d)
     data = pa.table({"on_time_rate": [None], "card_kind": [None]})
-    assert _kernel_scores(art, data) == [(90, "A1", "CH01", None, None)]
-    assert _pmml_scores(pmml_model, art, data, "artifact") == [(90, "A1", "CH01", None, None)]
-    # JPMML's own rule: equal losses by reason code, descending
-    assert _pmml_scores(pmml_model, art, data, "consumer") == [(90, "CH01", "A1", None, None)]
+    assert _reference_scores(art, data) == [(90, "A1", "CH01N", None, None)]
+    assert _pmml_scores(pmml_model, art, data, "artifact") == [(90, "A1", "CH01N", None, None)]
+    # PMML4S's own rule: equal losses by reason code, descending
+    assert _pmml_scores(pmml_model, art, data, "consumer") == [(90, "CH01N", "A1", None, None)]
+
+
+def test_pmml_reasons_are_true_by_construction(pmml_model: Any) -> None:
+    # a missing value that earns more than the best bin is no reason; a special one that earns
+    # less gives the no-information code; the pair's otherwise, however low, is never a reason
+    d = example_artifact_dict(interaction=True)
+    d["characteristics"][0]["missing"]["points"] = 70  # above the best bin's 60
+    art = ScorecardArtifact.from_dict(d)
+    data = pa.table(
+        {
+            "on_time_rate": [None, -1.0, 0.95, 0.95, 0.2],
+            "card_kind": ["card", "card", "zz", "loan", "loan"],
+        }
+    )
+    want = [  # the pair's otherwise (0 points, 25 below its best cell) in rows 0-2
+        (70 + 90 + 0, None, None, None, None),
+        (20 + 90 + 0, "PR01N", None, None, None),
+        (60 + 40 + 0, "CH01", None, None, None),
+        (60 + 90 + 25, None, None, None, None),
+        (10 + 90 + 10, "PR01", "PR02", None, None),
+    ]
+    assert _reference_scores(art, data) == want
+    for tie_order in ("artifact", "consumer"):
+        assert _pmml_scores(pmml_model, art, data, tie_order) == want
 
 
 def test_pmml_verification_rows_score_as_recorded(pmml_model: Any) -> None:
     art = ScorecardArtifact.from_dict(example_artifact_dict())
     rows = verification_rows(art)
-    assert _pmml_scores(pmml_model, art, rows) == _kernel_scores(art, rows)
+    assert _pmml_scores(pmml_model, art, rows) == _reference_scores(art, rows)
 
 
 @settings(
@@ -100,9 +117,9 @@ def test_pmml_verification_rows_score_as_recorded(pmml_model: Any) -> None:
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(case=artifacts_and_data(max_rows=12))
-def test_pmml_equals_kernel(pmml_model: Any, case: tuple[ScorecardArtifact, pa.Table]) -> None:
+def test_pmml_equals_reference(pmml_model: Any, case: tuple[ScorecardArtifact, pa.Table]) -> None:
     art, data = case
-    assert _pmml_scores(pmml_model, art, data) == _kernel_scores(art, data)
+    assert _pmml_scores(pmml_model, art, data) == _reference_scores(art, data)
 
 
 # -- interactions --------------------------------------------------------------------------------
@@ -111,10 +128,11 @@ def test_pmml_interaction_equals_reference_on_tricky_rows(pmml_model: Any) -> No
     data = pa.table(_TRICKY)
     want = _reference_scores(art, data)
     assert _pmml_scores(pmml_model, art, data) == want
-    # the pair's cells are in the score: on the edge 0.9 with "none" is cell (1, 0), -15
+    # the pair's cells [[0, 10], [15, 25]] are in the score: inf and 0.92 with "none" are
+    # cell (1, 0), 15; "" (an unseen level) and the special -1 get otherwise, 0
     plain = ScorecardArtifact.from_dict(example_artifact_dict())
     diff = [w[0] - p[0] for w, p in zip(want, _reference_scores(plain, data), strict=True)]
-    assert diff == [5, 0, 0, -15, 10, 0, 0, 0, 10, -15]
+    assert diff == [25, 0, 0, 15, 10, 0, 0, 0, 10, 15]
 
 
 def test_pmml_interaction_verification_rows_score_as_recorded(pmml_model: Any) -> None:
@@ -216,5 +234,7 @@ def test_every_pmml_with_interactions_validates(
 ) -> None:
     art, _ = case
     document = to_pmml(art)
-    assert document.count("<Characteristic ") == len(art.characteristics) + len(art.interactions)
+    # one per element, and the one that keeps the no-reason code below zero
+    n_elements = len(art.characteristics) + len(art.interactions)
+    assert document.count("<Characteristic ") == n_elements + 1
     assert _schema_errors(pmml_schema, document) == []

@@ -84,10 +84,23 @@ def test_postgres_scores_a_pair_with_nan_and_infinity(pg: Any, form: str) -> Non
         }
     )
     got = _postgres_scores(pg, art, data, form)
-    # the pair (on_time_rate < 0.9 or not, x none or card/loan) gives [[0, 10], [-15, 5]], and
+    # the pair (on_time_rate < 0.9 or not, x none or card/loan) gives [[0, 10], [15, 25]], and
     # 0 where either input is missing, special or unseen: NaN, NULL, -1, "zz"
-    assert got["score"] == [120, 55, 50, 55, 120, 110, 110, 100]
-    assert got["payment_reliability"] == [30, 45, 10, 45, 30, 20, 20, 60]
+    assert got["score"] == [120, 85, 50, 85, 120, 110, 110, 100]
+    assert got["payment_reliability"] == [30, 75, 10, 75, 30, 20, 20, 60]
+    # a missing or special on_time_rate gives its no-information code PR01N, an unseen level
+    # card_kind's adverse CH01 and a NULL its CH01N (row 2: equal losses of 50, in artifact
+    # order); the pair is a reason only from a cell, never from its otherwise
+    assert list(zip(got["reason_1"], got["reason_2"], strict=True)) == [
+        ("PR01N", None),
+        ("CH01", "PR02"),
+        ("PR01", "CH01N"),
+        ("CH01", "PR02"),
+        ("PR01N", None),
+        ("PR01", "PR02"),
+        ("PR01N", None),
+        ("CH01", None),
+    ]
     want = reference_table(art, data)
     for name in want.column_names:
         assert got[name] == want[name].to_pylist(), name

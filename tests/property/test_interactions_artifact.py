@@ -62,7 +62,7 @@ def test_the_content_hash_covers_the_cells() -> None:
     d = ScorecardArtifact.from_dict(_pair_dict()).to_dict()
     assert ScorecardArtifact.from_dict(d).content_hash == d["content_hash"]
     for edit in (
-        lambda x: x["interactions"][0]["cells"][2].update(points=-14),
+        lambda x: x["interactions"][0]["cells"][2].update(points=14),
         lambda x: x["interactions"][0]["axes"][0].update(edges=[0.8]),
         lambda x: x["interactions"][0]["otherwise"].update(points=1),
         lambda x: x["interactions"][0].update(reason="edited"),
@@ -146,8 +146,11 @@ def test_one_pair_per_pair_of_inputs_and_the_range_is_checked() -> None:
     with pytest.raises(ArtifactError, match="pair the same inputs"):
         ScorecardArtifact.from_dict(d)
     d = _pair_dict()
-    d["interactions"][0]["cells"][0]["points"] = -30  # worst total 20 - 30 < 0
-    with pytest.raises(ArtifactError, match=r"Attainable scores -10\.\.160 leave 0\.\.1000"):
+    d["interactions"][0]["cells"][3]["points"] = 900  # best total 60 + 90 + 900 > 1000
+    with pytest.raises(ArtifactError, match=r"Attainable scores 20\.\.1050 leave 0\.\.1000"):
+        ScorecardArtifact.from_dict(d)
+    d["interactions"][0]["cells"][0]["points"] = -30
+    with pytest.raises(ArtifactError, match=r"gives -30 points at worst"):
         ScorecardArtifact.from_dict(d)
 
 
@@ -167,7 +170,7 @@ def test_reference_cells_on_edges_specials_and_unseen_levels() -> None:
         p.cell(0, 1).points,  # -inf: the first
         *[p.otherwise.points] * 4,  # special, missing, unseen level, missing level
     ]
-    assert got == want == [0, -15, 5, 5, 5, 10, 0, 0, 0, 0]
+    assert got == want == [0, 15, 25, 25, 25, 10, 0, 0, 0, 0]
 
 
 @_SETTINGS
@@ -201,13 +204,15 @@ def test_reasons_rank_pairs_with_the_characteristics(
     case: tuple[ScorecardArtifact, pa.Table],
 ) -> None:
     art, data = case
-    pts = reference_points(art, reference_columns(art, data)).points
-    codes = [e.reason_code for e in art.elements]
-    best = np.array([e.best_points for e in art.elements])
-    for row, reasons in zip(pts, reference_reasons(art, pts), strict=True):
-        lost = best - row
-        assert (lost >= 0).all()  # an interaction's best covers its otherwise points too
-        idx = [codes.index(c) for c in reasons]
+    res = reference_points(art, reference_columns(art, data))
+    codes = art.reason_codes
+    owner = [j for j, _ in art.reason_slots]  # the element of each reason slot
+    for i, reasons in enumerate(reference_reasons(art, res)):
+        lost = res.lost[i]
+        assert (lost >= 0).all()  # losses against the baseline, never below 0
+        idx = [owner[codes.index(c)] for c in reasons]
+        # each reason is the code of the outcome the row landed in
+        assert [codes[res.slot[i, j]] for j in idx] == reasons
         # most points lost first, ties in artifact order (characteristics, then pairs)
         assert idx == sorted(idx, key=lambda j: (-lost[j], j))
         assert all(lost[j] > 0 for j in idx)
@@ -215,35 +220,36 @@ def test_reasons_rank_pairs_with_the_characteristics(
         if idx:
             cut = lost[idx[-1]]
             # nothing left out lost more than the last reason, or as much and came earlier
-            for j in set(range(len(codes))) - set(idx):
+            for j in set(range(len(art.elements))) - set(idx):
                 assert lost[j] < cut or (lost[j] == cut and j > idx[-1]) or lost[j] == 0
 
 
 def test_a_pair_ranks_after_a_characteristic_that_lost_as_much() -> None:
+    art = ScorecardArtifact.from_dict(_pair_dict())
+    # on_time_rate 0.95 (60, its best: no reason); card_kind none (10 against 90: loses 80);
+    # cell (1, 0): 15 against the pair's best 25, loses 10. card_kind missing: 40, loses 50
+    # under its no-information code, and the pair's otherwise is never a reason
+    res = reference_points(art, _cols([0.95, 0.95], ["none", None]))
+    assert res.points.tolist() == [[60, 10, 15], [60, 40, 0]]
+    assert reference_reasons(art, res) == [["CH01", "PR02"], ["CH01N"]]
     d = _pair_dict()
-    d["characteristics"][1]["missing"]["points"] = 75  # card_kind missing: loses 15
+    d["characteristics"][1]["bins"][0]["points"] = 80  # card_kind none loses 10: a tie
     art = ScorecardArtifact.from_dict(d)
-    # on_time_rate 0.95 (best 60, loses 0); card_kind none (10: loses 80); cell (1, 0): -15,
-    # loses 25 against the pair's best 10
-    pts = reference_points(art, _cols([0.95, 0.95], ["none", None])).points
-    assert pts.tolist() == [[60, 10, -15], [60, 75, 0]]
-    assert reference_reasons(art, pts) == [["CH01", "PR02"], ["CH01", "PR02"]]
-    d["interactions"][0]["cells"][3]["points"] = 10  # best 10 either way; row 2 loses 10 in pair
-    d["characteristics"][1]["missing"]["points"] = 80  # and 10 in card_kind: a tie
-    art = ScorecardArtifact.from_dict(d)
-    pts = reference_points(art, _cols([0.95], [None])).points
-    assert pts.tolist() == [[60, 80, 0]]
-    assert reference_reasons(art, pts) == [["CH01", "PR02"]]  # tie: the characteristic first
+    res = reference_points(art, _cols([0.95], ["none"]))
+    assert res.points.tolist() == [[60, 80, 15]]
+    assert reference_reasons(art, res) == [["CH01", "PR02"]]  # tie: the characteristic first
 
 
 def test_reason_text_and_lookup_cover_pairs() -> None:
     art = ScorecardArtifact.from_dict(_pair_dict())
-    reason, improve = art.reason_text("PR02")
-    assert "on_time_rate" in reason
-    assert "card_kind" in reason
+    reason, improve = art.reason_text("PR02", {"on_time_rate": 0.5, "card_kind": "card"})
+    assert reason == (
+        "Your on time rate, 0.5, together with your card kind, 'card', scores lower than the best "
+        "combination (on time rate >= 0.9 with card kind card, loan)"
+    )
     assert improve == "Pay each bill by its due date"
     assert art.interaction("on_time_rate x card_kind").reason_code == "PR02"
-    assert art.dimension_range("payment_reliability") == (10 - 15, 60 + 10)
+    assert art.dimension_range("payment_reliability") == (10 + 0, 60 + 25)
     with pytest.raises(KeyError):
         art.interaction("nope")
     assert json.loads(art.to_json())["interactions"][0]["inputs"] == ["on_time_rate", "card_kind"]

@@ -152,7 +152,8 @@ def test_pair_score_table_invariants(case: tuple[ScorecardArtifact, pa.Table]) -
     art, data = case
     out = score(art, data).to_pydict()
     lo, hi = art.score_range
-    codes = [e.reason_code for e in art.elements]
+    # every code a row can give (adverse and no-information ones) and the element it belongs to
+    element_of = {code: j for code, (j, _) in zip(art.reason_codes, art.reason_slots, strict=True)}
     for i, status in enumerate(out["status"]):
         subs = [out[d][i] for d in art.dimension_names]
         reasons = [out[f"reason_{r}"][i] for r in range(1, 5)]
@@ -166,4 +167,6 @@ def test_pair_score_table_invariants(case: tuple[ScorecardArtifact, pa.Table]) -
         given_reasons = [r for r in reasons if r is not None]
         assert reasons == given_reasons + [None] * (4 - len(given_reasons))
         assert len(set(given_reasons)) == len(given_reasons)
-        assert set(given_reasons) <= set(codes)
+        assert set(given_reasons) <= set(element_of)
+        owners = [element_of[r] for r in given_reasons]
+        assert len(set(owners)) == len(owners)  # an element gives one reason at most

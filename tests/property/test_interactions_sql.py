@@ -257,8 +257,8 @@ def test_pair_axis_edges_float32_cannot_hold(typ: pa.DataType, reasons: bool) ->
             # rows 0-5 (x's intervals) by columns 0-2 (y's): row 1 is [0.1, next double),
             # empty in float32; rows 3 and 4 are equal, as are columns 1 and 2 of row 3;
             # row 5 is all `otherwise`
-            [0, 5, -5, 10, 10, 10, -10, 0, 5, 15, 5, 5, 15, 5, 5, -5, -5, -5],
-            otherwise=-5,
+            [10, 15, 5, 20, 20, 20, 0, 10, 15, 25, 15, 15, 25, 15, 15, 5, 5, 5],
+            otherwise=5,
         ),
     )
     with np.errstate(over="ignore"):
@@ -293,8 +293,8 @@ def test_pairs_over_integer_and_float_level_columns(form: str) -> None:
         _pair(
             ["k", "x"],
             [{"groups": [["2"], ["1", "3"]]}, {"edges": [0.0, 2.0]}],
-            [0, 5, 10, -5, 15, 0],
-            otherwise=2,
+            [5, 10, 15, 0, 20, 5],
+            otherwise=7,
         ),
         [{"column": "m", "op": ">", "value": 2.5, "text": ""}],
     )
@@ -317,8 +317,8 @@ def test_pairs_over_integer_and_float_level_columns(form: str) -> None:
 def test_pair_points_sub_scores_and_reasons_on_the_example() -> None:
     # example_artifact_dict(interaction=True): on_time_rate (bins <0.5: 10, <0.9: 35, else 60;
     # missing 30, special -1: 20), card_kind (none: 10, card/loan: 90; missing/other 40) and the
-    # pair on_time_rate x card_kind: cells [[0, 10], [-15, 5]] over (<0.9, >=0.9) x (none,
-    # card/loan), otherwise 0; its best is 10
+    # pair on_time_rate x card_kind: cells [[0, 10], [15, 25]] over (<0.9, >=0.9) x (none,
+    # card/loan), otherwise 0; its baseline is 25
     from trustscore.scoring._artifact import example_artifact_dict
 
     art = ScorecardArtifact.from_dict(example_artifact_dict(interaction=True))
@@ -329,19 +329,34 @@ def test_pair_points_sub_scores_and_reasons_on_the_example() -> None:
             "months_history": [12.0] * 7,
         }
     )
-    pairs = [-15, 10, 0, 0, 0, 0, 0]  # cells (1, 0) and (0, 1); otherwise for the rest
+    pairs = [15, 10, 0, 0, 0, 0, 0]  # cells (1, 0) and (0, 1); otherwise for the rest
     on_time = [60, 10, 20, 30, 30, 60, 60]
     cards = [10, 90, 90, 90, 10, 40, 40]
     want_score = [a + b + c for a, b, c in zip(on_time, cards, pairs, strict=True)]
+    # row 0 loses 80 on card_kind and 10 on the pair; row 1 50 on on_time_rate and 15 on the
+    # pair; the special -1, NaN and NULL lose on_time_rate's no-information code (PR01N), an
+    # unseen level card_kind's adverse one, a NULL its no-information one (CH01N); the pair's
+    # otherwise (rows 2-6) loses 25 but is never a reason
+    want_reasons = [
+        ["CH01", "PR02"],
+        ["PR01", "PR02"],
+        ["PR01N", None],
+        ["PR01N", None],
+        ["CH01", "PR01N"],
+        ["CH01", None],
+        ["CH01N", None],
+    ]
     for form in _FORMS:
         got = to_ibis(art, ibis.memtable(data), form=form).to_pyarrow()  # type: ignore[arg-type]
         assert got["score"].to_pylist() == want_score, form
         assert got["payment_reliability"].to_pylist() == [
             a + c for a, c in zip(on_time, pairs, strict=True)
         ], form
-        # row 0 loses 80 on card_kind and 25 on the pair; row 1 loses 50 on on_time_rate only
-        assert [got["reason_1"][0].as_py(), got["reason_2"][0].as_py()] == ["CH01", "PR02"]
-        assert got["reason_2"][1].as_py() is None
+        reasons = [
+            list(r)
+            for r in zip(got["reason_1"].to_pylist(), got["reason_2"].to_pylist(), strict=True)
+        ]
+        assert reasons == want_reasons, form
     _assert_same(duckdb_search_scores(art, data), reference_table(art, data))
 
 

@@ -215,3 +215,21 @@ def test_the_checker_flags_a_reason_from_another_element(data: st.DataObject) ->
             ref.schema.get_field_index("reason_1"), "reason_1", pa.array([wrong], pa.string())
         )
         assert untrue_reasons(art, rows.slice(i, 1), told) != []
+
+
+def test_an_outcome_below_zero_is_refused() -> None:
+    """Sub-scores are sums of points; a negative outcome could make one negative."""
+    with pytest.raises(ArtifactError, match="every outcome must earn 0 or more"):
+        artifact_of(
+            [
+                {
+                    "name": "x",
+                    "dimension": "d",
+                    "type": "numeric",
+                    "reason_code": "R1",
+                    "reason": "r",
+                    "bins": [{"upper": 1.0, "points": 5}, {"upper": None, "points": 10}],
+                    "missing": {"points": -1},
+                }
+            ]
+        )

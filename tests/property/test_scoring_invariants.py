@@ -15,7 +15,8 @@ def test_score_table_invariants(case: tuple[ScorecardArtifact, pa.Table]) -> Non
     art, data = case
     out = score(art, data).to_pydict()
     lo, hi = art.score_range
-    codes = {c.reason_code: c for c in art.characteristics}
+    # every code a row can give (adverse and no-information ones) and the element it belongs to
+    element_of = {code: j for code, (j, _) in zip(art.reason_codes, art.reason_slots, strict=True)}
     assert len(out["score"]) == data.num_rows
     for i, status in enumerate(out["status"]):
         subs = [out[d][i] for d in art.dimension_names]
@@ -31,4 +32,6 @@ def test_score_table_invariants(case: tuple[ScorecardArtifact, pa.Table]) -> Non
         given_reasons = [r for r in reasons if r is not None]
         assert reasons == given_reasons + [None] * (4 - len(given_reasons))  # no gaps
         assert len(set(given_reasons)) == len(given_reasons)
-        assert set(given_reasons) <= set(codes)
+        assert set(given_reasons) <= set(element_of)
+        owners = [element_of[r] for r in given_reasons]
+        assert len(set(owners)) == len(owners)  # an element gives one reason at most

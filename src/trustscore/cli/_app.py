@@ -304,7 +304,7 @@ def decide(
 
     def run() -> None:
         art = load_artifact(model)
-        policy = policy_for(purpose, art.model_version)
+        policy = policy_for(purpose, art.model_version, scaling=art.scaling)
         table = decide_all(policy, art, pq.read_table(scores))
         pq.write_table(table, out)
         typer.echo(f"decided {table.num_rows:,} subjects for {purpose} into {out}")

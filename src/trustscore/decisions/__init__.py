@@ -30,6 +30,7 @@ from trustscore.decisions._notice import (
     SubScore,
 )
 from trustscore.decisions._policy import (
+    CLASSIC_SCALE,
     NS_EXPLANATION,
     TERM_BOUNDS,
     Band,
@@ -37,10 +38,12 @@ from trustscore.decisions._policy import (
     credit_limit_policy,
     credit_pricing_policy,
     deposit_waiver_policy,
+    on_scale,
     policy_for,
 )
 
 __all__ = [
+    "CLASSIC_SCALE",
     "DECISION_COLUMNS",
     "DISPUTE_ENDPOINT",
     "NS_EXPLANATION",
@@ -59,5 +62,6 @@ __all__ = [
     "decide_one",
     "deposit_waiver_policy",
     "negative_list",
+    "on_scale",
     "policy_for",
 ]

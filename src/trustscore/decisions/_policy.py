@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -11,6 +12,7 @@ from trustscore.exceptions import SchemaError
 from trustscore.safeguards import APPROVABLE_PURPOSES, check_purpose_approvable
 
 __all__ = [
+    "CLASSIC_SCALE",
     "NS_EXPLANATION",
     "TERM_BOUNDS",
     "Band",
@@ -18,6 +20,7 @@ __all__ = [
     "credit_limit_policy",
     "credit_pricing_policy",
     "deposit_waiver_policy",
+    "on_scale",
     "policy_for",
 ]
 
@@ -205,6 +208,36 @@ class Policy:
         return self.bands[-1]
 
 
+#: The classic scale the default cut-offs are written on: 600 points at odds 20:1 (good:bad),
+#: 40 points to double the odds.
+CLASSIC_SCALE: Final = {"anchor_score": 600.0, "anchor_odds": 20.0, "pdo": 40.0}
+
+
+def on_scale(classic: float, scaling: Mapping[str, Any] | None) -> int:
+    """The score that means, on a model's scale, the odds ``classic`` means on the classic one.
+
+    A model's scores are its own (``trustscore`` spreads each model over 0-1000): a cut-off
+    keeps its meaning, the odds of a bad outcome, only if it moves with the scale. ``scaling``
+    is the artifact's scaling record (``score_factor``, ``score_offset``: ``ln(odds) = (score -
+    offset) / factor``); None keeps the classic score.
+
+    Examples
+    --------
+    >>> on_scale(760, None)
+    760
+    >>> on_scale(760, {"score_factor": 40 / math.log(2), "score_offset": 600 - 40 * math.log2(20)})
+    760
+    >>> on_scale(700, {"score_factor": 100.0, "score_offset": 300.0})
+    773
+    """
+    if scaling is None:
+        return round(classic)
+    c = CLASSIC_SCALE
+    ln_odds = math.log(c["anchor_odds"]) + (classic - c["anchor_score"]) / c["pdo"] * math.log(2)
+    score = float(scaling["score_offset"]) + float(scaling["score_factor"]) * ln_odds
+    return int(min(max(round(score), SCORE_FLOOR + 1), 1000))
+
+
 def _check_cutoffs(cutoffs: Sequence[float], n: int, factory: str) -> None:
     if len(cutoffs) != n:
         msg = f"{factory} needs {n} cut-offs (highest first); got {list(cutoffs)}."
@@ -214,14 +247,17 @@ def _check_cutoffs(cutoffs: Sequence[float], n: int, factory: str) -> None:
 def credit_pricing_policy(
     model_version: str,
     *,
-    cutoffs: Sequence[int] = (760, 700, 640, 580),
+    cutoffs: Sequence[int] | None = None,
     rate_margins: Sequence[float] = (1.5, 3.0, 5.0, 8.0),
     review_margin: int = 10,
+    scaling: Mapping[str, Any] | None = None,
 ) -> Policy:
     """Pricing tiers A to D over the base rate, and decline below the lowest cut-off.
 
     Tier D is adverse as well as decline: it gives materially less favourable terms, which
-    call for a risk-based pricing notice.
+    call for a risk-based pricing notice. ``cutoffs`` default to 760, 700, 640 and 580 on the
+    classic scale, moved onto the model's own scale by ``scaling`` (:func:`on_scale`), so a
+    tier means the same odds whatever the model's scale.
 
     Examples
     --------
@@ -231,6 +267,8 @@ def credit_pricing_policy(
     >>> p.band_for(650).terms
     {'rate_margin_pct': 5.0}
     """
+    if cutoffs is None:
+        cutoffs = [on_scale(c, scaling) for c in (760, 700, 640, 580)]
     _check_cutoffs(cutoffs, 4, "credit_pricing_policy")
     _check_cutoffs(rate_margins, 4, "credit_pricing_policy (rate_margins)")
     bands = [
@@ -256,11 +294,15 @@ def credit_pricing_policy(
 def credit_limit_policy(
     model_version: str,
     *,
-    cutoffs: Sequence[int] = (740, 660, 600),
+    cutoffs: Sequence[int] | None = None,
     limits: Sequence[int] = (5000, 2500, 1000),
     review_margin: int = 10,
+    scaling: Mapping[str, Any] | None = None,
 ) -> Policy:
     """Three credit limits, and decline (adverse) below the lowest cut-off.
+
+    ``cutoffs`` default to 740, 660 and 600 on the classic scale, moved onto the model's own
+    scale by ``scaling`` (:func:`on_scale`).
 
     Examples
     --------
@@ -268,6 +310,8 @@ def credit_limit_policy(
     >>> [(b.outcome, b.terms) for b in p.bands[:2]]
     [('limit_5000', {'credit_limit': 5000}), ('limit_2500', {'credit_limit': 2500})]
     """
+    if cutoffs is None:
+        cutoffs = [on_scale(c, scaling) for c in (740, 660, 600)]
     _check_cutoffs(cutoffs, 3, "credit_limit_policy")
     _check_cutoffs(limits, 3, "credit_limit_policy (limits)")
     bands = [
@@ -286,15 +330,24 @@ def credit_limit_policy(
 
 
 def deposit_waiver_policy(
-    model_version: str, *, cutoff: int = 620, review_margin: int = 10
+    model_version: str,
+    *,
+    cutoff: int | None = None,
+    review_margin: int = 10,
+    scaling: Mapping[str, Any] | None = None,
 ) -> Policy:
     """Deposit waived at or above ``cutoff``; below it a deposit is required (adverse).
+
+    ``cutoff`` defaults to 620 on the classic scale, moved onto the model's own scale by
+    ``scaling`` (:func:`on_scale`).
 
     Examples
     --------
     >>> [(b.outcome, b.adverse) for b in deposit_waiver_policy("m1").bands]
     [('waive', False), ('deposit_required', True)]
     """
+    if cutoff is None:
+        cutoff = on_scale(620, scaling)
     bands = (
         Band(int(cutoff), "waive", "Deposit waived", terms={"deposit_waived": True}),
         Band(
@@ -310,15 +363,19 @@ def deposit_waiver_policy(
     )
 
 
-_FACTORIES: Final[dict[str, Callable[[str], Policy]]] = {
+_FACTORIES: Final[dict[str, Callable[..., Policy]]] = {
     "credit_pricing": credit_pricing_policy,
     "credit_limit": credit_limit_policy,
     "deposit_waiver": deposit_waiver_policy,
 }
 
 
-def policy_for(purpose: str, model_version: str) -> Policy:
+def policy_for(
+    purpose: str, model_version: str, *, scaling: Mapping[str, Any] | None = None
+) -> Policy:
     """The default policy for a purpose; refuses never-approvable and unknown purposes.
+
+    ``scaling`` (the model's scaling record) moves the default cut-offs onto the model's scale.
 
     Raises
     ------
@@ -342,4 +399,4 @@ def policy_for(purpose: str, model_version: str) -> Policy:
         known = ", ".join(sorted(APPROVABLE_PURPOSES))
         msg = f"No default policy for {purpose!r}; write a Policy. Known defaults: {known}."
         raise SchemaError(msg, purpose=purpose)
-    return factory(model_version)
+    return factory(model_version, scaling=scaling)

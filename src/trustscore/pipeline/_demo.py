@@ -236,7 +236,7 @@ def run_demo(
     pq.write_table(scores, ws.scores_path)
     report("score", features.num_rows, features.num_rows)
 
-    policy = credit_pricing_policy(art.model_version)
+    policy = credit_pricing_policy(art.model_version, scaling=art.scaling)
     decisions = decide(policy, art, scores)
     pq.write_table(decisions, ws.decisions_path)
 

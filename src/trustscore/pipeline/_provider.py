@@ -469,7 +469,7 @@ class WorkspaceProvider:
         }
         for i, reason in enumerate(result["reasons"], start=1):
             row[f"reason_{i}"] = reason["code"]
-        decision = decide_one(policy_for(purpose, art.model_version), art, row)
+        decision = decide_one(policy_for(purpose, art.model_version, scaling=art.scaling), art, row)
         return {
             "policy": decision.policy,
             "outcome": decision.outcome,

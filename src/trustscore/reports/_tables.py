@@ -289,6 +289,8 @@ def characteristics_section(artifact: ScorecardArtifact) -> list[dict[str, Any]]
                 "type": f"interaction of {p.inputs[0]} and {p.inputs[1]}",
                 "reason_code": p.reason_code,
                 "reason": artifact.reason_text(p.reason_code)[0],
+                "missing_reason_code": None,
+                "missing_reason": None,
                 "iv": None,
                 "columns": [k for k in STAT_KEYS if any(r[k] is not None for r in rows)],
                 "rows": rows,

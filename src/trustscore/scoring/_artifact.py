@@ -28,7 +28,7 @@ nothing else. The format, schema version 2::
          "dimension": "payment_reliability", "reason_code": "PR09",
          "reason": "...", "improve": "...",
          "axes": [{"edges": [0.8]}, {"groups": [["a"], ["b", "c"]]}],
-         "cells": [{"points": 0, "n": 900, "n_event": 90}, {"points": -6}, {"points": 4},
+         "cells": [{"points": 6, "n": 900, "n_event": 90}, {"points": 0}, {"points": 10},
                    {"points": 0}],
          "otherwise": {"points": 0}}
       ],
@@ -52,8 +52,9 @@ Semantics every scorer must reproduce exactly:
   categorical one lists ``groups`` of categories that together hold exactly the categories of
   the input's bins. ``cells`` has one entry per (first-axis interval, second-axis interval),
   row-major: cell ``i * n_second + j``. A row whose value of either input goes to that input's
-  ``missing``, ``special`` or ``other`` outcome gets the ``otherwise`` points (0 as training
-  writes them); every other row gets its cell's points.
+  ``missing``, ``special`` or ``other`` outcome gets the ``otherwise`` points (as training
+  writes them, the shift that brings the least cell to 0); every other row gets its cell's
+  points.
 - the score is the sum of the integer points of the characteristics and interactions (the
   *elements*); a dimension's sub-score is the sum over its elements, so sub-scores add up to
   the score exactly. The artifact guarantees every attainable sum lies in 0..1000 (it adds up
@@ -931,6 +932,15 @@ class ScorecardArtifact:
             content_hash=stored_hash,
             interactions=pairs,
         )
+        for e in art.elements:
+            if e.worst_points < 0:
+                kind = "Characteristic" if isinstance(e, Characteristic) else "Interaction"
+                raise _err(
+                    f"{kind} {e.name!r} gives {e.worst_points} points at worst; every outcome "
+                    "must earn 0 or more, so that no sub-score is negative. Shift its points "
+                    "(and the scaling's score_offset) up by as much.",
+                    model_version=art.model_version,
+                )
         lo, hi = art.score_range
         if lo < SCORE_MIN or hi > SCORE_MAX:
             raise _err(

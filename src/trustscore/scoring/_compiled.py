@@ -8,8 +8,21 @@ says. The edges are padded to a multiple of four with NaN edges (``x >= NaN`` is
 steps, so the kernel can take them four at a time. ``edges32`` holds, for float32 input, the
 smallest float32 not below each float64 edge, so that ``float32 x >= edges32[k]`` is exactly
 ``float64(x) >= edges64[k]`` and the comparison can stay in float32. Specials and missing
-points override the bins afterwards. ``key_type`` is the narrowest integer type of the
-kernel's reason keys (see :mod:`trustscore.scoring._kernel`).
+points override the bins afterwards.
+
+The reason keys (see :mod:`trustscore.scoring._kernel`) run over the artifact's reason *slots*
+(:attr:`~trustscore.scoring._artifact.ScorecardArtifact.reason_slots`): a row's key for an
+element is ``lost * span + (span - 1 - slot)``, ``span`` the power of two at or above the
+number of slots, ``lost`` the points below the element's baseline (its best bin or cell) and
+``slot`` the reason the outcome gives. A value in a bin (or ``other``) gives the adverse slot,
+so its key is linear in its points: ``keybase[j] - points * span``; a missing value's key is the
+constant ``missing_key[j]`` and a special value's ``special_keys[q]`` (the no-information
+slot); a categorical level's key comes from a table like its points
+(:meth:`CompiledScorecard.category_keys`); an interaction's keys are listed cell by cell in
+``pair_keys`` beside ``pair_cells``, its ``otherwise`` a key below ``span`` (no loss: never a
+reason). A key below ``span`` lost nothing (a missing value may earn more than the baseline: a
+negative loss) and is no reason. ``key_type`` is the narrowest integer type that holds every
+key the artifact can give (and -1).
 
 Interaction ``p`` (element ``k + p`` after the ``k`` characteristics) reads the columns of its
 two inputs, ``pair_inputs[p]`` (characteristic indices). Each input's value becomes a number
@@ -23,14 +36,16 @@ missing, special or other. The cell is then ``min(a + b, top)``, and
 ``pair_cells[pair_cell_off[p]:pair_cell_off[p + 1]]`` lists the cells' points row-major with
 the ``otherwise`` points last, at index ``top``. A categorical axis maps categories to group
 indices (``axis_groups``), turned per batch into a table over the column's codes.
-``dimension`` and ``best`` run over all elements, characteristics then interactions.
+``dimension`` runs over all elements, characteristics then interactions.
 
 Examples
 --------
 >>> from trustscore.scoring._artifact import ScorecardArtifact, example_artifact_dict
 >>> c = compile_artifact(ScorecardArtifact.from_dict(example_artifact_dict()))
->>> c.first.tolist(), c.steps.tolist(), c.best.tolist(), c.key_type.__name__
-([10, 10], [25, 25, 0, 0], [60, 90], 'int16')
+>>> c.first.tolist(), c.steps.tolist(), c.span, c.key_type.__name__
+([10, 10], [25, 25, 0, 0], 4, 'int16')
+>>> c.keybase.tolist(), c.missing_key.tolist()  # baselines 60 and 90; slots 0, 1 and 2, 3
+([243, 361], [122, 200])
 >>> compile_artifact(ScorecardArtifact.from_dict(example_artifact_dict())) is c
 True
 >>> p = compile_artifact(ScorecardArtifact.from_dict(example_artifact_dict(interaction=True)))
@@ -77,7 +92,10 @@ class CompiledScorecard:
     special_values: npt.NDArray[np.float64]
     special_points: npt.NDArray[np.int32]
     dimension: npt.NDArray[np.int64]
-    best: npt.NDArray[np.int32]
+    keybase: npt.NDArray[np.int64]
+    missing_key: npt.NDArray[np.int64]
+    special_keys: npt.NDArray[np.int64]
+    span: int
     criteria_column: tuple[str, ...]
     criteria_op: npt.NDArray[np.int64]
     criteria_value: npt.NDArray[np.float64]
@@ -89,6 +107,7 @@ class CompiledScorecard:
     pair_top: npt.NDArray[np.int32]
     pair_cell_off: npt.NDArray[np.int64]
     pair_cells: npt.NDArray[np.int32]
+    pair_keys: npt.NDArray[np.int64]
     axis_edge_off: npt.NDArray[np.int64]
     axis_edges64: npt.NDArray[np.float64]
     axis_edges32: npt.NDArray[np.float32]
@@ -105,7 +124,24 @@ class CompiledScorecard:
     @property
     def n_elements(self) -> int:
         """Characteristics and interactions: the rows of the reason keys."""
-        return int(self.best.shape[0])
+        return int(self.dimension.shape[0])
+
+    @property
+    def n_slots(self) -> int:
+        """The artifact's reason slots: what a decoded reason key indexes."""
+        return len(self.artifact.reason_slots)
+
+    def category_keys(
+        self, j: int, points: npt.NDArray[np.int32], no_info: npt.NDArray[np.bool_]
+    ) -> npt.NDArray[np.int64]:
+        """The reason keys of categorical characteristic ``j``'s points table (by code + 1).
+
+        ``no_info`` marks the entries that are missing (null, NaN): they give the missing slot,
+        every other entry (a bin's level or ``other``) the adverse one.
+        """
+        adverse = self.keybase[j] - points.astype(np.int64) * self.span
+        keys: npt.NDArray[np.int64] = np.where(no_info, self.missing_key[j], adverse)
+        return keys
 
     @property
     def n_dimensions(self) -> int:
@@ -123,21 +159,63 @@ def _float32_at_or_above(edges: npt.NDArray[np.float64]) -> npt.NDArray[np.float
     return e32
 
 
-def _key_type(art: ScorecardArtifact) -> type[np.signedinteger[Any]]:
-    """The narrowest integer type of the kernel's reason keys for ``art``.
+@dataclass(frozen=True)
+class _Keys:
+    """Every reason key an artifact can give (see the module docstring)."""
 
-    A key is ``lost * span + position`` with ``span`` the power of two at or above the number
-    of elements (characteristics and interactions). A valid artifact keeps every element's loss
-    within 0..1000 (the losses add up to at most the score range), so up to 32 elements take
-    ``int16``.
-    """
-    lost = max(e.best_points - e.worst_points for e in art.elements)
-    span = 1 << (len(art.elements) - 1).bit_length()
-    top = (lost + 1) * span - 1
-    for t in (np.int16, np.int32):
-        if top <= np.iinfo(t).max:
-            return t
-    return np.int64
+    span: int
+    keybase: list[int]  # per characteristic: a bin's (or other's) key is keybase - points * span
+    missing_key: list[int]  # per characteristic
+    special_keys: list[int]  # per special value, in the order of special_values
+    pair_keys: list[int]  # per cell, then otherwise, in the order of pair_cells
+    bin_keys: list[int]  # the keys of every bin and other (their range only)
+
+    def key_type(self) -> type[np.signedinteger[Any]]:
+        """The narrowest integer type that holds every key and -1 (the kernel's "none").
+
+        A valid artifact keeps each element's best minus worst within 0..1000 (they add up to
+        at most the score range), so every loss, negative ones included, lies within
+        -1000..1000: up to 32 slots (16 characteristics) the keys are ``int16``, and with more
+        slots where the losses are small enough (20 characteristics that each lose at most
+        510 points); else ``int32``.
+        """
+        keys = [-1, *self.missing_key, *self.special_keys, *self.pair_keys, *self.bin_keys]
+        lo, hi = min(keys), max(keys)
+        for t in (np.int16, np.int32):
+            if np.iinfo(t).min <= lo and hi <= np.iinfo(t).max:
+                return t
+        return np.int64
+
+
+def _keys(art: ScorecardArtifact) -> _Keys:
+    """Each element's reason keys over the artifact's reason slots."""
+    slot = {key: s for s, key in enumerate(art.reason_slots)}
+    span = 1 << (len(slot) - 1).bit_length()
+
+    def key(lost: int, s: int) -> int:
+        return lost * span + (span - 1 - s)
+
+    keybase: list[int] = []
+    missing_key: list[int] = []
+    special_keys: list[int] = []
+    bin_keys: list[int] = []
+    for j, c in enumerate(art.characteristics):
+        base = c.baseline_points
+        adverse, no_info = slot[j, "adverse"], slot[j, "missing"]
+        keybase.append(key(base, adverse))
+        regular = (*c.bins, *((c.other,) if c.other is not None else ()))
+        bin_keys.extend(key(base - o.points, adverse) for o in regular)
+        missing_key.append(key(base - c.missing.points, no_info))
+        if c.type == "numeric":
+            for sp in c.special:
+                special_keys.extend([key(base - sp.points, no_info)] * len(sp.values))
+    pair_keys: list[int] = []
+    k = len(art.characteristics)
+    for q, p in enumerate(art.interactions):
+        base, adverse = p.baseline_points, slot[k + q, "adverse"]
+        pair_keys.extend(key(base - o.points, adverse) for o in p.cells)
+        pair_keys.append(key(0, adverse))  # otherwise: no loss, never a reason
+    return _Keys(span, keybase, missing_key, special_keys, pair_keys, bin_keys)
 
 
 def _check_points(art: ScorecardArtifact) -> None:
@@ -213,7 +291,6 @@ def _build(art: ScorecardArtifact) -> CompiledScorecard:
     dims = {name: i for i, name in enumerate(art.dimension_names)}
     first: list[int] = []
     missing: list[int] = []
-    best: list[int] = []
     other: list[int] = []
     dim: list[int] = []
     edge_off: list[int] = [0]
@@ -226,7 +303,6 @@ def _build(art: ScorecardArtifact) -> CompiledScorecard:
     for c in art.characteristics:
         first.append(c.bins[0].points)
         missing.append(c.missing.points)
-        best.append(c.best_points)
         dim.append(dims[c.dimension])
         other.append(c.other.points if c.other is not None else 0)
         if c.type == "numeric":
@@ -243,10 +319,10 @@ def _build(art: ScorecardArtifact) -> CompiledScorecard:
         edge_off.append(len(edges))
         special_off.append(len(special_values))
     for p in art.interactions:
-        best.append(p.best_points)
         dim.append(dims[p.dimension])
     edges64 = np.array(edges, dtype=np.float64)
     pairs = _pairs(art)
+    keys = _keys(art)
     return CompiledScorecard(
         artifact=art,
         is_categorical=np.array([c.type == "categorical" for c in art.characteristics]),
@@ -260,7 +336,10 @@ def _build(art: ScorecardArtifact) -> CompiledScorecard:
         special_values=np.array(special_values, dtype=np.float64),
         special_points=np.array(special_points, dtype=np.int32),
         dimension=np.array(dim, dtype=np.int64),
-        best=np.array(best, dtype=np.int32),
+        keybase=np.array(keys.keybase, dtype=np.int64),
+        missing_key=np.array(keys.missing_key, dtype=np.int64),
+        special_keys=np.array(keys.special_keys, dtype=np.int64),
+        span=keys.span,
         criteria_column=tuple(cr.column for cr in art.criteria),
         criteria_op=np.array([CRITERIA_OP_CODES[cr.op] for cr in art.criteria], dtype=np.int64),
         criteria_value=np.array(
@@ -268,12 +347,13 @@ def _build(art: ScorecardArtifact) -> CompiledScorecard:
         ),
         category_points=tuple(cat_points),
         other_points=np.array(other, dtype=np.int32),
-        key_type=_key_type(art),
+        key_type=keys.key_type(),
         pair_inputs=pairs.inputs,
         pair_scale=pairs.scale,
         pair_top=pairs.top,
         pair_cell_off=pairs.cell_off,
         pair_cells=pairs.cells,
+        pair_keys=np.array(keys.pair_keys, dtype=np.int64),
         axis_edge_off=pairs.edge_off,
         axis_edges64=pairs.edges64,
         axis_edges32=_float32_at_or_above(pairs.edges64),

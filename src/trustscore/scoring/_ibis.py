@@ -17,15 +17,14 @@ values; ``form=`` chooses):
   number in DuckDB, PostgreSQL and Spark and unordered elsewhere), comparing in the column's
   own float type: a float32 column against float32 edges rounded up, which is exact (for a
   float32 ``x``, ``x < e`` exactly when ``x`` is below the smallest float32 not below ``e``;
-  specials float32 cannot hold are dropped, criteria are rounded the same way). With reasons
-  each characteristic's ``CASE`` yields its reason key (below) instead of its points, and a
-  dimension's sub-score is ``sum(best) - (sum(key) - sum(tie) >> log2 k)``. On DuckDB it takes
+  specials float32 cannot hold are dropped, criteria are rounded the same way; the missing
+  and special outcomes yield their own constants, as every outcome does). On DuckDB it takes
   about 0.75x the CPU time of ``"case"`` for the score alone and 0.85x with reasons
   (``benchmarks/scoring``);
 - categorical characteristics: ``CASE WHEN x IS NULL THEN missing WHEN x IN (...) THEN points
   ... ELSE other END`` in every form;
 - interactions (pairs): a ``CASE`` on the first input's axis whose branches are ``CASE``
-  expressions on the second's, giving the cell's points (its reason key in the search form).
+  expressions on the second's, giving the cell's points (its reason key, with reasons).
   ``otherwise`` comes first where either input is missing, special or unseen: categorical axes
   end in ``ELSE otherwise``; numeric ones read their input as a characteristic on it does in
   that form (the "sum" and "case" forms test ``x IS NULL OR isnan(x) OR x IN (specials)``
@@ -34,16 +33,24 @@ values; ``form=`` chooses):
   NaN fall through the tree to ``otherwise``). Neighbouring intervals or groups with equal
   cells share one branch. Pairs are elements like the characteristics, after them in the sums
   and the reason keys, so an artifact without pairs gives the same SQL as before they existed;
-- reasons: each element's loss is folded with its position into one integer key,
-  ``key_j = lost_j * k + (k - 1 - j)`` (``k`` elements, rounded up to a power of two in the
-  search form), unique per row, larger for more points lost and, among equal losses, for the
-  earlier element. ``m1 = GREATEST(key_j)``, ``m2 = GREATEST(CASE WHEN key_j < m1 THEN key_j
-  ELSE -1 END)``, ... give the top four in order; a key ``>= k`` means a loss above zero, and
-  ``k - 1 - m % k`` gives back the element, hence its reason code (in the search form,
-  through a binary search of CASE on ``m % k``). Each step is its own projection, so the SQL
-  grows linearly with the number of elements (characteristics and pairs). PostgreSQL would
-  flatten those projections into one expression that grows as (elements)^4, so
-  :func:`to_sql` puts each under a ``LIMIT`` that no table reaches in that dialect.
+- reasons (every form): each outcome's branch yields a constant *reason key* instead of its
+  points (:class:`~trustscore.scoring._sql_elements.ReasonKeys`),
+  ``key = rank * width + (points - low)``: ``rank = lost * slots + (slots - 1 - s)`` for an
+  outcome that is a reason under the artifact's rule (it lost points against its element's
+  baseline, under reason slot ``s``: a characteristic's adverse slot for a bin or ``other``,
+  its missing slot for ``missing`` or a ``special``, a pair's slot for a cell), ``0`` for
+  every other outcome (no loss, a negative one, or a pair's ``otherwise``); ``slots`` is a
+  power of two at least the artifact's number of reason slots, ``width`` a power of two above
+  the sum of the elements' spreads of points. So a reason's key is unique in its row, larger
+  for more points lost and, among equal losses, for the earlier element; and a dimension's
+  sub-score is ``sum(low) + (sum(key) & (width - 1))``, exact whatever the losses' signs.
+  ``m1 = GREATEST(key_j)``, ``m2 = GREATEST(CASE WHEN key_j < m1 THEN key_j ELSE -1 END)``,
+  ... give the top four in order; a key ``>= slots * width`` is a reason, and ``(m >> log2
+  width) & (slots - 1)`` gives back its slot, hence its reason code, as an index into an
+  array of the codes. Each step is its own projection, so the SQL grows linearly with the
+  number of elements (characteristics and pairs). PostgreSQL would flatten those projections
+  into one expression that grows as (elements)^4, so :func:`to_sql` puts each under a
+  ``LIMIT`` that no table reaches in that dialect.
 
 Each element's value in each form is built by :mod:`trustscore.scoring._sql_elements`; this
 module assembles them into the table-level expression and its SQL text.
@@ -57,7 +64,7 @@ Examples
 >>> t = ibis.memtable(pa.table({"on_time_rate": [0.95, None], "card_kind": ["none", "card"],
 ...                             "months_history": [12.0, 24.0]}))
 >>> to_ibis(art, t).select("score", "reason_1").to_pyarrow().to_pylist()
-[{'score': 70, 'reason_1': 'CH01'}, {'score': 120, 'reason_1': 'PR01'}]
+[{'score': 70, 'reason_1': 'CH01'}, {'score': 120, 'reason_1': 'PR01N'}]
 >>> "CREATE" in to_sql(art, "postgres")
 False
 """
@@ -71,20 +78,22 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 from trustscore.exceptions import EngineError, SchemaError
 from trustscore.scoring._artifact import (
     MAX_REASONS,
+    Characteristic,
     Interaction,
+    Outcome,
     ScorecardArtifact,
 )
 from trustscore.scoring._artifact import load_artifact as _load
 from trustscore.scoring._sql_elements import (
+    ReasonKeys,
     categorical_points,
-    code_tree,
+    code_of,
     criterion,
     integer,
     numeric_points,
     pair_value,
     search_criterion,
     search_value,
-    valuer,
 )
 
 if TYPE_CHECKING:
@@ -94,12 +103,11 @@ __all__ = ["SQL_DIALECTS", "input_schema", "to_ibis", "to_sql"]
 
 SQL_DIALECTS: Final = ("duckdb", "postgres", "pyspark", "trino", "snowflake")
 _P: Final = "_ts_p"
-_K: Final = "_ts_k"
 _M: Final = "_ts_m"
-_OK: Final = "_ts_ok"
 _NUL: Final = "_ts_nul"
 _D: Final = "_ts_d"
 _NO_LIMIT: Final = 2**63 - 1
+_INT32_MAX: Final = 2**31 - 1
 Form = Literal["sum", "case", "search"]
 FORMS: Final = ("sum", "case", "search")
 
@@ -117,33 +125,52 @@ def _nulled(t: ir.Table, v: Any) -> Any:
     return v + t[_NUL] if _NUL in t.columns else v
 
 
-def _search_form(
-    art: ScorecardArtifact, table: ir.Table, *, reasons: bool, fence: Callable[[Any], Any]
+def _element(
+    e: Characteristic | Interaction,
+    by_name: dict[str, Characteristic],
+    table: ir.Table,
+    value: Callable[[Outcome], int],
+    form: str,
+) -> Any:
+    """One element's value (its points, or its reason key) in ``form``."""
+    if isinstance(e, Interaction):
+        return pair_value(e, by_name, table, value, form)
+    col = table[e.name]
+    if e.type == "categorical":
+        return categorical_points(e, col, value)
+    if form == "search":
+        return search_value(e, col, value)
+    return numeric_points(e, col, form, value)
+
+
+def _form(
+    art: ScorecardArtifact,
+    table: ir.Table,
+    *,
+    reasons: bool,
+    form: str,
+    fence: Callable[[Any], Any],
 ) -> tuple[Any, dict[str, Any]]:
-    """The search form: the table with its working columns, and the output columns over it."""
+    """The table with its working columns, and the output columns over it."""
     import ibis
 
     elements = art.elements
     k = len(elements)
-    big_k = 1 << (k - 1).bit_length()  # a power of two >= k: the key's low bits are the index
-    shift = big_k.bit_length() - 1
+    keys = ReasonKeys.of(art) if reasons else None
     by_name = {c.name: c for c in art.characteristics}
     values: dict[str, Any] = {}
+    # DuckDB, PostgreSQL and Spark type a small integer literal as 32-bit, and so the CASE of
+    # such literals: where the keys' sums could pass 2^31 - 1 they are made 64-bit
+    wide = keys is not None and keys.max_sum > _INT32_MAX
     for j, e in enumerate(elements):
-        # with reasons, key = (best - points) * big_k + tie; without, the points themselves
-        value = valuer(e.best_points, big_k, big_k - 1 - j) if reasons else valuer(0, -1, 0)
-        if isinstance(e, Interaction):
-            values[f"{_P}{j}"] = pair_value(e, by_name, table, value, "search")
-            continue
-        col = table[e.name]
-        values[f"{_P}{j}"] = (
-            search_value(e, col, value)
-            if e.type == "numeric"
-            else categorical_points(e, col, value)
-        )
+        # with reasons each element yields its reason key (ReasonKeys), else its points
+        value = keys.value(j) if keys is not None else _points
+        v = _element(e, by_name, table, value, form)
+        values[f"{_P}{j}"] = _bigint(v) if wide else v
+    test = search_criterion if form == "search" else criterion
     ok: Any = ibis.literal(True)
     for crit in art.criteria:
-        ok = ok & search_criterion(crit, table[crit.column])
+        ok = ok & test(crit, table[crit.column])
     if art.criteria:  # 0, or NULL for NS rows: added to a number, it makes it NULL
         values[_NUL] = ibis.ifelse(ok, integer(0), ibis.null("int64"))
     t = fence(table.mutate(**values))
@@ -155,26 +182,26 @@ def _search_form(
             sums[f"{_D}{d}"] = integer(0)
             continue
         total = sum((p[j] for j in members[1:]), p[members[0]])
-        if reasons:  # sum_j key_j = big_k * (points lost) + sum_j tie_j
-            best = sum(elements[j].best_points for j in members)
-            ties = sum(big_k - 1 - j for j in members)
-            total = integer(best) - ((total - integer(ties)) >> shift)
+        if keys is not None:  # the keys' low parts add up to the points above the lows
+            low = sum(keys.lows[j] for j in members)
+            total = integer(low) + (total & integer(keys.width - 1))
         sums[f"{_D}{d}"] = total
     if reasons:
         sums[f"{_M}1"] = ibis.greatest(*p) if k > 1 else p[0]
     t = fence(t.mutate(**sums))
-    if reasons:
-        for r in range(2, min(MAX_REASONS, k) + 1):
-            prev = t[f"{_M}{r - 1}"]
-            below = [ibis.ifelse(key < prev, key, integer(-1)) for key in p]
-            t = fence(t.mutate(**{f"{_M}{r}": ibis.greatest(*below) if k > 1 else below[0]}))
     n_reasons = min(MAX_REASONS, k) if reasons else 0
-    if n_reasons:  # each reason's key, NULL on NS rows, and its index in the low bits
+    for r in range(2, n_reasons + 1):
+        prev = t[f"{_M}{r - 1}"]
+        below = [ibis.ifelse(key < prev, key, integer(-1)) for key in p]
+        t = fence(t.mutate(**{f"{_M}{r}": ibis.greatest(*below) if k > 1 else below[0]}))
+    if keys is not None and n_reasons:  # each reason's key, NULL on NS rows, and its slot bits
+        shift, slot_bits = integer(keys.width.bit_length() - 1), integer(keys.slots - 1)
         t = fence(
             t.mutate(
                 **{f"{_M}n{r}": _nulled(t, t[f"{_M}{r}"]) for r in range(1, n_reasons + 1)},
                 **{
-                    f"{_M}i{r}": t[f"{_M}{r}"] & integer(big_k - 1) for r in range(1, n_reasons + 1)
+                    f"{_M}i{r}": (t[f"{_M}{r}"] >> shift) & slot_bits
+                    for r in range(1, n_reasons + 1)
                 },
             )
         )
@@ -187,79 +214,30 @@ def _search_form(
     }
     for d, dim in enumerate(art.dimension_names):
         out[dim] = _nulled(t, dims[d]).cast("int32")
-    if reasons:
-        # index i = key % big_k is element big_k - 1 - i
-        codes = [
-            elements[big_k - 1 - i].reason_code if big_k - 1 - i < k else None for i in range(big_k)
-        ]
+    if keys is not None:
+        codes = keys.codes(art)
         for r in range(1, MAX_REASONS + 1):
             if r > n_reasons:
                 out[f"reason_{r}"] = ibis.null("string")
                 continue
-            code = code_tree(t[f"{_M}i{r}"], codes, big_k - k, big_k - 1)
-            lost = t[f"{_M}n{r}"] >= integer(big_k)
+            code = code_of(t[f"{_M}i{r}"], codes)  # the index is slots - 1 - slot
+            # a rank of at least `slots` is a loss above zero (NULL on NS rows: no reason)
+            lost = t[f"{_M}n{r}"] >= integer(keys.slots * keys.width)
             out[f"reason_{r}"] = ibis.ifelse(lost, code, ibis.null("string"))
     return t, out
 
 
-def _classic_form(
-    art: ScorecardArtifact,
-    table: ir.Table,
-    *,
-    reasons: bool,
-    form: str,
-    fence: Callable[[Any], Any],
-) -> tuple[Any, dict[str, Any]]:
-    """The "sum" and "case" forms: the table with its working columns, and the output columns."""
-    import ibis
+def _points(o: Outcome) -> int:
+    return o.points
 
-    elements = art.elements
-    k = len(elements)
-    by_name = {c.name: c for c in art.characteristics}
-    points: dict[str, Any] = {}
-    for j, e in enumerate(elements):
-        if isinstance(e, Interaction):
-            points[f"{_P}{j}"] = pair_value(e, by_name, table, lambda o: o.points, form)
-            continue
-        col = table[e.name]
-        points[f"{_P}{j}"] = (
-            numeric_points(e, col, form) if e.type == "numeric" else categorical_points(e, col)
-        )
-    ok: Any = ibis.literal(True)
-    for crit in art.criteria:
-        ok = ok & criterion(crit, table[crit.column])
-    t = fence(table.mutate(**points, **{_OK: ok}))
-    p = [t[f"{_P}{j}"] for j in range(k)]
-    sums: dict[str, Any] = {"score": sum(p[1:], p[0])}
-    for dim in art.dimension_names:
-        members = [p[j] for j, e in enumerate(elements) if e.dimension == dim]
-        sums[dim] = sum(members[1:], members[0]) if members else integer(0)
-    if reasons:
-        for j, e in enumerate(elements):
-            sums[f"{_K}{j}"] = (integer(e.best_points) - p[j]) * integer(k) + integer(k - 1 - j)
-    t = fence(t.mutate(**sums))
-    if reasons:
-        keys = [t[f"{_K}{j}"] for j in range(k)]
-        t = fence(t.mutate(**{f"{_M}1": ibis.greatest(*keys) if k > 1 else keys[0]}))
-        for r in range(2, MAX_REASONS + 1):
-            prev = t[f"{_M}{r - 1}"]
-            below = [ibis.ifelse(key < prev, key, integer(-1)) for key in keys]
-            t = fence(t.mutate(**{f"{_M}{r}": ibis.greatest(*below) if k > 1 else below[0]}))
-    is_ok: Any = t[_OK]
-    out: dict[str, Any] = {
-        "score": ibis.ifelse(is_ok, t["score"], ibis.null("int64")).cast("int32"),
-        "status": ibis.ifelse(is_ok, ibis.literal("OK"), ibis.literal("NS")),
-    }
-    for dim in art.dimension_names:
-        out[dim] = ibis.ifelse(is_ok, t[dim], ibis.null("int64")).cast("int32")
-    if reasons:
-        for r in range(1, MAX_REASONS + 1):
-            m: Any = t[f"{_M}{r}"]
-            code = (integer(k - 1) - m % integer(k)).cases(
-                *[(j, e.reason_code) for j, e in enumerate(elements)]
-            )
-            out[f"reason_{r}"] = ibis.ifelse(is_ok & (m >= integer(k)), code, ibis.null("string"))
-    return t, out
+
+def _bigint(v: Any) -> Any:
+    """``CAST(v AS BIGINT)`` in the SQL (Ibis drops a cast of an int64 value to int64 as a
+    no-op, but the engines typed the literals inside ``v`` as 32-bit)."""
+    import ibis.expr.datatypes as dt
+    import ibis.expr.operations as ops
+
+    return ops.Cast(v, to=dt.int64).to_expr()
 
 
 def to_ibis(
@@ -286,10 +264,11 @@ def to_ibis(
         sum of flat comparisons (the default); ``"case"``, one ``CASE WHEN x < edge THEN
         points ...`` per characteristic, which stops at the first match: about twice as fast
         as the sum on DuckDB and on Spark; ``"search"``, a search tree of ``CASE`` in the
-        column's own float type with no separate missing test, whose values are the reason
-        keys when ``reasons`` (module docstring): what :func:`score` runs on Spark, where it is
-        as fast as ``"case"`` (0.9-1.3x of it across runs), and about 0.75x the CPU time of
-        ``"case"`` on DuckDB (``benchmarks/scoring``). All give the same values.
+        column's own float type with no separate missing test: what :func:`score` runs on
+        Spark, where it is as fast as ``"case"`` (0.9-1.3x of it across runs), and about 0.75x
+        the CPU time of ``"case"`` on DuckDB (``benchmarks/scoring``). All give the same
+        values; with ``reasons``, every form's branches yield reason keys instead of points
+        (module docstring).
 
     Returns
     -------
@@ -344,10 +323,7 @@ def _expression(
             "add them (NULL where unknown)."
         )
         raise SchemaError(msg, model_version=art.model_version, field=lacking[0])
-    if form == "search":
-        t, out = _search_form(art, table, reasons=reasons, fence=fence)
-    else:
-        t, out = _classic_form(art, table, reasons=reasons, form=form, fence=fence)
+    t, out = _form(art, table, reasons=reasons, form=form, fence=fence)
     kept = [c for c in table.columns if c not in out]
     return t.mutate(**out).select(*kept, *out)  # type: ignore[no-any-return]
 

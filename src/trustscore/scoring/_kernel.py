@@ -21,13 +21,21 @@ loop looks the cell's points up (the ``otherwise`` points where either input is 
 to the sub-score and stores the pair's reason key (:func:`_pair`). An artifact without
 interactions runs none of this.
 
-A reason key packs the points an element lost and its position into one integer,
-``lost * span + (span - 1 - j)`` with ``span`` the power of two at or above the number of
-elements: a larger key lost more points or, losing as many, comes earlier in the artifact
-(characteristics before interactions), which is the reference's order, and a row's four
-largest keys are its reasons. A valid artifact keeps each loss within 0..1000, so up to 32
-elements the keys are ``int16`` (32 rows to a 512-bit vector); else ``int32`` (or ``int64``,
-see :attr:`trustscore.scoring._compiled.CompiledScorecard.key_type`).
+A reason key packs the points an element lost against its baseline and the reason *slot* its
+outcome gives into one integer, ``lost * span + (span - 1 - slot)`` with ``span`` the power of
+two at or above the number of the artifact's reason slots (each characteristic's adverse and
+no-information slots, each interaction's one, in artifact order): a larger key lost more
+points or, losing as many, comes earlier in the artifact (characteristics before
+interactions), which is the reference's order, and a row's four largest keys are its reasons,
+those at or above ``span`` (a loss of 0 or less, such as a missing value that earns more than
+the best bin, or an interaction's ``otherwise``, is no reason). A value in a bin keeps the key
+linear in its points (``keybase - points * span``), so the fused loops compute it as they did;
+a missing value takes its constant key in the same loop, special values, category levels and
+interaction cells theirs from tables (:mod:`trustscore.scoring._compiled`). A valid artifact
+keeps each loss within -1000..1000, so up to 32 slots the keys are ``int16`` (32 rows to a
+512-bit vector), and beyond where the losses allow (the benchmark's 20 characteristics);
+else ``int32`` (or ``int64``, see
+:attr:`trustscore.scoring._compiled.CompiledScorecard.key_type`).
 
 What made it fast (20 float32 characteristics x 8 bins, 2 % nulls; benchmarks/scoring):
 
@@ -95,9 +103,9 @@ _POOL_FROM: Final = 1 << 20  # bytes
 _NO_TABLE: Final = np.zeros(1, dtype=np.int32)
 
 
-def reason_dtype(n_elements: int) -> type[np.signedinteger[Any]]:
-    """The narrowest integer type that holds an element's index, or -1 for none."""
-    return np.int8 if n_elements <= np.iinfo(np.int8).max else np.int16
+def reason_dtype(n_slots: int) -> type[np.signedinteger[Any]]:
+    """The narrowest integer type that holds a reason slot's index, or -1 for none."""
+    return np.int8 if n_slots <= np.iinfo(np.int8).max else np.int16
 
 
 def _pointer_intrinsic(dtype: Any) -> Any:
@@ -117,6 +125,21 @@ _f32_ptr = _pointer_intrinsic(types.float32)
 _f64_ptr = _pointer_intrinsic(types.float64)
 _i32_ptr = _pointer_intrinsic(types.int32)
 _u8_ptr = _pointer_intrinsic(types.uint8)
+
+
+def _store_word_typer(typingctx: Any, address: Any, value: Any) -> Any:  # noqa: ARG001
+    # store a uint64 at any byte address (align 1: x86 stores a word at any address)
+    sig = types.void(types.int64, types.uint64)  # type: ignore[no-untyped-call]
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:  # noqa: ARG001
+        ptr = builder.inttoptr(args[0], ir.IntType(64).as_pointer())
+        builder.store(args[1], ptr, align=1)
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+_store_word: Any = intrinsic(_store_word_typer)
 
 
 def _prefetch_intrinsic(write: int, locality: int) -> Any:
@@ -225,9 +248,10 @@ def _points4(xs, pts, edges, steps, k, first, opening):  # type: ignore[no-untyp
 
 
 @njit(cache=True)  # type: ignore[misc]
-def _fused8(xs, vm, sub, keys, edges, steps, first, miss, keybase, span):  # type: ignore[no-untyped-def]
+def _fused8(xs, vm, sub, keys, edges, steps, first, miss, keybase, mkey, span):  # type: ignore[no-untyped-def]
     # a characteristic of up to eight edges, all its work in one loop: points, missing (NaN or
-    # null), sub-score, and the reason key (when keys is not empty)
+    # null), sub-score, and the reason key (when keys is not empty): linear in the points for a
+    # bin (the adverse slot), the constant mkey for a missing value (the no-information slot)
     _wide_vectors()
     e0, e1, e2, e3 = edges[0], edges[1], edges[2], edges[3]
     e4, e5, e6, e7 = edges[4], edges[5], edges[6], edges[7]
@@ -239,9 +263,10 @@ def _fused8(xs, vm, sub, keys, edges, steps, first, miss, keybase, span):  # typ
             xi = xs[i]
             a = _steps4(xi, e0, e1, e2, e3, s0, s1, s2, s3)
             b = _steps4(xi, e4, e5, e6, e7, s4, s5, s6, s7)
-            v = miss if (xi != xi) | (vm[i] == 0) else np.int32(first + (a + b))
+            off = (xi != xi) | (vm[i] == 0)
+            v = miss if off else np.int32(first + (a + b))
             sub[i] += v
-            keys[i] = keybase - v * span
+            keys[i] = mkey if off else keybase - v * span
     else:
         for i in range(m):
             xi = xs[i]
@@ -251,7 +276,7 @@ def _fused8(xs, vm, sub, keys, edges, steps, first, miss, keybase, span):  # typ
 
 
 @njit(cache=True)  # type: ignore[misc]
-def _fused4(xs, vm, sub, keys, edges, steps, first, miss, keybase, span):  # type: ignore[no-untyped-def]
+def _fused4(xs, vm, sub, keys, edges, steps, first, miss, keybase, mkey, span):  # type: ignore[no-untyped-def]
     # the same for up to four edges
     _wide_vectors()
     e0, e1, e2, e3 = edges[0], edges[1], edges[2], edges[3]
@@ -261,9 +286,10 @@ def _fused4(xs, vm, sub, keys, edges, steps, first, miss, keybase, span):  # typ
         for i in range(m):
             xi = xs[i]
             a = _steps4(xi, e0, e1, e2, e3, s0, s1, s2, s3)
-            v = miss if (xi != xi) | (vm[i] == 0) else np.int32(first + a)
+            off = (xi != xi) | (vm[i] == 0)
+            v = miss if off else np.int32(first + a)
             sub[i] += v
-            keys[i] = keybase - v * span
+            keys[i] = mkey if off else keybase - v * span
     else:
         for i in range(m):
             xi = xs[i]
@@ -272,16 +298,16 @@ def _fused4(xs, vm, sub, keys, edges, steps, first, miss, keybase, span):  # typ
 
 
 @njit(cache=True)  # type: ignore[misc]
-def _finish(xs, vm, pts, sub, keys, miss, keybase, span):  # type: ignore[no-untyped-def]
-    # the points already in pts: missing rows, sub-score and reason key
+def _finish(xs, vm, pts, sub, keys, miss, mkey):  # type: ignore[no-untyped-def]
+    # the points and keys already in pts and keys: missing rows, sub-score and reason key
     _wide_vectors()
     m = pts.shape[0]
     if keys.shape[0]:
         for i in range(m):
             xi = xs[i]
-            v = miss if (xi != xi) | (vm[i] == 0) else pts[i]
-            sub[i] += v
-            keys[i] = keybase - v * span
+            off = (xi != xi) | (vm[i] == 0)
+            sub[i] += miss if off else pts[i]
+            keys[i] = mkey if off else keys[i]
     else:
         for i in range(m):
             xi = xs[i]
@@ -289,7 +315,9 @@ def _finish(xs, vm, pts, sub, keys, miss, keybase, span):  # type: ignore[no-unt
 
 
 @njit(cache=True)  # type: ignore[misc]
-def _numeric(xs, vm, pts, sub, keys, edges, steps, first, svals, spts, miss, keybase, span):  # type: ignore[no-untyped-def]
+def _numeric(  # type: ignore[no-untyped-def]
+    xs, vm, pts, sub, keys, edges, steps, first, svals, spts, skeys, miss, keybase, mkey, span
+):
     # a numeric characteristic for the block's rows. The edges come in groups of four (padded
     # with NaN edges, x >= NaN being false, and zero steps, see _compiled); up to eight edges
     # and no special values (the common case) take one loop
@@ -297,9 +325,9 @@ def _numeric(xs, vm, pts, sub, keys, edges, steps, first, svals, spts, miss, key
     n_edges = edges.shape[0]
     if svals.shape[0] == 0 and (n_edges == 4 or n_edges == 8):
         if n_edges == 8:
-            _fused8(xs, vm, sub, keys, edges, steps, first, miss, keybase, span)
+            _fused8(xs, vm, sub, keys, edges, steps, first, miss, keybase, mkey, span)
         else:
-            _fused4(xs, vm, sub, keys, edges, steps, first, miss, keybase, span)
+            _fused4(xs, vm, sub, keys, edges, steps, first, miss, keybase, mkey, span)
         return
     m = xs.shape[0]
     if n_edges == 0:
@@ -313,26 +341,35 @@ def _numeric(xs, vm, pts, sub, keys, edges, steps, first, svals, spts, miss, key
         else:
             _points4(xs, pts, edges, steps, k, first, k == 0)
             k += 4
-    # special values are matched exactly (in float64, like the reference), a later one winning;
+    # the bins' keys (the adverse slot); special values are matched exactly (in float64, like
+    # the reference), a later one winning, with their own keys (the no-information slot);
     # missing rows are set after them (a null's data slot may hold a special value)
+    with_keys = keys.shape[0] != 0
+    if with_keys:
+        for i in range(m):
+            keys[i] = keybase - pts[i] * span
     for q in range(svals.shape[0]):
         v = svals[q]
         p = spts[q]
         for i in range(m):
             pts[i] = p if np.float64(xs[i]) == v else pts[i]
-    _finish(xs, vm, pts, sub, keys, miss, keybase, span)
+        if with_keys:
+            sk = skeys[q]
+            for i in range(m):
+                keys[i] = sk if np.float64(xs[i]) == v else keys[i]
+    _finish(xs, vm, pts, sub, keys, miss, mkey)
 
 
 @njit(cache=True)  # type: ignore[misc]
-def _categorical(codes, table, sub, keys, keybase, span):  # type: ignore[no-untyped-def]
-    # int32 category codes (-1: missing) through the code + 1 -> points table
+def _categorical(codes, table, ktable, sub, keys):  # type: ignore[no-untyped-def]
+    # int32 category codes (-1: missing) through the code + 1 -> points and -> key tables
     _wide_vectors()
     m = codes.shape[0]
     if keys.shape[0]:
         for i in range(m):
-            v = table[codes[i] + 1]
-            sub[i] += v
-            keys[i] = keybase - v * span
+            c = codes[i] + 1
+            sub[i] += table[c]
+            keys[i] = ktable[c]
     else:
         for i in range(m):
             sub[i] += table[codes[i] + 1]
@@ -380,9 +417,9 @@ def _axis_codes(codes, table, out):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)  # type: ignore[misc]
-def _pair(ra, rb, cells, top, sub, keys, keybase, span):  # type: ignore[no-untyped-def]
-    # an interaction's points from its inputs' places: cell a + b, or the otherwise points (at
-    # index top) where either input is off its axis (off = top, so a + b >= top). The index is
+def _pair(ra, rb, cells, ckeys, top, sub, keys):  # type: ignore[no-untyped-def]
+    # an interaction's points and reason key from its inputs' places: cell a + b, or otherwise
+    # (at index top) where either input is off its axis (off = top, so a + b >= top). The index is
     # unsigned, which spares numba's negative-index test (about 7 % of a pair's time here);
     # LLVM leaves the lookup scalar for znver5 (no gather), and fusing the places into this
     # loop, which then stayed scalar too, was slower
@@ -390,9 +427,9 @@ def _pair(ra, rb, cells, top, sub, keys, keybase, span):  # type: ignore[no-unty
     m = ra.shape[0]
     if keys.shape[0]:
         for i in range(m):
-            v = cells[np.uint32(min(ra[i] + rb[i], top))]
-            sub[i] += v
-            keys[i] = keybase - v * span
+            c = np.uint32(min(ra[i] + rb[i], top))
+            sub[i] += cells[c]
+            keys[i] = ckeys[c]
     else:
         for i in range(m):
             sub[i] += cells[np.uint32(min(ra[i] + rb[i], top))]
@@ -493,12 +530,22 @@ def _top4(keys, m, none, t1, t2, t3, t4):  # type: ignore[no-untyped-def]
 
 @njit(cache=True)  # type: ignore[misc]
 def _decode(t, okm, span, out):  # type: ignore[no-untyped-def]
-    # a key >= span lost points: its low bits give the element back; else no reason
+    # a key >= span lost points: its low bits give the reason slot back; a smaller key (no
+    # loss, or a negative one) is no reason
     _wide_vectors()
     low = span - 1
     for i in range(t.shape[0]):
-        v = np.int32(t[i])
-        out[i] = low - (v & low) if (okm[i] != 0) & (v >= span) else -1
+        v = t[i]
+        out[i] = low - np.int32(v & low) if (okm[i] != 0) & (v >= span) else -1
+
+
+@njit(cache=True)  # type: ignore[misc]
+def _narrowed(keys, key_type):  # type: ignore[no-untyped-def]
+    # int64 keys as key_type, which holds them all (CompiledScorecard.key_type)
+    out = np.empty(keys.shape[0], dtype=key_type)
+    for i in range(keys.shape[0]):
+        out[i] = keys[i]
+    return out
 
 
 @njit(cache=True)  # type: ignore[misc]
@@ -516,16 +563,21 @@ def _kernel(  # type: ignore[no-untyped-def]
     special_off,
     special_values,
     special_points,
+    special_keys,
     missing,
     cat_off,
     cat_points,
+    cat_keys,
     dimension,
-    best,
+    keybase,
+    missing_key,
+    slot_span,
     pair_inputs,
     pair_scale,
     pair_top,
     pair_cell_off,
     pair_cells,
+    pair_keys,
     axis_edge_off,
     axis_edges32,
     axis_edges64,
@@ -546,17 +598,18 @@ def _kernel(  # type: ignore[no-untyped-def]
 ):
     _wide_vectors()
     k = first.shape[0]  # the characteristics, then the interactions: the elements
-    n_elements = best.shape[0]
+    n_elements = dimension.shape[0]
     n_pairs = pair_top.shape[0]
     n_dims = subs.shape[0]
-    power = 1
-    while power < n_elements:
-        power *= 2
-    span = np.int32(power)  # a power of two >= the elements: the position sits in the low bits
-    # key_j = (best_j - points_j) * span + (span - 1 - j) = keybase_j - points_j * span
-    keybase = np.empty(n_elements, dtype=key_type)
-    for j in range(n_elements):
-        keybase[j] = best[j] * span + (span - 1 - j)
+    # a power of two >= the reason slots: the slot sits in the low bits of a key (_compiled)
+    span = np.int32(slot_span)
+    # the keys as narrow as key_type allows: a bin's key, keybase_j - points * span, is
+    # computed in it; missing, special, category and cell keys are looked up
+    kb = _narrowed(keybase, key_type)
+    mk = _narrowed(missing_key, key_type)
+    sk = _narrowed(special_keys, key_type)
+    ck = _narrowed(cat_keys, key_type)
+    pk = _narrowed(pair_keys, key_type)
     keys = np.empty((n_elements if want_reasons else 0, BLOCK), dtype=key_type)
     no_keys = np.empty(0, dtype=key_type)
     pts = np.empty(BLOCK, dtype=np.int32)
@@ -588,7 +641,6 @@ def _kernel(  # type: ignore[no-untyped-def]
             e1 = edge_off[j + 1]
             s0 = special_off[j]
             s1 = special_off[j + 1]
-            kb = keybase[j]
             if kind[j] == KIND_F32:
                 x32 = carray(_f32_ptr(addr[j]), n)
                 _numeric(
@@ -602,8 +654,10 @@ def _kernel(  # type: ignore[no-untyped-def]
                     first[j],
                     special_values[s0:s1],
                     special_points[s0:s1],
+                    sk[s0:s1],
                     missing[j],
-                    kb,
+                    kb[j],
+                    mk[j],
                     span,
                 )
             elif kind[j] == KIND_F64:
@@ -619,14 +673,17 @@ def _kernel(  # type: ignore[no-untyped-def]
                     first[j],
                     special_values[s0:s1],
                     special_points[s0:s1],
+                    sk[s0:s1],
                     missing[j],
-                    kb,
+                    kb[j],
+                    mk[j],
                     span,
                 )
             else:
                 codes = carray(_i32_ptr(addr[j]), n)[start:stop]
-                table = cat_points[cat_off[j] : cat_off[j + 1]]
-                _categorical(codes, table, sub, kj, kb, span)
+                c0 = cat_off[j]
+                c1 = cat_off[j + 1]
+                _categorical(codes, cat_points[c0:c1], ck[c0:c1], sub, kj)
         # the interactions: a second, simpler pass over the same block of their inputs' columns
         # (still in the cache): each input's place on its axis, then the cell's points
         for p in range(n_pairs):
@@ -658,15 +715,16 @@ def _kernel(  # type: ignore[no-untyped-def]
                         x64[start:stop], vm, place, axis_edges64[a0:a1], scale, top, svals
                     )
             e = k + p
+            q0 = pair_cell_off[p]
+            q1 = pair_cell_off[p + 1]
             _pair(
                 ra[:m],
                 rb[:m],
-                pair_cells[pair_cell_off[p] : pair_cell_off[p + 1]],
+                pair_cells[q0:q1],
+                pk[q0:q1],
                 top,
                 subs[dimension[e], start:stop],
                 keys[e, :m] if want_reasons else no_keys,
-                keybase[e],
-                span,
             )
         okm = ok[start:stop]
         okm[:] = 1
@@ -705,7 +763,7 @@ def _kernel(  # type: ignore[no-untyped-def]
 
 
 def kernel_outputs(
-    n: int, n_dimensions: int, n_elements: int, *, reasons: bool
+    n: int, n_dimensions: int, n_slots: int, *, reasons: bool
 ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.bool_], npt.NDArray[np.int32], npt.NDArray[Any]]:
     """Empty ``score``, ``ok``, ``subs`` and ``reasons`` arrays for :func:`run_kernel`.
 
@@ -715,7 +773,7 @@ def kernel_outputs(
     do. Arrow arrays built over them keep them alive.
     """
     r = n if reasons else 0
-    rtype = reason_dtype(n_elements)
+    rtype = reason_dtype(n_slots)
     return (
         _pool_empty((n,), np.int32),
         _pool_empty((n,), np.bool_),
@@ -741,6 +799,7 @@ def run_kernel(
     c: CompiledScorecard,
     cat_off: npt.NDArray[np.int64],
     cat_points: npt.NDArray[np.int32],
+    cat_keys: npt.NDArray[np.int64],
     criteria: tuple[npt.NDArray[np.int64], ...],
     outputs: tuple[Any, ...],
     *,
@@ -750,14 +809,17 @@ def run_kernel(
     """Score ``n`` rows (the argument plumbing lives in :mod:`trustscore.scoring._score`).
 
     ``columns`` and ``criteria`` are each ``(address, kind, validity address, validity bit
-    offset)``, one entry per characteristic / criterion; ``cat_off`` and ``cat_points`` the
-    points tables of the categorical characteristics (see
-    :func:`trustscore.scoring._inputs.category_table`). ``axis_tables`` (offsets, table) holds,
-    for each categorical axis of the interactions (axis ``2 p`` and ``2 p + 1`` of pair ``p``),
-    its input's code + 1 -> place table (see :mod:`trustscore.scoring._compiled`); None when
-    no axis is categorical. ``outputs`` are ``score``, ``ok``, ``subs`` and ``reasons`` as
-    :func:`kernel_outputs` makes them: a reason is the index of its element (the
-    characteristics, then the interactions), -1 for none.
+    offset)``, one entry per characteristic / criterion; ``cat_off``, ``cat_points`` and
+    ``cat_keys`` the points and reason key tables of the categorical characteristics (see
+    :func:`trustscore.scoring._inputs.category_table` and
+    :meth:`~trustscore.scoring._compiled.CompiledScorecard.category_keys`). ``axis_tables``
+    (offsets, table) holds, for each categorical axis of the interactions (axis ``2 p`` and
+    ``2 p + 1`` of pair ``p``), its input's code + 1 -> place table (see
+    :mod:`trustscore.scoring._compiled`); None when no axis is categorical. ``outputs`` are
+    ``score``, ``ok``, ``subs`` and ``reasons`` as :func:`kernel_outputs` makes them: a reason
+    is the index of its slot in the artifact's
+    :attr:`~trustscore.scoring._artifact.ScorecardArtifact.reason_slots` (its code the same
+    index of ``reason_codes``), -1 for none.
     """
     addr, kind, valid_addr, valid_off = columns
     crit_addr, crit_kind, crit_valid_addr, crit_valid_off = criteria
@@ -779,16 +841,21 @@ def run_kernel(
         c.special_off,
         c.special_values,
         c.special_points,
+        c.special_keys,
         c.missing,
         cat_off,
         cat_points,
+        cat_keys,
         c.dimension,
-        c.best,
+        c.keybase,
+        c.missing_key,
+        c.span,
         c.pair_inputs,
         c.pair_scale,
         c.pair_top,
         c.pair_cell_off,
         c.pair_cells,
+        c.pair_keys,
         c.axis_edge_off,
         c.axis_edges32,
         c.axis_edges64,
@@ -844,7 +911,24 @@ def _fixed_width_buffers(idx, table, width, offsets, data):  # type: ignore[no-u
         data[i] = table[max(idx[i], 0)]
 
 
+@njit(cache=True)  # type: ignore[misc]
+def _short_text_buffers(idx, words, lengths, offsets, data_addr):  # type: ignore[no-untyped-def]
+    # the same when every text fits one 8-byte word but their lengths differ (an artifact's
+    # adverse and no-information codes, "PR01" and "PR01N"): each row stores its text's whole
+    # word at its offset, and the next row's word overwrites the bytes past its text's end
+    # (the data has a word of room past the last text). Entry 0 of words and lengths is the
+    # null row's: no bytes
+    pos = 0
+    offsets[0] = 0
+    for i in range(idx.shape[0]):
+        j = idx[i] + 1
+        _store_word(data_addr + pos, words[j])
+        pos += lengths[j]
+        offsets[i + 1] = pos
+
+
 _WORDS: Final = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+_WORD: Final = 8
 
 
 def string_buffers(
@@ -855,8 +939,10 @@ def string_buffers(
     Returns the validity bitmap (None without nulls), the int32 offsets, the character data and
     the null count, for ``pyarrow.Array.from_buffers``: several times faster than ``take`` on a
     string array. Large buffers come from Arrow's memory pool (see :func:`kernel_outputs`).
-    When all texts are one word long (reason codes, "OK"/"NS"), a null row's slot holds a word
-    too, which Arrow allows; the values (and ``to_pylist``, ``equals``, Parquet) are the same.
+    When all texts are one word long ("OK"/"NS"), a null row's slot holds a word too, which
+    Arrow allows; the values (and ``to_pylist``, ``equals``, Parquet) are the same. Texts of
+    up to eight bytes but of different lengths (reason codes: "PR01" and "PR01N") are stored a
+    word per row, each overlapping the unused end of the one before.
     """
     n = idx.shape[0]
     longest = max((len(t) for t in texts), default=0)
@@ -873,6 +959,16 @@ def string_buffers(
         _fixed_width_buffers(idx, table, longest, offsets, words)
         valid = np.packbits(present, bitorder="little") if nulls else None
         return valid, offsets, words.view(np.uint8), nulls
+    if texts and longest <= _WORD:
+        present = idx >= 0
+        nulls = n - int(np.count_nonzero(present))
+        padded = b"".join([b"\0" * _WORD, *(t.ljust(_WORD, b"\0") for t in texts)])
+        table = np.frombuffer(padded, dtype=np.uint64)
+        lengths = np.array([0, *(len(t) for t in texts)], dtype=np.int32)
+        chars = _pool_empty((n * longest + _WORD,), np.uint8)
+        _short_text_buffers(idx, table, lengths, offsets, chars.ctypes.data)
+        valid = np.packbits(present, bitorder="little") if nulls else None
+        return valid, offsets, chars[: offsets[n]], nulls
     valid_bits = _pool_empty(((n + 7) >> 3,), np.uint8)
     text_off = np.zeros(len(texts) + 1, dtype=np.int64)
     text_off[1:] = np.cumsum([len(t) for t in texts])

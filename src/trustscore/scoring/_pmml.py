@@ -2,22 +2,35 @@
 
 What the document carries:
 
-- one ``Characteristic`` per characteristic, with ``baselineScore`` its best points and
-  ``reasonCode`` its reason code; ``useReasonCodes="true"``, ``reasonCodeAlgorithm="pointsBelow"``
-  and ``baselineMethod="max"``, so a consumer ranks reasons by points lost against the best,
-  as trustscore does. The ``Attribute`` order encodes the artifact's precedence (the first
-  matching ``Attribute`` wins): missing (``isMissing``; numeric fields also declare ``NaN`` a
-  missing value), then the special values (the later special first, as a later one wins in the
-  artifact), then the bins as ``x < upper`` in increasing order with a final ``True`` for the
-  last bin; a categorical characteristic lists its groups with ``SimpleSetPredicate`` and ends
-  with a ``True`` predicate carrying the ``other`` points for unseen levels;
+- one ``Characteristic`` per characteristic, with ``baselineScore`` its baseline (its best
+  bin's points) and ``reasonCode`` its reason code; ``useReasonCodes="true"``,
+  ``reasonCodeAlgorithm="pointsBelow"`` (``baselineMethod="other"``: the baseline is the best
+  bin's, not the best outcome's), so a consumer ranks reasons by points lost against the
+  baseline, as trustscore does. The ``Attribute`` order encodes the artifact's precedence (the
+  first matching ``Attribute`` wins): missing (``isMissing``; numeric fields also declare
+  ``NaN`` a missing value), then the special values (the later special first, as a later one
+  wins in the artifact), then the bins as ``x < upper`` in increasing order with a final
+  ``True`` for the last bin; a categorical characteristic lists its groups with
+  ``SimpleSetPredicate`` and ends with a ``True`` predicate carrying the ``other`` points for
+  unseen levels;
+- each ``Attribute`` that loses points names its reason where it differs from its
+  Characteristic's: the missing and special ones carry ``reasonCode`` = the characteristic's
+  ``missing_reason_code`` (PMML 4.4: an Attribute's ``reasonCode`` overrides its
+  Characteristic's). Every ``Attribute`` that must never be a reason (one that loses nothing,
+  or less than nothing, and an interaction's ``otherwise``) carries the *no-reason* code
+  ``__no_reason__`` (made unique against the artifact's codes), and a last ``Characteristic``
+  of that name adds 0 points under it against a baseline far below zero. Consumers sum the
+  differences per reason code (PMML4S, behind ``pypmml``, and JPMML both do) and list only
+  codes whose sum is positive (PMML4S) or not negative (JPMML): the no-reason code's sum is
+  negative in every row, so neither lists it, while each real code keeps exactly the loss of
+  the one Attribute that gave it;
 - one more ``Characteristic`` per interaction (after the characteristics, as the artifact
   orders its elements), named ``<name>_points`` with its own ``reasonCode`` and
-  ``baselineScore`` (its best points). Its first ``Attribute`` gives the ``otherwise`` points
-  where either input is missing, special or an unseen level (a ``CompoundPredicate`` ``or``);
-  then one ``Attribute`` per cell, row-major, whose predicate is the ``and`` of each input's
-  interval (``greaterOrEqual`` / ``lessThan`` on a numeric axis, ``isIn`` a group on a
-  categorical one);
+  ``baselineScore`` (its baseline: its best cell's points). Its first ``Attribute`` gives the
+  ``otherwise`` points (under the no-reason code) where either input is missing, special or
+  an unseen level (a ``CompoundPredicate`` ``or``); then one ``Attribute`` per cell,
+  row-major, whose predicate is the ``and`` of each input's interval (``greaterOrEqual`` /
+  ``lessThan`` on a numeric axis, ``isIn`` a group on a categorical one);
 - ``Output`` fields ``score`` (the predicted value) and ``reason_1`` … ``reason_4``;
 - a ``ModelVerification`` block: a few rows with the score and reasons trustscore's reference
   scorer (which every trustscore engine equals) computed for them.
@@ -28,11 +41,11 @@ kept from a PMML consumer, or its score ignored), and the sub-scores per dimensi
 output for a subset of the partial scores). Use :func:`~trustscore.scoring.score` or the SQL form
 for those.
 
-Equal losses: PMML leaves their order to the consumer (JPMML, behind ``pypmml``, sorts them by
-reason code, descending), while trustscore lists them in artifact order. ``to_pmml(...,
+Equal losses: PMML leaves their order to the consumer (PMML4S, behind ``pypmml``, sorts them
+by reason code, descending), while trustscore lists them in artifact order. ``to_pmml(...,
 tie_order="artifact")`` makes every consumer agree with trustscore by lowering each
 ``baselineScore`` by a different fraction of a point (see :func:`to_pmml`); by default the
-baselines are the best points exactly, as ``baselineMethod="max"`` reads.
+baselines are the baselines exactly.
 
 Examples
 --------
@@ -42,6 +55,8 @@ Examples
 >>> text.splitlines()[1]
 '<PMML xmlns="http://www.dmg.org/PMML-4_4" version="4.4">'
 >>> 'baselineScore="60"' in text and 'reasonCodeAlgorithm="pointsBelow"' in text
+True
+>>> '<Attribute partialScore="30" reasonCode="PR01N">' in text  # on_time_rate missing
 True
 """
 
@@ -59,6 +74,7 @@ from trustscore.scoring._artifact import (
     Axis,
     Characteristic,
     Interaction,
+    Outcome,
     ScorecardArtifact,
 )
 from trustscore.scoring._artifact import load_artifact as _load
@@ -68,17 +84,36 @@ __all__ = ["PMML_NAMESPACE", "to_pmml", "verification_rows"]
 
 PMML_NAMESPACE: Final = "http://www.dmg.org/PMML-4_4"
 _UNSEEN: Final = "__unseen__"
+_NO_REASON: Final = "__no_reason__"
 
 
 def _real(v: float) -> str:
     return repr(float(v))
 
 
-def _attribute(parent: ET.Element, points: int) -> ET.Element:
-    return ET.SubElement(parent, "Attribute", partialScore=str(points))
+class _Codes:
+    """The ``reasonCode`` each ``Attribute`` carries (none: its Characteristic's)."""
+
+    def __init__(self, art: ScorecardArtifact) -> None:
+        code = _NO_REASON
+        while code in art.reason_codes:
+            code += "_"
+        self.no_reason = code
+
+    def of(self, baseline: int, o: Outcome, code: str | None = None) -> str | None:
+        """``code`` where outcome ``o`` loses points against ``baseline`` (it is a reason), the
+        no-reason code where it does not; ``None`` means its Characteristic's own code."""
+        return code if baseline - o.points > 0 else self.no_reason
 
 
-def _characteristic(parent: ET.Element, c: Characteristic, baseline: str) -> None:
+def _attribute(parent: ET.Element, points: int, code: str | None = None) -> ET.Element:
+    attrs = {"partialScore": str(points)}
+    if code is not None:
+        attrs["reasonCode"] = code
+    return ET.SubElement(parent, "Attribute", attrs)
+
+
+def _characteristic(parent: ET.Element, c: Characteristic, baseline: str, codes: _Codes) -> None:
     el = ET.SubElement(
         parent,
         "Characteristic",
@@ -86,36 +121,64 @@ def _characteristic(parent: ET.Element, c: Characteristic, baseline: str) -> Non
         reasonCode=c.reason_code,
         baselineScore=baseline,
     )
+    top, no_info = c.baseline_points, c.missing_reason_code
     ET.SubElement(
-        _attribute(el, c.missing.points), "SimplePredicate", field=c.name, operator="isMissing"
+        _attribute(el, c.missing.points, codes.of(top, c.missing, no_info)),
+        "SimplePredicate",
+        field=c.name,
+        operator="isMissing",
     )
     if c.type == "numeric":
-        latest: dict[float, int] = {}
+        latest: dict[float, Outcome] = {}
         for sp in c.special:  # a later special wins: list it first
             for v in sp.values:
                 latest.pop(v, None)
-                latest[v] = sp.points
-        for v, p in reversed(latest.items()):
+                latest[v] = sp
+        for v, o in reversed(latest.items()):
             ET.SubElement(
-                _attribute(el, p), "SimplePredicate", field=c.name, operator="equal", value=_real(v)
+                _attribute(el, o.points, codes.of(top, o, no_info)),
+                "SimplePredicate",
+                field=c.name,
+                operator="equal",
+                value=_real(v),
             )
         for b in c.bins[:-1]:
             assert b.upper is not None  # guaranteed by the artifact's validation
             ET.SubElement(
-                _attribute(el, b.points),
+                _attribute(el, b.points, codes.of(top, b)),
                 "SimplePredicate",
                 field=c.name,
                 operator="lessThan",
                 value=_real(b.upper),
             )
-        ET.SubElement(_attribute(el, c.bins[-1].points), "True")
+        ET.SubElement(_attribute(el, c.bins[-1].points, codes.of(top, c.bins[-1])), "True")
         return
     assert c.other is not None  # guaranteed by the artifact's validation
     for b in c.bins:
         if not b.categories:
             continue
-        _attribute(el, b.points).append(_set_predicate(c.name, b.categories, "isIn"))
-    ET.SubElement(_attribute(el, c.other.points), "True")
+        _attribute(el, b.points, codes.of(top, b)).append(
+            _set_predicate(c.name, b.categories, "isIn")
+        )
+    ET.SubElement(_attribute(el, c.other.points, codes.of(top, c.other)), "True")
+
+
+def _no_reason(parent: ET.Element, art: ScorecardArtifact, codes: _Codes) -> None:
+    """The Characteristic that keeps the no-reason code below zero in every row.
+
+    It gives 0 points under that code against a baseline of ``-(1 + the most that the
+    no-reason Attributes can lose in one row)``, so the code's sum of differences is negative
+    whatever the row, and no consumer lists it.
+    """
+    most = sum(max(0, e.baseline_points - e.worst_points) for e in art.elements)
+    el = ET.SubElement(
+        parent,
+        "Characteristic",
+        name=codes.no_reason,
+        reasonCode=codes.no_reason,
+        baselineScore=str(-(1 + most)),
+    )
+    ET.SubElement(_attribute(el, 0), "True")
 
 
 def _quoted(values: tuple[str, ...]) -> str:
@@ -178,7 +241,11 @@ def _interval_predicates(name: str, axis: Axis, i: int) -> list[ET.Element]:
 
 
 def _interaction(
-    parent: ET.Element, p: Interaction, chars: dict[str, Characteristic], baseline: str
+    parent: ET.Element,
+    p: Interaction,
+    chars: dict[str, Characteristic],
+    baseline: str,
+    codes: _Codes,
 ) -> None:
     el = ET.SubElement(
         parent,
@@ -188,15 +255,17 @@ def _interaction(
         baselineScore=baseline,
     )
     (a, b), (ax_a, ax_b) = p.inputs, p.axes
-    _combine(
-        _attribute(el, p.otherwise.points),
+    _combine(  # otherwise is never a reason
+        _attribute(el, p.otherwise.points, codes.no_reason),
         _off_predicates(chars[a]) + _off_predicates(chars[b]),
         "or",
     )
+    top = p.baseline_points
     for i in range(ax_a.size):
         for j in range(ax_b.size):
+            cell = p.cell(i, j)
             preds = _interval_predicates(a, ax_a, i) + _interval_predicates(b, ax_b, j)
-            _combine(_attribute(el, p.cell(i, j).points), preds, "and")
+            _combine(_attribute(el, cell.points, codes.of(top, cell)), preds, "and")
 
 
 def verification_rows(art: ScorecardArtifact) -> pa.Table:
@@ -276,9 +345,9 @@ def to_pmml(
     verification : bool
         Whether to add a ``ModelVerification`` block scored by the reference scorer.
     tie_order : {"consumer", "artifact"}
-        ``"consumer"``: each ``baselineScore`` is its element's best points, and reasons
-        with equal losses come in whatever order the consumer uses (JPMML/pypmml: by reason
-        code, descending). ``"artifact"``: each ``baselineScore`` is lowered by a fraction of
+        ``"consumer"``: each ``baselineScore`` is its element's baseline, and reasons with
+        equal losses come in whatever order the consumer uses (pypmml: by reason code,
+        descending). ``"artifact"``: each ``baselineScore`` is lowered by a fraction of
         a point, ``(j + 1) / (k + 1)`` for the ``j``-th of ``k`` elements (characteristics,
         then interactions), so that every
         ``pointsBelow`` consumer orders equal losses as trustscore does (artifact order) while
@@ -322,7 +391,7 @@ def to_pmml(
         useReasonCodes="true",
         reasonCodeAlgorithm="pointsBelow",
         initialScore="0",
-        baselineMethod="max",
+        baselineMethod="other",
     )
     ms = ET.SubElement(sc, "MiningSchema")
     for c in art.characteristics:
@@ -352,18 +421,20 @@ def to_pmml(
     chars = ET.SubElement(sc, "Characteristics")
     k = len(art.elements)
     by_name = {c.name: c for c in art.characteristics}
+    codes = _Codes(art)
     for j, e in enumerate(art.elements):
         # a lower baseline by (j + 1) / (k + 1) < 1 point keeps every ranking of unequal losses
         # and orders equal ones by position: the earlier element loses (a bit) more
         baseline = (
-            _real(e.best_points - (j + 1) / (k + 1))
+            _real(e.baseline_points - (j + 1) / (k + 1))
             if tie_order == "artifact"
-            else str(e.best_points)
+            else str(e.baseline_points)
         )
         if isinstance(e, Characteristic):
-            _characteristic(chars, e, baseline)
+            _characteristic(chars, e, baseline, codes)
         else:
-            _interaction(chars, e, by_name, baseline)
+            _interaction(chars, e, by_name, baseline, codes)
+    _no_reason(chars, art, codes)
     if verification:
         _verification(sc, art)
     ET.indent(root)

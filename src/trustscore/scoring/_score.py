@@ -16,7 +16,7 @@ Examples
 >>> out["score"].to_pylist(), out["status"].to_pylist()
 ([150, None, 70, 60], ['OK', 'NS', 'OK', 'OK'])
 >>> out["reason_1"].to_pylist(), out["reason_2"].to_pylist()
-([None, None, 'CH01', 'CH01'], [None, None, 'PR01', 'PR01'])
+([None, None, 'CH01N', 'CH01'], [None, None, 'PR01N', 'PR01N'])
 """
 
 from __future__ import annotations
@@ -64,6 +64,10 @@ REASON_COLUMNS: Final = tuple(f"reason_{i}" for i in range(1, MAX_REASONS + 1))
 _ROW: Final = "_ts_row"
 _DUCKDB_BATCH_ROWS: Final = 1_048_576  # rows per batch DuckDB hands to the kernel
 _DUCKDB_INPUT: Final = "_ts_input"
+# what category_table writes for a missing level (null, NaN) when asked to: no points it can
+# give (the compiled scorers refuse points beyond MAX_ABS_POINTS), so the missing entries of a
+# points table are found again, for their reason keys (a bin may earn the missing points)
+_NO_INFO: Final = np.iinfo(np.int32).min
 
 ArtifactLike = str | Path | ScorecardArtifact
 
@@ -139,6 +143,7 @@ def _kernel_batch(
     k = c.n_characteristics
     addr, kind, valid_addr, valid_off = (np.zeros(k, dtype=np.int64) for _ in range(4))
     cat_tables: list[npt.NDArray[np.int32]] = []
+    key_tables: list[npt.NDArray[np.int64]] = []
     cat_off = np.zeros(k + 1, dtype=np.int64)
     numeric: dict[str, tuple[npt.NDArray[Any], npt.NDArray[np.uint8] | None, int]] = {}
     encoded: dict[int, pa.DictionaryArray] = {}
@@ -162,23 +167,24 @@ def _kernel_batch(
         else:
             encoded[j] = _dictionary_encoded(batch.column(ch.name))
             codes, table = category_table(
-                encoded[j],
-                c.category_points[j],
-                int(c.other_points[j]),
-                int(c.missing[j]),
+                encoded[j], c.category_points[j], int(c.other_points[j]), _NO_INFO
             )
+            no_info = table == _NO_INFO
+            table[no_info] = c.missing[j]
             keep.append(codes)
             addr[j] = codes.ctypes.data if n else 0
             kind[j] = KIND_CODES
             cat_tables.append(table)
+            key_tables.append(c.category_keys(j, table, no_info))
             cat_off[j + 1] = cat_off[j] + len(table)
     q = len(c.criteria_column)
     crit_addr, crit_kind, crit_valid, crit_off = (np.zeros(q, dtype=np.int64) for _ in range(4))
     for i, name in enumerate(c.criteria_column):
         crit_addr[i], crit_kind[i], crit_valid[i], crit_off[i] = parts(name)
     cat_points = np.concatenate(cat_tables) if cat_tables else np.zeros(1, dtype=np.int32)
+    cat_keys = np.concatenate(key_tables) if key_tables else np.zeros(1, dtype=np.int64)
     axis_tables = _axis_tables(c, encoded)
-    score_, ok, subs, reasons_ = kernel_outputs(n, c.n_dimensions, c.n_elements, reasons=reasons)
+    score_, ok, subs, reasons_ = kernel_outputs(n, c.n_dimensions, c.n_slots, reasons=reasons)
     if n:
         run_kernel(
             n,
@@ -186,6 +192,7 @@ def _kernel_batch(
             c,
             cat_off,
             cat_points,
+            cat_keys,
             (crit_addr, crit_kind, crit_valid, crit_off),
             (score_, ok, subs, reasons_),
             want_reasons=reasons,
@@ -227,7 +234,8 @@ def _assemble(
     cols: list[pa.Array] = [int32(score_), _strings(ok.view(np.int8), (b"NS", b"OK"))]
     cols += [int32(subs[d]) for d in range(c.n_dimensions)]
     if reasons:
-        codes = tuple(e.reason_code.encode() for e in c.artifact.elements)
+        # the kernel gives each reason as its slot: adverse and no-information codes apart
+        codes = tuple(code.encode() for code in c.artifact.reason_codes)
         cols += [_strings(reasons_[r], codes) for r in range(MAX_REASONS)]
     return cols
 

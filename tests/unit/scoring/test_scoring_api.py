@@ -67,8 +67,10 @@ def test_output_columns_types_and_values(art: ScorecardArtifact) -> None:
     assert out["status"].to_pylist() == ["OK", "NS", "OK", "OK", "OK"]
     assert out["payment_reliability"].to_pylist() == [60, None, 30, 20, 10]
     assert out["credit_history"].to_pylist() == [90, None, 40, 40, 90]
-    assert out["reason_1"].to_pylist() == [None, None, "CH01", "CH01", "PR01"]
-    assert out["reason_2"].to_pylist() == [None, None, "PR01", "PR01", None]
+    # a missing value or a special one (-1) gives the no-information code (PR01N, CH01N), an
+    # unseen level ("zzz", other) the adverse one
+    assert out["reason_1"].to_pylist() == [None, None, "CH01N", "CH01", "PR01"]
+    assert out["reason_2"].to_pylist() == [None, None, "PR01N", "PR01N", None]
     assert out["reason_3"].to_pylist() == [None] * 5
 
 

@@ -10,8 +10,9 @@ import pyarrow as pa
 import pytest
 
 from trustscore.exceptions import EngineError, SchemaError
-from trustscore.scoring import ScorecardArtifact, input_schema, score, to_ibis, to_pmml, to_sql
+from trustscore.scoring import ScorecardArtifact, input_schema, to_ibis, to_pmml, to_sql
 from trustscore.scoring._artifact import example_artifact_dict
+from trustscore.scoring._reference_table import reference_table
 
 NS = {"p": "http://www.dmg.org/PMML-4_4"}
 
@@ -46,7 +47,9 @@ def test_to_sql_grows_linearly(art: ScorecardArtifact) -> None:
         {
             **base,
             "name": f"x{j}",
+            "direction": None,  # the points below rise and fall
             "reason_code": f"R{j:02d}",
+            "missing_reason_code": f"R{j:02d}N",
             "bins": [{"upper": float(e), "points": e % 5} for e in range(7)]
             + [{"upper": None, "points": 5}],
             "missing": {"points": 2},
@@ -73,8 +76,9 @@ def test_to_sql_text_runs_in_duckdb(art: ScorecardArtifact) -> None:
     con = duckdb.connect()
     con.register("features", data)
     got = con.sql(to_sql(art, "duckdb", keep=["row_id"]) + " ORDER BY row_id").to_arrow_table()
-    want = score(art, data, carry=["row_id"])
-    assert got.to_pylist() == want.to_pylist()
+    want = reference_table(art, data.drop_columns(["row_id"]))
+    assert got.drop_columns(["row_id"]).to_pylist() == want.to_pylist()
+    assert got["reason_1"].to_pylist() == ["PR01", "CH01N", None]  # NaN is missing: PR01N 2nd
 
 
 def test_to_ibis_keeps_other_columns_and_checks_inputs(art: ScorecardArtifact) -> None:
@@ -100,14 +104,31 @@ def test_pmml_document_structure(art: ScorecardArtifact) -> None:
     assert sc is not None
     assert sc.get("useReasonCodes") == "true"
     assert sc.get("reasonCodeAlgorithm") == "pointsBelow"
-    assert sc.get("baselineMethod") == "max"
+    assert sc.get("baselineMethod") == "other"  # the best bin's points, not the best outcome's
     chars = sc.findall("p:Characteristics/p:Characteristic", NS)
+    # each baseline is the best bin's points; the last Characteristic gives 0 points under the
+    # no-reason code, against a baseline below anything the other Attributes lose under it
     assert [(c.get("reasonCode"), c.get("baselineScore")) for c in chars] == [
         ("PR01", "60"),
         ("CH01", "90"),
+        ("__no_reason__", "-131"),
     ]
-    first = [a.get("partialScore") for a in chars[0].findall("p:Attribute", NS)]
-    assert first == ["30", "20", "10", "35", "60"]  # missing, special, bins, last bin
+    first = [
+        (a.get("partialScore"), a.get("reasonCode")) for a in chars[0].findall("p:Attribute", NS)
+    ]
+    # missing and special: the no-information code; bins below the best: the Characteristic's
+    # code; the best bin: no reason
+    assert first == [
+        ("30", "PR01N"),
+        ("20", "PR01N"),
+        ("10", None),
+        ("35", None),
+        ("60", "__no_reason__"),
+    ]
+    second = [
+        (a.get("partialScore"), a.get("reasonCode")) for a in chars[1].findall("p:Attribute", NS)
+    ]
+    assert second == [("40", "CH01N"), ("10", None), ("90", "__no_reason__"), ("40", None)]
     assert chars[1].findall("p:Attribute", NS)[-1].find("p:True", NS) is not None
     outputs = [o.get("name") for o in sc.findall("p:Output/p:OutputField", NS)]
     assert outputs == ["score", "reason_1", "reason_2", "reason_3", "reason_4"]

@@ -105,7 +105,7 @@ def pairs() -> ScorecardArtifact:
 
     float32 x float64 inputs (an axis edge that is no bin edge, an axis of six edges); an input
     with specials against a categorical one; an axis of no edges over an input that has only
-    specials; a categorical first axis; negative cells and otherwise points of either sign.
+    specials; a categorical first axis; otherwise points above, inside and below the cells'.
     """
     return _artifact(
         _mixed_characteristics(),
@@ -116,13 +116,13 @@ def pairs() -> ScorecardArtifact:
                 "x1",
                 "x2",
                 [{"edges": [0.0, 0.5]}, {"edges": [0.1, 0.2, 0.3, 0.35, 0.4, 0.45]}],
-                [(7 * i + 3 * j) % 26 - 5 for i in range(3) for j in range(7)],
-                otherwise=4,
+                [(7 * i + 3 * j) % 26 for i in range(3) for j in range(7)],
+                otherwise=9,
             ),
             _pair(
-                1, "x6", "x8", [{"edges": [0.75]}, {"groups": [["b"], ["a"]]}], [0, 10, -5, 20], 3
+                1, "x6", "x8", [{"edges": [0.75]}, {"groups": [["b"], ["a"]]}], [5, 15, 0, 25], 8
             ),
-            _pair(2, "x7", "x0", [{"edges": []}, {"edges": [0.5]}], [4, 8], -5),
+            _pair(2, "x7", "x0", [{"edges": []}, {"edges": [0.5]}], [4, 8], 0),
             _pair(3, "x8", "x3", [{"groups": [["a", "b"]]}, {"edges": [0.3]}], [0, 7], 0),
         ],
     )
@@ -212,8 +212,8 @@ def test_ties_go_in_artifact_order() -> None:
 
 @pytest.mark.parametrize("k", [33, 130])
 def test_many_characteristics(k: int) -> None:
-    # one characteristic that can lose 600 points: int32 keys past 32 characteristics (and
-    # int16 reason indices past 127)
+    # one characteristic that can lose 600 points: int32 keys past 16 characteristics (32
+    # reason slots; and int16 reason slots past 127)
     chars = [_numeric(j, f"d{j % 3}", [0.3, 0.6]) for j in range(k)]
     for j, c in enumerate(chars):
         c["reason_code"] = f"R{j:03d}"
@@ -223,7 +223,7 @@ def test_many_characteristics(k: int) -> None:
     chars[0]["bins"][2]["points"] = 600
     art = _artifact(chars, [])
     assert compile_artifact(art).key_type is np.int32
-    assert reason_dtype(k) is (np.int8 if k <= 127 else np.int16)
+    assert reason_dtype(2 * k) is (np.int8 if 2 * k <= 127 else np.int16)
     data = _table(art, BLOCK + 300, seed=k)
     assert score(art, data).equals(reference_table(art, data))
 
@@ -237,25 +237,24 @@ def test_compiled_once_per_artifact_object(mixed: ScorecardArtifact) -> None:
     assert compile_artifact(ScorecardArtifact.from_json(mixed.to_json())) is before
 
 
-def test_large_points_of_either_sign() -> None:
-    # characteristics' points far outside int16, the score still in 0..1000: the int16 keys
-    # only hold losses, which stay small
-    a = _numeric(0, "a", [0.5])
-    a["bins"] = [{"upper": 0.5, "points": -1000}, {"upper": None, "points": -900}]
-    a["missing"] = {"points": -950}
-    b = _numeric(1, "b", [0.2, 0.7])
-    b["bins"] = [
-        {"upper": 0.2, "points": 1100},
-        {"upper": 0.7, "points": 1200},
-        {"upper": None, "points": 1150},
-    ]
-    b["missing"] = {"points": 1100}
-    art = _artifact([a, b], [])
-    assert compile_artifact(art).key_type is np.int16
+def test_the_largest_losses_a_valid_artifact_allows_fit_int16_keys() -> None:
+    # 16 characteristics, 32 reason slots (span 32): x0 can lose 985 points (key 985 * 32 + 31,
+    # near int16's top) and x1's missing value earns 15 above its best bin (a negative loss);
+    # the attainable scores reach 1000
+    chars = [_numeric(j, "a", [0.5]) for j in range(16)]
+    for c in chars:
+        c["bins"] = [{"upper": 0.5, "points": 0}, {"upper": None, "points": 0}]
+        c["missing"] = {"points": 0}
+    chars[0]["bins"][1]["points"] = 985
+    chars[1]["missing"] = {"points": 15}
+    art = _artifact(chars, [])
+    c = compile_artifact(art)
+    assert art.score_range == (0, 1000)
+    assert (c.span, c.key_type) == (32, np.int16)
     data = _table(art, BLOCK + 5, seed=4)
     got = score(art, data)
     assert got.equals(reference_table(art, data))
-    assert set(got["score"].to_pylist()) > {100, 300}
+    assert set(got["reason_1"].to_pylist()) == {"R00", "R00N", None}
 
 
 def test_pairs_equal_the_reference_over_many_blocks(pairs: ScorecardArtifact) -> None:
@@ -268,7 +267,12 @@ def test_pairs_equal_the_reference_over_many_blocks(pairs: ScorecardArtifact) ->
     for q, p in enumerate(pairs.interactions):
         assert set(points[:, k + q]) == {o.points for o in p.outcomes}
     codes = {c for r in range(1, 5) for c in got[f"reason_{r}"].to_pylist()}
-    assert {"P00", "P01", "P02"} <= codes  # P03 loses at most 7: never among the top four
+    # P02 and P03 lose at most 4 and 7 points in a cell (their otherwise is never a reason):
+    # never among the top four. Missing values give the no-information codes where they earn
+    # less than the best bin (x6, x8), none where they earn more (x0, x7; x7's special value
+    # and its one bin never lose either)
+    assert {"P00", "P01", "R06N", "R08N"} <= codes
+    assert codes.isdisjoint({"P02", "R00N", "R07", "R07N"})
 
 
 def test_pairs_in_slices_read_their_validity_from_an_offset(pairs: ScorecardArtifact) -> None:
@@ -293,9 +297,10 @@ def test_pairs_with_reason_keys_of_every_width(pairs: ScorecardArtifact) -> None
 
 
 def test_pairs_rank_after_characteristics_on_ties() -> None:
-    # row 0: x0, x2, x3 lose 10 each and the pair (otherwise, x1 missing) 10 too: ties put the
-    # characteristics first. Row 1: the pair loses 15, more than any: it comes first. Row 2:
-    # nothing lost, no reasons
+    # row 0: x0, x2, x3 lose 10 each (x1, missing, earns its baseline), and the pair gets
+    # otherwise (x1 missing), which is never a reason, though it earns 10 below the best cell.
+    # Row 1: the pair loses 15, more than any: it comes first, ties put the characteristics
+    # first. Row 2: nothing lost, no reasons
     chars = [_numeric(j, "a", [0.5]) for j in range(4)]
     for c in chars:
         c["bins"] = [{"upper": 0.5, "points": 0}, {"upper": None, "points": 10}]
@@ -311,13 +316,162 @@ def test_pairs_rank_after_characteristics_on_ties() -> None:
         ["R00", "P00", None],
         ["R02", "R00", None],
         ["R03", "R01", None],
-        ["P00", "R02", None],
+        [None, "R02", None],
     ]
+
+
+def _reasons(out: pa.Table) -> list[list[str]]:
+    """Each row's reason codes, first to last."""
+    cols = [out[f"reason_{r}"].to_pylist() for r in range(1, 5)]
+    return [[code for code in row if code is not None] for row in zip(*cols, strict=True)]
+
+
+_FLOATS = pytest.mark.parametrize("typ", [pa.float32(), pa.float64()])
+
+
+@_FLOATS
+def test_missing_that_earns_more_than_the_best_bin_gives_no_reason(typ: pa.DataType) -> None:
+    # the baseline is the best bin (20), not missing (40): a row at the best bin loses nothing,
+    # a missing row (NaN or null) a negative amount, no reason either; a worse bin the adverse
+    # code. x1's thirteen edges take the kernel's other loops
+    a = _numeric(0, "a", [0.5])
+    a["bins"] = [{"upper": 0.5, "points": 5}, {"upper": None, "points": 20}]
+    a["missing"] = {"points": 40}
+    b = _numeric(1, "a", [k / 14 for k in range(1, 14)])
+    for q, bin_ in enumerate(b["bins"]):
+        bin_["points"] = 20 if q == 13 else 5
+    b["missing"] = {"points": 40}
+    art = _artifact([a, b], [])
+    x = pa.array([0.95, None, np.nan, 0.1], type=typ)
+    data = pa.table({"x0": x, "x1": x})
+    out = score(art, data)
+    assert out.equals(reference_table(art, data))
+    assert out["score"].to_pylist() == [40, 80, 80, 10]
+    assert _reasons(out) == [[], [], [], ["R00", "R01"]]
+
+
+@_FLOATS
+def test_missing_that_earns_less_gives_the_no_information_code(typ: pa.DataType) -> None:
+    # x0 missing loses 10 (R00N), as much as x1 in its worse bin (R01): ties in artifact order;
+    # x1 missing loses 30 (R01N), more than x0's worse bin (R00, 15)
+    a = _numeric(0, "a", [0.5])
+    a["bins"] = [{"upper": 0.5, "points": 5}, {"upper": None, "points": 20}]
+    a["missing"] = {"points": 10}
+    b = _numeric(1, "a", [0.5])
+    b["bins"] = [{"upper": 0.5, "points": 20}, {"upper": None, "points": 30}]
+    b["missing"] = {"points": 0}
+    art = _artifact([a, b], [])
+    data = pa.table(
+        {
+            "x0": pa.array([None, np.nan, 0.1, 0.9], type=typ),
+            "x1": pa.array([0.1, 0.2, None, 0.9], type=typ),
+        }
+    )
+    out = score(art, data)
+    assert out.equals(reference_table(art, data))
+    assert _reasons(out) == [["R00N", "R01"], ["R00N", "R01"], ["R01N", "R00"], []]
+
+
+@_FLOATS
+def test_a_special_value_gives_the_no_information_code(typ: pa.DataType) -> None:
+    # x0: -1 earns 2 of the baseline's 20: R00N, not R00; 7 earns more than the baseline: no
+    # reason; a null whose data slot holds -1 is missing (loses 5: R00N). x1 (baseline 39) has
+    # more edges than one loop takes: -1 loses 19 (R01N), missing 39 (R01N)
+    a = _numeric(0, "a", [0.5])
+    a["bins"] = [{"upper": 0.5, "points": 5}, {"upper": None, "points": 20}]
+    a["missing"] = {"points": 15}
+    a["special"] = [{"values": [-1.0], "points": 2}, {"values": [7.0], "points": 30}]
+    b = _numeric(1, "a", [k / 14 for k in range(1, 14)])
+    for q, bin_ in enumerate(b["bins"]):
+        bin_["points"] = 3 * q
+    b["missing"] = {"points": 0}
+    b["special"] = [{"values": [-1.0], "points": 20}]
+    art = _artifact([a, b], [])
+    x = np.array([-1.0, 7.0, -1.0, 0.1, 0.9], dtype=typ.to_pandas_dtype())
+    col = pa.array(x, type=typ, mask=np.array([False, False, True, False, False]))
+    data = pa.table({"x0": col, "x1": col})
+    out = score(art, data)
+    assert out.equals(reference_table(art, data))
+    assert out["score"].to_pylist() == [22, 69, 15, 8, 56]
+    assert _reasons(out) == [["R01N", "R00N"], [], ["R01N", "R00N"], ["R01", "R00"], ["R01"]]
+
+
+def test_category_reasons_follow_the_outcome_not_the_points() -> None:
+    # "b" earns as many points as missing (10): the adverse code for "b", the no-information
+    # one for null and NaN (a float level); an unseen level is adverse (other)
+    c = {
+        "name": "x0",
+        "dimension": "a",
+        "type": "categorical",
+        "reason_code": "R00",
+        "reason": "reason 0",
+        "bins": [{"categories": ["a"], "points": 30}, {"categories": ["b"], "points": 10}],
+        "missing": {"points": 10},
+        "other": {"points": 5},
+    }
+    art = _artifact([c], [])
+    texts = pa.array(["a", "b", None, "zz", "b"])
+    for col in (texts, texts.dictionary_encode()):
+        data = pa.table({"x0": col})
+        out = score(art, data)
+        assert out.equals(reference_table(art, data))
+        assert _reasons(out) == [[], ["R00"], ["R00N"], ["R00"], ["R00"]]
+    c["bins"] = [{"categories": ["1"], "points": 30}, {"categories": ["2"], "points": 10}]
+    art = _artifact([c], [])
+    data = pa.table({"x0": pa.array([1.0, 2.0, np.nan, None, 3.0])})
+    out = score(art, data)
+    assert out.equals(reference_table(art, data))
+    assert _reasons(out) == [[], ["R00"], ["R00N"], ["R00N"], ["R00"]]
+
+
+def test_otherwise_of_a_pair_is_never_a_reason() -> None:
+    # the pair's best cell earns 50 and otherwise 0: a row off either axis (missing, special)
+    # loses 50 against the baseline but gets no reason from the pair; a worse cell does
+    chars = [_numeric(j, "a", [0.5]) for j in range(2)]
+    for c in chars:
+        c["bins"] = [{"upper": 0.5, "points": 0}, {"upper": None, "points": 10}]
+        c["missing"] = {"points": 10}
+    chars[0]["special"] = [{"values": [-1.0], "points": 10}]
+    pair = _pair(0, "x0", "x1", [{"edges": [0.5]}, {"edges": [0.5]}], [0, 20, 20, 50], 0)
+    art = _artifact(chars, [], [pair])
+    data = pa.table(
+        {"x0": pa.array([None, -1.0, 0.9, 0.9, 0.1]), "x1": pa.array([0.9, 0.9, None, 0.9, 0.1])}
+    )
+    out = score(art, data)
+    assert out.equals(reference_table(art, data))
+    assert out["score"].to_pylist() == [20, 20, 20, 70, 0]
+    assert _reasons(out) == [[], [], [], [], ["P00", "R00", "R01"]]
+
+
+def test_negative_losses_of_many_elements_need_wide_keys() -> None:
+    # 130 characteristics (260 reason slots: span 512, int16 reason slots); the bins' losses
+    # are small (keys up to 2047 would fit int16) but x0's missing value earns 590 points above
+    # its best bin (3): its key, -597 * 512 + 510 (slot 1), needs int32, and is never a reason
+    k = 130
+    chars = [_numeric(j, f"d{j % 3}", [0.3, 0.6]) for j in range(k)]
+    for j, c in enumerate(chars):
+        c["reason_code"] = f"R{j:03d}"
+        c["bins"] = [{"upper": 0.3, "points": j % 2}, {"upper": 0.6, "points": 1 + j % 3}]
+        c["bins"].append({"upper": None, "points": 3 - j % 4})
+        c["missing"] = {"points": j % 2}
+    chars[0]["missing"] = {"points": 600}
+    art = _artifact(chars, [])
+    c = compile_artifact(art)
+    assert c.key_type is np.int32
+    assert c.span == 512
+    assert int(c.missing_key[0]) == -597 * 512 + 510 < np.iinfo(np.int16).min
+    assert reason_dtype(c.n_slots) is np.int16
+    data = _table(art, BLOCK + 300, seed=11)
+    got = score(art, data)
+    assert got.equals(reference_table(art, data))
+    codes = {code for r in range(1, 5) for code in got[f"reason_{r}"].to_pylist()}
+    assert "R000N" not in codes
+    assert "R002N" in codes  # x2's missing value loses all its 3 points
 
 
 @pytest.mark.parametrize(("k", "m"), [(30, 3), (126, 3)])
 def test_pairs_push_the_keys_and_reasons_wider(k: int, m: int) -> None:
-    # 33 and 129 elements: int32 keys, and past 127 int16 reason indices, the last ones pairs
+    # 63 and 255 reason slots: int32 keys, and past 127 int16 reason slots, the last ones pairs
     chars = [_numeric(j, f"d{j % 3}", [0.3, 0.6]) for j in range(k)]
     for j, c in enumerate(chars):
         c["reason_code"] = f"R{j:03d}"
@@ -332,7 +486,7 @@ def test_pairs_push_the_keys_and_reasons_wider(k: int, m: int) -> None:
     pairs[0]["cells"][3]["points"] = 600  # a pair that can lose 600 points: int32 keys
     art = _artifact(chars, [], pairs)
     assert compile_artifact(art).key_type is np.int32
-    assert reason_dtype(k + m) is (np.int8 if k + m <= 127 else np.int16)
+    assert reason_dtype(2 * k + m) is (np.int8 if 2 * k + m <= 127 else np.int16)
     data = _table(art, BLOCK + 300, seed=k)
     got = score(art, data)
     assert got.equals(reference_table(art, data))
@@ -415,6 +569,23 @@ def test_string_buffers_of_texts_of_any_length() -> None:
     assert got.to_pylist() == want
     assert nulls == 3
     got.validate(full=True)
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 1000])
+def test_string_buffers_of_short_texts_of_different_lengths(n: int) -> None:
+    # reason codes: adverse and no-information codes of one and two more bytes, up to eight
+    texts = (b"PR01", b"PR01N", b"X", b"", b"LONGEST8", b"CH01N")
+    idx = (np.arange(n) * 5 % 7 - 1).astype(np.int8)  # -1 (null) every seventh row
+    valid, offsets, data, nulls = string_buffers(idx, texts)
+    assert nulls == int((idx < 0).sum())
+    assert (valid is None) == (nulls == 0)
+    buffers = [None if valid is None else pa.py_buffer(valid), pa.py_buffer(offsets)]
+    got = pa.Array.from_buffers(pa.string(), n, [*buffers, pa.py_buffer(data)], null_count=nulls)
+    got.validate(full=True)
+    want = [None if i < 0 else texts[i].decode() for i in idx]
+    assert got.to_pylist() == want
+    assert got.equals(pa.array(want, type=pa.string()))
+    assert len(data) == sum(len(texts[i]) for i in idx if i >= 0)
 
 
 @pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 1000])

@@ -310,4 +310,103 @@ def test_interactions_are_scored_in_every_form(form: str) -> None:
     want = reference_table(pairs, data)
     for name in want.column_names:
         assert got[name].to_pylist() == want[name].to_pylist(), name
-    assert "PR02" in got["reason_1"].to_pylist()  # the pair is a reason where it lost most
+    # the pair is a reason where a cell lost points (0.2 with "card": PR01 first, then PR02),
+    # never where it gave its otherwise
+    assert "PR02" in got["reason_2"].to_pylist()
+
+
+@pytest.mark.parametrize("form", ["sum", "case", "search"])
+def test_reasons_are_true_by_construction_in_every_form(form: str) -> None:
+    # a's missing value earns more than its best bin (a negative loss: never a reason), its
+    # special -1 exactly the best bin's points, its special -2 less (the no-information code);
+    # b's unseen levels lose under its adverse code, NULL under its no-information one; the
+    # pair's otherwise loses 100 against its best cell and is never a reason
+    a = _numeric(
+        "a",
+        [0.0, 1.0],
+        [0, 150, 250],
+        dimension="d1",
+        reason_code="A",
+        missing_reason_code="AN",
+        direction=1,
+        missing=300,
+        special=[{"values": [-1.0], "points": 250}, {"values": [-2.0], "points": 50}],
+    )
+    b = {
+        "name": "b",
+        "dimension": "d2",
+        "type": "categorical",
+        "reason_code": "B",
+        "missing_reason_code": "BN",
+        "reason": "b",
+        "bins": [{"categories": ["none"], "points": 0}, {"categories": ["card"], "points": 300}],
+        "missing": {"points": 100},
+        "other": {"points": 50},
+    }
+    pair = {
+        "name": "a_x_b",
+        "inputs": ["a", "b"],
+        "dimension": "d1",
+        "reason_code": "P",
+        "reason": "a with b",
+        "axes": [{"edges": [1.0]}, {"groups": [["none"], ["card"]]}],
+        "cells": [{"points": 0}, {"points": 50}, {"points": 20}, {"points": 100}],
+        "otherwise": {"points": 0},
+    }
+    art = artifact_of([a, b], [], [pair], model_version="true-1")
+    rows = [
+        (2.0, "card", 650, []),
+        (None, "card", 600, []),
+        (math.nan, "card", 600, []),
+        (-1.0, "card", 550, []),
+        (-2.0, "none", 50, ["B", "AN"]),
+        (0.5, None, 250, ["BN", "A"]),
+        (0.5, "zz", 200, ["B", "A"]),
+        (0.5, "none", 150, ["B", "A", "P"]),  # A and P lose 100 each: artifact order
+        (2.0, "none", 270, ["B", "P"]),
+    ]
+    data = pa.table(
+        {
+            "a": pa.array([r[0] for r in rows], type=pa.float64()),
+            "b": pa.array([r[1] for r in rows], type=pa.string()),
+        }
+    )
+    want = reference_table(art, data)
+    assert want["score"].to_pylist() == [r[2] for r in rows]
+    reasons = [[want[f"reason_{i}"][j].as_py() for i in range(1, 5)] for j in range(len(rows))]
+    assert [[c for c in rs if c] for rs in reasons] == [r[3] for r in rows]
+    _assert_same(_sql_text_scores(art, data, form), want)
+    expr = to_ibis(art, ibis.memtable(data), form=form)  # type: ignore[arg-type]
+    _assert_same(expr.select(*want.column_names).to_pyarrow().cast(want.schema), want)
+
+
+@pytest.mark.parametrize("form", ["sum", "case", "search"])
+def test_reason_keys_become_64_bit_where_their_sums_could_pass_32(
+    form: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # engines type a CASE of small integer literals as 32-bit and refuse (DuckDB, PostgreSQL)
+    # or wrap (Spark) a sum beyond it: keys whose sums could pass 2^31 - 1 are cast to BIGINT.
+    # Such an artifact needs thousands of reason slots, so the limit is lowered here instead.
+    import trustscore.scoring._ibis as sql_module
+    from trustscore.scoring._artifact import example_artifact_dict
+    from trustscore.scoring._sql_elements import ReasonKeys
+
+    art = ScorecardArtifact.from_dict(example_artifact_dict(interaction=True))
+    keys = ReasonKeys.of(art)
+    assert (keys.slots, keys.width) == (8, 256)  # 5 slots; spreads 50 + 80 + 25 = 155
+    assert 0 < keys.max_sum < 2**31 - 1
+    narrow = to_sql(art, "duckdb", form=form).count("AS BIGINT)")  # type: ignore[arg-type]
+    monkeypatch.setattr(sql_module, "_INT32_MAX", keys.max_sum - 1)
+    wide = to_sql(art, "duckdb", form=form).count("AS BIGINT)")  # type: ignore[arg-type]
+    assert wide == narrow + len(art.elements)  # each element's key
+    xs = [0.95, 0.2, -1.0, None, math.nan, 0.9]
+    levels = ["none", "card", "zz", None]
+    rows = [(x, k) for x in xs for k in levels]
+    data = pa.table(
+        {
+            "on_time_rate": pa.array([r[0] for r in rows], type=pa.float64()),
+            "card_kind": pa.array([r[1] for r in rows], type=pa.string()),
+            "months_history": pa.array([12.0] * len(rows)),
+        }
+    )
+    _assert_same(_sql_text_scores(art, data, form), reference_table(art, data))
