@@ -3,20 +3,13 @@
 The file is read in chunks; each chunk is validated with vectorised checks, valid rows are
 written as Parquet parts under temporary names inside the store and invalid rows go to a
 quarantine file with their line, field, value and reason. What needs the whole file and the
-store is decided at the end with DuckDB queries over the new rows' keys, one join each:
-
-- a record whose ``subject_id`` is not a stored subject is quarantined (subjects come first);
-- a key repeated within the file is quarantined after its first row;
-- a key already stored is compared with its *latest stored version*: an identical row is
-  *unchanged* (neither stored again nor quarantined); a row with other values is a new
-  *version*, stored beside the old ones and counting from its ingestion time, unless it moves
-  the record to another subject or furnisher, is not ingested after the stored version, or
-  moves its business date backwards, which are quarantined with the reason;
-- a deletion (``action = delete``) of a record that is not stored is quarantined.
-
-So ``rows_in == rows_new + rows_versions + rows_unchanged + rows_quarantined``. Then the parts
-are renamed and the batch manifest is written last: until then no reader sees the batch, and
-any error removes what the batch wrote.
+store (unknown subjects, keys repeated in the file, new versions of stored records, unchanged
+re-sends, refused versions and deletions) is decided at the end, with DuckDB queries over the
+new rows' keys (:mod:`trustscore.records._versions`); refused rows are quarantined and unchanged
+ones dropped from the parts, so
+``rows_in == rows_new + rows_versions + rows_unchanged + rows_quarantined``. Then the parts are
+renamed and the batch manifest is written last: until then no reader sees the batch, and any
+error removes what the batch wrote.
 """
 
 from __future__ import annotations
@@ -30,7 +23,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
@@ -46,18 +39,17 @@ from trustscore.records._store import (
     BatchManifest,
     RecordStore,
     check_kind,
-    sql_list,
     utc,
     write_atomic,
 )
 from trustscore.records._validate import quarantine_schema, to_strings, validate_chunk
+from trustscore.records._versions import Hit, classify_keys
 
 __all__ = ["IngestResult", "ingest"]
 
 logger = logging.getLogger(__name__)
 
 _READ_CHUNK_ROWS: Final = 262_144
-_EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -110,20 +102,6 @@ class IngestResult:
             rows_deleted=manifest.rows_deleted,
             rows_unchanged=manifest.rows_unchanged,
         )
-
-
-@dataclass(frozen=True)
-class _Hit:
-    """Why a row whose key needs the store is quarantined: the field, the row's reason and the
-    reason as tallied in the manifest (without the row's values, so the tally stays short)."""
-
-    field: str
-    reason: str
-    tally_reason: str = ""
-
-    @property
-    def tally(self) -> str:
-        return self.tally_reason or self.reason
 
 
 def _np_true(mask: pa.Array | pa.ChunkedArray) -> npt.NDArray[np.bool_]:
@@ -257,7 +235,8 @@ class _Batch:
 
     # -- keys: unknown subjects, repeated keys, versions ---------------------------------------
     def resolve_keys(self) -> None:
-        """Decide, for every row written, whether it is new, a version, unchanged or quarantined.
+        """Decide, for every row written, whether it is new, a version, unchanged or refused
+        (:mod:`trustscore.records._versions`), and take the refused and unchanged rows out.
 
         The keys (and subjects) of the new rows are kept in memory, one column each, so the
         common case, new records of known subjects, costs one anti-join against the subjects, one
@@ -267,7 +246,6 @@ class _Batch:
         self.wait_for_writes()
         if not self.parts:
             return
-        key = RECORD_KINDS[self.kind].key[0]
         sizes = np.array([len(k) for k in self.keys], dtype=np.int64)
         starts = np.concatenate([[0], np.cumsum(sizes)])
         columns: dict[str, pa.ChunkedArray | pa.Array] = {
@@ -276,147 +254,29 @@ class _Batch:
         }
         if self.subjects:
             columns["subj"] = pa.chunked_array(self.subjects, pa.string())
-        keys = pa.table(columns)
-        hits: dict[int, _Hit] = {}
-        unchanged: set[int] = set()
+        names = RECORD_KINDS[self.kind].field_names
+
+        def read_rows(positions: pa.Array) -> pa.Table:
+            written = [pq.read_table(p, columns=names) for p in self.parts]
+            return pa.concat_tables(written).take(positions)
+
+        deletes = np.concatenate(self.deletes) if self.deletes else np.zeros(0, np.int64)
         con = engines.duckdb_raw()
         try:
-            con.register("new_keys", keys)
-            if self.kind != "subject":
-                hits.update(self._unknown_subjects(con))
-            n_distinct = con.execute("SELECT count(DISTINCT k) FROM new_keys").fetchone()
-            if n_distinct is not None and n_distinct[0] < keys.num_rows:
-                later = con.execute(
-                    "SELECT pos FROM (SELECT pos, row_number() OVER (PARTITION BY k ORDER BY pos)"
-                    " AS rn FROM new_keys) WHERE rn > 1"
-                ).fetchall()
-                for (pos,) in later:
-                    hits.setdefault(
-                        int(pos), _Hit(key, f"{key} appears more than once in this file")
-                    )
-            stored = self.store.paths(self.kind)
-            found: list[int] = []
-            if stored:
-                rows = con.execute(
-                    f"SELECT n.pos FROM new_keys AS n SEMI JOIN "
-                    f'read_parquet({sql_list(stored)}) AS s ON n.k = s."{key}"'
-                ).fetchall()
-                found = sorted(int(r[0]) for r in rows if int(r[0]) not in hits)
-            if found:
-                versions = self._compare_with_stored(con, found, stored)
-                for pos, outcome in versions.items():
-                    if outcome is None:
-                        unchanged.add(pos)
-                    else:
-                        hits[pos] = outcome
+            out = classify_keys(
+                con, self.store, self.kind, pa.table(columns), deletes, read_rows, self.at
+            )
         finally:
             con.close()
-        deletes = np.concatenate(self.deletes) if self.deletes else np.zeros(0, np.int64)
-        found_set = set(found)
-        for pos in deletes.tolist():
-            if pos not in found_set:
-                hits.setdefault(
-                    pos,
-                    _Hit(
-                        "action",
-                        f"{key} is not stored: there is nothing to delete",
-                    ),
-                )
-        kept_versions = found_set - unchanged - set(hits)
-        self.rows_versions = len(kept_versions)
-        self.rows_deleted = len(kept_versions & set(deletes.tolist()))
-        by_part: dict[int, dict[int, _Hit | None]] = {}
-        for pos, hit in [*hits.items(), *((p, None) for p in unchanged)]:
+        self.rows_versions, self.rows_deleted = len(out.versions), len(out.deleted)
+        by_part: dict[int, dict[int, Hit | None]] = {}
+        for pos, hit in [*out.hits.items(), *((p, None) for p in out.unchanged)]:
             part = int(np.searchsorted(starts, pos, side="right")) - 1
             by_part.setdefault(part, {})[pos - int(starts[part])] = hit
         for part, part_rows in sorted(by_part.items()):
             self._drop_rows(part, part_rows)
 
-    def _unknown_subjects(self, con: Any) -> dict[int, _Hit]:
-        """Rows whose subject_id is not the key of a stored subject record (case matters)."""
-        subjects = self.store.paths("subject")
-        if subjects:
-            query = (
-                "SELECT n.pos, n.subj FROM new_keys AS n ANTI JOIN "
-                f"read_parquet({sql_list(subjects)}) AS s ON n.subj = s.subject_id"
-            )
-        else:
-            query = "SELECT pos, subj FROM new_keys"
-        return {
-            int(pos): _Hit(
-                "subject_id",
-                f"subject_id {subj!r} is not a known subject: no subject record with this id is "
-                "stored. Ingest the subject file first, then send this row again.",
-                "subject_id is not a known subject",
-            )
-            for pos, subj in con.execute(query).fetchall()
-        }
-
-    def _compare_with_stored(
-        self, con: Any, found: list[int], stored: list[Path]
-    ) -> dict[int, _Hit | None]:
-        """For rows whose key is stored: None for an identical re-send, a hit for a refused
-        version; rows left out are new versions."""
-        spec = RECORD_KINDS[self.kind]
-        key, bd, names = spec.key[0], spec.business_date, spec.field_names
-        positions = pa.array(found, pa.int64())
-        new_rows = pa.concat_tables([pq.read_table(p, columns=names) for p in self.parts]).take(
-            positions
-        )
-        new_rows = new_rows.append_column("pos", positions)
-        con.register("new_rows", new_rows)
-        same = " AND ".join(f'n."{c}" IS NOT DISTINCT FROM s."{c}"' for c in names)
-        furnisher = 's."furnisher"' if "furnisher" in names else "NULL"
-        same_furnisher = 'n."furnisher" = s."furnisher"' if "furnisher" in names else "TRUE"
-        rows = con.execute(
-            f"WITH latest AS (SELECT * FROM read_parquet({sql_list(stored)}) AS s "
-            f'SEMI JOIN new_rows AS n ON s."{key}" = n."{key}" '
-            f'QUALIFY row_number() OVER (PARTITION BY s."{key}" '
-            "ORDER BY s.ingested_at DESC, s.batch_id DESC) = 1) "
-            # epoch_us: DuckDB hands TIMESTAMPTZ to Python only through pytz
-            f"SELECT n.pos, s.batch_id, epoch_us(s.ingested_at), {same}, "
-            f"n.subject_id = s.subject_id, s.subject_id, {same_furnisher}, {furnisher}, "
-            f'n."{bd}", s."{bd}" '
-            f'FROM new_rows AS n JOIN latest AS s ON n."{key}" = s."{key}"'
-        ).fetchall()
-        out: dict[int, _Hit | None] = {}
-        for pos, batch, at_us, identical, same_subject, subj, same_furn, furn, day, was in rows:
-            at = _EPOCH + dt.timedelta(microseconds=int(at_us))
-            stored_at = at.isoformat()
-            if identical:
-                out[int(pos)] = None
-            elif not same_subject:
-                out[int(pos)] = _Hit(
-                    "subject_id",
-                    f"{key} is stored for subject {subj!r} (batch {batch}): a record cannot move "
-                    "to another subject; delete it and send a new record",
-                    f"{key} is stored for another subject",
-                )
-            elif not same_furn:
-                out[int(pos)] = _Hit(
-                    "furnisher",
-                    f"{key} is stored from furnisher {furn!r} (batch {batch}): only that "
-                    "furnisher may send versions of it",
-                    f"{key} is stored from another furnisher",
-                )
-            elif at >= self.at:
-                out[int(pos)] = _Hit(
-                    key,
-                    f"{key} has a version ingested at {stored_at} (batch {batch}), not before "
-                    f"this batch's ingestion time {self.at.isoformat()}: a version counts from "
-                    "its ingestion time, so it must be ingested after the versions before it",
-                    f"{key} has a version ingested at or after this batch's ingestion time",
-                )
-            elif day < was:
-                out[int(pos)] = _Hit(
-                    bd,
-                    f"{bd} goes backwards: {day} is before {was}, the {bd} of the stored version "
-                    f"(batch {batch}); send versions in order",
-                    f"{bd} goes backwards against the stored version",
-                )
-        return out
-
-    def _drop_rows(self, part: int, found: dict[int, _Hit | None]) -> None:
+    def _drop_rows(self, part: int, found: dict[int, Hit | None]) -> None:
         """Remove rows from a written part: quarantine the hits, count the unchanged ones."""
         path = self.parts[part]
         table = pq.read_table(path)
