@@ -63,9 +63,27 @@ def test_wrong_type_is_quarantined_not_a_crash(tmp_path: Path) -> None:
         "r1,S1,power,utility,a1,2025-01-01,ten,2025-01-01,10\n"
         "r2,S1,power,utility,a1,2025-02-01,10,2025-02-01,10\n"
     )
-    code, out = _run("ingest", str(f), "--store", str(tmp_path / "store"))
+    subjects = tmp_path / "subject.csv"
+    subjects.write_text("subject_id,kind,created_date\nS1,person,2020-01-01\n")
+    code, out = _run("ingest", str(subjects), str(f), "--store", str(tmp_path / "store"))
     assert code == 0, out
-    assert "2 rows in = 1 stored + 1 quarantined" in out
+    assert ("2 rows in = 1 new + 0 versions (0 deletions) + 0 unchanged + 1 quarantined") in out
+
+
+def test_records_of_unknown_subjects_are_quarantined_and_counted(tmp_path: Path) -> None:
+    subjects = tmp_path / "subject.csv"
+    subjects.write_text("subject_id,kind,created_date\nS1,person,2020-01-01\n")
+    f = tmp_path / "obligation.csv"
+    f.write_text(
+        OBLIGATION_HEADER + "\n"
+        "r1,S1,power,utility,a1,2025-01-01,10,2025-01-01,10\n"
+        "r2,s1,power,utility,a1,2025-02-01,10,2025-02-01,10\n"
+        "r3,NOBODY,power,utility,a1,2025-02-01,10,2025-02-01,10\n"
+    )
+    code, out = _run("ingest", str(subjects), str(f), "--store", str(tmp_path / "store"))
+    assert code == 0, out
+    assert "3 rows in = 1 new + 0 versions (0 deletions) + 0 unchanged + 2 quarantined" in out
+    assert "2 x subject_id is not a known subject" in out
 
 
 def test_unparseable_file_names_file(tmp_path: Path) -> None:

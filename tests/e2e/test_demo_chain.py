@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import shutil
 import warnings
 from dataclasses import asdict
 from pathlib import Path
@@ -18,6 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from trustscore.cli import app
+from trustscore.features import compute_features
 from trustscore.ledger import Ledger, create_client, snapshots
 from trustscore.pipeline import Workspace, replay
 from trustscore.safeguards import NEVER_APPROVABLE_PURPOSES
@@ -96,12 +98,102 @@ def test_holdout_auc_is_close_to_the_oracle(demo: tuple[Workspace, str]) -> None
 def test_ingest_counts_reconcile_in_the_demo(demo: tuple[Workspace, str]) -> None:
     ws, output = demo
     manifests = [json.loads(p.read_text()) for p in (ws.store_dir / "_batches").glob("*.json")]
-    assert len(manifests) == 5
+    assert len(manifests) == 8  # five kinds, then the updates of bills, accounts, public records
     for m in manifests:
-        assert m["rows_in"] == m["rows_stored"] + m["rows_quarantined"]
+        assert m["rows_in"] == (
+            m["rows_new"] + m["rows_versions"] + m["rows_unchanged"] + m["rows_quarantined"]
+        )
+        assert m["rows_stored"] == m["rows_new"] + m["rows_versions"]
     quarantined = sum(m["rows_quarantined"] for m in manifests)
     assert quarantined > 0  # the demo's furnishers send a few bad rows on purpose
-    assert f"{quarantined:,} quarantined" in output
+    versions = sum(m["rows_versions"] for m in manifests)
+    deleted = sum(m["rows_deleted"] for m in manifests)
+    assert versions > 0.05 * sum(m["rows_new"] for m in manifests)  # the later delivery
+    assert deleted > 0
+    assert f"then {versions:,} updated by a later delivery ({deleted:,} deleted" in output
+    assert f"{quarantined:,} rows quarantined" in output
+
+
+@pytest.mark.slow
+def test_a_settlement_sent_later_changes_the_next_score_and_not_a_replay(
+    demo: tuple[Workspace, str], tmp_path: Path
+) -> None:
+    from trustscore.pipeline import WorkspaceProvider, score_subject
+    from trustscore.records import RecordStore, ingest, version_order
+
+    ws = Workspace(tmp_path / "ws")
+    shutil.copytree(demo[0].root, ws.root)
+    store, art, as_of = RecordStore(ws.store_dir), load_artifact(ws.model_path), ws.as_of()
+    scores = pq.read_table(ws.scores_path)
+    ok = sorted(scores.filter(pc.equal(scores["status"], "OK"))["subject_id"].to_pylist())
+    rows = sorted(store.read("obligation", subjects=ok).to_pylist(), key=version_order)
+    bills = list({r["record_id"]: r for r in rows}.values())  # the latest version of each
+    unpaid: dict[str, list[dict[str, Any]]] = {}
+    for b in bills:
+        if b["paid_date"] is None and b["due_date"] > as_of - dt.timedelta(days=300):
+            unpaid.setdefault(b["subject_id"], []).append(b)
+    sid = max(sorted(unpaid), key=lambda s: len(unpaid[s]))
+    given_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+    before = score_subject(store, art, sid, as_of, known_at=given_at)
+    snapshot = {**before, "as_of": as_of, "created_at": given_at}
+
+    # the furnisher sends every unpaid bill again, paid on its due date
+    names = [n for n in bills[0] if n not in ("batch_id", "ingested_at")]
+    lines = [",".join(names)]
+    for b in unpaid[sid]:
+        paid = {**b, "paid_date": b["due_date"], "amount_paid": b["amount_due"], "action": None}
+        lines.append(",".join("" if paid[n] is None else str(paid[n]) for n in names))
+    path = tmp_path / "settlement" / "obligation.csv"
+    path.parent.mkdir()
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = ingest(path, store, ingested_at=given_at + dt.timedelta(seconds=30))
+    assert (result.rows_versions, result.rows_quarantined) == (len(unpaid[sid]), 0)
+
+    after = score_subject(store, art, sid, as_of)
+    [was] = compute_features(store, as_of, subjects=[sid], known_at=given_at).to_pylist()
+    later = dt.datetime.now(dt.UTC)
+    [now] = compute_features(store, as_of, subjects=[sid], known_at=later).to_pylist()
+    assert now["unpaid_amount_ratio_12m"] < was["unpaid_amount_ratio_12m"]
+    assert after["feature_hash"] != before["feature_hash"]
+    # a replay of the score given before the settlement is exact
+    assert replay(ws, snapshot).matches
+    # and the subject's file shows each settled bill's history: who sent each version, when
+    file = WorkspaceProvider(ws).file(sid)
+    shown = {r["record_id"]: r for r in file["records"]["obligation"]}
+    for b in unpaid[sid]:
+        history = shown[b["record_id"]]["versions"]
+        assert [v["paid_date"] for v in history][-2:] == [None, b["due_date"].isoformat()]
+        assert history[-1]["furnisher"] == b["furnisher"]
+        assert history[-1]["ingested_at"] == result.ingested_at.isoformat()
+        assert shown[b["record_id"]]["paid_date"] == b["due_date"].isoformat()
+
+
+@pytest.mark.slow
+def test_the_file_shows_the_demo_updates_and_deletions(demo: tuple[Workspace, str]) -> None:
+    from trustscore.pipeline import WorkspaceProvider
+    from trustscore.records import RecordStore
+
+    ws, _ = demo
+    store = RecordStore(ws.store_dir)
+    deleted = next(r for r in store.read("obligation").to_pylist() if r["action"] == "delete")
+    file = WorkspaceProvider(ws).file(deleted["subject_id"])
+    [shown] = [r for r in file["records"]["obligation"] if r["record_id"] == deleted["record_id"]]
+    assert shown["deleted"] is True
+    assert [v["action"] for v in shown["versions"]] == [None, "delete"]
+    first_at, later_at = (v["ingested_at"] for v in shown["versions"])
+    assert (first_at, later_at) == (
+        f"{ws.as_of()}T23:00:00+00:00",
+        f"{ws.as_of()}T23:30:00+00:00",
+    )
+    # from its deletion on, a bill billed twice no longer counts
+    sid = deleted["subject_id"]
+    n_deleted = sum(
+        r["action"] == "delete" for r in store.read("obligation", subjects=[sid]).to_pylist()
+    )
+    between = dt.datetime.combine(ws.as_of(), dt.time(23, 15), dt.UTC)
+    now = compute_features(store, ws.as_of(), subjects=[sid]).to_pylist()[0]
+    then = compute_features(store, ws.as_of(), subjects=[sid], known_at=between).to_pylist()[0]
+    assert then["n_records_12m"] - now["n_records_12m"] == n_deleted
 
 
 @pytest.mark.slow

@@ -84,7 +84,8 @@ def _records(rng: random.Random, n_subjects: int) -> dict[str, list[dict[str, An
 
 
 def write_random_store(root: Path, n_subjects: int = 60, seed: int = 20261126) -> Path:
-    """A random record store: batches at different times, re-sent rows, uncommitted batches."""
+    """A random record store: batches at different times, re-sent rows (some of them deletions),
+    uncommitted batches."""
     rng = random.Random(seed)
     (root / "_batches").mkdir(parents=True)
     n = 0
@@ -100,6 +101,8 @@ def write_random_store(root: Path, n_subjects: int = 60, seed: int = 20261126) -
                 for money in ("amount_due", "balance", "amount"):
                     if money in r:
                         r[money] = r[money] + 1.0
+                if kind != "subject" and rng.random() < 0.3:
+                    r["action"] = "delete"  # a furnisher's deletion: a version that stops it
             for part, part_rows in enumerate((chunk, resent)):
                 n += 1
                 bid = f"{kind}-{b}-{n}"

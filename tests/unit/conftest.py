@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from store_helpers import add_subjects
 from trustscore.records import RecordStore, ingest
 
 #: When :func:`bills_store`'s bills were ingested.
@@ -18,6 +19,7 @@ def bills_store(tmp_path: Path) -> RecordStore:
     """A store of three bills ingested at ``BILLS_AT``: o1 unpaid (s1), o2 paid (s1), o3 paid late
     (s2)."""
     store = RecordStore(tmp_path / "store")
+    add_subjects(store, "s1", "s2")
     (tmp_path / "obligation.csv").write_text(
         "record_id,subject_id,furnisher,category,account,due_date,amount_due,paid_date,amount_paid\n"
         "o1,s1,power,utility,A1,2024-01-10,80.25,,\n"

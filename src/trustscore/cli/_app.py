@@ -94,9 +94,19 @@ def synth(
     dirty_rate: Annotated[
         float, typer.Option(min=0.0, max=0.5, help="Share of rows made invalid.")
     ] = 0.0,
+    updates: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Share of bills, account reports and public records the furnishers send again "
+            "in a later delivery (OUT/updates/): payments that arrived, judgments satisfied, "
+            "balances revised, accounts closed, deletions. 0: no later delivery.",
+        ),
+    ] = 0.0,
 ) -> None:
     """Write a synthetic population as furnisher files (Parquet)."""
-    from trustscore.synth import generate
+    from trustscore.synth import generate, split_deliveries
 
     date = _parse_date(as_of, "--as-of")
 
@@ -115,6 +125,12 @@ def synth(
             f"wrote {subjects:,} subjects and {result.n_record_rows:,} records to {out} "
             f"({dirty:,} made invalid on purpose; event rate {result.event_rate:.1%})"
         )
+        if updates > 0:
+            later = split_deliveries(out, as_of=date, share=updates, seed=seed)
+            typer.echo(
+                f"and a later delivery of {later.n_rows:,} updated records "
+                f"({later.n_deletions:,} deletions) to {later.out_dir}"
+            )
 
     guarded(run)
 
@@ -154,7 +170,8 @@ def ingest(
             r = ingest_file(path, rs, kind=kind, ingested_at=stamp)
             note = " (already ingested: nothing changed)" if r.already_ingested else ""
             typer.echo(
-                f"{path}: {r.rows_in:,} rows in = {r.rows_stored:,} stored + "
+                f"{path}: {r.rows_in:,} rows in = {r.rows_new:,} new + {r.rows_versions:,} "
+                f"versions ({r.rows_deleted:,} deletions) + {r.rows_unchanged:,} unchanged + "
                 f"{r.rows_quarantined:,} quarantined [{r.kind}, batch {r.batch_id}]{note}"
             )
             for reason, count in sorted(r.reasons.items(), key=lambda kv: -kv[1])[:5]:

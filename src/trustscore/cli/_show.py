@@ -11,11 +11,17 @@ from trustscore.scoring import load_artifact
 def show_demo(summary: DemoSummary) -> None:
     ws = summary.workspace
     art = load_artifact(ws.model_path)
-    stored = sum(r.rows_stored for r in summary.ingest)
-    quarantined = sum(r.rows_quarantined for r in summary.ingest)
+    results = [*summary.ingest, *summary.updates]
+    new = sum(r.rows_new for r in results)
+    versions = sum(r.rows_versions for r in results)
+    deleted = sum(r.rows_deleted for r in results)
+    quarantined = sum(r.rows_quarantined for r in results)
     typer.echo("")
     typer.echo(f"trustscore demo: {summary.n_subjects:,} synthetic subjects as of {summary.as_of}")
-    typer.echo(f"  records: {stored:,} stored, {quarantined:,} quarantined with reasons")
+    typer.echo(
+        f"  records: {new:,} stored, then {versions:,} updated by a later delivery "
+        f"({deleted:,} deleted as sent in error); {quarantined:,} rows quarantined with reasons"
+    )
     typer.echo(
         f"  scored:  {summary.n_scored:,}; unscorable (NS, too little history): "
         f"{summary.n_unscorable:,}"

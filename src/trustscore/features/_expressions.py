@@ -2,8 +2,9 @@
 
 The as-of rule: a record counts for ``as_of`` only if its business date is on or before
 ``as_of`` *and* it was ingested by the end of that day (23:59:59.999999 UTC), and it was not
-suppressed by then. Where one ``record_id`` was stored several times (a re-sent or corrected
-record), the version ingested last by the cutoff is the one that counts. So the same ``as_of``
+suppressed by then. Where one ``record_id`` was stored several times (a furnisher's update or
+deletion), the version ingested last by the cutoff is the one that counts, and a record whose
+version is a deletion (``action = 'delete'``) does not count at all. So the same ``as_of``
 over the same store always gives the same features, and facts learned later never leak into a
 past date.
 
@@ -23,7 +24,7 @@ import ibis.expr.types as ir
 
 from trustscore.exceptions import SchemaError
 from trustscore.features._definitions import FEATURES
-from trustscore.records._schemas import RECORD_KINDS, arrow_schema
+from trustscore.records._schemas import DELETE, RECORD_KINDS, arrow_schema
 
 __all__ = [
     "CRITERIA_COLUMNS",
@@ -139,6 +140,9 @@ def _visible(
         order.append(ibis.desc(known.batch_id))
     latest = known.mutate(x_version=ibis.row_number().over(group_by=known[key], order_by=order))
     latest = latest.filter(latest.x_version == 0).drop("x_version")
+    if "action" in spec.field_names:
+        # A deletion is the record's latest version: from its ingestion time it stops counting.
+        latest = latest.filter(latest.action.isnull() | (latest.action != DELETE))
     return latest.filter(latest[spec.business_date] <= as_of)
 
 

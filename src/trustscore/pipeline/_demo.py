@@ -1,7 +1,8 @@
 """The whole chain on a synthetic population: what ``trustscore demo`` runs.
 
-synthesise → ingest (validate, store, quarantine) → as-of features → fit the scorecard on the
-training split → score everyone from the artifact alone → purpose-bound decisions → report.
+synthesise → ingest (validate, store, quarantine) → ingest the furnishers' later delivery (new
+versions of records, deletions) → as-of features → fit the scorecard on the training split →
+score everyone from the artifact alone → purpose-bound decisions → report.
 """
 
 from __future__ import annotations
@@ -25,11 +26,13 @@ from trustscore.pipeline._workspace import Workspace
 from trustscore.records import IngestResult, RecordStore, ingest
 from trustscore.reports import model_report, write_report
 from trustscore.scoring import ScorecardArtifact, UntrueReason, score, untrue_reasons
-from trustscore.synth import generate
+from trustscore.synth import UPDATE_KINDS, generate, split_deliveries
 
 __all__ = [
     "DEFAULT_AS_OF",
+    "FIRST_DELIVERY_TIME",
     "MINIMUM_CRITERIA",
+    "UPDATES_TIME",
     "DemoSummary",
     "Reporter",
     "characteristics_metadata",
@@ -63,6 +66,12 @@ MINIMUM_CRITERIA: Final[tuple[dict[str, Any], ...]] = (
 
 # Order of ingestion: subjects first, so the store knows who exists.
 INGEST_ORDER: Final = ("subject", "obligation", "tradeline", "public_record", "inquiry")
+# History is back-filled: stamped as delivered late on the as-of day; the furnishers' updates
+# arrive half an hour later, so a replay with a cutoff between the two sees the first delivery.
+FIRST_DELIVERY_TIME: Final = dt.time(23, 0)
+UPDATES_TIME: Final = dt.time(23, 30)
+#: Share of each updated kind's records that the later delivery sends again.
+UPDATE_SHARE: Final = 0.1
 
 
 def _quiet(_stage: str, _done: int, _total: int | None) -> None:
@@ -77,6 +86,7 @@ class DemoSummary:
     as_of: dt.date
     n_subjects: int
     ingest: list[IngestResult] = field(default_factory=list)
+    updates: list[IngestResult] = field(default_factory=list)
     n_scored: int = 0
     n_unscorable: int = 0
     holdout_auc: float = float("nan")
@@ -126,17 +136,25 @@ def score_features(
     return out.append_column("as_of", pa.array([as_of] * n, pa.date32()))
 
 
-def _ingest_all(ws: Workspace, as_of: dt.date, report: Reporter) -> list[IngestResult]:
+def _ingest_all(
+    ws: Workspace, as_of: dt.date, report: Reporter
+) -> tuple[list[IngestResult], list[IngestResult]]:
+    """Ingest the first delivery, then the updates; the results of each."""
     store = RecordStore(ws.store_dir)
-    # History is back-filled: stamp it as delivered at the end of the as-of day.
-    stamp = dt.datetime.combine(as_of, dt.time(23, 0), tzinfo=dt.UTC)
+    first_at = dt.datetime.combine(as_of, FIRST_DELIVERY_TIME, tzinfo=dt.UTC)
+    updates_at = dt.datetime.combine(as_of, UPDATES_TIME, tzinfo=dt.UTC)
+    files = [(ws.synth_dir / f"{kind}.parquet", kind, first_at) for kind in INGEST_ORDER]
+    files += [
+        (path, kind, updates_at)
+        for kind in UPDATE_KINDS
+        if (path := ws.synth_dir / "updates" / f"{kind}.parquet").is_file()
+    ]
     results = []
-    for i, kind in enumerate(INGEST_ORDER):
-        report("ingest", i, len(INGEST_ORDER))
-        path = ws.synth_dir / f"{kind}.parquet"
-        results.append(ingest(path, store, kind=kind, ingested_at=stamp))
-    report("ingest", len(INGEST_ORDER), len(INGEST_ORDER))
-    return results
+    for i, (path, kind, at) in enumerate(files):
+        report("ingest", i, len(files))
+        results.append(ingest(path, store, kind=kind, ingested_at=at))
+    report("ingest", len(files), len(files))
+    return results[: len(INGEST_ORDER)], results[len(INGEST_ORDER) :]
 
 
 def _examples(decisions: pa.Table) -> list[dict[str, Any]]:
@@ -176,7 +194,8 @@ def run_demo(
         dirty_rate=dirty_rate,
         progress=lambda done, total: report("synthesise", done, total),
     )
-    summary.ingest = _ingest_all(ws, as_of, report)
+    split_deliveries(ws.synth_dir, as_of=as_of, share=UPDATE_SHARE, seed=seed)
+    summary.ingest, summary.updates = _ingest_all(ws, as_of, report)
 
     report("features", 0, None)
     features = compute_features(RecordStore(ws.store_dir), as_of)

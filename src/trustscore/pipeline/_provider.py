@@ -39,11 +39,13 @@ from trustscore.ledger import Suppression
 from trustscore.pipeline._resolutions import apply_resolution
 from trustscore.pipeline._workspace import Workspace
 from trustscore.records import (
+    DELETE,
     DISPUTABLE_KINDS,
     SUPPRESSION_SCHEMA,
     BatchManifest,
     RecordStore,
     check_correction,
+    version_order,
 )
 from trustscore.scoring import ScorecardArtifact, load_artifact, score
 
@@ -490,15 +492,16 @@ class WorkspaceProvider:
             msg = f"No subject {subject_id!r}."
             raise NotFoundError(msg, subject_id=subject_id)
         records: dict[str, list[dict[str, Any]]] = {}
+        suppressed = {(r["kind"], r["record_id"]) for r in self.store.suppressions().to_pylist()}
         for kind in DISPUTABLE_KINDS:
             table: pa.Table = self.store.read(kind, subjects=[subject_id])
-            records[kind] = [_jsonable(r) for r in table.to_pylist()]
-        suppressed = {r["record_id"] for r in self.store.suppressions().to_pylist()}
-        for rows in records.values():
-            for r in rows:
-                r["suppressed"] = r["record_id"] in suppressed
+            records[kind] = [
+                {**r, "suppressed": (kind, r["record_id"]) in suppressed}
+                for r in record_histories(table.to_pylist())
+            ]
+        latest_subject = sorted(subjects.to_pylist(), key=version_order)[-1]
         return {
-            "subject": _jsonable(subjects.to_pylist()[0]),
+            "subject": _jsonable(latest_subject),
             "records": records,
             "current_score": self.current_score(subject_id),
         }
@@ -551,6 +554,39 @@ class WorkspaceProvider:
 
     def rescore(self, subject_id: str) -> dict[str, Any]:
         return self.current_score(subject_id)
+
+
+def record_histories(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One entry per record from the stored rows of its versions: the latest version's values,
+    ``deleted`` (its furnisher withdrew it), and ``versions``, oldest first, each with its values,
+    the furnisher that sent it, its batch and when it was ingested.
+
+    Examples
+    --------
+    >>> at = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    >>> rows = [
+    ...     {"record_id": "o1", "furnisher": "power", "paid_date": None, "action": None,
+    ...      "batch_id": "b1", "ingested_at": at},
+    ...     {"record_id": "o1", "furnisher": "power", "paid_date": dt.date(2024, 12, 20),
+    ...      "action": None, "batch_id": "b2", "ingested_at": at + dt.timedelta(days=3)}]
+    >>> [entry] = record_histories(rows)
+    >>> entry["paid_date"], entry["deleted"], len(entry["versions"])
+    ('2024-12-20', False, 2)
+    >>> [(v["version"], v["furnisher"], v["ingested_at"]) for v in entry["versions"]]
+    [(1, 'power', '2025-01-01T00:00:00+00:00'), (2, 'power', '2025-01-04T00:00:00+00:00')]
+    """
+    by_id: dict[str, list[dict[str, Any]]] = {}
+    for row in sorted(rows, key=version_order):
+        by_id.setdefault(str(row["record_id"]), []).append(row)
+    out = []
+    for versions in by_id.values():
+        latest = _jsonable(versions[-1])
+        latest["deleted"] = latest.get("action") == DELETE
+        latest["versions"] = [
+            {"version": i, **_jsonable(v)} for i, v in enumerate(versions, start=1)
+        ]
+        out.append(latest)
+    return out
 
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:

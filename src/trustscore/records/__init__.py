@@ -2,8 +2,12 @@
 
 A furnisher file goes in through :func:`ingest`; its valid rows are appended to a
 :class:`RecordStore` and its invalid rows go to a quarantine file with their line, field, value
-and reason, so ``rows_in == rows_stored + rows_quarantined`` always. Re-ingesting the same file is
-a no-op, and a record is never edited: :meth:`RecordStore.suppress` adds a fact beside it.
+and reason. A record is never edited: a furnisher's re-sent record with other values is a new
+*version* from its ingestion time (``action = delete`` withdraws it, also as a version), an
+identical re-send changes nothing, and :meth:`RecordStore.suppress` adds a fact beside it. So
+``rows_in == rows_new + rows_versions + rows_unchanged + rows_quarantined`` always, and
+re-ingesting the same file is a no-op. Records of subjects the store does not know are
+quarantined: ingest the subjects first.
 
 Examples
 --------
@@ -23,17 +27,24 @@ from trustscore.records._corrections import (
 )
 from trustscore.records._ingest import IngestResult, ingest
 from trustscore.records._schemas import (
+    DELETE,
     DISPUTABLE_KINDS,
     RECORD_KINDS,
     FieldSpec,
     RecordKind,
     arrow_schema,
 )
-from trustscore.records._store import SUPPRESSION_SCHEMA, BatchManifest, RecordStore
+from trustscore.records._store import (
+    SUPPRESSION_SCHEMA,
+    BatchManifest,
+    RecordStore,
+    version_order,
+)
 from trustscore.records._validate import quarantine_schema
 
 __all__ = [
     "CORRECTION_MARK",
+    "DELETE",
     "DISPUTABLE_KINDS",
     "RECORD_KINDS",
     "SUPPRESSION_SCHEMA",
@@ -48,4 +59,5 @@ __all__ = [
     "check_correction",
     "ingest",
     "quarantine_schema",
+    "version_order",
 ]

@@ -39,7 +39,7 @@ CORRECTION_MARK: Final = "~c"
 _DIR: Final = "_corrections"
 
 #: Fields a correction may not change: they say which fact and whose it is.
-_FIXED: Final = ("record_id", "subject_id")
+_FIXED: Final = ("record_id", "subject_id", "action")
 
 
 @dataclass(frozen=True)
@@ -97,6 +97,9 @@ def check_correction(
     ...     "i1,s1,bank,credit_pricing,2024-01-05\\n")
     >>> store = RecordStore(tmp / "store")
     >>> at = dt.datetime(2024, 2, 1, tzinfo=dt.UTC)
+    >>> _ = (tmp / "subject.csv").write_text(
+    ...     "subject_id,kind,created_date\\ns1,person,2020-01-01\\n")
+    >>> _ = ingest(tmp / "subject.csv", store, ingested_at=at)
     >>> _ = ingest(tmp / "inquiry.csv", store, ingested_at=at)
     >>> check_correction(store, "inquiry", "i1", {"inquiry_date": "2024-01-06"},
     ...                  dispute_id="D1", at=at)["inquiry_date"]
@@ -219,6 +222,9 @@ def apply_correction(
     ...     "i1,s1,bank,credit_pricing,2024-01-05\\n")
     >>> store = RecordStore(tmp / "store")
     >>> at = dt.datetime(2024, 2, 1, tzinfo=dt.UTC)
+    >>> _ = (tmp / "subject.csv").write_text(
+    ...     "subject_id,kind,created_date\\ns1,person,2020-01-01\\n")
+    >>> _ = ingest(tmp / "subject.csv", store, ingested_at=at)
     >>> _ = ingest(tmp / "inquiry.csv", store, ingested_at=at)
     >>> done = apply_correction(store, "inquiry", "i1", {"purpose": "deposit_waiver"},
     ...                         dispute_id="D1", at=at)

@@ -2,9 +2,13 @@
 
 The file is read in chunks; each chunk is validated with vectorised checks, valid rows are
 written as Parquet parts under temporary names inside the store and invalid rows go to a
-quarantine file with their line, field, value and reason. Duplicate keys (within the file and
-against the store) are found at the end with one DuckDB query over the new parts. Then the parts
-are renamed and the batch manifest is written last: until then no reader sees the batch, and any
+quarantine file with their line, field, value and reason. What needs the whole file and the
+store (unknown subjects, keys repeated in the file, new versions of stored records, unchanged
+re-sends, refused versions and deletions) is decided at the end, with DuckDB queries over the
+new rows' keys (:mod:`trustscore.records._versions`); refused rows are quarantined and unchanged
+ones dropped from the parts, so
+``rows_in == rows_new + rows_versions + rows_unchanged + rows_quarantined``. Then the parts are
+renamed and the batch manifest is written last: until then no reader sees the batch, and any
 error removes what the batch wrote.
 """
 
@@ -19,26 +23,27 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from trustscore import engines
 from trustscore.exceptions import IngestError
 from trustscore.records._readers import FORMATS, malformed_table, prefetch, read_chunks
-from trustscore.records._schemas import RECORD_KINDS, arrow_schema
+from trustscore.records._schemas import DELETE, RECORD_KINDS, arrow_schema
 from trustscore.records._store import (
     BatchManifest,
     RecordStore,
     check_kind,
-    sql_list,
     utc,
     write_atomic,
 )
 from trustscore.records._validate import quarantine_schema, to_strings, validate_chunk
+from trustscore.records._versions import Hit, classify_keys
 
 __all__ = ["IngestResult", "ingest"]
 
@@ -49,7 +54,17 @@ _READ_CHUNK_ROWS: Final = 262_144
 
 @dataclass(frozen=True)
 class IngestResult:
-    """The outcome of :func:`ingest`; ``rows_in == rows_stored + rows_quarantined`` always."""
+    """The outcome of :func:`ingest`.
+
+    Every row read is counted once::
+
+        rows_in == rows_new + rows_versions + rows_unchanged + rows_quarantined
+        rows_stored == rows_new + rows_versions
+
+    ``rows_new`` rows are records not stored before; ``rows_versions`` are new versions of stored
+    records (``rows_deleted`` of them deletions); ``rows_unchanged`` are re-sent rows identical to
+    the latest stored version, which change nothing.
+    """
 
     batch_id: str
     kind: str
@@ -61,6 +76,10 @@ class IngestResult:
     reasons: Mapping[str, int]
     already_ingested: bool
     ingested_at: dt.datetime
+    rows_new: int = 0
+    rows_versions: int = 0
+    rows_deleted: int = 0
+    rows_unchanged: int = 0
 
     @classmethod
     def from_manifest(
@@ -78,7 +97,18 @@ class IngestResult:
             reasons=dict(manifest.reasons),
             already_ingested=already_ingested,
             ingested_at=manifest.ingested_at,
+            rows_new=manifest.rows_new,
+            rows_versions=manifest.rows_versions,
+            rows_deleted=manifest.rows_deleted,
+            rows_unchanged=manifest.rows_unchanged,
         )
+
+
+def _np_true(mask: pa.Array | pa.ChunkedArray) -> npt.NDArray[np.bool_]:
+    filled = pc.fill_null(mask, False)
+    if isinstance(filled, pa.ChunkedArray):
+        filled = filled.combine_chunks()
+    return np.asarray(filled.to_numpy(zero_copy_only=False), dtype=np.bool_)
 
 
 def _write_part(table: pa.Table, path: Path) -> None:
@@ -127,6 +157,9 @@ class _Batch:
         self.parts: list[Path] = []
         self.part_lines: list[npt.NDArray[np.int64]] = []
         self.keys: list[pa.Array] = []
+        self.subjects: list[pa.Array] = []
+        self.deletes: list[npt.NDArray[np.int64]] = []  # positions of deletion rows
+        self.n_flushed = 0
         # Parts are written in a thread (pyarrow releases the GIL) while the next chunk is checked.
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="trustscore-ingest-writer")
         self.writes: list[Future[None]] = []
@@ -135,6 +168,7 @@ class _Batch:
         self.q_final = store.quarantine_dir / f"{batch_id}.parquet"
         self.q_writer: pq.ParquetWriter | None = None
         self.rows_in = self.rows_stored = self.rows_quarantined = 0
+        self.rows_versions = self.rows_deleted = self.rows_unchanged = 0
         self.reasons: Counter[str] = Counter()
 
     def remove_leftovers(self) -> None:
@@ -174,6 +208,11 @@ class _Batch:
         self.parts.append(tmp)
         self.part_lines.append(lines)
         self.keys.append(table.column(RECORD_KINDS[self.kind].key[0]).combine_chunks())
+        if self.kind != "subject":
+            self.subjects.append(table.column("subject_id").combine_chunks())
+            deleted = _np_true(pc.equal(table.column("action"), DELETE))
+            self.deletes.append(np.flatnonzero(deleted).astype(np.int64) + self.n_flushed)
+        self.n_flushed += n
         self.writes.append(
             self.pool.submit(_write_part, pa.Table.from_arrays(arrays, schema=self.schema), tmp)
         )
@@ -194,103 +233,75 @@ class _Batch:
         self.rows_quarantined += rows.num_rows
         self.reasons.update(reasons)
 
-    # -- duplicates -----------------------------------------------------------------------
-    def remove_duplicates(self) -> None:
-        """Quarantine rows whose key is stored already or appeared earlier in this file.
+    # -- keys: unknown subjects, repeated keys, versions ---------------------------------------
+    def resolve_keys(self) -> None:
+        """Decide, for every row written, whether it is new, a version, unchanged or refused
+        (:mod:`trustscore.records._versions`), and take the refused and unchanged rows out.
 
-        The keys of the new rows are kept in memory (one column), so the common case, no
-        duplicates, costs one distinct count and one key-only join against the store.
+        The keys (and subjects) of the new rows are kept in memory, one column each, so the
+        common case, new records of known subjects, costs one anti-join against the subjects, one
+        distinct count and one key-only join against the store.
         """
         self._flush()
         self.wait_for_writes()
         if not self.parts:
             return
-        spec = RECORD_KINDS[self.kind]
-        key = spec.key[0]
         sizes = np.array([len(k) for k in self.keys], dtype=np.int64)
         starts = np.concatenate([[0], np.cumsum(sizes)])
-        keys = pa.table(
-            {
-                "k": pa.chunked_array(self.keys, pa.string()),
-                "pos": pa.array(np.arange(int(starts[-1]), dtype=np.int64)),
-            }
-        )
-        hits: dict[int, str] = {}
+        columns: dict[str, pa.ChunkedArray | pa.Array] = {
+            "k": pa.chunked_array(self.keys, pa.string()),
+            "pos": pa.array(np.arange(int(starts[-1]), dtype=np.int64)),
+        }
+        if self.subjects:
+            columns["subj"] = pa.chunked_array(self.subjects, pa.string())
+        names = RECORD_KINDS[self.kind].field_names
+
+        def read_rows(positions: pa.Array) -> pa.Table:
+            written = [pq.read_table(p, columns=names) for p in self.parts]
+            return pa.concat_tables(written).take(positions)
+
+        deletes = np.concatenate(self.deletes) if self.deletes else np.zeros(0, np.int64)
         con = engines.duckdb_raw()
         try:
-            con.register("new_keys", keys)
-            stored = self.store.paths(self.kind)
-            if stored:
-                found = con.execute(
-                    f"SELECT n.pos FROM new_keys AS n JOIN "
-                    f'read_parquet({sql_list(stored)}) AS s ON n.k = s."{key}"'
-                ).fetchall()
-                if found:
-                    hits.update(self._stored_reasons(con, found, stored, key))
-            n_distinct = con.execute("SELECT count(DISTINCT k) FROM new_keys").fetchone()
-            if n_distinct is not None and n_distinct[0] < keys.num_rows:
-                later = con.execute(
-                    "SELECT pos FROM (SELECT pos, row_number() OVER (PARTITION BY k ORDER BY pos)"
-                    " AS rn FROM new_keys) WHERE rn > 1"
-                ).fetchall()
-                for (pos,) in later:
-                    hits.setdefault(int(pos), f"{key} appears more than once in this file")
+            out = classify_keys(
+                con, self.store, self.kind, pa.table(columns), deletes, read_rows, self.at
+            )
         finally:
             con.close()
-        by_part: dict[int, dict[int, str]] = {}
-        for pos, reason in hits.items():
+        self.rows_versions, self.rows_deleted = len(out.versions), len(out.deleted)
+        by_part: dict[int, dict[int, Hit | None]] = {}
+        for pos, hit in [*out.hits.items(), *((p, None) for p in out.unchanged)]:
             part = int(np.searchsorted(starts, pos, side="right")) - 1
-            by_part.setdefault(part, {})[pos - int(starts[part])] = reason
-        for part, rows in sorted(by_part.items()):
-            self._drop_rows(part, rows, key)
+            by_part.setdefault(part, {})[pos - int(starts[part])] = hit
+        for part, part_rows in sorted(by_part.items()):
+            self._drop_rows(part, part_rows)
 
-    def _stored_reasons(
-        self,
-        con: Any,
-        found: list[tuple[int]],
-        stored: list[Path],
-        key: str,
-    ) -> dict[int, str]:
-        """Reasons for rows whose key is stored: an identical re-send or a conflicting one."""
-        names = RECORD_KINDS[self.kind].field_names
-        new_rows = pa.concat_tables([pq.read_table(p, columns=names) for p in self.parts]).take(
-            pa.array(sorted(int(f[0]) for f in found))
-        )
-        new_rows = new_rows.append_column(
-            "pos", pa.array(sorted(int(f[0]) for f in found), pa.int64())
-        )
-        con.register("new_rows", new_rows)
-        same = " AND ".join(f'n."{c}" IS NOT DISTINCT FROM s."{c}"' for c in names)
-        rows = con.execute(
-            f"SELECT n.pos, s.batch_id, {same} FROM new_rows AS n "
-            f'JOIN read_parquet({sql_list(stored)}) AS s ON n."{key}" = s."{key}"'
-        ).fetchall()
-        reasons: dict[int, str] = {}
-        for pos, batch, identical in rows:
-            how = "the same" if identical else "different"
-            reasons[int(pos)] = f"{key} is already stored with {how} values (batch {batch})"
-        return reasons
-
-    def _drop_rows(self, part: int, found: dict[int, str], key: str) -> None:
+    def _drop_rows(self, part: int, found: dict[int, Hit | None]) -> None:
+        """Remove rows from a written part: quarantine the hits, count the unchanged ones."""
         path = self.parts[part]
         table = pq.read_table(path)
         rows = np.array(sorted(found), dtype=np.int64)
         keep = np.ones(table.num_rows, dtype=np.bool_)
         keep[rows] = False
-        removed = table.take(pa.array(rows))
-        reasons = [found[r] for r in rows.tolist()]
-        names = RECORD_KINDS[self.kind].field_names
-        q = pa.Table.from_arrays(
-            [
-                pa.array(self.part_lines[part][rows], pa.int64()),
-                pa.repeat(pa.scalar(key, pa.string()), rows.size),
-                to_strings(removed.column(key)),
-                pa.array(reasons, pa.string()),
-                *[to_strings(removed.column(n)) for n in names],
-            ],
-            schema=quarantine_schema(self.kind),
-        )
-        self.quarantine(q, Counter(reasons))
+        refused = np.array([r for r in rows.tolist() if found[r] is not None], dtype=np.int64)
+        self.rows_unchanged += rows.size - refused.size
+        if refused.size:
+            removed = table.take(pa.array(refused))
+            hits = [h for h in (found[r] for r in refused.tolist()) if h is not None]
+            names = RECORD_KINDS[self.kind].field_names
+            originals = {n: to_strings(removed.column(n)) for n in names}
+            values = [originals[h.field][i].as_py() for i, h in enumerate(hits)]
+            q = pa.Table.from_arrays(
+                [
+                    pa.array(self.part_lines[part][refused], pa.int64()),
+                    pa.array([h.field for h in hits], pa.string()),
+                    pa.array(values, pa.string()),
+                    pa.array([h.reason for h in hits], pa.string()),
+                    *originals.values(),
+                ],
+                schema=quarantine_schema(self.kind),
+            )
+            self.quarantine(q, Counter(h.tally for h in hits))
         self.rows_stored -= rows.size
         self.part_lines[part] = self.part_lines[part][keep]
         rewritten = path.with_name(path.name + ".dedup")
@@ -326,6 +337,10 @@ class _Batch:
                 "quarantine_file": quarantine_file,
                 "rows_stored": self.rows_stored,
                 "rows_quarantined": self.rows_quarantined,
+                "rows_new": self.rows_stored - self.rows_versions,
+                "rows_versions": self.rows_versions,
+                "rows_deleted": self.rows_deleted,
+                "rows_unchanged": self.rows_unchanged,
                 "reasons": dict(self.reasons.most_common()),
             }
         )
@@ -375,7 +390,8 @@ def ingest(
     Returns
     -------
     IngestResult
-        Counts, reasons and the quarantine file. ``rows_in == rows_stored + rows_quarantined``.
+        Counts, reasons and the quarantine file. ``rows_in == rows_new + rows_versions +
+        rows_unchanged + rows_quarantined``, and ``rows_stored == rows_new + rows_versions``.
 
     Raises
     ------
@@ -391,19 +407,45 @@ def ingest(
     >>> import datetime as dt, tempfile
     >>> from pathlib import Path
     >>> tmp = Path(tempfile.mkdtemp())
+    >>> store = RecordStore(tmp / "store")
+    >>> at = dt.datetime(2024, 2, 1, tzinfo=dt.UTC)
+    >>> _ = (tmp / "subject.csv").write_text(
+    ...     "subject_id,kind,created_date\\ns1,person,2020-01-01\\n")
+    >>> ingest(tmp / "subject.csv", store, ingested_at=at).rows_stored
+    1
     >>> _ = (tmp / "inquiry.csv").write_text(
     ...     "record_id,subject_id,furnisher,purpose,inquiry_date\\n"
     ...     "i1,s1,bank,credit_pricing,2024-01-05\\n"
-    ...     "i2,s1,bank,credit_pricing,2024-13-05\\n")
-    >>> store = RecordStore(tmp / "store")
-    >>> at = dt.datetime(2024, 2, 1, tzinfo=dt.UTC)
+    ...     "i2,s1,bank,credit_pricing,2024-13-05\\n"
+    ...     "i3,S1,bank,credit_pricing,2024-01-05\\n")
     >>> result = ingest(tmp / "inquiry.csv", store, ingested_at=at)
     >>> result.rows_in, result.rows_stored, result.rows_quarantined
-    (2, 1, 1)
-    >>> dict(result.reasons)
-    {'inquiry_date is not a valid date in YYYY-MM-DD form': 1}
+    (3, 1, 2)
+    >>> dict(result.reasons)  # doctest: +NORMALIZE_WHITESPACE
+    {'inquiry_date is not a valid date in YYYY-MM-DD form': 1,
+     'subject_id is not a known subject': 1}
     >>> ingest(tmp / "inquiry.csv", store).already_ingested
     True
+
+    A later file with ``i1`` again: the same values change nothing, other values are a new
+    version from its ingestion time, and ``action = delete`` withdraws a record.
+
+    >>> _ = (tmp / "later.csv").write_text(
+    ...     "record_id,subject_id,furnisher,purpose,inquiry_date,action\\n"
+    ...     "i1,s1,bank,credit_pricing,2024-01-05,\\n"
+    ...     "i4,s1,bank,deposit_waiver,2024-01-07,\\n")
+    >>> later = ingest(tmp / "later.csv", store, kind="inquiry", ingested_at=at + dt.timedelta(1))
+    >>> later.rows_new, later.rows_versions, later.rows_unchanged, later.rows_quarantined
+    (1, 0, 1, 0)
+    >>> _ = (tmp / "fix.csv").write_text(
+    ...     "record_id,subject_id,furnisher,purpose,inquiry_date,action\\n"
+    ...     "i1,s1,bank,credit_pricing,2024-01-06,\\n"
+    ...     "i4,s1,bank,deposit_waiver,2024-01-07,delete\\n")
+    >>> fix = ingest(tmp / "fix.csv", store, kind="inquiry", ingested_at=at + dt.timedelta(2))
+    >>> fix.rows_new, fix.rows_versions, fix.rows_deleted, fix.rows_unchanged
+    (0, 2, 1, 0)
+    >>> [v["inquiry_date"].day for v in store.versions("inquiry", "i1")]
+    [5, 6]
     """
     file = Path(path)
     fmt = FORMATS.get(file.suffix.lower())
@@ -451,8 +493,9 @@ def ingest(
                 )
             if progress is not None:
                 progress(batch.rows_in)
-        batch.remove_duplicates()
-        if batch.rows_in != batch.rows_stored + batch.rows_quarantined:  # pragma: no cover
+        batch.resolve_keys()
+        accounted = batch.rows_stored + batch.rows_unchanged + batch.rows_quarantined
+        if batch.rows_in != accounted:  # pragma: no cover
             msg = f"{file}: row counts do not reconcile in batch {batch_id}; this is a bug."
             raise IngestError(msg, file=str(file))
         manifest = batch.commit(
@@ -472,11 +515,13 @@ def ingest(
         batch.abort()
         raise
     logger.info(
-        "ingested %s as %s: %d in, %d stored, %d quarantined",
+        "ingested %s as %s: %d in, %d new, %d versions, %d unchanged, %d quarantined",
         file,
         batch_id,
         manifest.rows_in,
-        manifest.rows_stored,
+        manifest.rows_new,
+        manifest.rows_versions,
+        manifest.rows_unchanged,
         manifest.rows_quarantined,
     )
     return IngestResult.from_manifest(manifest, store, already_ingested=False)

@@ -5,12 +5,21 @@ documentation are all generated from one definition. Every kind carries ``record
 furnisher's stable key for that fact), ``subject_id`` and ``furnisher``; one date field per kind is
 its *business date*, the day the fact became true, used by the as-of rule.
 
+A record is never overwritten. A furnisher that sends a ``record_id`` again with different values
+sends a new *version* of that record, which counts from its ingestion time (an identical re-send
+changes nothing). Every furnished kind ends with the optional field ``action``: empty for a record
+as reported (new or updated), ``delete`` for a record the furnisher reported in error. A deletion
+is a row like any other (the whole record, validated the same way) and is stored as the record's
+latest version, so from its ingestion time the record stops counting while the versions before it
+stay in the store for replays and for the subject's file. Sending the record again without
+``action`` reinstates it, as a further version.
+
 Examples
 --------
 >>> RECORD_KINDS["obligation"].business_date
 'due_date'
 >>> [f.name for f in RECORD_KINDS["inquiry"].fields]
-['record_id', 'subject_id', 'furnisher', 'purpose', 'inquiry_date']
+['record_id', 'subject_id', 'furnisher', 'purpose', 'inquiry_date', 'action']
 """
 
 from __future__ import annotations
@@ -21,6 +30,8 @@ from typing import Final, Literal
 import pyarrow as pa
 
 __all__ = [
+    "ACTION",
+    "DELETE",
     "DISPUTABLE_KINDS",
     "RECORD_KINDS",
     "STORE_COLUMNS",
@@ -74,6 +85,17 @@ class RecordKind:
         raise KeyError(msg)
 
 
+#: The value of ``action`` that withdraws a record (see the module docstring).
+DELETE: Final = "delete"
+ACTION: Final = FieldSpec(
+    "action",
+    "enum",
+    required=False,
+    values=(DELETE,),
+    description="empty for a record as reported; 'delete' withdraws a record sent in error",
+)
+
+
 def _common(furnisher_doc: str) -> tuple[FieldSpec, ...]:
     return (
         FieldSpec("record_id", "string", description="the furnisher's stable key for this fact"),
@@ -111,6 +133,7 @@ RECORD_KINDS: Final[dict[str, RecordKind]] = {
             FieldSpec("amount_due", "float", minimum=0.0),
             FieldSpec("paid_date", "date", required=False, description="empty while unpaid"),
             FieldSpec("amount_paid", "float", required=False, minimum=0.0),
+            ACTION,
         ),
         business_date="due_date",
         dimension="payment_reliability",
@@ -134,6 +157,7 @@ RECORD_KINDS: Final[dict[str, RecordKind]] = {
             FieldSpec("reported_date", "date", not_before="opened_date"),
             FieldSpec("days_past_due", "int", minimum=0, maximum=10_000),
             FieldSpec("status", "enum", values=TRADELINE_STATUSES),
+            ACTION,
         ),
         business_date="reported_date",
         dimension="credit_history",
@@ -147,6 +171,7 @@ RECORD_KINDS: Final[dict[str, RecordKind]] = {
             FieldSpec("filed_date", "date"),
             FieldSpec("amount", "float", minimum=0.0),
             FieldSpec("satisfied_date", "date", required=False, not_before="filed_date"),
+            ACTION,
         ),
         business_date="filed_date",
         dimension="legal_compliance",
@@ -158,6 +183,7 @@ RECORD_KINDS: Final[dict[str, RecordKind]] = {
             *_common("the party that asked for the subject's score"),
             FieldSpec("purpose", "string"),
             FieldSpec("inquiry_date", "date"),
+            ACTION,
         ),
         business_date="inquiry_date",
         dimension="credit_history",

@@ -37,10 +37,11 @@ __all__ = [
     "check_kind",
     "sql_list",
     "utc",
+    "version_order",
     "write_atomic",
 ]
 
-MANIFEST_VERSION: Final = 1
+MANIFEST_VERSION: Final = 2  # 2: rows_new, rows_versions, rows_deleted, rows_unchanged
 
 SUPPRESSION_SCHEMA: Final = pa.schema(
     [
@@ -79,6 +80,9 @@ def utc(when: dt.datetime, *, name: str = "ingested_at") -> dt.datetime:
 class BatchManifest:
     """What a committed ingest batch stored: the manifest at ``_batches/<batch_id>.json``.
 
+    ``rows_in == rows_stored + rows_unchanged + rows_quarantined`` and
+    ``rows_stored == rows_new + rows_versions``.
+
     Examples
     --------
     >>> m = BatchManifest(batch_id="b1", kind="inquiry", file="inquiry.csv", sha256="ab",
@@ -98,6 +102,13 @@ class BatchManifest:
     ingested_at: dt.datetime
     reasons: Mapping[str, int] = field(default_factory=dict)
     parts: tuple[str, ...] = ()
+    #: ``rows_stored`` split into records not stored before and new versions of stored ones
+    #: (deletions among them counted again in ``rows_deleted``).
+    rows_new: int = 0
+    rows_versions: int = 0
+    rows_deleted: int = 0
+    #: Re-sent rows identical to the latest stored version: not stored again, not quarantined.
+    rows_unchanged: int = 0
     quarantine_file: str | None = None
     format: str = "csv"
 
@@ -115,6 +126,8 @@ class BatchManifest:
         """Read a manifest written by :meth:`to_json`."""
         data = json.loads(text)
         data.pop("manifest_version", None)
+        # A manifest written before versions: every row it stored was a new record.
+        data.setdefault("rows_new", data["rows_stored"])
         data["ingested_at"] = dt.datetime.fromisoformat(data["ingested_at"])
         data["parts"] = tuple(data.get("parts", ()))
         return cls(**data)
@@ -132,6 +145,16 @@ def write_atomic(path: Path, text: str) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def version_order(row: Mapping[str, Any]) -> tuple[dt.datetime, str]:
+    """Sort key of a record's stored versions: by ingestion time, then batch id.
+
+    The features layer orders versions the same way; ingest refuses a version that is not
+    ingested after the latest stored one, so the batch id only breaks ties in stores written
+    before that rule.
+    """
+    return (row["ingested_at"], str(row["batch_id"]))
 
 
 def sql_list(paths: Iterable[Path]) -> str:
@@ -222,12 +245,14 @@ class RecordStore:
         return sorted(folder / name for name in names)
 
     def count(self, kind: str) -> int:
-        """How many records of ``kind`` are stored (suppressed ones included)."""
+        """How many rows of ``kind`` are stored: every version of every record, suppressed and
+        deleted ones included."""
         check_kind(kind)
         return sum(m.rows_stored for m in self.batches() if m.kind == kind)
 
     def read(self, kind: str, *, subjects: Iterable[str] | None = None) -> pa.Table:
-        """Stored records of ``kind`` (optionally of some subjects only), as one Arrow table.
+        """Stored rows of ``kind`` (optionally of some subjects only), as one Arrow table: every
+        version of each record, in no particular order (see :func:`version_order`).
 
         Meant for small reads, such as one subject's file; large work reads :meth:`paths`.
         """
@@ -242,15 +267,23 @@ class RecordStore:
         return dataset.to_table(filter=ds.field("subject_id").isin(wanted))
 
     def record(self, kind: str, record_id: str) -> dict[str, Any]:
-        """One stored record by its key (``subject_id`` for subjects, else ``record_id``)."""
+        """The latest stored version of one record, by its key (``subject_id`` for subjects,
+        else ``record_id``); it may be a deletion (``action == "delete"``)."""
+        return self.versions(kind, record_id)[-1]
+
+    def versions(self, kind: str, record_id: str) -> list[dict[str, Any]]:
+        """Every stored version of one record, oldest ingestion first.
+
+        A version supersedes the one before it from its ``ingested_at``; none is ever removed.
+        Raises :class:`NotFoundError` if no version is stored.
+        """
         key = RECORD_KINDS[check_kind(kind)].key[0]
         paths = self.paths(kind)
         if paths:
             dataset = ds.dataset([str(p) for p in paths], schema=arrow_schema(kind, stored=True))
             rows = dataset.to_table(filter=ds.field(key) == record_id).to_pylist()
             if rows:
-                found: dict[str, Any] = rows[0]
-                return found
+                return sorted(rows, key=version_order)
         msg = f"No stored {kind} record with {key} {record_id!r} in {self.root}."
         raise NotFoundError(msg, kind=kind, record_id=record_id)
 

@@ -303,7 +303,8 @@ def _quarantine_rows(
         return schema.empty_table()
     names = RECORD_KINDS[kind].field_names
     idx = pa.array(rows)
-    originals = {name: to_strings(columns[name]).take(idx) for name in names}
+    # take the rows first: casting whole columns to text for a few bad rows is most of the cost
+    originals = {name: to_strings(columns[name].take(idx)) for name in names}
     values: list[str | None] = [None] * rows.size
     for field_index in np.unique(where[rows]):
         if field_index < 0:

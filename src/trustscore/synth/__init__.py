@@ -2,7 +2,9 @@
 
 :func:`generate` writes furnisher files for every record kind, plus each subject's outcome
 (with the generator's exact probability, ``oracle_p``) and a synthetic protected-group label kept
-apart from the records for fairness tests.
+apart from the records for fairness tests. :func:`split_deliveries` then makes those files a first
+delivery and writes a later one in which the furnishers update records (payments that arrived,
+judgments satisfied, balances revised, accounts closed) and delete records sent in error.
 
 Examples
 --------
@@ -16,5 +18,6 @@ Examples
 from __future__ import annotations
 
 from trustscore.synth._generate import SynthSummary, generate
+from trustscore.synth._updates import UPDATE_KINDS, UpdateSummary, split_deliveries
 
-__all__ = ["SynthSummary", "generate"]
+__all__ = ["UPDATE_KINDS", "SynthSummary", "UpdateSummary", "generate", "split_deliveries"]

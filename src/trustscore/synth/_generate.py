@@ -138,6 +138,11 @@ class _Writers:
     def write(self, name: str, parts: list[dict[str, pa.Array]]) -> None:
         """Write the parts (columns by name) as one row group."""
         schema = self._schemas[name]
+        # A field no generator fills (``action``: every first report is a plain report) is NULL.
+        parts = [
+            {f.name: p.get(f.name, pa.nulls(len(next(iter(p.values()))), f.type)) for f in schema}
+            for p in parts
+        ]
         table = pa.concat_tables([pa.Table.from_pydict(p, schema=schema) for p in parts])
         if table.num_rows:
             self._writers[name].write_table(table, row_group_size=table.num_rows)

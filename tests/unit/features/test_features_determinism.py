@@ -37,6 +37,7 @@ def _tables(order: np.ndarray) -> dict[str, ibis.Table]:
             "amount_due": np.round(due, 6),
             "paid_date": [AS_OF] * n,
             "amount_paid": np.round(paid, 6),
+            "action": [None] * n,
             "batch_id": ["b"] * n,
             "ingested_at": [AT] * n,
         },

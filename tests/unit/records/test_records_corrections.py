@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
 from trustscore.exceptions import NotFoundError, SchemaError
+from trustscore.features import compute_features
 from trustscore.records import (
     RecordStore,
     apply_correction,
     check_correction,
+    ingest,
 )
 
 AT = dt.datetime(2024, 3, 1, tzinfo=dt.UTC)  # when bills_store ingested its bills
@@ -191,3 +194,30 @@ def test_concurrent_corrections_of_one_record_leave_one_live(store: RecordStore)
         t.join()
     assert errors == []
     assert _live(store) == {"o2", "o3", "o1~cD-3"}
+
+
+def test_corrections_compose_with_furnisher_versions(store: RecordStore, tmp_path: Path) -> None:
+    """A correction starts from the record's latest version; a later furnisher version of the
+    corrected record does not undo the dispute (the original stays suppressed, by its key)."""
+    header = (
+        "record_id,subject_id,furnisher,category,account,due_date,amount_due,paid_date,amount_paid"
+    )
+    update = tmp_path / "update" / "obligation.csv"
+    update.parent.mkdir()
+    update.write_text(f"{header}\no1,s1,power,utility,A1,2024-01-10,80.25,2024-02-01,40\n")
+    assert ingest(update, store, ingested_at=AT + dt.timedelta(days=1)).rows_versions == 1
+    done = apply_correction(
+        store, "obligation", "o1", {"amount_paid": 80.25}, dispute_id="D-9", at=LATER
+    )
+    corrected = store.record("obligation", done.corrected_record_id)
+    # the furnisher's latest version, with the dispute's correction on top
+    assert (corrected["paid_date"], corrected["amount_paid"]) == (dt.date(2024, 2, 1), 80.25)
+    again = tmp_path / "again" / "obligation.csv"
+    again.parent.mkdir()
+    again.write_text(f"{header}\no1,s1,power,utility,A1,2024-01-10,80.25,2024-02-01,41\n")
+    assert ingest(again, store, ingested_at=LATER + dt.timedelta(days=1)).rows_versions == 1
+    [row] = compute_features(store, dt.date(2024, 3, 31), known_at=LATER + dt.timedelta(days=2),
+                             subjects=["s1"]).to_pylist()  # fmt: skip
+    # o1 counts once, as corrected (fully paid): only o2 and o1~cD-9 are in the window
+    assert row["unpaid_amount_ratio_12m"] == 0.0
+    assert row["n_records_12m"] == 2.0

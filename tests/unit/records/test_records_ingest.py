@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from store_helpers import add_subjects
 from trustscore.exceptions import IngestError, ProhibitedInputError, SchemaError
 from trustscore.records import RecordStore, arrow_schema, ingest
 
@@ -38,7 +39,19 @@ def quarantined(path: Path | None) -> list[dict[str, object]]:
 
 @pytest.fixture
 def store(tmp_path: Path) -> RecordStore:
-    return RecordStore(tmp_path / "ws" / "store")
+    """A store that knows the subjects s1 and s2 (records of other subjects are quarantined)."""
+    store = RecordStore(tmp_path / "ws" / "store")
+    add_subjects(store, "s1", "s2")
+    _BASELINE[store.root] = files_under(tmp_path / "ws")
+    return store
+
+
+_BASELINE: dict[Path, dict[str, bytes]] = {}
+
+
+def nothing_written(store: RecordStore) -> bool:
+    """Whether the workspace holds only what the fixture put there (the known subjects)."""
+    return files_under(store.root.parent) == _BASELINE[store.root]
 
 
 @pytest.mark.parametrize(
@@ -136,21 +149,21 @@ def test_missing_required_column_refuses_the_file(tmp_path: Path, store: RecordS
     with pytest.raises(SchemaError, match=r"obligation\.csv.*'account'") as err:
         ingest(path, store, ingested_at=AT)
     assert err.value.context["field"] == "account"
-    assert not (tmp_path / "ws").exists()
+    assert nothing_written(store)
 
 
 def test_prohibited_column_refuses_the_file(tmp_path: Path, store: RecordStore) -> None:
     path = write(tmp_path / "obligation.csv", OBLIGATION_HEADER + ",religion", GOOD + ",x")
     with pytest.raises(ProhibitedInputError, match="religion"):
         ingest(path, store, ingested_at=AT)
-    assert not (tmp_path / "ws").exists()
+    assert nothing_written(store)
 
 
 def test_unexpected_column_refuses_the_file(tmp_path: Path, store: RecordStore) -> None:
     path = write(tmp_path / "obligation.csv", OBLIGATION_HEADER + ",notes", GOOD + ",hi")
     with pytest.raises(SchemaError, match=r"unexpected column\(s\) 'notes'.*data minimisation"):
         ingest(path, store, ingested_at=AT)
-    assert not (tmp_path / "ws").exists()
+    assert nothing_written(store)
 
 
 def test_unknown_kind_names_file_and_known_kinds(tmp_path: Path, store: RecordStore) -> None:
@@ -211,7 +224,7 @@ def test_unparseable_file_raises_ingest_error_naming_the_file(
     path.write_bytes(content)
     with pytest.raises(IngestError, match=pattern):
         ingest(path, store, ingested_at=AT)
-    assert not (tmp_path / "ws").exists() or files_under(tmp_path / "ws") == {}
+    assert nothing_written(store)
 
 
 def test_bad_encoding_midway_raises_with_line_and_writes_nothing(
@@ -223,7 +236,7 @@ def test_bad_encoding_midway_raises_with_line_and_writes_nothing(
     with pytest.raises(IngestError, match=r"obligation\.csv at line 3: cannot be read") as err:
         ingest(path, store, ingested_at=AT)
     assert err.value.context["file"] == str(path)
-    assert files_under(tmp_path / "ws") == {}
+    assert nothing_written(store)
 
 
 def test_truncated_parquet_raises_ingest_error(tmp_path: Path, store: RecordStore) -> None:
@@ -236,7 +249,7 @@ def test_truncated_parquet_raises_ingest_error(tmp_path: Path, store: RecordStor
     path.write_bytes(good.read_bytes()[:-20])
     with pytest.raises(IngestError, match=r"subject\.parquet"):
         ingest(path, store, ingested_at=AT)
-    assert not (tmp_path / "ws").exists()
+    assert nothing_written(store)
 
 
 def test_reingest_is_a_no_op(tmp_path: Path, store: RecordStore) -> None:
@@ -317,15 +330,29 @@ def test_duplicates_within_file_and_against_store(tmp_path: Path, store: RecordS
         GOOD.replace("o1", "o2").replace("10.5,2024-01-04,10.5", "99,,"),  # conflicting
         GOOD.replace("o1", "o3"),
     )
-    r2 = ingest(second, store, ingested_at=AT)
-    got = [(q["line"], q["reason"]) for q in quarantined(r2.quarantine_path)]
-    assert got == [
-        (2, f"record_id is already stored with the same values (batch {r1.batch_id})"),
-        (3, f"record_id is already stored with different values (batch {r1.batch_id})"),
-    ]
-    assert (r2.rows_in, r2.rows_stored, r2.rows_quarantined) == (3, 1, 2)
-    assert store.count("obligation") == 3
-    assert store.record("obligation", "o2")["amount_due"] == 10.5
+    later = AT + dt.timedelta(days=1)
+    r2 = ingest(second, store, ingested_at=later)
+    # Re-sent records are no longer quarantined: identical is unchanged, different a version.
+    assert r2.quarantine_path is None
+    assert (r2.rows_in, r2.rows_new, r2.rows_versions, r2.rows_unchanged) == (3, 1, 1, 1)
+    assert (r2.rows_stored, r2.rows_quarantined) == (2, 0)
+    assert store.count("obligation") == 4
+    assert store.record("obligation", "o2")["amount_due"] == 99
+    assert [v["amount_due"] for v in store.versions("obligation", "o2")] == [10.5, 99]
+    # A version ingested at the same moment as the stored one could not be ordered after it.
+    third = write(
+        tmp_path / "b" / "obligation.csv",
+        OBLIGATION_HEADER,
+        GOOD.replace("o1", "o2").replace("10.5,2024-01-04,10.5", "98,,"),
+    )
+    r3 = ingest(third, store, ingested_at=later)
+    [row] = quarantined(r3.quarantine_path)
+    assert (row["line"], row["field"], row["value"]) == (2, "record_id", "o2")
+    assert row["reason"].startswith(
+        f"record_id has a version ingested at {later.isoformat()} (batch {r2.batch_id}), not "
+        "before this batch's ingestion time"
+    )
+    assert store.record("obligation", "o2")["amount_due"] == 99
 
 
 def test_parquet_input_nan_becomes_null_and_rows_are_numbered(
@@ -424,7 +451,7 @@ def test_jsonl_with_a_prohibited_key_is_refused(tmp_path: Path, store: RecordSto
     )
     with pytest.raises(ProhibitedInputError, match="ethnicity"):
         ingest(path, store, ingested_at=AT)
-    assert not (tmp_path / "ws").exists()
+    assert nothing_written(store)
 
 
 def test_progress_and_header_only_file(tmp_path: Path, store: RecordStore) -> None:

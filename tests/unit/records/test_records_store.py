@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pyarrow as pa
@@ -13,6 +14,7 @@ from trustscore.exceptions import NotFoundError, SchemaError
 from trustscore.records import (
     RECORD_KINDS,
     SUPPRESSION_SCHEMA,
+    BatchManifest,
     RecordStore,
     arrow_schema,
     ingest,
@@ -127,3 +129,15 @@ def test_quarantine_dir_follows_the_workspace_layout(tmp_path: Path) -> None:
     assert result.quarantine_path == tmp_path / "q" / f"{result.batch_id}.parquet"
     assert pq.read_table(result.quarantine_path).column("value").to_pylist() == ["alien"]
     assert isinstance(other.read("subject"), pa.Table)
+
+
+def test_a_manifest_from_before_versions_counts_its_stored_rows_as_new() -> None:
+    old = {
+        "batch_id": "b1", "kind": "inquiry", "file": "inquiry.csv", "sha256": "ab",
+        "rows_in": 3, "rows_stored": 2, "rows_quarantined": 1,
+        "ingested_at": "2024-01-31T00:00:00+00:00", "manifest_version": 1,
+    }  # fmt: skip
+    m = BatchManifest.from_json(json.dumps(old))
+    assert (m.rows_new, m.rows_versions, m.rows_unchanged, m.rows_deleted) == (2, 0, 0, 0)
+    assert m.rows_in == m.rows_new + m.rows_versions + m.rows_unchanged + m.rows_quarantined
+    assert json.loads(m.to_json())["manifest_version"] == 2

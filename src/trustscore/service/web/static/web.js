@@ -299,7 +299,7 @@
     },
   };
   const HIDDEN_FIELDS = new Set(["record_id", "subject_id", "batch_id", "ingested_at",
-    "suppressed"]);
+    "suppressed", "deleted", "action", "versions"]);
 
   let current = null; // the subject id whose file is shown
 
@@ -668,15 +668,17 @@
       }
       parts.push(el("h3", {}, `${spec.title} (${rows.length})`));
       parts.push(table(`${spec.title}: ${plural(rows.length, "record")}, newest first`,
-        ["Record id", ...spec.cols.map((c) => c[1]), "Standing", "Dispute"],
+        ["Record id", ...spec.cols.map((c) => c[1]), "Versions", "Standing", "Dispute"],
         rows.map((r) => {
           const dispute = open.get(`${kind}/${r.record_id}`);
           let standing = "counts";
           if (r.suppressed) standing = "suppressed: no longer counts";
+          else if (r.deleted) standing = "deleted by its furnisher: no longer counts";
           else if (dispute) standing = `disputed: to be resolved by ${fmtDateTime(dispute.deadline)}`;
           return [
             fmtValue(r.record_id),
             ...spec.cols.map(([field, , fmt]) => (fmt || fmtValue)(r[field])),
+            versionHistory(r, spec),
             standing,
             r.suppressed ? MISSING : el("button", {
               type: "button", class: "small", "aria-label": `Dispute record ${r.record_id}`,
@@ -687,6 +689,30 @@
         `No ${spec.title.toLowerCase()} on file.`, "records"));
     }
     put("records", parts);
+  }
+
+  // A record's versions, oldest first: who sent each, when it was ingested, what it changed.
+  function versionHistory(r, spec) {
+    const versions = r.versions || [];
+    if (versions.length <= 1) {
+      const only = versions[0] || r;
+      return only.ingested_at ? `1, ingested ${fmtDateTime(only.ingested_at)}` : "1";
+    }
+    const items = versions.map((v, i) => {
+      const before = versions[i - 1];
+      let what = "first report";
+      if (v.action === "delete") what = "deleted as sent in error";
+      else if (before) {
+        const changed = spec.cols.filter(([field]) => v[field] !== before[field])
+          .map(([field, label, fmt]) => `${label} ${(fmt || fmtValue)(before[field])} → ` +
+            `${(fmt || fmtValue)(v[field])}`);
+        what = before.action === "delete" ? "reinstated" : (changed.join("; ") || "re-sent");
+      }
+      return el("li", {}, `${v.version}. ${fmtDateTime(v.ingested_at)}, from ` +
+        `${fmtValue(v.furnisher)}: ${what}`);
+    });
+    return el("details", {}, el("summary", {}, `${versions.length} versions`),
+      el("ol", { class: "versions" }, items));
   }
 
   function chooseRecord(kind, recordId) {

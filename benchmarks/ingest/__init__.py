@@ -1,0 +1,1 @@
+"""Ingest throughput with versions, side by side with the ingest before them."""
