@@ -58,6 +58,7 @@ import pyarrow as pa
 
 from trustscore.exceptions import ArtifactError, SchemaError
 from trustscore.scoring._artifact import Characteristic, Criterion, ScorecardArtifact
+from trustscore.scoring._reference import criterion_ok
 
 __all__ = [
     "CHANGEABILITY_VALUES",
@@ -230,20 +231,8 @@ def _state(art: ScorecardArtifact, c: Characteristic, pairs: list[int], value: A
 
 
 def _meets(criteria: Sequence[Criterion], x: float) -> bool:
-    for crit in criteria:
-        v = math.nan if crit.value is None else crit.value
-        ok = {
-            ">=": x >= v,
-            ">": x > v,
-            "<=": x <= v,
-            "<": x < v,
-            "==": x == v,
-            "!=": x != v,
-            "not_null": True,
-        }[crit.op]
-        if not ok:
-            return False
-    return True
+    """Whether ``x`` (finite) meets every criterion on its column: the reference's own test."""
+    return all(bool(criterion_ok(crit, np.array([x]))[0]) for crit in criteria)
 
 
 def _decimals(x: float) -> int:

@@ -42,7 +42,14 @@ from trustscore.scoring._artifact import (
     ScorecardArtifact,
 )
 
-__all__ = ["ReferenceResult", "reference_points", "reference_reasons", "to_numeric", "to_text"]
+__all__ = [
+    "ReferenceResult",
+    "criterion_ok",
+    "reference_points",
+    "reference_reasons",
+    "to_numeric",
+    "to_text",
+]
 
 
 @dataclass(frozen=True)
@@ -157,7 +164,7 @@ def _interaction_points(
     return np.where(off, p.otherwise.points, out).astype(np.int64), off
 
 
-def _criterion_ok(crit: Criterion, values: Any) -> npt.NDArray[np.bool_]:
+def criterion_ok(crit: Criterion, values: Any) -> npt.NDArray[np.bool_]:
     x = to_numeric(values, crit.column)
     present = ~np.isnan(x)
     if crit.op == "not_null":
@@ -196,7 +203,7 @@ def reference_points(art: ScorecardArtifact, columns: Mapping[str, Any]) -> Refe
         slot[:, k + j] = np.where(off, -1, where[k + j, "adverse"])
     ok = np.ones(n, dtype=bool)
     for crit in art.criteria:
-        ok &= _criterion_ok(crit, columns[crit.column])
+        ok &= criterion_ok(crit, columns[crit.column])
     baseline = np.array([e.baseline_points for e in art.elements], dtype=np.int64)
     lost = np.where(slot >= 0, np.maximum(baseline[None, :] - points, 0), 0)
     return ReferenceResult(points=points, ok=ok, slot=slot, lost=lost)
