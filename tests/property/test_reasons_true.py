@@ -116,9 +116,9 @@ def test_a_reason_left_out_or_out_of_order_is_caught() -> None:
 def test_without_a_direction_the_statement_is_relative_and_names_the_value() -> None:
     art = _card(missing=20, direction=None)
     text, _ = art.reason_text("CH01", {"n_loans_clean": 2.0})
-    assert text == "Your n loans clean, 2, is in a range that scores lower than 3 or more"
+    assert text == "Your n loans clean, 2, is outside the range that scores best (3 or more)"
     assert art.reason_text("CH01")[0] == (
-        "Your n loans clean is in a range that scores lower than 3 or more"
+        "Your n loans clean is outside the range that scores best (3 or more)"
     )
 
 

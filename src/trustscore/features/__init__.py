@@ -15,6 +15,7 @@ from trustscore.features._definitions import (
     CHANGEABILITY,
     DIMENSIONS,
     FEATURES,
+    LABELS,
     FeatureDef,
     feature,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "CRITERIA_COLUMNS",
     "DIMENSIONS",
     "FEATURES",
+    "LABELS",
     "SUPPRESSIONS",
     "FeatureDef",
     "compute_features",

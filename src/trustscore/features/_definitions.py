@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import KW_ONLY, dataclass
 from typing import Final
 
-__all__ = ["DIMENSIONS", "FEATURES", "FeatureDef", "feature"]
+__all__ = ["CHANGEABILITY", "DIMENSIONS", "FEATURES", "LABELS", "FeatureDef", "feature"]
 
 DIMENSIONS: Final[dict[str, str]] = {
     "payment_reliability": "Payment reliability",
@@ -366,8 +366,7 @@ def feature(name: str) -> FeatureDef:
 #: pay down a card, settle a judgment); ``"time"``, only as time passes (how long ago something
 #: happened, counts of past events that age out of their window); ``"fixed"``, never. The way to
 #: a higher tier suggests only actions (:func:`trustscore.scoring.find_changes`); the demo puts
-#: these into its model as each characteristic's ``"change"``. (Kept at the end of the module, and
-#: out of its ``__all__``, so that it stays apart from the feature definitions above.)
+#: these into its model as each characteristic's ``"change"``.
 CHANGEABILITY: Final[dict[str, str]] = {
     "on_time_share_12m": "action",
     "on_time_share_36m": "action",
@@ -387,4 +386,27 @@ CHANGEABILITY: Final[dict[str, str]] = {
     "n_unsatisfied_public_records": "action",
     "unsatisfied_public_record_amount": "action",
     "months_since_public_record": "time",
+}
+
+#: What a person reads for each feature where a statement names it ("Your number of open
+#: credit accounts, 3, is outside the range that scores best (less than 1)").
+LABELS: Final[dict[str, str]] = {
+    "on_time_share_12m": "share of bills paid on time in the last 12 months",
+    "on_time_share_36m": "share of bills paid on time in the last 36 months",
+    "n_late_30_24m": "number of bills paid 30 or more days late in the last 24 months",
+    "n_late_90_24m": "number of bills paid 90 or more days late in the last 24 months",
+    "max_days_late_12m": "most days a bill was late in the last 12 months",
+    "months_since_late_30": "months since a bill was 30 or more days late",
+    "unpaid_amount_ratio_12m": "share of the amount billed in the last 12 months still unpaid",
+    "worst_dpd_12m": "most days past due on a credit account in the last 12 months",
+    "n_months_30dpd_24m": "months in the last 24 with a credit payment 30 or more days late",
+    "card_utilisation": "card balances as a share of the card limits",
+    "months_since_oldest_opened": "months since your oldest credit account was opened",
+    "n_open_accounts": "number of open credit accounts",
+    "any_default_36m": "default or charge-off in the last 36 months",
+    "months_since_delinquency": "months since a credit account was 30 or more days past due",
+    "n_inquiries_6m": "number of requests for your score in the last 6 months",
+    "n_unsatisfied_public_records": "number of unsatisfied court judgments and public records",
+    "unsatisfied_public_record_amount": "amount of unsatisfied court judgments and public records",
+    "months_since_public_record": "months since a court judgment or public record was filed",
 }

@@ -20,8 +20,15 @@ from trustscore.scoring._artifact import content_hash
 
 #: The keys of a characteristic's no-information statement, copied from its spec as given.
 #: Texts and declarations a ``characteristics`` entry may carry into the artifact as they are:
-#: the no-information statement and how the value can change (``"change"``: action, time, fixed).
-MISSING_KEYS: Final = ("missing_reason_code", "missing_reason", "missing_improve", "change")
+#: the no-information statement, how the value can change (``"change"``: action, time, fixed)
+#: and the ``label`` a statement names it by.
+MISSING_KEYS: Final = (
+    "missing_reason_code",
+    "missing_reason",
+    "missing_improve",
+    "change",
+    "label",
+)
 
 __all__ = [
     "MISSING_KEYS",

@@ -41,6 +41,7 @@ _CHAR_KEYS: Final = frozenset(
         "missing_reason",
         "missing_improve",
         "change",
+        "label",
     }
 )
 MAX_INTERACTIONS: Final = 32
@@ -144,7 +145,7 @@ PARAMETER_CONSTRAINTS: Final[dict[str, tuple[Callable[[Any], bool], str]]] = {
         _characteristics,
         "None or a non-empty mapping of column name to a dict with (some of) the keys "
         "'dimension', 'reason_code', 'reason', 'improve', 'missing_reason_code', "
-        "'missing_reason', 'missing_improve', 'change' (strings)",
+        "'missing_reason', 'missing_improve', 'change', 'label' (strings)",
     ),
     "categorical_features": (_categorical, "'auto' or a list of column names"),
     "max_n_bins": (

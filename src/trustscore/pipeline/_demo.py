@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from trustscore.decisions import credit_pricing_policy, decide
-from trustscore.features import CHANGEABILITY, FEATURES, compute_features, write_features
+from trustscore.features import CHANGEABILITY, FEATURES, LABELS, compute_features, write_features
 from trustscore.model import Scorecard
 from trustscore.monitoring import roc_auc
 from trustscore.pipeline._workspace import Workspace
@@ -115,6 +115,7 @@ def characteristics_metadata() -> dict[str, dict[str, str]]:
             "missing_reason": f.missing_reason,
             "missing_improve": f.missing_improve,
             "change": CHANGEABILITY[f.name],
+            "label": LABELS[f.name],
         }
         for f in FEATURES
     }

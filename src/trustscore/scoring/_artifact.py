@@ -665,7 +665,7 @@ def _shown(value: Any) -> str:
 
 
 def _better(c: Characteristic) -> str:
-    """The values that earn a characteristic's baseline: the range that scores better."""
+    """The values that earn a characteristic's baseline: the range that scores best."""
     top = c.baseline_points
     if c.type == "categorical":
         return ", ".join(cat for b in c.bins if b.points == top for cat in b.categories)
@@ -683,11 +683,11 @@ def _better(c: Characteristic) -> str:
         if lo is None and hi is None:
             parts.append("any value")
         elif lo is None:
-            parts.append(f"below {hi:g}")
+            parts.append(f"less than {hi:g}")
         elif hi is None:
             parts.append(f"{lo:g} or more")
         else:
-            parts.append(f"{lo:g} to below {hi:g}")
+            parts.append(f"{lo:g} to less than {hi:g}")
     return " or ".join(parts)
 
 
@@ -807,7 +807,7 @@ class ScorecardArtifact:
         >>> art.reason_text("PR01")[0]
         'Bills paid after their due date'
         >>> art.reason_text("CH01", {"card_kind": "none"})[0]
-        "Your card kind, 'none', is in a range that scores lower than card, loan"
+        "Your card kind, 'none', is outside the range that scores best (card, loan)"
         >>> art.reason_text("PR01N")[0]
         'No bill on file to measure payments by'
         """
@@ -819,8 +819,8 @@ class ScorecardArtifact:
                 return element.reason, element.improve
             said = "" if row is None else f", {_shown(row.get(element.name))},"
             statement = (
-                f"Your {element.label}{said} is in a range that scores lower than "
-                f"{_better(element)}"
+                f"Your {element.label}{said} is outside the range that scores best "
+                f"({_better(element)})"
             )
             return statement, element.improve
         a, b = (self.characteristic(x) for x in element.inputs)

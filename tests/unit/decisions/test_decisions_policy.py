@@ -170,7 +170,7 @@ def test_adverse_decision_has_notice_with_artifact_text(
     assert d.notice is not None
     assert [(r.code, r.reason, r.improve) for r in d.notice.reasons] == [
         ("PR01", "Bills paid after their due date", "Pay each bill by its due date"),
-        ("CH01", "Your card kind is in a range that scores lower than card, loan", ""),
+        ("CH01", "Your card kind is outside the range that scores best (card, loan)", ""),
     ]
     assert d.notice.score_range == (20, 150)
     text = d.notice.text()

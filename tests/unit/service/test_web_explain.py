@@ -84,7 +84,7 @@ def test_a_reason_says_how_far_the_subject_is_from_the_best(art: ScorecardArtifa
     assert by_code[card.reason_code]["points_to_best"] == card.baseline_points - 10
     assert by_code[on_time.reason_code]["reason"] == "Bills paid after their due date"
     assert by_code[card.reason_code]["reason"] == (
-        "Your card kind, 'none', is in a range that scores lower than card, loan"
+        "Your card kind, 'none', is outside the range that scores best (card, loan)"
     )
     assert by_code[on_time.reason_code]["value"] == 0.5
     dims = {d["name"]: d for d in got["dimensions"]}
