@@ -50,3 +50,27 @@ def test_every_demo_feature_is_declared_and_its_points_follow_it(small_demo: Pat
     assert art.model_card["estimator"]["params"]["directions"] == {
         f.name: f.direction for f in FEATURES if f.direction
     }
+
+
+def test_a_demo_of_other_settings_is_refused_before_anything_changes(
+    small_demo: Path, tmp_path: Path
+) -> None:
+    """Re-running the demo into a workspace of another population would mix the two stores."""
+    import shutil
+
+    import pytest
+
+    from trustscore.exceptions import SchemaError
+    from trustscore.pipeline import run_demo
+
+    root = Path(shutil.copytree(small_demo, tmp_path / "ws"))
+    before = sorted(p.relative_to(root) for p in root.rglob("*"))
+    settings = (root / "demo.json").read_text(encoding="utf-8")
+    with pytest.raises(SchemaError, match=r"holds a demo of 300 subjects .* asks for 400 subjects"):
+        run_demo(str(root), n_subjects=400)
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before
+    assert (root / "demo.json").read_text(encoding="utf-8") == settings
+    other = tmp_path / "other"
+    shutil.copytree(root / "store", other / "store")  # a store no demo run wrote
+    with pytest.raises(SchemaError, match="already holds a record store that no demo run wrote"):
+        run_demo(str(other), n_subjects=300)

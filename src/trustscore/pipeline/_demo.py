@@ -8,6 +8,7 @@ score everyone from the artifact alone → purpose-bound decisions → report.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from trustscore.decisions import credit_pricing_policy, decide
+from trustscore.exceptions import SchemaError
 from trustscore.features import CHANGEABILITY, FEATURES, LABELS, compute_features, write_features
 from trustscore.model import Scorecard
 from trustscore.monitoring import roc_auc
@@ -174,6 +176,34 @@ def _examples(decisions: pa.Table) -> list[dict[str, Any]]:
     return picks[:3]
 
 
+def _shown(settings: dict[str, Any]) -> str:
+    return (
+        f"{settings['n_subjects']:,} subjects (seed {settings['seed']}, as of "
+        f"{settings['as_of']}, dirty rate {settings['dirty_rate']})"
+    )
+
+
+def _claim(ws: Workspace, settings: dict[str, Any]) -> None:
+    """Record the demo's settings in ``ws``, or refuse a workspace that holds another demo."""
+    marker = ws.root / "demo.json"
+    held: dict[str, Any] | None = None
+    if marker.is_file():
+        held = json.loads(marker.read_text(encoding="utf-8"))
+    elif ws.store_dir.exists() and any(ws.store_dir.iterdir()):
+        msg = (
+            f"{ws.root} already holds a record store that no demo run wrote; the demo would mix "
+            "its synthetic records into it. Choose another --out, or remove the folder."
+        )
+        raise SchemaError(msg, file=str(ws.store_dir))
+    if held is not None and held != settings:
+        msg = (
+            f"{ws.root} holds a demo of {_shown(held)}; this run asks for {_shown(settings)}. "
+            "Its store would mix the two populations. Choose another --out, or remove the folder."
+        )
+        raise SchemaError(msg, file=str(marker))
+    marker.write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
+
+
 def run_demo(
     root: str = "trustscore-demo",
     *,
@@ -183,8 +213,16 @@ def run_demo(
     dirty_rate: float = 0.0005,
     report: Reporter = _quiet,
 ) -> DemoSummary:
-    """Run the whole chain into ``root`` and return what it produced."""
+    """Run the whole chain into ``root`` and return what it produced.
+
+    A workspace that already holds a demo of other settings (or records of unknown origin) is
+    refused before anything is written: its store would mix two populations, and the scores
+    and reasons would describe people of neither. Running again with the same settings is safe
+    (an identical re-send is no new record).
+    """
     ws = Workspace(root).create()
+    _claim(ws, {"n_subjects": n_subjects, "seed": seed, "as_of": as_of.isoformat(),
+                "dirty_rate": dirty_rate})  # fmt: skip
     summary = DemoSummary(workspace=ws, as_of=as_of, n_subjects=n_subjects)
 
     generate(
