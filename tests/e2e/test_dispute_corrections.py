@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 
@@ -114,12 +115,11 @@ def test_a_corrected_record_is_stored_anew_and_the_subject_rescored(
     assert replay(Workspace(root), asdict(snapshot)).matches
 
 
-def test_run_deadlines_completes_a_resolution_the_store_missed(
+@pytest.fixture
+def demo_ledger(
     small_demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from typer.testing import CliRunner
-
-    from trustscore.cli import app
+) -> Iterator[tuple[WorkspaceProvider, dict[str, object], lg.Ledger]]:
+    """A copy of the small demo as the CLI's workspace, an unpaid bill and its SQLite ledger."""
     from trustscore.settings import get_settings
 
     root = Path(shutil.copytree(small_demo, tmp_path / "ws"))
@@ -128,33 +128,41 @@ def test_run_deadlines_completes_a_resolution_the_store_missed(
     get_settings.cache_clear()
     try:
         provider = WorkspaceProvider(root)
-        bill = _unpaid_bill(provider)
         ledger = lg.Ledger(f"sqlite:///{root}/ledger.sqlite")
         ledger.upgrade()
-        # the ledger records the outcome; the process dies before the store applies it
-        dispute = lg.open_dispute(
-            ledger, str(bill["subject_id"]), "obligation", str(bill["record_id"]), "paid"
-        )
-        lg.resolve_dispute(
-            ledger, dispute.dispute_id, "corrected", "ops",
-            correction={"paid_date": str(bill["due_date"]), "amount_paid": bill["amount_due"]},
-        )  # fmt: skip
-        assert len(pending_resolutions(ledger, provider.store)) == 1
-        runner = CliRunner()
-        first = runner.invoke(app, ["disputes", "run-deadlines"])
-        assert first.exit_code == 0, first.output
-        assert "1 earlier resolution(s) applied" in first.output
-        new_id = f"{bill['record_id']}~c{dispute.dispute_id}"
-        assert provider.store.record("obligation", new_id)["paid_date"] == bill["due_date"]
-        assert pending_resolutions(ledger, provider.store) == []
-        rescored = lg.snapshots(ledger, str(bill["subject_id"]))
-        assert [s.score for s in rescored] == [
-            provider.current_score(str(bill["subject_id"]))["score"]
-        ]
-        again = runner.invoke(app, ["disputes", "run-deadlines"])
-        assert "0 earlier resolution(s) applied" in again.output
+        yield provider, _unpaid_bill(provider), ledger
     finally:
         get_settings.cache_clear()
+
+
+def test_run_deadlines_completes_a_resolution_the_store_missed(
+    demo_ledger: tuple[WorkspaceProvider, dict[str, object], lg.Ledger],
+) -> None:
+    from typer.testing import CliRunner
+
+    from trustscore.cli import app
+
+    provider, bill, ledger = demo_ledger
+    # the ledger records the outcome; the process dies before the store applies it
+    dispute = lg.open_dispute(
+        ledger, str(bill["subject_id"]), "obligation", str(bill["record_id"]), "paid"
+    )
+    lg.resolve_dispute(
+        ledger, dispute.dispute_id, "corrected", "ops",
+        correction={"paid_date": str(bill["due_date"]), "amount_paid": bill["amount_due"]},
+    )  # fmt: skip
+    assert len(pending_resolutions(ledger, provider.store)) == 1
+    runner = CliRunner()
+    first = runner.invoke(app, ["disputes", "run-deadlines"])
+    assert first.exit_code == 0, first.output
+    assert "1 earlier resolution(s) applied" in first.output
+    new_id = f"{bill['record_id']}~c{dispute.dispute_id}"
+    assert provider.store.record("obligation", new_id)["paid_date"] == bill["due_date"]
+    assert pending_resolutions(ledger, provider.store) == []
+    rescored = lg.snapshots(ledger, str(bill["subject_id"]))
+    assert [s.score for s in rescored] == [provider.current_score(str(bill["subject_id"]))["score"]]
+    again = runner.invoke(app, ["disputes", "run-deadlines"])
+    assert "0 earlier resolution(s) applied" in again.output
 
 
 def _api(root: Path) -> tuple[TestClient, lg.Ledger, WorkspaceProvider]:
@@ -258,39 +266,28 @@ def test_another_subjects_record_and_none_get_the_same_404(
 
 
 def test_run_deadlines_repairs_a_correction_the_store_cannot_take(
-    small_demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    demo_ledger: tuple[WorkspaceProvider, dict[str, object], lg.Ledger],
 ) -> None:
     """A ledger written before the fix holds ``unverifiable`` with a bad correction: the job
     suppresses the record once, and every later run succeeds (it exited 1 on every run)."""
     from typer.testing import CliRunner
 
     from trustscore.cli import app
-    from trustscore.settings import get_settings
 
-    root = Path(shutil.copytree(small_demo, tmp_path / "ws"))
-    monkeypatch.setenv("TRUSTSCORE_WORKSPACE", str(root))
-    monkeypatch.delenv("TRUSTSCORE_DATABASE_URL", raising=False)
-    get_settings.cache_clear()
-    try:
-        provider = WorkspaceProvider(root)
-        bill = _unpaid_bill(provider)
-        ledger = lg.Ledger(f"sqlite:///{root}/ledger.sqlite")
-        ledger.upgrade()
-        dispute = lg.open_dispute(
-            ledger, str(bill["subject_id"]), "obligation", str(bill["record_id"]), "paid"
-        )
-        lg.record_suppression(
-            ledger, "obligation", str(bill["record_id"]), "dispute unverifiable",
-            subject_id=str(bill["subject_id"]), dispute_id=dispute.dispute_id,
-            correction={"amount_paid": -5},
-        )  # fmt: skip
-        runner = CliRunner()
-        first = runner.invoke(app, ["disputes", "run-deadlines"])
-        assert first.exit_code == 0, first.output
-        assert "1 earlier resolution(s) applied" in first.output
-        assert str(bill["record_id"]) in _held(provider)
-        again = runner.invoke(app, ["disputes", "run-deadlines"])
-        assert again.exit_code == 0, again.output
-        assert "0 earlier resolution(s) applied" in again.output
-    finally:
-        get_settings.cache_clear()
+    provider, bill, ledger = demo_ledger
+    dispute = lg.open_dispute(
+        ledger, str(bill["subject_id"]), "obligation", str(bill["record_id"]), "paid"
+    )
+    lg.record_suppression(
+        ledger, "obligation", str(bill["record_id"]), "dispute unverifiable",
+        subject_id=str(bill["subject_id"]), dispute_id=dispute.dispute_id,
+        correction={"amount_paid": -5},
+    )  # fmt: skip
+    runner = CliRunner()
+    first = runner.invoke(app, ["disputes", "run-deadlines"])
+    assert first.exit_code == 0, first.output
+    assert "1 earlier resolution(s) applied" in first.output
+    assert str(bill["record_id"]) in _held(provider)
+    again = runner.invoke(app, ["disputes", "run-deadlines"])
+    assert again.exit_code == 0, again.output
+    assert "0 earlier resolution(s) applied" in again.output
