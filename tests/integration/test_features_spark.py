@@ -11,6 +11,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from trustscore import engines
 from trustscore.features import compute_features, feature_table, load_tables
@@ -199,3 +201,21 @@ def test_scores_from_spark_features_equal_scores_from_duckdb_features(
     want = score(art, duck)
     assert score(art, spk, engine="spark").equals(want)
     assert score(art, spk).equals(want)
+
+
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1))
+def test_features_are_bit_identical_on_hypothesis_made_stores(
+    spark: Any, tmp_path_factory: pytest.TempPathFactory, seed: int
+) -> None:
+    """Each example is a whole store of 150 subjects (late and unpaid bills, cards at and over
+    their limits, re-sent versions, deletions, suppressions), scored in one query per engine
+    and as-of date: many subjects' edge cases per Spark job, compared with exact equality."""
+    store = write_random_store(tmp_path_factory.mktemp("hyp-store") / "store", 150, seed)
+    for as_of in AS_OFS:
+        results = {}
+        for engine in ("duckdb", "spark"):
+            con = engines.connect(engine)
+            expr = feature_table(load_tables(con, store, engine=engine), as_of)
+            results[engine] = con.to_pyarrow(expr).sort_by("subject_id")
+        _assert_same(results["spark"], results["duckdb"])
