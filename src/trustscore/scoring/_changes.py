@@ -45,7 +45,6 @@ True
 
 from __future__ import annotations
 
-import bisect
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -59,6 +58,7 @@ import pyarrow as pa
 from trustscore.exceptions import ArtifactError, SchemaError
 from trustscore.scoring._artifact import Characteristic, Criterion, ScorecardArtifact
 from trustscore.scoring._reference import criterion_ok
+from trustscore.scoring._truth import axis_index, landing
 
 __all__ = [
     "CHANGEABILITY_VALUES",
@@ -200,34 +200,14 @@ class _Cell:
 
 def _state(art: ScorecardArtifact, c: Characteristic, pairs: list[int], value: Any) -> _Cell:
     """The cell of ``value`` (any value, missing and special ones included)."""
-    if c.type == "numeric":
-        x = math.nan if value is None else float(value)
-        if math.isnan(x):
-            return _Cell(c.missing.points, (None,) * len(pairs), value)
-        # the last special code that matches wins, as in the reference scorer
-        for sp in reversed(c.special):
-            if x in sp.values:
-                return _Cell(sp.points, (None,) * len(pairs), value)
-        points = c.bins[min(bisect.bisect_right(c.edges, x), len(c.bins) - 1)].points
-        axes = []
-        for q in pairs:
-            p = art.interactions[q]
-            axis = p.axes[p.inputs.index(c.name)]
-            axes.append(min(bisect.bisect_right(axis.edges, x), axis.size - 1))
-        return _Cell(points, tuple(axes), value)
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return _Cell(c.missing.points, (None,) * len(pairs), value)
-    text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
-    for b in c.bins:
-        if text in b.categories:
-            groups = []
-            for q in pairs:
-                p = art.interactions[q]
-                axis = p.axes[p.inputs.index(c.name)]
-                groups.append(next(g for g, cats in enumerate(axis.groups) if text in cats))
-            return _Cell(b.points, tuple(groups), value)
-    assert c.other is not None  # guaranteed by the artifact's validation
-    return _Cell(c.other.points, (None,) * len(pairs), value)
+    where, outcome, _ = landing(c, value)
+    if where != "bin":  # missing, special or other: off every pair's grid
+        return _Cell(outcome.points, (None,) * len(pairs), value)
+    axes = []
+    for q in pairs:
+        p = art.interactions[q]
+        axes.append(axis_index(p.axes[p.inputs.index(c.name)], value))
+    return _Cell(outcome.points, tuple(axes), value)
 
 
 def _meets(criteria: Sequence[Criterion], x: float) -> bool:

@@ -43,13 +43,14 @@ import pyarrow as pa
 from trustscore.exceptions import SchemaError
 from trustscore.scoring._artifact import (
     MAX_REASONS,
+    Axis,
     Characteristic,
     Interaction,
     Outcome,
     ScorecardArtifact,
 )
 
-__all__ = ["UntrueReason", "untrue_reasons"]
+__all__ = ["UntrueReason", "axis_index", "landing", "untrue_reasons"]
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,9 @@ def _level(v: Any) -> str:
     return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
 
 
-def _landing(c: Characteristic, v: Any) -> tuple[str, Outcome, int | None]:
-    """Where a value lands: ``("missing" | "special" | "bin" | "other", outcome, bin index)``."""
+def landing(c: Characteristic, v: Any) -> tuple[str, Outcome, int | None]:
+    """Where a value lands: ``("missing" | "special" | "bin" | "other", outcome, bin index)``,
+    the artifact's rule read literally (the what-if's search reads values through it too)."""
     if _missing(v):
         return "missing", c.missing, None
     if c.type == "numeric":
@@ -98,15 +100,20 @@ def _cell(
     at: list[int] = []
     for name, axis in zip(p.inputs, p.axes, strict=True):
         v = row.get(name)
-        where, _, _ = _landing(chars[name], v)
+        where, _, _ = landing(chars[name], v)
         if where != "bin" or v is None:
             return None
-        if axis.type == "numeric":
-            x = float(v)
-            at.append(sum(1 for e in axis.edges if x >= e))
-        else:
-            at.append(next(g for g, cats in enumerate(axis.groups) if _level(v) in cats))
+        at.append(axis_index(axis, v))
     return at[0] * p.shape[1] + at[1]
+
+
+def axis_index(axis: Axis, v: Any) -> int:
+    """The interval (numeric) or group (categorical) of an interaction's axis a value is in,
+    for a value that lands in one of its input's bins."""
+    if axis.type == "numeric":
+        x = float(v)
+        return sum(1 for e in axis.edges if x >= e)
+    return next(g for g, cats in enumerate(axis.groups) if _level(v) in cats)
 
 
 def _loss(
@@ -114,7 +121,7 @@ def _loss(
 ) -> tuple[int, str | None]:
     """The points an element lost against its baseline for a row, and the code of that loss."""
     if isinstance(e, Characteristic):
-        where, outcome, _ = _landing(e, row.get(e.name))
+        where, outcome, _ = landing(e, row.get(e.name))
         code = e.missing_reason_code if where in ("missing", "special") else e.reason_code
         return e.baseline_points - outcome.points, code
     cell = _cell(e, chars, row)
@@ -139,7 +146,7 @@ def _untrue(
             return f"{e.name} lands in a cell that earns its best ({e.baseline_points} points)"
         return None
     v = row.get(e.name)
-    where, outcome, j = _landing(e, v)
+    where, outcome, j = landing(e, v)
     shown = "missing" if _missing(v) else repr(v) if isinstance(v, str) else f"{v:g}"
     if kind == "missing":
         if where not in ("missing", "special"):
