@@ -236,13 +236,12 @@ def on_scale(classic: float, scaling: Mapping[str, Any] | None) -> int:
         return round(classic)
     c = CLASSIC_SCALE
     ln_odds = math.log(c["anchor_odds"]) + (classic - c["anchor_score"]) / c["pdo"] * math.log(2)
-    factor, offset = scaling.get("score_factor"), scaling.get("score_offset")
-    if factor is None or offset is None:  # a record written by another tool: pdo and anchor
-        factor = float(scaling.get("pdo", c["pdo"])) / math.log(2)
-        offset = float(scaling.get("anchor_score", c["anchor_score"])) - factor * math.log(
-            float(scaling.get("anchor_odds", c["anchor_odds"]))
-        )
-    score = float(offset) + float(factor) * ln_odds
+    # the model's own reading of a scaling record (imported here: the model package brings
+    # scikit-learn, which a policy built from given cut-offs does not need)
+    from trustscore.model._scaling import score_scale
+
+    factor, offset = score_scale(scaling)
+    score = offset + factor * ln_odds
     return int(min(max(round(score), SCORE_FLOOR + 1), 1000))
 
 
