@@ -279,31 +279,26 @@ class Fitter:
         if fixed is not None:
             specials = [v for sp in fixed.special for v in sp.values]
         x = numeric_column(s, name)
-        b = bin_numeric(
-            name,
-            x,
-            y,
-            max_n_bins=self._max_bins(fused),
-            min_size=min_size,
-            trend=str(trend),
-            special_values=specials,
-            min_outcome=min_outcome,
-            fixed_edges=None if fixed is None else list(fixed.edges),
-        )
-        if fixed is None and b.n_bins == 1 and self.direction(name) and min_outcome < min_size:
-            # a declared 0/1 flag or mostly-zero count whose rarer side is under min_bin_size
-            # would read the same for every value: keep its cut in the declared direction
-            # wherever each side has the rows a missing or special outcome needs for a level
-            b = bin_numeric(
+
+        def binned(size: float, edges: list[float] | None) -> BinnedCharacteristic:
+            return bin_numeric(
                 name,
                 x,
                 y,
                 max_n_bins=self._max_bins(fused),
-                min_size=min_outcome,
+                min_size=size,
                 trend=str(trend),
                 special_values=specials,
                 min_outcome=min_outcome,
+                fixed_edges=edges,
             )
+
+        b = binned(min_size, None if fixed is None else list(fixed.edges))
+        if fixed is None and b.n_bins == 1 and self.direction(name) and min_outcome < min_size:
+            # a declared 0/1 flag or mostly-zero count whose rarer side is under min_bin_size
+            # would read the same for every value: keep its cut in the declared direction
+            # wherever each side has the rows a missing or special outcome needs for a level
+            b = binned(min_outcome, None)
         return b
 
     def min_outcome(self, n: int) -> float:

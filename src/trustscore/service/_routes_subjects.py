@@ -34,7 +34,7 @@ router = APIRouter(prefix="/v1", tags=["subjects"])
 
 
 def _score_body(snapshot: lg.Snapshot, purpose: str, result: ScoreResult) -> dict[str, Any]:
-    body = {
+    body: dict[str, Any] = {
         "subject_id": snapshot.subject_id,
         "purpose": purpose,
         "snapshot_id": snapshot.snapshot_id,
@@ -46,9 +46,10 @@ def _score_body(snapshot: lg.Snapshot, purpose: str, result: ScoreResult) -> dic
         "as_of": snapshot.as_of.isoformat(),
     }
     # what the model can give, beside the score: a score is never shown without its range
-    for key in ("score_range", "subscore_ranges"):
-        if key in result:
-            body[key] = result[key]  # type: ignore[literal-required]
+    if "score_range" in result:
+        body["score_range"] = result["score_range"]
+    if "subscore_ranges" in result:
+        body["subscore_ranges"] = result["subscore_ranges"]
     return body
 
 
