@@ -32,12 +32,13 @@ datetime.date(2026, 2, 28)
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final, cast
 
 from trustscore.decisions import Policy, check_purpose, decide_one, next_tier, policy_for
 from trustscore.features import CHANGEABILITY
+from trustscore.features._expressions import months_before
+from trustscore.pipeline._explain import _plain
 from trustscore.pipeline._provider import WorkspaceProvider, score_subject
 from trustscore.scoring import Characteristic, ScorecardArtifact, score
 from trustscore.scoring._changes import apply_changes, row_table
@@ -56,18 +57,9 @@ PROJECTION_MONTHS: Final = (3, 6, 12)
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
-    """``day`` moved ``months`` on, the day of the month kept where the month has it."""
-    y, m = divmod(day.month - 1 + months, 12)
-    year, month = day.year + y, m + 1
-    first_next = dt.date(year + month // 12, month % 12 + 1, 1)
-    last = (first_next - dt.timedelta(days=1)).day
-    return dt.date(year, month, min(day.day, last))
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+    """``day`` moved ``months`` on, the day of the month kept where the month has it (the
+    features' own month arithmetic, run forwards)."""
+    return months_before(day, -months)
 
 
 def _value_of(art: ScorecardArtifact, code: str, row: Mapping[str, Any]) -> Any:
