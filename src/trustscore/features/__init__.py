@@ -20,10 +20,12 @@ from trustscore.features._definitions import (
     feature,
 )
 from trustscore.features._expressions import CRITERIA_COLUMNS, SUPPRESSIONS, feature_table
+from trustscore.features._lineage import CRITERIA_SOURCES, feature_lineage
 
 __all__ = [
     "CHANGEABILITY",
     "CRITERIA_COLUMNS",
+    "CRITERIA_SOURCES",
     "DIMENSIONS",
     "FEATURES",
     "LABELS",
@@ -31,6 +33,7 @@ __all__ = [
     "FeatureDef",
     "compute_features",
     "feature",
+    "feature_lineage",
     "feature_table",
     "load_tables",
     "write_features",

@@ -17,6 +17,8 @@ Examples
 ['credit_history', 'legal_compliance', 'payment_reliability']
 >>> feature("n_late_30_24m").reason
 'Bills paid 30 or more days late in the last 24 months'
+>>> feature("n_inquiries_6m").sources
+('inquiry.inquiry_date',)
 """
 
 from __future__ import annotations
@@ -56,6 +58,14 @@ class FeatureDef:
         rises); -1, more is worse; 0, none, with ``direction_note`` saying why.
     direction_note : str
         Why the feature has no direction (empty when it has one).
+    sources : tuple of str
+        Its lineage: every record field, ``"kind.field"``, its value depends on, through the
+        value itself or the choice of the records it counts (a window on a date, the latest
+        report of an account). The fields every feature reads for the as-of rule (``record_id``,
+        ``subject_id``, ``action`` and the store's ``batch_id`` and ``ingested_at``) are left
+        out. A test reads the fields from the compiled feature expression and checks them
+        against this declaration; training refuses a characteristic whose lineage reaches a
+        prohibited field (:func:`trustscore.safeguards.check_lineage`).
     missing_reason_code, missing_reason, missing_improve : str
         The no-information statement: what a subject whose value is missing (NULL) reads,
         with its own reason code (the feature's code + ``"N"``), and how that changes. It
@@ -80,6 +90,7 @@ class FeatureDef:
     missing_reason: str
     missing_improve: str
     direction_note: str = ""
+    sources: tuple[str, ...] = ()
 
     @property
     def missing_reason_code(self) -> str:
@@ -106,6 +117,7 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
             "Bills from a utility, telecom, landlord or platform, reported in your name and paid "
             "on time, build a payment record."
         ),
+        sources=("obligation.due_date", "obligation.paid_date"),
     ),
     FeatureDef(
         "on_time_share_36m",
@@ -121,6 +133,7 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
             "Bills from a utility, telecom, landlord or platform, reported in your name and paid "
             "on time, build a payment record."
         ),
+        sources=("obligation.due_date", "obligation.paid_date"),
     ),
     FeatureDef(
         "n_late_30_24m",
@@ -137,6 +150,7 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
             "Bills from a utility, telecom, landlord or platform, reported in your name and paid "
             "on time, build a payment record."
         ),
+        sources=("obligation.due_date", "obligation.paid_date"),
     ),
     FeatureDef(
         "n_late_90_24m",
@@ -153,6 +167,7 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
             "Bills from a utility, telecom, landlord or platform, reported in your name and paid "
             "on time, build a payment record."
         ),
+        sources=("obligation.due_date", "obligation.paid_date"),
     ),
     FeatureDef(
         "max_days_late_12m",
@@ -168,6 +183,7 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
             "Bills from a utility, telecom, landlord or platform, reported in your name and paid "
             "on time, build a payment record."
         ),
+        sources=("obligation.due_date", "obligation.paid_date"),
     ),
     FeatureDef(
         "months_since_late_30",
@@ -181,6 +197,7 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         direction=1,
         missing_reason="No bill paid 30 or more days late on file",
         missing_improve="",
+        sources=("obligation.due_date", "obligation.paid_date"),
     ),
     FeatureDef(
         "unpaid_amount_ratio_12m",
@@ -196,6 +213,12 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
             "Bills from a utility, telecom, landlord or platform, reported in your name and paid "
             "on time, build a payment record."
         ),
+        sources=(
+            "obligation.due_date",
+            "obligation.paid_date",
+            "obligation.amount_due",
+            "obligation.amount_paid",
+        ),
     ),
     # --- credit history: loans and cards, inquiries ---------------------------------------------
     FeatureDef(
@@ -209,6 +232,7 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         direction=-1,
         missing_reason="No loan or card reported in the last 12 months",
         missing_improve=_LOANS,
+        sources=("tradeline.reported_date", "tradeline.days_past_due"),
     ),
     FeatureDef(
         "n_months_30dpd_24m",
@@ -221,6 +245,7 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         direction=-1,
         missing_reason="No loan or card on file",
         missing_improve=_LOANS,
+        sources=("tradeline.reported_date", "tradeline.days_past_due"),
     ),
     FeatureDef(
         "card_utilisation",
@@ -233,6 +258,16 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         direction=-1,
         missing_reason="No open card with a credit limit on file",
         missing_improve="",
+        sources=(
+            "tradeline.furnisher",
+            "tradeline.account",
+            "tradeline.reported_date",
+            "tradeline.kind",
+            "tradeline.status",
+            "tradeline.closed_date",
+            "tradeline.balance",
+            "tradeline.credit_limit",
+        ),
     ),
     FeatureDef(
         "months_since_oldest_opened",
@@ -245,6 +280,7 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         direction=1,
         missing_reason="No loan or card on file",
         missing_improve=_LOANS,
+        sources=("tradeline.reported_date", "tradeline.opened_date"),
     ),
     FeatureDef(
         "n_open_accounts",
@@ -262,6 +298,13 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         ),
         missing_reason="No loan or card on file",
         missing_improve=_LOANS,
+        sources=(
+            "tradeline.furnisher",
+            "tradeline.account",
+            "tradeline.reported_date",
+            "tradeline.status",
+            "tradeline.closed_date",
+        ),
     ),
     FeatureDef(
         "any_default_36m",
@@ -274,6 +317,7 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         direction=-1,
         missing_reason="No loan or card on file",
         missing_improve=_LOANS,
+        sources=("tradeline.reported_date", "tradeline.status"),
     ),
     FeatureDef(
         "months_since_delinquency",
@@ -287,6 +331,7 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         direction=1,
         missing_reason="No loan or card payment 30 or more days past due on file",
         missing_improve="",
+        sources=("tradeline.reported_date", "tradeline.days_past_due", "tradeline.status"),
     ),
     FeatureDef(
         "n_inquiries_6m",
@@ -298,6 +343,7 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         direction=-1,
         missing_reason="No request for your score on file",
         missing_improve="",
+        sources=("inquiry.inquiry_date",),
     ),
     # --- legal compliance: judgments, bankruptcies, tax arrears, penalties ----------------------
     FeatureDef(
@@ -312,6 +358,7 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         direction=-1,
         missing_reason="No unsettled court judgment, tax arrear or penalty on file",
         missing_improve="",
+        sources=("public_record.filed_date", "public_record.satisfied_date"),
     ),
     FeatureDef(
         "unsatisfied_public_record_amount",
@@ -323,6 +370,11 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         direction=-1,
         missing_reason="No amount owed under a court judgment, tax arrear or penalty on file",
         missing_improve="",
+        sources=(
+            "public_record.filed_date",
+            "public_record.satisfied_date",
+            "public_record.amount",
+        ),
     ),
     FeatureDef(
         "months_since_public_record",
@@ -336,6 +388,7 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         direction=1,
         missing_reason="No unsettled court judgment, tax arrear or penalty on file",
         missing_improve="",
+        sources=("public_record.filed_date", "public_record.satisfied_date"),
     ),
 )
 
