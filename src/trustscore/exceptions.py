@@ -18,7 +18,8 @@ builtin exception a caller would expect, so ``except ValueError`` keeps working:
         └── AuditChainError                   the audit chain does not verify
 
     TrustScoreWarning(UserWarning)
-    └── DataQualityWarning                    data was accepted but looks suspicious
+    ├── DataQualityWarning                    data was accepted but looks suspicious
+    └── ProxyWarning                          a characteristic predicts a protected attribute
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ __all__ = [
     "NeverApprovablePurposeError",
     "NotFoundError",
     "ProhibitedInputError",
+    "ProxyWarning",
     "PurposeError",
     "SchemaError",
     "TrustScoreError",
@@ -114,3 +116,8 @@ class TrustScoreWarning(UserWarning):
 
 class DataQualityWarning(TrustScoreWarning):
     """Data was accepted but looks suspicious (for example a characteristic that is constant)."""
+
+
+class ProxyWarning(TrustScoreWarning):
+    """A characteristic predicts a protected attribute given apart at or above the proxy
+    screen's threshold (see :mod:`trustscore.model._proxy`): it may stand in for it."""

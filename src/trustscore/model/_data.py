@@ -10,7 +10,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from trustscore.exceptions import ModelError, ProhibitedInputError
-from trustscore.safeguards import check_input_names
+from trustscore.records._schemas import RECORD_KINDS
+from trustscore.safeguards import check_input_names, check_lineage
 
 __all__ = [
     "as_frame",
@@ -18,6 +19,7 @@ __all__ = [
     "as_target",
     "categorical_column",
     "check_columns",
+    "check_model_lineage",
     "numeric_column",
 ]
 
@@ -95,6 +97,20 @@ def as_protected(protected: Any, n: int, x_columns: list[str], *, where: str) ->
 def check_columns(columns: list[str]) -> None:
     """Refuse prohibited inputs by name (:func:`trustscore.safeguards.check_input_names`)."""
     check_input_names(columns, where="model input")
+
+
+def check_model_lineage(lineage: Any, columns: list[str]) -> dict[str, list[str]]:
+    """Refuse a column whose declared lineage reaches a prohibited field
+    (:func:`trustscore.safeguards.check_lineage`); fields of trustscore's own record kinds
+    must exist in their schemas."""
+    if not isinstance(lineage, Mapping):
+        msg = (
+            "lineage must be a mapping of column name to the record fields it is computed "
+            f"from, e.g. {{'x17': ['tradeline.balance']}}. Got {type(lineage).__name__}."
+        )
+        raise ModelError(msg, field="lineage")
+    known = {kind: spec.field_names for kind, spec in RECORD_KINDS.items()}
+    return check_lineage(lineage, columns, known_fields=known, where="model input")
 
 
 def numeric_column(s: pd.Series, name: str) -> npt.NDArray[np.float64]:

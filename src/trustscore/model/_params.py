@@ -189,6 +189,8 @@ PARAMETER_CONSTRAINTS: Final[dict[str, tuple[Callable[[Any], bool], str]]] = {
         lambda v: v == "auto" or (_is_int(v) and 0 <= v <= MAX_INTERACTIONS),
         f"'auto' or an int in [0, {MAX_INTERACTIONS}] (0: no interactions)",
     ),
+    "proxy_threshold": (_real(0.5, 1.0, False, False), "a float in [0.5, 1]"),
+    "refuse_proxies": (lambda v: isinstance(v, bool), "True or False"),
 }
 
 

@@ -15,12 +15,19 @@ from sklearn.utils.validation import check_is_fitted
 
 from trustscore.exceptions import ModelError
 from trustscore.model._card import interactions_card, model_card
-from trustscore.model._data import as_frame, as_protected, as_target, check_columns
+from trustscore.model._data import (
+    as_frame,
+    as_protected,
+    as_target,
+    check_columns,
+    check_model_lineage,
+)
 from trustscore.model._describe import char_dict, merge_equal_points, model_version, pair_code
 from trustscore.model._directions import monotone_violations, repair_points
 from trustscore.model._fitting import Fitter
 from trustscore.model._interactions import FittedPair, pair_dict
 from trustscore.model._params import validate_params
+from trustscore.model._proxy import PROXY_THRESHOLD, input_card, screen_proxies
 from trustscore.model._rows import bad_probability, reference_rows, score_rows
 from trustscore.model._scaling import scale_points
 from trustscore.safeguards import check_purpose_approvable
@@ -152,6 +159,15 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         1 000 or more than 200 000 rows) no pairs are fitted. A characteristic with edited
         bins or a declared peak or valley trend is never an input of a pair. The model card
         lists the pairs and how they were chosen.
+    proxy_threshold : float, default 0.6
+        The proxy screen's threshold, in [0.5, 1]: with ``protected`` given to ``fit``, a
+        characteristic whose value predicts a protected group at this AUC or above (one group
+        against the rest, ``max(AUC, 1 - AUC)``; :mod:`trustscore.model._proxy`) is flagged with
+        a :class:`~trustscore.exceptions.ProxyWarning` and in the model card's
+        ``proxy_screen``, which lists every characteristic's AUC. 1 flags only a perfect proxy.
+    refuse_proxies : bool, default False
+        Refuse a flagged characteristic
+        (:class:`~trustscore.exceptions.ProhibitedInputError`) rather than warn.
 
     Attributes
     ----------
@@ -219,6 +235,8 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         random_state: int | None = None,
         interactions: int | str = "auto",
         directions: Mapping[str, int] | None = None,
+        proxy_threshold: float = PROXY_THRESHOLD,
+        refuse_proxies: bool = False,
     ) -> None:
         self.characteristics = characteristics
         self.categorical_features = categorical_features
@@ -238,6 +256,8 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.random_state = random_state
         self.interactions = interactions
         self.directions = directions
+        self.proxy_threshold = proxy_threshold
+        self.refuse_proxies = refuse_proxies
 
     # -- fitting -------------------------------------------------------------------------------
     def fit(
@@ -248,6 +268,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         protected: Any = None,
         eval_set: tuple[Any, ...] | None = None,
         data_window: Any = None,
+        lineage: Mapping[str, str | Sequence[str]] | None = None,
     ) -> Scorecard:
         """Fit the scorecard.
 
@@ -257,12 +278,20 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         y : array-like of 0/1, 1 = bad (the event)
         protected : DataFrame, Series or array, optional
             Protected attributes, one row per row of ``X``, held apart from ``X`` and used
-            only for the model card's fairness section. A protected column in ``X`` raises
+            only for the model card's fairness section and the proxy screen (see
+            ``proxy_threshold``). A protected column in ``X`` raises
             :class:`~trustscore.exceptions.ProhibitedInputError`.
         eval_set : (X_holdout, y_holdout[, protected_holdout]), optional
             Data for the model card's metrics; without it they come from the training data.
         data_window : (start, end) or dict, optional
             The period the data covers, written to the model card.
+        lineage : mapping of str to list of str, optional
+            Column -> the record fields it was computed from, ``"kind.field"`` (e.g.
+            ``{"x17": ["clickstream.url"]}``; :func:`trustscore.features.feature_lineage` for
+            this project's features). A column whose lineage reaches a prohibited field
+            (:func:`trustscore.safeguards.check_lineage`) raises
+            :class:`~trustscore.exceptions.ProhibitedInputError` whatever its name; a field of
+            one of trustscore's record kinds must exist. The model card records the lineage.
 
         Returns
         -------
@@ -274,6 +303,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             check_purpose_approvable(purpose)
         df = as_frame(X)
         check_columns(list(df.columns))
+        declared = None if lineage is None else check_model_lineage(lineage, list(df.columns))
         n = len(df)
         yy = as_target(y, n)
         prot = (
@@ -303,6 +333,13 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             )
             raise ModelError(msg, field="interactions")
         specs = fitter.specs(df)
+        kinds = {k: s["type"] for k, s in specs.items()}
+        screen = None
+        if prot is not None:
+            screen = screen_proxies(
+                df, kinds, prot, threshold=self.proxy_threshold, refuse=self.refuse_proxies,
+                seed=seed,
+            )  # fmt: skip
         edited = fitter.edited()
         method, strength, choice, n_pairs = fitter.choose_method(df, yy, specs, edited, seed)
         bins = fitter.bin_all(df, yy, specs, edited, fused=method == "fused")
@@ -410,6 +447,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             card["interactions"] = interactions_card(
                 self.interactions, choice, n_pairs, method, pairs, pair_dicts, dropped
             )
+        card.update(input_card(screen, declared, list(specs), selected))
         d["model_card"] = card
         d["model_version"] = model_version(d, data_window)
         d["created_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
