@@ -21,7 +21,14 @@ import pyarrow.parquet as pq
 
 from trustscore.decisions import credit_pricing_policy, decide
 from trustscore.exceptions import SchemaError
-from trustscore.features import CHANGEABILITY, FEATURES, LABELS, compute_features, write_features
+from trustscore.features import (
+    CHANGEABILITY,
+    FEATURES,
+    LABELS,
+    compute_features,
+    feature_lineage,
+    write_features,
+)
 from trustscore.model import Scorecard
 from trustscore.monitoring import roc_auc
 from trustscore.pipeline._workspace import Workspace
@@ -274,6 +281,7 @@ def run_demo(
             hold[["group"]],
         ),
         data_window=window,
+        lineage=feature_lineage(),  # each column's record fields, refused if one is prohibited
     )
     # how each characteristic can change: the way to a higher tier suggests only actions
     art = card.to_artifact()

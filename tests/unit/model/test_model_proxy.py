@@ -176,9 +176,12 @@ def test_multi_level_and_numeric_attributes() -> None:
     prot = pd.DataFrame({"age": age, "group": group})
     kinds = {"years_at_job": "numeric", "tenure_code": "categorical", "row_id": "categorical"}
     s = proxy_screen(X, kinds, prot, threshold=0.6, seed=0)
-    assert s["attributes"] == {
-        "age": "numeric attribute cut at its quartiles",
-        "group": "each value a group",
+    assert s["attributes"]["age"]["groups"] == "numeric attribute cut at its quartiles"
+    assert len(s["attributes"]["age"]["screened"]) == 4
+    assert s["attributes"]["group"] == {
+        "groups": "each value a group",
+        "screened": ["p", "q", "r", "s"],
+        "min_group_rows": MIN_GROUP_ROWS,
     }
     rows = {c["name"]: c for c in s["characteristics"]}
     assert rows["years_at_job"]["attribute"] == "age"
@@ -196,4 +199,5 @@ def test_groups_too_small_are_not_screened() -> None:
     X = pd.DataFrame({"v": (group == "tiny").astype(float) + rng.normal(0, 0.01, n)})
     s = proxy_screen(X, {"v": "numeric"}, pd.DataFrame({"g": group}), threshold=0.6, seed=0)
     assert s["characteristics"][0]["auc"] is None
+    assert s["attributes"]["g"]["screened"] == []
     assert s["flagged"] == []
