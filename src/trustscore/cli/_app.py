@@ -244,15 +244,37 @@ def train(
             "(more is worse), held in every bin and pair; repeat for each column."
         ),
     ] = None,
+    lineage: Annotated[
+        Path | None,
+        typer.Option(
+            help='A JSON file of column -> the record fields it is computed from, e.g. {"x17": '
+            '["clickstream.url"]}: a column whose lineage reaches a prohibited field is '
+            "refused, whatever its name."
+        ),
+    ] = None,
+    proxy_threshold: Annotated[
+        float | None,
+        typer.Option(
+            help="AUC at or above which a characteristic that predicts a --protected "
+            "attribute is flagged (default 0.6)."
+        ),
+    ] = None,
+    refuse_proxies: Annotated[
+        bool, typer.Option(help="Refuse a flagged characteristic rather than warn.")
+    ] = False,
 ) -> None:
     """Fit a scorecard on any flat table and write its artifact."""
-    from trustscore.pipeline import train_flat
+    from trustscore.pipeline import read_lineage, train_flat
 
     params: dict[str, object] = {}
     if pin_scaling is not None:
         params["scaling"] = _pin(pin_scaling)
     if direction:
         params["directions"] = _parse_directions(direction)
+    if proxy_threshold is not None:
+        params["proxy_threshold"] = proxy_threshold
+    if refuse_proxies:
+        params["refuse_proxies"] = True
     if interactions is not None:
         if interactions == "auto":
             params["interactions"] = "auto"
@@ -262,9 +284,10 @@ def train(
             raise fail(f"--interactions must be 'auto' or a whole number, got {interactions!r}.")
 
     def run() -> None:
+        declared = None if lineage is None else read_lineage(lineage)
         art = train_flat(
             data, target, protected=protected or (), exclude=exclude or (), seed=seed,
-            params=params,
+            params=params, lineage=declared,
         )  # fmt: skip
         with atomic_output(out) as tmp:
             art.to_json(tmp)

@@ -16,7 +16,7 @@ from trustscore.pipeline._demo import (
     score_features,
 )
 from trustscore.pipeline._explain import explain_row, explain_subject
-from trustscore.pipeline._flat import read_table, score_file, train_flat
+from trustscore.pipeline._flat import read_lineage, read_table, score_file, train_flat
 from trustscore.pipeline._provider import WorkspaceProvider, feature_hash, score_subject
 from trustscore.pipeline._replay import Replay, replay
 from trustscore.pipeline._resolutions import apply_resolution, pending_resolutions
@@ -47,6 +47,7 @@ __all__ = [
     "next_tier_of",
     "pending_resolutions",
     "projection",
+    "read_lineage",
     "read_table",
     "replay",
     "run_demo",

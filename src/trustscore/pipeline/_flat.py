@@ -1,13 +1,15 @@
 """Training and scoring on any flat table, so a risk team can use trustscore on its own data.
 
-``trustscore train --data FILE --target COL [--protected COL ...] --out model.json`` and
+``trustscore train --data FILE --target COL [--protected COL ...] [--lineage FILE]
+--out model.json`` and
 ``trustscore score --model model.json --data FILE --out scores.parquet``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+import json
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -20,7 +22,7 @@ from trustscore.exceptions import IngestError, SchemaError
 from trustscore.model import Scorecard
 from trustscore.scoring import ScorecardArtifact, load_artifact, score, score_parquet
 
-__all__ = ["read_table", "score_file", "train_flat"]
+__all__ = ["read_lineage", "read_table", "score_file", "train_flat"]
 
 
 def read_table(path: str | Path) -> pa.Table:
@@ -41,6 +43,32 @@ def read_table(path: str | Path) -> pa.Table:
         raise IngestError(msg, file=str(p)) from None
     msg = f"Cannot read {p.name}: expected a .csv or .parquet file."
     raise IngestError(msg, file=str(p))
+
+
+def read_lineage(path: str | Path) -> dict[str, list[str]]:
+    """A lineage file: a JSON object of column -> the record fields it is computed from.
+
+    For example ``{"x17": ["clickstream.url"], "balance_ratio": ["tradeline.balance",
+    "tradeline.credit_limit"]}`` (see :func:`trustscore.safeguards.check_lineage`).
+    """
+    p = Path(path)
+    if not p.is_file():
+        msg = f"No such lineage file: {str(p)!r}."
+        raise IngestError(msg, file=str(p))
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        msg = f"Cannot read the lineage file {p.name}: {exc}."
+        raise SchemaError(msg, file=str(p)) from None
+    if not isinstance(data, dict) or not all(
+        isinstance(v, list) and all(isinstance(x, str) for x in v) for v in data.values()
+    ):
+        msg = (
+            f"The lineage file {p.name} must hold a JSON object of column name to a list of "
+            'record fields, e.g. {"x17": ["clickstream.url"]}.'
+        )
+        raise SchemaError(msg, file=str(p))
+    return {str(k): list(v) for k, v in data.items()}
 
 
 def _binary_target(table: pa.Table, target: str, file: str) -> np.ndarray[Any, np.dtype[np.int8]]:
@@ -75,8 +103,13 @@ def train_flat(
     holdout: float = 0.25,
     seed: int = 0,
     params: dict[str, Any] | None = None,
+    lineage: Mapping[str, Sequence[str]] | None = None,
 ) -> ScorecardArtifact:
-    """Fit a scorecard on a flat table and return its artifact (model card from a holdout)."""
+    """Fit a scorecard on a flat table and return its artifact (model card from a holdout).
+
+    ``lineage`` (column -> record fields) is checked by :meth:`Scorecard.fit`: a column
+    computed from a prohibited field is refused whatever its name.
+    """
     table = read_table(data)
     file = Path(data).name
     y = _binary_target(table, target, file)
@@ -109,6 +142,7 @@ def train_flat(
         protected=None if prot is None else prot.loc[fit_rows],
         eval_set=eval_set,
         data_window={"source": file, "trained_at": dt.date.today().isoformat()},
+        lineage=None if lineage is None else {k: list(v) for k, v in lineage.items()},
     )
     return model.to_artifact()
 
