@@ -11,7 +11,8 @@ from typing import Final
 __all__ = ["AGE_WORDS", "is_person_age", "words_of"]
 
 #: ``age`` is a person's age unless a thing owns it (see the module docstring).
-AGE_WORDS: Final = frozenset({"age", "ages", "aged"})
+# "aged" is left out: before a noun it is the thing's age ("aged_debt_ratio").
+AGE_WORDS: Final = frozenset({"age", "ages"})
 # Words that make the owner of an age a person (or say nothing of the owner).
 _PERSON_WORDS: Final = frozenset(
     {

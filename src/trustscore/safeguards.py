@@ -18,7 +18,7 @@ How a name is read: it is split into words (snake_case, camelCase, spaces, dots)
 :data:`PROHIBITED_INPUTS` is a hit when it is one of those words (or, for a fragment with
 underscores, a run of them). Two words mean something else in some names:
 
-- ``age`` (``ages``, ``aged``) is a *person's* age unless a thing owns it: the nearest word
+- ``age`` (``ages``) is a *person's* age unless a thing owns it: the nearest word
   before it, passing over modifiers such as ``avg``, ``max`` or a number, is a noun that is not
   a person (``OWN_CAR_AGE``, ``account_age_months``, ``oldest_account_age``), or it reads
   ``age_of_<thing>`` (``age_of_oldest_account``). ``age``, ``AGE_YEARS``, ``avg_age``,
@@ -133,7 +133,6 @@ PROHIBITED_INPUTS: Final[dict[str, tuple[str, ...]]] = {
         "gender",
         "age",
         "ages",
-        "aged",
         "birth",
         "birthdate",
         "dob",

@@ -64,6 +64,7 @@ MUST_PASS = [
     "oldest_account_age",
     "max_account_age",
     "age_of_oldest_account",
+    "aged_debt_ratio",
     # words that only contain a refused word
     "MANAGE_RATIO",
     "mortgage_balance",

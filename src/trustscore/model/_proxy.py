@@ -258,7 +258,7 @@ def screen_proxies(
             f"{what} Check what it carries; the model card's proxy_screen lists every "
             "characteristic's AUC (refuse_proxies=True refuses such characteristics)."
         )
-        warnings.warn(ProxyWarning(msg), stacklevel=4)
+        warnings.warn(ProxyWarning(msg), stacklevel=3)  # at the caller of fit
     return screen
 
 
