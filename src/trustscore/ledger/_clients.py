@@ -18,6 +18,7 @@ from sqlalchemy import select
 from trustscore.exceptions import NotFoundError, SchemaError
 from trustscore.ledger._audit import append_entry
 from trustscore.ledger._checks import check_choice, check_text, moment
+from trustscore.ledger._commitments import commitments, register_committed_table
 from trustscore.ledger._tables import ClientRow
 from trustscore.ledger._types import ROLES, Client, Role
 from trustscore.safeguards import check_purpose_approvable
@@ -26,6 +27,11 @@ if TYPE_CHECKING:
     from trustscore.ledger._db import Ledger
 
 __all__ = ["authenticate", "clients", "create_client", "get_client", "revoke_client"]
+
+
+# A client's role, purposes, subject, token hash and revocation are what it may do: an edit of
+# any of them behind the ledger's back fails `audit verify`.
+register_committed_table(ClientRow)
 
 
 def _digest(token: str) -> str:
@@ -97,7 +103,7 @@ def create_client(
             session, actor, "client.create",
             {"client_id": client_id, "name": display, "role": role, "purposes": list(purposes),
              "subject_id": subject_id},
-            at,
+            at, state=commitments(row),
         )  # fmt: skip
         return _client(row), token
 
@@ -161,5 +167,8 @@ def revoke_client(
         if row.revoked_at is None:
             row.revoked_at = at
             session.flush()
-            append_entry(session, actor, "client.revoke", {"client_id": client_id}, at)
+            append_entry(
+                session, actor, "client.revoke", {"client_id": client_id}, at,
+                state=commitments(row),
+            )  # fmt: skip
         return _client(row)

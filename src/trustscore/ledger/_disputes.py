@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from trustscore.exceptions import LedgerError, NotFoundError, SchemaError
 from trustscore.ledger._audit import append_entry
 from trustscore.ledger._checks import check_choice, check_json, check_text, moment
+from trustscore.ledger._commitments import commitments, register_committed_table
 from trustscore.ledger._tables import DisputeRow, SuppressionRow
 from trustscore.ledger._types import (
     DISPUTE_DAYS,
@@ -38,6 +39,11 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+# Disputes, suppressions and corrections decide what is scored: each row is committed in the
+# audit entry that wrote it, so an edit behind the ledger's back fails `audit verify`.
+register_committed_table(DisputeRow)
+register_committed_table(SuppressionRow)
 
 #: The resolver named on disputes that the deadline job closed.
 DEADLINE_RESOLVER = "deadline"
@@ -96,7 +102,7 @@ def open_dispute(
             session, actor or subject_id, "dispute.open",
             {"dispute_id": row.dispute_id, "subject_id": subject_id, "record_kind": record_kind,
              "record_id": record_id, "deadline": row.deadline.isoformat()},
-            at,
+            at, state=commitments(row),
         )  # fmt: skip
         return _dispute(row)
 
@@ -135,7 +141,7 @@ def _add_suppression(
         {"suppression_id": row.suppression_id, "record_kind": record_kind,
          "record_id": record_id, "subject_id": subject_id, "reason": reason,
          "dispute_id": dispute_id, "correction": row.correction},
-        at,
+        at, state=commitments(row),
     )  # fmt: skip
     return _suppression(row)
 
@@ -160,7 +166,7 @@ def _close(
         session, resolver, "dispute.resolve",
         {"dispute_id": dispute_id, "subject_id": row.subject_id, "outcome": outcome,
          "note": note},
-        at,
+        at, state=commitments(row),
     )  # fmt: skip
     return row
 

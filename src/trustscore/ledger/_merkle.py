@@ -34,9 +34,11 @@ __all__ = [
     "EMPTY_ROOT",
     "append_leaf",
     "consistency_proof",
+    "consistency_ranges",
     "frontier_of",
     "frontier_root",
     "inclusion_proof",
+    "inclusion_ranges",
     "leaf_hash",
     "node_hash",
     "tree_root",
@@ -101,22 +103,56 @@ def tree_root(leaves: Sequence[bytes]) -> bytes:
     return frontier_root(frontier_of(leaves))
 
 
-def inclusion_proof(leaves: Sequence[bytes], index: int) -> list[bytes]:
-    """The audit path ``PATH(index, D[n])`` of one leaf (RFC 9162 §2.1.3.1)."""
-    if not 0 <= index < len(leaves):
-        msg = f"Leaf index {index} is outside a tree of {len(leaves)} leaves."
+def inclusion_ranges(size: int, index: int) -> list[tuple[int, int]]:
+    """The leaf ranges ``[lo, hi)`` whose roots make the audit path of leaf ``index``.
+
+    The path ``PATH(index, D[n])`` of RFC 9162 §2.1.3.1, lowest node first, as ranges, so a
+    store can compute each root from its own leaves (see :func:`inclusion_proof`).
+    """
+    if not 0 <= index < size:
+        msg = f"Leaf index {index} is outside a tree of {size} leaves."
         raise ValueError(msg)
-    proof: list[bytes] = []
-    lo, hi, m = 0, len(leaves), index
+    ranges: list[tuple[int, int]] = []
+    lo, hi = 0, size
     while hi - lo > 1:
         k = _split(hi - lo)
-        if m < k:
-            proof.append(tree_root(leaves[lo + k : hi]))
+        if index - lo < k:
+            ranges.append((lo + k, hi))
             hi = lo + k
         else:
-            proof.append(tree_root(leaves[lo : lo + k]))
-            lo, m = lo + k, m - k
-    return proof[::-1]
+            ranges.append((lo, lo + k))
+            lo += k
+    return ranges[::-1]
+
+
+def consistency_ranges(size2: int, size1: int) -> list[tuple[int, int]]:
+    """The leaf ranges whose roots make ``PROOF(size1, D[size2])`` (RFC 9162 §2.1.4.1).
+
+    Empty when ``size1`` is 0 or ``size2``.
+    """
+    if not 0 <= size1 <= size2:
+        msg = f"A tree of {size1} leaves cannot be a prefix of a tree of {size2} leaves."
+        raise ValueError(msg)
+    if size1 in (0, size2):
+        return []
+    ranges: list[tuple[int, int]] = []
+    lo, hi, whole = 0, size2, True
+    while size1 - lo != hi - lo:
+        k = _split(hi - lo)
+        if size1 - lo <= k:
+            ranges.append((lo + k, hi))
+            hi = lo + k
+        else:
+            ranges.append((lo, lo + k))
+            lo, whole = lo + k, False
+    if not whole:
+        ranges.append((lo, hi))
+    return ranges[::-1]
+
+
+def inclusion_proof(leaves: Sequence[bytes], index: int) -> list[bytes]:
+    """The audit path ``PATH(index, D[n])`` of one leaf (RFC 9162 §2.1.3.1)."""
+    return [tree_root(leaves[lo:hi]) for lo, hi in inclusion_ranges(len(leaves), index)]
 
 
 def consistency_proof(leaves: Sequence[bytes], size1: int) -> list[bytes]:
@@ -124,25 +160,7 @@ def consistency_proof(leaves: Sequence[bytes], size1: int) -> list[bytes]:
 
     Empty when ``size1`` is 0 or the whole tree.
     """
-    n = len(leaves)
-    if not 0 <= size1 <= n:
-        msg = f"A tree of {size1} leaves cannot be a prefix of a tree of {n} leaves."
-        raise ValueError(msg)
-    if size1 in (0, n):
-        return []
-    proof: list[bytes] = []
-    lo, hi, m, whole = 0, n, size1, True
-    while m != hi - lo:
-        k = _split(hi - lo)
-        if m <= k:
-            proof.append(tree_root(leaves[lo + k : hi]))
-            hi = lo + k
-        else:
-            proof.append(tree_root(leaves[lo : lo + k]))
-            lo, m, whole = lo + k, m - k, False
-    if not whole:
-        proof.append(tree_root(leaves[lo:hi]))
-    return proof[::-1]
+    return [tree_root(leaves[lo:hi]) for lo, hi in consistency_ranges(len(leaves), size1)]
 
 
 def verify_inclusion(
