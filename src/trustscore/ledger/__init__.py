@@ -87,6 +87,7 @@ from trustscore.ledger._records import (
     record_snapshot,
     snapshots,
 )
+from trustscore.ledger._salts import erase_salt, personal_matches
 from trustscore.ledger._types import (
     DISPUTE_DAYS,
     DISPUTE_OUTCOMES,
@@ -149,6 +150,7 @@ __all__ = [
     "decisions",
     "disputes",
     "due_disputes",
+    "erase_salt",
     "generate_signing_key",
     "get_client",
     "get_dispute",
@@ -157,6 +159,7 @@ __all__ = [
     "load_signing_key",
     "log_access",
     "open_dispute",
+    "personal_matches",
     "read_witness",
     "record_batch",
     "record_decision",

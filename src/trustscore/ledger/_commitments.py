@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from trustscore.exceptions import SchemaError
 from trustscore.ledger._audit import canonical_json
-from trustscore.ledger._tables import Base
+from trustscore.ledger._tables import Base, SaltRow
 
 __all__ = [
     "REMOVED",
@@ -61,6 +61,7 @@ class CommittedTable:
     name: str
     key: tuple[str, ...]
     columns: tuple[str, ...]
+    subject: str | None = None
 
 
 _REGISTRY: dict[str, CommittedTable] = {}
@@ -75,11 +76,15 @@ def register_committed_table(
     *,
     key: Sequence[str] | None = None,
     columns: Sequence[str] | None = None,
+    subject: str | None = None,
 ) -> CommittedTable:
     """Declare that rows of ``row_class`` carry a commitment in the audit log.
 
-    ``key`` defaults to the primary key, ``columns`` to every column. Registering the same
-    table again with the same declaration is a no-op; with another, an error.
+    ``key`` defaults to the primary key, ``columns`` to every column. ``subject`` names the
+    column holding the subject a row is about, if any: its content hash is then salted with
+    the subject's salt (:mod:`._salts`), so nobody can test guesses of a row's personal data
+    against the log. Registering the same table again with the same declaration is a no-op;
+    with another, an error.
     """
     table = _table(row_class)
     names = [c.name for c in table.columns]
@@ -87,8 +92,9 @@ def register_committed_table(
         table.name,
         tuple(key) if key is not None else tuple(c.name for c in table.primary_key.columns),
         tuple(columns) if columns is not None else tuple(names),
+        subject,
     )
-    unknown = [c for c in (*spec.key, *spec.columns) if c not in names]
+    unknown = [c for c in (*spec.key, *spec.columns, subject or names[0]) if c not in names]
     if unknown or not spec.key:
         msg = (
             f"Table {table.name!r} cannot be registered for state commitments: key {spec.key} "
@@ -115,15 +121,19 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def row_commitment(spec: CommittedTable, values: Mapping[str, Any]) -> tuple[str, str]:
+def row_commitment(
+    spec: CommittedTable, values: Mapping[str, Any], salt: str | None = None
+) -> tuple[str, str]:
     """``(key, content hash)`` of one row given as ``{column: value}``.
 
-    The key is the canonical JSON of the key values; the hash is SHA-256 of the canonical
+    The key is the canonical JSON of the key values; the hash is SHA-256 of the subject's
+    salt (if the table names a subject column and the row a subject) followed by the canonical
     JSON of the committed columns (timestamps in UTC ISO form, dates ISO).
     """
     key = canonical_json([_plain(values[c]) for c in spec.key])
     body = canonical_json({c: _plain(values[c]) for c in spec.columns})
-    return key, hashlib.sha256(body.encode("utf-8")).hexdigest()
+    prefix = b"" if salt is None else bytes.fromhex(salt)
+    return key, hashlib.sha256(prefix + body.encode("utf-8")).hexdigest()
 
 
 def _spec(name: str) -> CommittedTable:
@@ -137,15 +147,19 @@ def _spec(name: str) -> CommittedTable:
     return spec
 
 
-def commitments(*rows: Base) -> list[list[str]]:
+def commitments(session: Session, *rows: Base) -> list[list[str]]:
     """The ``[table, key, content hash]`` commitments of ORM rows, for ``append_entry``."""
+    from trustscore.ledger._salts import subject_salt
+
     out: list[list[str]] = []
     for row in rows:
         spec = _spec(row.__tablename__)
         mapper = inspect(type(row))
         values = {c.name: getattr(row, mapper.get_property_by_column(c).key)
                   for c in _table(type(row)).columns}  # fmt: skip
-        key, digest = row_commitment(spec, values)
+        subject = None if spec.subject is None else values[spec.subject]
+        salt = None if subject is None else subject_salt(session, subject, dt.datetime.now(dt.UTC))
+        key, digest = row_commitment(spec, values, salt)
         out.append([spec.name, key, digest])
     return out
 
@@ -162,14 +176,23 @@ def current_commitments(session: Session) -> Iterator[tuple[str, str, str]]:
     Tables registered by code but absent from this database (a module newer than the
     schema) are skipped.
     """
+    salts = SaltRow.__table__
     present = set(inspect(session.connection()).get_table_names())
     for spec in committed_tables():
         if spec.name not in present:
             continue
         table = Base.metadata.tables[spec.name]
-        for row in session.execute(select(table)).mappings():
-            key, digest = row_commitment(spec, dict(row))
-            yield spec.name, key, digest
+        if spec.subject is None:
+            for row in session.execute(select(table)).mappings():
+                yield spec.name, *row_commitment(spec, dict(row))
+            continue
+        joined = select(table, salts.c.salt.label("_salt")).outerjoin(
+            salts, salts.c.subject_id == table.c[spec.subject]
+        )
+        for row in session.execute(joined).mappings():
+            values = dict(row)
+            salt = values.pop("_salt")
+            yield spec.name, *row_commitment(spec, values, salt)
 
 
 def append_baseline(session: Session, actor: str, at: dt.datetime, *, chunk: int = 500) -> int:
@@ -180,7 +203,15 @@ def append_baseline(session: Session, actor: str, at: dt.datetime, *, chunk: int
     now are the rows the log vouches for. Returns the number of rows committed.
     """
     from trustscore.ledger._audit import append_entry
+    from trustscore.ledger._salts import subject_salt
 
+    present = set(inspect(session.connection()).get_table_names())
+    for spec in committed_tables():
+        if spec.subject is not None and spec.name in present:
+            column = Base.metadata.tables[spec.name].c[spec.subject]
+            for subject in session.scalars(select(column).distinct()):
+                if subject is not None:
+                    subject_salt(session, subject, at)
     found = list(current_commitments(session))
     for start in range(0, len(found), chunk):
         part = found[start : start + chunk]

@@ -34,6 +34,7 @@ __all__ = [
     "ClientRow",
     "DecisionRow",
     "DisputeRow",
+    "SaltRow",
     "SnapshotRow",
     "SuppressionRow",
     "UTCDateTime",
@@ -223,3 +224,16 @@ class AuditCheckpointRow(Base):
     key_id: Mapped[str] = mapped_column(String(64))
     public_key: Mapped[str] = mapped_column(String(64))
     signature: Mapped[str] = mapped_column(String(128))
+
+
+class SaltRow(Base):
+    """A subject's salt for the commitments of their personal data in the audit log.
+
+    Erasure deletes it; the log keeps only commitments, which then lead to no one.
+    """
+
+    __tablename__ = "audit_salts"
+
+    subject_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    salt: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -11,8 +11,8 @@ import trustscore.ledger as lg
 from trustscore.exceptions import LedgerError, SchemaError
 
 TABLES = [
-    "access_log", "api_clients", "audit_checkpoints", "audit_head", "audit_log", "decisions",
-    "disputes",
+    "access_log", "api_clients", "audit_checkpoints", "audit_head", "audit_log", "audit_salts",
+    "decisions", "disputes",
     "ingest_batches", "score_snapshots", "suppressions",
 ]  # fmt: skip
 

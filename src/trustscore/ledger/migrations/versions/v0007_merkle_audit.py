@@ -47,6 +47,12 @@ def upgrade() -> None:
         sa.Column("signature", sa.String(128), nullable=False),
     )
     op.create_index("ix_audit_checkpoints_size", "audit_checkpoints", ["tree_size"])
+    op.create_table(
+        "audit_salts",
+        sa.Column("subject_id", sa.String(128), primary_key=True),
+        sa.Column("salt", sa.String(64), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+    )
 
     conn = op.get_bind()
     log = sa.table(
@@ -109,6 +115,7 @@ def downgrade() -> None:
             "backup taken before the upgrade instead."
         )
         raise RuntimeError(msg)
+    op.drop_table("audit_salts")
     op.drop_index("ix_audit_checkpoints_size", "audit_checkpoints")
     op.drop_table("audit_checkpoints")
     op.drop_column("audit_head", "frontier")
