@@ -3,7 +3,10 @@
 Everything that must not be lost lives here: ingest batches and their counts, score snapshots,
 decisions, disputes with their 30-day deadline, suppressions and corrections, who looked at which
 subject for what purpose, API clients, and an append-only audit log in which each entry carries
-the hash of the one before. Every write appends its audit entry in the same transaction.
+the hash of the one before and is a leaf of an RFC 9162 Merkle tree, whose roots are signed in
+checkpoints that witnesses keep outside the database. Every write appends its audit entry in the
+same transaction; writes of clients, disputes and suppressions commit the rows they leave, and
+entries hold salted commitments of personal data, never the data (docs/audit-log.md).
 
 SQLite (a file in the workspace) is the default; PostgreSQL works the same. SQLAlchemy is used
 only inside this package: callers get plain dataclasses.
