@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -21,12 +22,20 @@ from sqlalchemy.orm import Session
 
 from trustscore.exceptions import LedgerError
 from trustscore.ledger._audit import append_entry, canonical_json
+from trustscore.ledger._rows import RowWriter
 from trustscore.ledger._tables import Base, SaltRow
 
 if TYPE_CHECKING:
     from trustscore.ledger._db import Ledger
 
-__all__ = ["erase_salt", "personal", "personal_matches", "salt_commitment", "subject_salt"]
+__all__ = [
+    "erase_salt",
+    "personal",
+    "personal_matches",
+    "salt_commitment",
+    "subject_refs",
+    "subject_salt",
+]
 
 
 def salt_commitment(salt: str, value: Any) -> str:
@@ -130,3 +139,28 @@ def erase_salt(
         session.flush()
         append_entry(session, actor, "salt.erase", {"subject": subject}, at)
         return True
+
+
+def subject_refs(writer: RowWriter, subject_ids: Iterable[str], at: dt.datetime) -> dict[str, str]:
+    """``{subject_id: commitment of the id}`` for a group of writes in one transaction.
+
+    The bulk form of ``personal(session, s, s, at)``: one query for the salts there are, one
+    multi-row insert for those made now.
+    """
+    wanted = list(dict.fromkeys(subject_ids))
+    salts: dict[str, str] = {}
+    table = writer.table(SaltRow)
+    for start in range(0, len(wanted), 500):
+        part = wanted[start : start + 500]
+        found = writer.conn.execute(
+            select(table.c.subject_id, table.c.salt).where(table.c.subject_id.in_(part))
+        )
+        salts.update((str(subject), str(salt)) for subject, salt in found)
+    made = [
+        {"subject_id": s, "salt": secrets.token_hex(32), "created_at": at}
+        for s in wanted
+        if s not in salts
+    ]
+    writer.insert_many(SaltRow, made)
+    salts.update((str(row["subject_id"]), str(row["salt"])) for row in made)
+    return {s: salt_commitment(salts[s], s) for s in wanted}
