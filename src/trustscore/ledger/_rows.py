@@ -115,6 +115,29 @@ class RowWriter:
             return
         self.conn.execute(insert(table), list(rows))
 
+    def lookup(
+        self, row_class: type[Base], key: str, value: str, keys: Sequence[str]
+    ) -> dict[str, Any]:
+        """``{key: value}`` of the rows whose ``key`` column is one of ``keys``."""
+        table = self.table(row_class)
+        found: dict[str, Any] = {}
+        for start in range(0, len(keys), 500):
+            part = list(keys[start : start + 500])
+            if self._cursor is not None:
+                quote = self.dialect.identifier_preparer.quote
+                self._cursor.execute(
+                    f"SELECT {quote(key)}, {quote(value)} FROM {quote(table.name)} "
+                    f"WHERE {quote(key)} IN ({', '.join('?' for _ in part)})",
+                    part,
+                )
+                rows = self._cursor.fetchall()
+            else:
+                rows = self.conn.execute(
+                    select(table.c[key], table.c[value]).where(table.c[key].in_(part))
+                ).all()
+            found.update((str(k), v) for k, v in rows)
+        return found
+
     def audit_head(self) -> tuple[int, str, str]:
         """The head's sequence number, hash and tree frontier, locked until the transaction ends.
 

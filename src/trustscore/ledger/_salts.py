@@ -148,14 +148,7 @@ def subject_refs(writer: RowWriter, subject_ids: Iterable[str], at: dt.datetime)
     multi-row insert for those made now.
     """
     wanted = list(dict.fromkeys(subject_ids))
-    salts: dict[str, str] = {}
-    table = writer.table(SaltRow)
-    for start in range(0, len(wanted), 500):
-        part = wanted[start : start + 500]
-        found = writer.conn.execute(
-            select(table.c.subject_id, table.c.salt).where(table.c.subject_id.in_(part))
-        )
-        salts.update((str(subject), str(salt)) for subject, salt in found)
+    salts = {k: str(v) for k, v in writer.lookup(SaltRow, "subject_id", "salt", wanted).items()}
     made = [
         {"subject_id": s, "salt": secrets.token_hex(32), "created_at": at}
         for s in wanted
