@@ -358,6 +358,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     trace.unlink(missing_ok=True)
     if args.trace:
         env["BENCH_TRACE"] = str(trace)
+    if args.checkpoints:
+        # the service signs an audit checkpoint every --checkpoints seconds with its own key
+        from trustscore.ledger import generate_signing_key
+
+        key_file = DATA / f"audit-key-{args.label}.pem"
+        key_file.unlink(missing_ok=True)
+        generate_signing_key(key_file)
+        env["TRUSTSCORE_AUDIT_KEY_FILE"] = str(key_file)
+        env["TRUSTSCORE_AUDIT_CHECKPOINT_INTERVAL_S"] = str(args.checkpoints)
     cmd = [
         sys.executable, "-m", "uvicorn", "--factory", "benchmarks.service._app:app_factory",
         "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers),
@@ -416,11 +425,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from trustscore.ledger import aggregates, audit_verify
 
     agg = aggregates(ledger)
+    verified = audit_verify(ledger)
     result["ledger"] = {
         "snapshots": agg["snapshots"],
         "audit_entries": agg["audit_entries"],
-        "audit_chain_ok": audit_verify(ledger).ok,
+        "audit_chain_ok": verified.ok,
     }
+    if args.checkpoints:
+        result["ledger"]["audit_checkpoints"] = verified.checkpoints_checked
     ledger.dispose()
     return {
         "label": args.label,
@@ -560,6 +572,10 @@ def main(argv: list[str] | None = None) -> int:
         "--src", default=None,
         help="serve the trustscore package from this src folder (another checkout, e.g. "
         "`git archive <commit> src | tar -x -C /tmp/before` then --src /tmp/before/src)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--checkpoints", type=float, default=0.0, metavar="SECONDS",
+        help="the service signs an audit checkpoint this often (0: none, the default)",
     )  # fmt: skip
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--label", default="run", help="the name of this run in results")

@@ -40,6 +40,13 @@ class Settings(BaseSettings):
         Where ``trustscore serve`` listens.
     workers : int
         uvicorn worker processes for ``trustscore serve``.
+    audit_key_file : Path
+        The Ed25519 key that signs audit checkpoints (``trustscore audit keygen``); by default
+        ``<workspace>/audit-signing-key.pem``. Keep it where the database's writers cannot
+        reach it: whoever holds it can sign a rewritten log.
+    audit_checkpoint_interval_s : float
+        How often ``trustscore serve`` signs a checkpoint of the audit tree while entries are
+        added (0, the default: never; sign them with ``trustscore audit checkpoint``).
     """
 
     model_config = SettingsConfigDict(
@@ -51,12 +58,16 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1)
+    audit_key_file: Path = Path()
+    audit_checkpoint_interval_s: float = Field(default=0.0, ge=0.0)
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:
         if not self.database_url.get_secret_value():
             url = f"sqlite:///{self.workspace.as_posix()}/ledger.sqlite"
             object.__setattr__(self, "database_url", SecretStr(url))
+        if self.audit_key_file == Path():
+            object.__setattr__(self, "audit_key_file", self.workspace / "audit-signing-key.pem")
         return self
 
 

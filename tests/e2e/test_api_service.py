@@ -173,6 +173,11 @@ ENDPOINTS: dict[str, tuple[Request, dict[str, int]]] = {
         lambda e, s: ("GET", "/v1/audit/verify", None), {"auditor": 200, "admin": 200}),
     "aggregates": (
         lambda e, s: ("GET", "/v1/audit/aggregates", None), {"auditor": 200, "admin": 200}),
+    "audit proof": (
+        lambda e, s: ("GET", "/v1/audit/proof?entry=1", None), {"auditor": 200, "admin": 200}),
+    "audit consistency": (
+        lambda e, s: ("GET", "/v1/audit/consistency?from=1", None),
+        {"auditor": 200, "admin": 200}),
     "open dispute": (
         lambda e, s: ("POST", "/v1/disputes", {"subject_id": s, "record_kind": RECORDS[s][1][0],
                                               "record_id": RECORDS[s][1][1], "grounds": "wrong"}),
@@ -501,6 +506,6 @@ def test_factory_mode_builds_its_ledger_from_settings(
         with TestClient(app) as api:
             assert api.get("/v1/health").json() == {"status": "ok"}
             assert (tmp_path / "ws" / "ledger.sqlite").is_file()
-            assert app.state.ledger.revision() == "0001"
+            assert app.state.ledger.revision() == "0007"
     finally:
         get_settings.cache_clear()

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import trustscore.ledger as lg
-from trustscore.ledger._audit import entry_hash
+from trustscore.ledger._audit import entry_hash, entry_leaf_hash
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
@@ -31,6 +31,11 @@ tamperings = st.sampled_from(["actor", "action", "payload", "at", "hash", "delet
 
 
 _LEDGER: list[lg.Ledger] = []
+# A well-formed forged entry, its chain and leaf hashes recomputed by the forger.
+_FORGE = (
+    "INSERT INTO audit_log (seq, at, actor, action, payload, prev_hash, hash, leaf_hash) "
+    "VALUES (:s, :at, 'mallory', 'note', '{}', :prev, :h, :leaf)"
+)
 
 
 def _build(items: list[tuple[str, str, dict[str, object]]]) -> lg.Ledger:
@@ -41,7 +46,8 @@ def _build(items: list[tuple[str, str, dict[str, object]]]) -> lg.Ledger:
     ledger = _LEDGER[0]
     with ledger.engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM audit_log"))
-        conn.execute(sa.text("UPDATE audit_head SET seq = 0, hash = :h"), {"h": "0" * 64})
+        conn.execute(sa.text("UPDATE audit_head SET seq = 0, hash = :h, frontier = ''"),
+                     {"h": "0" * 64})  # fmt: skip
     for i, (actor, action, payload) in enumerate(items):
         lg.audit_append(ledger, actor, action, payload, now=T0 + dt.timedelta(seconds=i))
     return ledger
@@ -91,15 +97,15 @@ def test_any_tampering_is_detected(
             run("UPDATE audit_log SET seq = -(seq + 1) WHERE seq >= :i", i=i)
             run("UPDATE audit_log SET seq = -seq WHERE seq < 0")
             at = T0 + dt.timedelta(days=1)
-            run("INSERT INTO audit_log VALUES (:i, :at, 'mallory', 'note', '{}', :prev, :h)",
-                i=i, at=at.replace(tzinfo=None), prev=prev,
-                h=entry_hash(prev, i, at, "mallory", "note", "{}"))  # fmt: skip
+            run(_FORGE, s=i, at=at.replace(tzinfo=None), prev=prev,
+                h=entry_hash(prev, i, at, "mallory", "note", "{}"),
+                leaf=entry_leaf_hash(i, at, "mallory", "note", "{}"))  # fmt: skip
             expected = i + 1
         else:  # append: a well-formed entry after the last, the head left alone
             at = T0 + dt.timedelta(days=1)
-            run("INSERT INTO audit_log VALUES (:s, :at, 'mallory', 'note', '{}', :prev, :h)",
-                s=n + 1, at=at.replace(tzinfo=None), prev=rows[-1].hash,
-                h=entry_hash(rows[-1].hash, n + 1, at, "mallory", "note", "{}"))  # fmt: skip
+            run(_FORGE, s=n + 1, at=at.replace(tzinfo=None), prev=rows[-1].hash,
+                h=entry_hash(rows[-1].hash, n + 1, at, "mallory", "note", "{}"),
+                leaf=entry_leaf_hash(n + 1, at, "mallory", "note", "{}"))  # fmt: skip
             expected = n + 1
     result = lg.audit_verify(ledger)
     assert not result.ok

@@ -10,8 +10,9 @@ from typing import Annotated
 
 import typer
 
+from trustscore.cli._audit import audit_app
 from trustscore.cli._errors import fail, guarded
-from trustscore.cli._ops import audit_app, clients_app, disputes_app, replay, serve
+from trustscore.cli._ops import clients_app, disputes_app, replay, serve
 from trustscore.cli._outputs import atomic_output
 from trustscore.cli._progress import progress_bars
 from trustscore.cli._whatif import next_tier, projection, what_if

@@ -1,4 +1,4 @@
-"""Commands for operating the service: serve, clients, audit, disputes' deadlines, replay."""
+"""Commands for operating the service: serve, clients, disputes' deadlines, replay."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ if TYPE_CHECKING:
     from trustscore.ledger import Ledger
 
 clients_app = typer.Typer(help="API clients and their tokens.", no_args_is_help=True)
-audit_app = typer.Typer(help="The tamper-evident audit chain.", no_args_is_help=True)
 disputes_app = typer.Typer(help="Disputes and their 30-day deadlines.", no_args_is_help=True)
 
 
@@ -57,22 +56,6 @@ def client_create(
         client, token = create_client(_ledger(), role, purpose or (), subject, name)
         typer.echo(f"client {client.client_id} ({client.role}) created; its token, shown once:")
         typer.echo(token)
-
-    guarded(run)
-
-
-@audit_app.command("verify")
-def audit_verify() -> None:
-    """Recompute the audit chain; exit 1 naming the first entry that was tampered with."""
-    from trustscore.ledger import audit_verify as verify
-
-    def run() -> None:
-        result = verify(_ledger())
-        if not result.ok:
-            raise fail(
-                f"the audit chain is broken at entry {result.first_bad_seq}: {result.reason}"
-            )
-        typer.echo(f"audit chain verified: {result.n_entries:,} entries, head {result.head_hash}")
 
     guarded(run)
 

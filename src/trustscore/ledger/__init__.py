@@ -3,7 +3,10 @@
 Everything that must not be lost lives here: ingest batches and their counts, score snapshots,
 decisions, disputes with their 30-day deadline, suppressions and corrections, who looked at which
 subject for what purpose, API clients, and an append-only audit log in which each entry carries
-the hash of the one before. Every write appends its audit entry in the same transaction.
+the hash of the one before and is a leaf of an RFC 9162 Merkle tree, whose roots are signed in
+checkpoints that witnesses keep outside the database. Every write appends its audit entry in the
+same transaction; writes of clients, disputes and suppressions commit the rows they leave, and
+entries hold salted commitments of personal data, never the data (docs/audit-log.md).
 
 SQLite (a file in the workspace) is the default; PostgreSQL works the same. SQLAlchemy is used
 only inside this package: callers get plain dataclasses.
@@ -25,18 +28,42 @@ from __future__ import annotations
 
 from trustscore.ledger._audit import (
     AuditEntry,
-    AuditVerification,
     audit_append,
     audit_entries,
-    audit_verify,
     canonical_json,
 )
+from trustscore.ledger._audit_checkpoints import (
+    Checkpoint,
+    SigningKey,
+    audit_checkpoints,
+    generate_signing_key,
+    latest_checkpoint,
+    load_signing_key,
+    read_witness,
+    sign_checkpoint,
+    write_witness,
+)
+from trustscore.ledger._audit_tree import (
+    ConsistencyProof,
+    InclusionProof,
+    audit_consistency,
+    audit_inclusion,
+    tree_head,
+)
+from trustscore.ledger._audit_verify import AuditVerification, audit_verify
 from trustscore.ledger._clients import (
     authenticate,
     clients,
     create_client,
     get_client,
     revoke_client,
+)
+from trustscore.ledger._commitments import (
+    CommittedTable,
+    commitments,
+    committed_tables,
+    register_committed_table,
+    removal,
 )
 from trustscore.ledger._db import Ledger
 from trustscore.ledger._disputes import (
@@ -63,6 +90,7 @@ from trustscore.ledger._records import (
     record_snapshot,
     snapshots,
 )
+from trustscore.ledger._salts import erase_salt, personal_matches
 from trustscore.ledger._types import (
     DISPUTE_DAYS,
     DISPUTE_OUTCOMES,
@@ -91,44 +119,65 @@ __all__ = [
     "AuditEntry",
     "AuditVerification",
     "Batch",
+    "Checkpoint",
     "Client",
+    "CommittedTable",
+    "ConsistencyProof",
     "Decision",
     "DecisionTaken",
     "Dispute",
     "DisputeStatus",
+    "InclusionProof",
     "Ledger",
     "RecordedAccess",
     "Role",
     "ScoreAccess",
+    "SigningKey",
     "Snapshot",
     "Suppression",
     "accesses",
     "aggregates",
     "audit_append",
+    "audit_checkpoints",
+    "audit_consistency",
     "audit_entries",
+    "audit_inclusion",
     "audit_verify",
     "authenticate",
     "batches",
     "canonical_json",
     "clients",
+    "commitments",
+    "committed_tables",
     "create_client",
     "decisions",
     "disputes",
     "due_disputes",
+    "erase_salt",
+    "generate_signing_key",
     "get_client",
     "get_dispute",
+    "latest_checkpoint",
     "latest_snapshot",
+    "load_signing_key",
     "log_access",
     "open_dispute",
+    "personal_matches",
+    "read_witness",
     "record_batch",
     "record_decision",
     "record_score_accesses",
     "record_scored_accesses",
     "record_snapshot",
     "record_suppression",
+    "register_committed_table",
+    "removal",
     "resolve_dispute",
     "revoke_client",
     "run_deadline_job",
+    "sign_checkpoint",
     "snapshots",
     "suppressions",
+    "tree_head",
+    "write_witness",
 ]

@@ -1,9 +1,15 @@
-"""The append-only, hash-chained audit log.
+"""The append-only audit log: a hash chain and, over the same entries, a Merkle tree.
 
-Entry ``n`` stores ``hash_n = sha256(hash_{n-1} + canonical_json(entry_n))`` where the entry is
-``{"seq", "at", "actor", "action", "payload"}`` and ``hash_0`` is 64 zeros. A one-row table, the
-chain head, holds the last sequence number and hash: appending locks it, so concurrent writers
-append one after the other, and verifying compares the last row with it, so a deleted tail shows.
+Entry ``n`` is ``canonical_json({"seq", "at", "actor", "action", "payload"[, "state"]})``. It
+stores ``hash_n = sha256(hash_{n-1} + entry_n)`` (``hash_0`` is 64 zeros), the chain that names
+the first edited entry, and its RFC 9162 leaf hash ``sha256(0x00 || entry_n)``: entry ``n`` is
+leaf ``n - 1`` of a Merkle tree whose signed roots (checkpoints, :mod:`._audit_checkpoints`)
+let parties outside the database prove that nothing they once saw was rewritten. ``state``
+holds the content hashes of the rows the write left behind (:mod:`._commitments`).
+
+A one-row table, the head, holds the last sequence number, its hash and the tree's right edge
+(its frontier): appending locks it, so concurrent writers append one after the other, and an
+append costs O(log n) hashes.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from trustscore.exceptions import AuditChainError, SchemaError
+from trustscore.ledger._merkle import append_leaf, leaf_hash
 from trustscore.ledger._rows import RowWriter
 from trustscore.ledger._tables import AuditHeadRow, AuditRow
 
@@ -29,13 +36,15 @@ if TYPE_CHECKING:
 __all__ = [
     "GENESIS_HASH",
     "AuditEntry",
-    "AuditVerification",
     "append_entries",
     "audit_append",
     "audit_entries",
-    "audit_verify",
     "canonical_json",
+    "decode_frontier",
+    "encode_frontier",
     "entry_hash",
+    "entry_leaf_hash",
+    "entry_text",
 ]
 
 GENESIS_HASH: Final = "0" * 64
@@ -66,8 +75,35 @@ def _iso(at: dt.datetime) -> str:
     return at.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
+def entry_text(
+    seq: int,
+    at: dt.datetime,
+    actor: str,
+    action: str,
+    payload_json: str,
+    state_json: str | None = None,
+) -> str:
+    """The canonical JSON of one entry: what the chain and the tree hash.
+
+    ``state`` appears only when the entry carries row commitments, so entries written before
+    there were any hash as they always did.
+    """
+    state = "" if state_json is None else f',"state":{state_json}'
+    return (
+        f'{{"action":{json.dumps(action, ensure_ascii=False)},'
+        f'"actor":{json.dumps(actor, ensure_ascii=False)},'
+        f'"at":"{_iso(at)}","payload":{payload_json},"seq":{seq}{state}}}'
+    )
+
+
 def entry_hash(
-    prev_hash: str, seq: int, at: dt.datetime, actor: str, action: str, payload_json: str
+    prev_hash: str,
+    seq: int,
+    at: dt.datetime,
+    actor: str,
+    action: str,
+    payload_json: str,
+    state_json: str | None = None,
 ) -> str:
     """The hash of one audit entry, chained to the hash of the entry before it.
 
@@ -80,12 +116,40 @@ def entry_hash(
     >>> h == hashlib.sha256((GENESIS_HASH + canonical_json(entry)).encode()).hexdigest()
     True
     """
-    entry = (
-        f'{{"action":{json.dumps(action, ensure_ascii=False)},'
-        f'"actor":{json.dumps(actor, ensure_ascii=False)},'
-        f'"at":"{_iso(at)}","payload":{payload_json},"seq":{seq}}}'
-    )
-    return hashlib.sha256((prev_hash + entry).encode("utf-8")).hexdigest()
+    text = entry_text(seq, at, actor, action, payload_json, state_json)
+    return hashlib.sha256((prev_hash + text).encode("utf-8")).hexdigest()
+
+
+def entry_leaf_hash(
+    seq: int,
+    at: dt.datetime,
+    actor: str,
+    action: str,
+    payload_json: str,
+    state_json: str | None = None,
+) -> str:
+    """The entry's RFC 9162 leaf hash, ``sha256(0x00 || entry)``, in hex.
+
+    Examples
+    --------
+    >>> at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    >>> text = entry_text(1, at, "admin", "note", "{}")
+    >>> entry_leaf_hash(1, at, "admin", "note", "{}") == hashlib.sha256(
+    ...     b"\\x00" + text.encode()).hexdigest()
+    True
+    """
+    text = entry_text(seq, at, actor, action, payload_json, state_json)
+    return leaf_hash(text.encode("utf-8")).hex()
+
+
+def encode_frontier(frontier: Sequence[bytes]) -> str:
+    """The frontier as the head stores it: hex hashes, concatenated, largest subtree first."""
+    return "".join(node.hex() for node in frontier)
+
+
+def decode_frontier(text: str) -> list[bytes]:
+    """The frontier stored in the head (see :func:`encode_frontier`)."""
+    return [bytes.fromhex(text[i : i + 64]) for i in range(0, len(text), 64)]
 
 
 @dataclass(frozen=True)
@@ -99,40 +163,27 @@ class AuditEntry:
     payload: Any
     prev_hash: str
     hash: str
-
-
-@dataclass(frozen=True)
-class AuditVerification:
-    """The result of :func:`audit_verify`.
-
-    ``ok`` is True when every entry hashes to its stored hash, each carries its predecessor's
-    hash, the sequence has no gap and the last entry matches the chain head. Otherwise
-    ``first_bad_seq`` names the first entry that fails and ``reason`` says how.
-    """
-
-    ok: bool
-    n_entries: int
-    head_seq: int
-    head_hash: str
-    first_bad_seq: int | None = None
-    reason: str | None = None
-
-    def raise_for_status(self) -> None:
-        """Raise :class:`~trustscore.exceptions.AuditChainError` unless the chain verified."""
-        if not self.ok:
-            msg = (
-                f"The audit chain does not verify at entry {self.first_bad_seq}: {self.reason}. "
-                "The ledger was changed outside trustscore; restore it from a backup and "
-                "investigate who had write access to the database."
-            )
-            raise AuditChainError(msg, seq=self.first_bad_seq)
+    leaf_hash: str = ""
+    state: Any = None
 
 
 def append_entry(
-    session: Session, actor: str, action: str, payload: Any, at: dt.datetime
+    session: Session,
+    actor: str,
+    action: str,
+    payload: Any,
+    at: dt.datetime,
+    *,
+    state: Sequence[Sequence[str]] | None = None,
 ) -> AuditEntry:
-    """Append one entry inside the caller's transaction (locks the chain head)."""
+    """Append one entry inside the caller's transaction (locks the head).
+
+    ``state`` is the commitments of the rows this write left behind, ``[table, key, content
+    hash]`` each, made by :func:`trustscore.ledger._commitments.commitments` (registered
+    tables only): ``audit_verify`` then checks those rows still hash to the latest commitment.
+    """
     payload_json = canonical_json(payload)
+    state_json = None if state is None else canonical_json([list(item) for item in state])
     head = session.scalars(
         select(AuditHeadRow).where(AuditHeadRow.head_id == _HEAD_ID).with_for_update()
     ).one_or_none()
@@ -140,7 +191,9 @@ def append_entry(
         msg = "The ledger has no audit chain head: run Ledger.upgrade() (or create_all()) first."
         raise AuditChainError(msg)
     seq = head.seq + 1
-    digest = entry_hash(head.hash, seq, at, actor, action, payload_json)
+    digest = entry_hash(head.hash, seq, at, actor, action, payload_json, state_json)
+    leaf = entry_leaf_hash(seq, at, actor, action, payload_json, state_json)
+    frontier = append_leaf(decode_frontier(head.frontier or ""), seq - 1, bytes.fromhex(leaf))
     session.add(
         AuditRow(
             seq=seq,
@@ -150,13 +203,19 @@ def append_entry(
             payload=payload_json,
             prev_hash=head.hash,
             hash=digest,
+            leaf_hash=leaf,
+            state=state_json,
         )
     )
     prev = head.hash
     head.seq = seq
     head.hash = digest
+    head.frontier = encode_frontier(frontier)
     session.flush()
-    return AuditEntry(seq, at, actor, action, json.loads(payload_json), prev, digest)
+    return AuditEntry(
+        seq, at, actor, action, json.loads(payload_json), prev, digest, leaf,
+        None if state_json is None else json.loads(state_json),
+    )  # fmt: skip
 
 
 def append_entries(
@@ -164,30 +223,35 @@ def append_entries(
 ) -> list[AuditEntry]:
     """Append many ``(actor, action, payload, at)`` entries in order, locking the head once.
 
-    The chain is the same as appending them one by one with :func:`append_entry`; the rows go
-    in with one multi-row insert, which is what makes a group of requests cheap to record. The
-    entries returned carry each payload as given (checked to be plain JSON), not re-parsed.
-    Takes the transaction's session or connection; not for a session that has loaded the head
-    with :func:`append_entry`, since it writes the head row directly.
+    The chain and tree are the same as appending them one by one with :func:`append_entry`;
+    the rows go in with one multi-row insert, which is what makes a group of requests cheap to
+    record. The entries returned carry each payload as given (checked to be plain JSON), not
+    re-parsed. Takes the transaction's session or connection; not for a session that has
+    loaded the head with :func:`append_entry`, since it writes the head row directly.
     """
     if not entries:
         return []
     writer = RowWriter(session.connection() if isinstance(session, Session) else session)
-    seq, prev = writer.audit_head()
+    seq, prev, frontier_text = writer.audit_head()
+    frontier = decode_frontier(frontier_text)
     rows: list[dict[str, Any]] = []
     out: list[AuditEntry] = []
     for actor, action, payload, at in entries:
         payload_json = canonical_json(payload)
         seq += 1
-        digest = entry_hash(prev, seq, at, actor, action, payload_json)
+        text = entry_text(seq, at, actor, action, payload_json)
+        digest = hashlib.sha256((prev + text).encode("utf-8")).hexdigest()
+        leaf_bytes = leaf_hash(text.encode("utf-8"))
+        frontier = append_leaf(frontier, seq - 1, leaf_bytes)
+        leaf = leaf_bytes.hex()
         rows.append(
             {"seq": seq, "at": at, "actor": actor, "action": action, "payload": payload_json,
-             "prev_hash": prev, "hash": digest}
+             "prev_hash": prev, "hash": digest, "leaf_hash": leaf, "state": None}
         )  # fmt: skip
-        out.append(AuditEntry(seq, at, actor, action, payload, prev, digest))
+        out.append(AuditEntry(seq, at, actor, action, payload, prev, digest, leaf))
         prev = digest
     writer.insert_audit_rows(rows)
-    writer.move_audit_head(seq, prev)
+    writer.move_audit_head(seq, prev, encode_frontier(frontier))
     return out
 
 
@@ -201,7 +265,7 @@ def audit_append(
 
     Examples
     --------
-    >>> from trustscore.ledger import Ledger
+    >>> from trustscore.ledger import Ledger, audit_verify
     >>> ledger = Ledger("sqlite://"); ledger.create_all()
     >>> audit_append(ledger, "ops", "model.deploy", {"model_version": "1.0"}).seq
     1
@@ -215,8 +279,9 @@ def audit_append(
 
 def _to_entry(row: AuditRow) -> AuditEntry:
     return AuditEntry(
-        row.seq, row.at, row.actor, row.action, json.loads(row.payload), row.prev_hash, row.hash
-    )
+        row.seq, row.at, row.actor, row.action, json.loads(row.payload), row.prev_hash, row.hash,
+        row.leaf_hash, None if row.state is None else json.loads(row.state),
+    )  # fmt: skip
 
 
 def audit_entries(ledger: Ledger, *, after: int = 0, limit: int | None = None) -> list[AuditEntry]:
@@ -226,49 +291,3 @@ def audit_entries(ledger: Ledger, *, after: int = 0, limit: int | None = None) -
         stmt = stmt.limit(limit)
     with ledger.reading() as session:
         return [_to_entry(row) for row in session.scalars(stmt)]
-
-
-def audit_verify(ledger: Ledger, *, batch_size: int = 1000) -> AuditVerification:
-    """Recompute the chain and name the first entry that was edited, deleted or reordered.
-
-    Examples
-    --------
-    >>> from trustscore.ledger import Ledger
-    >>> ledger = Ledger("sqlite://"); ledger.create_all()
-    >>> for i in range(3):
-    ...     _ = audit_append(ledger, "ops", "note", {"i": i})
-    >>> result = audit_verify(ledger)
-    >>> (result.ok, result.n_entries, result.first_bad_seq)
-    (True, 3, None)
-    """
-    with ledger.reading() as session:
-        head = session.get(AuditHeadRow, _HEAD_ID)
-        head_seq, head_hash = (head.seq, head.hash) if head is not None else (0, GENESIS_HASH)
-
-        def bad(seq: int, n: int, reason: str) -> AuditVerification:
-            return AuditVerification(False, n, head_seq, head_hash, seq, reason)
-
-        prev_hash, expected, n = GENESIS_HASH, 1, 0
-        last = 0
-        while True:
-            rows = session.scalars(
-                select(AuditRow).where(AuditRow.seq > last).order_by(AuditRow.seq).limit(batch_size)
-            ).all()
-            if not rows:
-                break
-            for row in rows:
-                n += 1
-                if row.seq != expected:
-                    return bad(expected, n, f"entry {expected} is missing (next is {row.seq})")
-                if row.prev_hash != prev_hash:
-                    return bad(row.seq, n, "its prev_hash is not the hash of the entry before")
-                recomputed = entry_hash(
-                    row.prev_hash, row.seq, row.at, row.actor, row.action, row.payload
-                )
-                if recomputed != row.hash:
-                    return bad(row.seq, n, "its content does not match its hash")
-                prev_hash, expected, last = row.hash, expected + 1, row.seq
-        if last != head_seq or prev_hash != head_hash:
-            where = min(last, head_seq) + 1
-            return bad(where, n, f"the chain ends at {last} but its head says {head_seq}")
-        return AuditVerification(True, n, head_seq, head_hash)

@@ -18,6 +18,8 @@ from sqlalchemy import select
 from trustscore.exceptions import NotFoundError, SchemaError
 from trustscore.ledger._audit import append_entry
 from trustscore.ledger._checks import check_choice, check_text, moment
+from trustscore.ledger._commitments import commitments, register_committed_table
+from trustscore.ledger._salts import personal
 from trustscore.ledger._tables import ClientRow
 from trustscore.ledger._types import ROLES, Client, Role
 from trustscore.safeguards import check_purpose_approvable
@@ -26,6 +28,11 @@ if TYPE_CHECKING:
     from trustscore.ledger._db import Ledger
 
 __all__ = ["authenticate", "clients", "create_client", "get_client", "revoke_client"]
+
+
+# A client's role, purposes, subject, token hash and revocation are what it may do: an edit of
+# any of them behind the ledger's back fails `audit verify`.
+register_committed_table(ClientRow, subject="subject_id")
 
 
 def _digest(token: str) -> str:
@@ -95,9 +102,10 @@ def create_client(
         session.flush()
         append_entry(
             session, actor, "client.create",
-            {"client_id": client_id, "name": display, "role": role, "purposes": list(purposes),
-             "subject_id": subject_id},
-            at,
+            {"client_id": client_id, "name": personal(session, subject_id, display, at),
+             "role": role, "purposes": list(purposes),
+             "subject_id": personal(session, subject_id, subject_id, at)},
+            at, state=commitments(session, row),
         )  # fmt: skip
         return _client(row), token
 
@@ -161,5 +169,8 @@ def revoke_client(
         if row.revoked_at is None:
             row.revoked_at = at
             session.flush()
-            append_entry(session, actor, "client.revoke", {"client_id": client_id}, at)
+            append_entry(
+                session, actor, "client.revoke", {"client_id": client_id}, at,
+                state=commitments(session, row),
+            )  # fmt: skip
         return _client(row)

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, insert, inspect, select
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
@@ -174,7 +174,7 @@ class Ledger:
         >>> ledger = Ledger("sqlite://")
         >>> ledger.upgrade()
         >>> ledger.revision()
-        '0001'
+        '0007'
         >>> ledger.dispose()
         """
         from alembic import command
@@ -202,9 +202,12 @@ class Ledger:
         return sorted(inspect(self._engine).get_table_names())
 
     def _ensure_head(self) -> None:
-        with self.transaction() as session:
-            if session.get(AuditHeadRow, HEAD_ID) is None:
-                session.add(AuditHeadRow(head_id=HEAD_ID, seq=0, hash=GENESIS_HASH))
+        # Core, naming only the columns of the first revision: upgrade() may stop at any one.
+        head = Base.metadata.tables[AuditHeadRow.__tablename__]
+        with self.writing() as conn:
+            found = conn.execute(select(head.c.head_id).where(head.c.head_id == HEAD_ID)).first()
+            if found is None:
+                conn.execute(insert(head).values(head_id=HEAD_ID, seq=0, hash=GENESIS_HASH))
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 from trustscore.exceptions import LedgerError, NotFoundError, SchemaError
 from trustscore.ledger._audit import append_entry
 from trustscore.ledger._checks import check_choice, check_json, check_text, moment
+from trustscore.ledger._commitments import commitments, register_committed_table
+from trustscore.ledger._salts import personal
 from trustscore.ledger._tables import DisputeRow, SuppressionRow
 from trustscore.ledger._types import (
     DISPUTE_DAYS,
@@ -38,6 +40,11 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+# Disputes, suppressions and corrections decide what is scored: each row is committed in the
+# audit entry that wrote it, so an edit behind the ledger's back fails `audit verify`.
+register_committed_table(DisputeRow, subject="subject_id")
+register_committed_table(SuppressionRow, subject="subject_id")
 
 #: The resolver named on disputes that the deadline job closed.
 DEADLINE_RESOLVER = "deadline"
@@ -94,9 +101,11 @@ def open_dispute(
         session.flush()
         append_entry(
             session, actor or subject_id, "dispute.open",
-            {"dispute_id": row.dispute_id, "subject_id": subject_id, "record_kind": record_kind,
-             "record_id": record_id, "deadline": row.deadline.isoformat()},
-            at,
+            {"dispute_id": row.dispute_id,
+             "subject_id": personal(session, subject_id, subject_id, at),
+             "record_kind": record_kind, "record_id": record_id,
+             "deadline": row.deadline.isoformat()},
+            at, state=commitments(session, row),
         )  # fmt: skip
         return _dispute(row)
 
@@ -133,9 +142,10 @@ def _add_suppression(
     append_entry(
         session, actor, "suppression.record",
         {"suppression_id": row.suppression_id, "record_kind": record_kind,
-         "record_id": record_id, "subject_id": subject_id, "reason": reason,
-         "dispute_id": dispute_id, "correction": row.correction},
-        at,
+         "record_id": record_id, "subject_id": personal(session, subject_id, subject_id, at),
+         "reason": personal(session, subject_id, reason, at), "dispute_id": dispute_id,
+         "correction": personal(session, subject_id, row.correction, at)},
+        at, state=commitments(session, row),
     )  # fmt: skip
     return _suppression(row)
 
@@ -158,9 +168,10 @@ def _close(
         return None
     append_entry(
         session, resolver, "dispute.resolve",
-        {"dispute_id": dispute_id, "subject_id": row.subject_id, "outcome": outcome,
-         "note": note},
-        at,
+        {"dispute_id": dispute_id,
+         "subject_id": personal(session, row.subject_id, row.subject_id, at),
+         "outcome": outcome, "note": personal(session, row.subject_id, note, at)},
+        at, state=commitments(session, row),
     )  # fmt: skip
     return row
 

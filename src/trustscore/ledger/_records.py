@@ -12,6 +12,7 @@ from trustscore.exceptions import LedgerError, SchemaError
 from trustscore.ledger._audit import append_entries, append_entry
 from trustscore.ledger._checks import check_choice, check_json, check_text, moment
 from trustscore.ledger._rows import RowWriter
+from trustscore.ledger._salts import personal, subject_refs
 from trustscore.ledger._tables import (
     AccessRow,
     AuditHeadRow,
@@ -180,7 +181,9 @@ def record_snapshot(
         session.flush()
         append_entry(
             session, actor, "snapshot.record",
-            {"snapshot_id": row.snapshot_id, "subject_id": subject_id, "as_of": as_of.isoformat(),
+            {"snapshot_id": row.snapshot_id,
+             "subject_id": personal(session, subject_id, subject_id, at),
+             "as_of": as_of.isoformat(),
              "model_version": model_version, "model_hash": model_hash, "score": score,
              "status": status, "feature_hash": feature_hash},
             at,
@@ -307,6 +310,8 @@ def record_scored_accesses(ledger: Ledger, items: Sequence[ScoreAccess]) -> list
             i: (rid, row) for (i, _), rid, row in zip(decided, decision_ids, rulings, strict=True)
         }
         access_ids = rows.insert_returning_ids(AccessRow, "access_id", looks)
+        # the entries name each subject by a salted commitment, never by its id
+        refs = subject_refs(rows, [look["subject_id"] for look in looks], looks[0]["at"])
         entries: list[tuple[str, str, Any, dt.datetime]] = []
         out: list[RecordedAccess] = []
         for i, (snap, look, sid, aid) in enumerate(
@@ -316,7 +321,7 @@ def record_scored_accesses(ledger: Ledger, items: Sequence[ScoreAccess]) -> list
             actor = look["client_id"]
             entries.append(
                 (actor, "snapshot.record",
-                 {"snapshot_id": sid, "subject_id": snap["subject_id"],
+                 {"snapshot_id": sid, "subject_id": refs[snap["subject_id"]],
                   "as_of": snap["as_of"].isoformat(), "model_version": snap["model_version"],
                   "model_hash": snap["model_hash"], "score": snap["score"],
                   "status": snap["status"], "feature_hash": snap["feature_hash"]},
@@ -327,7 +332,7 @@ def record_scored_accesses(ledger: Ledger, items: Sequence[ScoreAccess]) -> list
                 did, row = by_item[i]
                 entries.append(
                     (actor, "decision.record",
-                     {"decision_id": did, "subject_id": row["subject_id"],
+                     {"decision_id": did, "subject_id": refs[row["subject_id"]],
                       "purpose": row["purpose"], "policy": row["policy"],
                       "outcome": row["outcome"], "adverse": row["adverse"],
                       "snapshot_id": sid, "client_id": actor},
@@ -339,7 +344,8 @@ def record_scored_accesses(ledger: Ledger, items: Sequence[ScoreAccess]) -> list
                 )  # fmt: skip
             entries.append(
                 (actor, "access.log",
-                 {"access_id": aid, "subject_id": look["subject_id"], "purpose": look["purpose"],
+                 {"access_id": aid, "subject_id": refs[look["subject_id"]],
+                  "purpose": look["purpose"],
                   "action": look["action"]},
                  at)
             )  # fmt: skip
@@ -434,7 +440,8 @@ def record_decision(
         session.flush()
         append_entry(
             session, actor, "decision.record",
-            {"decision_id": row.decision_id, "subject_id": subject_id, "purpose": purpose,
+            {"decision_id": row.decision_id,
+             "subject_id": personal(session, subject_id, subject_id, at), "purpose": purpose,
              "policy": policy, "outcome": outcome, "adverse": adverse,
              "snapshot_id": snapshot_id, "client_id": client_id},
             at,
@@ -485,7 +492,8 @@ def log_access(
         session.flush()
         append_entry(
             session, client_id, "access.log",
-            {"access_id": row.access_id, "subject_id": subject_id, "purpose": purpose,
+            {"access_id": row.access_id,
+             "subject_id": personal(session, subject_id, subject_id, at), "purpose": purpose,
              "action": action},
             at,
         )  # fmt: skip

@@ -115,19 +115,44 @@ class RowWriter:
             return
         self.conn.execute(insert(table), list(rows))
 
-    def audit_head(self) -> tuple[int, str]:
-        """The chain head's sequence number and hash, locked until the transaction ends.
+    def lookup(
+        self, row_class: type[Base], key: str, value: str, keys: Sequence[str]
+    ) -> dict[str, Any]:
+        """``{key: value}`` of the rows whose ``key`` column is one of ``keys``."""
+        table = self.table(row_class)
+        found: dict[str, Any] = {}
+        for start in range(0, len(keys), 500):
+            part = list(keys[start : start + 500])
+            if self._cursor is not None:
+                quote = self.dialect.identifier_preparer.quote
+                self._cursor.execute(
+                    f"SELECT {quote(key)}, {quote(value)} FROM {quote(table.name)} "
+                    f"WHERE {quote(key)} IN ({', '.join('?' for _ in part)})",
+                    part,
+                )
+                rows = self._cursor.fetchall()
+            else:
+                rows = self.conn.execute(
+                    select(table.c[key], table.c[value]).where(table.c[key].in_(part))
+                ).all()
+            found.update((str(k), v) for k, v in rows)
+        return found
+
+    def audit_head(self) -> tuple[int, str, str]:
+        """The head's sequence number, hash and tree frontier, locked until the transaction ends.
 
         SQLite's ``BEGIN IMMEDIATE`` already holds the database's write lock; elsewhere the
         head row is selected ``FOR UPDATE``.
         """
         head_t = self.table(AuditHeadRow)
         if self._cursor is not None:
-            self._cursor.execute("SELECT seq, hash FROM audit_head WHERE head_id = ?", (_HEAD_ID,))
+            self._cursor.execute(
+                "SELECT seq, hash, frontier FROM audit_head WHERE head_id = ?", (_HEAD_ID,)
+            )
             head = self._cursor.fetchone()
         else:
             head = self.conn.execute(
-                select(head_t.c.seq, head_t.c.hash)
+                select(head_t.c.seq, head_t.c.hash, head_t.c.frontier)
                 .where(head_t.c.head_id == _HEAD_ID)
                 .with_for_update()
             ).one_or_none()
@@ -136,17 +161,20 @@ class RowWriter:
                 "The ledger has no audit chain head: run Ledger.upgrade() (or create_all()) first."
             )
             raise AuditChainError(msg)
-        return int(head[0]), str(head[1])
+        return int(head[0]), str(head[1]), str(head[2] or "")
 
-    def move_audit_head(self, seq: int, digest: str) -> None:
+    def move_audit_head(self, seq: int, digest: str, frontier: str) -> None:
         if self._cursor is not None:
             self._cursor.execute(
-                "UPDATE audit_head SET seq = ?, hash = ? WHERE head_id = ?", (seq, digest, _HEAD_ID)
+                "UPDATE audit_head SET seq = ?, hash = ?, frontier = ? WHERE head_id = ?",
+                (seq, digest, frontier, _HEAD_ID),
             )
             return
         head_t = self.table(AuditHeadRow)
         self.conn.execute(
-            update(head_t).where(head_t.c.head_id == _HEAD_ID).values(seq=seq, hash=digest)
+            update(head_t)
+            .where(head_t.c.head_id == _HEAD_ID)
+            .values(seq=seq, hash=digest, frontier=frontier)
         )
 
     def insert_audit_rows(self, rows: Sequence[Mapping[str, Any]]) -> None:

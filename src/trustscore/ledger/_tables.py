@@ -26,6 +26,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
     "AccessRow",
+    "AuditCheckpointRow",
     "AuditHeadRow",
     "AuditRow",
     "Base",
@@ -33,6 +34,7 @@ __all__ = [
     "ClientRow",
     "DecisionRow",
     "DisputeRow",
+    "SaltRow",
     "SnapshotRow",
     "SuppressionRow",
     "UTCDateTime",
@@ -191,6 +193,10 @@ class AuditRow(Base):
     payload: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # RFC 9162 leaf hash of the entry (migration 0007 fills it for older entries)
+    leaf_hash: Mapped[str] = mapped_column(String(64))
+    # Canonical JSON [[table, key, content hash], ...] of the rows this entry left behind
+    state: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class AuditHeadRow(Base):
@@ -201,3 +207,33 @@ class AuditHeadRow(Base):
     head_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+    # The Merkle tree's right edge: hex roots of its perfect subtrees, largest first
+    frontier: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+class AuditCheckpointRow(Base):
+    """A signed tree head: the tree's size and root at a moment, signed with Ed25519."""
+
+    __tablename__ = "audit_checkpoints"
+    __table_args__ = (Index("ix_audit_checkpoints_size", "tree_size"),)
+
+    checkpoint_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tree_size: Mapped[int] = mapped_column(Integer)
+    root_hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    key_id: Mapped[str] = mapped_column(String(64))
+    public_key: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128))
+
+
+class SaltRow(Base):
+    """A subject's salt for the commitments of their personal data in the audit log.
+
+    Erasure deletes it; the log keeps only commitments, which then lead to no one.
+    """
+
+    __tablename__ = "audit_salts"
+
+    subject_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    salt: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -20,6 +20,7 @@ from trustscore.service import (
     _routes_whatif,
     _web,
 )
+from trustscore.service._audit_signer import CheckpointSigner
 from trustscore.service._errors import install_error_handlers
 from trustscore.service._group_commit import GroupCommit
 from trustscore.service._provider import SubjectProvider
@@ -118,6 +119,11 @@ def create_app(
         provider = workspace_provider(settings.workspace)
     the_ledger = ledger
     commits = GroupCommit(the_ledger)
+    signer = None
+    if settings is not None and settings.audit_checkpoint_interval_s > 0:
+        signer = CheckpointSigner(
+            the_ledger, settings.audit_key_file, settings.audit_checkpoint_interval_s
+        )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -131,9 +137,13 @@ def create_app(
             # for a few hundred ms. Freeze what lives now out of the collector's sight.
             gc.collect()
             gc.freeze()
+        if signer is not None:
+            signer.start()
         try:
             yield
         finally:
+            if signer is not None:
+                signer.stop()
             commits.close()
             if owned:
                 the_ledger.dispose()

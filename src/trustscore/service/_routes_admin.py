@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from trustscore import ledger as lg
+from trustscore.exceptions import NotFoundError
 from trustscore.service._auth import Admin, AdminOrAuditor, LedgerDep, TokenCacheDep
-from trustscore.service._schemas import AuditVerificationOut, ClientCreate, ClientCreated, ClientOut
+from trustscore.service._schemas import (
+    AuditVerificationOut,
+    CheckpointOut,
+    ClientCreate,
+    ClientCreated,
+    ClientOut,
+    ConsistencyOut,
+    InclusionOut,
+)
 
 __all__ = ["router"]
 
@@ -60,3 +69,38 @@ def verify_audit(_client: AdminOrAuditor, ledger: LedgerDep) -> AuditVerificatio
 def audit_aggregates(_client: AdminOrAuditor, ledger: LedgerDep) -> dict[str, Any]:
     """Counts without subject identifiers: disputes by status, accesses by purpose, ..."""
     return lg.aggregates(ledger)
+
+
+@router.get("/audit/checkpoint", tags=["audit"])
+def audit_checkpoint(_client: AdminOrAuditor, ledger: LedgerDep) -> CheckpointOut:
+    """The latest signed checkpoint (tree size, root, time, key, Ed25519 signature).
+
+    A witness keeps each one it fetches, and later checks the log is consistent with it.
+    """
+    found = lg.latest_checkpoint(ledger)
+    if found is None:
+        msg = "No audit checkpoint has been signed yet: run `trustscore audit checkpoint`."
+        raise NotFoundError(msg)
+    return CheckpointOut(**found.to_json())
+
+
+@router.get("/audit/proof", tags=["audit"])
+def audit_proof(
+    _client: AdminOrAuditor,
+    ledger: LedgerDep,
+    entry: Annotated[int, Query(ge=1, description="The entry's sequence number.")],
+    tree_size: Annotated[int | None, Query(ge=1, description="Default: the tree now.")] = None,
+) -> InclusionOut:
+    """The RFC 9162 inclusion proof of one entry in the tree of ``tree_size`` entries."""
+    return InclusionOut(**asdict(lg.audit_inclusion(ledger, entry, tree_size)))
+
+
+@router.get("/audit/consistency", tags=["audit"])
+def audit_consistency(
+    _client: AdminOrAuditor,
+    ledger: LedgerDep,
+    from_: Annotated[int, Query(alias="from", ge=0, description="The older tree's size.")],
+    to: Annotated[int | None, Query(ge=0, description="Default: the tree now.")] = None,
+) -> ConsistencyOut:
+    """The RFC 9162 consistency proof that the tree of ``from`` entries is a prefix of ``to``."""
+    return ConsistencyOut(**asdict(lg.audit_consistency(ledger, from_, to)))

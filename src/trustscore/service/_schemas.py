@@ -13,11 +13,14 @@ from trustscore.records import DISPUTABLE_KINDS
 __all__ = [
     "DISPUTABLE_KINDS",
     "AuditVerificationOut",
+    "CheckpointOut",
     "ClientCreate",
     "ClientCreated",
     "ClientOut",
+    "ConsistencyOut",
     "DisputeCreate",
     "DisputeOut",
+    "InclusionOut",
     "Resolution",
     "ResolutionOut",
     "ScoreRequest",
@@ -157,6 +160,46 @@ class AuditVerificationOut(BaseModel):
     head_hash: str
     first_bad_seq: int | None
     reason: str | None
+    root_hash: str = ""
+    checkpoints_checked: int = 0
+    witnessed_checked: int = 0
+    rows_checked: int = 0
+
+
+class CheckpointOut(BaseModel):
+    """A signed tree head: the audit tree's size and root at ``at``, signed with Ed25519.
+
+    The signature covers ``"trustscore audit checkpoint v1\n{tree_size}\n{root_hash}\n{at}\n"``
+    (``at`` in ISO form with microseconds and +00:00); ``public_key`` is the raw 32-byte key in
+    hex, ``key_id`` the first 16 hex digits of its SHA-256.
+    """
+
+    tree_size: int
+    root_hash: str
+    at: str
+    key_id: str
+    public_key: str
+    signature: str
+
+
+class InclusionOut(BaseModel):
+    """RFC 9162 §2.1.3: entry ``seq`` is leaf ``seq - 1`` of the tree of ``tree_size``."""
+
+    seq: int
+    tree_size: int
+    leaf_hash: str
+    path: list[str]
+    root_hash: str
+
+
+class ConsistencyOut(BaseModel):
+    """RFC 9162 §2.1.4: the tree of ``size1`` leaves is a prefix of the tree of ``size2``."""
+
+    size1: int
+    size2: int
+    root1: str
+    root2: str
+    path: list[str]
 
 
 class WhatIfRequest(BaseModel):

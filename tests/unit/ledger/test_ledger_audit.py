@@ -100,13 +100,13 @@ def test_a_timestamp_edit_is_found(chained: lg.Ledger) -> None:
 def test_a_forged_entry_appended_behind_the_head_is_found(chained: lg.Ledger) -> None:
     last = lg.audit_entries(chained)[-1]
     at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-    from trustscore.ledger._audit import entry_hash
+    from trustscore.ledger._audit import entry_hash, entry_leaf_hash
 
     digest = entry_hash(last.hash, 6, at, "mallory", "note", "{}")
-    _sql(chained, "INSERT INTO audit_log (seq, at, actor, action, payload, prev_hash, hash) "
-         "VALUES (6, :at, 'mallory', 'note', '{}', :prev, :h)",
+    _sql(chained, "INSERT INTO audit_log (seq, at, actor, action, payload, prev_hash, hash, "
+         "leaf_hash) VALUES (6, :at, 'mallory', 'note', '{}', :prev, :h, :leaf)",
          at=at.replace(tzinfo=None) if chained.backend == "sqlite" else at, prev=last.hash,
-         h=digest)  # fmt: skip
+         h=digest, leaf=entry_leaf_hash(6, at, "mallory", "note", "{}"))  # fmt: skip
     assert lg.audit_verify(chained).first_bad_seq == 6
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import replace
 
 import pytest
+import sqlalchemy as sa
 
 from trustscore.exceptions import SchemaError
 from trustscore.ledger import (
@@ -17,6 +18,7 @@ from trustscore.ledger import (
     audit_verify,
     decisions,
     log_access,
+    personal_matches,
     record_decision,
     record_score_accesses,
     record_scored_accesses,
@@ -52,18 +54,32 @@ def test_a_group_writes_what_one_by_one_writes(ledger: Ledger, t0: dt.datetime) 
     assert [e.action for e in entries] == ["snapshot.record", "access.log"] * 6
     assert entries[0].payload["snapshot_id"] == written[0][0].snapshot_id
     assert entries[1].payload == {
-        "access_id": written[0][1].access_id, "subject_id": "s0", "purpose": "credit_limit",
-        "action": "score",
+        "access_id": written[0][1].access_id, "subject_id": entries[0].payload["subject_id"],
+        "purpose": "credit_limit", "action": "score",
     }  # fmt: skip
+    # the subject is named by a salted commitment, never by its id
+    assert personal_matches(ledger, "s0", "s0", entries[1].payload["subject_id"])
     verified = audit_verify(ledger)
     assert verified.ok, verified.reason
     assert verified.n_entries == 12
 
 
-def test_the_chain_equals_the_one_by_one_chain(t0: dt.datetime) -> None:
+def _twins() -> tuple[Ledger, Ledger]:
+    """Two empty ledgers whose subjects have the same salts, so their entries can be equal."""
     grouped, single = Ledger("sqlite://"), Ledger("sqlite://")
-    grouped.create_all()
-    single.create_all()
+    for ledger in (grouped, single):
+        ledger.create_all()
+        with ledger.engine.begin() as conn:
+            for i in range(3):
+                conn.execute(
+                    sa.text("INSERT INTO audit_salts VALUES (:s, :salt, '2026-01-01 00:00:00')"),
+                    {"s": f"s{i}", "salt": f"{i:064x}"},
+                )
+    return grouped, single
+
+
+def test_the_chain_equals_the_one_by_one_chain(t0: dt.datetime) -> None:
+    grouped, single = _twins()
     items = [_item(f"s{i}", 600 + i, t0 + dt.timedelta(seconds=i)) for i in range(3)]
     record_score_accesses(grouped, items)
     for it in items:
@@ -127,9 +143,7 @@ def test_decisions_are_recorded_with_their_snapshots(ledger: Ledger, t0: dt.date
 
 
 def test_a_grouped_decision_chains_as_the_three_writes_one_by_one(t0: dt.datetime) -> None:
-    grouped, single = Ledger("sqlite://"), Ledger("sqlite://")
-    grouped.create_all()
-    single.create_all()
+    grouped, single = _twins()
     item = _decided("s1", 430, t0, adverse=True)
     record_scored_accesses(grouped, [item])
     assert item.decision is not None
