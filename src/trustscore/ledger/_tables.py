@@ -33,6 +33,7 @@ __all__ = [
     "ClientRow",
     "DecisionRow",
     "DisputeRow",
+    "HeldBatchRow",
     "SnapshotRow",
     "SuppressionRow",
     "UTCDateTime",
@@ -201,3 +202,22 @@ class AuditHeadRow(Base):
     head_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class HeldBatchRow(Base):
+    """One furnisher's rows of a batch held for review, and how the hold was resolved."""
+
+    __tablename__ = "held_batches"
+    __table_args__ = (Index("ix_held_batches_status", "status", "held_at"),)
+
+    hold_id: Mapped[str] = mapped_column(String(160), primary_key=True)
+    batch_id: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(64))
+    furnisher: Mapped[str] = mapped_column(String(256))
+    rows: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    held_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    resolver: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    release_batch_id: Mapped[str | None] = mapped_column(String(128), nullable=True)

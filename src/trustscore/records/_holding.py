@@ -55,7 +55,7 @@ def hold_id_for(batch_id: str, furnisher: str) -> str:
     Examples
     --------
     >>> hold_id_for("obligation-28244886a4b71176508e", "power")
-    'obligation-28244886a4b71176508e.hold-bbb7b1ab'
+    'obligation-28244886a4b71176508e.hold-07d715ed'
     """
     return f"{batch_id}.hold-{hashlib.sha256(furnisher.encode()).hexdigest()[:8]}"
 
