@@ -40,6 +40,9 @@ class Settings(BaseSettings):
         Where ``trustscore serve`` listens.
     workers : int
         uvicorn worker processes for ``trustscore serve``.
+    hold_above : float or None
+        ``trustscore ingest`` holds a furnisher's rows of a batch for review when more than this
+        share of them is quarantined (0.2: 20%); None (the default) holds nothing.
     """
 
     model_config = SettingsConfigDict(
@@ -51,6 +54,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1)
+    hold_above: float | None = Field(default=None, ge=0.0, lt=1.0)
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:

@@ -16,11 +16,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
 from trustscore import engines
+from trustscore.records._corrections import CORRECTIONS_DIR
 from trustscore.records._furnisher_tally import COUNT_FIELDS, merge_counts
 from trustscore.records._holds import holds, rejection_reason
 from trustscore.records._schemas import RECORD_KINDS
@@ -80,13 +82,17 @@ class FurnisherCounts:
 def furnisher_counts(store: RecordStore) -> dict[str, FurnisherCounts]:
     """Counts per furnisher over every committed batch, holds resolved (see the module docs).
 
-    Batches of subjects (which no furnisher sends) and batches written before per-furnisher
-    counts (manifest version 2) are not counted.
+    Batches of subjects (which no furnisher sends), the corrections that disputes store (see
+    :func:`apply_correction`; the disputes' outcomes say how many) and batches written before
+    per-furnisher counts (manifest version 2) are not counted.
     """
     totals: dict[str, dict[str, Any]] = {}
     kinds: dict[str, set[str]] = {}
     batches: Counter[str] = Counter()
+    corrections = (store.root / CORRECTIONS_DIR).resolve()
     for m in store.batches():
+        if Path(m.file).resolve().parent == corrections:
+            continue  # a dispute's correction, not something the furnisher sent
         for furnisher, entry in m.furnishers.items():
             counted = dict(entry)
             if m.released_hold:
