@@ -24,6 +24,7 @@ from trustscore.exceptions import SchemaError
 from trustscore.features import CHANGEABILITY, FEATURES, LABELS, compute_features, write_features
 from trustscore.model import Scorecard
 from trustscore.monitoring import roc_auc
+from trustscore.pipeline._furnishers import furnisher_report
 from trustscore.pipeline._workspace import Workspace
 from trustscore.records import IngestResult, RecordStore, ingest
 from trustscore.reports import model_report, write_report
@@ -301,6 +302,7 @@ def run_demo(
         protected=protected,
         cutoffs=policy.cutoffs,
         title="trustscore demo: a synthetic population",
+        furnishers=furnisher_report(RecordStore(ws.store_dir), None),
     )
     write_report(html, ws.report_path)
     report("report", 1, 1)
