@@ -196,6 +196,15 @@ ENDPOINTS: dict[str, tuple[Request, dict[str, int]]] = {
     "subject file": (
         lambda e, s: ("GET", f"/v1/subjects/{s}/file", None),
         {"subject@own": 200, "subject@other": 403, "operator": 200}),
+    "furnishers": (
+        lambda e, s: ("GET", "/v1/furnishers", None),
+        {"operator": 200, "auditor": 200, "admin": 200}),
+    "held batches": (
+        lambda e, s: ("GET", "/v1/held-batches", None),
+        {"operator": 200, "auditor": 200, "admin": 200}),
+    "release held batch": (
+        lambda e, s: ("POST", "/v1/held-batches/no-such-hold/release", None),
+        {"operator": 404, "admin": 404}),
 }  # fmt: skip
 
 
