@@ -89,25 +89,31 @@ def test_ingest_holds_then_an_operator_rejects(ws: Path) -> None:
 
 
 def test_a_release_stores_the_held_rows(ws: Path) -> None:
-    folder = ws.parent
-    _run("ingest", str(folder / "subject.csv"), "--store", str(ws / "store"))
+    # another workspace than TRUSTSCORE_WORKSPACE: ingest records the hold in the ledger of the
+    # store's workspace, where --workspace finds it
+    folder, other = ws.parent, ws.parent / "other"
+    _run("ingest", str(folder / "subject.csv"), "--store", str(other / "store"))
     code, out = _run(
-        "ingest", str(folder / "obligation.csv"), "--store", str(ws / "store"),
+        "ingest", str(folder / "obligation.csv"), "--store", str(other / "store"),
         "--hold-above", "0.25",
     )  # fmt: skip
     hold_id = out.split("held for review: 2 rows as ")[1].split()[0]
-    code, out = _run("furnishers", "hold", "release", hold_id, "--operator", "alice")
+    assert (other / "ledger.sqlite").is_file()
+    assert not ws.exists()
+    code, out = _run(
+        "furnishers", "hold", "release", hold_id, "--operator", "alice", "--workspace", str(other)
+    )
     assert code == 0, out
     assert out.startswith(f"released {hold_id}: 2 rows = 2 new + 0 versions")
-    power = _report(ws)["power"]
+    power = _report(other)["power"]
     assert (power["held"], power["new"], power["received"]) == (0, 2, 3)
     # the same file again: already ingested, nothing held or stored twice
     code, out = _run(
-        "ingest", str(folder / "obligation.csv"), "--store", str(ws / "store"),
+        "ingest", str(folder / "obligation.csv"), "--store", str(other / "store"),
         "--hold-above", "0.25",
     )  # fmt: skip
     assert "already ingested" in out
-    assert _report(ws)["power"]["new"] == 2
+    assert _report(other)["power"]["new"] == 2
 
 
 @pytest.mark.parametrize(

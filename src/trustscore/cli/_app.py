@@ -158,13 +158,14 @@ def ingest(
             max=0.999999,
             metavar="RATE",
             help="Hold a furnisher's rows of a file for review (trustscore furnishers hold) when "
-            "more than this share of them is quarantined, e.g. 0.2. Default: "
+            "more than this share of them is quarantined, e.g. 0.2; holds are recorded in the "
+            "ledger of the store's workspace (the store's parent folder). Default: "
             "TRUSTSCORE_HOLD_ABOVE, else hold nothing.",
         ),
     ] = None,
 ) -> None:
     """Validate furnisher files, store the valid rows, quarantine the rest with reasons."""
-    from trustscore.cli._ops import _ledger
+    from trustscore.cli._furnishers import open_ledger
     from trustscore.pipeline import ingest_and_hold
     from trustscore.records import RecordStore
     from trustscore.settings import get_settings
@@ -181,7 +182,8 @@ def ingest(
     def run() -> None:
         rs = RecordStore(store)
         threshold = hold_above if hold_above is not None else get_settings().hold_above
-        ledger = _ledger() if threshold is not None else None
+        # holds go to the ledger of the store's workspace, where `trustscore furnishers` looks
+        ledger = open_ledger(store.parent) if threshold is not None else None
         for path in paths:
             r = ingest_and_hold(
                 path, rs, ledger, kind=kind, ingested_at=stamp, hold_above=threshold

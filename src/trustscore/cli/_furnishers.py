@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from trustscore.ledger import Ledger
     from trustscore.records import RecordStore
 
-__all__ = ["furnishers_app"]
+__all__ = ["furnishers_app", "open_ledger"]
 
 furnishers_app = typer.Typer(
     help="Furnisher quality: what each furnisher sent, what became of it, its disputes; and "
@@ -37,22 +37,30 @@ Workspace = Annotated[
 Format = Annotated[str, typer.Option("--format", help="table or json")]
 
 
-def _open(workspace: Path | None) -> tuple[RecordStore, Ledger]:
-    """The workspace's record store and ledger (the settings' database URL, if one is set)."""
+def open_ledger(workspace: Path | None) -> Ledger:
+    """The ledger of a workspace (TRUSTSCORE_DATABASE_URL if set, else its ledger.sqlite)."""
     from trustscore.ledger import Ledger
-    from trustscore.pipeline import Workspace as Ws
-    from trustscore.records import RecordStore
     from trustscore.settings import Settings, get_settings
 
     settings = get_settings() if workspace is None else Settings(workspace=workspace)
-    ws = Ws(settings.workspace)
+    settings.workspace.mkdir(parents=True, exist_ok=True)
+    ledger = Ledger(settings.database_url.get_secret_value())
+    ledger.upgrade()
+    return ledger
+
+
+def _open(workspace: Path | None) -> tuple[RecordStore, Ledger]:
+    """The workspace's record store and ledger."""
+    from trustscore.pipeline import Workspace as Ws
+    from trustscore.records import RecordStore
+    from trustscore.settings import get_settings
+
+    ws = Ws(workspace if workspace is not None else get_settings().workspace)
     if not ws.root.is_dir():
         raise fail(
             f"there is no workspace at {ws.root} (run trustscore demo, or pass --workspace)."
         )
-    ledger = Ledger(settings.database_url.get_secret_value())
-    ledger.upgrade()
-    return RecordStore(ws.store_dir), ledger
+    return RecordStore(ws.store_dir), open_ledger(ws.root)
 
 
 def _check_format(fmt: str) -> str:
