@@ -161,14 +161,15 @@ def furnisher_report(store: RecordStore, ledger: lg.Ledger | None) -> dict[str, 
     """
     counts = furnisher_counts(store)
     disputes = _dispute_outcomes(ledger, store) if ledger is not None else {}
+    waiting: dict[str, list[str]] = {}
+    for h in holds(store, status="held"):
+        waiting.setdefault(h.furnisher, []).append(h.hold_id)
     rows: list[dict[str, Any]] = []
     for name in sorted(set(counts) | set(disputes)):
         entry = counts[name].to_json() if name in counts else _empty(name)
         opened = disputes.get(name, Counter())
         entry["disputes"] = {"opened": sum(opened.values()), **dict(sorted(opened.items()))}
-        entry["held_batches"] = [
-            h.hold_id for h in holds(store, status="held") if h.furnisher == name
-        ]
+        entry["held_batches"] = waiting.get(name, [])
         rows.append(entry)
     total = _empty(_TOTAL)
     for row in rows:

@@ -29,12 +29,30 @@ NO_FURNISHER: Final = "(none)"
 COUNT_FIELDS: Final = ("received", "new", "versions", "deleted", "unchanged", "held")
 
 
-def furnisher_values(column: pa.Array | pa.ChunkedArray | None, n: int) -> list[str]:
-    """The furnisher of each row as text; empty or missing values are :data:`NO_FURNISHER`."""
+def furnisher_values(column: pa.Array | pa.ChunkedArray | None, n: int) -> pa.Array:
+    """The furnisher of each row as text; empty or missing values are :data:`NO_FURNISHER`.
+
+    Examples
+    --------
+    >>> furnisher_values(pa.array([" bank", "", None]), 3).to_pylist()
+    ['bank', '(none)', '(none)']
+    """
     if column is None:
-        return [NO_FURNISHER] * n
+        return pa.array([NO_FURNISHER] * n, pa.string())
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
     text = pc.utf8_trim_whitespace(pc.cast(column, pa.string()))
-    return [v if v else NO_FURNISHER for v in text.to_pylist()]
+    missing = pc.fill_null(pc.equal(text, ""), True)
+    return pc.if_else(missing, pa.scalar(NO_FURNISHER, pa.string()), text)
+
+
+def _value_counts(values: pa.Array) -> Counter[str]:
+    counts = pc.value_counts(values)
+    return Counter(
+        dict(
+            zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True)
+        )
+    )
 
 
 @dataclass
@@ -44,7 +62,7 @@ class FurnisherTally:
     Examples
     --------
     >>> t = FurnisherTally()
-    >>> t.add("received", ["bank", "bank", "power"])
+    >>> t.add("received", pa.array(["bank", "bank", "power"]))
     >>> t.add("new", ["bank"])
     >>> t.add_quarantined(["bank", "power"], ["amount is not a finite number"] * 2)
     >>> t.check()
@@ -59,14 +77,26 @@ class FurnisherTally:
     )
     quarantined: dict[str, Counter[str]] = field(default_factory=dict)
 
-    def add(self, what: str, furnishers: Iterable[str]) -> None:
+    def add(self, what: str, furnishers: pa.Array | Iterable[str]) -> None:
         """Count one row under ``what`` (a :data:`COUNT_FIELDS` name) for each furnisher given."""
-        self.counts[what].update(furnishers)
+        if isinstance(furnishers, pa.Array):
+            self.counts[what].update(_value_counts(furnishers))
+        else:
+            self.counts[what].update(furnishers)
 
-    def add_quarantined(self, furnishers: Iterable[str], reasons: Iterable[str]) -> None:
+    def add_quarantined(
+        self, furnishers: pa.Array | Iterable[str], reasons: pa.Array | Iterable[str]
+    ) -> None:
         """Count quarantined rows by furnisher and reason (as the manifest tallies it)."""
-        for furnisher, reason in zip(furnishers, reasons, strict=True):
-            self.quarantined.setdefault(furnisher, Counter())[reason] += 1
+        table = pa.table(
+            {
+                "f": furnishers if isinstance(furnishers, pa.Array) else pa.array(list(furnishers)),
+                "r": reasons if isinstance(reasons, pa.Array) else pa.array(list(reasons)),
+            }
+        )
+        grouped = table.group_by(["f", "r"]).aggregate([("f", "count")]).to_pylist()
+        for g in grouped:
+            self.quarantined.setdefault(g["f"], Counter())[g["r"]] += g["f_count"]
 
     def n_quarantined(self, furnisher: str) -> int:
         return sum(self.quarantined.get(furnisher, Counter()).values())

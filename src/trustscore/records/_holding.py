@@ -102,7 +102,9 @@ def hold_rows(batch: Any, hold_above: float) -> dict[str, dict[str, Any]]:
     lines: dict[str, list[np.ndarray[Any, Any]]] = {k: [] for k in held}
     for part, path in enumerate(batch.parts):
         table = pq.read_table(path)
-        furnishers = np.array(furnisher_values(table.column("furnisher"), table.num_rows))
+        furnishers = np.asarray(
+            furnisher_values(table.column("furnisher"), table.num_rows).to_pylist(), dtype=object
+        )
         keep = ~np.isin(furnishers, list(by_furnisher))
         if keep.all():
             continue

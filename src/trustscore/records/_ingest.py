@@ -183,7 +183,7 @@ class _Batch:
         self.rows_in = self.rows_stored = self.rows_quarantined = 0
         self.rows_versions = self.rows_deleted = self.rows_unchanged = 0
         self.reasons: Counter[str] = Counter()
-        self.furnishers: list[list[str]] = []  # the furnisher of each flushed row, by part
+        self.furnishers: list[pa.Array] = []  # the furnisher of each flushed row, by part
         self.tally = FurnisherTally()
         self.rows_held = 0
         self.extra_files: list[tuple[Path, Path]] = []  # (temporary, final) held rows
@@ -257,7 +257,8 @@ class _Batch:
             furn = furnisher_values(rows.column("furnisher"), rows.num_rows)
             if tallies is None:
                 self.tally.add("received", furn)
-            self.tally.add_quarantined(furn, tallies or rows.column("reason").to_pylist())
+            tallied = rows.column("reason").combine_chunks() if tallies is None else tallies
+            self.tally.add_quarantined(furn, tallied)
         if self.q_writer is None:
             self.store.quarantine_dir.mkdir(parents=True, exist_ok=True)
             self.q_writer = pq.ParquetWriter(self.q_tmp, quarantine_schema(self.kind))
@@ -302,12 +303,16 @@ class _Batch:
             con.close()
         self.rows_versions, self.rows_deleted = len(out.versions), len(out.deleted)
         if self.furnishers:
-            furn = [f for part in self.furnishers for f in part]
-            settled = set(out.hits) | out.unchanged | out.versions
-            self.tally.add("new", (f for i, f in enumerate(furn) if i not in settled))
-            for what, where in (("versions", out.versions), ("deleted", out.deleted)):
-                self.tally.add(what, (furn[i] for i in where))
-            self.tally.add("unchanged", (furn[i] for i in out.unchanged))
+            furn = pa.chunked_array(self.furnishers, pa.string()).combine_chunks()
+            new = np.ones(len(furn), dtype=np.bool_)
+            new[np.fromiter(set(out.hits) | out.unchanged | out.versions, np.int64)] = False
+            self.tally.add("new", furn.filter(pa.array(new)))
+            for what, where in (
+                ("versions", out.versions),
+                ("deleted", out.deleted),
+                ("unchanged", out.unchanged),
+            ):
+                self.tally.add(what, furn.take(pa.array(sorted(where), pa.int64())))
         by_part: dict[int, dict[int, Hit | None]] = {}
         for pos, hit in [*out.hits.items(), *((p, None) for p in out.unchanged)]:
             part = int(np.searchsorted(starts, pos, side="right")) - 1
