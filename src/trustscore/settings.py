@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     audit_checkpoint_interval_s : float
         How often ``trustscore serve`` signs a checkpoint of the audit tree while entries are
         added (0, the default: never; sign them with ``trustscore audit checkpoint``).
+    hold_above : float or None
+        ``trustscore ingest`` holds a furnisher's rows of a batch for review when more than this
+        share of them is quarantined (0.2: 20%); None (the default) holds nothing.
     """
 
     model_config = SettingsConfigDict(
@@ -60,6 +63,7 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1)
     audit_key_file: Path = Path()
     audit_checkpoint_interval_s: float = Field(default=0.0, ge=0.0)
+    hold_above: float | None = Field(default=None, ge=0.0, lt=1.0)
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:

@@ -201,6 +201,15 @@ ENDPOINTS: dict[str, tuple[Request, dict[str, int]]] = {
     "subject file": (
         lambda e, s: ("GET", f"/v1/subjects/{s}/file", None),
         {"subject@own": 200, "subject@other": 403, "operator": 200}),
+    "furnishers": (
+        lambda e, s: ("GET", "/v1/furnishers", None),
+        {"operator": 200, "auditor": 200, "admin": 200}),
+    "held batches": (
+        lambda e, s: ("GET", "/v1/held-batches", None),
+        {"operator": 200, "auditor": 200, "admin": 200}),
+    "release held batch": (
+        lambda e, s: ("POST", "/v1/held-batches/no-such-hold/release", None),
+        {"operator": 404, "admin": 404}),
 }  # fmt: skip
 
 
@@ -506,6 +515,6 @@ def test_factory_mode_builds_its_ledger_from_settings(
         with TestClient(app) as api:
             assert api.get("/v1/health").json() == {"status": "ok"}
             assert (tmp_path / "ws" / "ledger.sqlite").is_file()
-            assert app.state.ledger.revision() == "0007"
+            assert app.state.ledger.revision() == "0003"
     finally:
         get_settings.cache_clear()

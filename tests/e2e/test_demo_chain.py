@@ -312,3 +312,22 @@ def test_every_reason_in_the_demo_is_true_of_its_subject(demo: tuple[Workspace, 
     assert given < 4 * scores.num_rows  # reasons were given, and all are checked
     assert untrue_reasons(art, features, scores) == []
     assert "each checked true against the subject's own features" in output
+
+
+@pytest.mark.slow
+def test_furnisher_counts_reconcile_in_the_demo_and_nothing_is_held(
+    demo: tuple[Workspace, str],
+) -> None:
+    ws, _ = demo
+    manifests = [json.loads(p.read_text()) for p in (ws.store_dir / "_batches").glob("*.json")]
+    furnished = [m for m in manifests if m["kind"] != "subject"]
+    for m in furnished:
+        assert m["rows_held"] == 0  # holding is off in the demo
+        assert m["holds"] == {}
+        assert sum(e["received"] for e in m["furnishers"].values()) == m["rows_in"]
+        assert sum(e["new"] for e in m["furnishers"].values()) == m["rows_new"]
+    received = sum(m["rows_in"] for m in furnished)
+    html = ws.report_path.read_text(encoding="utf-8")
+    total = re.search(r"<tr><td><b>\(all furnishers\)</b></td><td class=\"num\">([0-9,]+)<", html)
+    assert total is not None
+    assert int(total.group(1).replace(",", "")) == received

@@ -12,6 +12,7 @@ import typer
 
 from trustscore.cli._audit import audit_app
 from trustscore.cli._errors import fail, guarded
+from trustscore.cli._furnishers import furnishers_app
 from trustscore.cli._ops import clients_app, disputes_app, replay, serve
 from trustscore.cli._outputs import atomic_output
 from trustscore.cli._progress import progress_bars
@@ -151,10 +152,24 @@ def ingest(
         str | None,
         typer.Option(help="Delivery time for back-filled history (ISO date or time, UTC)."),
     ] = None,
+    hold_above: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0,
+            max=0.999999,
+            metavar="RATE",
+            help="Hold a furnisher's rows of a file for review (trustscore furnishers hold) when "
+            "more than this share of them is quarantined, e.g. 0.2; holds are recorded in the "
+            "ledger of the store's workspace (the store's parent folder). Default: "
+            "TRUSTSCORE_HOLD_ABOVE, else hold nothing.",
+        ),
+    ] = None,
 ) -> None:
     """Validate furnisher files, store the valid rows, quarantine the rest with reasons."""
+    from trustscore.cli._furnishers import open_ledger
+    from trustscore.pipeline import ingest_and_hold
     from trustscore.records import RecordStore
-    from trustscore.records import ingest as ingest_file
+    from trustscore.settings import get_settings
 
     stamp = None
     if ingested_at is not None:
@@ -167,18 +182,28 @@ def ingest(
 
     def run() -> None:
         rs = RecordStore(store)
+        threshold = hold_above if hold_above is not None else get_settings().hold_above
+        # holds go to the ledger of the store's workspace, where `trustscore furnishers` looks
+        ledger = open_ledger(store.parent) if threshold is not None else None
         for path in paths:
-            r = ingest_file(path, rs, kind=kind, ingested_at=stamp)
+            r = ingest_and_hold(
+                path, rs, ledger, kind=kind, ingested_at=stamp, hold_above=threshold
+            )
             note = " (already ingested: nothing changed)" if r.already_ingested else ""
             typer.echo(
                 f"{path}: {r.rows_in:,} rows in = {r.rows_new:,} new + {r.rows_versions:,} "
                 f"versions ({r.rows_deleted:,} deletions) + {r.rows_unchanged:,} unchanged + "
-                f"{r.rows_quarantined:,} quarantined [{r.kind}, batch {r.batch_id}]{note}"
+                f"{r.rows_quarantined:,} quarantined"
+                f"{f' + {r.rows_held:,} held' if r.rows_held else ''} "
+                f"[{r.kind}, batch {r.batch_id}]{note}"
             )
             for reason, count in sorted(r.reasons.items(), key=lambda kv: -kv[1])[:5]:
                 typer.echo(f"    {count:,} x {reason}")
             if r.quarantine_path:
                 typer.echo(f"    quarantine: {r.quarantine_path}")
+            for hold_id, held in r.holds.items():
+                typer.echo(f"    held for review: {held['rows']:,} rows as {hold_id}")
+                typer.echo(f"        {held['reason']}")
 
     guarded(run)
 
@@ -376,6 +401,7 @@ app.command()(projection)
 app.add_typer(clients_app, name="client")
 app.add_typer(audit_app, name="audit")
 app.add_typer(disputes_app, name="disputes")
+app.add_typer(furnishers_app, name="furnishers")
 
 
 def main() -> None:

@@ -198,7 +198,7 @@ def current_commitments(session: Session) -> Iterator[tuple[str, str, str]]:
 def append_baseline(session: Session, actor: str, at: dt.datetime, *, chunk: int = 500) -> int:
     """Commit every current row of every registered table in ``audit.baseline`` entries.
 
-    For a ledger whose rows were written before they carried commitments (migration 0007), or
+    For a ledger whose rows were written before they carried commitments (migration 0002), or
     a migration that changes a registered table's columns: it states that the rows as they are
     now are the rows the log vouches for. Returns the number of rows committed.
     """

@@ -34,6 +34,7 @@ __all__ = [
     "ClientRow",
     "DecisionRow",
     "DisputeRow",
+    "HeldBatchRow",
     "SaltRow",
     "SnapshotRow",
     "SuppressionRow",
@@ -193,7 +194,7 @@ class AuditRow(Base):
     payload: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
-    # RFC 9162 leaf hash of the entry (migration 0007 fills it for older entries)
+    # RFC 9162 leaf hash of the entry (migration 0002 fills it for older entries)
     leaf_hash: Mapped[str] = mapped_column(String(64))
     # Canonical JSON [[table, key, content hash], ...] of the rows this entry left behind
     state: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -237,3 +238,22 @@ class SaltRow(Base):
     subject_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     salt: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class HeldBatchRow(Base):
+    """One furnisher's rows of a batch held for review, and how the hold was resolved."""
+
+    __tablename__ = "held_batches"
+    __table_args__ = (Index("ix_held_batches_status", "status", "held_at"),)
+
+    hold_id: Mapped[str] = mapped_column(String(160), primary_key=True)
+    batch_id: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(64))
+    furnisher: Mapped[str] = mapped_column(String(256))
+    rows: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    held_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    resolver: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    release_batch_id: Mapped[str | None] = mapped_column(String(128), nullable=True)

@@ -17,6 +17,13 @@ from trustscore.pipeline._demo import (
 )
 from trustscore.pipeline._explain import explain_row, explain_subject
 from trustscore.pipeline._flat import read_lineage, read_table, score_file, train_flat
+from trustscore.pipeline._furnishers import (
+    furnisher_of,
+    furnisher_report,
+    ingest_and_hold,
+    record_holds,
+    resolve_held,
+)
 from trustscore.pipeline._provider import WorkspaceProvider, feature_hash, score_subject
 from trustscore.pipeline._replay import Replay, replay
 from trustscore.pipeline._resolutions import apply_resolution, pending_resolutions
@@ -44,12 +51,17 @@ __all__ = [
     "explain_subject",
     "feature_directions",
     "feature_hash",
+    "furnisher_of",
+    "furnisher_report",
+    "ingest_and_hold",
     "next_tier_of",
     "pending_resolutions",
     "projection",
     "read_lineage",
     "read_table",
+    "record_holds",
     "replay",
+    "resolve_held",
     "run_demo",
     "score_features",
     "score_file",

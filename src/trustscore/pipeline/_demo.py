@@ -31,6 +31,7 @@ from trustscore.features import (
 )
 from trustscore.model import Scorecard
 from trustscore.monitoring import roc_auc
+from trustscore.pipeline._furnishers import furnisher_report
 from trustscore.pipeline._workspace import Workspace
 from trustscore.records import IngestResult, RecordStore, ingest
 from trustscore.reports import model_report, write_report
@@ -309,6 +310,7 @@ def run_demo(
         protected=protected,
         cutoffs=policy.cutoffs,
         title="trustscore demo: a synthetic population",
+        furnishers=furnisher_report(RecordStore(ws.store_dir), None),
     )
     write_report(html, ws.report_path)
     report("report", 1, 1)

@@ -25,6 +25,20 @@ from trustscore.records._corrections import (
     apply_correction,
     check_correction,
 )
+from trustscore.records._furnisher_counts import (
+    FurnisherCounts,
+    furnisher_counts,
+    record_furnishers,
+)
+from trustscore.records._furnisher_tally import NO_FURNISHER
+from trustscore.records._holds import (
+    Hold,
+    get_hold,
+    holds,
+    reject_hold,
+    rejection_reason,
+    release_hold,
+)
 from trustscore.records._ingest import IngestResult, ingest
 from trustscore.records._schemas import (
     DELETE,
@@ -46,18 +60,28 @@ __all__ = [
     "CORRECTION_MARK",
     "DELETE",
     "DISPUTABLE_KINDS",
+    "NO_FURNISHER",
     "RECORD_KINDS",
     "SUPPRESSION_SCHEMA",
     "BatchManifest",
     "Correction",
     "FieldSpec",
+    "FurnisherCounts",
+    "Hold",
     "IngestResult",
     "RecordKind",
     "RecordStore",
     "apply_correction",
     "arrow_schema",
     "check_correction",
+    "furnisher_counts",
+    "get_hold",
+    "holds",
     "ingest",
     "quarantine_schema",
+    "record_furnishers",
+    "reject_hold",
+    "rejection_reason",
+    "release_hold",
     "version_order",
 ]

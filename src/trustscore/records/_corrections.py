@@ -30,13 +30,20 @@ from trustscore.records._schemas import DISPUTABLE_KINDS, RECORD_KINDS
 from trustscore.records._store import RecordStore, check_kind, utc
 from trustscore.records._validate import validate_chunk
 
-__all__ = ["CORRECTION_MARK", "Correction", "apply_correction", "check_correction"]
+__all__ = [
+    "CORRECTIONS_DIR",
+    "CORRECTION_MARK",
+    "Correction",
+    "apply_correction",
+    "check_correction",
+]
 
 #: Separates a corrected record's key from the dispute that corrected it.
 CORRECTION_MARK: Final = "~c"
 
 #: The store's folder of corrected records, kept as evidence.
-_DIR: Final = "_corrections"
+CORRECTIONS_DIR: Final = "_corrections"
+_DIR: Final = CORRECTIONS_DIR
 
 #: Fields a correction may not change: they say which fact and whose it is.
 _FIXED: Final = ("record_id", "subject_id", "action")

@@ -21,9 +21,9 @@ import os
 from collections import Counter
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -33,6 +33,8 @@ import pyarrow.parquet as pq
 
 from trustscore import engines
 from trustscore.exceptions import IngestError
+from trustscore.records._furnisher_tally import FurnisherTally, furnisher_values
+from trustscore.records._holding import HELD_DIR, check_threshold, hold_rows
 from trustscore.records._readers import FORMATS, malformed_table, prefetch, read_chunks
 from trustscore.records._schemas import DELETE, RECORD_KINDS, arrow_schema
 from trustscore.records._store import (
@@ -58,8 +60,10 @@ class IngestResult:
 
     Every row read is counted once::
 
-        rows_in == rows_new + rows_versions + rows_unchanged + rows_quarantined
+        rows_in == rows_new + rows_versions + rows_unchanged + rows_quarantined + rows_held
         rows_stored == rows_new + rows_versions
+
+    and the same holds for each furnisher's counts in ``furnishers``.
 
     ``rows_new`` rows are records not stored before; ``rows_versions`` are new versions of stored
     records (``rows_deleted`` of them deletions); ``rows_unchanged`` are re-sent rows identical to
@@ -80,6 +84,12 @@ class IngestResult:
     rows_versions: int = 0
     rows_deleted: int = 0
     rows_unchanged: int = 0
+    #: Rows held for review (see ``hold_above``), neither stored nor quarantined yet.
+    rows_held: int = 0
+    #: furnisher -> received, new, versions, deleted, unchanged, held, quarantined (by reason)
+    furnishers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: hold id -> furnisher, rows, rate, threshold, reason
+    holds: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def from_manifest(
@@ -101,6 +111,9 @@ class IngestResult:
             rows_versions=manifest.rows_versions,
             rows_deleted=manifest.rows_deleted,
             rows_unchanged=manifest.rows_unchanged,
+            rows_held=manifest.rows_held,
+            furnishers=dict(manifest.furnishers),
+            holds=dict(manifest.holds),
         )
 
 
@@ -170,6 +183,10 @@ class _Batch:
         self.rows_in = self.rows_stored = self.rows_quarantined = 0
         self.rows_versions = self.rows_deleted = self.rows_unchanged = 0
         self.reasons: Counter[str] = Counter()
+        self.furnishers: list[pa.Array] = []  # the furnisher of each flushed row, by part
+        self.tally = FurnisherTally()
+        self.rows_held = 0
+        self.extra_files: list[tuple[Path, Path]] = []  # (temporary, final) held rows
 
     def remove_leftovers(self) -> None:
         """Remove files of an earlier, uncommitted attempt at this batch (a crash)."""
@@ -178,6 +195,10 @@ class _Batch:
                 if p.name.startswith((f"{self.batch_id}-", f".{self.batch_id}-")):
                     p.unlink()
         self.q_tmp.unlink(missing_ok=True)
+        held = self.store.root / HELD_DIR
+        if held.is_dir():
+            for p in held.glob(f".{self.batch_id}.*"):
+                p.unlink()
 
     # -- writing --------------------------------------------------------------------------
     def add(self, good: pa.Table, lines: npt.NDArray[np.int64]) -> None:
@@ -210,6 +231,8 @@ class _Batch:
         self.keys.append(table.column(RECORD_KINDS[self.kind].key[0]).combine_chunks())
         if self.kind != "subject":
             self.subjects.append(table.column("subject_id").combine_chunks())
+            self.furnishers.append(furnisher_values(table.column("furnisher"), n))
+            self.tally.add("received", self.furnishers[-1])
             deleted = _np_true(pc.equal(table.column("action"), DELETE))
             self.deletes.append(np.flatnonzero(deleted).astype(np.int64) + self.n_flushed)
         self.n_flushed += n
@@ -223,9 +246,19 @@ class _Batch:
             write.result()
         self.pool.shutdown(wait=True)
 
-    def quarantine(self, rows: pa.Table, reasons: Mapping[str, int]) -> None:
+    def quarantine(
+        self, rows: pa.Table, reasons: Mapping[str, int], tallies: list[str] | None = None
+    ) -> None:
+        """Quarantine rows; ``tallies`` (each row's reason as tallied) marks rows already
+        received (refused after they were written), else each row's reason is its tally."""
         if not rows.num_rows:
             return
+        if self.kind != "subject":
+            furn = furnisher_values(rows.column("furnisher"), rows.num_rows)
+            if tallies is None:
+                self.tally.add("received", furn)
+            tallied = rows.column("reason").combine_chunks() if tallies is None else tallies
+            self.tally.add_quarantined(furn, tallied)
         if self.q_writer is None:
             self.store.quarantine_dir.mkdir(parents=True, exist_ok=True)
             self.q_writer = pq.ParquetWriter(self.q_tmp, quarantine_schema(self.kind))
@@ -269,6 +302,17 @@ class _Batch:
         finally:
             con.close()
         self.rows_versions, self.rows_deleted = len(out.versions), len(out.deleted)
+        if self.furnishers:
+            furn = pa.chunked_array(self.furnishers, pa.string()).combine_chunks()
+            new = np.ones(len(furn), dtype=np.bool_)
+            new[np.fromiter(set(out.hits) | out.unchanged | out.versions, np.int64)] = False
+            self.tally.add("new", furn.filter(pa.array(new)))
+            for what, where in (
+                ("versions", out.versions),
+                ("deleted", out.deleted),
+                ("unchanged", out.unchanged),
+            ):
+                self.tally.add(what, furn.take(pa.array(sorted(where), pa.int64())))
         by_part: dict[int, dict[int, Hit | None]] = {}
         for pos, hit in [*out.hits.items(), *((p, None) for p in out.unchanged)]:
             part = int(np.searchsorted(starts, pos, side="right")) - 1
@@ -301,7 +345,7 @@ class _Batch:
                 ],
                 schema=quarantine_schema(self.kind),
             )
-            self.quarantine(q, Counter(h.tally for h in hits))
+            self.quarantine(q, Counter(h.tally for h in hits), [h.tally for h in hits])
         self.rows_stored -= rows.size
         self.part_lines[part] = self.part_lines[part][keep]
         rewritten = path.with_name(path.name + ".dedup")
@@ -322,6 +366,9 @@ class _Batch:
             os.replace(tmp, final)
             self.final.append(final)
             parts.append(final.name)
+        for tmp, final in self.extra_files:
+            os.replace(tmp, final)
+            self.final.append(final)
         quarantine_file = None
         if self.q_writer is not None:
             self.q_writer.close()
@@ -342,6 +389,8 @@ class _Batch:
                 "rows_deleted": self.rows_deleted,
                 "rows_unchanged": self.rows_unchanged,
                 "reasons": dict(self.reasons.most_common()),
+                "rows_held": self.rows_held,
+                "furnishers": self.tally.as_json(),
             }
         )
         write_atomic(self.store.manifest_path(self.batch_id), manifest.to_json())
@@ -356,6 +405,8 @@ class _Batch:
                 logger.warning("could not close quarantine writer of %s", self.batch_id)
         for p in [*self.parts, *self.final, self.q_tmp, self.q_final]:
             p.unlink(missing_ok=True)
+        for p, _ in self.extra_files:
+            p.unlink(missing_ok=True)
         for p in self.parts:
             p.with_name(p.name + ".dedup").unlink(missing_ok=True)
 
@@ -368,6 +419,8 @@ def ingest(
     ingested_at: dt.datetime | None = None,
     batch_rows: int = 500_000,
     progress: Callable[[int], object] | None = None,
+    hold_above: float | None = None,
+    released_hold: str | None = None,
 ) -> IngestResult:
     """Validate a furnisher file and append its valid rows to the record store.
 
@@ -386,6 +439,13 @@ def ingest(
         Rows per stored Parquet part.
     progress
         Called with the number of rows read so far, after each chunk.
+    hold_above
+        A quarantine rate (0.2 for 20%): where more than this share of one furnisher's rows
+        in the file is quarantined, that furnisher's rows that would be stored are held for
+        review instead (``rows_held``, ``holds``; see :func:`release_hold`). None (the
+        default): nothing is held.
+    released_hold
+        Set by :func:`release_hold` only: the hold whose rows this file stores.
 
     Returns
     -------
@@ -456,6 +516,7 @@ def ingest(
         )
         raise IngestError(msg, file=str(file))
     kind = check_kind(kind if kind is not None else file.stem, file=file)
+    threshold = check_threshold(hold_above)
     at = utc(ingested_at) if ingested_at is not None else dt.datetime.now(dt.UTC)
     if not file.is_file():
         msg = f"{file}: no such file. Check the path."
@@ -494,8 +555,11 @@ def ingest(
             if progress is not None:
                 progress(batch.rows_in)
         batch.resolve_keys()
-        accounted = batch.rows_stored + batch.rows_unchanged + batch.rows_quarantined
-        if batch.rows_in != accounted:  # pragma: no cover
+        holds = hold_rows(batch, threshold) if threshold is not None else {}
+        accounted = (
+            batch.rows_stored + batch.rows_unchanged + batch.rows_quarantined + batch.rows_held
+        )
+        if batch.rows_in != accounted or batch.tally.check():  # pragma: no cover
             msg = f"{file}: row counts do not reconcile in batch {batch_id}; this is a bug."
             raise IngestError(msg, file=str(file))
         manifest = batch.commit(
@@ -509,6 +573,8 @@ def ingest(
                 rows_quarantined=0,
                 ingested_at=at,
                 format=fmt,
+                holds=holds,
+                released_hold=released_hold,
             )
         )
     except BaseException:

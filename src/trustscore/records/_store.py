@@ -41,7 +41,9 @@ __all__ = [
     "write_atomic",
 ]
 
-MANIFEST_VERSION: Final = 2  # 2: rows_new, rows_versions, rows_deleted, rows_unchanged
+# 2: rows_new, rows_versions, rows_deleted, rows_unchanged; 3: rows_held, furnishers, holds,
+# released_hold
+MANIFEST_VERSION: Final = 3
 
 SUPPRESSION_SCHEMA: Final = pa.schema(
     [
@@ -80,7 +82,7 @@ def utc(when: dt.datetime, *, name: str = "ingested_at") -> dt.datetime:
 class BatchManifest:
     """What a committed ingest batch stored: the manifest at ``_batches/<batch_id>.json``.
 
-    ``rows_in == rows_stored + rows_unchanged + rows_quarantined`` and
+    ``rows_in == rows_stored + rows_unchanged + rows_quarantined + rows_held`` and
     ``rows_stored == rows_new + rows_versions``.
 
     Examples
@@ -111,6 +113,16 @@ class BatchManifest:
     rows_unchanged: int = 0
     quarantine_file: str | None = None
     format: str = "csv"
+    #: Rows held for review (``hold_above``): neither stored nor quarantined until released
+    #: or rejected.
+    rows_held: int = 0
+    #: Per furnisher (furnished kinds): received, new, versions, deleted, unchanged, held and
+    #: quarantined by reason; each furnisher's rows reconcile as the batch's do.
+    furnishers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: hold id -> furnisher, rows, rate, threshold, reason (see ``hold_above`` of ingest).
+    holds: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: The hold whose rows this batch stores (a release), else None.
+    released_hold: str | None = None
 
     def to_json(self) -> str:
         """The manifest as JSON text (times in ISO 8601, UTC)."""
@@ -118,6 +130,8 @@ class BatchManifest:
         data["ingested_at"] = self.ingested_at.isoformat()
         data["parts"] = list(self.parts)
         data["reasons"] = dict(self.reasons)
+        data["furnishers"] = {k: dict(v) for k, v in self.furnishers.items()}
+        data["holds"] = {k: dict(v) for k, v in self.holds.items()}
         data["manifest_version"] = MANIFEST_VERSION
         return json.dumps(data, indent=2, sort_keys=True)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -13,6 +13,7 @@ import jinja2
 import pyarrow as pa
 
 from trustscore.monitoring import DEFAULT_CUTOFFS
+from trustscore.reports._furnishers import furnishers_section
 from trustscore.reports._tables import (
     characteristics_section,
     decisions_section,
@@ -91,6 +92,7 @@ def model_report(
     title: str = "trustscore model report",
     cutoffs: Sequence[float] | None = None,
     n_boot: int = 200,
+    furnishers: Mapping[str, Any] | None = None,
 ) -> str:
     """Render the model report: one HTML page that works offline.
 
@@ -114,6 +116,9 @@ def model_report(
         :data:`trustscore.monitoring.DEFAULT_CUTOFFS`. Pass the policy's ``cutoffs``.
     n_boot : int, default 200
         Bootstrap resamples for the intervals.
+    furnishers : mapping, optional
+        A furnisher report (:func:`trustscore.pipeline.furnisher_report`): the "Furnishers"
+        section, rows received, stored, quarantined and held per furnisher.
 
     Returns
     -------
@@ -156,6 +161,7 @@ def model_report(
         "card_fairness": flatten(card_fairness) if card_fairness else [],
         "card": flatten(card),
         "score_odds": score_odds,
+        "furnishers": None if furnishers is None else furnishers_section(furnishers),
     }
     return _environment().get_template("model_report.html.j2").render(context)
 

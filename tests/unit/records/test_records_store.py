@@ -140,4 +140,4 @@ def test_a_manifest_from_before_versions_counts_its_stored_rows_as_new() -> None
     m = BatchManifest.from_json(json.dumps(old))
     assert (m.rows_new, m.rows_versions, m.rows_unchanged, m.rows_deleted) == (2, 0, 0, 0)
     assert m.rows_in == m.rows_new + m.rows_versions + m.rows_unchanged + m.rows_quarantined
-    assert json.loads(m.to_json())["manifest_version"] == 2
+    assert json.loads(m.to_json())["manifest_version"] == 3

@@ -5,7 +5,7 @@ becomes the tree's first leaves; the head gets the tree's right edge; signed che
 their table; and the rows of the tables whose state the log vouches for (API clients, disputes,
 suppressions) are committed as they are now in ``audit.baseline`` entries.
 
-Revision ID: 0007
+Revision ID: 0002
 Revises: 0001
 """
 
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from trustscore.ledger._tables import UTCDateTime
 
-revision = "0007"
+revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
@@ -93,7 +93,7 @@ def upgrade() -> None:
     from trustscore.ledger._commitments import append_baseline
 
     session = Session(bind=conn)
-    append_baseline(session, "migration-0007", dt.datetime.now(dt.UTC))
+    append_baseline(session, "migration-0002", dt.datetime.now(dt.UTC))
     session.flush()
 
 
@@ -110,7 +110,7 @@ def downgrade() -> None:
     )
     if committed:
         msg = (
-            f"Cannot downgrade below 0007: {committed} audit entries carry state commitments "
+            f"Cannot downgrade below 0002: {committed} audit entries carry state commitments "
             "that the 0001 schema cannot hold, and their chain hashes cover them. Restore a "
             "backup taken before the upgrade instead."
         )
