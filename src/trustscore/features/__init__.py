@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from trustscore.features._compute import compute_features, load_tables, write_features
 from trustscore.features._definitions import (
+    BOUNDS,
     CHANGEABILITY,
     DIMENSIONS,
     FEATURES,
@@ -22,6 +23,7 @@ from trustscore.features._definitions import (
 from trustscore.features._expressions import CRITERIA_COLUMNS, SUPPRESSIONS, feature_table
 
 __all__ = [
+    "BOUNDS",
     "CHANGEABILITY",
     "CRITERIA_COLUMNS",
     "DIMENSIONS",

@@ -21,6 +21,7 @@ from trustscore.model._directions import monotone_violations, repair_points
 from trustscore.model._fitting import Fitter
 from trustscore.model._interactions import FittedPair, pair_dict
 from trustscore.model._params import validate_params
+from trustscore.model._quality import check_bounds, quality_block
 from trustscore.model._rows import bad_probability, reference_rows, score_rows
 from trustscore.model._scaling import scale_points
 from trustscore.safeguards import check_purpose_approvable
@@ -152,6 +153,15 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         1 000 or more than 200 000 rows) no pairs are fitted. A characteristic with edited
         bins or a declared peak or valley trend is never an input of a pair. The model card
         lists the pairs and how they were chosen.
+    bounds : dict or None, default None
+        Column -> the declared bounds of a numeric characteristic's values, ``(lower, upper)``
+        or ``(lower, upper, text)`` (inclusive; either limit None; ``text`` says why in words
+        a person reads, "a share lies between 0 and 1"). A scored value beyond them is flagged
+        ``impossible`` (:mod:`trustscore.scoring._quality`); training data beyond them is
+        refused. Every characteristic's artifact entry also records the range of values
+        training saw, the levels it saw and whether it saw a missing value (its ``quality``
+        block), against which values are flagged ``out_of_range``, ``unseen_level`` and
+        ``unexpected_missing``.
 
     Attributes
     ----------
@@ -219,6 +229,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         random_state: int | None = None,
         interactions: int | str = "auto",
         directions: Mapping[str, int] | None = None,
+        bounds: Mapping[str, Sequence[Any]] | None = None,
     ) -> None:
         self.characteristics = characteristics
         self.categorical_features = categorical_features
@@ -238,6 +249,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.random_state = random_state
         self.interactions = interactions
         self.directions = directions
+        self.bounds = bounds
 
     # -- fitting -------------------------------------------------------------------------------
     def fit(
@@ -293,6 +305,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             )
             raise ModelError(msg, n=n, n_event=n_event)
         seed = 0 if self.random_state is None else int(self.random_state)
+        check_bounds(df, self.bounds or {}, self.special_codes or {})
 
         fitter = Fitter.of(params)
         if self.method == "woe" and fitter.pairs_asked:
@@ -380,6 +393,11 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             )
             for s, p, c in zip(selected, pts, coef, strict=True)
         ]
+        for c in chars:
+            b = bins[c["name"]]
+            c["quality"] = quality_block(
+                df[c["name"]], b.type, b.special_values, (self.bounds or {}).get(c["name"])
+            )
         dims = list(dict.fromkeys(c["dimension"] for c in chars))
         target = str(y.name) if isinstance(y, pd.Series) and y.name is not None else "target"
         d: dict[str, Any] = {

@@ -21,7 +21,14 @@ import pyarrow.parquet as pq
 
 from trustscore.decisions import credit_pricing_policy, decide
 from trustscore.exceptions import SchemaError
-from trustscore.features import CHANGEABILITY, FEATURES, LABELS, compute_features, write_features
+from trustscore.features import (
+    BOUNDS,
+    CHANGEABILITY,
+    FEATURES,
+    LABELS,
+    compute_features,
+    write_features,
+)
 from trustscore.model import Scorecard
 from trustscore.monitoring import roc_auc
 from trustscore.pipeline._workspace import Workspace
@@ -255,6 +262,7 @@ def run_demo(
     card = Scorecard(
         characteristics=characteristics_metadata(),
         directions=feature_directions(),
+        bounds=dict(BOUNDS),
         criteria=list(MINIMUM_CRITERIA),
         random_state=seed,
     )
