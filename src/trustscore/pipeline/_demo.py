@@ -139,7 +139,7 @@ def score_features(
     art: ScorecardArtifact, features: pa.Table, as_of: dt.date, *, engine: str = "kernel"
 ) -> pa.Table:
     """Score a feature table and add subject_id, model_version and as_of (scores.parquet)."""
-    scored = score(art, features, engine=cast(Any, engine))
+    scored = score(art, features, engine=cast(Any, engine), quality=True)
     n = features.num_rows
     out = scored.add_column(0, "subject_id", features.column("subject_id"))
     out = out.append_column("model_version", pa.array([art.model_version] * n, pa.string()))
