@@ -50,6 +50,7 @@ import pyarrow.compute as pc
 
 from trustscore.scoring._artifact import Characteristic, ScorecardArtifact
 from trustscore.scoring._inputs import level_text, numeric_column
+from trustscore.scoring._quality_kernel import PER_KEY, add_numeric_codes
 
 __all__ = [
     "QUALITY_COLUMN",
@@ -103,30 +104,6 @@ def flag_kind(c: Characteristic, value: Any) -> QualityKind | None:
     return None
 
 
-def _numeric_codes(c: Characteristic, col: pa.Array | pa.ChunkedArray) -> npt.NDArray[np.int8]:
-    q = c.quality
-    assert q is not None  # only called for characteristics with facts
-    x = np.asarray(
-        pc.cast(numeric_column(col, c.name), pa.float64()).to_numpy(zero_copy_only=False),
-        dtype=np.float64,
-    )
-    missing = np.isnan(x)  # nulls come out of Arrow as NaN
-    bad = np.zeros(len(x), dtype=np.bool_)
-    if q.lower is not None:
-        bad |= x < q.lower
-    if q.upper is not None:
-        bad |= x > q.upper
-    wide = np.zeros(len(x), dtype=np.bool_)
-    if q.min is not None and q.max is not None:
-        wide = (x < q.min) | (x > q.max)
-    codes = np.where(bad, _CODE["impossible"], np.where(wide, _CODE["out_of_range"], 0))
-    specials = [v for sp in c.special for v in sp.values]
-    if specials:
-        codes[np.isin(x, specials)] = 0
-    codes[missing] = 0 if q.missing_seen else _CODE["unexpected_missing"]
-    return codes.astype(np.int8)
-
-
 def _categorical_codes(c: Characteristic, col: pa.Array | pa.ChunkedArray) -> npt.NDArray[np.int8]:
     q = c.quality
     assert q is not None
@@ -148,32 +125,49 @@ def _categorical_codes(c: Characteristic, col: pa.Array | pa.ChunkedArray) -> np
 
 
 def quality_column(art: ScorecardArtifact, table: pa.Table) -> pa.Array:
-    """The ``quality`` column of ``table`` (see the module docstring), one vectorised pass."""
+    """The ``quality`` column of ``table`` (see the module docstring), one pass over it.
+
+    Each row's codes are packed into int64 keys (:mod:`trustscore.scoring._quality_kernel`);
+    each distinct key is written as text once, and the rows take theirs by index.
+    """
     n = table.num_rows
-    flagged: list[tuple[str, npt.NDArray[np.int8]]] = []
-    for c in art.characteristics:
-        if c.quality is None:
-            continue
+    chars = [c for c in art.characteristics if c.quality is not None]
+    n_keys = max(1, -(-len(chars) // PER_KEY))
+    keys = np.zeros((n_keys, n), dtype=np.int64)
+    flagged = False
+    for j, c in enumerate(chars):
+        q = c.quality
+        assert q is not None
+        key, weight = keys[j // PER_KEY], 5 ** (j % PER_KEY)
+        missing_code = 0 if q.missing_seen else _CODE["unexpected_missing"]
         col = table.column(c.name)
-        codes = _numeric_codes(c, col) if c.type == "numeric" else _categorical_codes(c, col)
-        if codes.any():
-            flagged.append((c.name, codes))
+        if c.type == "numeric":
+            x = numeric_column(col, c.name).to_numpy(zero_copy_only=False)
+            specials = [v for sp in c.special for v in sp.values]
+            limits = (q.lower, q.upper, q.min, q.max)
+            flagged |= add_numeric_codes(x, limits, specials, missing_code, weight, key)
+        else:
+            codes = _categorical_codes(c, col)
+            if codes.any():
+                key += codes.astype(np.int64) * weight
+                flagged = True
     if not flagged:
         return pa.nulls(n, pa.string())
-    # each distinct combination of flags is written once, and the rows take theirs by index
-    combos, inverse = np.unique(
-        np.stack([codes for _, codes in flagged], axis=1), axis=0, return_inverse=True
-    )
-    texts = [
-        ";".join(
-            f"{QUALITY_KINDS[k - 1]}:{name}"
-            for (name, _), k in zip(flagged, combo, strict=True)
-            if k
-        )
-        or None
-        for combo in combos.tolist()
-    ]
-    return pc.take(pa.array(texts, pa.string()), pa.array(inverse.reshape(-1)))
+    if n_keys == 1:
+        enc = pc.dictionary_encode(pa.array(keys[0]))
+        combos, index = np.asarray(enc.dictionary)[:, None], enc.indices
+    else:
+        combos, inverse = np.unique(keys.T, axis=0, return_inverse=True)
+        index = pa.array(inverse.reshape(-1))
+    texts = []
+    for combo in combos.tolist():
+        words = []
+        for j, c in enumerate(chars):
+            code = (combo[j // PER_KEY] // 5 ** (j % PER_KEY)) % 5
+            if code:
+                words.append(f"{QUALITY_KINDS[code - 1]}:{c.name}")
+        texts.append(";".join(words) or None)
+    return pc.take(pa.array(texts, pa.string()), index)
 
 
 def parse_quality(text: str | None) -> list[tuple[QualityKind, str]]:

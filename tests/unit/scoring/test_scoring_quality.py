@@ -217,3 +217,38 @@ def test_quality_block_round_trips(art: ScorecardArtifact) -> None:
     again = ScorecardArtifact.from_json(art.to_json())
     assert again == art
     assert again.characteristics[1].quality == art.characteristics[1].quality
+
+
+def test_more_characteristics_than_one_key_holds() -> None:
+    # the kernel packs 27 characteristics' codes into one int64 key; 30 need two
+    from scoring_strategies import artifact_of
+
+    chars = [
+        {
+            "name": f"x{j:02d}",
+            "dimension": "d",
+            "type": "numeric",
+            "reason_code": f"R{j:02d}",
+            "reason": "r",
+            "bins": [{"upper": 0.5, "points": 0}, {"upper": None, "points": 10}],
+            "missing": {"points": 0},
+            "quality": {"min": 0.0, "max": 1.0, "bounds": [0, None], "missing_seen": False},
+        }
+        for j in range(30)
+    ]
+    art = artifact_of(chars)
+    rows = {f"x{j:02d}": [0.5, 0.5, 0.5] for j in range(30)}
+    rows["x00"] = [-1.0, 0.5, 0.5]
+    rows["x27"] = [2.0, 0.5, None]
+    rows["x29"] = [None, 0.5, -3.0]
+    data = pa.table(rows)
+    got = score(art, data, quality=True, reasons=False)["quality"].to_pylist()
+    assert got == [
+        "impossible:x00;out_of_range:x27;unexpected_missing:x29",
+        None,
+        "unexpected_missing:x27;impossible:x29",
+    ]
+    con = duckdb.connect()
+    con.register("features", data)
+    con.execute("SET threads = 1")
+    assert [r[-1] for r in con.sql(to_sql(art, "duckdb", quality=True)).fetchall()] == got
