@@ -1,8 +1,10 @@
 """Hypothesis strategies for scorecard artifacts and the data they score (used by the tests).
 
-Artifacts get random edges, points (often tied), specials, categorical groups and criteria; the
-data mixes values exactly on the edges, specials, NaN, NULL, ±inf, values far out of range and
-unseen categories, as float64 or float32 columns. Needs ``hypothesis`` (a dev dependency).
+Artifacts get random edges, points (often tied), specials, categorical groups, criteria and
+quality facts (range seen, declared bounds, levels seen, missing seen); the data mixes values
+exactly on the edges and on the quality bounds (and one ulp either side), specials, NaN, NULL,
+±inf, values far out of range and unseen categories, as float64 or float32 columns. Needs
+``hypothesis`` (a dev dependency).
 
 ``artifacts(interactions=True)`` also draws up to three interactions (pairs of characteristics
 with their own axes and cell points, 0 or more like every outcome); it is off by default so the
@@ -27,6 +29,7 @@ __all__ = [
     "artifacts_and_data",
     "data_for",
     "duckdb_search_scores",
+    "with_quality",
 ]
 
 LEVELS: Final = ("a", "b", "c", "d", "1", "2", "ß")
@@ -37,6 +40,23 @@ _edge_value = st.one_of(
     st.integers(-5, 5).map(float), _finite, st.floats(allow_nan=False, allow_infinity=False)
 )
 _points = st.integers(0, 30).map(lambda p: p * 5)
+
+
+@st.composite
+def _numeric_quality(draw: st.DrawFn, edges: list[float]) -> dict[str, Any]:
+    """Declared bounds around the range seen: ``lower <= min <= max <= upper``, each optional."""
+    pool = st.one_of(st.sampled_from([*edges, 0.0, 1.0, -1.0, 6.0]), _finite)
+    v = sorted(draw(st.lists(pool, min_size=4, max_size=4)))
+    seen = draw(st.booleans())
+    q: dict[str, Any] = {
+        "min": v[1] if seen else None,
+        "max": v[2] if seen else None,
+        "bounds": [draw(st.sampled_from([v[0], None])), draw(st.sampled_from([v[3], None]))],
+        "missing_seen": draw(st.booleans()),
+    }
+    if draw(st.booleans()):
+        q["bounds_text"] = "declared"
+    return q
 
 
 @st.composite
@@ -69,6 +89,7 @@ def _numeric(draw: st.DrawFn, name: str, dim: str, code: str) -> dict[str, Any]:
         "bins": bins,
         "missing": {"points": draw(_points)},
         "special": special,
+        "quality": draw(_numeric_quality(edges)),
     }
 
 
@@ -87,6 +108,10 @@ def _categorical(draw: st.DrawFn, name: str, dim: str, code: str) -> dict[str, A
         "bins": bins,
         "missing": {"points": draw(_points)},
         "other": {"points": draw(_points)},
+        "quality": {
+            "levels": draw(st.lists(st.sampled_from([*LEVELS, "zz"]), unique=True)),
+            "missing_seen": draw(st.booleans()),
+        },
     }
 
 
@@ -211,7 +236,11 @@ def data_for(draw: st.DrawFn, art: ScorecardArtifact, max_rows: int = 30) -> pa.
     for c in art.characteristics:
         if c.type == "numeric":
             specials = [v for sp in c.special for v in sp.values]
-            edges = sorted({*c.edges, *axis_edges.get(c.name, ())})
+            q = c.quality
+            limits = [] if q is None else [q.min, q.max, q.lower, q.upper]
+            edges = sorted(
+                {*c.edges, *axis_edges.get(c.name, ()), *(v for v in limits if v is not None)}
+            )
             values = draw(st.lists(_numeric_values(edges, specials), min_size=n, max_size=n))
             typ = draw(st.sampled_from([pa.float64(), pa.float32()]))
             with np.errstate(over="ignore"):
@@ -243,6 +272,19 @@ def artifacts_and_data(
     return art, draw(data_for(art, max_rows))
 
 
+def with_quality(c: dict[str, Any]) -> dict[str, Any]:
+    """``c`` with a quality block if it has none: nothing flagged but an unseen level."""
+    if "quality" in c:
+        return c
+    if c["type"] == "categorical":
+        levels = [v for b in c["bins"] for v in b.get("categories", ())]
+        return {**c, "quality": {"levels": levels, "missing_seen": True}}
+    return {
+        **c,
+        "quality": {"min": None, "max": None, "bounds": [None, None], "missing_seen": True},
+    }
+
+
 def artifact_of(
     chars: list[dict[str, Any]],
     criteria: list[dict[str, Any]] | tuple[dict[str, Any], ...] = (),
@@ -258,13 +300,13 @@ def artifact_of(
     dims = dimensions if dimensions is not None else sorted({c["dimension"] for c in chars})
     d: dict[str, Any] = {
         "format": "trustscore.scorecard",
-        "schema_version": 2,
+        "schema_version": 3,
         "model_version": model_version,
         "created_at": "2026-01-01T00:00:00+00:00",
         "target": "bad",
         "scaling": {"pdo": 40.0, "anchor_score": 600, "anchor_odds": 20.0},
         "dimensions": [{"name": n, "label": n} for n in dims],
-        "characteristics": chars,
+        "characteristics": [with_quality(c) for c in chars],
         "criteria": list(criteria),
         "model_card": {"approved_purposes": ["credit_pricing"]},
     }
@@ -274,7 +316,12 @@ def artifact_of(
 
 
 def duckdb_search_scores(
-    art: ScorecardArtifact, data: pa.Table, *, reasons: bool = True, batch_rows: int = 122_880
+    art: ScorecardArtifact,
+    data: pa.Table,
+    *,
+    reasons: bool = True,
+    batch_rows: int = 122_880,
+    quality: bool = False,
 ) -> pa.Table:
     """The search form (``to_ibis(form="search")``) run as SQL on DuckDB over ``data``.
 
@@ -290,9 +337,9 @@ def duckdb_search_scores(
     from trustscore.scoring._score import _prepare_for_sql
 
     prepared = _prepare_for_sql(art, data, [], row_number=False)
-    schema = output_schema(art, reasons=reasons)
+    schema = output_schema(art, reasons=reasons, quality=quality)
     t = ibis.table(ibis.Schema.from_pyarrow(prepared.schema), name="features")
-    expr = to_ibis(art, t, reasons=reasons, form="search").select(*schema.names)
+    expr = to_ibis(art, t, reasons=reasons, form="search", quality=quality).select(*schema.names)
     sql = str(ibis.to_sql(expr, "duckdb"))
     got = engines.duckdb_query_arrow(prepared, "features", sql, batch_rows=batch_rows)
     return pa.Table.from_arrays([got.column(f.name).cast(f.type) for f in schema], schema=schema)

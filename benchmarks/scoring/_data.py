@@ -58,12 +58,14 @@ def benchmark_artifact() -> ScorecardArtifact:
                 "improve": "",
                 "bins": bins,
                 "missing": {"points": int(pts.min())},
+                # the data are uniform on [0, 1) with NaN: nothing is flagged
+                "quality": {"min": 0.0, "max": 1.0, "bounds": [0.0, 1.0], "missing_seen": True},
             }
         )
     return load_artifact(
         {
             "format": "trustscore.scorecard",
-            "schema_version": 2,
+            "schema_version": 3,
             "model_version": "bench-20x8",
             "created_at": "2026-01-01T00:00:00+00:00",
             "target": "bad",

@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 from trustscore.cli import app
 from trustscore.features import compute_features
 from trustscore.ledger import Ledger, create_client, snapshots
+from trustscore.monitoring import quality_counts
 from trustscore.pipeline import Workspace, replay
 from trustscore.safeguards import NEVER_APPROVABLE_PURPOSES
 from trustscore.scoring import load_artifact
@@ -50,10 +51,13 @@ def test_demo_writes_scores_with_the_promised_columns(demo: tuple[Workspace, str
         "reason_2",
         "reason_3",
         "reason_4",
+        "quality",
         "model_version",
         "as_of",
     ]
     assert scores.num_rows == N_SUBJECTS
+    # features computed from valid records never break the features' declared bounds
+    assert "impossible" not in {c["kind"] for c in quality_counts(scores)}
     assert set(pc.unique(scores.column("model_version")).to_pylist()) == {art.model_version}
 
 

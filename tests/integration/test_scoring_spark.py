@@ -120,3 +120,27 @@ def test_score_parquet_on_spark_keeps_file_and_row_order(spark: Any, tmp_path: P
     assert result.exit_code == 0, result.output
     assert f"scored {n:,} rows" in result.output
     assert pq.read_table(out).equals(want)
+
+
+def test_spark_engine_gives_the_kernels_quality_flags(spark: Any) -> None:
+    from trustscore.scoring._artifact import example_artifact_dict
+
+    art = ScorecardArtifact.from_dict(example_artifact_dict())
+    data = pa.table(
+        {
+            "on_time_rate": pa.array([0.5, 3.5, None, -1.0, float("nan"), -0.5], pa.float32()),
+            "card_kind": ["card", "gold", None, "none", "loan", "x"],
+            "months_history": [12.0, 12.0, 1.0, 12.0, 12.0, 12.0],
+        }
+    )
+    got = score(art, data, engine="spark", quality=True)
+    want = score(art, data, quality=True)
+    assert got.equals(want)
+    assert want["quality"].to_pylist() == [
+        None,
+        "impossible:on_time_rate;unseen_level:card_kind",
+        None,
+        None,
+        None,
+        "impossible:on_time_rate;unseen_level:card_kind",
+    ]

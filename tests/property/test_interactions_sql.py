@@ -26,7 +26,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scoring_strategies import artifacts, data_for, duckdb_search_scores
+from scoring_strategies import artifacts, data_for, duckdb_search_scores, with_quality
 from trustscore.scoring import ScorecardArtifact, input_schema, score, to_ibis, to_sql
 from trustscore.scoring._artifact import Axis, Characteristic
 from trustscore.scoring._reference_table import reference_table
@@ -180,13 +180,13 @@ def _pair_artifact(
     return ScorecardArtifact.from_dict(
         {
             "format": "trustscore.scorecard",
-            "schema_version": 2,
+            "schema_version": 3,
             "model_version": "pairs-1",
             "created_at": "2026-01-01T00:00:00+00:00",
             "target": "bad",
             "scaling": {"pdo": 40.0, "anchor_score": 600, "anchor_odds": 20.0},
             "dimensions": [{"name": d, "label": d} for d in dims],
-            "characteristics": chars,
+            "characteristics": [with_quality(c) for c in chars],
             "interactions": [pair],
             "criteria": criteria or [],
             "model_card": {"approved_purposes": ["credit_pricing"]},

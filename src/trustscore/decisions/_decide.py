@@ -16,6 +16,7 @@ from trustscore.decisions._notice import AdverseActionNotice, NoticeReason, SubS
 from trustscore.decisions._policy import NS_EXPLANATION, Policy
 from trustscore.exceptions import PurposeError, SchemaError
 from trustscore.scoring._artifact import MAX_REASONS, ScorecardArtifact
+from trustscore.scoring._quality import QUALITY_COLUMN, parse_quality
 
 __all__ = ["DECISION_COLUMNS", "Decision", "adverse_notices", "decide", "decide_one"]
 
@@ -67,6 +68,20 @@ def _score_and_status(scores: pa.Table) -> tuple[np.ndarray[Any, Any], np.ndarra
     return s, ok
 
 
+def _flagged(policy: Policy, scores: pa.Table) -> np.ndarray[Any, Any]:
+    """Rows whose inputs carry quality flags, where the policy sends those to review."""
+    if not policy.review_flagged:
+        return np.zeros(scores.num_rows, dtype=bool)
+    if QUALITY_COLUMN not in scores.column_names:
+        msg = (
+            f"Policy {policy.name!r} sends flagged scores to review (review_flagged=True), but "
+            f"the score table has no {QUALITY_COLUMN!r} column; score with quality=True."
+        )
+        raise SchemaError(msg, field=QUALITY_COLUMN, policy=policy.name)
+    flags = pc.fill_null(pc.not_equal(scores.column(QUALITY_COLUMN), ""), False)
+    return np.asarray(flags.to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def decide(policy: Policy, artifact: ScorecardArtifact, scores: pa.Table) -> pa.Table:
     """Apply ``policy`` to every row of a score table.
 
@@ -87,7 +102,9 @@ def decide(policy: Policy, artifact: ScorecardArtifact, scores: pa.Table) -> pa.
     -------
     pyarrow.Table
         The input columns followed by ``outcome`` (string), ``label`` (string), ``adverse``
-        (bool), ``review`` (bool: near a cut-off, or unscorable) and ``terms`` (JSON string).
+        (bool), ``review`` (bool: near a cut-off, unscorable, or, with the policy's
+        ``review_flagged``, carrying input-quality flags, which the kept ``quality`` column
+        names) and ``terms`` (JSON string).
         Existing columns with these names are replaced. NS rows get the policy's
         ``ns_outcome`` ("refer"), never an adverse outcome.
 
@@ -126,6 +143,7 @@ def decide(policy: Policy, artifact: ScorecardArtifact, scores: pa.Table) -> pa.
     if policy.review_margin > 0:
         for cutoff in policy.cutoffs:
             review |= np.abs(filled - cutoff) < policy.review_margin
+    review |= _flagged(policy, scores)
     ns = ~ok
     outcomes[ns] = policy.ns_outcome
     labels[ns] = NS_LABEL
@@ -159,6 +177,8 @@ class Decision:
     model_version: str
     explanation: str = ""
     notice: AdverseActionNotice | None = None
+    #: the input-quality flags (``kind:characteristic``) that sent it to review, if any
+    quality_flags: tuple[str, ...] = ()
 
 
 def _notice(
@@ -223,7 +243,22 @@ def decide_one(policy: Policy, artifact: ScorecardArtifact, row: Mapping[str, An
     )
     if row.get("model_version") is not None:
         table = table.append_column("model_version", pa.array([row["model_version"]]))
+    if QUALITY_COLUMN in row:
+        table = table.append_column(QUALITY_COLUMN, pa.array([row[QUALITY_COLUMN]], pa.string()))
     decided = decide(policy, artifact, table).to_pylist()[0]
+    flags = (
+        tuple(f"{k}:{c}" for k, c in parse_quality(row.get(QUALITY_COLUMN)))
+        if policy.review_flagged
+        else ()
+    )
+    explanation = NS_EXPLANATION if decided["status"] == "NS" else ""
+    if flags:
+        said = ", ".join(
+            f"{c} ({k.replace('_', ' ')})" for k, c in parse_quality(row[QUALITY_COLUMN])
+        )
+        explanation = (explanation + " " if explanation else "") + (
+            f"Sent to human review: input-quality flags on {said}."
+        )
     subject = row.get("subject_id")
     notice = None
     if decided["adverse"]:
@@ -240,8 +275,9 @@ def decide_one(policy: Policy, artifact: ScorecardArtifact, row: Mapping[str, An
         purpose=policy.purpose,
         policy=policy.name,
         model_version=artifact.model_version,
-        explanation=NS_EXPLANATION if decided["status"] == "NS" else "",
+        explanation=explanation,
         notice=notice,
+        quality_flags=flags,
     )
 
 

@@ -98,6 +98,10 @@ class Policy:
         A score fewer than this many points from a cut-off goes to human review (0: never).
     ns_outcome : str, default "refer"
         The outcome of an unscorable (NS) subject: referred to a person, never adverse.
+    review_flagged : bool, default False
+        Send every score whose inputs carry input-quality flags (an impossible value, one
+        outside the range the model was trained on, an unseen level, an unexpected missing
+        value: the ``quality`` column of ``score(..., quality=True)``) to human review.
 
     Examples
     --------
@@ -116,6 +120,7 @@ class Policy:
     bands: tuple[Band, ...]
     review_margin: int = 10
     ns_outcome: str = "refer"
+    review_flagged: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "bands", tuple(self.bands))
@@ -131,6 +136,9 @@ class Policy:
         if self.review_margin < 0:
             msg = f"review_margin must be an int >= 0. Got {self.review_margin!r} instead."
             raise _policy_error(self.name, msg, field="review_margin")
+        if not isinstance(self.review_flagged, bool):
+            msg = f"review_flagged must be True or False. Got {self.review_flagged!r} instead."
+            raise _policy_error(self.name, msg, field="review_flagged")
         adverse = {b.outcome for b in self.bands if b.adverse} | {DECLINE}
         if not self.ns_outcome or self.ns_outcome in adverse:
             msg = (

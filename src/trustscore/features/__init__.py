@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from trustscore.features._compute import compute_features, load_tables, write_features
 from trustscore.features._definitions import (
+    BOUNDS,
     CHANGEABILITY,
     DIMENSIONS,
     FEATURES,
@@ -23,6 +24,7 @@ from trustscore.features._expressions import CRITERIA_COLUMNS, SUPPRESSIONS, fea
 from trustscore.features._lineage import CRITERIA_SOURCES, feature_lineage
 
 __all__ = [
+    "BOUNDS",
     "CHANGEABILITY",
     "CRITERIA_COLUMNS",
     "CRITERIA_SOURCES",

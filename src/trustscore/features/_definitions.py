@@ -26,7 +26,15 @@ from __future__ import annotations
 from dataclasses import KW_ONLY, dataclass
 from typing import Final
 
-__all__ = ["CHANGEABILITY", "DIMENSIONS", "FEATURES", "LABELS", "FeatureDef", "feature"]
+__all__ = [
+    "BOUNDS",
+    "CHANGEABILITY",
+    "DIMENSIONS",
+    "FEATURES",
+    "LABELS",
+    "FeatureDef",
+    "feature",
+]
 
 DIMENSIONS: Final[dict[str, str]] = {
     "payment_reliability": "Payment reliability",
@@ -462,4 +470,34 @@ LABELS: Final[dict[str, str]] = {
     "n_unsatisfied_public_records": "number of unsatisfied court judgments and public records",
     "unsatisfied_public_record_amount": "amount of unsatisfied court judgments and public records",
     "months_since_public_record": "months since a court judgment or public record was filed",
+}
+
+_SHARE = (0.0, 1.0, "a share lies between 0 and 1")
+_COUNT = (0.0, None, "a count is never negative")
+_MONTHS = (0.0, None, "a number of months is never negative")
+_DAYS = (0.0, None, "a number of days late is never negative")
+
+#: What each feature's value can be at all, ``(lower, upper, why)`` (inclusive, None: no
+#: limit), as :class:`~trustscore.model.Scorecard` takes them (``bounds=``): a scored value
+#: beyond them is flagged ``impossible``. Card balances can pass their limits (over-limit
+#: accounts), so card utilisation's bound is twice the limits, not 1.
+BOUNDS: Final[dict[str, tuple[float, float | None, str]]] = {
+    "on_time_share_12m": _SHARE,
+    "on_time_share_36m": _SHARE,
+    "n_late_30_24m": _COUNT,
+    "n_late_90_24m": _COUNT,
+    "max_days_late_12m": _DAYS,
+    "months_since_late_30": _MONTHS,
+    "unpaid_amount_ratio_12m": _SHARE,
+    "worst_dpd_12m": _DAYS,
+    "n_months_30dpd_24m": (0.0, 24.0, "a number of months in the last 24 lies between 0 and 24"),
+    "card_utilisation": (0.0, 2.0, "card balances lie between 0 and twice the card limits"),
+    "months_since_oldest_opened": _MONTHS,
+    "n_open_accounts": _COUNT,
+    "any_default_36m": (0.0, 1.0, "a yes/no mark is 0 or 1"),
+    "months_since_delinquency": _MONTHS,
+    "n_inquiries_6m": _COUNT,
+    "n_unsatisfied_public_records": _COUNT,
+    "unsatisfied_public_record_amount": (0.0, None, "an amount owed is never negative"),
+    "months_since_public_record": _MONTHS,
 }

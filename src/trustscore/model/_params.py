@@ -136,6 +136,25 @@ def _scaling(v: Any) -> bool:
     return isinstance(v, Mapping) and set(v) == set(_PIN) and all(_PIN[k](v[k]) for k in _PIN)
 
 
+def _bounds(v: Any) -> bool:
+    def limit(x: Any) -> bool:
+        return x is None or _is_real(x)
+
+    return v is None or (
+        isinstance(v, Mapping)
+        and all(
+            isinstance(k, str)
+            and isinstance(b, list | tuple)
+            and len(b) in (2, 3)
+            and limit(b[0])
+            and limit(b[1])
+            and (b[0] is None or b[1] is None or b[0] <= b[1])
+            and (len(b) == 2 or isinstance(b[2], str))
+            for k, b in v.items()
+        )
+    )
+
+
 def _random_state(v: Any) -> bool:
     return v is None or (_is_int(v) and v >= 0)
 
@@ -185,6 +204,11 @@ PARAMETER_CONSTRAINTS: Final[dict[str, tuple[Callable[[Any], bool], str]]] = {
         "None, a ScorecardArtifact, an artifact dict or the path of an artifact",
     ),
     "random_state": (_random_state, "None or an int >= 0"),
+    "bounds": (
+        _bounds,
+        "None or a dict of column name to (lower, upper) or (lower, upper, text), each limit "
+        "a number or None and lower <= upper",
+    ),
     "interactions": (
         lambda v: v == "auto" or (_is_int(v) and 0 <= v <= MAX_INTERACTIONS),
         f"'auto' or an int in [0, {MAX_INTERACTIONS}] (0: no interactions)",

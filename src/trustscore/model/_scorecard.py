@@ -28,6 +28,7 @@ from trustscore.model._fitting import Fitter
 from trustscore.model._interactions import FittedPair, pair_dict
 from trustscore.model._params import validate_params
 from trustscore.model._proxy import PROXY_THRESHOLD, input_card, screen_proxies
+from trustscore.model._quality import check_bounds, quality_block
 from trustscore.model._rows import bad_probability, reference_rows, score_rows
 from trustscore.model._scaling import scale_points
 from trustscore.safeguards import check_purpose_approvable
@@ -168,6 +169,15 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     refuse_proxies : bool, default False
         Refuse a flagged characteristic
         (:class:`~trustscore.exceptions.ProhibitedInputError`) rather than warn.
+    bounds : dict or None, default None
+        Column -> the declared bounds of a numeric characteristic's values, ``(lower, upper)``
+        or ``(lower, upper, text)`` (inclusive; either limit None; ``text`` says why in words
+        a person reads, "a share lies between 0 and 1"). A scored value beyond them is flagged
+        ``impossible`` (:mod:`trustscore.scoring._quality`); training data beyond them is
+        refused. Every characteristic's artifact entry also records the range of values
+        training saw, the levels it saw and whether it saw a missing value (its ``quality``
+        block), against which values are flagged ``out_of_range``, ``unseen_level`` and
+        ``unexpected_missing``.
 
     Attributes
     ----------
@@ -237,6 +247,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         directions: Mapping[str, int] | None = None,
         proxy_threshold: float = PROXY_THRESHOLD,
         refuse_proxies: bool = False,
+        bounds: Mapping[str, Sequence[Any]] | None = None,
     ) -> None:
         self.characteristics = characteristics
         self.categorical_features = categorical_features
@@ -258,6 +269,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.directions = directions
         self.proxy_threshold = proxy_threshold
         self.refuse_proxies = refuse_proxies
+        self.bounds = bounds
 
     # -- fitting -------------------------------------------------------------------------------
     def fit(
@@ -323,6 +335,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             )
             raise ModelError(msg, n=n, n_event=n_event)
         seed = 0 if self.random_state is None else int(self.random_state)
+        check_bounds(df, self.bounds or {}, self.special_codes or {})
 
         fitter = Fitter.of(params)
         if self.method == "woe" and fitter.pairs_asked:
@@ -417,6 +430,11 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             )
             for s, p, c in zip(selected, pts, coef, strict=True)
         ]
+        for c in chars:
+            b = bins[c["name"]]
+            c["quality"] = quality_block(
+                df[c["name"]], b.type, b.special_values, (self.bounds or {}).get(c["name"])
+            )
         dims = list(dict.fromkeys(c["dimension"] for c in chars))
         target = str(y.name) if isinstance(y, pd.Series) and y.name is not None else "target"
         d: dict[str, Any] = {

@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 from trustscore.decisions import credit_pricing_policy, decide
 from trustscore.exceptions import SchemaError
 from trustscore.features import (
+    BOUNDS,
     CHANGEABILITY,
     FEATURES,
     LABELS,
@@ -140,7 +141,7 @@ def score_features(
     art: ScorecardArtifact, features: pa.Table, as_of: dt.date, *, engine: str = "kernel"
 ) -> pa.Table:
     """Score a feature table and add subject_id, model_version and as_of (scores.parquet)."""
-    scored = score(art, features, engine=cast(Any, engine))
+    scored = score(art, features, engine=cast(Any, engine), quality=True)
     n = features.num_rows
     out = scored.add_column(0, "subject_id", features.column("subject_id"))
     out = out.append_column("model_version", pa.array([art.model_version] * n, pa.string()))
@@ -263,6 +264,7 @@ def run_demo(
     card = Scorecard(
         characteristics=characteristics_metadata(),
         directions=feature_directions(),
+        bounds=dict(BOUNDS),
         criteria=list(MINIMUM_CRITERIA),
         random_state=seed,
     )

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 import os
 import threading
 from dataclasses import dataclass, field
@@ -47,7 +48,7 @@ from trustscore.records import (
     check_correction,
     version_order,
 )
-from trustscore.scoring import ScorecardArtifact, load_artifact, score
+from trustscore.scoring import ScorecardArtifact, describe_flags, load_artifact, score
 
 __all__ = ["WorkspaceProvider", "feature_hash", "score_subject"]
 
@@ -97,9 +98,23 @@ def _result(
         "subscores": {d: scored[d] for d in art.dimension_names},
         "reasons": reasons,
         "feature_hash": feature_hash(row),
+        "quality": [
+            {
+                "characteristic": f.characteristic,
+                "kind": f.kind,
+                "value": _json_value(f.value),
+                "text": f.text,
+            }
+            for f in describe_flags(art, row)
+        ],
         "score_range": _range(art.score_range),
         "subscore_ranges": {d: _range(art.dimension_range(d)) for d in art.dimension_names},
     }
+
+
+def _json_value(v: Any) -> Any:
+    """A flagged value for JSON: NaN and infinities (which JSON cannot hold) as text."""
+    return str(v) if isinstance(v, float) and not math.isfinite(v) else v
 
 
 def _range(lo_hi: tuple[int, int]) -> dict[str, int]:
@@ -219,6 +234,7 @@ def _copy(result: dict[str, Any]) -> dict[str, Any]:
         **result,
         "subscores": dict(result["subscores"]),
         "reasons": [dict(r) for r in result["reasons"]],
+        "quality": [dict(q) for q in result.get("quality", ())],
     }
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import jinja2
 import pyarrow as pa
 
-from trustscore.monitoring import DEFAULT_CUTOFFS
+from trustscore.monitoring import DEFAULT_CUTOFFS, flagged_rows, quality_counts
 from trustscore.reports._furnishers import furnishers_section
 from trustscore.reports._tables import (
     characteristics_section,
@@ -82,6 +82,14 @@ def _environment() -> jinja2.Environment:
     return env
 
 
+def _quality_section(scores: pa.Table) -> dict[str, Any] | None:
+    """Counts of input-quality flags, where the scores carry them (``quality=True``)."""
+    if "quality" not in scores.column_names:
+        return None
+    rows = quality_counts(scores)
+    return {"n": scores.num_rows, "n_flagged": flagged_rows(scores), "rows": rows[:10]}
+
+
 def model_report(
     *,
     artifact: ScorecardArtifact,
@@ -101,7 +109,8 @@ def model_report(
     artifact : ScorecardArtifact
         The model.
     scores : pyarrow.Table
-        Its scores (``subject_id``, ``score``, ``status``, dimension and reason columns).
+        Its scores (``subject_id``, ``score``, ``status``, dimension and reason columns; with a
+        ``quality`` column, the page counts the input-quality flags).
     decisions : pyarrow.Table, optional
         The output of :func:`trustscore.decisions.decide`: counts by outcome.
     outcomes : pyarrow.Table, optional
@@ -153,6 +162,7 @@ def model_report(
         "stat_names": _STAT_NAMES,
         "decisions": None if decisions is None else decisions_section(decisions),
         "reasons": reasons_section(scores, artifact),
+        "quality": _quality_section(scores),
         "fairness": None
         if protected is None
         else fairness_section(

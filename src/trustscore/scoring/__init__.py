@@ -9,6 +9,10 @@ A scorecard artifact (:mod:`trustscore.scoring._artifact`, versioned JSON) compi
   Snowflake, :func:`to_sql`;
 - a PMML 4.4 scorecard, :func:`to_pmml`.
 
+Every scorer can also flag its inputs (``quality=True``): a value outside the range training
+saw, an impossible one, an unseen level, a missing value where training saw none, in a
+``quality`` column identical on every engine (:mod:`trustscore.scoring._quality`).
+
 All give the reference scorer's (:mod:`trustscore.scoring._reference`) points, score, sub-scores,
 status and reasons on every row; the tests hold them to it. :func:`untrue_reasons` checks, apart
 from every scorer, that each reason given is true of the row it is given to.
@@ -36,22 +40,34 @@ from trustscore.scoring._batch import score_parquet
 from trustscore.scoring._changes import Change, ChangeSet, apply_changes, find_changes
 from trustscore.scoring._ibis import input_schema, to_ibis, to_sql
 from trustscore.scoring._pmml import to_pmml
+from trustscore.scoring._quality import (
+    QUALITY_KINDS,
+    QualityFlag,
+    describe_flags,
+    parse_quality,
+    quality_column,
+)
 from trustscore.scoring._score import output_schema, score
 from trustscore.scoring._truth import UntrueReason, untrue_reasons
 
 __all__ = [
+    "QUALITY_KINDS",
     "Change",
     "ChangeSet",
     "Characteristic",
     "Criterion",
     "Outcome",
+    "QualityFlag",
     "ScorecardArtifact",
     "UntrueReason",
     "apply_changes",
+    "describe_flags",
     "find_changes",
     "input_schema",
     "load_artifact",
     "output_schema",
+    "parse_quality",
+    "quality_column",
     "score",
     "score_parquet",
     "to_ibis",

@@ -2,10 +2,10 @@
 
 An artifact is versioned JSON — readable, diffable and hashed — never a pickle. Training
 (:mod:`trustscore.model`) writes it; every scorer (:mod:`trustscore.scoring`) reads it and
-nothing else. The format, schema version 2::
+nothing else. The format, schema version 3::
 
     {
-      "format": "trustscore.scorecard", "schema_version": 2,
+      "format": "trustscore.scorecard", "schema_version": 3,
       "model_version": "demo-20261126-1a2b3c", "created_at": "2026-11-26T17:00:00+00:00",
       "target": "bad_90dpd_12m",
       "scaling": {"pdo": 40, "anchor_score": 600, "anchor_odds": 20, ...},
@@ -18,10 +18,13 @@ nothing else. The format, schema version 2::
          "missing_reason_code": "PR01N", "missing_reason": "No bill fell due in the last year",
          "missing_improve": "",
          "bins": [{"upper": 0.8, "points": 12, ...}, {"upper": null, "points": 95, ...}],
-         "missing": {"points": 40}, "special": [{"values": [-1], "points": 30}]},
+         "missing": {"points": 40}, "special": [{"values": [-1], "points": 30}],
+         "quality": {"min": 0.0, "max": 1.0, "bounds": [0, 1],
+                     "bounds_text": "a share lies between 0 and 1", "missing_seen": true}},
         {"name": "region", "type": "categorical", "direction": null, ...,
          "bins": [{"categories": ["a", "b"], "points": 50}, ...],
-         "missing": {"points": 40}, "other": {"points": 40}}
+         "missing": {"points": 40}, "other": {"points": 40},
+         "quality": {"levels": ["a", "b", "c"], "missing_seen": false}}
       ],
       "interactions": [
         {"name": "on_time_rate x region", "inputs": ["on_time_rate", "region"],
@@ -45,6 +48,10 @@ Semantics every scorer must reproduce exactly:
   to ``missing``. ``special`` values are matched (exactly) before the bins.
 - categorical values are matched as strings; a level in no bin goes to ``other``; null to
   ``missing``.
+- ``quality`` (required on every characteristic since schema version 3) holds what training
+  knew of the inputs: the range of values it saw, declared bounds, the levels it saw and
+  whether it saw a missing value (:mod:`trustscore.scoring._quality_facts`). It gives no
+  points; scorers asked for ``quality`` flag inputs against it (:mod:`trustscore.scoring._quality`).
 - ``interactions`` (optional; absent or empty in most artifacts) are scored elements of their
   own, each over a pair of characteristics (``inputs``, both among ``characteristics``). Each
   input has an axis: a numeric one cuts the values at ``edges`` with the bins' rule (``[lo, hi)``:
@@ -117,6 +124,7 @@ from typing import Any, Final, Literal
 
 from trustscore.exceptions import ArtifactError
 from trustscore.safeguards import check_purpose_approvable
+from trustscore.scoring._quality_facts import QualityFacts
 
 __all__ = [
     "ARTIFACT_FORMAT",
@@ -135,7 +143,7 @@ __all__ = [
 ]
 
 ARTIFACT_FORMAT: Final = "trustscore.scorecard"
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 SCORE_MIN: Final = 0
 SCORE_MAX: Final = 1000
 MAX_REASONS: Final = 4
@@ -233,6 +241,8 @@ class Characteristic:
     missing_reason: str = ""
     missing_improve: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    #: what training knew of the inputs (always set on a loaded artifact; None: no flags)
+    quality: QualityFacts | None = None
 
     @property
     def label(self) -> str:
@@ -338,6 +348,7 @@ class Characteristic:
             "missing_reason_code",
             "missing_reason",
             "missing_improve",
+            "quality",
         }
         code = str(d["reason_code"])
         return cls(
@@ -356,6 +367,7 @@ class Characteristic:
             missing_reason=str(d.get("missing_reason") or f"No {name.replace('_', ' ')} on file"),
             missing_improve=str(d.get("missing_improve", "")),
             extra={k: v for k, v in d.items() if k not in known},
+            quality=QualityFacts.from_dict(d.get("quality"), ctype, where),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -379,6 +391,8 @@ class Characteristic:
         if self.other is not None:
             d["other"] = self.other.to_dict(kind="plain")
         d.update(self.extra)
+        if self.quality is not None:
+            d["quality"] = self.quality.to_dict(self.type)
         return d
 
 
@@ -850,7 +864,9 @@ class ScorecardArtifact:
         if d.get("schema_version") != SCHEMA_VERSION:
             raise _err(
                 f"Unsupported artifact schema_version {d.get('schema_version')!r}; "
-                f"this trustscore reads version {SCHEMA_VERSION}."
+                f"this trustscore reads version {SCHEMA_VERSION} only (version 3 added the "
+                "input-quality facts of each characteristic). Refit the model to write it "
+                "again."
             )
         stored_hash = str(d.get("content_hash", ""))
         if verify_hash and stored_hash and stored_hash != content_hash(d):
@@ -1079,6 +1095,13 @@ def _example() -> dict[str, Any]:
                 ],
                 "missing": {"points": 30},
                 "special": [{"values": [-1.0], "points": 20}],
+                "quality": {
+                    "min": 0.0,
+                    "max": 1.0,
+                    "bounds": [0.0, 1.0],
+                    "bounds_text": "a share lies between 0 and 1",
+                    "missing_seen": True,
+                },
             },
             {
                 "name": "card_kind",
@@ -1097,6 +1120,7 @@ def _example() -> dict[str, Any]:
                 ],
                 "missing": {"points": 40},
                 "other": {"points": 40},
+                "quality": {"levels": ["card", "loan", "none"], "missing_seen": True},
             },
         ],
         "criteria": [

@@ -98,7 +98,13 @@ def _duckdb_batches(
 
 
 def _spark_batches(
-    art: ScorecardArtifact, source: Path, carry: Sequence[str], work: Path, batch_rows: int
+    art: ScorecardArtifact,
+    source: Path,
+    carry: Sequence[str],
+    work: Path,
+    batch_rows: int,
+    *,
+    quality: bool,
 ) -> Iterator[pa.RecordBatch]:
     """Spark scores the whole source as SQL (``to_ibis(form="search")``, what
     ``score(engine="spark")`` runs), sorted back into file and row order, into part files under
@@ -106,7 +112,7 @@ def _spark_batches(
     from trustscore import engines
     from trustscore.scoring._ibis import to_ibis
 
-    names = output_schema(art).names
+    names = output_schema(art, quality=quality).names
     keys = (engines.SPARK_FILE_COLUMN, engines.SPARK_ROW_COLUMN)
 
     def build(t: ir.Table) -> ir.Table:
@@ -114,7 +120,7 @@ def _spark_batches(
         # would score every row twice if the scores were sorted instead
         ordered = t.select(*dict.fromkeys([*carry, *art.input_columns, *keys]))
         ordered = ordered.order_by(list(keys))
-        return to_ibis(art, ordered, form="search").select(*carry, *names)
+        return to_ibis(art, ordered, form="search", quality=quality).select(*carry, *names)
 
     for part in engines.spark_parquet_query(source, build, work / "scores"):
         yield from pq.ParquetFile(part).iter_batches(batch_size=batch_rows)
@@ -129,6 +135,7 @@ def score_parquet(
     batch_rows: int = 1_000_000,
     progress: Callable[[int, int], None] | None = None,
     carry: Sequence[str] = ("subject_id",),
+    quality: bool = False,
 ) -> int:
     """Score a Parquet file or a folder of Parquet files into one Parquet file.
 
@@ -154,6 +161,9 @@ def score_parquet(
         Called as ``progress(rows_done, rows_total)`` after each batch.
     carry : sequence of str
         Columns of the source to copy through (ids).
+    quality : bool
+        Whether to write the ``quality`` column of input-quality flags (as
+        :func:`~trustscore.scoring.score` does).
 
     Returns
     -------
@@ -175,26 +185,27 @@ def score_parquet(
     source, dest = Path(source), Path(dest)
     dataset = ds.dataset(source, format="parquet")
     check_columns(art, dataset.schema.names, carry)
-    clash = sorted(set(carry) & set(output_schema(art).names))
+    out_schema = output_schema(art, quality=quality)
+    clash = sorted(set(carry) & set(out_schema.names))
     if clash:
         msg = f"Carried column(s) {clash} clash with the score columns; rename them."
         raise SchemaError(msg, field=clash[0])
     check_input_types(art, dataset.schema)
     columns = list(dict.fromkeys([*carry, *art.input_columns]))
-    schema = pa.schema([dataset.schema.field(c) for c in carry] + list(output_schema(art)))
+    schema = pa.schema([dataset.schema.field(c) for c in carry] + list(out_schema))
     total = dataset.count_rows() if progress is not None else 0
     tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex}.tmp")
     try:
         with tempfile.TemporaryDirectory(prefix=f".{dest.name}.", dir=dest.parent) as work:
             if engine == "spark":
-                scored = _spark_batches(art, source, carry, Path(work), batch_rows)
+                scored = _spark_batches(art, source, carry, Path(work), batch_rows, quality=quality)
             else:
                 batches = (
                     _file_batches(dataset, columns, batch_rows)
                     if engine == "kernel"
                     else _duckdb_batches(source, columns, batch_rows)
                 )
-                scored = score_batches(art, batches, carry=carry)
+                scored = score_batches(art, batches, carry=carry, quality=quality)
             n = _write(tmp, schema, scored, progress, total)
         os.replace(tmp, dest)
     finally:

@@ -84,6 +84,7 @@ from trustscore.scoring._artifact import (
     ScorecardArtifact,
 )
 from trustscore.scoring._artifact import load_artifact as _load
+from trustscore.scoring._quality_sql import quality_value
 from trustscore.scoring._sql_elements import (
     ReasonKeys,
     categorical_points,
@@ -246,6 +247,7 @@ def to_ibis(
     *,
     reasons: bool = True,
     form: Form = "sum",
+    quality: bool = False,
 ) -> ir.Table:
     """The scorecard as an Ibis expression over ``table``, adding the :func:`score` columns.
 
@@ -269,12 +271,17 @@ def to_ibis(
         the CPU time of ``"case"`` on DuckDB (``benchmarks/scoring``). All give the same
         values; with ``reasons``, every form's branches yield reason keys instead of points
         (module docstring).
+    quality : bool
+        Whether to add the ``quality`` column of input-quality flags
+        (:mod:`trustscore.scoring._quality`; the SQL is in
+        :mod:`trustscore.scoring._quality_sql`).
 
     Returns
     -------
     ibis.expr.types.Table
-        ``table`` with ``score``, ``status``, one column per dimension and the reason columns
-        (the same values :func:`score` gives; row order is whatever the engine gives).
+        ``table`` with ``score``, ``status``, one column per dimension, the reason columns and
+        ``quality`` if asked (the same values :func:`score` gives; row order is whatever the
+        engine gives).
 
     Examples
     --------
@@ -285,7 +292,9 @@ def to_ibis(
     >>> to_ibis(art, t).columns[3:6]
     ('score', 'status', 'payment_reliability')
     """
-    return _expression(_load(artifact), table, reasons=reasons, form=form, fence=_no_fence)
+    return _expression(
+        _load(artifact), table, reasons=reasons, form=form, fence=_no_fence, quality=quality
+    )
 
 
 def _no_fence(t: Any) -> Any:
@@ -310,6 +319,7 @@ def _expression(
     reasons: bool,
     form: str,
     fence: Callable[[Any], Any],
+    quality: bool = False,
 ) -> ir.Table:
     """:func:`to_ibis`, each working projection passed through ``fence`` (identity, or a
     dialect's way to keep it from being merged into the next)."""
@@ -324,6 +334,8 @@ def _expression(
         )
         raise SchemaError(msg, model_version=art.model_version, field=lacking[0])
     t, out = _form(art, table, reasons=reasons, form=form, fence=fence)
+    if quality:
+        out["quality"] = quality_value(art, t)
     kept = [c for c in table.columns if c not in out]
     return t.mutate(**out).select(*kept, *out)  # type: ignore[no-any-return]
 
@@ -349,6 +361,7 @@ def to_sql(
     reasons: bool = True,
     keep: Sequence[str] = (),
     form: Form = "sum",
+    quality: bool = False,
 ) -> str:
     """The scorecard as one SQL query over a table of features.
 
@@ -367,12 +380,14 @@ def to_sql(
         Further (string) columns of the input table to pass through first, such as an id.
     form : {"sum", "case", "search"}
         The expression's form (:func:`to_ibis`); all give the same values.
+    quality : bool
+        Whether to add the ``quality`` column of input-quality flags.
 
     Returns
     -------
     str
-        A ``SELECT`` giving ``keep`` columns, ``score``, ``status``, the dimensions and the
-        reasons, with the same values as :func:`score`.
+        A ``SELECT`` giving ``keep`` columns, ``score``, ``status``, the dimensions, the
+        reasons and ``quality`` if asked, with the same values as :func:`score`.
 
     Examples
     --------
@@ -395,10 +410,12 @@ def to_sql(
     schema.update(input_schema(art))
     t = ibis.table(schema, name=table)
     fence = _postgres_fence if dialect == "postgres" else _no_fence
-    expr = _expression(art, t, reasons=reasons, form=form, fence=fence)
+    expr = _expression(art, t, reasons=reasons, form=form, fence=fence, quality=quality)
     names = [*keep, "score", "status", *art.dimension_names]
     if reasons:
         names += [f"reason_{r}" for r in range(1, MAX_REASONS + 1)]
+    if quality:
+        names.append("quality")
     if dialect == "pyspark":
         _ensure_pyspark_options()
     return str(ibis.to_sql(expr.select(*names), dialect=dialect))

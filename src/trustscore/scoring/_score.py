@@ -44,6 +44,7 @@ from trustscore.scoring._inputs import (
     numeric_parts,
     text_column,
 )
+from trustscore.scoring._quality import QUALITY_COLUMN, quality_column
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -72,12 +73,20 @@ _NO_INFO: Final = np.iinfo(np.int32).min
 ArtifactLike = str | Path | ScorecardArtifact
 
 
-def output_schema(art: ScorecardArtifact, *, reasons: bool = True) -> pa.Schema:
-    """The columns :func:`score` returns for ``art`` (ids carried through come first)."""
+def output_schema(
+    art: ScorecardArtifact, *, reasons: bool = True, quality: bool = False
+) -> pa.Schema:
+    """The columns :func:`score` returns for ``art`` (ids carried through come first).
+
+    With ``quality``, a last string column ``quality`` holds the row's input-quality flags
+    (``kind:characteristic`` joined by ``;``, NULL when none: :mod:`trustscore.scoring._quality`).
+    """
     fields = [pa.field("score", pa.int32()), pa.field("status", pa.string())]
     fields += [pa.field(d, pa.int32()) for d in art.dimension_names]
     if reasons:
         fields += [pa.field(r, pa.string()) for r in REASON_COLUMNS]
+    if quality:
+        fields.append(pa.field(QUALITY_COLUMN, pa.string()))
     return pa.schema(fields)
 
 
@@ -241,9 +250,13 @@ def _assemble(
 
 
 def score_table_kernel(
-    art: ScorecardArtifact, table: pa.Table, *, reasons: bool = True
+    art: ScorecardArtifact, table: pa.Table, *, reasons: bool = True, quality: bool = False
 ) -> list[pa.Array]:
-    """The output columns for ``table`` scored by the kernel, batch by Arrow record batch."""
+    """The output columns for ``table`` scored by the kernel, batch by Arrow record batch.
+
+    The ``quality`` column, if asked, comes from a separate vectorised pass over the inputs
+    (:func:`~trustscore.scoring._quality.quality_column`), so the kernel runs as fast without.
+    """
     c = compile_artifact(art)
     needed = list(dict.fromkeys(art.input_columns))
     parts = [
@@ -262,7 +275,10 @@ def score_table_kernel(
         ok = np.concatenate([p[1] for p in parts])
         subs = np.concatenate([p[2] for p in parts], axis=1)
         reasons_ = np.concatenate([p[3] for p in parts], axis=1)
-    return _assemble(c, score_, ok, subs, reasons_, reasons=reasons)
+    cols = _assemble(c, score_, ok, subs, reasons_, reasons=reasons)
+    if quality:
+        cols.append(quality_column(art, table))
+    return cols
 
 
 def score_batches(
@@ -271,17 +287,20 @@ def score_batches(
     *,
     carry: Sequence[str] = (),
     reasons: bool = True,
+    quality: bool = False,
 ) -> Iterator[pa.RecordBatch]:
     """Each record batch of input scored by the kernel: its ``carry`` columns, then the scores.
 
     Empty batches are skipped. Used by every streaming path (DuckDB's result stream, Parquet
     files read batch by batch), so that they all score with the one compiled kernel.
     """
-    names = [*carry, *output_schema(art, reasons=reasons).names]
+    names = [*carry, *output_schema(art, reasons=reasons, quality=quality).names]
     for batch in batches:
         if not batch.num_rows:
             continue
-        cols = score_table_kernel(art, pa.Table.from_batches([batch]), reasons=reasons)
+        cols = score_table_kernel(
+            art, pa.Table.from_batches([batch]), reasons=reasons, quality=quality
+        )
         carried = [batch.column(c) for c in carry]
         yield pa.RecordBatch.from_arrays([*carried, *cols], names=names)
 
@@ -292,7 +311,7 @@ def quote_identifier(name: str) -> str:
 
 
 def _score_duckdb(
-    art: ScorecardArtifact, table: pa.Table, *, reasons: bool
+    art: ScorecardArtifact, table: pa.Table, *, reasons: bool, quality: bool
 ) -> list[pa.ChunkedArray]:
     """The output columns for ``table``: DuckDB scans it and streams its input columns, batch
     by batch and in input order, through the compiled kernel.
@@ -319,7 +338,8 @@ def _score_duckdb(
         sql, batch_rows=_DUCKDB_BATCH_ROWS, tables={_DUCKDB_INPUT: inputs}
     )
     scored = pa.Table.from_batches(
-        list(score_batches(art, stream, reasons=reasons)), output_schema(art, reasons=reasons)
+        list(score_batches(art, stream, reasons=reasons, quality=quality)),
+        output_schema(art, reasons=reasons, quality=quality),
     )
     return [scored.column(i) for i in range(scored.num_columns)]
 
@@ -354,20 +374,25 @@ def _run_spark(prepared: pa.Table, build: Callable[[ir.Table], ir.Table]) -> pa.
 
 
 def _score_spark(
-    art: ScorecardArtifact, table: pa.Table, carry: Sequence[str], *, reasons: bool
+    art: ScorecardArtifact,
+    table: pa.Table,
+    carry: Sequence[str],
+    *,
+    reasons: bool,
+    quality: bool,
 ) -> pa.Table:
     """The scorecard as Spark SQL (:func:`trustscore.scoring.to_ibis`, ``form="search"``),
     sorted back into input order by a row number (Spark promises no order)."""
     from trustscore.scoring._ibis import to_ibis
 
-    schema = output_schema(art, reasons=reasons)
+    schema = output_schema(art, reasons=reasons, quality=quality)
 
     def build(t: ir.Table) -> ir.Table:
         # the search form: on Spark as fast as the CASE form (0.9-1.3x of it across runs here)
         # and about 1.6x the sum (benchmarks/scoring/results.md); the
         # input is sorted before it is scored, since a sort samples its input in a job of its
         # own, which would score every row twice
-        expr = to_ibis(art, t.order_by(_ROW), reasons=reasons, form="search")
+        expr = to_ibis(art, t.order_by(_ROW), reasons=reasons, form="search", quality=quality)
         return expr.select(*carry, *schema.names)
 
     result = _run_spark(_prepare_for_sql(art, table, carry, row_number=True), build)
@@ -383,6 +408,7 @@ def score(
     engine: ScoreEngine = "kernel",
     carry: Sequence[str] = (),
     reasons: bool = True,
+    quality: bool = False,
 ) -> pa.Table:
     """Score every row of ``data`` with a scorecard artifact.
 
@@ -403,13 +429,18 @@ def score(
         Columns of ``data`` to copy to the front of the result (such as ``subject_id``).
     reasons : bool
         Whether to compute the reason columns (``False`` leaves them out).
+    quality : bool
+        Whether to add the ``quality`` column: the row's input-quality flags (a value outside
+        the range training saw, an impossible value, an unseen level, a missing value where
+        training saw none) as ``kind:characteristic`` joined by ``;``, NULL when none
+        (:mod:`trustscore.scoring._quality`). Off by default: the flags are a separate pass.
 
     Returns
     -------
     pyarrow.Table
         ``score`` (int32, null for NS), ``status`` ("OK"/"NS"), one int32 column per dimension
-        (null for NS), ``reason_1`` … ``reason_4`` (reason codes, null when fewer or NS), one row
-        per input row, in input order.
+        (null for NS), ``reason_1`` … ``reason_4`` (reason codes, null when fewer or NS), and
+        ``quality`` if asked, one row per input row, in input order.
 
     Raises
     ------
@@ -435,7 +466,7 @@ def score(
     art = load_artifact(artifact)
     table = as_arrow_table(data)
     check_columns(art, table.column_names, carry)
-    schema = output_schema(art, reasons=reasons)
+    schema = output_schema(art, reasons=reasons, quality=quality)
     clash = sorted(set(carry) & set(schema.names))
     if clash:
         msg = (
@@ -444,10 +475,10 @@ def score(
         )
         raise SchemaError(msg, field=clash[0])
     if engine == "spark":
-        return _score_spark(art, table, list(carry), reasons=reasons)
+        return _score_spark(art, table, list(carry), reasons=reasons, quality=quality)
     if engine == "duckdb":
-        cols = _score_duckdb(art, table, reasons=reasons)
+        cols = _score_duckdb(art, table, reasons=reasons, quality=quality)
     else:
-        cols = score_table_kernel(art, table, reasons=reasons)
+        cols = score_table_kernel(art, table, reasons=reasons, quality=quality)
     carried = [table.column(name) for name in carry]
     return pa.Table.from_arrays([*carried, *cols], names=[*carry, *schema.names])

@@ -35,7 +35,9 @@ class ScoreResult(TypedDict):
     ``subscores`` maps each dimension to its points; ``reasons`` lists the reason codes (or
     ``{"code", "text", "improve"}`` dicts) in order; ``as_of`` is an ISO date. A provider may
     add ``score_range`` (``{"min", "max"}``: what the model can give) and ``subscore_ranges``
-    (per dimension, the same), which the service shows beside the score.
+    (per dimension, the same), which the service shows beside the score, and ``quality``:
+    the input-quality flags of the subject's features, each ``{"characteristic", "kind",
+    "value", "text"}`` (:func:`trustscore.scoring.describe_flags`; empty when none).
     """
 
     subject_id: str
@@ -49,6 +51,7 @@ class ScoreResult(TypedDict):
     feature_hash: str
     score_range: NotRequired[dict[str, int]]
     subscore_ranges: NotRequired[dict[str, dict[str, int]]]
+    quality: NotRequired[list[dict[str, Any]]]
 
 
 class DecisionResult(TypedDict):

@@ -50,6 +50,9 @@ def _score_body(snapshot: lg.Snapshot, purpose: str, result: ScoreResult) -> dic
         body["score_range"] = result["score_range"]
     if "subscore_ranges" in result:
         body["subscore_ranges"] = result["subscore_ranges"]
+    # input-quality flags: values the model was not trained for (a policy may review them)
+    if "quality" in result:
+        body["quality"] = result["quality"]
     return body
 
 

@@ -7,13 +7,16 @@ import shutil
 import time
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
 from trustscore.exceptions import NeverApprovablePurposeError, NotFoundError
 from trustscore.pipeline import Workspace, WorkspaceProvider, run_demo, score_subject
+from trustscore.pipeline._provider import _result
 from trustscore.records import RecordStore
+from trustscore.scoring import score
 
 N_SUBJECTS = 1200
 
@@ -63,6 +66,9 @@ def test_memory_answers_equal_the_per_subject_query_and_the_batch(
         assert [r["code"] for r in got["reasons"]] == [
             batch[sid][f"reason_{i}"] for i in range(1, 5) if batch[sid][f"reason_{i}"]
         ]
+        # the response's quality flags are the batch's quality column, in words
+        flags = [f"{q['kind']}:{q['characteristic']}" for q in got["quality"]]
+        assert (";".join(flags) or None) == batch[sid]["quality"]
     with pytest.raises(NotFoundError, match="No subject 'nobody'"):
         provider.score("nobody", "credit_pricing")
 
@@ -131,3 +137,24 @@ def test_the_nowait_answers_come_from_memory_only_while_it_is_current(
     assert provider.score_nowait(sid, "credit_pricing") is None
     assert provider.score(sid, "credit_pricing") == after
     assert provider.score_nowait(sid, "credit_pricing") == after == _direct(provider, sid)
+
+
+def test_a_flagged_subject_reads_which_value_and_why(provider: WorkspaceProvider) -> None:
+    art = provider.artifact
+    # the demo declares every feature's bounds (trustscore.features.BOUNDS)
+    bounded = [c for c in art.characteristics if c.quality and c.quality.lower == 0.0]
+    assert bounded
+    c = bounded[0]
+    assert c.quality is not None
+    sid = pq.read_table(provider.workspace.scores_path)["subject_id"][0].as_py()
+    _, as_of, row = provider.features_of(sid)
+    row = {**row, c.name: -4.0}
+    scored = score(art, pa.Table.from_pylist([row]), quality=True).to_pylist()[0]
+    got = _result(art, sid, as_of, row, scored)["quality"]
+    assert scored["quality"].split(";") == [f"{g['kind']}:{g['characteristic']}" for g in got]
+    assert {
+        "characteristic": c.name,
+        "kind": "impossible",
+        "value": -4.0,
+        "text": f"{c.name} = -4 is impossible: {c.quality.bounds_text}",
+    } in got
