@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -91,6 +91,7 @@ def model_report(
     title: str = "trustscore model report",
     cutoffs: Sequence[float] | None = None,
     n_boot: int = 200,
+    reviews: Mapping[str, Any] | None = None,
 ) -> str:
     """Render the model report: one HTML page that works offline.
 
@@ -114,6 +115,9 @@ def model_report(
         :data:`trustscore.monitoring.DEFAULT_CUTOFFS`. Pass the policy's ``cutoffs``.
     n_boot : int, default 200
         Bootstrap resamples for the intervals.
+    reviews : mapping, optional
+        :func:`trustscore.ledger.review_report`'s counts: the human-review cases by referral
+        kind and state, per reviewer confirmations and overrides, override rates by group.
 
     Returns
     -------
@@ -147,6 +151,7 @@ def model_report(
         "characteristics": characteristics_section(artifact),
         "stat_names": _STAT_NAMES,
         "decisions": None if decisions is None else decisions_section(decisions),
+        "reviews": None if reviews is None else dict(reviews),
         "reasons": reasons_section(scores, artifact),
         "fairness": None
         if protected is None

@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from trustscore import ledger as lg
 from trustscore.exceptions import NotFoundError
@@ -26,6 +27,8 @@ from trustscore.service._provider import (
     provider_record_inquiry,
     provider_score,
 )
+from trustscore.service._review_schemas import ReviewOut
+from trustscore.service._routes_reviews import open_gated_case, review_gate
 from trustscore.service._schemas import DisputeOut, ScoreRequest, SuppressionOut
 
 __all__ = ["router"]
@@ -101,10 +104,12 @@ async def decide(
     purpose = check_lender_purpose(lender, body.purpose)
     result = await provider_decide(provider, body.subject_id, purpose)
     now = dt.datetime.now(dt.UTC)
+    ledger: lg.Ledger = request.app.state.ledger
+    # a decision a person has not decided yet is "pending_review", never adverse
+    gate = await run_in_threadpool(review_gate, ledger, result, purpose)
     taken = lg.DecisionTaken(
-        policy=result["policy"], outcome=result["outcome"], adverse=result["adverse"],
-        notice=result["notice"],
-    )  # fmt: skip
+        policy=result["policy"], outcome=gate.outcome, adverse=gate.adverse, notice=gate.notice
+    )
     # the snapshot, the decision and the access, with their audit entries, in one group commit
     item = _score_access(result["score"], lender, purpose, now, taken)
     recorded = await commits_of(request).submit(item)
@@ -113,6 +118,10 @@ async def decide(
     if decision is None:  # pragma: no cover - an item with a decision records one
         msg = "The ledger recorded no decision for a decision request."
         raise RuntimeError(msg)
+    if gate.opening is not None:
+        gate = await run_in_threadpool(
+            open_gated_case, ledger, gate, decision.decision_id, lender.client_id
+        )
     return JSONResponse(
         {
             "decision_id": decision.decision_id,
@@ -120,6 +129,7 @@ async def decide(
             "outcome": decision.outcome,
             "adverse": decision.adverse,
             "notice": decision.notice,
+            "review": gate.body(),
             "score": _score_body(recorded.snapshot, purpose, result["score"]),
         }
     )
@@ -172,6 +182,10 @@ def subject_file(
             {"decision_id": d.decision_id, "purpose": d.purpose, "outcome": d.outcome,
              "adverse": d.adverse, "notice": d.notice, "decided_at": d.decided_at.isoformat()}
             for d in lg.decisions(ledger, subject_id)
+        ],
+        "reviews": [
+            ReviewOut.of(c, for_subject=client.role == "subject").model_dump(mode="json")
+            for c in lg.review_cases(ledger, subject_id=subject_id)
         ],
         "disputes": [
             DisputeOut.of(d).model_dump(mode="json")

@@ -1,0 +1,458 @@
+"""The human-review queue: cases, the reviewer's decision, escalation past the deadline.
+
+A decision marked for review (near a cut-off, unscorable, flagged inputs) or one the subject asks
+a person to look at (GDPR Art. 22(3)) becomes one case, opened once per decision: its
+``referral_key`` (or the decision it is about) is unique, so opening it again returns the case
+that exists. A reviewer decides within the options the policy gave the case; the final decision
+is recorded as a decision of its own, and every step appends its audit entry in the same
+transaction. Modelled on :mod:`trustscore.ledger._disputes` (a deadline, a job for overdue ones).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from trustscore.exceptions import LedgerError, NotFoundError, SchemaError
+from trustscore.ledger._audit import append_entries, append_entry
+from trustscore.ledger._checks import check_choice, check_json, check_text, moment
+from trustscore.ledger._review_types import (
+    REFERRAL_KINDS,
+    REVIEW_REASONS,
+    REVIEW_STATES,
+    ReviewCase,
+    ReviewOpening,
+)
+from trustscore.ledger._tables import ClientRow, DecisionRow, ReviewCaseRow
+
+if TYPE_CHECKING:
+    from trustscore.ledger._db import Ledger
+
+__all__ = [
+    "add_business_days",
+    "decide_review_case",
+    "get_review_case",
+    "open_review_cases",
+    "pending_review_case",
+    "review_cases",
+    "run_review_deadlines",
+]
+
+logger = logging.getLogger(__name__)
+
+#: The actor named on cases the deadline job escalated.
+ESCALATION_ACTOR = "review-deadline"
+#: Keys looked up per query (SQLite allows up to 32 766 parameters; PostgreSQL more).
+_CHUNK = 500
+
+
+def add_business_days(at: dt.datetime, days: int) -> dt.datetime:
+    """``at`` plus ``days`` working days (Monday to Friday), at the same time of day.
+
+    Examples
+    --------
+    >>> friday = dt.datetime(2026, 3, 6, 9, 0, tzinfo=dt.UTC)
+    >>> add_business_days(friday, 5).date().isoformat()
+    '2026-03-13'
+    >>> add_business_days(friday, 1).strftime("%A")
+    'Monday'
+    """
+    out = at
+    left = days
+    while left > 0:
+        out += dt.timedelta(days=1)
+        if out.weekday() < 5:
+            left -= 1
+    return out
+
+
+def _case(row: ReviewCaseRow) -> ReviewCase:
+    return ReviewCase(
+        row.case_id, row.referral_key, row.kind, tuple(row.kinds), row.subject_id, row.purpose,
+        row.policy, row.decision_id, row.score, row.score_status,
+        tuple(dict(r) for r in row.reasons), tuple(row.quality), row.proposed_outcome,
+        tuple(dict(o) for o in row.options), dict(row.basis), row.state, row.opened_at,
+        row.opened_by, row.deadline, row.statement, tuple(dict(d) for d in row.documents),
+        row.escalated_at, row.final_outcome, row.final_adverse,
+        None if row.final_notice is None else dict(row.final_notice), row.final_decision_id,
+        row.reason, row.note, row.reviewer, row.decided_at,
+    )  # fmt: skip
+
+
+def _check_opening(op: ReviewOpening) -> None:
+    check_text(op.referral_key, "referral_key", max_length=512)
+    check_choice(op.kind, "kind", REFERRAL_KINDS)
+    for kind in op.kinds:
+        check_choice(kind, "kinds", REFERRAL_KINDS)
+    check_text(op.subject_id, "subject_id", max_length=128)
+    check_text(op.purpose, "purpose", max_length=64)
+    check_text(op.policy, "policy", max_length=128)
+    check_text(op.proposed_outcome, "proposed_outcome", max_length=128)
+    outcomes = [o.get("outcome") for o in op.options]
+    if op.proposed_outcome not in outcomes and op.proposed_outcome != "refer":
+        msg = (
+            f"Review case {op.referral_key!r}: the proposed outcome {op.proposed_outcome!r} is "
+            f"not among its options {outcomes}; pass the policy's bounded options."
+        )
+        raise SchemaError(msg, field="options", value=op.proposed_outcome)
+    if not outcomes or any(not isinstance(o, str) or not o for o in outcomes):
+        msg = f"Review case {op.referral_key!r}: options must name at least one outcome each."
+        raise SchemaError(msg, field="options")
+    if isinstance(op.review_days, bool) or not isinstance(op.review_days, int):
+        msg = f"review_days must be an int >= 1; got {op.review_days!r}."
+        raise SchemaError(msg, field="review_days", value=repr(op.review_days))
+    if op.review_days < 1:
+        msg = f"review_days must be an int >= 1; got {op.review_days!r}."
+        raise SchemaError(msg, field="review_days", value=op.review_days)
+    for name, value in (("options", [dict(o) for o in op.options]),
+                        ("reasons", [dict(r) for r in op.reasons]), ("basis", dict(op.basis)),
+                        ("quality", list(op.quality)),
+                        ("documents", [dict(d) for d in op.documents])):  # fmt: skip
+        check_json(value, name)
+    if any(not isinstance(q, str) for q in op.quality):
+        msg = f"Review case {op.referral_key!r}: quality flags must be strings; got {op.quality}."
+        raise SchemaError(msg, field="quality")
+
+
+def _existing(session: Session, ops: Sequence[ReviewOpening]) -> dict[str, ReviewCaseRow]:
+    """The cases that already exist for ``ops``, by referral key (found by key or decision)."""
+    found: dict[str, ReviewCaseRow] = {}
+    keys = list(dict.fromkeys(op.referral_key for op in ops))
+    ids = list(dict.fromkeys(op.decision_id for op in ops if op.decision_id is not None))
+    by_decision: dict[int, ReviewCaseRow] = {}
+    for i in range(0, len(keys), _CHUNK):
+        stmt = select(ReviewCaseRow).where(ReviewCaseRow.referral_key.in_(keys[i : i + _CHUNK]))
+        found.update((row.referral_key, row) for row in session.scalars(stmt))
+    for i in range(0, len(ids), _CHUNK):
+        stmt = select(ReviewCaseRow).where(ReviewCaseRow.decision_id.in_(ids[i : i + _CHUNK]))
+        by_decision.update((int(row.decision_id or 0), row) for row in session.scalars(stmt))
+    for op in ops:
+        if op.referral_key not in found and op.decision_id in by_decision:
+            found[op.referral_key] = by_decision[op.decision_id]
+    return found
+
+
+def _row(op: ReviewOpening, at: dt.datetime, actor: str) -> ReviewCaseRow:
+    return ReviewCaseRow(
+        case_id=f"rev_{uuid.uuid4().hex}", referral_key=op.referral_key, kind=op.kind,
+        kinds=list(dict.fromkeys([op.kind, *op.kinds])), subject_id=op.subject_id,
+        purpose=op.purpose, policy=op.policy, decision_id=op.decision_id, score=op.score,
+        score_status=op.score_status, reasons=[dict(r) for r in op.reasons],
+        quality=list(op.quality), proposed_outcome=op.proposed_outcome,
+        options=[dict(o) for o in op.options], basis=dict(op.basis), state="open",
+        opened_at=at, opened_by=actor, deadline=add_business_days(at, op.review_days),
+        statement=op.statement, documents=[dict(d) for d in op.documents],
+    )  # fmt: skip
+
+
+def _opened(row: ReviewCaseRow) -> dict[str, Any]:
+    """The ``review.open`` audit entry's payload."""
+    return {
+        "case_id": row.case_id, "referral_key": row.referral_key, "kind": row.kind,
+        "kinds": row.kinds, "subject_id": row.subject_id, "purpose": row.purpose,
+        "policy": row.policy, "decision_id": row.decision_id, "score": row.score,
+        "proposed_outcome": row.proposed_outcome, "quality": row.quality,
+        "deadline": row.deadline.isoformat(),
+    }  # fmt: skip
+
+
+def _insert(session: Session, op: ReviewOpening, at: dt.datetime, actor: str) -> ReviewCaseRow:
+    row = _row(op, at, actor)
+    session.add(row)
+    session.flush()
+    append_entry(session, actor, "review.open", _opened(row), at)
+    return row
+
+
+def open_review_cases(
+    ledger: Ledger,
+    openings: Sequence[ReviewOpening],
+    now: dt.datetime | None = None,
+    *,
+    actor: str = "system",
+) -> list[ReviewCase]:
+    """Open a case for each referral, in one transaction; an existing case is returned as is.
+
+    A case exists already when one has the same ``referral_key`` or is about the same
+    ``decision_id``: re-running a batch, or a lender asking again, opens nothing new. The
+    deadline is ``review_days`` working days after opening (:func:`add_business_days`).
+
+    Examples
+    --------
+    >>> from trustscore.ledger import Ledger, ReviewOpening
+    >>> ledger = Ledger("sqlite://"); ledger.create_all()
+    >>> op = ReviewOpening("demo|s1|credit_pricing", "near_cutoff", "s1", "credit_pricing",
+    ...     "tiers", "C", [{"outcome": "B"}, {"outcome": "C"}], review_days=5, score=641)
+    >>> [first] = open_review_cases(ledger, [op])
+    >>> [again] = open_review_cases(ledger, [op])
+    >>> (first.case_id == again.case_id, first.state, len(review_cases(ledger)))
+    (True, 'open', 1)
+    """
+    for op in openings:
+        _check_opening(op)
+    check_text(actor, "actor", max_length=128)
+    at = moment(now)
+    with ledger.transaction() as session:
+        rows = _existing(session, openings)
+        fresh: list[ReviewCaseRow] = []
+        for op in openings:
+            if op.referral_key not in rows:
+                row = _row(op, at, actor)
+                rows[op.referral_key] = row
+                fresh.append(row)
+        session.add_all(fresh)
+        session.flush()
+        # one lock of the chain head for the whole batch (a demo opens thousands of cases)
+        append_entries(session, [(actor, "review.open", _opened(r), at) for r in fresh])
+        return [_case(rows[op.referral_key]) for op in openings]
+
+
+def get_review_case(ledger: Ledger, case_id: str) -> ReviewCase:
+    """The case with this id; :class:`~trustscore.exceptions.NotFoundError` if none."""
+    with ledger.reading() as session:
+        row = session.get(ReviewCaseRow, case_id)
+        if row is None:
+            msg = f"There is no review case {case_id!r}. List the review queue to find its id."
+            raise NotFoundError(msg, case_id=case_id)
+        return _case(row)
+
+
+def review_cases(
+    ledger: Ledger,
+    state: str | None = None,
+    *,
+    subject_id: str | None = None,
+    decision_id: int | None = None,
+) -> list[ReviewCase]:
+    """Cases, the earliest deadline first; ``state="pending"`` gives open and escalated ones."""
+    stmt = select(ReviewCaseRow).order_by(ReviewCaseRow.deadline, ReviewCaseRow.case_id)
+    if state == "pending":
+        stmt = stmt.where(ReviewCaseRow.state != "decided")
+    elif state is not None:
+        check_choice(state, "state", (*REVIEW_STATES, "pending"))
+        stmt = stmt.where(ReviewCaseRow.state == state)
+    if subject_id is not None:
+        stmt = stmt.where(ReviewCaseRow.subject_id == subject_id)
+    if decision_id is not None:
+        stmt = stmt.where(ReviewCaseRow.decision_id == decision_id)
+    with ledger.reading() as session:
+        return [_case(row) for row in session.scalars(stmt)]
+
+
+def pending_review_case(
+    ledger: Ledger, subject_id: str, purpose: str, referral_key: str | None = None
+) -> ReviewCase | None:
+    """The case that governs a new decision for ``subject_id`` and ``purpose``, if any.
+
+    The case with ``referral_key`` (the same decision asked again: pending or decided), else any
+    case of this subject and purpose still waiting for a person. None when no case applies.
+    """
+    with ledger.reading() as session:
+        if referral_key is not None:
+            row = session.scalars(
+                select(ReviewCaseRow).where(ReviewCaseRow.referral_key == referral_key)
+            ).one_or_none()
+            if row is not None:
+                return _case(row)
+        row = session.scalars(
+            select(ReviewCaseRow)
+            .where(
+                ReviewCaseRow.subject_id == subject_id,
+                ReviewCaseRow.purpose == purpose,
+                ReviewCaseRow.state != "decided",
+            )
+            .order_by(ReviewCaseRow.opened_at)
+            .limit(1)
+        ).one_or_none()
+        return None if row is None else _case(row)
+
+
+def _check_reviewer(session: Session, row: ReviewCaseRow, reviewer: str) -> None:
+    client = session.get(ClientRow, reviewer)
+    if client is None or client.revoked_at is not None or client.role != "reviewer":
+        msg = (
+            f"Client {reviewer!r} is not an active reviewer; only a client with the role "
+            "'reviewer' decides review cases."
+        )
+        raise LedgerError(msg, case_id=row.case_id, reviewer=reviewer)
+    if client.subject_id is not None and client.subject_id == row.subject_id:
+        msg = (
+            f"Review case {row.case_id} is about subject {row.subject_id!r}, who is reviewer "
+            f"{reviewer!r} themselves: another reviewer must decide it."
+        )
+        raise LedgerError(msg, case_id=row.case_id, reviewer=reviewer, conflict="own_subject")
+    if row.opened_by == reviewer:
+        msg = (
+            f"Review case {row.case_id} was opened by {reviewer!r}: a reviewer does not decide "
+            "a case they created; another reviewer must decide it."
+        )
+        raise LedgerError(msg, case_id=row.case_id, reviewer=reviewer, conflict="own_case")
+
+
+def decide_review_case(
+    ledger: Ledger,
+    case_id: str,
+    reviewer: str,
+    outcome: str,
+    reason: str,
+    *,
+    note: str | None = None,
+    notice: Mapping[str, Any] | None = None,
+    now: dt.datetime | None = None,
+) -> ReviewCase:
+    """A reviewer's final decision: within the case's options, with a documented reason.
+
+    ``reason`` is one of :data:`REVIEW_REASONS`: ``confirmed`` keeps the proposed outcome, any
+    other reason may keep it or choose another of the case's options (an override). An adverse
+    final outcome must carry its notice. The final decision is recorded as a decision (the
+    reviewer its client) and the case closed, each with its audit entry, in one transaction.
+
+    Raises :class:`~trustscore.exceptions.LedgerError` for a reviewer who is the case's subject
+    or opened it, or who is not an active reviewer, and for a case already decided;
+    :class:`~trustscore.exceptions.SchemaError` for an outcome outside the options, an unknown
+    reason, or an adverse outcome without a notice. A refused decision writes nothing.
+    """
+    check_text(reviewer, "reviewer", max_length=128)
+    check_choice(reason, "reason", REVIEW_REASONS)
+    if note is not None:
+        check_text(note, "note", max_length=4000)
+    check_json(None if notice is None else dict(notice), "notice")
+    at = moment(now)
+    with ledger.transaction() as session:
+        row = session.get(ReviewCaseRow, case_id)
+        if row is None:
+            msg = f"There is no review case {case_id!r}. List the review queue to find its id."
+            raise NotFoundError(msg, case_id=case_id)
+        _check_reviewer(session, row, reviewer)
+        case = _case(row)
+        option = case.option(outcome)
+        if option is None:
+            allowed = [o["outcome"] for o in case.options]
+            msg = (
+                f"Review case {case_id}: the outcome {outcome!r} is outside the policy's bounds "
+                f"for this case; choose one of {allowed}."
+            )
+            raise SchemaError(msg, field="outcome", value=outcome, allowed=allowed)
+        if reason == "confirmed" and outcome != case.proposed_outcome:
+            msg = (
+                f"Review case {case_id}: the reason 'confirmed' keeps the proposed outcome "
+                f"{case.proposed_outcome!r}; an override to {outcome!r} needs another reason."
+            )
+            raise SchemaError(msg, field="reason", value=reason)
+        adverse = bool(option.get("adverse", False))
+        if adverse and not notice:
+            msg = (
+                f"Review case {case_id}: the adverse outcome {outcome!r} must carry its "
+                "adverse-action notice (reasons and how to dispute); got none."
+            )
+            raise SchemaError(msg, field="notice", case_id=case_id)
+        if row.state == "decided":
+            msg = (
+                f"Review case {case_id} was already decided ({row.final_outcome} by "
+                f"{row.reviewer}); a review's decision is final. The subject may dispute records "
+                "or ask again about a new decision."
+            )
+            raise LedgerError(msg, case_id=case_id, state=row.state)
+        snapshot_id = None
+        if row.decision_id is not None:
+            first = session.get(DecisionRow, row.decision_id)
+            snapshot_id = None if first is None else first.snapshot_id
+        final = DecisionRow(
+            subject_id=row.subject_id, purpose=row.purpose, policy=row.policy, outcome=outcome,
+            adverse=adverse, notice=None if notice is None else dict(notice),
+            snapshot_id=snapshot_id, client_id=reviewer, decided_at=at,
+        )  # fmt: skip
+        session.add(final)
+        session.flush()
+        done = session.execute(
+            update(ReviewCaseRow)
+            .where(ReviewCaseRow.case_id == case_id, ReviewCaseRow.state != "decided")
+            .values(
+                state="decided", final_outcome=outcome, final_adverse=adverse,
+                final_notice=None if notice is None else dict(notice),
+                final_decision_id=final.decision_id, reason=reason, note=note,
+                reviewer=reviewer, decided_at=at,
+            )
+            .execution_options(synchronize_session=False)
+        )  # fmt: skip
+        if getattr(done, "rowcount", 0) != 1:  # pragma: no cover - decided by a racing reviewer
+            msg = f"Review case {case_id} was decided meanwhile by another reviewer."
+            raise LedgerError(msg, case_id=case_id)
+        append_entry(
+            session, reviewer, "decision.record",
+            {"decision_id": final.decision_id, "subject_id": row.subject_id,
+             "purpose": row.purpose, "policy": row.policy, "outcome": outcome,
+             "adverse": adverse, "snapshot_id": snapshot_id, "client_id": reviewer},
+            at,
+        )  # fmt: skip
+        append_entry(
+            session, reviewer, "review.decide",
+            {"case_id": case_id, "subject_id": row.subject_id, "proposed": row.proposed_outcome,
+             "outcome": outcome, "overridden": outcome != row.proposed_outcome,
+             "adverse": adverse, "reason": reason, "note": note,
+             "decision_id": final.decision_id},
+            at,
+        )  # fmt: skip
+        fresh = session.get(ReviewCaseRow, case_id, populate_existing=True)
+        if fresh is None:  # pragma: no cover - the row was just updated in this transaction
+            raise NotFoundError(f"Review case {case_id} vanished.", case_id=case_id)
+        return _case(fresh)
+
+
+def run_review_deadlines(ledger: Ledger, now: dt.datetime | None = None) -> list[ReviewCase]:
+    """Escalate every open case past its deadline; the decision stays pending, never adverse.
+
+    An escalated case stays in the queue (first, as its deadline is earliest) until a reviewer
+    decides it; running the job again escalates nothing twice.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from trustscore.ledger import Ledger, ReviewOpening
+    >>> ledger = Ledger("sqlite://"); ledger.create_all()
+    >>> t0 = dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC)  # a Monday
+    >>> _ = open_review_cases(ledger, [ReviewOpening("k1", "unscorable", "s1", "credit_limit",
+    ...     "limits", "refer", [{"outcome": "limit_1000"}], review_days=5)], t0)
+    >>> run_review_deadlines(ledger, t0 + dt.timedelta(days=6))
+    []
+    >>> [c.state for c in run_review_deadlines(ledger, t0 + dt.timedelta(days=7, hours=1))]
+    ['escalated']
+    """
+    at = moment(now)
+    done: list[ReviewCase] = []
+    with ledger.reading() as session:
+        due = list(
+            session.scalars(
+                select(ReviewCaseRow.case_id)
+                .where(ReviewCaseRow.state == "open", ReviewCaseRow.deadline < at)
+                .order_by(ReviewCaseRow.deadline, ReviewCaseRow.case_id)
+            )
+        )
+    for case_id in due:
+        with ledger.transaction() as session:
+            result = session.execute(
+                update(ReviewCaseRow)
+                .where(ReviewCaseRow.case_id == case_id, ReviewCaseRow.state == "open")
+                .values(state="escalated", escalated_at=at)
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(result, "rowcount", 0) != 1:
+                continue  # decided meanwhile
+            row = session.get(ReviewCaseRow, case_id, populate_existing=True)
+            if row is None:  # pragma: no cover - the row was just updated
+                continue
+            append_entry(
+                session, ESCALATION_ACTOR, "review.escalate",
+                {"case_id": case_id, "subject_id": row.subject_id,
+                 "deadline": row.deadline.isoformat()},
+                at,
+            )  # fmt: skip
+            done.append(_case(row))
+        logger.info("Review case %s passed its deadline: escalated", case_id)
+    return done
