@@ -8,7 +8,8 @@ answer is served with a Content-Security-Policy that allows only this origin's s
 and API, and no form submission and no framing.
 
 ``GET /`` redirects to ``/web/``, the subject's page; ``/web/operator`` is the dispute queue;
-``/web/reviews`` the human-review queue; assets are under ``/web/static/``. None of them is in the OpenAPI schema.
+``/web/reviews`` the human-review queue; assets are under ``/web/static/``. None of them is in
+the OpenAPI schema.
 
 Examples
 --------
