@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from trustscore import ledger as lg
 from trustscore.decisions import PENDING_REVIEW, review_notice
-from trustscore.exceptions import NotFoundError
+from trustscore.exceptions import NotFoundError, PurposeError
 from trustscore.pipeline import WorkspaceProvider
 from trustscore.service._auth import LedgerDep, require
 from trustscore.service._errors import ApiError
@@ -208,7 +208,9 @@ def request_review(
         # the policy's bounds for this purpose, as the provider applies it now
         try:
             referral = provider.decide(subject_id, decision.purpose).get("review") or {}
-        except NotFoundError:
+        except (NotFoundError, PurposeError):
+            # the subject is no longer scored, or the model no longer serves the purpose: the
+            # reviewer keeps or changes the decision's own outcome only
             referral = {}
         options = list(referral.get("options", []))
         review_days = int(referral.get("review_days", review_days))

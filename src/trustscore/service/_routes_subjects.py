@@ -100,7 +100,13 @@ async def score(
 async def decide(
     body: ScoreRequest, lender: Lender, provider: ProviderDep, request: Request
 ) -> JSONResponse:
-    """Decide for one of the lender's purposes, with the adverse-action notice if adverse."""
+    """Decide for one of the lender's purposes, with the adverse-action notice if adverse.
+
+    A decision the policy sends to a person (near a cut-off, unscorable, flagged inputs), or one
+    for a subject and purpose whose review case is still open, answers ``"outcome":
+    "pending_review"``, never adverse, with ``review`` naming the case; once a reviewer decides,
+    the same decision answers the reviewer's outcome (and its notice if adverse).
+    """
     purpose = check_lender_purpose(lender, body.purpose)
     result = await provider_decide(provider, body.subject_id, purpose)
     now = dt.datetime.now(dt.UTC)
@@ -139,7 +145,10 @@ async def decide(
 def subject_file(
     subject_id: str, client: SubjectOrOperator, ledger: LedgerDep, provider: ProviderDep
 ) -> dict[str, Any]:
-    """A subject's whole file: records, score, history, decisions, disputes and who looked.
+    """A subject's whole file: records, score, history, decisions, reviews, disputes, who looked.
+
+    ``reviews`` lists the subject's human-review cases (state, deadline, outcome, the reviewer's
+    reason and note; a subject is not shown the clients' ids).
 
     ``explanation`` says what the current score is made of and what would change it: per
     dimension its points and range; per reason its plain words, how it clears and how many
