@@ -60,3 +60,18 @@ def test_the_demo_opened_cases_and_the_deadline_job_escalates_the_overdue_once(
     assert bad.exit_code != 0
     assert "--state must be open, escalated, decided or pending" in bad.output
     assert "Traceback" not in bad.output
+
+
+def test_the_demo_report_counts_its_review_cases_by_reason(demo_ledger: lg.Ledger) -> None:
+    from trustscore.pipeline import Workspace
+    from trustscore.settings import get_settings
+
+    html = Workspace(get_settings().workspace).report_path.read_text(encoding="utf-8")
+    cases = lg.review_cases(demo_ledger)
+    assert f'<span id="n-review-cases">{len(cases):,}</span>' in html
+    section = html[html.index('<table id="review-kinds">') :]
+    section = section[: section.index("</table>")]
+    for kind in {c.kind for c in cases}:
+        n = sum(1 for c in cases if c.kind == kind)
+        row = f'<tr><td>{kind}</td><td class="num">{n:,}</td>'
+        assert row in section, (kind, section)

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from trustscore.exceptions import LedgerError, NotFoundError, SchemaError
@@ -198,6 +199,17 @@ def open_review_cases(
         _check_opening(op)
     check_text(actor, "actor", max_length=128)
     at = moment(now)
+    try:
+        return _open(ledger, openings, at, actor)
+    except IntegrityError:
+        # two requests for the same decision raced to open its case: the unique referral key
+        # let one through; this one now finds that case (and writes nothing of its own)
+        return _open(ledger, openings, at, actor)
+
+
+def _open(
+    ledger: Ledger, openings: Sequence[ReviewOpening], at: dt.datetime, actor: str
+) -> list[ReviewCase]:
     with ledger.transaction() as session:
         rows = _existing(session, openings)
         fresh: list[ReviewCaseRow] = []

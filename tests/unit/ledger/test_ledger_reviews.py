@@ -176,6 +176,9 @@ def test_a_subject_request_opens_a_case_or_joins_the_waiting_one(
                               review_days=5, now=t0)  # fmt: skip
     assert again.case_id == case.case_id
     assert again.statement == "My income doubled.\n\nAnd I moved."
+    last = lg.audit_entries(ledger)[-1]
+    assert (last.action, last.payload["case_id"], last.actor) == (
+        "review.statement", case.case_id, "s1")  # fmt: skip
     assert [c.case_id for c in lg.review_cases(ledger, subject_id="s1")] == [case.case_id]
     lg.decide_review_case(ledger, case.case_id, _reviewer(ledger), "A", "subject_statement",
                           now=t0)  # fmt: skip
@@ -211,3 +214,31 @@ def test_the_report_counts_confirmations_and_overrides_per_reviewer_and_group(
          "override_rate": 1.0},
     ]  # fmt: skip
     assert "s0" not in str(report)
+
+
+def test_two_writers_opening_the_same_case_at_once_get_one_case(
+    ledger: lg.Ledger, t0: dt.datetime
+) -> None:
+    import threading
+
+    op = _opening("raced")
+    results: list[str] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def open_it() -> None:
+        start.wait()
+        try:
+            results.append(lg.open_review_cases(ledger, [op], t0)[0].case_id)
+        except BaseException as exc:  # handed to the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    [case] = lg.review_cases(ledger)
+    assert results == [case.case_id] * 4
+    assert [e.action for e in lg.audit_entries(ledger)].count("review.open") == 1
