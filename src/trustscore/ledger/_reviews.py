@@ -265,24 +265,21 @@ def pending_review_case(
     The case with ``referral_key`` (the same decision asked again: pending or decided), else any
     case of this subject and purpose still waiting for a person. None when no case applies.
     """
+    waiting = (
+        (ReviewCaseRow.subject_id == subject_id)
+        & (ReviewCaseRow.purpose == purpose)
+        & (ReviewCaseRow.state != "decided")
+    )
+    where = (
+        waiting if referral_key is None else (ReviewCaseRow.referral_key == referral_key) | waiting
+    )
+    # one query on the lender's hot path: the case of this very decision first, if any
     with ledger.reading() as session:
-        if referral_key is not None:
-            row = session.scalars(
-                select(ReviewCaseRow).where(ReviewCaseRow.referral_key == referral_key)
-            ).one_or_none()
-            if row is not None:
-                return _case(row)
-        row = session.scalars(
-            select(ReviewCaseRow)
-            .where(
-                ReviewCaseRow.subject_id == subject_id,
-                ReviewCaseRow.purpose == purpose,
-                ReviewCaseRow.state != "decided",
-            )
-            .order_by(ReviewCaseRow.opened_at)
-            .limit(1)
-        ).one_or_none()
-        return None if row is None else _case(row)
+        rows = list(session.scalars(select(ReviewCaseRow).where(where).order_by(
+            ReviewCaseRow.opened_at, ReviewCaseRow.case_id)))  # fmt: skip
+        same = [r for r in rows if referral_key is not None and r.referral_key == referral_key]
+        pick = same[0] if same else next((r for r in rows if r.state != "decided"), None)
+        return None if pick is None else _case(pick)
 
 
 def _check_reviewer(session: Session, row: ReviewCaseRow, reviewer: str) -> None:
