@@ -236,6 +236,9 @@ def test_escalation_keeps_the_decision_pending_and_auditors_see_the_counts(env: 
     body = env.decide("ns")
     assert (body["outcome"], body["adverse"], body["review"]["state"]) == (
         "pending_review", False, "escalated")  # fmt: skip
+    seen = env.api.get(f"/v1/reviews/{case_id}", headers=env.as_("reviewer"))
+    assert seen.status_code == 200
+    assert [a.action for a in lg.accesses(env.ledger, "ns")][-1] == "review"
     env.api.post(f"/v1/reviews/{case_id}/decision", headers=env.as_("reviewer"),
                  json={"outcome": "C", "reason": "additional_information"})  # fmt: skip
     report = env.api.get("/v1/reviews/report", headers=env.as_("auditor"))
@@ -243,6 +246,6 @@ def test_escalation_keeps_the_decision_pending_and_auditors_see_the_counts(env: 
     counts = report.json()
     assert counts["by_kind"] == {"unscorable": {"open": 0, "escalated": 0, "decided": 1}}
     [who] = counts["reviewers"]
-    assert (who["reviewer"], who["decided"], who["no_proposal"]) == (
-        env.clients["reviewer"].client_id, 1, 1)  # fmt: skip
+    assert (who["reviewer"], who["decided"], who["no_proposal"], who["decided_unseen"]) == (
+        env.clients["reviewer"].client_id, 1, 1, 0)  # fmt: skip
     assert counts["override_rate_by_group"] is None  # no protected store beside this provider

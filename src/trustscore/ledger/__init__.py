@@ -63,7 +63,8 @@ from trustscore.ledger._records import (
     record_snapshot,
     snapshots,
 )
-from trustscore.ledger._review_requests import request_review, review_report
+from trustscore.ledger._review_decide import decide_review_case
+from trustscore.ledger._review_requests import record_review_view, request_review, review_report
 from trustscore.ledger._review_types import (
     REFERRAL_KINDS,
     REVIEW_REASONS,
@@ -75,7 +76,6 @@ from trustscore.ledger._review_types import (
 )
 from trustscore.ledger._reviews import (
     add_business_days,
-    decide_review_case,
     get_review_case,
     open_review_cases,
     pending_review_case,
@@ -153,6 +153,7 @@ __all__ = [
     "pending_review_case",
     "record_batch",
     "record_decision",
+    "record_review_view",
     "record_score_accesses",
     "record_scored_accesses",
     "record_snapshot",

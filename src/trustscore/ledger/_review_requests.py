@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import statistics
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -14,12 +15,12 @@ from trustscore.ledger._audit import append_entry
 from trustscore.ledger._checks import check_json, check_text, moment
 from trustscore.ledger._review_types import REVIEW_REQUEST_DAYS, ReviewCase, ReviewOpening
 from trustscore.ledger._reviews import _case, _insert, review_cases
-from trustscore.ledger._tables import DecisionRow, ReviewCaseRow, SnapshotRow
+from trustscore.ledger._tables import AccessRow, AuditRow, DecisionRow, ReviewCaseRow, SnapshotRow
 
 if TYPE_CHECKING:
     from trustscore.ledger._db import Ledger
 
-__all__ = ["request_review", "review_report"]
+__all__ = ["record_review_view", "request_review", "review_report"]
 
 #: Most documents a subject attaches to one request, and the longest document text.
 MAX_DOCUMENTS = 10
@@ -125,14 +126,56 @@ def request_review(
         return _case(_insert(session, opening, at, who))
 
 
+def record_review_view(
+    ledger: Ledger, case: ReviewCase, reviewer: str, now: dt.datetime | None = None
+) -> None:
+    """A reviewer opened a case: the subject sees who looked, the auditors how long they took.
+
+    Logs the access (purpose ``human_review``, action ``review``) and a ``review.view`` audit
+    entry in one transaction; :func:`review_report` measures a decision from the deciding
+    reviewer's first view.
+    """
+    check_text(reviewer, "reviewer", max_length=128)
+    at = moment(now)
+    with ledger.transaction() as session:
+        row = AccessRow(client_id=reviewer, subject_id=case.subject_id, purpose="human_review",
+                        action="review", at=at)  # fmt: skip
+        session.add(row)
+        session.flush()
+        append_entry(
+            session, reviewer, "access.log",
+            {"access_id": row.access_id, "subject_id": case.subject_id,
+             "purpose": "human_review", "action": "review"},
+            at,
+        )  # fmt: skip
+        append_entry(session, reviewer, "review.view",
+                     {"case_id": case.case_id, "subject_id": case.subject_id}, at)  # fmt: skip
+
+
+def _first_views(ledger: Ledger) -> dict[tuple[str, str], dt.datetime]:
+    """When each reviewer first opened each case, from the audit chain's ``review.view``."""
+    first: dict[tuple[str, str], dt.datetime] = {}
+    with ledger.reading() as session:
+        rows = session.execute(
+            select(AuditRow.actor, AuditRow.payload, AuditRow.at)
+            .where(AuditRow.action == "review.view")
+            .order_by(AuditRow.seq)
+        ).all()
+    for actor, payload, at in rows:
+        key = (str(json.loads(payload)["case_id"]), str(actor))
+        first.setdefault(key, at)
+    return first
+
+
 def review_report(ledger: Ledger, groups: Mapping[str, str] | None = None) -> dict[str, Any]:
     """What auditors see of the review queue: no subject identifier, only counts.
 
     Per reviewer: cases decided, confirmed and overridden, by final outcome, and the median
-    seconds from a case's opening to its decision (a reviewer confirming everything within
-    seconds of opening shows here). By referral kind and state. With ``groups`` (subject id to
-    protected group, held apart from the features), the override rate per group, and how many
-    overrides made the outcome adverse or lifted an adverse one.
+    seconds from the reviewer's first view of a case (:func:`record_review_view`) to their
+    decision; a decision without any view counts 0 seconds and as ``decided_unseen`` (a reviewer
+    confirming everything within seconds shows here). By referral kind and state. With
+    ``groups`` (subject id to protected group, held apart from the features), the override rate
+    per group, and how many overrides made the outcome adverse or lifted an adverse one.
 
     Examples
     --------
@@ -142,6 +185,7 @@ def review_report(ledger: Ledger, groups: Mapping[str, str] | None = None) -> di
     {}
     """
     cases = review_cases(ledger)
+    views = _first_views(ledger)
     by_kind: dict[str, dict[str, int]] = {}
     for c in cases:
         counts = by_kind.setdefault(c.kind, {"open": 0, "escalated": 0, "decided": 0})
@@ -153,7 +197,7 @@ def review_report(ledger: Ledger, groups: Mapping[str, str] | None = None) -> di
         reviewer = str(c.reviewer)
         entry = reviewers.setdefault(
             reviewer, {"reviewer": reviewer, "decided": 0, "confirmed": 0, "overridden": 0,
-                       "no_proposal": 0, "by_outcome": {}},
+                       "no_proposal": 0, "decided_unseen": 0, "by_outcome": {}},
         )  # fmt: skip
         entry["decided"] += 1
         key = {True: "overridden", False: "confirmed", None: "no_proposal"}[c.overridden]
@@ -162,8 +206,12 @@ def review_report(ledger: Ledger, groups: Mapping[str, str] | None = None) -> di
             str(c.final_outcome), {"confirmed": 0, "overridden": 0, "no_proposal": 0}
         )
         per[key] += 1
+        seen = views.get((c.case_id, reviewer))
+        if seen is None:
+            entry["decided_unseen"] += 1  # decided without opening the case: no time spent
         if c.decided_at is not None:
-            seconds.setdefault(reviewer, []).append((c.decided_at - c.opened_at).total_seconds())
+            spent = 0.0 if seen is None else (c.decided_at - seen).total_seconds()
+            seconds.setdefault(reviewer, []).append(max(spent, 0.0))
     for reviewer, entry in reviewers.items():
         times = seconds.get(reviewer, [])
         entry["median_seconds_to_decide"] = statistics.median(times) if times else None

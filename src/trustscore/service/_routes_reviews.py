@@ -155,8 +155,14 @@ def review_report(_client: AuditorOrAdmin, ledger: LedgerDep, request: Request) 
 
 @router.get("/reviews/{case_id}")
 def get_review(case_id: str, client: SubjectOrReviewer, ledger: LedgerDep) -> ReviewOut:
-    """One case: for reviewers, and for the subject it is about."""
+    """One case: for reviewers, and for the subject it is about.
+
+    A reviewer's read is logged: the subject sees it among who looked, and the auditors' report
+    measures the reviewer's decision from it.
+    """
     case = _visible(ledger, case_id, client)
+    if client.role == "reviewer":
+        lg.record_review_view(ledger, case, client.client_id)
     return ReviewOut.of(case, for_subject=client.role == "subject")
 
 

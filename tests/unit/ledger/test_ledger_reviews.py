@@ -197,6 +197,9 @@ def test_the_report_counts_confirmations_and_overrides_per_reviewer_and_group(
     at = t0 + dt.timedelta(seconds=30)
     lg.decide_review_case(ledger, cases[0].case_id, fast, "B", "confirmed", now=at)
     lg.decide_review_case(ledger, cases[1].case_id, fast, "B", "confirmed", now=at)
+    # the slow reviewer opens the case half an hour in and decides at the hour
+    lg.record_review_view(ledger, cases[2], slow, t0 + dt.timedelta(minutes=30))
+    lg.record_review_view(ledger, cases[2], slow, t0 + dt.timedelta(minutes=50))
     lg.decide_review_case(ledger, cases[2].case_id, slow, "decline", "data_error", notice=NOTICE,
                           now=t0 + dt.timedelta(hours=1))  # fmt: skip
     report = lg.review_report(ledger, {"s0": "g1", "s1": "g1", "s2": "g2"})
@@ -204,9 +207,13 @@ def test_the_report_counts_confirmations_and_overrides_per_reviewer_and_group(
     assert report["by_kind"] == {"near_cutoff": {"open": 1, "escalated": 0, "decided": 3}}
     by = {r["reviewer"]: r for r in report["reviewers"]}
     assert (by[fast]["confirmed"], by[fast]["overridden"], by[fast]["override_rate"]) == (2, 0, 0)
-    assert by[fast]["median_seconds_to_decide"] == 30
+    # the fast one never opened a case: no time spent on either
+    assert (by[fast]["median_seconds_to_decide"], by[fast]["decided_unseen"]) == (0, 2)
     assert by[fast]["by_outcome"] == {"B": {"confirmed": 2, "overridden": 0, "no_proposal": 0}}
-    assert (by[slow]["overridden"], by[slow]["median_seconds_to_decide"]) == (1, 3600)
+    assert (by[slow]["overridden"], by[slow]["median_seconds_to_decide"]) == (1, 1800)
+    assert by[slow]["decided_unseen"] == 0
+    looked = [a for a in lg.accesses(ledger, "s2") if a.action == "review"]
+    assert [(a.client_id, a.purpose) for a in looked] == [(slow, "human_review")] * 2
     assert report["override_rate_by_group"] == [
         {"group": "g1", "decided": 2, "overridden": 0, "made_adverse": 0, "lifted_adverse": 0,
          "override_rate": 0.0},

@@ -164,11 +164,24 @@
           : STATES[c.state] || fmtValue(c.state),
         c.state === "decided" ? MISSING : el("button", {
           type: "button", class: "small", "aria-label": `Decide case ${c.case_id}`,
-          onclick: () => openDecide(c),
+          onclick: () => fetchAndDecide(c.case_id),
         }, "Decide"),
       ]),
       "No case is waiting for a person."));
     say(message || `${plural(cases.length, "case")} loaded.`);
+  }
+
+  /** Read the case afresh (the read is logged: the subject sees who looked) and show it. */
+  async function fetchAndDecide(id) {
+    clearProblem();
+    let c;
+    try {
+      c = await api("GET", `/v1/reviews/${encodeURIComponent(id)}`);
+    } catch (err) {
+      showProblem(err, "The case could not be opened");
+      return;
+    }
+    openDecide(c);
   }
 
   function openDecide(c) {
