@@ -31,7 +31,7 @@ from typing import Any
 import httpx
 import pytest
 
-from trustscore.ledger import Ledger, create_client, open_dispute
+from trustscore.ledger import Ledger, accesses, create_client, open_dispute
 from trustscore.pipeline import Workspace, score_subject
 from trustscore.records import RecordStore
 from trustscore.scoring import load_artifact
@@ -636,7 +636,10 @@ def test_a_reviewer_finds_a_case_in_the_queue_and_overrides_it_with_a_reason(
     purpose = "pricing a loan (credit_pricing)"
     assert cells[3:7] == ["score near a cut-off", case["subject_id"], purpose, str(case["score"])]
     page.get_by_role("button", name=f"Decide case {case['case_id']}").press("Enter")
-    assert page.evaluate("document.activeElement.id") == "review-decide-h"
+    # the page reads the case afresh (a logged look), then puts the cursor on the decision
+    page.locator("#review-decide-h:focus").wait_for()
+    looks = [a for a in accesses(site.ledger, case["subject_id"]) if a.action == "review"]
+    assert [a.client_id for a in looks] == [reviewer.client_id]
     assert page.get_by_label("Final outcome (the policy's bounds)").input_value() == (
         case["proposed_outcome"])  # fmt: skip
     page.get_by_label("Final outcome (the policy's bounds)").select_option(other["outcome"])
