@@ -33,7 +33,17 @@ print(json.dumps({"code": code, "heavy": heavy}), file=sys.stderr)
 
 
 @pytest.mark.parametrize(
-    "command", [[], ["score"], ["ingest"], ["disputes"], ["disputes", "run-deadlines"], ["serve"]]
+    "command",
+    [
+        [],
+        ["score"],
+        ["ingest"],
+        ["disputes"],
+        ["disputes", "run-deadlines"],
+        ["serve"],
+        ["reviews"],
+        ["reviews", "run-deadlines"],
+    ],
 )
 def test_help_imports_no_heavy_module(command: list[str]) -> None:
     done = subprocess.run(

@@ -5,8 +5,10 @@ free loopback port. A subject reads their file (score, reasons with what would c
 records, the lender that looked), is refused another subject's file with the API's own message,
 and disputes a record; an operator finds the dispute in the queue by deadline and resolves it
 unverifiable; the subject's page then shows the dispute resolved, the record suppressed and the new
-score. Every expected value is read from the API, never written into the test. The pages are used
-from the keyboard only.
+score. A reviewer finds a case of the demo's review queue and overrides it with a reason; a
+subject asks for human review of a lender's decision and sees the case on their page. Every
+expected value is read from the API, never written into the test. The pages are used from the
+keyboard only.
 
 No browser is downloaded: the tests use ``/usr/bin/chromium`` (``apt-get install chromium``) and
 skip when it or the ``playwright`` package is missing, unless ``TRUSTSCORE_REQUIRE_BROWSER=1``
@@ -29,7 +31,7 @@ from typing import Any
 import httpx
 import pytest
 
-from trustscore.ledger import Ledger, create_client, open_dispute
+from trustscore.ledger import Ledger, accesses, create_client, open_dispute
 from trustscore.pipeline import Workspace, score_subject
 from trustscore.records import RecordStore
 from trustscore.scoring import load_artifact
@@ -605,3 +607,103 @@ def test_the_subject_tries_a_value_and_sees_the_way_to_the_next_tier_and_the_yea
                 a["action"] for a in api.get(f"/v1/subjects/{subject}/file").json()["accesses"]
             ]
         assert {"what_if", "next_tier", "projection"} <= set(actions)
+
+
+# --- human review -------------------------------------------------------------------------------
+
+
+def test_a_reviewer_finds_a_case_in_the_queue_and_overrides_it_with_a_reason(
+    site: Site, new_tab: Callable[[], Tab]
+) -> None:
+    reviewer, token = create_client(site.ledger, "reviewer", name="review desk")
+    site.tokens["reviewer"] = token
+    with site.api("reviewer") as api:
+        queue = api.get("/v1/reviews", params={"state": "pending"}).json()
+    assert queue, "the demo opens review cases for the decisions near a cut-off and the NS"
+    case = next(c for c in queue if c["kind"] == "near_cutoff")
+    other = next(o for o in case["options"]
+                 if o["outcome"] != case["proposed_outcome"] and not o["adverse"])  # fmt: skip
+
+    tab = new_tab()
+    page = tab.page
+    page.goto("/web/reviews")
+    tab.use_token(token)
+    page.locator("#review-queue tbody tr").first.wait_for()
+    shown = page.locator("#review-queue tbody tr th").all_inner_texts()
+    assert shown == [c["case_id"] for c in queue]  # the API's order: the nearest deadline first
+    cells = tab.cells("review-queue", case["case_id"])
+    assert cells[1] == _when(case["deadline"])
+    purpose = "pricing a loan (credit_pricing)"
+    assert cells[3:7] == ["score near a cut-off", case["subject_id"], purpose, str(case["score"])]
+    page.get_by_role("button", name=f"Decide case {case['case_id']}").press("Enter")
+    # the page reads the case afresh (a logged look), then puts the cursor on the decision
+    page.locator("#review-decide-h:focus").wait_for()
+    looks = [a for a in accesses(site.ledger, case["subject_id"]) if a.action == "review"]
+    assert [a.client_id for a in looks] == [reviewer.client_id]
+    assert page.get_by_label("Final outcome (the policy's bounds)").input_value() == (
+        case["proposed_outcome"])  # fmt: skip
+    page.get_by_label("Final outcome (the policy's bounds)").select_option(other["outcome"])
+    page.get_by_label("Reason").select_option("additional_information")
+    page.get_by_label("Note (shown to the subject)").fill("Income verified from payslips.")
+    page.get_by_role("button", name="Record the decision").press("Enter")
+    done = page.get_by_role("status").filter(has_text="decided")
+    done.wait_for()
+    with site.api("reviewer") as api:
+        decided = api.get(f"/v1/reviews/{case['case_id']}").json()
+    assert (decided["state"], decided["final_outcome"], decided["reason"], decided["reviewer"]) == (
+        "decided", other["outcome"], "additional_information", reviewer.client_id)  # fmt: skip
+    assert decided["note"] == "Income verified from payslips."
+    assert f"Case {case['case_id']} decided: {other['label']} ({other['outcome']})" in (
+        done.inner_text())  # fmt: skip
+    assert page.locator("#review-queue tr").filter(has_text=case["case_id"]).count() == 0
+
+
+def test_a_subject_asks_for_human_review_and_sees_the_case_on_their_page(
+    site: Site, new_tab: Callable[[], Tab]
+) -> None:
+    import pyarrow.parquet as pq
+
+    from trustscore.ledger import review_cases
+
+    ws = Workspace(site.root)
+    ok = [r["subject_id"] for r in pq.read_table(ws.scores_path, columns=["subject_id", "status"])
+          .to_pylist() if r["status"] == "OK"]  # fmt: skip
+    asker = next(s for s in ok if s not in (site.subject, site.other)
+                 and not review_cases(site.ledger, subject_id=s))  # fmt: skip
+    site.tokens["asker"] = create_client(site.ledger, "subject", subject_id=asker)[1]
+    with site.api("lender") as api:
+        decided = api.post(
+            "/v1/decisions", json={"subject_id": asker, "purpose": "credit_pricing"}
+        ).json()
+    assert decided["outcome"] != "pending_review"
+
+    tab = new_tab()
+    page = tab.page
+    page.goto("/web/")
+    tab.use_token(site.tokens["asker"])
+    tab.open_file(asker)
+    page.get_by_role("status").filter(has_text="is shown below").wait_for()
+    assert "No decision about you is with a person." in page.locator("#reviews").inner_text()
+    choice = page.get_by_label("Decision to review")
+    assert choice.input_value() == str(decided["decision_id"])
+    statement = "My rent was paid on time; the landlord's report is late. <i>really</i>"
+    page.get_by_label("Your point of view").fill(statement)
+    page.get_by_label("A document's name (optional)").fill("bank-statement.txt")
+    page.get_by_label("The document's text (optional)").fill("2025-11-01 rent paid")
+    page.get_by_role("button", name="Request human review").press("Enter")
+    status = page.get_by_role("status").filter(has_text="Review case")
+    status.wait_for()
+    with site.api("asker") as api:
+        [case] = api.get("/v1/reviews").json()
+    assert (case["kind"], case["state"], case["decision_id"], case["statement"]) == (
+        "subject_request", "open", decided["decision_id"], statement)  # fmt: skip
+    assert case["documents"] == [{"name": "bank-statement.txt", "text": "2025-11-01 rent paid"}]
+    assert f"Review case {case['case_id']} is open" in status.inner_text()
+    assert _when(case["deadline"]) in status.inner_text()
+    cells = tab.cells("reviews", case["case_id"])
+    assert cells[2:6] == ["the subject asked", "open: waiting for a person",
+                          _when(case["deadline"]), "not decided yet"]  # fmt: skip
+    assert page.locator("#reviews i").count() == 0
+    # the request joins the reviewers' queue
+    queue = [c.case_id for c in review_cases(site.ledger, "pending")]
+    assert case["case_id"] in queue

@@ -16,6 +16,7 @@ from trustscore.cli._furnishers import furnishers_app
 from trustscore.cli._ops import clients_app, disputes_app, replay, serve
 from trustscore.cli._outputs import atomic_output
 from trustscore.cli._progress import progress_bars
+from trustscore.cli._reviews import reviews_app
 from trustscore.cli._whatif import next_tier, projection, what_if
 
 app = typer.Typer(
@@ -402,6 +403,7 @@ app.add_typer(clients_app, name="client")
 app.add_typer(audit_app, name="audit")
 app.add_typer(disputes_app, name="disputes")
 app.add_typer(furnishers_app, name="furnishers")
+app.add_typer(reviews_app, name="reviews")
 
 
 def main() -> None:

@@ -44,9 +44,14 @@ def serve() -> None:
 
 @clients_app.command("create")
 def client_create(
-    role: Annotated[str, typer.Option(help="subject, lender, operator, auditor or admin")],
+    role: Annotated[
+        str, typer.Option(help="subject, lender, operator, auditor, admin or reviewer")
+    ],
     purpose: Annotated[list[str] | None, typer.Option(help="A lender's allowed purpose.")] = None,
-    subject: Annotated[str | None, typer.Option(help="A subject client's own subject id.")] = None,
+    subject: Annotated[
+        str | None,
+        typer.Option(help="A subject client's own subject id (a reviewer's, if they have one)."),
+    ] = None,
     name: Annotated[str | None, typer.Option(help="A name to recognise the client by.")] = None,
 ) -> None:
     """Create an API client and print its token (shown this once, stored only as a hash)."""

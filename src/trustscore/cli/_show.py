@@ -42,6 +42,12 @@ def show_demo(summary: DemoSummary) -> None:
             f"  reasons: {summary.n_reasons:,} given, each checked true against the subject's "
             "own features"
         )
+    if summary.review_cases:
+        kinds = ", ".join(f"{kind} {n:,}" for kind, n in summary.review_cases.items())
+        typer.echo(
+            f"  review:  {sum(summary.review_cases.values()):,} decisions wait for a person "
+            f"({kinds}); see `trustscore reviews list`"
+        )
     typer.echo(f"  report:  {ws.report_path.resolve()}")
     typer.echo(f"  scores:  {ws.scores_path.resolve()}")
     for row in summary.examples:

@@ -42,12 +42,23 @@ from trustscore.decisions._policy import (
     on_scale,
     policy_for,
 )
+from trustscore.decisions._review import (
+    PENDING_REVIEW,
+    REVIEW_REASON_TEXT,
+    referral,
+    referral_kinds,
+    review_notice,
+    review_openings,
+    review_options,
+)
 
 __all__ = [
     "CLASSIC_SCALE",
     "DECISION_COLUMNS",
     "DISPUTE_ENDPOINT",
     "NS_EXPLANATION",
+    "PENDING_REVIEW",
+    "REVIEW_REASON_TEXT",
     "TERM_BOUNDS",
     "AdverseActionNotice",
     "Band",
@@ -66,4 +77,9 @@ __all__ = [
     "next_tier",
     "on_scale",
     "policy_for",
+    "referral",
+    "referral_kinds",
+    "review_notice",
+    "review_openings",
+    "review_options",
 ]

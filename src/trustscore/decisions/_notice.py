@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
+from trustscore.ledger import REVIEW_REQUEST_DAYS
+
 __all__ = ["DISPUTE_ENDPOINT", "AdverseActionNotice", "NoticeReason", "SubScore"]
 
 DISPUTE_ENDPOINT: Final = "POST /v1/disputes"
+REVIEW_ENDPOINT: Final = "POST /v1/reviews"
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,9 @@ class AdverseActionNotice:
             f"id ({subject}), the record id and what is wrong. The record is checked with the "
             "organisation that reported it; if it cannot be verified it is corrected or removed "
             "and your score is recomputed.",
+            "You have the right to ask a person to review this decision, to give your point of "
+            f"view and to contest it (GDPR Art. 22(3)): within {REVIEW_REQUEST_DAYS} days, on "
+            f"your subject page or with {REVIEW_ENDPOINT}.",
             "The decision was made for one purpose only "
             f"({self.purpose.replace('_', ' ')}); the score may not be used for anything else.",
         )

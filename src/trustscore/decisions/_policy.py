@@ -102,6 +102,12 @@ class Policy:
         Send every score whose inputs carry input-quality flags (an impossible value, one
         outside the range the model was trained on, an unseen level, an unexpected missing
         value: the ``quality`` column of ``score(..., quality=True)``) to human review.
+    review_days : int, default 5
+        Working days (Monday to Friday) a person has to decide a review case; past them the
+        deadline job escalates the case (the decision stays pending, never adverse).
+    review_max_steps : int or None, default None
+        How far a reviewer may move a case from its proposed outcome, in bands (1: the next
+        band up or down); None: to any of the policy's outcomes.
 
     Examples
     --------
@@ -121,6 +127,8 @@ class Policy:
     review_margin: int = 10
     ns_outcome: str = "refer"
     review_flagged: bool = False
+    review_days: int = 5
+    review_max_steps: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "bands", tuple(self.bands))
@@ -139,6 +147,7 @@ class Policy:
         if not isinstance(self.review_flagged, bool):
             msg = f"review_flagged must be True or False. Got {self.review_flagged!r} instead."
             raise _policy_error(self.name, msg, field="review_flagged")
+        self._check_review()
         adverse = {b.outcome for b in self.bands if b.adverse} | {DECLINE}
         if not self.ns_outcome or self.ns_outcome in adverse:
             msg = (
@@ -146,6 +155,16 @@ class Policy:
                 "subject must be referred to human review, never declined: use 'refer'."
             )
             raise _policy_error(self.name, msg, field="ns_outcome")
+
+    def _check_review(self) -> None:
+        days, steps = self.review_days, self.review_max_steps
+        if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+            msg = f"review_days must be an int >= 1 (working days). Got {days!r} instead."
+            raise _policy_error(self.name, msg, field="review_days")
+        if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int)
+                                  or steps < 1):  # fmt: skip
+            msg = f"review_max_steps must be None or an int >= 1. Got {steps!r} instead."
+            raise _policy_error(self.name, msg, field="review_max_steps")
 
     def _check_bands(self) -> None:
         if not self.bands:

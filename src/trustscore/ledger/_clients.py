@@ -60,7 +60,8 @@ def create_client(
 
     A ``lender`` needs at least one purpose, each approvable (a never-approvable purpose such as
     ``employment`` raises :class:`~trustscore.exceptions.NeverApprovablePurposeError`); a
-    ``subject`` needs its ``subject_id``; other roles take neither.
+    ``subject`` needs its ``subject_id``; a ``reviewer`` may give their own (so that they are
+    refused the review cases about themselves); other roles take neither.
 
     Examples
     --------
@@ -85,8 +86,15 @@ def create_client(
         raise SchemaError(msg, field="purposes", role=role)
     if role == "subject":
         check_text(subject_id, "subject_id", max_length=128)
+    elif subject_id is not None and role == "reviewer":
+        # a reviewer who is also a scored person names their own subject id, so that the
+        # review queue can refuse them every case about themselves
+        check_text(subject_id, "subject_id", max_length=128)
     elif subject_id is not None:
-        msg = f"Only subject clients are bound to a subject; a {role} client takes none."
+        msg = (
+            f"Only subject (and reviewer) clients are bound to a subject; a {role} client takes "
+            "none."
+        )
         raise SchemaError(msg, field="subject_id", role=role)
     client_id = f"cl_{secrets.token_hex(8)}"
     token = f"{client_id}.{secrets.token_urlsafe(32)}"

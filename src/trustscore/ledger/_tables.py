@@ -35,6 +35,7 @@ __all__ = [
     "DecisionRow",
     "DisputeRow",
     "HeldBatchRow",
+    "ReviewCaseRow",
     "SaltRow",
     "SnapshotRow",
     "SuppressionRow",
@@ -142,6 +143,48 @@ class DisputeRow(Base):
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     resolver: Mapped[str | None] = mapped_column(String(128), nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class ReviewCaseRow(Base):
+    """A case of the human-review queue (see :mod:`trustscore.ledger._reviews`)."""
+
+    __tablename__ = "review_cases"
+    __table_args__ = (
+        Index("ix_review_cases_state_deadline", "state", "deadline"),
+        Index("ix_review_cases_subject", "subject_id"),
+        Index("ix_review_cases_decision", "decision_id"),
+    )
+
+    case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    referral_key: Mapped[str] = mapped_column(String(512), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    kinds: Mapped[Any] = mapped_column(JSON)
+    subject_id: Mapped[str] = mapped_column(String(128))
+    purpose: Mapped[str] = mapped_column(String(64))
+    policy: Mapped[str] = mapped_column(String(128))
+    decision_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    score: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    score_status: Mapped[str] = mapped_column(String(8))
+    reasons: Mapped[Any] = mapped_column(JSON)
+    quality: Mapped[Any] = mapped_column(JSON)
+    proposed_outcome: Mapped[str] = mapped_column(String(128))
+    options: Mapped[Any] = mapped_column(JSON)
+    basis: Mapped[Any] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(16))
+    opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    opened_by: Mapped[str] = mapped_column(String(128))
+    deadline: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    statement: Mapped[str | None] = mapped_column(Text, nullable=True)
+    documents: Mapped[Any] = mapped_column(JSON)
+    escalated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    final_outcome: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    final_adverse: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    final_notice: Mapped[Any] = mapped_column(JSON, nullable=True)
+    final_decision_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reviewer: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class SuppressionRow(Base):

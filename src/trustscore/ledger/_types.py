@@ -33,8 +33,8 @@ DISPUTE_STATUSES: Final = ("open", "verified", "corrected", "unverifiable", "sup
 DISPUTE_OUTCOMES: Final = ("verified", "corrected", "unverifiable", "suppressed")
 
 DisputeStatus = Literal["open", "verified", "corrected", "unverifiable", "suppressed"]
-Role = Literal["subject", "lender", "operator", "auditor", "admin"]
-ROLES: Final[tuple[Role, ...]] = ("subject", "lender", "operator", "auditor", "admin")
+Role = Literal["subject", "lender", "operator", "auditor", "admin", "reviewer"]
+ROLES: Final[tuple[Role, ...]] = ("subject", "lender", "operator", "auditor", "admin", "reviewer")
 
 
 @dataclass(frozen=True)

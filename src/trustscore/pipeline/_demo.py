@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from trustscore.decisions import credit_pricing_policy, decide
+from trustscore.decisions import Policy, credit_pricing_policy, decide, review_openings
 from trustscore.exceptions import SchemaError
 from trustscore.features import (
     BOUNDS,
@@ -30,6 +30,7 @@ from trustscore.features import (
     feature_lineage,
     write_features,
 )
+from trustscore.ledger import Ledger, open_review_cases, review_report
 from trustscore.model import Scorecard
 from trustscore.monitoring import roc_auc
 from trustscore.pipeline._furnishers import furnisher_report
@@ -107,6 +108,8 @@ class DemoSummary:
     #: reasons given to the scored subjects, and those their own features do not bear out
     n_reasons: int = 0
     untrue: list[UntrueReason] = field(default_factory=list)
+    #: human-review cases in the workspace's ledger, by referral kind (near_cutoff, ...)
+    review_cases: dict[str, int] = field(default_factory=dict)
 
     @property
     def auc_ratio(self) -> float:
@@ -183,6 +186,24 @@ def _examples(decisions: pa.Table) -> list[dict[str, Any]]:
     if ns:
         picks.append(ns[0])
     return picks[:3]
+
+
+def _open_reviews(
+    ws: Workspace, policy: Policy, art: ScorecardArtifact, decisions: pa.Table, as_of: dt.date
+) -> dict[str, Any]:
+    """Open a human-review case in the workspace's ledger for every decision in review.
+
+    Keyed by the run's as-of date, purpose and subject, so running the demo again opens none
+    twice. Returns the queue's report (counts by referral kind, no subject ids).
+    """
+    openings = review_openings(policy, art, decisions, key_prefix=f"demo|{as_of.isoformat()}")
+    ledger = Ledger(ws.ledger_url)
+    try:
+        ledger.upgrade()
+        open_review_cases(ledger, openings, actor="demo")
+        return review_report(ledger)
+    finally:
+        ledger.dispose()
 
 
 def _shown(settings: dict[str, Any]) -> str:
@@ -302,6 +323,10 @@ def run_demo(
     policy = credit_pricing_policy(art.model_version, scaling=art.scaling)
     decisions = decide(policy, art, scores)
     pq.write_table(decisions, ws.decisions_path)
+    reviews = _open_reviews(ws, policy, art, decisions, as_of)
+    summary.review_cases = dict(
+        sorted((kind, sum(n.values())) for kind, n in reviews["by_kind"].items())
+    )
 
     report("report", 0, 1)
     html = model_report(
@@ -313,6 +338,7 @@ def run_demo(
         cutoffs=policy.cutoffs,
         title="trustscore demo: a synthetic population",
         furnishers=furnisher_report(RecordStore(ws.store_dir), None),
+        reviews=reviews,
     )
     write_report(html, ws.report_path)
     report("report", 1, 1)

@@ -33,7 +33,7 @@ from typing import Any, Final
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from trustscore.decisions import check_purpose, decide_one, policy_for
+from trustscore.decisions import check_purpose, decide_one, policy_for, referral
 from trustscore.exceptions import NotFoundError
 from trustscore.features import compute_features
 from trustscore.ledger import Suppression
@@ -493,14 +493,20 @@ class WorkspaceProvider:
         }
         for i, reason in enumerate(result["reasons"], start=1):
             row[f"reason_{i}"] = reason["code"]
-        decision = decide_one(policy_for(purpose, art.model_version, scaling=art.scaling), art, row)
+        policy = policy_for(purpose, art.model_version, scaling=art.scaling)
+        decision = decide_one(policy, art, row)
         return {
             "policy": decision.policy,
             "outcome": decision.outcome,
             "adverse": decision.adverse,
             "notice": None if decision.notice is None else decision.notice.to_dict(),
             "score": result,
-        }
+            # whether a person must decide first, and the policy's bounds for a review
+            "review": referral(
+                policy, outcome=decision.outcome, score=decision.score, status=decision.status,
+                review=decision.review, quality=result.get("quality"),
+            ),
+        }  # fmt: skip
 
     def file(self, subject_id: str) -> dict[str, Any]:
         subjects = self.store.read("subject", subjects=[subject_id])

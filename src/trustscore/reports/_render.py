@@ -101,6 +101,7 @@ def model_report(
     cutoffs: Sequence[float] | None = None,
     n_boot: int = 200,
     furnishers: Mapping[str, Any] | None = None,
+    reviews: Mapping[str, Any] | None = None,
 ) -> str:
     """Render the model report: one HTML page that works offline.
 
@@ -128,6 +129,9 @@ def model_report(
     furnishers : mapping, optional
         A furnisher report (:func:`trustscore.pipeline.furnisher_report`): the "Furnishers"
         section, rows received, stored, quarantined and held per furnisher.
+    reviews : mapping, optional
+        :func:`trustscore.ledger.review_report`'s counts: the human-review cases by referral
+        kind and state, per reviewer confirmations and overrides, override rates by group.
 
     Returns
     -------
@@ -161,6 +165,7 @@ def model_report(
         "characteristics": characteristics_section(artifact),
         "stat_names": _STAT_NAMES,
         "decisions": None if decisions is None else decisions_section(decisions),
+        "reviews": None if reviews is None else dict(reviews),
         "reasons": reasons_section(scores, artifact),
         "quality": _quality_section(scores),
         "fairness": None

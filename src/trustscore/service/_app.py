@@ -17,6 +17,7 @@ from trustscore.service import (
     _routes_admin,
     _routes_disputes,
     _routes_furnishers,
+    _routes_reviews,
     _routes_subjects,
     _routes_whatif,
     _web,
@@ -162,7 +163,8 @@ def create_app(
     app.state.settings = settings
     install_error_handlers(app)
     # the score route first: a request walks the routes in order until one matches
-    for module in (_routes_subjects, _routes_whatif, _routes_admin, _routes_disputes):
+    routes = (_routes_subjects, _routes_whatif, _routes_admin, _routes_disputes, _routes_reviews)
+    for module in routes:
         app.include_router(module.router)
     app.include_router(_routes_furnishers.router)
     app.include_router(_web.router)  # the web pages (not in the OpenAPI schema)

@@ -55,13 +55,19 @@ class ScoreResult(TypedDict):
 
 
 class DecisionResult(TypedDict):
-    """A purpose-bound decision; ``notice`` is the adverse-action notice (None if not adverse)."""
+    """A purpose-bound decision; ``notice`` is the adverse-action notice (None if not adverse).
+
+    ``review`` (optional) is :func:`trustscore.decisions.referral`'s answer: whether a person
+    must decide first (``referred``, ``kinds``) and the policy's bounds for a review
+    (``options``, ``review_days``). A provider without it never refers a decision.
+    """
 
     policy: str
     outcome: str
     adverse: bool
     notice: dict[str, Any] | None
     score: ScoreResult
+    review: NotRequired[dict[str, Any]]
 
 
 @runtime_checkable

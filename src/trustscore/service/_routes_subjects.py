@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from trustscore import ledger as lg
 from trustscore.exceptions import NotFoundError
@@ -26,6 +27,8 @@ from trustscore.service._provider import (
     provider_record_inquiry,
     provider_score,
 )
+from trustscore.service._review_schemas import ReviewOut
+from trustscore.service._routes_reviews import open_gated_case, review_gate
 from trustscore.service._schemas import DisputeOut, ScoreRequest, SuppressionOut
 
 __all__ = ["router"]
@@ -100,14 +103,22 @@ async def score(
 async def decide(
     body: ScoreRequest, lender: Lender, provider: ProviderDep, request: Request
 ) -> JSONResponse:
-    """Decide for one of the lender's purposes, with the adverse-action notice if adverse."""
+    """Decide for one of the lender's purposes, with the adverse-action notice if adverse.
+
+    A decision the policy sends to a person (near a cut-off, unscorable, flagged inputs), or one
+    for a subject and purpose whose review case is still open, answers ``"outcome":
+    "pending_review"``, never adverse, with ``review`` naming the case; once a reviewer decides,
+    the same decision answers the reviewer's outcome (and its notice if adverse).
+    """
     purpose = check_lender_purpose(lender, body.purpose)
     result = await provider_decide(provider, body.subject_id, purpose)
     now = dt.datetime.now(dt.UTC)
+    ledger: lg.Ledger = request.app.state.ledger
+    # a decision a person has not decided yet is "pending_review", never adverse
+    gate = await run_in_threadpool(review_gate, ledger, result, purpose)
     taken = lg.DecisionTaken(
-        policy=result["policy"], outcome=result["outcome"], adverse=result["adverse"],
-        notice=result["notice"],
-    )  # fmt: skip
+        policy=result["policy"], outcome=gate.outcome, adverse=gate.adverse, notice=gate.notice
+    )
     # the snapshot, the decision and the access, with their audit entries, in one group commit
     item = _score_access(result["score"], lender, purpose, now, taken)
     recorded = await commits_of(request).submit(item)
@@ -116,6 +127,10 @@ async def decide(
     if decision is None:  # pragma: no cover - an item with a decision records one
         msg = "The ledger recorded no decision for a decision request."
         raise RuntimeError(msg)
+    if gate.opening is not None:
+        gate = await run_in_threadpool(
+            open_gated_case, ledger, gate, decision.decision_id, lender.client_id
+        )
     return JSONResponse(
         {
             "decision_id": decision.decision_id,
@@ -123,6 +138,7 @@ async def decide(
             "outcome": decision.outcome,
             "adverse": decision.adverse,
             "notice": decision.notice,
+            "review": gate.body(),
             "score": _score_body(recorded.snapshot, purpose, result["score"]),
         }
     )
@@ -132,7 +148,10 @@ async def decide(
 def subject_file(
     subject_id: str, client: SubjectOrOperator, ledger: LedgerDep, provider: ProviderDep
 ) -> dict[str, Any]:
-    """A subject's whole file: records, score, history, decisions, disputes and who looked.
+    """A subject's whole file: records, score, history, decisions, reviews, disputes, who looked.
+
+    ``reviews`` lists the subject's human-review cases (state, deadline, outcome, the reviewer's
+    reason and note; a subject is not shown the clients' ids).
 
     ``explanation`` says what the current score is made of and what would change it: per
     dimension its points and range; per reason its plain words, how it clears and how many
@@ -175,6 +194,10 @@ def subject_file(
             {"decision_id": d.decision_id, "purpose": d.purpose, "outcome": d.outcome,
              "adverse": d.adverse, "notice": d.notice, "decided_at": d.decided_at.isoformat()}
             for d in lg.decisions(ledger, subject_id)
+        ],
+        "reviews": [
+            ReviewOut.of(c, for_subject=client.role == "subject").model_dump(mode="json")
+            for c in lg.review_cases(ledger, subject_id=subject_id)
         ],
         "disputes": [
             DisputeOut.of(d).model_dump(mode="json")

@@ -37,9 +37,9 @@ class ClientCreate(BaseModel):
     """A new API client."""
 
     model_config = _STRICT
-    role: Literal["subject", "lender", "operator", "auditor", "admin"]
+    role: Literal["subject", "lender", "operator", "auditor", "admin", "reviewer"]
     purposes: list[str] = Field(default_factory=list, description="lenders only")
-    subject_id: str | None = Field(default=None, description="subject clients only")
+    subject_id: str | None = Field(default=None, description="subject (and reviewer) clients only")
     name: str | None = Field(default=None, max_length=256)
 
 

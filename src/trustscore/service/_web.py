@@ -8,14 +8,15 @@ answer is served with a Content-Security-Policy that allows only this origin's s
 and API, and no form submission and no framing.
 
 ``GET /`` redirects to ``/web/``, the subject's page; ``/web/operator`` is the dispute queue;
-assets are under ``/web/static/``. None of them is in the OpenAPI schema.
+``/web/reviews`` the human-review queue; assets are under ``/web/static/``. None of them is in
+the OpenAPI schema.
 
 Examples
 --------
 >>> sorted(_PAGES)
-['/web/', '/web/operator']
+['/web/', '/web/operator', '/web/reviews']
 >>> sorted(_ASSETS)
-['web.css', 'web.js']
+['reviews.js', 'web.css', 'web.js']
 """
 
 from __future__ import annotations
@@ -44,8 +45,13 @@ SECURITY_HEADERS: Final = {
     "Cache-Control": "no-cache",
 }
 
-_PAGES: Final = {"/web/": "subject.html", "/web/operator": "operator.html"}
+_PAGES: Final = {
+    "/web/": "subject.html",
+    "/web/operator": "operator.html",
+    "/web/reviews": "reviews.html",
+}
 _ASSETS: Final = {
+    "reviews.js": "text/javascript; charset=utf-8",
     "web.css": "text/css; charset=utf-8",
     "web.js": "text/javascript; charset=utf-8",
 }
@@ -85,6 +91,12 @@ def subject_page() -> Response:
 def operator_page() -> Response:
     """The operators' dispute queue: open disputes by deadline, and their resolution."""
     return _page(_PAGES["/web/operator"])
+
+
+@router.get("/web/reviews")
+def reviews_page() -> Response:
+    """The reviewers' queue: decisions waiting for a person, and the reviewer's decision."""
+    return _page(_PAGES["/web/reviews"])
 
 
 @router.get("/web/static/{name}")

@@ -28,8 +28,12 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 WEB = files("trustscore.service").joinpath("web")
-PAGES = {"/web/": "subject.html", "/web/operator": "operator.html"}
-SCRIPT = WEB.joinpath("static", "web.js").read_text(encoding="utf-8")
+PAGES = {"/web/": "subject.html", "/web/operator": "operator.html", "/web/reviews": "reviews.html"}
+#: both scripts: web.js, and reviews.js on the pages with human review
+SCRIPT = "\n".join(
+    WEB.joinpath("static", name).read_text(encoding="utf-8") for name in ("web.js", "reviews.js")
+)
+SCRIPTS = {"subject.html": {"/web/static/reviews.js"}, "reviews.html": {"/web/static/reviews.js"}}
 
 
 class _Refs(HTMLParser):
@@ -115,7 +119,11 @@ def test_the_home_page_is_the_subjects_page(env: tuple[TestClient, lg.Ledger], p
 
 @pytest.mark.parametrize(
     ("name", "media_type"),
-    [("web.js", "text/javascript; charset=utf-8"), ("web.css", "text/css; charset=utf-8")],
+    [
+        ("web.js", "text/javascript; charset=utf-8"),
+        ("web.css", "text/css; charset=utf-8"),
+        ("reviews.js", "text/javascript; charset=utf-8"),
+    ],
 )
 def test_assets_are_served_with_their_type(
     env: tuple[TestClient, lg.Ledger], name: str, media_type: str
@@ -157,7 +165,7 @@ def test_pages_use_only_their_own_script_and_style(name: str) -> None:
     external = [u for u in refs.urls if re.match(r"^([a-z]+:)?//", u)]
     assert external == []
     assets = {u for u in refs.urls if u.startswith("/web/static/")}
-    assert assets == {"/web/static/web.js", "/web/static/web.css"}
+    assert assets == {"/web/static/web.js", "/web/static/web.css", *SCRIPTS.get(name, set())}
 
 
 @pytest.mark.parametrize("name", sorted(PAGES.values()))
@@ -178,7 +186,7 @@ def test_the_script_never_builds_html_from_text() -> None:
 def test_every_element_the_script_looks_up_is_on_a_page() -> None:
     looked_up = set(re.findall(r"\$\(\"([\w-]+)\"\)", SCRIPT))
     assert len(looked_up) > 20
-    on_pages = _refs("subject.html").ids | _refs("operator.html").ids
+    on_pages = _refs("subject.html").ids | _refs("operator.html").ids | _refs("reviews.html").ids
     assert looked_up - on_pages == set()
 
 

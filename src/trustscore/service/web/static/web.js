@@ -367,6 +367,8 @@
     }
     try {
       renderFile(data);
+      // reviews.js shows the human-review cases from the same answer
+      document.dispatchEvent(new CustomEvent("trustscore:file", { detail: data }));
     } catch (err) {
       showProblem(err, "The file arrived but could not be shown");
       return;
@@ -933,6 +935,14 @@
       + (out.rescored ? " The subject was rescored." : ""));
     $("queue-h").focus();
   }
+
+  // ---------------------------------------------------------------- shared with reviews.js
+
+  window.trustscore = Object.freeze({
+    $, el, put, table, api, ApiProblem, showProblem, clearProblem, say, needToken, wireToken,
+    fmtDateTime, fmtValue, timeLeft, plural, words, PURPOSES, MISSING, TOKEN_KEY,
+    loadFile: (message) => loadFile(message),
+  });
 
   // ---------------------------------------------------------------- start
 
