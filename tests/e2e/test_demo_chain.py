@@ -21,10 +21,9 @@ from typer.testing import CliRunner
 from trustscore.cli import app
 from trustscore.features import compute_features
 from trustscore.ledger import Ledger, create_client, snapshots
-from trustscore.monitoring import quality_counts
 from trustscore.pipeline import Workspace, replay
 from trustscore.safeguards import NEVER_APPROVABLE_PURPOSES
-from trustscore.scoring import load_artifact
+from trustscore.scoring import load_artifact, quality_counts
 
 N_SUBJECTS = 4000
 

@@ -1,5 +1,4 @@
-"""Monitoring: discrimination, stability, calibration and fairness metrics, and counts of
-input-quality flags (:func:`quality_counts`).
+"""Monitoring: discrimination, stability, calibration and fairness metrics.
 
 Pure numpy/scipy, used by training (the model card) and by reports. Convention: ``y == 1`` is
 the event (bad) and ``risk`` is higher for riskier subjects; pass ``-score`` for trust scores.
@@ -25,7 +24,6 @@ from trustscore.monitoring._fairness import (
     fairness_report,
     standardised_mean_difference,
 )
-from trustscore.monitoring._quality import flagged_rows, quality_counts
 from trustscore.monitoring._stability import csi, psi
 
 __all__ = [
@@ -36,11 +34,9 @@ __all__ = [
     "calibration_by_band",
     "csi",
     "fairness_report",
-    "flagged_rows",
     "gini",
     "ks",
     "psi",
-    "quality_counts",
     "roc_auc",
     "standardised_mean_difference",
 ]

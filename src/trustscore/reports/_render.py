@@ -12,7 +12,7 @@ from typing import Any
 import jinja2
 import pyarrow as pa
 
-from trustscore.monitoring import DEFAULT_CUTOFFS, flagged_rows, quality_counts
+from trustscore.monitoring import DEFAULT_CUTOFFS
 from trustscore.reports._furnishers import furnishers_section
 from trustscore.reports._tables import (
     characteristics_section,
@@ -24,6 +24,7 @@ from trustscore.reports._tables import (
     population_section,
     reasons_section,
 )
+from trustscore.scoring import flagged_rows, quality_counts
 from trustscore.scoring._artifact import ScorecardArtifact
 
 __all__ = ["model_report", "write_report"]

@@ -47,6 +47,7 @@ from trustscore.scoring._quality import (
     parse_quality,
     quality_column,
 )
+from trustscore.scoring._quality_counts import flagged_rows, quality_counts
 from trustscore.scoring._score import output_schema, score
 from trustscore.scoring._truth import UntrueReason, untrue_reasons
 
@@ -63,11 +64,13 @@ __all__ = [
     "apply_changes",
     "describe_flags",
     "find_changes",
+    "flagged_rows",
     "input_schema",
     "load_artifact",
     "output_schema",
     "parse_quality",
     "quality_column",
+    "quality_counts",
     "score",
     "score_parquet",
     "to_ibis",

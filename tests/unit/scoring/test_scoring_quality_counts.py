@@ -6,8 +6,7 @@ import pyarrow as pa
 import pytest
 
 from trustscore.exceptions import SchemaError
-from trustscore.monitoring import flagged_rows, quality_counts
-from trustscore.scoring import ScorecardArtifact, score
+from trustscore.scoring import ScorecardArtifact, flagged_rows, quality_counts, score
 from trustscore.scoring._artifact import example_artifact_dict
 
 
