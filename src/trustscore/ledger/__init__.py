@@ -38,6 +38,16 @@ from trustscore.ledger._clients import (
     get_client,
     revoke_client,
 )
+from trustscore.ledger._consents import (
+    CONSENT_ACTIONS,
+    CONSENT_SCOPE_KINDS,
+    CONSENT_SOURCES,
+    ConsentEvent,
+    consent_events,
+    consents_in_force,
+    record_consent,
+    record_consents,
+)
 from trustscore.ledger._db import Ledger
 from trustscore.ledger._disputes import (
     disputes,
@@ -83,6 +93,9 @@ from trustscore.ledger._types import (
 )
 
 __all__ = [
+    "CONSENT_ACTIONS",
+    "CONSENT_SCOPE_KINDS",
+    "CONSENT_SOURCES",
     "DISPUTE_DAYS",
     "DISPUTE_OUTCOMES",
     "DISPUTE_STATUSES",
@@ -92,6 +105,7 @@ __all__ = [
     "AuditVerification",
     "Batch",
     "Client",
+    "ConsentEvent",
     "Decision",
     "DecisionTaken",
     "Dispute",
@@ -111,6 +125,8 @@ __all__ = [
     "batches",
     "canonical_json",
     "clients",
+    "consent_events",
+    "consents_in_force",
     "create_client",
     "decisions",
     "disputes",
@@ -121,6 +137,8 @@ __all__ = [
     "log_access",
     "open_dispute",
     "record_batch",
+    "record_consent",
+    "record_consents",
     "record_decision",
     "record_score_accesses",
     "record_scored_accesses",

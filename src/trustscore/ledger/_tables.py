@@ -31,6 +31,7 @@ __all__ = [
     "Base",
     "BatchRow",
     "ClientRow",
+    "ConsentRow",
     "DecisionRow",
     "DisputeRow",
     "SnapshotRow",
@@ -201,3 +202,20 @@ class AuditHeadRow(Base):
     head_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class ConsentRow(Base):
+    """A subject's grant or withdrawal of consent to use one furnisher's or category's bills."""
+
+    __tablename__ = "consent_events"
+    __table_args__ = (Index("ix_consent_events_subject", "subject_id", "effective_at"),)
+
+    consent_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    subject_id: Mapped[str] = mapped_column(String(128))
+    scope_kind: Mapped[str] = mapped_column(String(16))
+    scope: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(16))
+    effective_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(128))
+    source: Mapped[str] = mapped_column(String(16))
