@@ -10,7 +10,18 @@ True
 
 from __future__ import annotations
 
-from trustscore.features._compute import compute_features, load_tables, write_features
+from trustscore.features._compute import (
+    bills_without_consent,
+    compute_features,
+    load_tables,
+    write_features,
+)
+from trustscore.features._consent import (
+    CONSENTS,
+    DEFAULT_CONSENT_CATEGORIES,
+    check_consent_categories,
+    consents_schema,
+)
 from trustscore.features._definitions import (
     CHANGEABILITY,
     DIMENSIONS,
@@ -23,13 +34,18 @@ from trustscore.features._expressions import CRITERIA_COLUMNS, SUPPRESSIONS, fea
 
 __all__ = [
     "CHANGEABILITY",
+    "CONSENTS",
     "CRITERIA_COLUMNS",
+    "DEFAULT_CONSENT_CATEGORIES",
     "DIMENSIONS",
     "FEATURES",
     "LABELS",
     "SUPPRESSIONS",
     "FeatureDef",
+    "bills_without_consent",
+    "check_consent_categories",
     "compute_features",
+    "consents_schema",
     "feature",
     "feature_table",
     "load_tables",

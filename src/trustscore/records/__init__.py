@@ -19,6 +19,12 @@ Examples
 
 from __future__ import annotations
 
+from trustscore.records._consents import (
+    CONSENT_SCHEMA,
+    consents_dir,
+    read_consents,
+    write_consents,
+)
 from trustscore.records._corrections import (
     CORRECTION_MARK,
     Correction,
@@ -43,6 +49,7 @@ from trustscore.records._store import (
 from trustscore.records._validate import quarantine_schema
 
 __all__ = [
+    "CONSENT_SCHEMA",
     "CORRECTION_MARK",
     "DELETE",
     "DISPUTABLE_KINDS",
@@ -57,7 +64,10 @@ __all__ = [
     "apply_correction",
     "arrow_schema",
     "check_correction",
+    "consents_dir",
     "ingest",
     "quarantine_schema",
+    "read_consents",
     "version_order",
+    "write_consents",
 ]

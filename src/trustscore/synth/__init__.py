@@ -12,7 +12,8 @@ Examples
 >>> with tempfile.TemporaryDirectory() as tmp:
 ...     summary = generate(tmp, n_subjects=100, seed=3)
 >>> sorted(summary.paths)
-['inquiry', 'obligation', 'outcomes', 'protected', 'public_record', 'subject', 'tradeline']
+['consent', 'inquiry', 'obligation', 'outcomes', 'protected', 'public_record', 'subject',
+ 'tradeline']
 """
 
 from __future__ import annotations
