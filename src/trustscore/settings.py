@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -40,6 +41,11 @@ class Settings(BaseSettings):
         Where ``trustscore serve`` listens.
     workers : int
         uvicorn worker processes for ``trustscore serve``.
+    consent_categories : tuple of str
+        Bill categories that count towards a score only with the subject's consent (opt-in).
+        Default: every bill category (utility, telecom, rent, platform); tradelines, public
+        records and inquiries never need it. ``TRUSTSCORE_CONSENT_CATEGORIES='["rent"]'``
+        (JSON) sets it; ``'[]'`` counts every bill without consent.
     """
 
     model_config = SettingsConfigDict(
@@ -51,6 +57,14 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1)
+    # the same as trustscore.features.DEFAULT_CONSENT_CATEGORIES (a test keeps them equal);
+    # not imported from there, so reading the settings does not load the feature engine
+    consent_categories: tuple[Literal["platform", "rent", "telecom", "utility"], ...] = (
+        "platform",
+        "rent",
+        "telecom",
+        "utility",
+    )
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:

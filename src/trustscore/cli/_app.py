@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from trustscore.cli._consent import consent_app
 from trustscore.cli._errors import fail, guarded
 from trustscore.cli._ops import audit_app, clients_app, disputes_app, replay, serve
 from trustscore.cli._outputs import atomic_output
@@ -189,17 +190,31 @@ def features(
     out: Annotated[Path, typer.Option()] = Path("trustscore-demo/features.parquet"),
     engine: Annotated[str, typer.Option(help="duckdb or spark")] = "duckdb",
 ) -> None:
-    """Compute as-of features for every subject in the store."""
-    from trustscore.features import compute_features, write_features
+    """Compute as-of features for every subject in the store.
+
+    Bills of the categories in TRUSTSCORE_CONSENT_CATEGORIES (default: all) count only with the
+    subject's consent; the bills left out for lack of it are counted in the output.
+    """
+    from trustscore.features import bills_without_consent, compute_features, write_features
     from trustscore.records import RecordStore
+    from trustscore.settings import get_settings
 
     date = _parse_date(as_of, "--as-of")
 
     def run() -> None:
-        table = compute_features(RecordStore(store), date, engine=engine)
+        categories = get_settings().consent_categories
+        records = RecordStore(store)
+        table = compute_features(records, date, engine=engine, consent_categories=categories)
+        left_out = bills_without_consent(
+            records, date, engine=engine, consent_categories=categories
+        ).num_rows
         with atomic_output(out) as tmp:
             write_features(table, tmp)
         typer.echo(f"wrote features of {table.num_rows:,} subjects as of {date} to {out}")
+        typer.echo(
+            f"{left_out:,} bills left out for lack of consent "
+            f"(categories needing consent: {', '.join(categories) or 'none'})"
+        )
 
     guarded(run)
 
@@ -352,6 +367,7 @@ app.command()(projection)
 app.add_typer(clients_app, name="client")
 app.add_typer(audit_app, name="audit")
 app.add_typer(disputes_app, name="disputes")
+app.add_typer(consent_app, name="consent")
 
 
 def main() -> None:

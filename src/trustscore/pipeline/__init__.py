@@ -5,6 +5,7 @@ ingest → features → train → score → decide → report, over a :class:`Wo
 
 from __future__ import annotations
 
+from trustscore.pipeline._consents import apply_consents, load_consent_file, pending_consents
 from trustscore.pipeline._demo import (
     DEFAULT_AS_OF,
     MINIMUM_CRITERIA,
@@ -38,13 +39,16 @@ __all__ = [
     "Reporter",
     "Workspace",
     "WorkspaceProvider",
+    "apply_consents",
     "apply_resolution",
     "characteristics_metadata",
     "explain_row",
     "explain_subject",
     "feature_directions",
     "feature_hash",
+    "load_consent_file",
     "next_tier_of",
+    "pending_consents",
     "pending_resolutions",
     "projection",
     "read_table",
