@@ -1,7 +1,7 @@
 """The web pages: a subject's file and the operators' dispute queue, on top of the /v1 API.
 
 The pages are static files shipped in the package (``service/web/``): two HTML pages, one
-JavaScript file and one stylesheet, no build step and no external URL. They hold no data, so
+JavaScript files and one stylesheet, no build step and no external URL. They hold no data, so
 they load without a token; the script calls the /v1 endpoints with the token the user pastes
 (kept in the tab's ``sessionStorage``, sent as a bearer header; no cookies, so no CSRF). Every
 answer is served with a Content-Security-Policy that allows only this origin's script, style
@@ -15,7 +15,7 @@ Examples
 >>> sorted(_PAGES)
 ['/web/', '/web/operator']
 >>> sorted(_ASSETS)
-['web.css', 'web.js']
+['consent.js', 'web.css', 'web.js']
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ _PAGES: Final = {"/web/": "subject.html", "/web/operator": "operator.html"}
 _ASSETS: Final = {
     "web.css": "text/css; charset=utf-8",
     "web.js": "text/javascript; charset=utf-8",
+    "consent.js": "text/javascript; charset=utf-8",
 }
 
 router = APIRouter(include_in_schema=False)
