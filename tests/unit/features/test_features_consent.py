@@ -135,3 +135,15 @@ def test_consent_is_per_subject_query_the_same_as_whole_store(
 def test_an_unknown_category_is_refused(s1: Any) -> None:
     with pytest.raises(SchemaError, match="'tradeline' is not a bill category"):
         compute_features(s1.root, AS_OF, consent_categories=["tradeline"])
+
+
+def test_the_settings_default_is_the_documented_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    from trustscore.settings import Settings
+
+    monkeypatch.delenv("TRUSTSCORE_CONSENT_CATEGORIES", raising=False)
+    assert Settings().consent_categories == DEFAULT_CONSENT_CATEGORIES
+    monkeypatch.setenv("TRUSTSCORE_CONSENT_CATEGORIES", '["rent"]')
+    assert Settings().consent_categories == ("rent",)
+    monkeypatch.setenv("TRUSTSCORE_CONSENT_CATEGORIES", '["tradeline"]')
+    with pytest.raises(ValueError, match="consent_categories"):
+        Settings()
