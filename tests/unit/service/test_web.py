@@ -29,7 +29,10 @@ with warnings.catch_warnings():
 
 WEB = files("trustscore.service").joinpath("web")
 PAGES = {"/web/": "subject.html", "/web/operator": "operator.html"}
-SCRIPT = WEB.joinpath("static", "web.js").read_text(encoding="utf-8")
+# web.js and the subject page's consent section (consent.js): the same rules hold for both
+SCRIPT = "\n".join(
+    WEB.joinpath("static", name).read_text(encoding="utf-8") for name in ("web.js", "consent.js")
+)
 
 
 class _Refs(HTMLParser):
@@ -157,7 +160,8 @@ def test_pages_use_only_their_own_script_and_style(name: str) -> None:
     external = [u for u in refs.urls if re.match(r"^([a-z]+:)?//", u)]
     assert external == []
     assets = {u for u in refs.urls if u.startswith("/web/static/")}
-    assert assets == {"/web/static/web.js", "/web/static/web.css"}
+    mine = {"subject.html": {"/web/static/consent.js"}}.get(name, set())
+    assert assets == {"/web/static/web.js", "/web/static/web.css", *mine}
 
 
 @pytest.mark.parametrize("name", sorted(PAGES.values()))
