@@ -126,6 +126,10 @@ def synth(
             f"wrote {subjects:,} subjects and {result.n_record_rows:,} records to {out} "
             f"({dirty:,} made invalid on purpose; event rate {result.event_rate:.1%})"
         )
+        typer.echo(
+            f"and {result.rows['consent']:,} consent events (grants and withdrawals of consent "
+            "to use the subjects' bills) to consent.parquet"
+        )
         if updates > 0:
             later = split_deliveries(out, as_of=date, share=updates, seed=seed)
             typer.echo(
