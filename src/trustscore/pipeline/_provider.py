@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from trustscore.decisions import check_purpose, decide_one, policy_for
@@ -368,12 +369,12 @@ class WorkspaceProvider:
             t for t in self.store.suppressions().column("suppressed_at").to_pylist() if t > now
         ]
         consents = read_consents(self.store)
-        later += [
-            t
-            for name in ("effective_at", "recorded_at")
-            for t in consents.column(name).to_pylist()
-            if t > now
-        ]
+        for name in ("effective_at", "recorded_at"):
+            # a consent event dated later (a few, among many) makes the answers expire then
+            column = consents.column(name)
+            soonest = pc.min(column.filter(pc.greater(column, pa.scalar(now, column.type))))
+            if soonest.is_valid:
+                later.append(soonest.as_py())
         rows = dict(zip(ids, features.to_pylist(), strict=True))
         points = dict(zip(ids, scored.to_pylist(), strict=True))
         return _Scores(
