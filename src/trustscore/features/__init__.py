@@ -13,6 +13,7 @@ from __future__ import annotations
 from trustscore.features._compute import (
     bills_without_consent,
     compute_features,
+    count_bills_without_consent,
     load_tables,
     write_features,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "check_consent_categories",
     "compute_features",
     "consents_schema",
+    "count_bills_without_consent",
     "feature",
     "feature_table",
     "load_tables",

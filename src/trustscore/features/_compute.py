@@ -41,7 +41,13 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
     from ibis.backends import BaseBackend
 
-__all__ = ["bills_without_consent", "compute_features", "load_tables", "write_features"]
+__all__ = [
+    "bills_without_consent",
+    "compute_features",
+    "count_bills_without_consent",
+    "load_tables",
+    "write_features",
+]
 
 _PART: Final = re.compile(r"^(?P<batch>.+)-(?P<part>\d+)\.parquet$")
 
@@ -294,6 +300,32 @@ def bills_without_consent(
         tables, as_of, known_at=known_at, consent_categories=consent_categories
     ).select("record_id", "subject_id", "furnisher", "category", "due_date", "amount_due")
     return _run(con, left).sort_by([("subject_id", "ascending"), ("record_id", "ascending")])
+
+
+def count_bills_without_consent(
+    store: StoreLike,
+    as_of: dt.date,
+    *,
+    consent_categories: Collection[str],
+    engine: str = "duckdb",
+    known_at: dt.datetime | None = None,
+) -> int:
+    """How many bills :func:`bills_without_consent` would list (one counting query).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as store:
+    ...     count_bills_without_consent(store, dt.date(2024, 6, 30), consent_categories=["rent"])
+    0
+    """
+    con = engines.connect(engine)
+    tables = load_tables(con, store, engine=engine)
+    left = unconsented_bills(
+        tables, as_of, known_at=known_at, consent_categories=consent_categories
+    )
+    counted = _run(con, left.aggregate(n=left.count()))
+    return int(counted["n"][0].as_py())
 
 
 def write_features(table: pa.Table, path: str | os.PathLike[str]) -> Path:

@@ -45,6 +45,7 @@ from trustscore.ledger._consents import (
     ConsentEvent,
     consent_events,
     consents_in_force,
+    import_consents,
     record_consent,
     record_consents,
 )
@@ -133,6 +134,7 @@ __all__ = [
     "due_disputes",
     "get_client",
     "get_dispute",
+    "import_consents",
     "latest_snapshot",
     "log_access",
     "open_dispute",

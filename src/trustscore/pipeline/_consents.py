@@ -57,7 +57,9 @@ def load_consent_file(
 ) -> tuple[int, int]:
     """Record a synthetic population's consent file in the ledger, then copy it to the store.
 
-    Events already in the ledger are skipped, so loading the same file again records nothing.
+    The load is one audit entry that commits to every event (:func:`ledger.import_consents`);
+    events recorded through the API or the CLI have an entry each. Events already in the
+    ledger are skipped, so loading the same file again records nothing.
     Returns the events newly recorded in the ledger and newly written to the store.
 
     Raises
@@ -79,14 +81,11 @@ def load_consent_file(
             f"{', '.join(CONSENT_SCHEMA.names)} ({error})."
         )
         raise SchemaError(msg, file=str(file)) from error
-    held = {e.consent_id for e in lg.consent_events(ledger)}
     rows = table.to_pylist()
-    events = [
-        lg.ConsentEvent(**row, actor=SYNTH_ACTOR, source="synthetic")
-        for row in rows
-        if row["consent_id"] not in held
-    ]
-    lg.record_consents(ledger, events)
+    # one audit entry for the load, committing to every event (see ledger.import_consents)
+    recorded = lg.import_consents(
+        ledger, rows, actor=SYNTH_ACTOR, source="synthetic", label=file.name
+    )
     # every row of the file is in the ledger now; the store gets those it lacks (all of them,
     # unless an earlier load stopped between the two writes)
-    return len(events), write_consents(store, rows)
+    return recorded, write_consents(store, table)

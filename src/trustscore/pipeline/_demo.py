@@ -27,8 +27,8 @@ from trustscore.features import (
     DEFAULT_CONSENT_CATEGORIES,
     FEATURES,
     LABELS,
-    bills_without_consent,
     compute_features,
+    count_bills_without_consent,
     write_features,
 )
 from trustscore.model import Scorecard
@@ -266,9 +266,9 @@ def run_demo(
         )
     finally:
         ledger.dispose()
-    summary.n_bills_without_consent = bills_without_consent(
+    summary.n_bills_without_consent = count_bills_without_consent(
         store, as_of, consent_categories=consent_categories
-    ).num_rows
+    )
     report("consent", 1, 1)
 
     report("features", 0, None)

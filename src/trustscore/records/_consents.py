@@ -62,8 +62,8 @@ def read_consents(store: RecordStore, *, subjects: Iterable[str] | None = None) 
     return table
 
 
-def write_consents(store: RecordStore, events: Iterable[Mapping[str, Any]]) -> int:
-    """Append consent events (mappings with the columns of :data:`CONSENT_SCHEMA`).
+def write_consents(store: RecordStore, events: Iterable[Mapping[str, Any]] | pa.Table) -> int:
+    """Append consent events (mappings, or a table, with the columns of :data:`CONSENT_SCHEMA`).
 
     Returns how many were written: events already in the store are skipped, so writing the
     ledger's events again after a crash completes the copy without duplicates.
@@ -79,6 +79,20 @@ def write_consents(store: RecordStore, events: Iterable[Mapping[str, Any]]) -> i
     (1, 0)
     """
     held = set(read_consents(store).column("consent_id").to_pylist())
+    if isinstance(events, pa.Table):  # a whole file at once: no row-by-row conversion
+        table = events.select(CONSENT_SCHEMA.names).cast(CONSENT_SCHEMA)
+        ids = pa.array(sorted(held), pa.string())
+        table = table.filter(pc.invert(pc.is_in(table["consent_id"], value_set=ids)))
+        bad = pc.invert(
+            pc.and_(
+                pc.is_in(table["action"], value_set=pa.array(["grant", "withdraw"])),
+                pc.is_in(table["scope_kind"], value_set=pa.array(["furnisher", "category"])),
+            )
+        )
+        if pc.any(bad).as_py():
+            events = table.filter(bad).slice(0, 1).to_pylist()  # refused below, with the why
+        else:
+            return _write(store, table)
     rows: list[dict[str, Any]] = []
     for e in events:
         if e["consent_id"] in held:
@@ -97,9 +111,12 @@ def write_consents(store: RecordStore, events: Iterable[Mapping[str, Any]]) -> i
             )
             raise SchemaError(msg, field="action", value=str(row["action"]))
         rows.append(row)
-    if not rows:
+    return _write(store, pa.Table.from_pylist(rows, schema=CONSENT_SCHEMA))
+
+
+def _write(store: RecordStore, table: pa.Table) -> int:
+    if not table.num_rows:
         return 0
-    table = pa.Table.from_pylist(rows, schema=CONSENT_SCHEMA)
     folder = consents_dir(store)
     folder.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
@@ -110,4 +127,4 @@ def write_consents(store: RecordStore, events: Iterable[Mapping[str, Any]]) -> i
         tmp.replace(folder / name)
     finally:
         tmp.unlink(missing_ok=True)
-    return len(rows)
+    return int(table.num_rows)

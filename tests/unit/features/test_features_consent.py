@@ -13,6 +13,7 @@ from trustscore.features import (
     DEFAULT_CONSENT_CATEGORIES,
     bills_without_consent,
     compute_features,
+    count_bills_without_consent,
 )
 from trustscore.records import RecordStore, write_consents
 
@@ -100,6 +101,8 @@ def test_a_withdrawal_leaves_the_next_score_and_not_a_replay(s1: Any) -> None:
     after = withdrawn + dt.timedelta(seconds=1)
     assert _n_bills_12m(s1, consent_categories=BILLS, known_at=after) == (0.0, 1.0)
     assert _left_out(s1, known_at=after) == ["w1", "w2"]
+    counted = count_bills_without_consent(s1.root, AS_OF, consent_categories=BILLS, known_at=after)
+    assert counted == 2
     # granted again: they count again from then
     write_consents(store, [_event("c4", "grant", "utility", _at(2024, 9, 1))])
     later = _at(2024, 9, 2)

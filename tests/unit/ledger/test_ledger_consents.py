@@ -105,3 +105,36 @@ def test_a_bulk_load_is_one_transaction_and_refuses_a_repeat(
     bad = lg.ConsentEvent("x", "s1", "category", "rent", "grant", naive, t0, "a", "subject")
     with pytest.raises(SchemaError, match="timezone-aware"):
         lg.record_consents(ledger, [bad])
+
+
+def test_an_import_is_one_audit_entry_that_commits_to_every_event(
+    ledger: lg.Ledger, t0: dt.datetime
+) -> None:
+    rows = [
+        {"consent_id": f"syn-{i}", "subject_id": f"s{i % 2}", "scope_kind": "category",
+         "scope": "utility", "action": "grant" if i < 3 else "withdraw",
+         "effective_at": t0 + i * DAY, "recorded_at": t0 + i * DAY}
+        for i in range(4)
+    ]  # fmt: skip
+    assert lg.import_consents(ledger, rows, actor="synth", source="synthetic", label="f") == 4
+    assert lg.import_consents(ledger, rows, actor="synth", source="synthetic", label="f") == 0
+    events = lg.consent_events(ledger)
+    assert [(e.consent_id, e.actor, e.source) for e in events] == [
+        (f"syn-{i}", "synth", "synthetic") for i in range(4)
+    ]
+    [entry] = lg.audit_entries(ledger)
+    assert (entry.action, entry.payload["n_events"], entry.payload["last_consent_id"]) == (
+        "consent.import", 4, "syn-3",
+    )  # fmt: skip
+    # the digest depends on every field of every event
+    other = [dict(r) for r in rows]
+    other[2]["scope"] = "rent"
+    fresh = lg.Ledger("sqlite://")
+    fresh.create_all()
+    lg.import_consents(fresh, other, actor="synth", source="synthetic", label="f")
+    assert lg.audit_entries(fresh)[0].payload["sha256"] != entry.payload["sha256"]
+    assert [e.scope for e in lg.consents_in_force(ledger, "s1", t0 + 2 * DAY)] == ["utility"]
+    assert lg.consents_in_force(ledger, "s1", t0 + 4 * DAY) == []
+    with pytest.raises(SchemaError, match="action"):
+        lg.import_consents(ledger, [{**rows[0], "consent_id": "x", "action": "maybe"}],
+                           actor="synth", source="synthetic", label="f")  # fmt: skip
