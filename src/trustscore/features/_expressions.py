@@ -179,13 +179,7 @@ def unconsented_bills(
         msg = f"known_at must be timezone-aware (UTC). Got {known_at!r} instead."
         raise ValueError(msg)
     cutoff = known_at or dt.datetime.combine(as_of, dt.time.max, tzinfo=dt.UTC)
-    suppressions = tables.get(SUPPRESSIONS)
-    if suppressions is None:
-        suppressions = empty_table(SUPPRESSIONS)
-    bills = _visible(
-        tables.get("obligation", empty_table("obligation")), "obligation", suppressions, as_of,
-        cutoff,
-    )  # fmt: skip
+    bills = _all_visible(tables, as_of, cutoff)["obligation"]
     consents = tables.get(CONSENTS, empty_table(CONSENTS))
     return split_by_consent(bills, consents, consent_categories, as_of, cutoff)[1]
 
