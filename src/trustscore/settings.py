@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -50,6 +51,11 @@ class Settings(BaseSettings):
     hold_above : float or None
         ``trustscore ingest`` holds a furnisher's rows of a batch for review when more than this
         share of them is quarantined (0.2: 20%); None (the default) holds nothing.
+    consent_categories : tuple of str
+        Bill categories that count towards a score only with the subject's consent (opt-in).
+        Default: every bill category (utility, telecom, rent, platform); tradelines, public
+        records and inquiries never need it. ``TRUSTSCORE_CONSENT_CATEGORIES='["rent"]'``
+        (JSON) sets it; ``'[]'`` counts every bill without consent.
     """
 
     model_config = SettingsConfigDict(
@@ -64,6 +70,14 @@ class Settings(BaseSettings):
     audit_key_file: Path = Path()
     audit_checkpoint_interval_s: float = Field(default=0.0, ge=0.0)
     hold_above: float | None = Field(default=None, ge=0.0, lt=1.0)
+    # the same as trustscore.features.DEFAULT_CONSENT_CATEGORIES (a test keeps them equal);
+    # not imported from there, so reading the settings does not load the feature engine
+    consent_categories: tuple[Literal["platform", "rent", "telecom", "utility"], ...] = (
+        "platform",
+        "rent",
+        "telecom",
+        "utility",
+    )
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:

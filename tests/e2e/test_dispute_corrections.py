@@ -18,6 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from trustscore import ledger as lg
+from trustscore.features import bills_without_consent
 from trustscore.pipeline import Workspace, WorkspaceProvider, replay
 from trustscore.pipeline._resolutions import pending_resolutions
 from trustscore.records import version_order
@@ -31,8 +32,15 @@ def _unpaid_bill(provider: WorkspaceProvider) -> dict[str, object]:
     says: the demo's furnishers later send payments of some bills first sent unpaid)."""
     rows = sorted(provider.store.read("obligation").to_pylist(), key=version_order)
     latest = {r["record_id"]: r for r in rows}.values()
-    unpaid = [b for b in latest if b["paid_date"] is None]
     as_of = provider.workspace.as_of()
+    # a bill left out for lack of consent does not count: correcting it changes no score
+    left_out = set(
+        bills_without_consent(
+            provider.store, as_of, known_at=dt.datetime.now(dt.UTC),
+            consent_categories=provider.consent_categories,
+        )["record_id"].to_pylist()
+    )  # fmt: skip
+    unpaid = [b for b in latest if b["paid_date"] is None and b["record_id"] not in left_out]
     for bill in sorted(unpaid, key=lambda b: str(b["record_id"])):
         due = bill["due_date"]
         assert isinstance(due, dt.date)

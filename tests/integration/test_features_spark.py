@@ -15,7 +15,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from trustscore import engines
-from trustscore.features import compute_features, feature_table, load_tables
+from trustscore.features import (
+    DEFAULT_CONSENT_CATEGORIES,
+    bills_without_consent,
+    compute_features,
+    feature_table,
+    load_tables,
+)
+from trustscore.features._expressions import unconsented_bills
+from trustscore.records import CONSENT_SCHEMA
 from trustscore.records._schemas import RECORD_KINDS, arrow_schema
 
 pytestmark = [
@@ -28,6 +36,9 @@ pytestmark = [
 
 AS_OFS = (dt.date(2023, 6, 30), dt.date(2024, 12, 31))
 BATCH_TIMES = [dt.datetime(2022 + i // 4, 1 + 3 * (i % 4), 15, tzinfo=dt.UTC) for i in range(12)]
+CATEGORIES = ("utility", "telecom", "rent", "platform")
+#: knowledge cutoffs: the as-of day's end (None), and moments before and after it
+KNOWN_ATS = (None, dt.datetime(2023, 3, 1, tzinfo=dt.UTC), dt.datetime(2025, 3, 1, tzinfo=dt.UTC))
 
 
 def _day(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
@@ -48,8 +59,10 @@ def _records(rng: random.Random, n_subjects: int) -> dict[str, list[dict[str, An
             amount = round(rng.uniform(5, 300), 2)
             part = None if paid is None else rng.choice([amount, amount, None, amount / 2])
             out["obligation"].append(
-                {"record_id": f"o{s}-{i}", "subject_id": sid, "furnisher": "f", "category":
-                 "rent", "account": "a", "due_date": due, "amount_due": amount,
+                # furnisher and category vary without drawing from rng (the rest stays as it was)
+                {"record_id": f"o{s}-{i}", "subject_id": sid, "furnisher": "fg"[(s + i) % 2],
+                 "category": CATEGORIES[(3 * s + i) % 4], "account": "a", "due_date": due,
+                 "amount_due": amount,
                  "paid_date": paid, "amount_paid": part}
             )  # fmt: skip
         for a in range(rng.randrange(4)):
@@ -128,7 +141,31 @@ def write_random_store(root: Path, n_subjects: int = 60, seed: int = 20261126) -
         ),
         root / "_suppressions" / "s-1.parquet",
     )  # fmt: skip
+    _write_consents(root, n_subjects, seed)
     return root
+
+
+def _write_consents(root: Path, n_subjects: int, seed: int) -> None:
+    """Random grants and withdrawals per subject, by furnisher and by category, many of them at
+    the same moment (ties are broken by recording time, then id), some recorded late."""
+    rng = random.Random(seed + 1)
+    rows = []
+    for s in range(n_subjects):
+        for k in range(rng.randrange(5)):
+            by_category = rng.random() < 0.6
+            effective = rng.choice(BATCH_TIMES)
+            recorded = rng.choice([effective, effective, effective + dt.timedelta(days=400)])
+            rows.append(
+                {"consent_id": f"c{s}-{k}", "subject_id": f"s{s:03d}",
+                 "scope_kind": "category" if by_category else "furnisher",
+                 "scope": rng.choice(CATEGORIES) if by_category else rng.choice("fg"),
+                 "action": rng.choice(["grant", "grant", "withdraw"]),
+                 "effective_at": effective, "recorded_at": recorded}
+            )  # fmt: skip
+    (root / "_consents").mkdir()
+    pq.write_table(
+        pa.Table.from_pylist(rows, schema=CONSENT_SCHEMA), root / "_consents" / "c.parquet"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -144,12 +181,16 @@ def _assert_same(left: pa.Table, right: pa.Table) -> None:
         assert left[name].to_pylist() == right[name].to_pylist(), name
 
 
-def test_feature_table_on_spark_equals_duckdb(spark: Any, random_store: Path) -> None:
+@pytest.mark.parametrize("consent", [(), DEFAULT_CONSENT_CATEGORIES, ("rent", "utility")])
+def test_feature_table_on_spark_equals_duckdb(
+    spark: Any, random_store: Path, consent: tuple[str, ...]
+) -> None:
     as_of = AS_OFS[1]
     results = {}
     for engine in ("duckdb", "spark"):
         con = engines.connect(engine)
-        expr = feature_table(load_tables(con, random_store, engine=engine), as_of)
+        tables = load_tables(con, random_store, engine=engine)
+        expr = feature_table(tables, as_of, consent_categories=consent)
         results[engine] = con.to_pyarrow(expr)
     duck, spk = results["duckdb"], results["spark"]
     assert duck.num_rows > 30
@@ -157,6 +198,25 @@ def test_feature_table_on_spark_equals_duckdb(spark: Any, random_store: Path) ->
     for name in duck.column_names[1:]:
         assert len(set(duck[name].to_pylist())) > 1, name
     _assert_same(spk.sort_by("subject_id"), duck.sort_by("subject_id"))
+
+
+def test_bills_left_out_for_lack_of_consent_are_the_same_on_spark(
+    spark: Any, random_store: Path
+) -> None:
+    for known_at in KNOWN_ATS:
+        kw: dict[str, Any] = {"consent_categories": DEFAULT_CONSENT_CATEGORIES,
+                              "known_at": known_at}  # fmt: skip
+        duck = bills_without_consent(random_store, AS_OFS[1], **kw)
+        spk = bills_without_consent(random_store, AS_OFS[1], engine="spark", **kw)
+        assert duck.num_rows > 20  # the store has bills with and without consent
+        assert spk.equals(duck)
+    # with consent, fewer bills count than without: the filter does something
+    con = engines.connect("duckdb")
+    tables = load_tables(con, random_store)
+    left = con.to_pyarrow(
+        unconsented_bills(tables, AS_OFS[1], consent_categories=DEFAULT_CONSENT_CATEGORIES)
+    )
+    assert 0 < left.num_rows < con.to_pyarrow(tables["obligation"]).num_rows
 
 
 def test_compute_features_on_spark_with_subjects(spark: Any, random_store: Path) -> None:
@@ -212,10 +272,13 @@ def test_features_are_bit_identical_on_hypothesis_made_stores(
     their limits, re-sent versions, deletions, suppressions), scored in one query per engine
     and as-of date: many subjects' edge cases per Spark job, compared with exact equality."""
     store = write_random_store(tmp_path_factory.mktemp("hyp-store") / "store", 150, seed)
-    for as_of in AS_OFS:
+    for as_of, known_at in zip(AS_OFS, KNOWN_ATS[1:], strict=True):
         results = {}
         for engine in ("duckdb", "spark"):
             con = engines.connect(engine)
-            expr = feature_table(load_tables(con, store, engine=engine), as_of)
+            expr = feature_table(
+                load_tables(con, store, engine=engine), as_of, known_at=known_at,
+                consent_categories=DEFAULT_CONSENT_CATEGORIES[: 1 + seed % 4],
+            )  # fmt: skip
             results[engine] = con.to_pyarrow(expr).sort_by("subject_id")
         _assert_same(results["spark"], results["duckdb"])

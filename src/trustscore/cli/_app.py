@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from trustscore.cli._audit import audit_app
+from trustscore.cli._consent import consent_app
 from trustscore.cli._errors import fail, guarded
 from trustscore.cli._furnishers import furnishers_app
 from trustscore.cli._ops import clients_app, disputes_app, replay, serve
@@ -128,6 +129,10 @@ def synth(
             f"wrote {subjects:,} subjects and {result.n_record_rows:,} records to {out} "
             f"({dirty:,} made invalid on purpose; event rate {result.event_rate:.1%})"
         )
+        typer.echo(
+            f"and {result.rows['consent']:,} consent events (grants and withdrawals of consent "
+            "to use the subjects' bills) to consent.parquet"
+        )
         if updates > 0:
             later = split_deliveries(out, as_of=date, share=updates, seed=seed)
             typer.echo(
@@ -216,17 +221,31 @@ def features(
     out: Annotated[Path, typer.Option()] = Path("trustscore-demo/features.parquet"),
     engine: Annotated[str, typer.Option(help="duckdb or spark")] = "duckdb",
 ) -> None:
-    """Compute as-of features for every subject in the store."""
-    from trustscore.features import compute_features, write_features
+    """Compute as-of features for every subject in the store.
+
+    Bills of the categories in TRUSTSCORE_CONSENT_CATEGORIES (default: all) count only with the
+    subject's consent; the bills left out for lack of it are counted in the output.
+    """
+    from trustscore.features import bills_without_consent, compute_features, write_features
     from trustscore.records import RecordStore
+    from trustscore.settings import get_settings
 
     date = _parse_date(as_of, "--as-of")
 
     def run() -> None:
-        table = compute_features(RecordStore(store), date, engine=engine)
+        categories = get_settings().consent_categories
+        records = RecordStore(store)
+        table = compute_features(records, date, engine=engine, consent_categories=categories)
+        left_out = bills_without_consent(
+            records, date, engine=engine, consent_categories=categories
+        ).num_rows
         with atomic_output(out) as tmp:
             write_features(table, tmp)
         typer.echo(f"wrote features of {table.num_rows:,} subjects as of {date} to {out}")
+        typer.echo(
+            f"{left_out:,} bills left out for lack of consent "
+            f"(categories needing consent: {', '.join(categories) or 'none'})"
+        )
 
     guarded(run)
 
@@ -404,6 +423,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(disputes_app, name="disputes")
 app.add_typer(furnishers_app, name="furnishers")
 app.add_typer(reviews_app, name="reviews")
+app.add_typer(consent_app, name="consent")
 
 
 def main() -> None:

@@ -79,8 +79,9 @@ def run_deadlines() -> None:
     from trustscore.settings import get_settings
 
     def run() -> None:
-        workspace = get_settings().workspace
-        provider = workspace_provider(workspace)
+        settings = get_settings()
+        workspace = settings.workspace
+        provider = workspace_provider(workspace, consent_categories=settings.consent_categories)
         if provider is None:
             raise fail("the workspace has no model: nothing can be rescored (run trustscore demo).")
         ledger = _ledger()
@@ -125,7 +126,10 @@ def replay(
         if not found:
             raise fail(f"no score of subject {subject!r} as of {date} is in the ledger.")
         snap = asdict(found[-1])
-        result = replay_snapshot(Workspace(get_settings().workspace), snap)
+        settings = get_settings()
+        result = replay_snapshot(
+            Workspace(settings.workspace), snap, consent_categories=settings.consent_categories
+        )
         typer.echo(
             f"snapshot {snap['snapshot_id']} of {subject} as of {date} "
             f"(model {snap['model_version']}): score {snap['score']} {snap['status']}"

@@ -23,6 +23,10 @@ def show_demo(summary: DemoSummary) -> None:
         f"({deleted:,} deleted as sent in error); {quarantined:,} rows quarantined with reasons"
     )
     typer.echo(
+        f"  consent: {summary.n_consent_events:,} consent events loaded; "
+        f"{summary.n_bills_without_consent:,} bills left out for lack of consent"
+    )
+    typer.echo(
         f"  scored:  {summary.n_scored:,}; unscorable (NS, too little history): "
         f"{summary.n_unscorable:,}"
     )

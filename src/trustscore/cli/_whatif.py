@@ -24,11 +24,12 @@ def _provider() -> WorkspaceProvider:
     from trustscore.pipeline import WorkspaceProvider
     from trustscore.settings import get_settings
 
-    workspace = get_settings().workspace
+    settings = get_settings()
+    workspace = settings.workspace
     if not (workspace / "model.json").is_file():
         msg = f"no model in the workspace {workspace} (set TRUSTSCORE_WORKSPACE, or run demo)."
         raise fail(msg)
-    return WorkspaceProvider(str(workspace))
+    return WorkspaceProvider(str(workspace), consent_categories=settings.consent_categories)
 
 
 def parse_setting(art: ScorecardArtifact, text: str) -> tuple[str, Any]:

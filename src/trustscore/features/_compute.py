@@ -5,6 +5,7 @@ The store layout is the one of docs/architecture.md::
     <store>/<kind>/<batch_id>-<part:05d>.parquet   rows of a kind + batch_id + ingested_at
     <store>/_batches/<batch_id>.json               manifest: the batch is committed
     <store>/_suppressions/*.parquet                record_id, kind, suppressed_at, reason
+    <store>/_consents/*.parquet                    consent events (see features._consent)
 
 Only parts of committed batches are read; a kind with no such part is an empty table.
 """
@@ -15,7 +16,7 @@ import datetime as dt
 import os
 import re
 import warnings
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Protocol
 
@@ -26,11 +27,13 @@ import pyarrow.parquet as pq
 
 from trustscore import engines
 from trustscore.exceptions import NotFoundError
+from trustscore.features._consent import CONSENTS, consents_schema
 from trustscore.features._expressions import (
     SUPPRESSIONS,
     empty_table,
     feature_table,
     suppressions_schema,
+    unconsented_bills,
 )
 from trustscore.records._schemas import RECORD_KINDS, arrow_schema
 
@@ -38,7 +41,13 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
     from ibis.backends import BaseBackend
 
-__all__ = ["compute_features", "load_tables", "write_features"]
+__all__ = [
+    "bills_without_consent",
+    "compute_features",
+    "count_bills_without_consent",
+    "load_tables",
+    "write_features",
+]
 
 _PART: Final = re.compile(r"^(?P<batch>.+)-(?P<part>\d+)\.parquet$")
 
@@ -131,8 +140,9 @@ def load_tables(
     Returns
     -------
     dict[str, ibis.Table]
-        One table per record kind with the columns of ``arrow_schema(kind, stored=True)``, and
-        the suppressions under :data:`~trustscore.features.SUPPRESSIONS`.
+        One table per record kind with the columns of ``arrow_schema(kind, stored=True)``, the
+        suppressions under :data:`~trustscore.features.SUPPRESSIONS` and the consent events
+        under :data:`~trustscore.features.CONSENTS`.
 
     Examples
     --------
@@ -141,7 +151,7 @@ def load_tables(
     >>> with tempfile.TemporaryDirectory() as store:
     ...     tables = load_tables(engines.connect(), store)
     ...     sorted(tables)
-    ['_suppressions', 'inquiry', 'obligation', 'public_record', 'subject', 'tradeline']
+    ['_consents', '_suppressions', 'inquiry', 'obligation', 'public_record', 'subject', 'tradeline']
     """
     root = _store_root(store)
     committed = _committed_batches(root)
@@ -159,12 +169,16 @@ def load_tables(
         if ids is not None:
             table = table.filter(table.subject_id.isin(ids))
         tables[kind] = table
-    folder = root / "_suppressions"
-    supp = sorted(p for p in folder.glob("*.parquet") if not p.name.startswith((".", "_")))
-    if supp:
-        tables[SUPPRESSIONS] = _typed(_read(con, engine, folder, supp, True), suppressions_schema())
-    else:
-        tables[SUPPRESSIONS] = empty_table(SUPPRESSIONS)
+    for name, schema in ((SUPPRESSIONS, suppressions_schema()), (CONSENTS, consents_schema())):
+        folder = root / name
+        files = sorted(p for p in folder.glob("*.parquet") if not p.name.startswith((".", "_")))
+        if files:
+            table = _typed(_read(con, engine, folder, files, True), schema)
+            if ids is not None and name == CONSENTS:
+                table = table.filter(table.subject_id.isin(ids))
+            tables[name] = table
+        else:
+            tables[name] = empty_table(name)
     return tables
 
 
@@ -185,6 +199,7 @@ def compute_features(
     engine: str = "duckdb",
     horizon_years: int = 7,
     known_at: dt.datetime | None = None,
+    consent_categories: Collection[str] = (),
 ) -> pa.Table:
     """The as-of feature table of a record store.
 
@@ -203,6 +218,10 @@ def compute_features(
     known_at : datetime.datetime, optional
         The knowledge cutoff (see :func:`~trustscore.features.feature_table`); defaults to the
         end of the ``as_of`` day.
+    consent_categories : collection of str, default ()
+        Bill categories that count only with a consent in force (see
+        :func:`~trustscore.features.feature_table`); the store's consent events are read from
+        ``<store>/_consents/``. :func:`bills_without_consent` lists the bills left out.
 
     Returns
     -------
@@ -231,13 +250,82 @@ def compute_features(
         raise ValueError(msg)
     con = engines.connect(engine)
     tables = load_tables(con, store, engine=engine, subjects=subjects)
-    expr = feature_table(tables, as_of, horizon_years=horizon_years, known_at=known_at)
+    expr = feature_table(
+        tables, as_of, horizon_years=horizon_years, known_at=known_at,
+        consent_categories=consent_categories,
+    )  # fmt: skip
+    return _without_nan(_run(con, expr)).sort_by("subject_id")
+
+
+def _run(con: BaseBackend, expr: ir.Table) -> pa.Table:
     with warnings.catch_warnings():
         # pyspark 4.3's toPandas passes pandas 3 a deprecated ``copy`` keyword; harmless here.
         warnings.filterwarnings("ignore", message="The copy keyword is deprecated")
         warnings.filterwarnings("ignore", message="The 'future.infer_string' option")
-        result = con.to_pyarrow(expr)
-    return _without_nan(result).sort_by("subject_id")
+        return con.to_pyarrow(expr)
+
+
+def bills_without_consent(
+    store: StoreLike,
+    as_of: dt.date,
+    *,
+    consent_categories: Collection[str],
+    subjects: Iterable[str] | None = None,
+    engine: str = "duckdb",
+    known_at: dt.datetime | None = None,
+) -> pa.Table:
+    """The bills that :func:`compute_features` leaves out for lack of consent.
+
+    Same arguments as :func:`compute_features`; a store with no consent events at all leaves
+    out every bill of ``consent_categories``.
+
+    Returns
+    -------
+    pyarrow.Table
+        ``record_id``, ``subject_id``, ``furnisher``, ``category``, ``due_date``,
+        ``amount_due`` of each bill left out, sorted by subject and record.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as store:
+    ...     left = bills_without_consent(store, dt.date(2024, 6, 30),
+    ...                                  consent_categories=["utility"])
+    >>> left.num_rows, left.column_names[:2]
+    (0, ['record_id', 'subject_id'])
+    """
+    con = engines.connect(engine)
+    tables = load_tables(con, store, engine=engine, subjects=subjects)
+    left = unconsented_bills(
+        tables, as_of, known_at=known_at, consent_categories=consent_categories
+    ).select("record_id", "subject_id", "furnisher", "category", "due_date", "amount_due")
+    return _run(con, left).sort_by([("subject_id", "ascending"), ("record_id", "ascending")])
+
+
+def count_bills_without_consent(
+    store: StoreLike,
+    as_of: dt.date,
+    *,
+    consent_categories: Collection[str],
+    engine: str = "duckdb",
+    known_at: dt.datetime | None = None,
+) -> int:
+    """How many bills :func:`bills_without_consent` would list (one counting query).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as store:
+    ...     count_bills_without_consent(store, dt.date(2024, 6, 30), consent_categories=["rent"])
+    0
+    """
+    con = engines.connect(engine)
+    tables = load_tables(con, store, engine=engine)
+    left = unconsented_bills(
+        tables, as_of, known_at=known_at, consent_categories=consent_categories
+    )
+    counted = _run(con, left.aggregate(n=left.count()))
+    return int(counted["n"][0].as_py())
 
 
 def write_features(table: pa.Table, path: str | os.PathLike[str]) -> Path:

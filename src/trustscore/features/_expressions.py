@@ -16,13 +16,14 @@ window boundary is computed here in Python and enters the expression as a litera
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Final
 
 import ibis
 import ibis.expr.types as ir
 
 from trustscore.exceptions import SchemaError
+from trustscore.features._consent import CONSENTS, consents_schema, split_by_consent
 from trustscore.features._definitions import FEATURES
 from trustscore.records._schemas import DELETE, RECORD_KINDS, arrow_schema
 
@@ -33,6 +34,7 @@ __all__ = [
     "feature_table",
     "months_before",
     "suppressions_schema",
+    "unconsented_bills",
 ]
 
 #: Key of the suppressions table in the mapping given to :func:`feature_table`.
@@ -57,9 +59,11 @@ def suppressions_schema() -> ibis.Schema:
 
 
 def empty_table(kind: str) -> ir.Table:
-    """An empty table of a record kind as stored (or of the suppressions), for missing data."""
+    """An empty table of a record kind as stored (or of the suppressions, or the consents)."""
     if kind == SUPPRESSIONS:
         return ibis.memtable(suppressions_schema().to_pyarrow().empty_table())
+    if kind == CONSENTS:
+        return ibis.memtable(consents_schema().to_pyarrow().empty_table())
     return ibis.memtable(arrow_schema(kind, stored=True).empty_table())
 
 
@@ -144,6 +148,40 @@ def _visible(
         # A deletion is the record's latest version: from its ingestion time it stops counting.
         latest = latest.filter(latest.action.isnull() | (latest.action != DELETE))
     return latest.filter(latest[spec.business_date] <= as_of)
+
+
+def _all_visible(
+    tables: Mapping[str, ir.Table], as_of: dt.date, cutoff: dt.datetime
+) -> dict[str, ir.Table]:
+    suppressions = tables.get(SUPPRESSIONS)
+    if suppressions is None:
+        suppressions = empty_table(SUPPRESSIONS)
+    return {
+        kind: _visible(tables.get(kind, empty_table(kind)), kind, suppressions, as_of, cutoff)
+        for kind in _KINDS
+    }
+
+
+def unconsented_bills(
+    tables: Mapping[str, ir.Table],
+    as_of: dt.date,
+    *,
+    known_at: dt.datetime | None = None,
+    consent_categories: Collection[str] = (),
+) -> ir.Table:
+    """The bills :func:`feature_table` leaves out for lack of consent, with the same arguments.
+
+    Each is a visible ``obligation`` record (known by the cutoff, not suppressed or deleted,
+    due on or before ``as_of``) of a category in ``consent_categories`` that no consent in
+    force covers; the columns are the stored obligation's.
+    """
+    if known_at is not None and known_at.tzinfo is None:
+        msg = f"known_at must be timezone-aware (UTC). Got {known_at!r} instead."
+        raise ValueError(msg)
+    cutoff = known_at or dt.datetime.combine(as_of, dt.time.max, tzinfo=dt.UTC)
+    bills = _all_visible(tables, as_of, cutoff)["obligation"]
+    consents = tables.get(CONSENTS, empty_table(CONSENTS))
+    return split_by_consent(bills, consents, consent_categories, as_of, cutoff)[1]
 
 
 def _window_start(as_of: dt.date, months: int, horizon_start: dt.date) -> dt.date:
@@ -236,6 +274,7 @@ def feature_table(
     *,
     horizon_years: int = 7,
     known_at: dt.datetime | None = None,
+    consent_categories: Collection[str] = (),
 ) -> ir.Table:
     """The as-of feature table as an Ibis expression.
 
@@ -257,6 +296,12 @@ def feature_table(
         moment count. Defaults to the end of the ``as_of`` day. The service scores with
         ``known_at`` = now, and a replay uses the moment the snapshot was taken, so a
         suppression made after a score does not change that score's replay.
+    consent_categories : collection of str, default ()
+        Bill categories that count only with the subject's consent (see
+        :mod:`trustscore.features._consent` for the rule); the consent events come from
+        ``tables[CONSENTS]`` (none: no bill of these categories counts). Empty by default:
+        the callers that score people pass their configuration (the CLI and the service use
+        :data:`~trustscore.features.DEFAULT_CONSENT_CATEGORIES` unless set otherwise).
 
     Returns
     -------
@@ -307,13 +352,11 @@ def feature_table(
     cutoff = known_at or dt.datetime.combine(as_of, dt.time.max, tzinfo=dt.UTC)
     horizon_start = months_before(as_of, 12 * horizon_years)
     start_12m = months_before(as_of, 12)
-    suppressions = tables.get(SUPPRESSIONS)
-    if suppressions is None:
-        suppressions = empty_table(SUPPRESSIONS)
-    visible = {
-        kind: _visible(tables.get(kind, empty_table(kind)), kind, suppressions, as_of, cutoff)
-        for kind in _KINDS
-    }
+    visible = _all_visible(tables, as_of, cutoff)
+    visible["obligation"] = split_by_consent(
+        visible["obligation"], tables.get(CONSENTS, empty_table(CONSENTS)), consent_categories,
+        as_of, cutoff,
+    )[0]  # fmt: skip
     subjects = visible["subject"].select("subject_id")
     bills = _obligation_features(visible["obligation"], as_of, horizon_start, start_12m)
     history, accounts = _tradeline_features(visible["tradeline"], as_of, horizon_start, start_12m)

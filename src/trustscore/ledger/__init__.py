@@ -65,6 +65,17 @@ from trustscore.ledger._commitments import (
     register_committed_table,
     removal,
 )
+from trustscore.ledger._consents import (
+    CONSENT_ACTIONS,
+    CONSENT_SCOPE_KINDS,
+    CONSENT_SOURCES,
+    ConsentEvent,
+    consent_events,
+    consents_in_force,
+    import_consents,
+    record_consent,
+    record_consents,
+)
 from trustscore.ledger._db import Ledger
 from trustscore.ledger._disputes import (
     disputes,
@@ -138,6 +149,9 @@ from trustscore.ledger._types import (
 )
 
 __all__ = [
+    "CONSENT_ACTIONS",
+    "CONSENT_SCOPE_KINDS",
+    "CONSENT_SOURCES",
     "DISPUTE_DAYS",
     "DISPUTE_OUTCOMES",
     "DISPUTE_STATUSES",
@@ -155,6 +169,7 @@ __all__ = [
     "Checkpoint",
     "Client",
     "CommittedTable",
+    "ConsentEvent",
     "ConsistencyProof",
     "Decision",
     "DecisionTaken",
@@ -187,6 +202,8 @@ __all__ = [
     "clients",
     "commitments",
     "committed_tables",
+    "consent_events",
+    "consents_in_force",
     "create_client",
     "decide_review_case",
     "decisions",
@@ -198,6 +215,7 @@ __all__ = [
     "get_dispute",
     "get_review_case",
     "held_batches",
+    "import_consents",
     "latest_checkpoint",
     "latest_snapshot",
     "load_signing_key",
@@ -208,6 +226,8 @@ __all__ = [
     "personal_matches",
     "read_witness",
     "record_batch",
+    "record_consent",
+    "record_consents",
     "record_decision",
     "record_hold",
     "record_review_view",

@@ -32,6 +32,7 @@ __all__ = [
     "Base",
     "BatchRow",
     "ClientRow",
+    "ConsentRow",
     "DecisionRow",
     "DisputeRow",
     "HeldBatchRow",
@@ -300,3 +301,20 @@ class HeldBatchRow(Base):
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     resolver: Mapped[str | None] = mapped_column(String(128), nullable=True)
     release_batch_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+
+
+class ConsentRow(Base):
+    """A subject's grant or withdrawal of consent to use one furnisher's or category's bills."""
+
+    __tablename__ = "consent_events"
+    __table_args__ = (Index("ix_consent_events_subject", "subject_id", "effective_at"),)
+
+    consent_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    subject_id: Mapped[str] = mapped_column(String(128))
+    scope_kind: Mapped[str] = mapped_column(String(16))
+    scope: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(16))
+    effective_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(128))
+    source: Mapped[str] = mapped_column(String(16))

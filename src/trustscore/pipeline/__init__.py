@@ -5,6 +5,7 @@ ingest → features → train → score → decide → report, over a :class:`Wo
 
 from __future__ import annotations
 
+from trustscore.pipeline._consents import apply_consents, load_consent_file, pending_consents
 from trustscore.pipeline._demo import (
     DEFAULT_AS_OF,
     MINIMUM_CRITERIA,
@@ -45,6 +46,7 @@ __all__ = [
     "Reporter",
     "Workspace",
     "WorkspaceProvider",
+    "apply_consents",
     "apply_resolution",
     "characteristics_metadata",
     "explain_row",
@@ -54,7 +56,9 @@ __all__ = [
     "furnisher_of",
     "furnisher_report",
     "ingest_and_hold",
+    "load_consent_file",
     "next_tier_of",
+    "pending_consents",
     "pending_resolutions",
     "projection",
     "read_lineage",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any, Final, cast
 
@@ -19,20 +19,24 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from trustscore import ledger as lg
 from trustscore.decisions import Policy, credit_pricing_policy, decide, review_openings
 from trustscore.exceptions import SchemaError
 from trustscore.features import (
     BOUNDS,
     CHANGEABILITY,
+    DEFAULT_CONSENT_CATEGORIES,
     FEATURES,
     LABELS,
     compute_features,
+    count_bills_without_consent,
     feature_lineage,
     write_features,
 )
 from trustscore.ledger import Ledger, open_review_cases, review_report
 from trustscore.model import Scorecard
 from trustscore.monitoring import roc_auc
+from trustscore.pipeline._consents import load_consent_file
 from trustscore.pipeline._furnishers import furnisher_report
 from trustscore.pipeline._workspace import Workspace
 from trustscore.records import IngestResult, RecordStore, ingest
@@ -110,6 +114,10 @@ class DemoSummary:
     untrue: list[UntrueReason] = field(default_factory=list)
     #: human-review cases in the workspace's ledger, by referral kind (near_cutoff, ...)
     review_cases: dict[str, int] = field(default_factory=dict)
+    #: consent events loaded into the ledger, and bills as of ``as_of`` left out for lack of
+    #: consent (the subject never granted it for the bill's category, or withdrew it)
+    n_consent_events: int = 0
+    n_bills_without_consent: int = 0
 
     @property
     def auc_ratio(self) -> float:
@@ -242,6 +250,7 @@ def run_demo(
     as_of: dt.date = DEFAULT_AS_OF,
     dirty_rate: float = 0.0005,
     report: Reporter = _quiet,
+    consent_categories: Collection[str] = DEFAULT_CONSENT_CATEGORIES,
 ) -> DemoSummary:
     """Run the whole chain into ``root`` and return what it produced.
 
@@ -249,6 +258,11 @@ def run_demo(
     refused before anything is written: its store would mix two populations, and the scores
     and reasons would describe people of neither. Running again with the same settings is safe
     (an identical re-send is no new record).
+
+    The synthetic subjects' consent events are recorded in the workspace's ledger and copied
+    to the store before the features are computed: bills of ``consent_categories`` count only
+    with a consent in force (see :mod:`trustscore.features._consent`), and the summary says how
+    many were left out.
     """
     ws = Workspace(root).create()
     _claim(ws, {"n_subjects": n_subjects, "seed": seed, "as_of": as_of.isoformat(),
@@ -266,8 +280,23 @@ def run_demo(
     split_deliveries(ws.synth_dir, as_of=as_of, share=UPDATE_SHARE, seed=seed)
     summary.ingest, summary.updates = _ingest_all(ws, as_of, report)
 
+    report("consent", 0, None)
+    store = RecordStore(ws.store_dir)
+    ledger = lg.Ledger(ws.ledger_url)
+    try:
+        ledger.upgrade()
+        summary.n_consent_events, _ = load_consent_file(
+            ledger, store, ws.synth_dir / "consent.parquet"
+        )
+    finally:
+        ledger.dispose()
+    summary.n_bills_without_consent = count_bills_without_consent(
+        store, as_of, consent_categories=consent_categories
+    )
+    report("consent", 1, 1)
+
     report("features", 0, None)
-    features = compute_features(RecordStore(ws.store_dir), as_of)
+    features = compute_features(store, as_of, consent_categories=consent_categories)
     write_features(features, ws.features_path)
     report("features", features.num_rows, features.num_rows)
 

@@ -191,8 +191,9 @@ def explain_subject(provider: WorkspaceProvider, subject_id: str) -> dict[str, A
     art = provider.artifact
     as_of = dt.date.fromisoformat(current["as_of"])
     features = compute_features(
-        provider.store, as_of, subjects=[subject_id], known_at=dt.datetime.now(dt.UTC)
-    )
+        provider.store, as_of, subjects=[subject_id], known_at=dt.datetime.now(dt.UTC),
+        consent_categories=provider.consent_categories,
+    )  # fmt: skip
     if features.num_rows == 0:
         msg = f"No subject {subject_id!r} is known as of {as_of}."
         raise NotFoundError(msg, subject_id=subject_id)

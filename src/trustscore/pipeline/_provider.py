@@ -26,17 +26,24 @@ import json
 import math
 import os
 import threading
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from trustscore.decisions import check_purpose, decide_one, policy_for, referral
 from trustscore.exceptions import NotFoundError
-from trustscore.features import compute_features
-from trustscore.ledger import Suppression
+from trustscore.features import (
+    DEFAULT_CONSENT_CATEGORIES,
+    bills_without_consent,
+    compute_features,
+)
+from trustscore.ledger import ConsentEvent, Suppression
+from trustscore.pipeline._consents import apply_consents
 from trustscore.pipeline._resolutions import apply_resolution
 from trustscore.pipeline._workspace import Workspace
 from trustscore.records import (
@@ -46,6 +53,8 @@ from trustscore.records import (
     BatchManifest,
     RecordStore,
     check_correction,
+    consents_dir,
+    read_consents,
     version_order,
 )
 from trustscore.scoring import ScorecardArtifact, describe_flags, load_artifact, score
@@ -128,14 +137,19 @@ def score_subject(
     as_of: dt.date,
     *,
     known_at: dt.datetime | None = None,
+    consent_categories: Collection[str] = DEFAULT_CONSENT_CATEGORIES,
 ) -> dict[str, Any]:
     """Score one subject as of a date, with what was known at ``known_at`` (default: now).
 
     One DuckDB query over the store for this subject: what a replay runs. The dict has the
-    shape of the service's ``ScoreResult``.
+    shape of the service's ``ScoreResult``. Bills of ``consent_categories`` count only with a
+    consent in force (see :mod:`trustscore.features._consent`).
     """
     known_at = known_at or dt.datetime.now(dt.UTC)
-    features = compute_features(store, as_of, subjects=[subject_id], known_at=known_at)
+    features = compute_features(
+        store, as_of, subjects=[subject_id], known_at=known_at,
+        consent_categories=consent_categories,
+    )  # fmt: skip
     if features.num_rows == 0:
         raise _unknown(subject_id, as_of)
     row = features.to_pylist()[0]
@@ -166,7 +180,7 @@ def _listing(folder: Path, suffix: str) -> frozenset[str]:
         return frozenset()
 
 
-_Mtimes = tuple[int | None, int | None, int | None, int | None]
+_Mtimes = tuple[int | None, int | None, int | None, int | None, int | None]
 
 
 @dataclass(frozen=True)
@@ -178,13 +192,14 @@ class _State:
     model: int | None  # model.json mtime
     batches: int | None  # store/_batches mtime
     suppressions: int | None  # store/_suppressions mtime
+    consents: int | None  # store/_consents mtime
 
     @property
     def mtimes(self) -> _Mtimes:
-        return (self.clock, self.model, self.batches, self.suppressions)
+        return (self.clock, self.model, self.batches, self.suppressions, self.consents)
 
     def newest_ns(self) -> int:
-        return max(t for t in (self.clock, self.model, self.batches, self.suppressions, 0) if t)
+        return max(t for t in (*self.mtimes, 0) if t)
 
 
 @dataclass
@@ -195,6 +210,7 @@ class _Scores:
     art: ScorecardArtifact
     batch_files: frozenset[str]
     suppression_files: frozenset[str]
+    consent_files: frozenset[str]
     features: dict[str, dict[str, Any]]
     scored: dict[str, dict[str, Any]]
     valid_until: dt.datetime | None  # the first record or suppression dated after computing
@@ -252,9 +268,16 @@ class WorkspaceProvider:
     True
     """
 
-    def __init__(self, workspace: Workspace | str) -> None:
+    def __init__(
+        self,
+        workspace: Workspace | str,
+        *,
+        consent_categories: Collection[str] = DEFAULT_CONSENT_CATEGORIES,
+    ) -> None:
         self.workspace = workspace if isinstance(workspace, Workspace) else Workspace(workspace)
         self.store = RecordStore(self.workspace.store_dir)
+        #: bill categories that count only with the subject's consent
+        self.consent_categories = tuple(consent_categories)
         self._lock = threading.Lock()
         self._artifact: tuple[int | None, ScorecardArtifact] | None = None
         self._scores: _Scores | None = None
@@ -268,23 +291,27 @@ class WorkspaceProvider:
                 self.workspace.model_path,
                 self.store.batches_dir,
                 self.store.suppressions_dir,
+                consents_dir(self.store),
             )
         )
 
     # -- what the answers depend on -----------------------------------------------------------
     def _mtimes(self) -> _Mtimes:
-        clock, model, batches, suppressions = self._watched
-        return (_mtime(clock), _mtime(model), _mtime(batches), _mtime(suppressions))
+        clock, model, batches, suppressions, consents = self._watched
+        return (
+            _mtime(clock), _mtime(model), _mtime(batches), _mtime(suppressions), _mtime(consents)
+        )  # fmt: skip
 
     def _state(self) -> _State:
-        clock, model, batches, suppressions = self._mtimes()
+        clock, model, batches, suppressions, consents = self._mtimes()
         cached = self._as_of
         if cached is None or cached[0] != clock or clock is None:
             cached = (clock, self.workspace.as_of())
             self._as_of = cached
         return _State(
-            as_of=cached[1], clock=clock, model=model, batches=batches, suppressions=suppressions
-        )
+            as_of=cached[1], clock=clock, model=model, batches=batches, suppressions=suppressions,
+            consents=consents,
+        )  # fmt: skip
 
     def _load_artifact(self, model_mtime: int | None) -> ScorecardArtifact:
         if self._artifact is None or self._artifact[0] != model_mtime:
@@ -313,6 +340,7 @@ class WorkspaceProvider:
             return old
         batch_files = _listing(self.store.batches_dir, ".json")
         suppression_files = _listing(self.store.suppressions_dir, ".parquet")
+        consent_files = _listing(consents_dir(self.store), ".parquet")
         settled = (now.timestamp() * 1e9 - state.newest_ns()) > _SETTLE_S * 1e9
         corrections = (
             None
@@ -326,30 +354,43 @@ class WorkspaceProvider:
             and corrections is not None
             and (old.valid_until is None or now < old.valid_until)
             and old.suppression_files <= suppression_files
+            and old.consent_files <= consent_files
         )
         if old is not None and corrections is not None and same_base:
             added = suppression_files - old.suppression_files
-            if added or corrections:
-                self._patch(old, added, corrections, now)
+            consented = consent_files - old.consent_files
+            if added or corrections or consented:
+                self._patch(old, added, corrections, now, consented)
             old.state, old.suppression_files, old.settled = state, suppression_files, settled
-            old.batch_files = batch_files
+            old.batch_files, old.consent_files = batch_files, consent_files
             return old
-        self._scores = self._build(state, batch_files, suppression_files, settled, now)
+        self._scores = self._build(
+            state, batch_files, suppression_files, consent_files, settled, now
+        )
         return self._scores
 
     def _build(
         self, state: _State, batch_files: frozenset[str], suppression_files: frozenset[str],
-        settled: bool, now: dt.datetime,
+        consent_files: frozenset[str], settled: bool, now: dt.datetime,
     ) -> _Scores:  # fmt: skip
         """Every subject's features and score, computed in one pass at ``now``."""
         art = self._load_artifact(state.model)
-        features = compute_features(self.store, state.as_of, known_at=now)
+        features = compute_features(
+            self.store, state.as_of, known_at=now, consent_categories=self.consent_categories
+        )
         scored = score(art, features)
         ids = features.column("subject_id").to_pylist()
         later = [m.ingested_at for m in self.store.batches() if m.ingested_at > now]
         later += [
             t for t in self.store.suppressions().column("suppressed_at").to_pylist() if t > now
         ]
+        consents = read_consents(self.store)
+        for name in ("effective_at", "recorded_at"):
+            # a consent event dated later (a few, among many) makes the answers expire then
+            column = consents.column(name)
+            soonest = pc.min(column.filter(pc.greater(column, pa.scalar(now, column.type))))
+            if soonest.is_valid:
+                later.append(soonest.as_py())
         rows = dict(zip(ids, features.to_pylist(), strict=True))
         points = dict(zip(ids, scored.to_pylist(), strict=True))
         return _Scores(
@@ -357,6 +398,7 @@ class WorkspaceProvider:
             art=art,
             batch_files=batch_files,
             suppression_files=suppression_files,
+            consent_files=consent_files,
             features=rows,
             scored=points,
             valid_until=min(later, default=None),
@@ -385,8 +427,9 @@ class WorkspaceProvider:
         added: frozenset[str],
         corrections: list[BatchManifest],
         now: dt.datetime,
+        consented: frozenset[str] = frozenset(),
     ) -> None:
-        """Recompute the subjects of newly suppressed records and of corrected records."""
+        """Recompute the subjects of newly suppressed or corrected records, and of new consents."""
         folder = self.store.suppressions_dir
         rows = [
             r
@@ -411,11 +454,20 @@ class WorkspaceProvider:
                 subjects.add(str(self.store.record(r["kind"], r["record_id"])["subject_id"]))
             except NotFoundError:
                 continue  # a suppression of a record that is not stored changes nothing
+        for name in sorted(consented):
+            events = pq.read_table(consents_dir(self.store) / name)
+            subjects.update(str(v) for v in events.column("subject_id").to_pylist())
+            for column in ("effective_at", "recorded_at"):
+                for t in events.column(column).to_pylist():
+                    if t > now:
+                        until = scores.valid_until
+                        scores.valid_until = t if until is None else min(until, t)
         if not subjects:
             return
         fresh = compute_features(
-            self.store, scores.state.as_of, subjects=sorted(subjects), known_at=now
-        )
+            self.store, scores.state.as_of, subjects=sorted(subjects), known_at=now,
+            consent_categories=self.consent_categories,
+        )  # fmt: skip
         scored = score(scores.art, fresh)
         for row, points in zip(fresh.to_pylist(), scored.to_pylist(), strict=True):
             sid = row["subject_id"]
@@ -522,10 +574,24 @@ class WorkspaceProvider:
                 for r in record_histories(table.to_pylist())
             ]
         latest_subject = sorted(subjects.to_pylist(), key=version_order)[-1]
+        current = self.current_score(subject_id)
+        left_out = bills_without_consent(
+            self.store, dt.date.fromisoformat(current["as_of"]), subjects=[subject_id],
+            known_at=dt.datetime.now(dt.UTC), consent_categories=self.consent_categories,
+        ).column("record_id").to_pylist()  # fmt: skip
+        unconsented = set(left_out)
+        for bill in records.get("obligation", []):
+            bill["left_out_for_consent"] = bill["record_id"] in unconsented
+        events = read_consents(self.store, subjects=[subject_id]).to_pylist()
         return {
             "subject": _jsonable(latest_subject),
             "records": records,
-            "current_score": self.current_score(subject_id),
+            "current_score": current,
+            "consent": {
+                "categories_needing_consent": list(self.consent_categories),
+                "events": [_jsonable(e) for e in sorted(events, key=_consent_order)],
+                "bills_left_out": left_out,
+            },
         }
 
     def record_owner(self, kind: str, record_id: str) -> str:
@@ -574,6 +640,13 @@ class WorkspaceProvider:
                 self._scores.settled = False
         return new_id
 
+    def apply_consent(self, event: ConsentEvent) -> None:
+        """Carry a ledger consent event into the store (idempotent); the next answer sees it."""
+        apply_consents(self.store, [event])
+        with self._lock:
+            if self._scores is not None:
+                self._scores.settled = False
+
     def rescore(self, subject_id: str) -> dict[str, Any]:
         return self.current_score(subject_id)
 
@@ -609,6 +682,10 @@ def record_histories(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         ]
         out.append(latest)
     return out
+
+
+def _consent_order(event: dict[str, Any]) -> tuple[Any, ...]:
+    return (event["effective_at"], event["recorded_at"], event["consent_id"])
 
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
 from trustscore.exceptions import NotFoundError
+from trustscore.features import DEFAULT_CONSENT_CATEGORIES
 from trustscore.pipeline._provider import score_subject
 from trustscore.pipeline._workspace import Workspace
 from trustscore.records import RecordStore
@@ -32,11 +34,19 @@ class Replay:
         return not self.differences
 
 
-def replay(workspace: Workspace, snapshot: dict[str, Any]) -> Replay:
+def replay(
+    workspace: Workspace,
+    snapshot: dict[str, Any],
+    *,
+    consent_categories: Collection[str] = DEFAULT_CONSENT_CATEGORIES,
+) -> Replay:
     """Recompute a snapshot from the record store and the model version it recorded.
 
     ``snapshot`` holds ``subject_id``, ``as_of`` (date), ``model_version``, ``created_at`` (the
-    knowledge cutoff: what was known when the score was given) and the recorded results.
+    knowledge cutoff: what was known when the score was given) and the recorded results. The
+    consents are those in force and known at ``created_at``: a consent withdrawn after the
+    score does not change its replay. ``consent_categories`` must be the configuration the
+    score was given under.
     """
     path = workspace.model_path_for(str(snapshot["model_version"]))
     if not path.is_file():
@@ -55,5 +65,6 @@ def replay(workspace: Workspace, snapshot: dict[str, Any]) -> Replay:
         str(snapshot["subject_id"]),
         snapshot["as_of"],
         known_at=known_at,
+        consent_categories=consent_categories,
     )
     return Replay(snapshot=snapshot, recomputed=recomputed)

@@ -259,8 +259,9 @@ def projection(
     later = []
     for m in months:
         result = score_subject(
-            provider.store, art, subject_id, add_months(as_of, m), known_at=known_at
-        )
+            provider.store, art, subject_id, add_months(as_of, m), known_at=known_at,
+            consent_categories=provider.consent_categories,
+        )  # fmt: skip
         later.append({"months": m, **brief(result)})
     return {
         "subject_id": subject_id,

@@ -19,6 +19,12 @@ Examples
 
 from __future__ import annotations
 
+from trustscore.records._consents import (
+    CONSENT_SCHEMA,
+    consents_dir,
+    read_consents,
+    write_consents,
+)
 from trustscore.records._corrections import (
     CORRECTION_MARK,
     Correction,
@@ -57,6 +63,7 @@ from trustscore.records._store import (
 from trustscore.records._validate import quarantine_schema
 
 __all__ = [
+    "CONSENT_SCHEMA",
     "CORRECTION_MARK",
     "DELETE",
     "DISPUTABLE_KINDS",
@@ -74,14 +81,17 @@ __all__ = [
     "apply_correction",
     "arrow_schema",
     "check_correction",
+    "consents_dir",
     "furnisher_counts",
     "get_hold",
     "holds",
     "ingest",
     "quarantine_schema",
+    "read_consents",
     "record_furnishers",
     "reject_hold",
     "rejection_reason",
     "release_hold",
     "version_order",
+    "write_consents",
 ]

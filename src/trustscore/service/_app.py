@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Literal, cast
@@ -12,9 +12,11 @@ from typing import Literal, cast
 from fastapi import FastAPI
 
 from trustscore import ledger as lg
+from trustscore.features import DEFAULT_CONSENT_CATEGORIES
 from trustscore.pipeline import Workspace, WorkspaceProvider
 from trustscore.service import (
     _routes_admin,
+    _routes_consent,
     _routes_disputes,
     _routes_furnishers,
     _routes_reviews,
@@ -40,8 +42,13 @@ record. Errors always have the shape `{"error": {"code", "message", "details"}}`
 """
 
 
-def workspace_provider(workspace: Path) -> SubjectProvider | None:
-    """The real provider over a workspace that has a model, else None (scores answer 503)."""
+def workspace_provider(
+    workspace: Path, *, consent_categories: Collection[str] = DEFAULT_CONSENT_CATEGORIES
+) -> SubjectProvider | None:
+    """The real provider over a workspace that has a model, else None (scores answer 503).
+
+    Bills of ``consent_categories`` count only with the subject's consent.
+    """
     ws = Workspace(workspace)
     if not ws.model_path.is_file():
         logger.warning(
@@ -49,7 +56,7 @@ def workspace_provider(workspace: Path) -> SubjectProvider | None:
         )
         return None
     # WorkspaceProvider returns plain dicts of the TypedDicts' shape (pipeline cannot import them)
-    return cast(SubjectProvider, WorkspaceProvider(ws))
+    return cast(SubjectProvider, WorkspaceProvider(ws, consent_categories=consent_categories))
 
 
 def service_ledger(
@@ -118,7 +125,9 @@ def create_app(
         settings = settings or get_settings()
         ledger = service_ledger(settings.database_url.get_secret_value())
     if provider is None and settings is not None:
-        provider = workspace_provider(settings.workspace)
+        provider = workspace_provider(
+            settings.workspace, consent_categories=settings.consent_categories
+        )
     the_ledger = ledger
     commits = GroupCommit(the_ledger)
     signer = None
@@ -163,7 +172,10 @@ def create_app(
     app.state.settings = settings
     install_error_handlers(app)
     # the score route first: a request walks the routes in order until one matches
-    routes = (_routes_subjects, _routes_whatif, _routes_admin, _routes_disputes, _routes_reviews)
+    routes = (
+        _routes_subjects, _routes_whatif, _routes_admin, _routes_disputes, _routes_reviews,
+        _routes_consent,
+    )  # fmt: skip
     for module in routes:
         app.include_router(module.router)
     app.include_router(_routes_furnishers.router)

@@ -1,7 +1,7 @@
 """The web pages: a subject's file and the operators' dispute queue, on top of the /v1 API.
 
 The pages are static files shipped in the package (``service/web/``): two HTML pages, one
-JavaScript file and one stylesheet, no build step and no external URL. They hold no data, so
+JavaScript files and one stylesheet, no build step and no external URL. They hold no data, so
 they load without a token; the script calls the /v1 endpoints with the token the user pastes
 (kept in the tab's ``sessionStorage``, sent as a bearer header; no cookies, so no CSRF). Every
 answer is served with a Content-Security-Policy that allows only this origin's script, style
@@ -16,7 +16,7 @@ Examples
 >>> sorted(_PAGES)
 ['/web/', '/web/operator', '/web/reviews']
 >>> sorted(_ASSETS)
-['reviews.js', 'web.css', 'web.js']
+['consent.js', 'reviews.js', 'web.css', 'web.js']
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ _ASSETS: Final = {
     "reviews.js": "text/javascript; charset=utf-8",
     "web.css": "text/css; charset=utf-8",
     "web.js": "text/javascript; charset=utf-8",
+    "consent.js": "text/javascript; charset=utf-8",
 }
 
 router = APIRouter(include_in_schema=False)

@@ -1,18 +1,21 @@
 """The synthetic population used by the demo, the tests and the benchmarks.
 
 :func:`generate` writes furnisher files for every record kind, plus each subject's outcome
-(with the generator's exact probability, ``oracle_p``) and a synthetic protected-group label kept
-apart from the records for fairness tests. :func:`split_deliveries` then makes those files a first
-delivery and writes a later one in which the furnishers update records (payments that arrived,
-judgments satisfied, balances revised, accounts closed) and delete records sent in error.
+(with the generator's exact probability, ``oracle_p``), a synthetic protected-group label kept
+apart from the records for fairness tests, and the subjects' consent to the use of their bills
+(``consent.parquet``: see :mod:`trustscore.synth._consents`). :func:`split_deliveries` then
+makes those files a first delivery and writes a later one in which the furnishers update records
+(payments that arrived, judgments satisfied, balances revised, accounts closed) and delete
+records sent in error.
 
 Examples
 --------
 >>> import tempfile
 >>> with tempfile.TemporaryDirectory() as tmp:
 ...     summary = generate(tmp, n_subjects=100, seed=3)
->>> sorted(summary.paths)
-['inquiry', 'obligation', 'outcomes', 'protected', 'public_record', 'subject', 'tradeline']
+>>> sorted(summary.paths)  # doctest: +NORMALIZE_WHITESPACE
+['consent', 'inquiry', 'obligation', 'outcomes', 'protected', 'public_record', 'subject',
+ 'tradeline']
 """
 
 from __future__ import annotations

@@ -14,8 +14,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from trustscore.records._consents import CONSENT_SCHEMA
 from trustscore.records._schemas import arrow_schema
 from trustscore.synth._arrow import RecordRows, date_array, take_strings
+from trustscore.synth._consents import generate_consents
 from trustscore.synth._dirty import make_dirty
 from trustscore.synth._events import generate_inquiries, generate_public_records
 from trustscore.synth._obligations import generate_obligations
@@ -275,6 +277,7 @@ def generate(
     }
     schemas["outcomes"] = OUTCOME_SCHEMA
     schemas["protected"] = PROTECTED_SCHEMA
+    schemas["consent"] = CONSENT_SCHEMA
     writers = _Writers(out, schemas)
     dirty: dict[str, dict[str, int]] = {kind: {} for kind in DIRTY_KINDS}
     n_events, sum_p = 0, 0.0
@@ -316,6 +319,10 @@ def generate(
             writers.write("outcomes", [outcomes])
             protected = {"subject_id": pop.subject_id, "group": pa.array(pop.group())}
             writers.write("protected", [protected])
+            consents = generate_consents(pop, cal)
+            writers.write(
+                "consent", [dict(zip(consents.column_names, consents.columns, strict=True))]
+            )
             n_events += int(target.sum())
             sum_p += math.fsum(oracle_p.tolist())
             if progress is not None:

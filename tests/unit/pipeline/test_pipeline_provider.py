@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from trustscore.exceptions import NeverApprovablePurposeError, NotFoundError
+from trustscore.features import DEFAULT_CONSENT_CATEGORIES, bills_without_consent
 from trustscore.pipeline import Workspace, WorkspaceProvider, run_demo, score_subject
 from trustscore.pipeline._provider import _result
 from trustscore.records import RecordStore
@@ -41,8 +42,14 @@ def _direct(provider: WorkspaceProvider, subject: str) -> dict[str, object]:
 
 
 def _bill_subjects(provider: WorkspaceProvider) -> list[tuple[str, str]]:
-    """(subject, its latest bill's record id) for some scored subjects."""
+    """(subject, its latest counted bill's record id) for some scored subjects."""
     bills = pq.read_table(provider.store.paths("obligation")[0])
+    # a bill left out for lack of consent does not count: suppressing it would change nothing
+    left_out = bills_without_consent(
+        provider.store, provider.workspace.as_of(), known_at=dt.datetime.now(dt.UTC),
+        consent_categories=DEFAULT_CONSENT_CATEGORIES,
+    )  # fmt: skip
+    bills = bills.filter(pc.invert(pc.is_in(bills["record_id"], left_out["record_id"])))
     scores = pq.read_table(provider.workspace.scores_path)
     ok = set(scores.filter(pc.equal(scores["status"], "OK"))["subject_id"].to_pylist())
     out = []

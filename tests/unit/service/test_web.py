@@ -29,11 +29,16 @@ with warnings.catch_warnings():
 
 WEB = files("trustscore.service").joinpath("web")
 PAGES = {"/web/": "subject.html", "/web/operator": "operator.html", "/web/reviews": "reviews.html"}
-#: both scripts: web.js, and reviews.js on the pages with human review
+#: every script: web.js, reviews.js on the pages with human review, consent.js on the subject's
+#: page (its consent section); the same rules hold for all
 SCRIPT = "\n".join(
-    WEB.joinpath("static", name).read_text(encoding="utf-8") for name in ("web.js", "reviews.js")
+    WEB.joinpath("static", name).read_text(encoding="utf-8")
+    for name in ("web.js", "reviews.js", "consent.js")
 )
-SCRIPTS = {"subject.html": {"/web/static/reviews.js"}, "reviews.html": {"/web/static/reviews.js"}}
+SCRIPTS = {
+    "subject.html": {"/web/static/reviews.js", "/web/static/consent.js"},
+    "reviews.html": {"/web/static/reviews.js"},
+}
 
 
 class _Refs(HTMLParser):

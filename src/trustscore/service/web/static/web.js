@@ -299,7 +299,7 @@
     },
   };
   const HIDDEN_FIELDS = new Set(["record_id", "subject_id", "batch_id", "ingested_at",
-    "suppressed", "deleted", "action", "versions"]);
+    "suppressed", "deleted", "action", "versions", "left_out_for_consent"]);
 
   let current = null; // the subject id whose file is shown
 
@@ -375,6 +375,8 @@
     }
     current = id;
     $("file").hidden = false;
+    // consent.js shows the consent section of this file
+    document.dispatchEvent(new CustomEvent("trustscore:file", { detail: { subject: id, data } }));
     say(message || `The file of ${id} is shown below.`);
     if (!message) $("score-h").focus();
   }
