@@ -41,7 +41,7 @@
   let decisionsShown = [];
 
   function subjectReviews() {
-    document.addEventListener("trustscore:file", (event) => renderSubject(event.detail));
+    document.addEventListener("trustscore:file", (event) => renderSubject(event.detail.data));
     $("review-form").addEventListener("submit", (event) => {
       event.preventDefault();
       requestReview();

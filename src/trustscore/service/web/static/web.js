@@ -367,15 +367,14 @@
     }
     try {
       renderFile(data);
-      // reviews.js shows the human-review cases from the same answer
-      document.dispatchEvent(new CustomEvent("trustscore:file", { detail: data }));
     } catch (err) {
       showProblem(err, "The file arrived but could not be shown");
       return;
     }
     current = id;
     $("file").hidden = false;
-    // consent.js shows the consent section of this file
+    // one event for the sections other scripts draw from the same answer: consent.js (the
+    // consents) and reviews.js (the human-review cases)
     document.dispatchEvent(new CustomEvent("trustscore:file", { detail: { subject: id, data } }));
     say(message || `The file of ${id} is shown below.`);
     if (!message) $("score-h").focus();
