@@ -49,6 +49,7 @@ from trustscore.ledger._disputes import (
     run_deadline_job,
     suppressions,
 )
+from trustscore.ledger._leases import acquire_lease, lease_holder, release_lease
 from trustscore.ledger._records import (
     accesses,
     aggregates,
@@ -62,6 +63,13 @@ from trustscore.ledger._records import (
     record_scored_accesses,
     record_snapshot,
     snapshots,
+)
+from trustscore.ledger._refusals import (
+    REFUSAL_KINDS,
+    Refusal,
+    RefusalAttempt,
+    record_refusals,
+    refusals,
 )
 from trustscore.ledger._types import (
     DISPUTE_DAYS,
@@ -86,6 +94,7 @@ __all__ = [
     "DISPUTE_DAYS",
     "DISPUTE_OUTCOMES",
     "DISPUTE_STATUSES",
+    "REFUSAL_KINDS",
     "ROLES",
     "Access",
     "AuditEntry",
@@ -98,11 +107,14 @@ __all__ = [
     "DisputeStatus",
     "Ledger",
     "RecordedAccess",
+    "Refusal",
+    "RefusalAttempt",
     "Role",
     "ScoreAccess",
     "Snapshot",
     "Suppression",
     "accesses",
+    "acquire_lease",
     "aggregates",
     "audit_append",
     "audit_entries",
@@ -118,14 +130,18 @@ __all__ = [
     "get_client",
     "get_dispute",
     "latest_snapshot",
+    "lease_holder",
     "log_access",
     "open_dispute",
     "record_batch",
     "record_decision",
+    "record_refusals",
     "record_score_accesses",
     "record_scored_accesses",
     "record_snapshot",
     "record_suppression",
+    "refusals",
+    "release_lease",
     "resolve_dispute",
     "revoke_client",
     "run_deadline_job",

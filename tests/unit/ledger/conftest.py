@@ -18,8 +18,8 @@ from trustscore.ledger import Ledger
 
 T0 = dt.datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=dt.UTC)
 _TABLES = (
-    "access_log, api_clients, audit_head, audit_log, decisions, disputes, ingest_batches, "
-    "score_snapshots, suppressions"
+    "access_log, access_refusals, api_clients, audit_head, audit_log, decisions, disputes, "
+    "ingest_batches, job_leases, score_snapshots, suppressions"
 )
 
 
