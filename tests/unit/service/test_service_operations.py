@@ -140,3 +140,34 @@ def test_serve_flags_override_the_settings(monkeypatch: pytest.MonkeyPatch) -> N
     bad = CliRunner().invoke(cli, ["serve", "--port", "70000"])
     assert bad.exit_code == 2
     assert "65535" in bad.output
+
+
+def test_refusals_go_through_the_group_commit_beside_accesses(ledger: lg.Ledger) -> None:
+    from trustscore.service._group_commit import GroupCommit
+
+    item = lg.ScoreAccess(
+        subject_id="s1", as_of=dt.date(2026, 1, 31), model_version="1.0.0", model_hash="m" * 64,
+        score=700, status="OK", subscores={"payment": 700}, reasons=["R01"],
+        feature_hash="f" * 64, client_id="cl_bank", purpose="credit_limit",
+    )  # fmt: skip
+    group = GroupCommit(ledger)
+
+    async def main() -> list[object]:
+        refused = lg.RefusalAttempt(
+            "purpose_refused", "POST", "/v1/scores", "never approvable", client_id="cl_bank",
+            subject_id="s1", purpose="employment",
+        )  # fmt: skip
+        bad = lg.RefusalAttempt("curious", "GET", "/v1/x", "no such kind")
+        return await asyncio.gather(
+            group.submit(item), group.refuse(refused), group.refuse(bad), return_exceptions=True
+        )
+
+    access, refusal, bad = asyncio.run(main())
+    group.close()
+    assert isinstance(access, lg.RecordedAccess)
+    assert isinstance(refusal, lg.Refusal)
+    assert isinstance(bad, SchemaError)  # only the bad one fails
+    assert [r.purpose for r in lg.refusals(ledger, subject_id="s1")] == ["employment"]
+    assert [a.purpose for a in lg.accesses(ledger, "s1")] == ["credit_limit"]
+    assert lg.audit_verify(ledger).ok
+    assert group.pending == 0
