@@ -99,6 +99,9 @@ def serve(settings: Settings) -> None:
         log_config=log_config(settings.log_level),
         log_level=settings.log_level,
         access_log=False,
+        # a worker warming its scores holds the GIL for seconds (more on a busy machine); the
+        # supervisor's 5 s default took that for a hung worker and killed it, again and again
+        timeout_worker_healthcheck=120,
     )
 
 

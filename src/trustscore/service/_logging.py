@@ -77,6 +77,8 @@ def log_config(level: str) -> dict[str, Any]:
             "uvicorn": {"handlers": [], "level": upper, "propagate": True},
             "uvicorn.error": {"handlers": [], "level": upper, "propagate": True},
             "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": True},
+            # migrations at startup say what they set up, at INFO, in every worker
+            "alembic": {"handlers": [], "level": "WARNING", "propagate": True},
         },
         "root": {"handlers": ["json"], "level": upper},
     }
