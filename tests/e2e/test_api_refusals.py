@@ -255,5 +255,6 @@ def test_the_deadline_job_runs_inside_the_service_and_gives_its_lease_back(
         assert lg.lease_holder(ledger, "dispute-deadlines") == runner.holder
     assert lg.get_dispute(ledger, dispute.dispute_id).status == "unverifiable"
     assert runner.runs == 1
+    assert "trustscore_deadline_job_runs_total 1.0" in TestClient(app).get("/metrics").text
     assert lg.lease_holder(ledger, "dispute-deadlines") is None  # given back at shutdown
     assert create_app(ledger=ledger).state.deadlines is None  # off unless asked for

@@ -157,12 +157,14 @@ def create_app(
         deadline_interval_s = 0.0 if settings is None else settings.deadline_interval_s
     the_ledger = ledger
     commits = GroupCommit(the_ledger)
+    metrics = Metrics(queue_depth=lambda: commits.pending)
     deadlines = (
-        DeadlineRunner(the_ledger, provider, interval_s=deadline_interval_s)
+        DeadlineRunner(
+            the_ledger, provider, interval_s=deadline_interval_s, on_run=metrics.deadline_runs.inc
+        )
         if deadline_interval_s > 0
         else None
     )
-    metrics = Metrics(queue_depth=lambda: commits.pending)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -52,6 +52,8 @@ class DeadlineRunner:
         This runner's name in the lease (host, process and a random part by default).
     clock : callable, optional
         The current UTC time; tests pass their own.
+    on_run : callable, optional
+        Called after each run this runner made (the service counts them in its metrics).
 
     Examples
     --------

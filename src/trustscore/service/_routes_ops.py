@@ -1,7 +1,8 @@
 """For operators: readiness (``/v1/ready``) and Prometheus metrics (``/metrics``).
 
 Liveness is ``/v1/health`` (``_routes_admin``). Neither of these needs a token or names a
-subject: a load balancer and a Prometheus server call them.
+subject: a load balancer and a Prometheus server call them. Neither is in the OpenAPI schema
+(not part of the API clients use; readiness answers 503 by design while the service warms up).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def _open_disputes(ledger: lg.Ledger) -> int:
     return len(lg.disputes(ledger, "open"))
 
 
-@router.get("/v1/ready", tags=["meta"])
+@router.get("/v1/ready", include_in_schema=False)
 async def ready(request: Request) -> JSONResponse:
     """Readiness: the ledger answers and the scores are loaded; 503 naming what is not."""
     state = request.app.state
