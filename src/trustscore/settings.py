@@ -56,6 +56,15 @@ class Settings(BaseSettings):
         Default: every bill category (utility, telecom, rent, platform); tradelines, public
         records and inquiries never need it. ``TRUSTSCORE_CONSENT_CATEGORIES='["rent"]'``
         (JSON) sets it; ``'[]'`` counts every bill without consent.
+    rate_limit_per_s, rate_limit_burst : float, int
+        Each API client's token bucket: requests per second sustained, and how many may come at
+        once; past it the service answers 429 with ``Retry-After``. Per worker process (with
+        ``workers`` > 1 a client may get up to that many times the rate). 0 disables the limit.
+    deadline_interval_s : float
+        How often the service runs the dispute deadline job (one worker at a time, under a
+        lease in the ledger); 0 leaves it to ``trustscore disputes run-deadlines``.
+    log_level : str
+        The level of the JSON log lines ``trustscore serve`` writes to stderr.
     """
 
     model_config = SettingsConfigDict(
@@ -78,6 +87,10 @@ class Settings(BaseSettings):
         "telecom",
         "utility",
     )
+    rate_limit_per_s: float = Field(default=1000.0, ge=0)
+    rate_limit_burst: int = Field(default=2000, ge=1)
+    deadline_interval_s: float = Field(default=600.0, ge=0)
+    log_level: str = Field(default="info", pattern="^(debug|info|warning|error|critical)$")
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:

@@ -27,15 +27,36 @@ def _ledger() -> Ledger:
     return ledger
 
 
-def serve() -> None:
-    """Serve the REST API (settings from TRUSTSCORE_* variables)."""
+def serve(
+    host: Annotated[
+        str | None,
+        typer.Option(help="Address to listen on [default: TRUSTSCORE_HOST or 127.0.0.1]"),
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(min=1, max=65535, help="Port [default: TRUSTSCORE_PORT or 8000]"),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Worker processes [default: TRUSTSCORE_WORKERS or 1]"),
+    ] = None,
+) -> None:
+    """Serve the REST API: JSON logs, /metrics, /v1/health, /v1/ready, the deadline job.
+
+    Flags override the TRUSTSCORE_* variables; other settings (rate limits, the deadline job's
+    interval, the log level) come from those variables only.
+    """
     from trustscore.service import serve as run_server
     from trustscore.settings import get_settings
 
     def run() -> None:
-        settings = get_settings()
+        given = {"host": host, "port": port, "workers": workers}
+        settings = get_settings().model_copy(
+            update={k: v for k, v in given.items() if v is not None}
+        )
         typer.echo(
-            f"serving http://{settings.host}:{settings.port}/docs (workspace {settings.workspace})"
+            f"serving http://{settings.host}:{settings.port}/docs with {settings.workers} "
+            f"worker(s) (workspace {settings.workspace})"
         )
         run_server(settings)
 

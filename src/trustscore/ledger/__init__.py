@@ -95,6 +95,7 @@ from trustscore.ledger._holds import (
     record_hold,
     resolve_hold,
 )
+from trustscore.ledger._leases import acquire_lease, lease_holder, release_lease
 from trustscore.ledger._records import (
     accesses,
     aggregates,
@@ -108,6 +109,13 @@ from trustscore.ledger._records import (
     record_scored_accesses,
     record_snapshot,
     snapshots,
+)
+from trustscore.ledger._refusals import (
+    REFUSAL_KINDS,
+    Refusal,
+    RefusalAttempt,
+    record_refusals,
+    refusals,
 )
 from trustscore.ledger._review_decide import decide_review_case
 from trustscore.ledger._review_requests import record_review_view, request_review, review_report
@@ -158,6 +166,7 @@ __all__ = [
     "HOLD_OUTCOMES",
     "HOLD_STATUSES",
     "REFERRAL_KINDS",
+    "REFUSAL_KINDS",
     "REVIEW_REASONS",
     "REVIEW_REQUEST_DAYS",
     "REVIEW_STATES",
@@ -179,6 +188,8 @@ __all__ = [
     "InclusionProof",
     "Ledger",
     "RecordedAccess",
+    "Refusal",
+    "RefusalAttempt",
     "ReviewCase",
     "ReviewOpening",
     "ReviewState",
@@ -188,6 +199,7 @@ __all__ = [
     "Snapshot",
     "Suppression",
     "accesses",
+    "acquire_lease",
     "add_business_days",
     "aggregates",
     "audit_append",
@@ -218,6 +230,7 @@ __all__ = [
     "import_consents",
     "latest_checkpoint",
     "latest_snapshot",
+    "lease_holder",
     "load_signing_key",
     "log_access",
     "open_dispute",
@@ -230,12 +243,15 @@ __all__ = [
     "record_consents",
     "record_decision",
     "record_hold",
+    "record_refusals",
     "record_review_view",
     "record_score_accesses",
     "record_scored_accesses",
     "record_snapshot",
     "record_suppression",
+    "refusals",
     "register_committed_table",
+    "release_lease",
     "removal",
     "request_review",
     "resolve_dispute",

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from trustscore.exceptions import LedgerError, SchemaError
 from trustscore.ledger._audit import append_entries, append_entry
 from trustscore.ledger._checks import check_choice, check_json, check_text, moment
+from trustscore.ledger._refusals import refusal_counts
 from trustscore.ledger._rows import RowWriter
 from trustscore.ledger._salts import personal, subject_refs
 from trustscore.ledger._tables import (
@@ -553,6 +554,7 @@ def aggregates(ledger: Ledger) -> dict[str, Any]:
                 {"purpose": purpose, "adverse": bool(adv), "count": n}
                 for purpose, adv, n in sorted(adverse, key=lambda r: (r[0], r[1]))
             ],
+            "refusals": refusal_counts(session),
             "active_clients_by_role": dict(sorted(roles)),
             "snapshots": session.scalar(select(func.count()).select_from(SnapshotRow)) or 0,
             "suppressions": session.scalar(select(func.count()).select_from(SuppressionRow)) or 0,

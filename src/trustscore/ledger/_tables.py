@@ -36,6 +36,8 @@ __all__ = [
     "DecisionRow",
     "DisputeRow",
     "HeldBatchRow",
+    "LeaseRow",
+    "RefusalRow",
     "ReviewCaseRow",
     "SaltRow",
     "SnapshotRow",
@@ -212,6 +214,37 @@ class AccessRow(Base):
     purpose: Mapped[str | None] = mapped_column(String(64), nullable=True)
     action: Mapped[str] = mapped_column(String(32))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class RefusalRow(Base):
+    """A refused request: who (client, or an invalid token's fingerprint), on what, and why."""
+
+    __tablename__ = "access_refusals"
+    __table_args__ = (
+        Index("ix_access_refusals_subject", "subject_id", "at"),
+        Index("ix_access_refusals_kind_client", "kind", "client_id"),
+    )
+
+    refusal_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    client_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    token_fingerprint: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    subject_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    method: Mapped[str] = mapped_column(String(16))
+    path: Mapped[str] = mapped_column(String(512))
+    purpose: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class LeaseRow(Base):
+    """Who runs a periodic job (the dispute deadlines) until when: one runner among workers."""
+
+    __tablename__ = "job_leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
 class ClientRow(Base):

@@ -26,7 +26,7 @@ import json
 import math
 import os
 import threading
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -66,6 +66,10 @@ __all__ = ["WorkspaceProvider", "feature_hash", "score_subject"]
 #: A folder modified less than this long before it was listed may change again within the same
 #: tick of the file system clock without its modification time changing: list it again.
 _SETTLE_S: Final = 1.0
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 def feature_hash(row: dict[str, Any]) -> str:
@@ -273,8 +277,11 @@ class WorkspaceProvider:
         workspace: Workspace | str,
         *,
         consent_categories: Collection[str] = DEFAULT_CONSENT_CATEGORIES,
+        clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
         self.workspace = workspace if isinstance(workspace, Workspace) else Workspace(workspace)
+        #: The current UTC time: what is known "now" (tests pass a clock they move by hand).
+        self.now: Callable[[], dt.datetime] = clock or _utc_now
         self.store = RecordStore(self.workspace.store_dir)
         #: bill categories that count only with the subject's consent
         self.consent_categories = tuple(consent_categories)
@@ -325,7 +332,7 @@ class WorkspaceProvider:
             return self._load_artifact(_mtime(self._watched[1]))
 
     def _current(self) -> _Scores:
-        now = dt.datetime.now(dt.UTC)
+        now = self.now()
         state = self._state()
         scores = self._scores
         if scores is not None and scores.current(state, now):
@@ -507,7 +514,7 @@ class WorkspaceProvider:
     def _current_nowait(self) -> _Scores | None:
         """The scores if they are current, from four ``stat`` calls; None if they need work."""
         scores = self._scores
-        if scores is None or not scores.current_at(self._mtimes(), dt.datetime.now(dt.UTC)):
+        if scores is None or not scores.current_at(self._mtimes(), self.now()):
             return None
         return scores
 
@@ -614,7 +621,7 @@ class WorkspaceProvider:
         return None
 
     def suppress(self, kind: str, record_id: str, reason: str) -> None:
-        self.store.suppress(kind, [record_id], reason=reason, at=dt.datetime.now(dt.UTC))
+        self.store.suppress(kind, [record_id], reason=reason, at=self.now())
         with self._lock:
             # look at the store again on the next answer, whatever its folders' mtimes say
             if self._scores is not None:
@@ -625,8 +632,7 @@ class WorkspaceProvider:
     ) -> None:
         """Refuse a correction that would not make a valid record (before it is recorded)."""
         check_correction(
-            self.store, kind, record_id, correction, dispute_id=dispute_id,
-            at=dt.datetime.now(dt.UTC),
+            self.store, kind, record_id, correction, dispute_id=dispute_id, at=self.now(),
         )  # fmt: skip
 
     def apply_resolution(self, suppression: Suppression) -> str | None:

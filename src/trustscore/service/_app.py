@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator, Collection
@@ -19,15 +21,19 @@ from trustscore.service import (
     _routes_consent,
     _routes_disputes,
     _routes_furnishers,
+    _routes_ops,
     _routes_reviews,
     _routes_subjects,
     _routes_whatif,
     _web,
 )
 from trustscore.service._audit_signer import CheckpointSigner
+from trustscore.service._deadlines import DeadlineRunner
 from trustscore.service._errors import install_error_handlers
 from trustscore.service._group_commit import GroupCommit
+from trustscore.service._metrics import Metrics, ObservedApp
 from trustscore.service._provider import SubjectProvider
+from trustscore.service._rate_limit import RateLimiter
 from trustscore.service._token_cache import TokenCache
 from trustscore.settings import Settings, get_settings
 
@@ -77,16 +83,35 @@ def service_ledger(
 
 
 def serve(settings: Settings) -> None:
-    """Run the service under uvicorn (``trustscore serve``)."""
+    """Run the service under uvicorn (``trustscore serve``), logging JSON lines to stderr.
+
+    Each of ``settings.workers`` processes builds its app from the same settings (uvicorn's
+    factory mode), with ``TRUSTSCORE_*`` as the environment gives them; the caller's own
+    ``settings`` (the CLI's flags) reach the workers through the environment.
+    """
+    import os
+
     import uvicorn
 
+    from trustscore.service._logging import log_config
+
+    # the workers build their own Settings from the environment: hand them the caller's
+    for name, value in settings.model_dump(exclude={"database_url"}).items():
+        os.environ[f"TRUSTSCORE_{name.upper()}"] = str(value)
+    os.environ["TRUSTSCORE_DATABASE_URL"] = settings.database_url.get_secret_value()
+    get_settings.cache_clear()
     uvicorn.run(
         "trustscore.service:create_app",
         factory=True,
         host=settings.host,
         port=settings.port,
         workers=settings.workers,
-        log_level="warning",
+        log_config=log_config(settings.log_level),
+        log_level=settings.log_level,
+        access_log=False,
+        # a worker warming its scores holds the GIL for seconds (more on a busy machine); the
+        # supervisor's 5 s default took that for a hung worker and killed it, again and again
+        timeout_worker_healthcheck=120,
     )
 
 
@@ -96,6 +121,8 @@ def create_app(
     ledger: lg.Ledger | None = None,
     provider: SubjectProvider | None = None,
     token_ttl_s: float = 5.0,
+    rate_limit: tuple[float, int] | None = None,
+    deadline_interval_s: float | None = None,
 ) -> FastAPI:
     """Build the FastAPI app (uvicorn's factory mode calls it with no arguments).
 
@@ -112,6 +139,14 @@ def create_app(
         How long this process trusts a token it authenticated without reading the ledger again
         (0: read it on every request). A revocation through this app's API takes effect at once;
         one by another process (another worker, ``trustscore client revoke``) within this time.
+    rate_limit : (float, int), optional
+        Each client's requests per second and burst (429 past them); defaults to the settings'
+        ``rate_limit_per_s`` and ``rate_limit_burst``, or no limit without settings. A rate of
+        0 disables it.
+    deadline_interval_s : float, optional
+        Seconds between runs of the dispute deadline job in this app (under the ledger's lease:
+        one worker runs it); defaults to the settings' ``deadline_interval_s``, or 0 (off)
+        without settings.
 
     Examples
     --------
@@ -128,6 +163,10 @@ def create_app(
         provider = workspace_provider(
             settings.workspace, consent_categories=settings.consent_categories
         )
+    if rate_limit is None and settings is not None:
+        rate_limit = (settings.rate_limit_per_s, settings.rate_limit_burst)
+    if deadline_interval_s is None:
+        deadline_interval_s = 0.0 if settings is None else settings.deadline_interval_s
     the_ledger = ledger
     commits = GroupCommit(the_ledger)
     signer = None
@@ -135,9 +174,17 @@ def create_app(
         signer = CheckpointSigner(
             the_ledger, settings.audit_key_file, settings.audit_checkpoint_interval_s
         )
+    metrics = Metrics(queue_depth=lambda: commits.pending)
+    deadlines = (
+        DeadlineRunner(
+            the_ledger, provider, interval_s=deadline_interval_s, on_run=metrics.deadline_runs.inc
+        )
+        if deadline_interval_s > 0
+        else None
+    )
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if owned:
             the_ledger.upgrade()
         warm = getattr(provider, "warm", None)
@@ -150,11 +197,19 @@ def create_app(
             gc.freeze()
         if signer is not None:
             signer.start()
+        app.state.scores_loaded = provider is not None
+        job = None if deadlines is None else asyncio.create_task(deadlines.run_forever())
         try:
             yield
         finally:
             if signer is not None:
                 signer.stop()
+            app.state.scores_loaded = False
+            if job is not None and deadlines is not None:
+                job.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await job
+                await asyncio.to_thread(deadlines.release)
             commits.close()
             if owned:
                 the_ledger.dispose()
@@ -170,14 +225,21 @@ def create_app(
     app.state.commits = commits
     app.state.token_cache = TokenCache(ttl_s=token_ttl_s)
     app.state.settings = settings
+    app.state.metrics = metrics
+    app.state.deadlines = deadlines
+    app.state.scores_loaded = False
+    app.state.rate_limiter = (
+        RateLimiter(rate_limit[0], rate_limit[1]) if rate_limit and rate_limit[0] > 0 else None
+    )
     install_error_handlers(app)
     # the score route first: a request walks the routes in order until one matches
     routes = (
         _routes_subjects, _routes_whatif, _routes_admin, _routes_disputes, _routes_reviews,
-        _routes_consent,
+        _routes_consent, _routes_ops,
     )  # fmt: skip
     for module in routes:
         app.include_router(module.router)
     app.include_router(_routes_furnishers.router)
     app.include_router(_web.router)  # the web pages (not in the OpenAPI schema)
+    app.add_middleware(ObservedApp, metrics=metrics)  # request ids, metrics, access lines
     return app

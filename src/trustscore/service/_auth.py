@@ -21,6 +21,7 @@ from trustscore.safeguards import check_purpose_approvable
 from trustscore.service._errors import ApiError
 from trustscore.service._group_commit import GroupCommit
 from trustscore.service._provider import SubjectProvider
+from trustscore.service._rate_limit import RateLimiter
 from trustscore.service._token_cache import TokenCache
 
 __all__ = [
@@ -94,7 +95,7 @@ TokenCacheDep = Annotated[TokenCache, Depends(get_token_cache)]
 async def authenticate(
     request: Request, credentials: HTTPAuthorizationCredentials | None
 ) -> lg.Client:
-    """The client behind the request's bearer token; 401 without a valid one.
+    """The client behind the request's bearer token; 401 without a valid one, 429 over its rate.
 
     A plain coroutine that the role dependencies call, not a dependency of its own: FastAPI's
     resolution of each dependency costs more than the lookups (the ledger and the token cache
@@ -124,6 +125,18 @@ async def authenticate(
             "unauthorized",
             "The bearer token is not valid or was revoked. Ask an admin for a new one.",
             headers=challenge,
+        )
+    request.state.client_id = client.client_id  # who a refusal of this request names
+    limiter: RateLimiter | None = state.rate_limiter
+    if limiter is not None and (wait := limiter.wait_s(client.client_id)):
+        retry = limiter.retry_after(wait)
+        raise ApiError(
+            429,
+            "rate_limited",
+            f"Client {client.client_id} sent more than {limiter.burst} requests at once or "
+            f"{limiter.rate_per_s:g} a second; retry after {retry} s.",
+            details={"retry_after_s": int(retry)},
+            headers={"Retry-After": retry},
         )
     return client
 

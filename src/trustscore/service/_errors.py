@@ -2,6 +2,10 @@
 
 ``{"error": {"code": "...", "message": "...", "details": {...}}}`` for every 4xx and 5xx:
 validation errors, unknown routes, refused purposes, missing tokens and unexpected failures alike.
+
+Every refusal is also put on record here (:func:`~trustscore.service._refusals.record_refusal`):
+a refused purpose, an :class:`ApiError` that names its ``refusal`` kind, and by default every
+401 (``invalid_token``), 403 (``role_refused``) and 429 (``rate_limited``).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from trustscore.exceptions import (
     SchemaError,
     TrustScoreError,
 )
+from trustscore.service._refusals import record_refusal
 
 __all__ = ["DOMAIN_STATUS", "ApiError", "error_body", "install_error_handlers"]
 
@@ -49,6 +54,9 @@ DOMAIN_STATUS: Final[dict[type[TrustScoreError], tuple[int, str]]] = {
     TrustScoreError: (500, "error"),
 }
 
+#: The refusal kind of an :class:`ApiError` that names none, by status.
+_REFUSAL_BY_STATUS: Final = {401: "invalid_token", 403: "role_refused", 429: "rate_limited"}
+
 _HTTP_CODES: Final = {
     400: "bad_request",
     401: "unauthorized",
@@ -57,11 +65,16 @@ _HTTP_CODES: Final = {
     405: "method_not_allowed",
     409: "conflict",
     422: "validation_error",
+    429: "rate_limited",
 }
 
 
 class ApiError(Exception):
-    """An error the service itself raises (authentication, authorisation, conflicts)."""
+    """An error the service itself raises (authentication, authorisation, conflicts).
+
+    ``refusal`` names the kind of refusal to record (see :data:`trustscore.ledger.REFUSAL_KINDS`);
+    a 401, 403 or 429 without one is recorded by its status.
+    """
 
     def __init__(
         self,
@@ -71,6 +84,7 @@ class ApiError(Exception):
         *,
         details: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
+        refusal: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -78,6 +92,7 @@ class ApiError(Exception):
         self.message = message
         self.details = details or {}
         self.headers = headers
+        self.refusal = refusal or _REFUSAL_BY_STATUS.get(status)
 
 
 def _plain(value: Any) -> Any:
@@ -113,14 +128,30 @@ def _respond(status: int, body: dict[str, Any], headers: dict[str, str] | None =
     return JSONResponse(status_code=status, content=body, headers=headers)
 
 
-async def _on_api_error(_request: Request, exc: Exception) -> Any:
+async def _on_api_error(request: Request, exc: Exception) -> Any:
     assert isinstance(exc, ApiError)  # registered for ApiError only
+    if exc.refusal is not None:
+        subject = exc.details.get("subject_id")
+        await record_refusal(
+            request,
+            exc.refusal,
+            exc.message,
+            subject_id=subject if isinstance(subject, str) else None,
+        )
     return _respond(exc.status, error_body(exc.code, exc.message, exc.details), exc.headers)
 
 
-async def _on_domain_error(_request: Request, exc: Exception) -> Any:
+async def _on_domain_error(request: Request, exc: Exception) -> Any:
     assert isinstance(exc, TrustScoreError)  # registered for TrustScoreError only
     status, code = domain_status(exc)
+    if isinstance(exc, PurposeError):
+        # the subject asked about: put on the request's state by a route whose body names it
+        purpose = exc.context.get("purpose")
+        await record_refusal(
+            request, "purpose_refused", exc.message,
+            subject_id=getattr(request.state, "subject_id", None),
+            purpose=purpose if isinstance(purpose, str) else None,
+        )  # fmt: skip
     if status >= 500:
         logger.error("Request failed: %s", exc, exc_info=exc)
     return _respond(status, error_body(code, exc.message, exc.context))

@@ -9,6 +9,10 @@ a single transaction (:func:`trustscore.ledger.record_scored_accesses`), then wa
 with its own rows. A request still answers only after its facts are committed: nothing is
 acknowledged early.
 
+Refused requests go the same way (:meth:`GroupCommit.refuse`): a refusal is in the ledger
+before the refusal is answered, and a flood of refused requests costs a transaction per group,
+not per request.
+
 A request on the event loop awaits :meth:`GroupCommit.submit`: its result comes back through
 the loop (one ``call_soon_threadsafe`` per group and loop), so no thread waits for it. Code in
 threads calls :meth:`GroupCommit.record`, which blocks.
@@ -20,9 +24,9 @@ import asyncio
 import logging
 import queue
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from typing import Final
+from typing import Any, Final
 
 from trustscore import ledger as lg
 
@@ -32,8 +36,9 @@ logger = logging.getLogger(__name__)
 
 _STOP: Final = None
 
-Waiter = Future[lg.RecordedAccess] | asyncio.Future[lg.RecordedAccess]
-Outcome = tuple[Waiter, lg.RecordedAccess | None, BaseException | None]
+Item = lg.ScoreAccess | lg.RefusalAttempt
+Waiter = Future[Any] | asyncio.Future[Any]
+Outcome = tuple[Waiter, Any, BaseException | None]
 
 
 class GroupCommit:
@@ -66,12 +71,17 @@ class GroupCommit:
     def __init__(self, ledger: lg.Ledger, *, max_group: int = 256) -> None:
         self.ledger = ledger
         self.max_group = max_group
-        self._queue: queue.SimpleQueue[tuple[lg.ScoreAccess, Waiter] | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[Item, Waiter] | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._closed = False
 
-    def _put(self, item: lg.ScoreAccess, waiter: Waiter) -> bool:
+    @property
+    def pending(self) -> int:
+        """Items queued for the writer thread (a gauge of how far the ledger lags)."""
+        return self._queue.qsize()
+
+    def _put(self, item: Item, waiter: Waiter) -> bool:
         """Queue ``item`` for the writer thread; False once closed (the caller writes it)."""
         with self._lock:
             if self._closed:
@@ -97,11 +107,20 @@ class GroupCommit:
         Nothing blocks the loop while the group is written. If the awaiting request is
         cancelled, its item is still written (the access happened).
         """
+        recorded: lg.RecordedAccess = await self._submit(item)
+        return recorded
+
+    async def refuse(self, item: lg.RefusalAttempt) -> lg.Refusal:
+        """Record a refused request from the event loop, as :meth:`submit` records an access."""
+        refusal: lg.Refusal = await self._submit(item)
+        return refusal
+
+    async def _submit(self, item: Item) -> Any:
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[lg.RecordedAccess] = loop.create_future()
+        future: asyncio.Future[Any] = loop.create_future()
         if not self._put(item, future):
             # closed (the app is shutting down): write it in a thread, not on the loop
-            return (await asyncio.to_thread(lg.record_scored_accesses, self.ledger, [item]))[0]
+            return (await asyncio.to_thread(_writer_of(item), self.ledger, [item]))[0]
         return await future
 
     def close(self) -> None:
@@ -133,10 +152,22 @@ class GroupCommit:
             if stop:
                 return
 
-    def _write(self, group: Sequence[tuple[lg.ScoreAccess, Waiter]]) -> list[Outcome]:
-        """Write the group in one transaction; each waiter's result or error."""
+    def _write(self, group: Sequence[tuple[Item, Waiter]]) -> list[Outcome]:
+        """Write the group, a transaction per kind of item; each waiter's result or error."""
+        looks = [g for g in group if isinstance(g[0], lg.ScoreAccess)]
+        refused = [g for g in group if not isinstance(g[0], lg.ScoreAccess)]
+        out: list[Outcome] = []
+        for part in (looks, refused):
+            if part:
+                out.extend(self._write_part(_writer_of(part[0][0]), part))
+        return out
+
+    def _write_part(
+        self, write: Callable[[lg.Ledger, Any], list[Any]], group: Sequence[tuple[Item, Waiter]]
+    ) -> list[Outcome]:
+        """Write items of one kind in one transaction; each waiter's result or error."""
         try:
-            results = lg.record_scored_accesses(self.ledger, [item for item, _ in group])
+            results = write(self.ledger, [item for item, _ in group])
         except Exception as exc:  # handed to the waiting requests
             if len(group) == 1:
                 return [(group[0][1], None, exc)]
@@ -145,11 +176,18 @@ class GroupCommit:
             out: list[Outcome] = []
             for item, waiter in group:
                 try:
-                    out.append((waiter, lg.record_scored_accesses(self.ledger, [item])[0], None))
+                    out.append((waiter, write(self.ledger, [item])[0], None))
                 except Exception as one:  # handed to the waiting request
                     out.append((waiter, None, one))
             return out
         return [(waiter, result, None) for (_, waiter), result in zip(group, results, strict=True)]
+
+
+def _writer_of(item: Item) -> Callable[[lg.Ledger, Any], list[Any]]:
+    """The ledger function that records items of ``item``'s kind, many in one transaction."""
+    if isinstance(item, lg.ScoreAccess):
+        return lg.record_scored_accesses
+    return lg.record_refusals
 
 
 def _deliver(outcomes: list[Outcome]) -> None:

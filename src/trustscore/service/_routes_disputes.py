@@ -41,6 +41,8 @@ def open_dispute(
                 "forbidden",
                 "A subject may dispute only their own records; leave subject_id out or give "
                 "your own.",
+                details={"subject_id": body.subject_id},
+                refusal="not_own_file",
             )
         subject_id = str(client.subject_id)
     elif body.subject_id is None:
@@ -79,7 +81,10 @@ def list_disputes(
     """Disputes, oldest first: an operator's queue, or a subject's own disputes."""
     if client.role == "subject":
         if subject_id not in (None, client.subject_id):
-            raise ApiError(403, "forbidden", "A subject may list only their own disputes.")
+            raise ApiError(
+                403, "forbidden", "A subject may list only their own disputes.",
+                details={"subject_id": subject_id}, refusal="not_own_file",
+            )  # fmt: skip
         subject_id = client.subject_id
     return [DisputeOut.of(d) for d in lg.disputes(ledger, status, subject_id)]
 

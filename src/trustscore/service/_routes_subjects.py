@@ -88,6 +88,7 @@ async def score(
     body: ScoreRequest, lender: Lender, provider: ProviderDep, request: Request
 ) -> JSONResponse:
     """Score a subject for one of the lender's purposes; the subject sees the inquiry."""
+    request.state.subject_id = body.subject_id  # named by a refusal of the purpose
     purpose = check_lender_purpose(lender, body.purpose)
     result = await provider_score(provider, body.subject_id, purpose)
     now = dt.datetime.now(dt.UTC)
@@ -110,6 +111,8 @@ async def decide(
     "pending_review"``, never adverse, with ``review`` naming the case; once a reviewer decides,
     the same decision answers the reviewer's outcome (and its notice if adverse).
     """
+    """Decide for one of the lender's purposes, with the adverse-action notice if adverse."""
+    request.state.subject_id = body.subject_id  # named by a refusal of the purpose
     purpose = check_lender_purpose(lender, body.purpose)
     result = await provider_decide(provider, body.subject_id, purpose)
     now = dt.datetime.now(dt.UTC)
@@ -153,6 +156,10 @@ def subject_file(
     ``reviews`` lists the subject's human-review cases (state, deadline, outcome, the reviewer's
     reason and note; a subject is not shown the clients' ids).
 
+    ``refused_attempts`` lists the requests about this subject that were refused (a purpose
+    the client may not use, another subject's client, an invalid token): who tried, for what,
+    and why they were refused.
+
     ``explanation`` says what the current score is made of and what would change it: per
     dimension its points and range; per reason its plain words, how it clears and how many
     points separate the subject's value from the characteristic's best; for an unscorable
@@ -161,7 +168,9 @@ def subject_file(
     """
     if client.role == "subject":
         if client.subject_id != subject_id:
-            raise ApiError(403, "forbidden", "A subject may read only their own file.")
+            raise ApiError(
+                403, "forbidden", "A subject may read only their own file.", refusal="not_own_file"
+            )
         purpose = "subject_access"
     else:
         purpose = "dispute_handling"
@@ -173,13 +182,14 @@ def subject_file(
         ledger, client_id=client.client_id, subject_id=subject_id, purpose=purpose, action="file"
     )
     seen = lg.accesses(ledger, subject_id)
+    refused = lg.refusals(ledger, subject_id=subject_id)
     lookers: dict[str, lg.Client | None] = {}
-    for a in seen:
-        if a.client_id not in lookers:
+    for client_id in [*(a.client_id for a in seen), *(r.client_id for r in refused)]:
+        if client_id is not None and client_id not in lookers:
             try:
-                lookers[a.client_id] = lg.get_client(ledger, a.client_id)
+                lookers[client_id] = lg.get_client(ledger, client_id)
             except NotFoundError:
-                lookers[a.client_id] = None
+                lookers[client_id] = None
     return {
         "subject_id": subject_id,
         "file": content,
@@ -212,5 +222,12 @@ def subject_file(
              "at": a.at.isoformat(), "client_name": getattr(lookers[a.client_id], "name", None),
              "client_role": getattr(lookers[a.client_id], "role", None)}
             for a in seen
+        ],
+        "refused_attempts": [
+            {"kind": r.kind, "client_id": r.client_id, "purpose": r.purpose, "reason": r.reason,
+             "path": r.path, "at": r.at.isoformat(),
+             "client_name": getattr(lookers.get(r.client_id or ""), "name", None),
+             "client_role": getattr(lookers.get(r.client_id or ""), "role", None)}
+            for r in refused
         ],
     }  # fmt: skip

@@ -31,7 +31,10 @@ def _access(client: lg.Client, subject_id: str, purpose: str | None) -> str:
     purpose it is not allowed."""
     if client.role == "subject":
         if client.subject_id != subject_id:
-            raise ApiError(403, "forbidden", "A subject may ask only about their own file.")
+            raise ApiError(
+                403, "forbidden", "A subject may ask only about their own file.",
+                details={"subject_id": subject_id}, refusal="not_own_file",
+            )  # fmt: skip
         return "subject_access"
     if purpose is None:
         raise ApiError(

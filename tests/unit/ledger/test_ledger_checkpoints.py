@@ -81,12 +81,13 @@ def test_background_checkpoints_copy_the_wal_while_writes_go_on(tmp_path: Path) 
     ledger.create_all()
     for _ in range(40):
         record_score_accesses(ledger, _items(25))
-    deadline = time.monotonic() + 10
+    # waits for the thread (a generous limit for a busy machine, not a timing property)
+    deadline = time.monotonic() + 120
     while _wal_index(path)[1] == 0 and time.monotonic() < deadline:
         time.sleep(0.01)
     assert ledger.checkpoints() > 0
     record_score_accesses(ledger, _items(1))
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 120
     while (index := _wal_index(path))[0] != index[1] and time.monotonic() < deadline:
         time.sleep(0.01)
     frames, copied = _wal_index(path)
@@ -99,21 +100,31 @@ def test_background_checkpoints_copy_the_wal_while_writes_go_on(tmp_path: Path) 
 
 
 def test_the_wal_restarts_under_continuous_writes(tmp_path: Path) -> None:
+    """The commit that grows the WAL past RESTART_PAGES checkpoints it, the next one restarts it.
+
+    Deterministic: the background thread is held off for the whole test (its interval is an
+    hour), so no checkpoint of its own races the commits' and the bound below is exact. How
+    often the thread's checkpoints restart the WAL under load is timing, measured by the
+    service benchmark's ``--trace`` (group commits that restarted the WAL), not asserted here.
+    """
     path = tmp_path / "l.sqlite"
     ledger = Ledger(
         f"sqlite:///{path}", sqlite_synchronous="NORMAL", sqlite_checkpoints="background",
-        checkpoint_interval_s=0.005,
+        checkpoint_interval_s=3600,
     )  # fmt: skip
     ledger.create_all()
     frames_seen = []
     for _ in range(160):  # well past RESTART_PAGES of WAL, commit after commit
         record_score_accesses(ledger, _items(25))
         frames_seen.append(_wal_index(path)[0])
+    assert ledger.checkpoints() == 0  # every checkpoint so far was a commit's own
+    grown = [b - a for a, b in itertools.pairwise(frames_seen) if b > a]
     restarts = sum(1 for a, b in itertools.pairwise(frames_seen) if b < a)
     assert restarts >= 1
-    assert max(frames_seen) < RESTART_PAGES + 200  # bounded: the WAL file does not grow on
+    # bounded: never more than one commit's pages past RESTART_PAGES, so the file stops growing
+    assert max(frames_seen) <= RESTART_PAGES + max(grown)
     page = 4096
-    assert Path(f"{path}-wal").stat().st_size < (RESTART_PAGES + 200) * (page + 24) + 32
+    assert Path(f"{path}-wal").stat().st_size <= (max(frames_seen)) * (page + 24) + 32
     ledger.dispose()
 
 

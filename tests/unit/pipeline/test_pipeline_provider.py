@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import time
 from pathlib import Path
 
 import pyarrow as pa
@@ -29,16 +28,41 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+class Clock:
+    """The real time plus an offset that a test moves on by hand, instead of sleeping."""
+
+    def __init__(self) -> None:
+        self.offset = dt.timedelta()
+
+    def __call__(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC) + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += dt.timedelta(seconds=seconds)
+
+
 @pytest.fixture
-def provider(demo: Path, tmp_path: Path) -> WorkspaceProvider:
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def provider(demo: Path, tmp_path: Path, clock: Clock) -> WorkspaceProvider:
     """A provider over a private copy of the demo (tests suppress records in it)."""
     root = tmp_path / "ws"
     shutil.copytree(demo, root)
-    return WorkspaceProvider(Workspace(root))
+    return WorkspaceProvider(Workspace(root), clock=clock)
 
 
 def _direct(provider: WorkspaceProvider, subject: str) -> dict[str, object]:
-    return score_subject(provider.store, provider.artifact, subject, provider.workspace.as_of())
+    """What a replay computes, with what is known at the provider's now."""
+    return score_subject(
+        provider.store,
+        provider.artifact,
+        subject,
+        provider.workspace.as_of(),
+        known_at=provider.now(),
+    )
 
 
 def _bill_subjects(provider: WorkspaceProvider) -> list[tuple[str, str]]:
@@ -105,13 +129,15 @@ def test_a_suppression_by_another_process_is_seen(provider: WorkspaceProvider) -
 
 
 @pytest.mark.slow
-def test_a_suppression_dated_later_counts_from_its_time(provider: WorkspaceProvider) -> None:
+def test_a_suppression_dated_later_counts_from_its_time(
+    provider: WorkspaceProvider, clock: Clock
+) -> None:
     sid, bill = _bill_subjects(provider)[3]
     before = provider.current_score(sid)
-    at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1.5)
-    provider.store.suppress("obligation", [bill], reason="effective shortly", at=at)
+    at = clock() + dt.timedelta(hours=1)
+    provider.store.suppress("obligation", [bill], reason="effective in an hour", at=at)
     assert provider.current_score(sid) == before == _direct(provider, sid)
-    time.sleep(max(0.0, (at - dt.datetime.now(dt.UTC)).total_seconds()) + 0.1)
+    clock.advance(3600 + 1)  # the hour passes: the suppression counts from its time
     later = provider.current_score(sid)
     assert later["feature_hash"] != before["feature_hash"]
     assert later == _direct(provider, sid)
@@ -119,7 +145,7 @@ def test_a_suppression_dated_later_counts_from_its_time(provider: WorkspaceProvi
 
 @pytest.mark.slow
 def test_the_nowait_answers_come_from_memory_only_while_it_is_current(
-    provider: WorkspaceProvider,
+    provider: WorkspaceProvider, clock: Clock
 ) -> None:
     sid, bill = _bill_subjects(provider)[4]
     assert provider.score_nowait(sid, "credit_pricing") is None  # nothing computed yet
@@ -140,7 +166,7 @@ def test_the_nowait_answers_come_from_memory_only_while_it_is_current(
     assert provider.score_nowait(sid, "credit_pricing") is None
     after = provider.score(sid, "credit_pricing")
     assert after["feature_hash"] != before["feature_hash"]
-    time.sleep(1.1)  # a folder changed less than a second ago may change unseen: listed again
+    clock.advance(1.1)  # a folder changed less than a second ago may change unseen: listed again
     assert provider.score_nowait(sid, "credit_pricing") is None
     assert provider.score(sid, "credit_pricing") == after
     assert provider.score_nowait(sid, "credit_pricing") == after == _direct(provider, sid)

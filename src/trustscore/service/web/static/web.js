@@ -401,7 +401,7 @@
     const records = recordsByKind(file.records);
     renderRecords(records, data.disputes || []);
     renderDisputes(data.disputes || []);
-    renderAccesses(data.accesses || [], records.inquiry || []);
+    renderAccesses(data.accesses || [], records.inquiry || [], data.refused_attempts || []);
     renderHistory(data.score_history || []);
     renderDecisions(data.decisions || []);
   }
@@ -768,13 +768,19 @@
       "No disputes."));
   }
 
-  function renderAccesses(accesses, inquiries) {
+  function renderAccesses(accesses, inquiries, refused) {
     const rows = accesses.slice().reverse();
     put("accesses", table("Every look at your file, newest first",
       ["When", "Who", "Their role", "For what purpose", "What they did"],
       rows.map((a) => [fmtDateTime(a.at), a.client_name || a.client_id,
         fmtValue(a.client_role), words(PURPOSES, a.purpose), words(ACTIONS, a.action)]),
       "Nobody has looked at your file yet."));
+    put("refused", table("Attempts that were refused, newest first",
+      ["When", "Who", "For what purpose", "Why it was refused"],
+      refused.slice().reverse().map((r) => [fmtDateTime(r.at),
+        r.client_name || r.client_id || "someone with an invalid token",
+        words(PURPOSES, r.purpose), fmtValue(r.reason)]),
+      "Nobody has been refused access to your file."));
     const reported = inquiries.slice().sort((a, b) => String(b.inquiry_date || "")
       .localeCompare(String(a.inquiry_date || "")));
     put("inquiries", table("Inquiries reported by organisations, newest first",
