@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from trustscore.cli._errors import fail, guarded
+from trustscore.cli._identity import identity_app
 from trustscore.cli._ops import audit_app, clients_app, disputes_app, replay, serve
 from trustscore.cli._outputs import atomic_output
 from trustscore.cli._progress import progress_bars
@@ -352,6 +353,7 @@ app.command()(projection)
 app.add_typer(clients_app, name="client")
 app.add_typer(audit_app, name="audit")
 app.add_typer(disputes_app, name="disputes")
+app.add_typer(identity_app, name="identity")
 
 
 def main() -> None:

@@ -15,7 +15,8 @@ identity fields), and links each new profile to a subject:
 Then the new subjects and the linked records (with their ``subject_id``) are ingested into the
 record store by :func:`trustscore.records.ingest`, the identity fields go to the identity store,
 every link goes to the ledger with its evidence and audit entry, and held rows wait for the next
-run. Every row read is counted once: ``rows_in == rows_linked + rows_held + rows_quarantined``.
+run. Every row is counted once:
+``rows_in + rows_carried == rows_linked + rows_held + rows_quarantined``.
 """
 
 from __future__ import annotations
@@ -66,10 +67,15 @@ _PENDING: Final = "?pending"
 
 @dataclass(frozen=True)
 class LinkResult:
-    """What one linkage run did. ``rows_in == rows_linked + rows_held + rows_quarantined``."""
+    """What one linkage run did.
+
+    ``rows_in + rows_carried == rows_linked + rows_held + rows_quarantined``: ``rows_in`` were
+    read from the files, ``rows_carried`` were held by an earlier run and considered again.
+    """
 
     run_id: str
     rows_in: int
+    rows_carried: int
     rows_linked: int
     rows_held: int
     rows_quarantined: int
@@ -103,6 +109,7 @@ class _Rows:
     quarantine: list[dict[str, str | None]] = field(default_factory=list)
     reasons: Counter[str] = field(default_factory=Counter)
     rows_in: int = 0
+    rows_carried: int = 0
 
     def add(self, kind: str, table: pa.Table, *, at: dt.datetime) -> None:
         names = RECORD_KINDS[kind].field_names
@@ -133,7 +140,7 @@ class _Rows:
         for row in held.to_pylist():
             kind = str(row.pop("record_kind"))
             ident = {f: row.pop(f) for f in IDENTITY_FIELDS}
-            self.rows_in += 1
+            self.rows_carried += 1
             self._accept(kind, row, ident)
 
     def _accept(self, kind: str, row: dict[str, str | None], ident: dict[str, str | None]) -> None:
@@ -381,6 +388,7 @@ def _commit(
     return LinkResult(
         run_id=run_id,
         rows_in=rows.rows_in,
+        rows_carried=rows.rows_carried,
         rows_linked=n_linked,
         rows_held=len(held_rows),
         rows_quarantined=len(rows.quarantine),

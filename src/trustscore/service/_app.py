@@ -16,6 +16,7 @@ from trustscore.pipeline import Workspace, WorkspaceProvider
 from trustscore.service import (
     _routes_admin,
     _routes_disputes,
+    _routes_identity,
     _routes_subjects,
     _routes_whatif,
     _web,
@@ -151,7 +152,9 @@ def create_app(
     app.state.settings = settings
     install_error_handlers(app)
     # the score route first: a request walks the routes in order until one matches
-    for module in (_routes_subjects, _routes_whatif, _routes_admin, _routes_disputes):
+    for module in (
+        _routes_subjects, _routes_whatif, _routes_admin, _routes_disputes, _routes_identity,
+    ):  # fmt: skip
         app.include_router(module.router)
     app.include_router(_web.router)  # the web pages (not in the OpenAPI schema)
     return app
