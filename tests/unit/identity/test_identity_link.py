@@ -65,7 +65,8 @@ def test_export_matches_the_store_and_the_truth(linked: Linked) -> None:
         for r in links.to_pylist()
         if r["record_kind"] == "obligation"
     }
-    assert dict(zip(stored["record_id"].to_pylist(), stored["subject_id"].to_pylist())) == by_export
+    pairs = zip(stored["record_id"].to_pylist(), stored["subject_id"].to_pylist(), strict=True)
+    assert dict(pairs) == by_export
     # pairwise precision against the generator's truth
     truth = {(r["record_kind"], r["record_id"]): r["subject_id"]
              for r in pq.read_table(linked.paths["truth"]).to_pylist()}  # fmt: skip
