@@ -91,8 +91,7 @@ def run(n_subjects: int, seed: int) -> dict[str, Any]:
     from trustscore.identity import export_links, link_files
     from trustscore.ledger import Ledger
     from trustscore.records import RecordStore
-    from trustscore.synth import generate
-    from trustscore.synth._identities import IDENTIFIED_KINDS, add_identities
+    from trustscore.synth import IDENTIFIED_KINDS, add_identities, generate
 
     root = DATA / f"n{n_subjects}-s{seed}"
     shutil.rmtree(root, ignore_errors=True)

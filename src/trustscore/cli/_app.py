@@ -105,9 +105,16 @@ def synth(
             "balances revised, accounts closed, deletions. 0: no later delivery.",
         ),
     ] = 0.0,
+    identities: Annotated[
+        bool,
+        typer.Option(
+            help="Also write the records with identity fields (with realistic noise) instead of "
+            "subject_id to OUT/identified/, and the true subject of each to OUT/truth.parquet.",
+        ),
+    ] = False,
 ) -> None:
     """Write a synthetic population as furnisher files (Parquet)."""
-    from trustscore.synth import generate, split_deliveries
+    from trustscore.synth import add_identities, generate, split_deliveries
 
     date = _parse_date(as_of, "--as-of")
 
@@ -131,6 +138,12 @@ def synth(
             typer.echo(
                 f"and a later delivery of {later.n_rows:,} updated records "
                 f"({later.n_deletions:,} deletions) to {later.out_dir}"
+            )
+        if identities:
+            paths = add_identities(out, seed=seed)
+            typer.echo(
+                f"and the records with identity fields to {paths['obligation'].parent}, the true "
+                f"subjects to {paths['truth']}"
             )
 
     guarded(run)

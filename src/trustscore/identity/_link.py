@@ -40,17 +40,13 @@ from trustscore.exceptions import IngestError, SchemaError
 from trustscore.identity._cluster import Edge, Profile, cluster, evidence, subjects_of
 from trustscore.identity._model import COMPARED_FIELDS, score_pairs
 from trustscore.identity._read import read_strings
+from trustscore.identity._rows import Rows
 from trustscore.identity._store import IdentityStore
 from trustscore.ledger import IdentityLink, Ledger, ReviewItem, open_reviews, record_links, reviews
 from trustscore.records import RECORD_KINDS, RecordStore, ingest
-from trustscore.records._identity import (
-    IDENTITY_FIELDS,
-    identity_problems,
-    normalise_identity,
-    subject_kind_of,
-)
+from trustscore.records._identity import IDENTITY_FIELDS, subject_kind_of
+from trustscore.records._readers import check_columns
 from trustscore.records._store import check_kind
-from trustscore.records._validate import validate_chunk
 
 __all__ = ["DEFAULT_LOWER", "DEFAULT_UPPER", "LinkResult", "link_files", "score_all"]
 
@@ -62,7 +58,6 @@ logger = logging.getLogger(__name__)
 #: is included).
 DEFAULT_UPPER: Final = 5.0
 DEFAULT_LOWER: Final = -2.0
-_PENDING: Final = "?pending"
 
 
 @dataclass(frozen=True)
@@ -85,81 +80,12 @@ class LinkResult:
     decided_by: Mapping[str, int] = field(default_factory=dict)
 
 
-def _profile_id(row: Mapping[str, str | None]) -> str:
-    text = json.dumps([row.get(f) for f in IDENTITY_FIELDS])
-    return "prof-" + hashlib.sha256(text.encode()).hexdigest()[:24]
-
-
 def _valid_id(row: Mapping[str, str | None]) -> str | None:
     if row.get("national_id"):
         return f"national_id:{row['national_id']}"
     if row.get("registration_code"):
         return f"registration_code:{row['registration_code']}"
     return None
-
-
-@dataclass
-class _Rows:
-    """The accepted rows of all files, kind by kind: record fields and profile ids."""
-
-    records: dict[str, list[dict[str, str | None]]] = field(default_factory=dict)
-    profile_of: dict[str, list[str]] = field(default_factory=dict)
-    identity: dict[str, dict[str, str | None]] = field(default_factory=dict)
-    given_subject: dict[str, str] = field(default_factory=dict)
-    quarantine: list[dict[str, str | None]] = field(default_factory=list)
-    reasons: Counter[str] = field(default_factory=Counter)
-    rows_in: int = 0
-    rows_carried: int = 0
-
-    def add(self, kind: str, table: pa.Table, *, at: dt.datetime) -> None:
-        names = RECORD_KINDS[kind].field_names
-        self.rows_in += table.num_rows
-        given = "subject_id" in table.column_names
-        rec = table.select([n for n in names if n in table.column_names])
-        if not given:
-            rec = rec.append_column("subject_id", pa.array([_PENDING] * table.num_rows))
-        ids = table.select([n for n in table.column_names if n in IDENTITY_FIELDS])
-        lines = np.arange(2, table.num_rows + 2, dtype=np.int64)
-        checked = validate_chunk(kind, rec, lines, ingest_date=at.date())
-        bad_lines = set(checked.bad.column("line").to_pylist())
-        for row in checked.bad.to_pylist():
-            self._refuse(kind, row["line"], row["field"], row["value"], row["reason"])
-        problems = identity_problems(kind, ids, has_subject_id=given)
-        norm = normalise_identity(ids).to_pylist()
-        originals = rec.to_pylist()
-        for i, (problem, ident, row) in enumerate(zip(problems, norm, originals, strict=True)):
-            line = i + 2
-            if line in bad_lines:
-                continue
-            if problem is not None:
-                self._refuse(kind, line, *problem)
-                continue
-            self._accept(kind, row, ident)
-
-    def add_held(self, held: pa.Table) -> None:
-        for row in held.to_pylist():
-            kind = str(row.pop("record_kind"))
-            ident = {f: row.pop(f) for f in IDENTITY_FIELDS}
-            self.rows_carried += 1
-            self._accept(kind, row, ident)
-
-    def _accept(self, kind: str, row: dict[str, str | None], ident: dict[str, str | None]) -> None:
-        if ident.get("full_name") and not (ident.get("given_name") or ident.get("family_name")):
-            given, _, family = str(ident["full_name"]).rpartition(" ")
-            ident = {**ident, "given_name": given or None, "family_name": family}
-        pid = _profile_id(ident)
-        self.identity[pid] = ident
-        if row.get("subject_id") not in (None, _PENDING):
-            self.given_subject[pid] = str(row["subject_id"])
-        self.records.setdefault(kind, []).append(row)
-        self.profile_of.setdefault(kind, []).append(pid)
-
-    def _refuse(self, kind: str, line: int, fld: str, value: str | None, reason: str) -> None:
-        self.quarantine.append(
-            {"record_kind": kind, "line": str(line), "field": fld, "value": value,
-             "reason": reason}
-        )  # fmt: skip
-        self.reasons[reason] += 1
 
 
 def _strings(rows: list[dict[str, str | None]], names: Sequence[str]) -> pa.Table:
@@ -197,16 +123,21 @@ def link_files(
         raise SchemaError(msg, field="lower", value=str(lower))
     at = linked_at or dt.datetime.now(dt.UTC)
     ids = IdentityStore(store)
-    rows = _Rows()
+    rows = Rows()
     for file in map(Path, files):
         kind = check_kind(file.stem, file=file)
         if kind == "subject":
             msg = f"{file}: subjects are created by linkage; send records with identity fields."
             raise IngestError(msg, file=str(file))
-        rows.add(kind, read_strings(file), at=at)
+        table = read_strings(file)
+        # the record columns are checked as ingest checks them (unexpected, repeated, missing);
+        # subject_id may be left out, linkage supplies it
+        columns = [c for c in table.column_names if c not in IDENTITY_FIELDS]
+        check_columns(kind, [*columns, *(["subject_id"] * ("subject_id" not in columns))], file)
+        rows.add(kind, table, at=at)
     held_before = ids.held()
     if held_before is not None:
-        rows.add_held(held_before)
+        rows.add_held(held_before, at=at)
     run_id = "link-" + hashlib.sha256(f"{at.isoformat()}:{rows.rows_in}".encode()).hexdigest()[:16]
 
     known = ids.profiles().to_pylist()
@@ -328,7 +259,7 @@ def _commit(
     store: RecordStore,
     ledger: Ledger,
     ids: IdentityStore,
-    rows: _Rows,
+    rows: Rows,
     run_id: str,
     at: dt.datetime,
     link_of: Mapping[str, IdentityLink],
@@ -338,8 +269,8 @@ def _commit(
     review_items: list[ReviewItem],
     held: set[str],
 ) -> LinkResult:
-    held_rows: list[dict[str, str | None]] = []
-    link_rows: list[dict[str, object]] = []
+    held_parts: list[pa.Table] = []
+    link_parts: list[pa.Table] = []
     decided: Counter[str] = Counter()
     with tempfile.TemporaryDirectory(prefix="trustscore-link-") as tmp:
         folder = Path(tmp)
@@ -351,46 +282,62 @@ def _commit(
                 folder / "subject.csv",
             )  # fmt: skip
             ingest(folder / "subject.csv", store, ingested_at=at)
-        for kind, records in rows.records.items():
-            keep: list[dict[str, str | None]] = []
-            for row, pid in zip(records, rows.profile_of[kind], strict=True):
-                if pid in held:
-                    held_rows.append({"record_kind": kind, **row, **rows.identity[pid]})
-                    continue
-                link = link_of[pid]
-                keep.append({**row, "subject_id": link.subject_id})
-                decided[link.decided_by.split(":")[0]] += 1
-                link_rows.append(
-                    {"record_kind": kind, "record_id": row["record_id"], "profile_id": pid,
-                     "subject_id": link.subject_id, "match_weight": link.match_weight,
-                     "decided_by": link.decided_by}
-                )  # fmt: skip
-            if keep:
-                path = folder / f"{kind}.csv"
-                _write_csv(_strings(keep, RECORD_KINDS[kind].field_names), path)
-                ingest(path, store, ingested_at=at)
+        for kind in sorted(rows.records):
+            table = pa.concat_tables(rows.records[kind])
+            pids = np.concatenate(rows.profiles[kind]) if rows.profiles[kind] else np.array([])
+            is_held = np.array([p in held for p in pids.tolist()], dtype=np.bool_)
+            if is_held.any():
+                waiting = table.filter(pa.array(is_held)).drop_columns(["subject_id"])
+                fields = [rows.identity[p] for p in pids[is_held].tolist()]
+                for name in IDENTITY_FIELDS:
+                    waiting = waiting.append_column(
+                        name, pa.array([f.get(name) for f in fields], pa.string())
+                    )
+                held_parts.append(
+                    waiting.add_column(0, "record_kind", pa.array([kind] * waiting.num_rows))
+                )
+            keep = table.filter(pa.array(~is_held))
+            kept_links = [link_of[p] for p in pids[~is_held].tolist()]
+            if not kept_links:
+                continue
+            subject_ids = pa.array([x.subject_id for x in kept_links], pa.string())
+            keep = keep.set_column(keep.column_names.index("subject_id"), "subject_id", subject_ids)
+            decided.update(x.decided_by.split(":")[0] for x in kept_links)
+            link_parts.append(
+                pa.table(
+                    {
+                        "record_kind": pa.array([kind] * keep.num_rows, pa.string()),
+                        "record_id": keep.column("record_id"),
+                        "profile_id": pa.array([x.profile_id for x in kept_links], pa.string()),
+                        "subject_id": subject_ids,
+                        "match_weight": pa.array(
+                            [x.match_weight for x in kept_links], pa.float64()
+                        ),
+                        "decided_by": pa.array([x.decided_by for x in kept_links], pa.string()),
+                    }
+                )
+            )
+            path = folder / f"{kind}.csv"
+            _write_csv(keep.select(RECORD_KINDS[kind].field_names), path)
+            ingest(path, store, ingested_at=at)
     quarantine = (
         _strings(rows.quarantine, ["record_kind", "line", "field", "value", "reason"])
         if rows.quarantine
         else None
     )
     profile_table = pa.Table.from_pylist(new_profiles) if new_profiles else pa.table({})
-    link_table = pa.Table.from_pylist(link_rows) if link_rows else pa.table({})
+    link_table = pa.concat_tables(link_parts) if link_parts else pa.table({})
     ids.write_run(run_id, profile_table, link_table, quarantine)
-    if held_rows:
-        names = sorted({k for r in held_rows for k in r})
-        ids.replace_held(_strings(held_rows, names))
-    else:
-        ids.replace_held(None)
+    held_table = pa.concat_tables(held_parts, promote_options="default") if held_parts else None
+    ids.replace_held(held_table)
     record_links(ledger, links, at=at)
     open_reviews(ledger, review_items, at=at)
-    n_linked = len(link_rows)
     return LinkResult(
         run_id=run_id,
         rows_in=rows.rows_in,
         rows_carried=rows.rows_carried,
-        rows_linked=n_linked,
-        rows_held=len(held_rows),
+        rows_linked=link_table.num_rows,
+        rows_held=0 if held_table is None else held_table.num_rows,
         rows_quarantined=len(rows.quarantine),
         subjects_new=len(new_subjects),
         reviews_open=len(review_items),

@@ -156,6 +156,7 @@ def open_reviews(ledger: Ledger, items: Sequence[ReviewItem], *, at: dt.datetime
                 select(IdentityReviewRow.review_id).where(IdentityReviewRow.review_id.in_(ids))
             )
         )
+        entries: list[tuple[str, str, Any, dt.datetime]] = []
         for review_id, item in zip(ids, items, strict=True):
             if review_id in known:
                 continue
@@ -172,8 +173,9 @@ def open_reviews(ledger: Ledger, items: Sequence[ReviewItem], *, at: dt.datetime
             payload = {"review_id": review_id, "profile_id": item.profile_id,
                        "candidate_profile_id": item.candidate_profile_id,
                        "match_weight": item.match_weight}  # fmt: skip
-            session.flush()
-            append_entry(session, "linkage", "identity.review_open", payload, at)
+            entries.append(("linkage", "identity.review_open", payload, at))
+        session.flush()
+        append_entries(session, entries)
     return ids
 
 

@@ -32,18 +32,12 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Final
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from trustscore.records._identity_codes import (
-    normalise_resident_id,
-    normalise_uscc,
-    resident_id_problem,
-    uscc_problem,
-)
+from trustscore.records._identity_codes import resident_id_problem, uscc_problem
 
 __all__ = [
     "IDENTITY_FIELDS",
@@ -82,7 +76,6 @@ TOO_LITTLE: Final = (
     "too little identity to link: give subject_id, a national ID or registration code, or a "
     "name with a birth date or an address"
 )
-_SPACES: Final = re.compile(r"\s+")
 
 
 def split_identity(table: pa.Table) -> tuple[pa.Table, pa.Table]:
@@ -99,21 +92,20 @@ def split_identity(table: pa.Table) -> tuple[pa.Table, pa.Table]:
     return table.select([n for n in names if n not in IDENTITY_FIELDS]), table.select(identity)
 
 
-def _clean(value: object) -> str | None:
-    if value is None:
-        return None
-    text = _SPACES.sub(" ", str(value)).strip()
-    return text or None
-
-
 def normalise_identity(table: pa.Table) -> pa.Table:
     """Every identity field as a trimmed string (null when empty); names and addresses in lower
-    case with single spaces, IDs in upper case, birth dates as ``YYYY-MM-DD`` text.
+    case with single spaces, IDs in upper case (a lower-case ``x`` accepted), birth dates as
+    given (checked as ``YYYY-MM-DD`` by :func:`identity_problems`).
 
     All :data:`IDENTITY_FIELDS` are present in the result, missing ones as nulls.
+
+    Examples
+    --------
+    >>> normalise_identity(pa.table({"full_name": ["  Li   WEI "]})).column("full_name")[0]
+    <pyarrow.StringScalar: 'li wei'>
     """
     n = table.num_rows
-    out: dict[str, pa.Array] = {}
+    out: dict[str, pa.Array | pa.ChunkedArray] = {}
     for name in IDENTITY_FIELDS:
         if name not in table.column_names:
             out[name] = pa.nulls(n, pa.string())
@@ -121,14 +113,12 @@ def normalise_identity(table: pa.Table) -> pa.Table:
         column = table.column(name)
         if not pa.types.is_string(column.type):
             column = pc.cast(column, pa.string())
-        values = [_clean(v) for v in column.to_pylist()]
-        if name == "national_id":
-            values = [normalise_resident_id(v) if v else v for v in values]
-        elif name == "registration_code":
-            values = [normalise_uscc(v) if v else v for v in values]
+        column = pc.utf8_trim_whitespace(pc.replace_substring_regex(column, r"\s+", " "))
+        if name in ("national_id", "registration_code"):
+            column = pc.utf8_upper(column)
         elif name != "birth_date":
-            values = [v.lower() if v else v for v in values]
-        out[name] = pa.array(values, pa.string())
+            column = pc.utf8_lower(column)
+        out[name] = pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
     return pa.table(out)
 
 

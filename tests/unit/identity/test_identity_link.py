@@ -13,10 +13,10 @@ import pyarrow.parquet as pq
 import pytest
 
 import trustscore.ledger as lg
+from trustscore.exceptions import SchemaError
 from trustscore.identity import IdentityStore, LinkResult, export_links, link_files
 from trustscore.records import RecordStore
-from trustscore.synth import generate
-from trustscore.synth._identities import IDENTIFIED_KINDS, add_identities
+from trustscore.synth import IDENTIFIED_KINDS, add_identities, generate
 
 AT = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
 
@@ -128,3 +128,10 @@ def test_bad_ids_and_thin_public_records_are_quarantined(linked: Linked, tmp_pat
         "identity floor: a public record needs a name, an address and a national ID or birth date",
         "national_id is not a valid resident identity number: check character is 1, expected X",
     }
+
+
+def test_a_file_missing_a_record_column_is_refused_whole(linked: Linked, tmp_path: Path) -> None:
+    path = tmp_path / "inquiry.csv"
+    pacsv.write_csv(pa.table({"record_id": ["i1"], "full_name": ["wei li"]}), path)
+    with pytest.raises(SchemaError, match="required column 'furnisher'"):
+        link_files([path], linked.store, linked.ledger, linked_at=AT)
