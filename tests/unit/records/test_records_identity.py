@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -9,6 +11,7 @@ import pytest
 
 from trustscore import Scorecard
 from trustscore.exceptions import ProhibitedInputError
+from trustscore.records import RecordStore, ingest
 from trustscore.records._identity import (
     FLOOR_ORG,
     FLOOR_PERSON,
@@ -108,3 +111,14 @@ def test_training_refuses_identity_fields(name: str) -> None:
     y = (rng.random(200) < 0.3).astype(int)
     with pytest.raises(ProhibitedInputError, match="identity"):
         Scorecard().fit(X, y)
+
+
+def test_plain_ingest_refuses_identity_fields(tmp_path: Path) -> None:
+    path = tmp_path / "inquiry.csv"
+    path.write_text(
+        "record_id,subject_id,furnisher,purpose,inquiry_date,national_id\n"
+        "i1,s1,bank,credit_pricing,2024-01-05,11010519491231002X\n"
+    )
+    with pytest.raises(ProhibitedInputError, match="trustscore identity link"):
+        ingest(path, RecordStore(tmp_path / "store"))
+    assert not (tmp_path / "store").exists()
