@@ -65,7 +65,8 @@ class LinkResult:
     """What one linkage run did.
 
     ``rows_in + rows_carried == rows_linked + rows_held + rows_quarantined``: ``rows_in`` were
-    read from the files, ``rows_carried`` were held by an earlier run and considered again.
+    read from the files, ``rows_carried`` were held by an earlier run and considered again (a
+    held record sent again in the files is taken from the files only).
     """
 
     run_id: str

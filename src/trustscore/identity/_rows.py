@@ -68,6 +68,8 @@ class Rows:
     reasons: Counter[str] = field(default_factory=Counter)
     rows_in: int = 0
     rows_carried: int = 0
+    sent: dict[str, list[pa.Array]] = field(default_factory=dict)
+    superseded: int = 0
 
     def add(self, kind: str, table: pa.Table, *, at: dt.datetime, carried: bool = False) -> None:
         """Check one file's rows (strings) of ``kind`` and keep the accepted ones."""
@@ -76,6 +78,7 @@ class Rows:
             self.rows_carried += n
         else:
             self.rows_in += n
+            self.sent.setdefault(kind, []).append(table.column("record_id").combine_chunks())
         names = RECORD_KINDS[kind].field_names
         given = "subject_id" in table.column_names
         # every field of the kind, as text, in the kind's order: files may leave optional
@@ -128,10 +131,17 @@ class Rows:
                 self.given_subject[pid] = subject
 
     def add_held(self, held: pa.Table, *, at: dt.datetime) -> None:
-        """Take again the rows an earlier run held for review."""
+        """Take again the rows an earlier run held for review; a record sent again in this run's
+        files supersedes its held row (it is counted among ``rows_in``, the held row dropped)."""
         kinds = held.column("record_kind")
         for kind in sorted(set(kinds.to_pylist())):
             part = held.filter(pc.equal(kinds, kind))
+            if kind in self.sent:
+                again = pc.is_in(
+                    part.column("record_id"), value_set=pa.concat_arrays(self.sent[kind])
+                )
+                self.superseded += int(pc.sum(again).as_py() or 0)
+                part = part.filter(pc.invert(again))
             self.add(str(kind), part.drop_columns(["record_kind"]), at=at, carried=True)
 
     def _refuse(self, kind: str, line: int, fld: str, value: str | None, reason: str) -> None:

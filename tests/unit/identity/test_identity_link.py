@@ -135,3 +135,26 @@ def test_a_file_missing_a_record_column_is_refused_whole(linked: Linked, tmp_pat
     pacsv.write_csv(pa.table({"record_id": ["i1"], "full_name": ["wei li"]}), path)
     with pytest.raises(SchemaError, match="required column 'furnisher'"):
         link_files([path], linked.store, linked.ledger, linked_at=AT)
+
+
+def test_linking_the_same_files_again_changes_nothing(linked: Linked) -> None:
+    before = {
+        (r["record_kind"], r["record_id"]): r["subject_id"]
+        for r in IdentityStore(linked.store).links().to_pylist()
+    }
+    again = link_files(
+        [linked.paths[k] for k in IDENTIFIED_KINDS],
+        linked.store,
+        linked.ledger,
+        linked_at=AT + dt.timedelta(days=2),
+    )
+    assert again.subjects_new == 0
+    assert again.rows_linked == linked.result.rows_linked
+    # the held rows came again in the files: held once, not twice
+    assert again.rows_held == linked.result.rows_held
+    assert again.rows_carried == 0
+    after = {
+        (r["record_kind"], r["record_id"]): r["subject_id"]
+        for r in IdentityStore(linked.store).links().to_pylist()
+    }
+    assert after == before
