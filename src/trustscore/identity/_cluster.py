@@ -12,10 +12,17 @@ subjects that already exist (merging files is an operator's act), or a pair an o
 
 Examples
 --------
->>> p = [Profile("a", None, "ID1"), Profile("b", None, None), Profile("c", None, "ID2")]
+>>> p = [Profile("a", None, "ID1"), Profile("b", None, None), Profile("c", None, None)]
+>>> out = cluster(p, [Edge("a", "b", 12.0, {}), Edge("b", "c", 3.0, {})], upper=10, lower=0)
+>>> out.cluster_of["a"] == out.cluster_of["b"] != out.cluster_of["c"], sorted(out.held)
+(True, ['c'])
+
+``b`` matching two differently identified profiles strongly is torn, and waits for review:
+
+>>> p[2] = Profile("c", None, "ID2")
 >>> out = cluster(p, [Edge("a", "b", 12.0, {}), Edge("b", "c", 11.0, {})], upper=10, lower=0)
->>> out.cluster_of["a"] == out.cluster_of["b"] != out.cluster_of["c"]
-True
+>>> len(set(out.cluster_of.values())), sorted(out.held)
+(3, ['b'])
 """
 
 from __future__ import annotations
@@ -157,10 +164,11 @@ def cluster(
         if not new_sides:
             continue  # two existing subjects: merging files is an operator's act
         out.review.append(edge)
-        # A profile nothing strong vouches for waits for the operator; a new cluster that
-        # strong evidence holds together becomes a subject, and the pair is still reviewed.
+        # A profile nothing strong vouches for (no valid ID, no strong pair) waits for the
+        # operator; a new cluster that strong evidence holds together becomes a subject, and
+        # the pair is still reviewed.
         for root in new_sides:
-            if len(sets.members[root]) == 1:
+            if len(sets.members[root]) == 1 and not sets.ids[root]:
                 out.held |= sets.members[root]
     out.cluster_of = {p.profile_id: sets.find(p.profile_id) for p in profiles}
     return out
