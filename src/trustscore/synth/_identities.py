@@ -232,9 +232,14 @@ def _typo(rng: np.random.Generator, text: str) -> str:
     return text[:i] + "abcdefghijklmnopqrstuvwxyz"[int(rng.integers(26))] + text[i + 1 :]
 
 
-def _resident_id(rng: np.random.Generator, born: dt.date) -> str:
-    body = f"{_REGIONS[int(rng.integers(len(_REGIONS)))]}{born:%Y%m%d}{int(rng.integers(1000)):03d}"
-    return body + resident_id_check_char(body)
+def _resident_id(rng: np.random.Generator, born: dt.date, issued: set[str]) -> str:
+    # a national ID is unique: draw the sequence number again if it was issued already
+    while True:
+        region = _REGIONS[int(rng.integers(len(_REGIONS)))]
+        body = f"{region}{born:%Y%m%d}{int(rng.integers(1000)):03d}"
+        if body not in issued:
+            issued.add(body)
+            return body + resident_id_check_char(body)
 
 
 def _uscc(rng: np.random.Generator) -> str:
@@ -261,6 +266,7 @@ def _true_identities(
     zipf /= zipf.sum()
     out: dict[str, dict[str, str | None]] = {}
     people: list[str] = []
+    issued: set[str] = set()
     for sid, kind in zip(ids, kinds, strict=True):
         address, postcode, city = _address(rng)
         if kind == "organisation":
@@ -273,7 +279,7 @@ def _true_identities(
             "given_name": str(rng.choice(_GIVEN)) + str(rng.choice(["", *_GIVEN[:10]])),
             "family_name": str(rng.choice(_FAMILY, p=zipf)),
             "birth_date": born.isoformat(),
-            "national_id": _resident_id(rng, born),
+            "national_id": _resident_id(rng, born, issued),
             "address": address, "postcode": postcode, "city": city,
         }  # fmt: skip
         people.append(sid)
@@ -284,14 +290,15 @@ def _true_identities(
         if u < TWIN:
             born = dt.date.fromisoformat(str(prev["birth_date"]))
             this.update(family_name=prev["family_name"], birth_date=prev["birth_date"],
-                        national_id=_resident_id(rng, born), address=prev["address"],
+                        national_id=_resident_id(rng, born, issued), address=prev["address"],
                         postcode=prev["postcode"], city=prev["city"])  # fmt: skip
         elif u < TWIN + JUNIOR:
             born = dt.date.fromisoformat(str(prev["birth_date"]))
             junior = born + dt.timedelta(days=int(rng.integers(25 * 365, 35 * 365)))
             if junior < dt.date(2007, 1, 1):
+                junior_id = _resident_id(rng, junior, issued)
                 this.update(given_name=prev["given_name"], family_name=prev["family_name"],
-                            birth_date=junior.isoformat(), national_id=_resident_id(rng, junior),
+                            birth_date=junior.isoformat(), national_id=junior_id,
                             address=prev["address"], postcode=prev["postcode"],
                             city=prev["city"])  # fmt: skip
         elif u < TWIN + JUNIOR + HOUSEHOLD:
