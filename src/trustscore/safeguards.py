@@ -64,6 +64,7 @@ from trustscore.exceptions import (
 
 __all__ = [
     "APPROVABLE_PURPOSES",
+    "IDENTITY_DATA",
     "NEVER_APPROVABLE_PURPOSES",
     "PROHIBITED_INPUTS",
     "PROHIBITED_SOURCES",
@@ -89,6 +90,9 @@ NEVER_APPROVABLE_PURPOSES: Final[dict[str, str]] = {
     "public_services": "access to public services must not depend on a trust score",
     "housing_eligibility": "eligibility for housing must not depend on a trust score",
 }
+
+#: The category of identity fields (names, IDs, addresses): kept in the identity store.
+IDENTITY_DATA: Final = "personal identity data"
 
 # Name fragments, matched as whole words of snake_case / camelCase / spaced names.
 PROHIBITED_INPUTS: Final[dict[str, tuple[str, ...]]] = {
@@ -212,6 +216,22 @@ PROHIBITED_INPUTS: Final[dict[str, tuple[str, ...]]] = {
         "hashtags",
         "app_usage",
     ),
+    # Who a subject is decides which records are theirs (trustscore.identity), never their score.
+    IDENTITY_DATA: (
+        "national_id",
+        "given_name",
+        "family_name",
+        "full_name",
+        "forename",
+        "surname",
+        "address",
+        "postcode",
+        "zipcode",
+        "city",
+        "passport",
+        "registration_code",
+        "org_name",
+    ),
 }
 
 #: Sources no characteristic may be computed from, whatever they or their fields are called:
@@ -292,6 +312,13 @@ def check_input_names(names: list[str] | tuple[str, ...], *, where: str = "input
                 "obligations. Remove the field; protected attributes may be given only for "
                 "fairness testing (the 'protected' argument), never as characteristics."
             )
+            if category == IDENTITY_DATA:
+                msg = (
+                    f"The {where} field {name!r} is {category}, which trustscore uses only to "
+                    "decide whose record a row is and never as a characteristic. Furnisher files "
+                    "with identity fields go through linkage ('trustscore identity link'), which "
+                    "keeps them in the identity store apart from the records."
+                )
             raise ProhibitedInputError(msg, field=name, where=where, category=category)
 
 

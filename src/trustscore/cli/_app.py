@@ -14,6 +14,7 @@ from trustscore.cli._audit import audit_app
 from trustscore.cli._consent import consent_app
 from trustscore.cli._errors import fail, guarded
 from trustscore.cli._furnishers import furnishers_app
+from trustscore.cli._identity import identity_app
 from trustscore.cli._ops import clients_app, disputes_app, replay, serve
 from trustscore.cli._outputs import atomic_output
 from trustscore.cli._progress import progress_bars
@@ -108,9 +109,16 @@ def synth(
             "balances revised, accounts closed, deletions. 0: no later delivery.",
         ),
     ] = 0.0,
+    identities: Annotated[
+        bool,
+        typer.Option(
+            help="Also write the records with identity fields (with realistic noise) instead of "
+            "subject_id to OUT/identified/, and the true subject of each to OUT/truth.parquet.",
+        ),
+    ] = False,
 ) -> None:
     """Write a synthetic population as furnisher files (Parquet)."""
-    from trustscore.synth import generate, split_deliveries
+    from trustscore.synth import add_identities, generate, split_deliveries
 
     date = _parse_date(as_of, "--as-of")
 
@@ -138,6 +146,12 @@ def synth(
             typer.echo(
                 f"and a later delivery of {later.n_rows:,} updated records "
                 f"({later.n_deletions:,} deletions) to {later.out_dir}"
+            )
+        if identities:
+            paths = add_identities(out, seed=seed)
+            typer.echo(
+                f"and the records with identity fields to {paths['obligation'].parent}, the true "
+                f"subjects to {paths['truth']}"
             )
 
     guarded(run)
@@ -424,6 +438,7 @@ app.add_typer(disputes_app, name="disputes")
 app.add_typer(furnishers_app, name="furnishers")
 app.add_typer(reviews_app, name="reviews")
 app.add_typer(consent_app, name="consent")
+app.add_typer(identity_app, name="identity")
 
 
 def main() -> None:

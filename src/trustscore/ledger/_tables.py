@@ -15,6 +15,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -36,6 +37,8 @@ __all__ = [
     "DecisionRow",
     "DisputeRow",
     "HeldBatchRow",
+    "IdentityLinkRow",
+    "IdentityReviewRow",
     "LeaseRow",
     "RefusalRow",
     "ReviewCaseRow",
@@ -351,3 +354,39 @@ class ConsentRow(Base):
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     actor: Mapped[str] = mapped_column(String(128))
     source: Mapped[str] = mapped_column(String(16))
+
+
+class IdentityLinkRow(Base):
+    """One identity profile assigned to a subject, with the evidence (``identity.link``)."""
+
+    __tablename__ = "identity_links"
+    __table_args__ = (
+        Index("ix_identity_links_profile", "profile_id"),
+        Index("ix_identity_links_subject", "subject_id"),
+    )
+
+    link_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    profile_id: Mapped[str] = mapped_column(String(64))
+    subject_id: Mapped[str] = mapped_column(String(128))
+    match_weight: Mapped[float | None] = mapped_column(Float, nullable=True)
+    decided_by: Mapped[str] = mapped_column(String(64))
+    evidence: Mapped[Any] = mapped_column(JSON)
+    linked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class IdentityReviewRow(Base):
+    """A pair of identity profiles whose match weight fell between the thresholds."""
+
+    __tablename__ = "identity_reviews"
+    __table_args__ = (Index("ix_identity_reviews_status", "status"),)
+
+    review_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    profile_id: Mapped[str] = mapped_column(String(64))
+    candidate_profile_id: Mapped[str] = mapped_column(String(64))
+    candidate_subject_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    match_weight: Mapped[float] = mapped_column(Float)
+    evidence: Mapped[Any] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))
+    opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    decider: Mapped[str | None] = mapped_column(String(128), nullable=True)

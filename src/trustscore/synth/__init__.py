@@ -7,6 +7,8 @@ apart from the records for fairness tests, and the subjects' consent to the use 
 makes those files a first delivery and writes a later one in which the furnishers update records
 (payments that arrived, judgments satisfied, balances revised, accounts closed) and delete
 records sent in error.
+:func:`add_identities` writes the records as furnishers without trustscore's ``subject_id`` would
+send them: with noisy identity fields, the true subjects kept apart for measuring linkage.
 
 Examples
 --------
@@ -21,6 +23,15 @@ Examples
 from __future__ import annotations
 
 from trustscore.synth._generate import SynthSummary, generate
+from trustscore.synth._identities import IDENTIFIED_KINDS, add_identities
 from trustscore.synth._updates import UPDATE_KINDS, UpdateSummary, split_deliveries
 
-__all__ = ["UPDATE_KINDS", "SynthSummary", "UpdateSummary", "generate", "split_deliveries"]
+__all__ = [
+    "IDENTIFIED_KINDS",
+    "UPDATE_KINDS",
+    "SynthSummary",
+    "UpdateSummary",
+    "add_identities",
+    "generate",
+    "split_deliveries",
+]

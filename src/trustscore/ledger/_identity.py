@@ -1,0 +1,216 @@
+"""Identity links and the clerical review queue of uncertain pairs.
+
+A *link* says that an identity profile (one spelling of a subject's identity fields, as a
+furnisher sent it) belongs to a subject, with the evidence: the fields compared, the match weight,
+and who or what decided (``deterministic:national_id``, ``splink``, ``new_subject``,
+``operator:<name>``). Links are facts: a later link of the same profile supersedes an earlier one
+and both stay. Each link and each review decision appends its audit entry in the same transaction.
+
+Examples
+--------
+>>> import datetime as dt
+>>> from trustscore.ledger import Ledger
+>>> ledger = Ledger("sqlite://"); ledger.upgrade()
+>>> at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+>>> record_links(ledger, [IdentityLink("p1", "s1", 14.2, "splink", {"fields": ["birth_date"]})],
+...              at=at)
+1
+>>> [x.subject_id for x in identity_links(ledger)]
+['s1']
+>>> r = open_reviews(ledger, [ReviewItem("p2", "p1", "s1", 3.0, {})], at=at)[0]
+>>> decide_review(ledger, r, "match", "ops", at=at).status
+'match'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
+
+from sqlalchemy import insert, select
+
+from trustscore.exceptions import NotFoundError, SchemaError
+from trustscore.ledger._audit import append_entries, append_entry
+from trustscore.ledger._checks import check_choice, moment
+from trustscore.ledger._tables import IdentityLinkRow, IdentityReviewRow
+
+if TYPE_CHECKING:
+    from trustscore.ledger._db import Ledger
+
+__all__ = [
+    "REVIEW_OUTCOMES",
+    "IdentityLink",
+    "Review",
+    "ReviewItem",
+    "decide_review",
+    "identity_links",
+    "open_reviews",
+    "record_links",
+    "reviews",
+]
+
+#: What an operator may decide about a pair: the same subject, or two different ones.
+REVIEW_OUTCOMES: Final = ("match", "distinct")
+
+
+@dataclass(frozen=True)
+class IdentityLink:
+    """A profile assigned to a subject, and why."""
+
+    profile_id: str
+    subject_id: str
+    match_weight: float | None
+    decided_by: str
+    evidence: dict[str, Any]
+    linked_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """A pair to put before an operator."""
+
+    profile_id: str
+    candidate_profile_id: str
+    candidate_subject_id: str | None
+    match_weight: float
+    evidence: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Review:
+    """A pair in the review queue and its state (``open``, ``match`` or ``distinct``)."""
+
+    review_id: str
+    profile_id: str
+    candidate_profile_id: str
+    candidate_subject_id: str | None
+    match_weight: float
+    evidence: dict[str, Any]
+    status: str
+    opened_at: dt.datetime
+    decided_at: dt.datetime | None
+    decider: str | None
+
+
+def _review(row: IdentityReviewRow) -> Review:
+    return Review(
+        row.review_id, row.profile_id, row.candidate_profile_id, row.candidate_subject_id,
+        row.match_weight, dict(row.evidence), row.status, row.opened_at, row.decided_at,
+        row.decider,
+    )  # fmt: skip
+
+
+def record_links(ledger: Ledger, links: Sequence[IdentityLink], *, at: dt.datetime) -> int:
+    """Store links and their audit entries in one transaction; return how many."""
+    at = moment(at, name="at")
+    if not links:
+        return 0
+    rows = [
+        {"profile_id": x.profile_id, "subject_id": x.subject_id, "match_weight": x.match_weight,
+         "decided_by": x.decided_by, "evidence": x.evidence, "linked_at": at}
+        for x in links
+    ]  # fmt: skip
+    with ledger.transaction() as session:
+        session.execute(insert(IdentityLinkRow), rows)
+        append_entries(
+            session,
+            [
+                ("linkage", "identity.link", {k: v for k, v in r.items() if k != "linked_at"}, at)
+                for r in rows
+            ],
+        )
+    return len(rows)
+
+
+def identity_links(ledger: Ledger, *, subject_id: str | None = None) -> list[IdentityLink]:
+    """Every link, oldest first (optionally of one subject)."""
+    query = select(IdentityLinkRow).order_by(IdentityLinkRow.link_id)
+    if subject_id is not None:
+        query = query.where(IdentityLinkRow.subject_id == subject_id)
+    with ledger.reading() as session:
+        return [
+            IdentityLink(r.profile_id, r.subject_id, r.match_weight, r.decided_by,
+                         dict(r.evidence), r.linked_at)
+            for r in session.scalars(query)
+        ]  # fmt: skip
+
+
+def _review_id(item: ReviewItem) -> str:
+    pair = "|".join(sorted((item.profile_id, item.candidate_profile_id)))
+    return "rev-" + hashlib.sha256(pair.encode()).hexdigest()[:20]
+
+
+def open_reviews(ledger: Ledger, items: Sequence[ReviewItem], *, at: dt.datetime) -> list[str]:
+    """Queue pairs for clerical review; a pair already queued (either order) is not queued twice.
+
+    Returns the review ids of all ``items``, new or already queued.
+    """
+    at = moment(at, name="at")
+    ids = [_review_id(i) for i in items]
+    with ledger.transaction() as session:
+        known = set(
+            session.scalars(
+                select(IdentityReviewRow.review_id).where(IdentityReviewRow.review_id.in_(ids))
+            )
+        )
+        entries: list[tuple[str, str, Any, dt.datetime]] = []
+        for review_id, item in zip(ids, items, strict=True):
+            if review_id in known:
+                continue
+            known.add(review_id)
+            session.add(
+                IdentityReviewRow(
+                    review_id=review_id, profile_id=item.profile_id,
+                    candidate_profile_id=item.candidate_profile_id,
+                    candidate_subject_id=item.candidate_subject_id,
+                    match_weight=item.match_weight, evidence=item.evidence, status="open",
+                    opened_at=at, decided_at=None, decider=None,
+                )
+            )  # fmt: skip
+            payload = {"review_id": review_id, "profile_id": item.profile_id,
+                       "candidate_profile_id": item.candidate_profile_id,
+                       "match_weight": item.match_weight}  # fmt: skip
+            entries.append(("linkage", "identity.review_open", payload, at))
+        session.flush()
+        append_entries(session, entries)
+    return ids
+
+
+def reviews(ledger: Ledger, *, status: str | None = None) -> list[Review]:
+    """The review queue, oldest first; ``status`` filters (``open``, ``match``, ``distinct``)."""
+    query = select(IdentityReviewRow).order_by(
+        IdentityReviewRow.opened_at, IdentityReviewRow.review_id
+    )
+    if status is not None:
+        query = query.where(IdentityReviewRow.status == status)
+    with ledger.reading() as session:
+        return [_review(r) for r in session.scalars(query)]
+
+
+def decide_review(
+    ledger: Ledger, review_id: str, outcome: str, decider: str, *, at: dt.datetime
+) -> Review:
+    """An operator's decision on a queued pair; the next linkage run applies it."""
+    check_choice(outcome, "outcome", REVIEW_OUTCOMES)
+    if not decider.strip():
+        msg = "decider must name the operator who decided; got an empty string."
+        raise SchemaError(msg, field="decider")
+    at = moment(at, name="at")
+    with ledger.transaction() as session:
+        row = session.get(IdentityReviewRow, review_id, with_for_update=True)
+        if row is None:
+            msg = (
+                f"No identity review {review_id!r}; list the open ones with GET /identity/reviews."
+            )
+            raise NotFoundError(msg, review_id=review_id)
+        if row.status != "open":
+            msg = f"Identity review {review_id!r} was decided already ({row.status})."
+            raise SchemaError(msg, field="review_id", value=review_id)
+        row.status, row.decided_at, row.decider = outcome, at, decider
+        payload = {"review_id": review_id, "outcome": outcome}
+        session.flush()
+        append_entry(session, decider, "identity.review_decide", payload, at)
+        return _review(row)
