@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 # Extras each target needs; `make test` takes them all, `make demo` only the core.
-TEST_EXTRAS := service,postgres,spark,bench,dev
+TEST_EXTRAS := service,postgres,spark,bench,dev,identity
 DEMO_ARGS ?=
 
 .PHONY: help venv install-demo install-dev demo test lint types layers check bench clean
