@@ -707,3 +707,44 @@ def test_a_subject_asks_for_human_review_and_sees_the_case_on_their_page(
     # the request joins the reviewers' queue
     queue = [c.case_id for c in review_cases(site.ledger, "pending")]
     assert case["case_id"] in queue
+
+
+def test_the_subject_changes_a_consent_on_their_page_and_sees_the_rescored_file(
+    site: Site, new_tab: Callable[[], Tab]
+) -> None:
+    path = f"/v1/subjects/{site.subject}/consents"
+    with site.api("subject") as me:
+        before = me.get(path).json()
+    categories = [c["scope"] for c in before["in_force"] if c["scope_kind"] == "category"]
+    # withdraw a consent in force, or grant one where none is: either way the page must say so
+    action, scope = ("withdraw", categories[0]) if categories else ("grant", "utility")
+    tab = new_tab()
+    page = tab.page
+    page.goto("/web/")
+    tab.use_token(site.tokens["subject"])
+    tab.open_file(site.subject)
+    page.locator("#file").wait_for(state="visible")
+    in_force = page.locator("#consent-in-force")
+    in_force.filter(has_text="now").wait_for()
+    for c in categories:
+        assert f"all {c} bills" in in_force.inner_text()
+
+    page.get_by_label("Grant or withdraw").select_option(action)
+    page.get_by_label("For", exact=True).select_option("category")
+    page.locator("#consent-scope").fill(scope)
+    page.locator("#consent-form").get_by_role("button").click()
+    verb = "withdrawn" if action == "withdraw" else "granted"
+    result = page.locator("#consent-result").filter(has_text=f"Consent {verb}")
+    result.wait_for()
+    assert page.get_by_role("alert").filter(has_text="consent").count() == 0
+
+    with site.api("subject") as me:
+        after = me.get(path).json()
+        file = me.get(f"/v1/subjects/{site.subject}/file").json()
+    assert after["events"][-1]["action"] == action
+    assert after["events"][-1]["scope"] == scope
+    now = {c["scope"] for c in after["in_force"] if c["scope_kind"] == "category"}
+    assert (scope in now) == (action == "grant")
+    current = file["file"]["current_score"]
+    if current["status"] == "OK":
+        assert f"your score is now {current['score']}" in result.inner_text()

@@ -9,59 +9,15 @@
 "use strict";
 
 (() => {
-  const TOKEN_KEY = "trustscore.token";
-  const $ = (id) => document.getElementById(id);
+  // web.js's helpers: the same token handling, API call and element builder
+  const { $, el, api, fmtDateTime } = window.trustscore;
   let subject = null;
-
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
-    for (const c of children.flat()) {
-      node.append(typeof c === "string" ? document.createTextNode(c) : c);
-    }
-    return node;
-  }
-
-  async function api(method, path, body) {
-    const headers = { Accept: "application/json" };
-    const token = sessionStorage.getItem(TOKEN_KEY);
-    if (token) headers.Authorization = `Bearer ${token}`;
-    const init = { method, headers, credentials: "omit", cache: "no-store" };
-    if (body !== undefined) {
-      headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(body);
-    }
-    let response;
-    try {
-      response = await fetch(path, init);
-    } catch (err) {
-      throw new Error(`The server could not be reached (${err && err.message ? err.message : err}).`);
-    }
-    let data = null;
-    try {
-      data = await response.json();
-    } catch (_) {
-      data = null;
-    }
-    if (!response.ok) {
-      const error = data && data.error;
-      throw new Error(error && error.message
-        ? `${error.message} (${response.status} ${error.code})`
-        : `The server answered ${response.status} without an explanation.`);
-    }
-    return data;
-  }
 
   function problem(text) {
     const box = $("consent-problem");
     box.textContent = text || "";
     box.hidden = !text;
     if (text) box.focus();
-  }
-
-  function when(text) {
-    const d = new Date(text);
-    return Number.isNaN(d.getTime()) ? String(text) : d.toISOString().slice(0, 16).replace("T", " ");
   }
 
   function scopeText(e) {
@@ -78,7 +34,7 @@
     $("consent-in-force").textContent = inForce.length
       ? `In force now: ${inForce.join("; ")}.` : "No consent is in force now.";
     const rows = consents.events.map((e) => el("tr", {},
-      el("td", {}, when(e.effective_at)), el("td", {}, e.action === "grant" ? "granted" : "withdrawn"),
+      el("td", {}, fmtDateTime(e.effective_at)), el("td", {}, e.action === "grant" ? "granted" : "withdrawn"),
       el("td", {}, scopeText(e)), el("td", {}, `${e.actor} (${e.source})`)));
     const table = el("table", {},
       el("caption", {}, "Your grants and withdrawals of consent, oldest first"),
