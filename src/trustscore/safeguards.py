@@ -283,6 +283,10 @@ def prohibited_category(name: str) -> str | None:
     """
     words = words_of(name)
     joined = "_".join(words)
+    # A field named exactly as an identity field is that field, even where its word also names
+    # a proxy ("postcode"): refused as a characteristic either way, but linkage may read it.
+    if joined in PROHIBITED_INPUTS[IDENTITY_DATA]:
+        return IDENTITY_DATA
     for category, fragments in PROHIBITED_INPUTS.items():
         for fragment in fragments:
             parts = fragment.split("_")

@@ -37,7 +37,11 @@ MUST_REFUSE = {
     "foreign_worker": "protected characteristic",  # German, attribute 20
     # where someone lives, a proxy for ethnicity
     "zip_code": "residential location (a proxy for ethnicity)",
-    "postcode": "residential location (a proxy for ethnicity)",
+    "post_code": "residential location (a proxy for ethnicity)",
+    "home_postcode": "residential location (a proxy for ethnicity)",
+    # named exactly as an identity field: kept for linkage, never a characteristic
+    "postcode": "personal identity data",
+    "national_id": "personal identity data",
     "PostalCode": "residential location (a proxy for ethnicity)",
     # religion, politics
     "religiosity": "religion or belief",
@@ -153,7 +157,8 @@ def test_lineage_passes_a_clean_declaration() -> None:
         ("protected.group", "protected attribute or identity field, held apart"),
         ("applicant.religion", "religion or belief"),
         ("health_records", "protected characteristic"),
-        ("address.postcode", "residential location (a proxy for ethnicity)"),
+        ("application.zip_code", "residential location (a proxy for ethnicity)"),
+        ("address.postcode", "personal identity data"),
     ],
 )
 def test_lineage_refuses_a_renamed_prohibited_column(source: str, category: str) -> None:
