@@ -112,3 +112,24 @@ def test_an_unscorable_subject_declined_by_a_person_is_never_given_a_zero() -> N
     assert (notice["score"], notice["status"]) == (None, "NS")
     assert "Your score: 0" not in notice["text"]
     assert "You have no score" in notice["text"]
+
+
+def test_the_scorers_quality_flags_open_a_flagged_input_case_flag_by_flag(
+    art: ScorecardArtifact,
+) -> None:
+    """The scorers' own ``quality`` column ("kind:characteristic;..."), not a hand-made list."""
+    from trustscore.scoring import score
+
+    rows = pa.table({
+        "on_time_rate": [0.95, 3.5, -0.2],
+        "card_kind": ["none", "none", "gold"],
+        "months_history": [12, 12, 12],
+    })  # fmt: skip
+    scored = score(art, rows, quality=True)
+    scored = scored.append_column("subject_id", pa.array(["clean", "one", "two"]))
+    policy = replace(credit_pricing_policy(art.model_version), review_flagged=True)
+    openings = review_openings(policy, art, decide(policy, art, scored), key_prefix="run-q")
+    assert [(o.subject_id, o.kind, o.quality) for o in openings] == [
+        ("one", "flagged_input", ["impossible:on_time_rate"]),
+        ("two", "flagged_input", ["impossible:on_time_rate", "unseen_level:card_kind"]),
+    ]
