@@ -32,7 +32,9 @@ def _profile(pid: str, subject: str, **fields: str) -> dict[str, Any]:
 
 @pytest.fixture
 def api(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, dict[str, str]], lg.Ledger]]:
-    ledger = lg.Ledger("sqlite://")
+    # a file, as the service runs on: one in-memory connection cannot take the group commit's
+    # thread and a request at once
+    ledger = lg.Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
     ledger.upgrade()
     store = RecordStore(Workspace(tmp_path).store_dir)
     profiles = pa.Table.from_pylist(
