@@ -39,9 +39,10 @@ class Api:
 
 
 @pytest.fixture(scope="module")
-def api(small_demo: Path) -> Iterator[Api]:
+def api(small_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     provider = WorkspaceProvider(small_demo)  # read only: nothing here writes to the workspace
-    ledger = lg.Ledger("sqlite://")
+    # a file, as the service runs: it writes from background threads beside the requests
+    ledger = lg.Ledger(f"sqlite:///{tmp_path_factory.mktemp('ledger') / 'ledger.db'}")
     ledger.create_all()
     with TestClient(create_app(ledger=ledger, provider=provider)) as client:
         yield Api(client, ledger, provider)

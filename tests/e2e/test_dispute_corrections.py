@@ -56,7 +56,7 @@ def test_a_corrected_record_is_stored_anew_and_the_subject_rescored(
     root = Path(shutil.copytree(small_demo, tmp_path / "ws"))
     provider = WorkspaceProvider(root)
     provider.warm()
-    ledger = lg.Ledger("sqlite://")
+    ledger = lg.Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
     ledger.create_all()
     api = TestClient(create_app(ledger=ledger, provider=provider))
     bill = _unpaid_bill(provider)
@@ -175,7 +175,8 @@ def test_run_deadlines_completes_a_resolution_the_store_missed(
 
 def _api(root: Path) -> tuple[TestClient, lg.Ledger, WorkspaceProvider]:
     provider = WorkspaceProvider(root)
-    ledger = lg.Ledger("sqlite://")
+    # a file beside the workspace, as the service runs: it writes from background threads
+    ledger = lg.Ledger(f"sqlite:///{root.parent / 'ledger.db'}")
     ledger.create_all()
     return TestClient(create_app(ledger=ledger, provider=provider)), ledger, provider
 
