@@ -16,8 +16,8 @@ from typer.testing import CliRunner, Result
 
 from trustscore import ledger as lg
 from trustscore.cli import app
-from trustscore.pipeline import Workspace
-from trustscore.pipeline._demo_monitoring import DEMO_MONTHS, DRIFT_FEATURE
+from trustscore.pipeline import DEFAULT_AS_OF, Workspace
+from trustscore.pipeline._demo_monitoring import DRIFT_FEATURE, demo_months
 from trustscore.service import create_app
 from trustscore.settings import Settings
 
@@ -26,6 +26,7 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 runner = CliRunner()
+DEMO_MONTHS = demo_months(DEFAULT_AS_OF)
 
 
 def _runs(ws: Path) -> dict[str, dict]:

@@ -21,10 +21,10 @@ from trustscore.pipeline._monitor import monitor_run
 from trustscore.pipeline._monitor_runs import record_run
 from trustscore.scoring import Characteristic, ScorecardArtifact, outcome_index
 
-__all__ = ["DEMO_MONTHS", "DRIFT_FEATURE", "MonitoringDemo", "demo_monitoring"]
+__all__ = ["DRIFT_FEATURE", "MonitoringDemo", "demo_monitoring", "demo_months"]
 
-#: The monthly runs' ids; the last has the drift.
-DEMO_MONTHS: Final = ("2026-01", "2026-02", "2026-03")
+#: How many monthly runs the demo keeps; the last has the drift.
+N_MONTHS: Final = 3
 #: The characteristic shifted in the last month (the first numeric one, if the model lacks it).
 DRIFT_FEATURE: Final = "on_time_share_12m"
 #: Share of the population each month scores.
@@ -41,6 +41,24 @@ class MonitoringDemo:
     run_ids: tuple[str, ...]
     drifted: str
     flags: dict[str, list[dict[str, Any]]]
+
+
+def demo_months(as_of: dt.date) -> tuple[str, ...]:
+    """The ids of the demo's monthly runs: the months after ``as_of``.
+
+    Examples
+    --------
+    >>> demo_months(dt.date(2025, 12, 31))
+    ('2026-01', '2026-02', '2026-03')
+    """
+    first = as_of.year * 12 + as_of.month  # the month after as_of, counted from 0
+    return tuple(f"{(first + k) // 12}-{(first + k) % 12 + 1:02d}" for k in range(N_MONTHS))
+
+
+def _month_end(month: str) -> dt.datetime:
+    """The first moment after ``month`` (``2026-01``): when its run is monitored."""
+    year, m = (int(x) for x in month.split("-"))
+    return dt.datetime(year + m // 12, m % 12 + 1, 1, tzinfo=dt.UTC)
 
 
 def _drifted(art: ScorecardArtifact) -> Characteristic:
@@ -101,10 +119,11 @@ def demo_monitoring(
     rng = np.random.default_rng([seed, 14])
     n = features.num_rows
     flags: dict[str, list[dict[str, Any]]] = {}
-    for k, month in enumerate(DEMO_MONTHS):
+    months = demo_months(as_of)
+    for k, month in enumerate(months):
         rows = np.sort(rng.choice(n, size=max(int(n * MONTH_SHARE), 1), replace=False))
         current = features.take(pa.array(rows))
-        if k == len(DEMO_MONTHS) - 1:
+        if k == len(months) - 1:
             i = current.column_names.index(name)
             shifted = inject_drift(drifted, current.column(name), features.column(name), rng)
             current = current.set_column(i, name, shifted)
@@ -114,9 +133,8 @@ def demo_monitoring(
             group=[groups.get(s) for s in ids],
             outcomes=[targets.get(s) for s in ids] if k == 0 else None,
             sources=("development sample (features.parquet)", f"synthetic month {month}"),
-            created_at=dt.datetime.combine(as_of, dt.time(12), tzinfo=dt.UTC)
-            + dt.timedelta(days=31 * (k + 1)),
+            created_at=_month_end(month),
         )  # fmt: skip
         record_run(folder, run, title="trustscore demo: monitoring by month")
         flags[month] = run["flags"]
-    return MonitoringDemo(run_ids=DEMO_MONTHS, drifted=name, flags=flags)
+    return MonitoringDemo(run_ids=months, drifted=name, flags=flags)

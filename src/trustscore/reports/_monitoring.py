@@ -56,9 +56,9 @@ def _trend(runs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         ),
         "score": line_chart(
             ids, [("mean score", [r["score"]["current"]["mean"] for r in runs])],
-            value_format="{:.1f}", title="Mean score by run",
+            value_format="{:.1f}", zero=False, title="Mean score by run",
         ),
-        "auc": line_chart(ids, auc_series, title="Performance by run"),
+        "auc": line_chart(ids, auc_series, zero=False, title="Performance by run"),
     }  # fmt: skip
 
 

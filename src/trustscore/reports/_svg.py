@@ -125,10 +125,12 @@ def line_chart(
     width: int = 640,
     height: int = 200,
     value_format: str = "{:.3f}",
+    zero: bool = True,
     title: str = "",
 ) -> Markup:
     """One line per ``(name, values)`` over ``x_labels`` (a point per value, None: a gap),
-    dashed horizontal ``lines`` (thresholds), and a legend.
+    dashed horizontal ``lines`` (thresholds), and a legend. The axis starts at 0 unless
+    ``zero`` is False (then it spans the values).
 
     Examples
     --------
@@ -139,9 +141,14 @@ def line_chart(
     """
     values = [v for _, vs in series for v in vs if v is not None]
     values += [v for _, v in lines]
-    lo = min(0.0, *values) if values else 0.0
-    hi = max(values) if values else 1.0
-    hi = hi if hi > lo else lo + 1.0
+    if zero or not values:
+        lo = min(0.0, *values) if values else 0.0
+        hi = max(values) if values else 1.0
+        hi = hi if hi > lo else lo + 1.0
+    else:  # around the values, so that a small change shows
+        lo, hi = min(values), max(values)
+        pad = (hi - lo) * 0.1 if hi > lo else max(abs(hi) * 0.01, 0.01)
+        lo, hi = lo - pad, hi + pad
     pad_l, pad_r, pad_t, pad_b = 52, 12, 12, 36
     legend_h = 16 * ((len(series) + 2) // 3)
     plot_w, plot_h = width - pad_l - pad_r, height - pad_t - pad_b - legend_h
