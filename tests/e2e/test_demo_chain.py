@@ -334,3 +334,13 @@ def test_furnisher_counts_reconcile_in_the_demo_and_nothing_is_held(
     total = re.search(r"<tr><td><b>\(all furnishers\)</b></td><td class=\"num\">([0-9,]+)<", html)
     assert total is not None
     assert int(total.group(1).replace(",", "")) == received
+
+
+@pytest.mark.slow
+def test_the_demo_says_which_monthly_run_drifted(demo: tuple[Workspace, str]) -> None:
+    ws, output = demo
+    line = next(x for x in output.splitlines() if x.strip().startswith("monitor:"))
+    assert "3 monthly runs, on_time_share_12m shifted in the last" in line
+    assert "2026-03 act csi on_time_share_12m" in line
+    assert "act csi" not in line.split("2026-03")[0]  # the two months before did not drift
+    assert (ws.monitoring_dir / "monitor.html").is_file()

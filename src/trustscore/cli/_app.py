@@ -15,6 +15,7 @@ from trustscore.cli._consent import consent_app
 from trustscore.cli._errors import fail, guarded
 from trustscore.cli._furnishers import furnishers_app
 from trustscore.cli._identity import identity_app
+from trustscore.cli._monitor import monitor
 from trustscore.cli._ops import clients_app, disputes_app, replay, serve
 from trustscore.cli._outputs import atomic_output
 from trustscore.cli._progress import progress_bars
@@ -432,6 +433,7 @@ app.command()(replay)
 app.command("what-if")(what_if)
 app.command("next-tier")(next_tier)
 app.command()(projection)
+app.command()(monitor)
 app.add_typer(clients_app, name="client")
 app.add_typer(audit_app, name="audit")
 app.add_typer(disputes_app, name="disputes")

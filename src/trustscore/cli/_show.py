@@ -52,6 +52,17 @@ def show_demo(summary: DemoSummary) -> None:
             f"  review:  {sum(summary.review_cases.values()):,} decisions wait for a person "
             f"({kinds}); see `trustscore reviews list`"
         )
+    if summary.monitoring is not None:
+        m = summary.monitoring
+        raised = "; ".join(
+            f"{run} {', '.join(f['level'] + ' ' + f['metric'] + ' ' + f['name'] for f in fl)}"
+            for run, fl in m.flags.items()
+            if fl
+        )
+        typer.echo(
+            f"  monitor: {len(m.run_ids)} monthly runs, {m.drifted} shifted in the last; flags: "
+            f"{raised or 'none'}; trend {ws.monitoring_dir.resolve() / 'monitor.html'}"
+        )
     typer.echo(f"  report:  {ws.report_path.resolve()}")
     typer.echo(f"  scores:  {ws.scores_path.resolve()}")
     for row in summary.examples:

@@ -25,6 +25,15 @@ from trustscore.pipeline._furnishers import (
     record_holds,
     resolve_held,
 )
+from trustscore.pipeline._monitor import monitor_run
+from trustscore.pipeline._monitor_runs import (
+    list_runs,
+    monitor_files,
+    read_run,
+    read_runs,
+    record_run,
+    run_summary,
+)
 from trustscore.pipeline._provider import WorkspaceProvider, feature_hash, score_subject
 from trustscore.pipeline._replay import Replay, replay
 from trustscore.pipeline._resolutions import apply_resolution, pending_resolutions
@@ -56,17 +65,24 @@ __all__ = [
     "furnisher_of",
     "furnisher_report",
     "ingest_and_hold",
+    "list_runs",
     "load_consent_file",
+    "monitor_files",
+    "monitor_run",
     "next_tier_of",
     "pending_consents",
     "pending_resolutions",
     "projection",
     "read_lineage",
+    "read_run",
+    "read_runs",
     "read_table",
     "record_holds",
+    "record_run",
     "replay",
     "resolve_held",
     "run_demo",
+    "run_summary",
     "score_features",
     "score_file",
     "score_subject",

@@ -2,7 +2,8 @@
 
 synthesise → ingest (validate, store, quarantine) → ingest the furnishers' later delivery (new
 versions of records, deletions) → as-of features → fit the scorecard on the training split →
-score everyone from the artifact alone → purpose-bound decisions → report.
+score everyone from the artifact alone → purpose-bound decisions → report → three synthetic
+monthly monitoring runs, the last with injected drift.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from trustscore.ledger import Ledger, open_review_cases, review_report
 from trustscore.model import Scorecard
 from trustscore.monitoring import roc_auc
 from trustscore.pipeline._consents import load_consent_file
+from trustscore.pipeline._demo_monitoring import MonitoringDemo, demo_monitoring
 from trustscore.pipeline._furnishers import furnisher_report
 from trustscore.pipeline._workspace import Workspace
 from trustscore.records import IngestResult, RecordStore, ingest
@@ -118,6 +120,8 @@ class DemoSummary:
     #: consent (the subject never granted it for the bill's category, or withdrew it)
     n_consent_events: int = 0
     n_bills_without_consent: int = 0
+    #: the synthetic monthly monitoring runs (``monitoring/``), one with injected drift
+    monitoring: MonitoringDemo | None = None
 
     @property
     def auc_ratio(self) -> float:
@@ -371,6 +375,12 @@ def run_demo(
     )
     write_report(html, ws.report_path)
     report("report", 1, 1)
+
+    report("monitor", 0, None)
+    summary.monitoring = demo_monitoring(
+        ws.monitoring_dir, art, features, outcomes, protected, policy, seed=seed, as_of=as_of
+    )
+    report("monitor", 1, 1)
 
     status = scores.column("status")
     summary.n_scored = int(pc.sum(pc.equal(status, "OK")).as_py() or 0)

@@ -55,6 +55,12 @@ class Workspace:
         return self.root / "report.html"
 
     @property
+    def monitoring_dir(self) -> Path:
+        """The monitoring runs (``trustscore monitor --out``), which the service's
+        ``/v1/monitoring/runs`` reads."""
+        return self.root / "monitoring"
+
+    @property
     def ledger_path(self) -> Path:
         return self.root / "ledger.sqlite"
 

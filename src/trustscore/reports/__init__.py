@@ -1,4 +1,4 @@
-"""Reports: a self-contained HTML model report (inline CSS and SVG; works offline).
+"""Reports: self-contained HTML model and monitoring reports (inline CSS and SVG; offline).
 
 Examples
 --------
@@ -9,6 +9,7 @@ True
 
 from __future__ import annotations
 
+from trustscore.reports._monitoring import monitoring_report
 from trustscore.reports._render import model_report, write_report
 
-__all__ = ["model_report", "write_report"]
+__all__ = ["model_report", "monitoring_report", "write_report"]

@@ -83,6 +83,11 @@ def _environment() -> jinja2.Environment:
     return env
 
 
+def environment() -> jinja2.Environment:
+    """The reports' Jinja environment: package templates, autoescaping, the number filters."""
+    return _environment()
+
+
 def _quality_section(scores: pa.Table) -> dict[str, Any] | None:
     """Counts of input-quality flags, where the scores carry them (``quality=True``)."""
     if "quality" not in scores.column_names:

@@ -24,6 +24,7 @@ from trustscore.monitoring import (
 )
 from trustscore.reports._svg import bar_chart, histogram
 from trustscore.scoring._artifact import Characteristic, Interaction, Outcome, ScorecardArtifact
+from trustscore.scoring._reference import outcome_labels
 
 __all__ = [
     "characteristics_section",
@@ -207,33 +208,8 @@ def performance_section(
     }
 
 
-def _fmt_edge(x: float) -> str:
-    return f"{x:g}"
-
-
 def _bin_labels(c: Characteristic) -> list[tuple[str, Outcome]]:
-    rows: list[tuple[str, Outcome]] = []
-    if c.type == "numeric":
-        lower: float | None = None
-        for b in c.bins:
-            if b.upper is None:
-                label = f">= {_fmt_edge(lower)}" if lower is not None else "all values"
-            elif lower is None:
-                label = f"< {_fmt_edge(b.upper)}"
-            else:
-                label = f"[{_fmt_edge(lower)}, {_fmt_edge(b.upper)})"
-            rows.append((str(b.stats.get("label", label)), b))
-            lower = b.upper
-    else:
-        for b in c.bins:
-            rows.append((str(b.stats.get("label", ", ".join(b.categories))), b))
-    rows.append((str(c.missing.stats.get("label", "missing")), c.missing))
-    for sp in c.special:
-        default = "special: " + ", ".join(_fmt_edge(v) for v in sp.values)
-        rows.append((str(sp.stats.get("label", default)), sp))
-    if c.other is not None:
-        rows.append((str(c.other.stats.get("label", "other levels")), c.other))
-    return rows
+    return list(zip(outcome_labels(c), c.outcomes, strict=True))
 
 
 def _interaction_rows(p: Interaction) -> list[tuple[str, Outcome]]:

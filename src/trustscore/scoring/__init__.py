@@ -48,6 +48,7 @@ from trustscore.scoring._quality import (
     quality_column,
 )
 from trustscore.scoring._quality_counts import flagged_rows, quality_counts
+from trustscore.scoring._reference import outcome_index, outcome_labels
 from trustscore.scoring._score import output_schema, score
 from trustscore.scoring._truth import UntrueReason, untrue_reasons
 
@@ -67,6 +68,8 @@ __all__ = [
     "flagged_rows",
     "input_schema",
     "load_artifact",
+    "outcome_index",
+    "outcome_labels",
     "output_schema",
     "parse_quality",
     "quality_column",

@@ -45,6 +45,8 @@ from trustscore.scoring._artifact import (
 __all__ = [
     "ReferenceResult",
     "criterion_ok",
+    "outcome_index",
+    "outcome_labels",
     "reference_points",
     "reference_reasons",
     "to_numeric",
@@ -100,34 +102,94 @@ def to_text(values: Any) -> npt.NDArray[np.object_]:
     return out
 
 
+def outcome_index(c: Characteristic, values: Any) -> npt.NDArray[np.int64]:
+    """The outcome each value lands in, as a position in ``c.outcomes``: the bins in order,
+    then ``missing``, then each ``special``, then ``other`` (unseen levels).
+
+    This is the scorecard's one bin assignment: points, reasons and monitoring (the stability
+    of a characteristic's distribution over its bins) all read it.
+
+    Examples
+    --------
+    >>> from trustscore.scoring._artifact import ScorecardArtifact, example_artifact_dict
+    >>> art = ScorecardArtifact.from_dict(example_artifact_dict())
+    >>> on_time, kind = art.characteristics
+    >>> outcome_index(on_time, [0.2, 0.5, 0.95, None, -1.0]).tolist()  # 3 bins, missing, special
+    [0, 1, 2, 3, 4]
+    >>> outcome_index(kind, ["none", "loan", None, "zzz"]).tolist()  # 2 bins, missing, other
+    [0, 1, 2, 3]
+    """
+    n_bins = len(c.bins)
+    if c.type == "numeric":
+        x = to_numeric(values, c.name)
+        # side="right": a value equal to an edge goes to the bin above (edges are exclusive uppers)
+        idx = np.searchsorted(np.array(c.edges, dtype=np.float64), x, side="right")
+        idx = np.minimum(idx, n_bins - 1).astype(np.int64)
+        for j, sp in enumerate(c.special):
+            idx[np.isin(x, np.array(sp.values))] = n_bins + 1 + j
+        idx[np.isnan(x)] = n_bins
+        return idx
+    texts = to_text(values)
+    lookup = {cat: j for j, b in enumerate(c.bins) for cat in b.categories}
+    other = n_bins + 1 + len(c.special)
+    return np.fromiter(
+        (n_bins if t is None else lookup.get(t, other) for t in texts),
+        dtype=np.int64,
+        count=len(texts),
+    )
+
+
+def _edge(x: float) -> str:
+    return f"{x:g}"
+
+
+def outcome_labels(c: Characteristic) -> list[str]:
+    """A reader's name for each of ``c.outcomes``, in the order :func:`outcome_index` counts.
+
+    A bin's ``label`` kept by training wins; otherwise numeric bins read ``< 0.5``,
+    ``[0.5, 0.9)``, ``>= 0.9``, categorical ones list their levels.
+
+    Examples
+    --------
+    >>> from trustscore.scoring._artifact import ScorecardArtifact, example_artifact_dict
+    >>> art = ScorecardArtifact.from_dict(example_artifact_dict())
+    >>> outcome_labels(art.characteristics[0])
+    ['< 0.5', '[0.5, 0.9)', '>= 0.9', 'missing', 'special: -1']
+    >>> outcome_labels(art.characteristics[1])
+    ['none', 'card, loan', 'missing', 'other levels']
+    """
+    labels: list[str] = []
+    if c.type == "numeric":
+        lower: float | None = None
+        for b in c.bins:
+            if b.upper is None:
+                label = f">= {_edge(lower)}" if lower is not None else "all values"
+            elif lower is None:
+                label = f"< {_edge(b.upper)}"
+            else:
+                label = f"[{_edge(lower)}, {_edge(b.upper)})"
+            labels.append(str(b.stats.get("label", label)))
+            lower = b.upper
+    else:
+        labels += [str(b.stats.get("label", ", ".join(b.categories))) for b in c.bins]
+    labels.append(str(c.missing.stats.get("label", "missing")))
+    for sp in c.special:
+        default = "special: " + ", ".join(_edge(v) for v in sp.values)
+        labels.append(str(sp.stats.get("label", default)))
+    if c.other is not None:
+        labels.append(str(c.other.stats.get("label", "other levels")))
+    return labels
+
+
 def _char_points(
     c: Characteristic, values: Any
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
     """Each value's points, and whether it went to ``missing`` or a ``special`` outcome (no
     information: the no-information reason) rather than a bin or ``other`` (the adverse one)."""
-    if c.type == "numeric":
-        x = to_numeric(values, c.name)
-        pts = np.array([b.points for b in c.bins], dtype=np.int64)
-        edges = np.array(c.edges, dtype=np.float64)
-        # side="right": a value equal to an edge goes to the bin above (edges are exclusive uppers)
-        idx = np.searchsorted(edges, x, side="right")
-        out = pts[np.minimum(idx, len(pts) - 1)]
-        no_info = np.isnan(x)
-        for sp in c.special:
-            hit = np.isin(x, np.array(sp.values))
-            out = np.where(hit, sp.points, out)
-            no_info |= hit
-        return np.where(np.isnan(x), c.missing.points, out).astype(np.int64), no_info
-    texts = to_text(values)
-    assert c.other is not None  # guaranteed by the artifact's validation
-    lookup = {cat: b.points for b in c.bins for cat in b.categories}
-    other, missing = c.other.points, c.missing.points
-    points = np.fromiter(
-        (missing if t is None else lookup.get(t, other) for t in texts),
-        dtype=np.int64,
-        count=len(texts),
-    )
-    return points, np.fromiter((t is None for t in texts), dtype=bool, count=len(texts))
+    idx = outcome_index(c, values)
+    points = np.array([o.points for o in c.outcomes], dtype=np.int64)[idx]
+    n_bins = len(c.bins)
+    return points, (idx >= n_bins) & (idx <= n_bins + len(c.special))
 
 
 def _axis_index(
