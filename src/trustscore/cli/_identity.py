@@ -79,10 +79,10 @@ def export(
 @identity_app.command("reviews")
 def list_reviews() -> None:
     """The open pairs of the clerical review queue."""
-    from trustscore.ledger import reviews
+    from trustscore.ledger import identity_reviews
 
     def run() -> None:
-        for r in reviews(_ledger(), status="open"):
+        for r in identity_reviews(_ledger(), status="open"):
             typer.echo(f"{r.review_id}  {r.profile_id} ~ {r.candidate_profile_id}  "
                        f"weight {r.match_weight:.2f}")  # fmt: skip
 
@@ -96,10 +96,12 @@ def decide(
     operator: Annotated[str, typer.Option(help="Who decides.")],
 ) -> None:
     """Decide a pair of the review queue; the next link run applies it."""
-    from trustscore.ledger import decide_review
+    from trustscore.ledger import decide_identity_review
 
     def run() -> None:
-        r = decide_review(_ledger(), review_id, outcome, operator, at=dt.datetime.now(dt.UTC))
+        r = decide_identity_review(
+            _ledger(), review_id, outcome, operator, at=dt.datetime.now(dt.UTC)
+        )
         typer.echo(f"{r.review_id}: {r.status}")
 
     guarded(run)
