@@ -106,6 +106,16 @@ from trustscore.ledger._identity import (
     open_identity_reviews,
     record_links,
 )
+from trustscore.ledger._identity_changes import (
+    IDENTITY_CHANGE_ACTIONS,
+    IdentityChange,
+    IdentityMove,
+    identity_change,
+    identity_changes,
+    record_identity_change,
+    unlink_change_id,
+    unlinked_subject_id,
+)
 from trustscore.ledger._leases import acquire_lease, lease_holder, release_lease
 from trustscore.ledger._records import (
     accesses,
@@ -150,6 +160,7 @@ from trustscore.ledger._reviews import (
 from trustscore.ledger._salts import erase_salt, personal_matches
 from trustscore.ledger._types import (
     DISPUTE_DAYS,
+    DISPUTE_KINDS,
     DISPUTE_OUTCOMES,
     DISPUTE_STATUSES,
     ROLES,
@@ -172,10 +183,12 @@ __all__ = [
     "CONSENT_SCOPE_KINDS",
     "CONSENT_SOURCES",
     "DISPUTE_DAYS",
+    "DISPUTE_KINDS",
     "DISPUTE_OUTCOMES",
     "DISPUTE_STATUSES",
     "HOLD_OUTCOMES",
     "HOLD_STATUSES",
+    "IDENTITY_CHANGE_ACTIONS",
     "IDENTITY_REVIEW_OUTCOMES",
     "REFERRAL_KINDS",
     "REFUSAL_KINDS",
@@ -197,7 +210,9 @@ __all__ = [
     "Dispute",
     "DisputeStatus",
     "HeldBatch",
+    "IdentityChange",
     "IdentityLink",
+    "IdentityMove",
     "IdentityReview",
     "IdentityReviewItem",
     "InclusionProof",
@@ -243,6 +258,8 @@ __all__ = [
     "get_dispute",
     "get_review_case",
     "held_batches",
+    "identity_change",
+    "identity_changes",
     "identity_links",
     "identity_reviews",
     "import_consents",
@@ -262,6 +279,7 @@ __all__ = [
     "record_consents",
     "record_decision",
     "record_hold",
+    "record_identity_change",
     "record_links",
     "record_refusals",
     "record_review_view",
@@ -285,5 +303,7 @@ __all__ = [
     "snapshots",
     "suppressions",
     "tree_head",
+    "unlink_change_id",
+    "unlinked_subject_id",
     "write_witness",
 ]
