@@ -105,6 +105,9 @@ class DictProvider:
             return f"{suppression.record_id}~c{suppression.dispute_id}"
         return None
 
+    def apply_identity_change(self, change: lg.IdentityChange) -> None:
+        return None
+
     def rescore(self, subject_id: str) -> None:
         self.rescored.append(subject_id)
 

@@ -25,6 +25,12 @@ from trustscore.pipeline._furnishers import (
     record_holds,
     resolve_held,
 )
+from trustscore.pipeline._identity_changes import (
+    apply_identity_change,
+    merge_subjects,
+    pending_identity_changes,
+    split_subject,
+)
 from trustscore.pipeline._provider import WorkspaceProvider, feature_hash, score_subject
 from trustscore.pipeline._replay import Replay, replay
 from trustscore.pipeline._resolutions import apply_resolution, pending_resolutions
@@ -47,6 +53,7 @@ __all__ = [
     "Workspace",
     "WorkspaceProvider",
     "apply_consents",
+    "apply_identity_change",
     "apply_resolution",
     "characteristics_metadata",
     "explain_row",
@@ -57,8 +64,10 @@ __all__ = [
     "furnisher_report",
     "ingest_and_hold",
     "load_consent_file",
+    "merge_subjects",
     "next_tier_of",
     "pending_consents",
+    "pending_identity_changes",
     "pending_resolutions",
     "projection",
     "read_lineage",
@@ -70,6 +79,7 @@ __all__ = [
     "score_features",
     "score_file",
     "score_subject",
+    "split_subject",
     "train_flat",
     "what_if",
     "what_if_row",
