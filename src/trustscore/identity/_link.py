@@ -157,7 +157,8 @@ def link_files(
         for pid, fields in [*known_fields.items(), *((p, rows.identity[p]) for p in new)]
     ]
     edges = _deterministic_edges(profiles)
-    done = identity_reviews(ledger)
+    # a subject's split-file report waits in the same queue, but names no profiles to link
+    done = [r for r in identity_reviews(ledger) if r.evidence.get("kind") != "split_file"]
     edges += [
         Edge(r.profile_id, r.candidate_profile_id, r.match_weight, {}, f"operator:{r.decider}")
         for r in done

@@ -113,6 +113,7 @@ from trustscore.ledger._identity_changes import (
     identity_change,
     identity_changes,
     record_identity_change,
+    report_split_file,
     unlink_change_id,
     unlinked_subject_id,
 )
@@ -291,6 +292,7 @@ __all__ = [
     "register_committed_table",
     "release_lease",
     "removal",
+    "report_split_file",
     "request_review",
     "resolve_dispute",
     "resolve_hold",

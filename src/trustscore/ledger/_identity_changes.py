@@ -38,7 +38,7 @@ from trustscore.exceptions import NotFoundError, SchemaError
 from trustscore.ledger._audit import append_entry
 from trustscore.ledger._checks import check_choice, check_json, check_text, moment
 from trustscore.ledger._commitments import commitments, register_committed_table
-from trustscore.ledger._identity import IdentityLink
+from trustscore.ledger._identity import IdentityLink, IdentityReviewItem, open_identity_reviews
 from trustscore.ledger._salts import personal
 from trustscore.ledger._tables import IdentityChangeRow, IdentityLinkRow, IdentityMoveRow
 
@@ -53,6 +53,7 @@ __all__ = [
     "identity_change",
     "identity_changes",
     "record_identity_change",
+    "report_split_file",
     "unlink_change_id",
     "unlinked_subject_id",
 ]
@@ -195,6 +196,42 @@ def record_identity_change(
             session, action, subject_id, other_subject_id, decided_by, moves, at=at,
             evidence=evidence, profiles=profiles,
         )  # fmt: skip
+
+
+def report_split_file(
+    ledger: Ledger,
+    subject_id: str,
+    details: str,
+    *,
+    reported_by: str,
+    other_subject_id: str | None = None,
+    at: dt.datetime | None = None,
+) -> str:
+    """Queue a subject's report that another file is also theirs; return the review's id.
+
+    The report waits in the identity review queue (``evidence.kind == "split_file"``, the
+    subject and the details in the evidence); an operator who agrees merges the two files. The
+    pair's two "profile" ids name the report, never the subject: the review's audit entry holds
+    them, and a subject id there would be personal data in the clear.
+
+    Examples
+    --------
+    >>> from trustscore.ledger import Ledger, identity_reviews
+    >>> ledger = Ledger("sqlite://"); ledger.upgrade()
+    >>> rid = report_split_file(ledger, "s1", "my maiden name was Li", reported_by="s1")
+    >>> [(r.review_id == rid, r.evidence["kind"]) for r in identity_reviews(ledger)]
+    [(True, 'split_file')]
+    """
+    check_text(subject_id, "subject_id", max_length=128)
+    check_text(details, "details", max_length=4000)
+    when = moment(at, name="at")
+    digest = hashlib.sha256(f"{subject_id}:{details}:{when.isoformat()}".encode()).hexdigest()
+    evidence = {"kind": "split_file", "reported_by": reported_by, "subject_id": subject_id,
+                "details": details}  # fmt: skip
+    item = IdentityReviewItem(
+        f"report:{digest[:24]}", f"report:{digest[24:48]}", other_subject_id, 0.0, evidence
+    )
+    return open_identity_reviews(ledger, [item], at=when)[0]
 
 
 def _with_moves(session: Session, rows: Sequence[IdentityChangeRow]) -> list[IdentityChange]:

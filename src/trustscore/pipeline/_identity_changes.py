@@ -91,13 +91,20 @@ def pending_identity_changes(ledger: lg.Ledger, store: RecordStore) -> list[lg.I
     folder = store.root / RELINKS_DIR
     pending = []
     for change in lg.identity_changes(ledger):
-        if not (folder / f"{change.change_id}.parquet").is_file() or any(
-            store.record(m.record_kind, m.record_id)["subject_id"] != m.to_subject
-            for m in change.moves
-            if store.has_record_ids(m.record_kind, [m.record_id])
+        if not (folder / f"{change.change_id}.parquet").is_file() or not all(
+            _moved(store, m, change.changed_at) for m in change.moves
         ):
             pending.append(change)
     return pending
+
+
+def _moved(store: RecordStore, move: lg.IdentityMove, at: dt.datetime) -> bool:
+    """Whether the store holds the move's version (a later change may have moved it on)."""
+    try:
+        versions = store.versions(move.record_kind, move.record_id)
+    except NotFoundError:
+        return True  # nothing to move: the store never had it
+    return any(v["subject_id"] == move.to_subject and v["ingested_at"] >= at for v in versions)
 
 
 def merge_subjects(

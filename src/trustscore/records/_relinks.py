@@ -105,7 +105,9 @@ def current_rows(store: RecordStore, kind: str, subject_id: str) -> pa.Table:
     table = store.read(kind, subjects=[subject_id])
     moved = relinked_ids(store, kind)
     if moved and store.paths(kind):
-        others = ds.dataset([str(p) for p in store.paths(kind)], schema=arrow_schema(kind, True))
+        others = ds.dataset(
+            [str(p) for p in store.paths(kind)], schema=arrow_schema(kind, stored=True)
+        )
         extra = others.to_table(
             filter=ds.field(key).isin(pa.array(moved, pa.string()))
             & (ds.field("subject_id") != subject_id)
