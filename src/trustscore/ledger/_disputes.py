@@ -58,13 +58,25 @@ register_committed_table(DisputeKindRow)
 DEADLINE_RESOLVER = "deadline"
 
 
-def _dispute(session: Session, row: DisputeRow) -> Dispute:
-    kind = session.get(DisputeKindRow, row.dispute_id)
+def _dispute(session: Session, row: DisputeRow, kind: str | None = None) -> Dispute:
+    if kind is None:
+        found = session.get(DisputeKindRow, row.dispute_id)
+        kind = "inaccurate" if found is None else found.kind
     return Dispute(
         row.dispute_id, row.subject_id, row.record_kind, row.record_id, row.grounds, row.status,
-        row.opened_at, row.deadline, row.resolved_at, row.resolver, row.note,
-        "inaccurate" if kind is None else kind.kind,
+        row.opened_at, row.deadline, row.resolved_at, row.resolver, row.note, kind,
     )  # fmt: skip
+
+
+def _disputes(session: Session, rows: list[DisputeRow]) -> list[Dispute]:
+    """Many disputes with their kinds, read in one query (most have none: ``inaccurate``)."""
+    kinds: dict[str, str] = {}
+    ids = [r.dispute_id for r in rows]
+    for start in range(0, len(ids), 500):  # keep the IN list within every backend's limits
+        chunk = ids[start : start + 500]
+        query = select(DisputeKindRow).where(DisputeKindRow.dispute_id.in_(chunk))
+        kinds.update((k.dispute_id, k.kind) for k in session.scalars(query))
+    return [_dispute(session, r, kinds.get(r.dispute_id, "inaccurate")) for r in rows]
 
 
 def _unlink(session: Session, row: DisputeRow, resolver: str, at: dt.datetime) -> None:
@@ -301,7 +313,7 @@ def disputes(
     if subject_id is not None:
         stmt = stmt.where(DisputeRow.subject_id == subject_id)
     with ledger.reading() as session:
-        return [_dispute(session, row) for row in session.scalars(stmt)]
+        return _disputes(session, list(session.scalars(stmt)))
 
 
 def due_disputes(ledger: Ledger, now: dt.datetime | None = None) -> list[Dispute]:
@@ -313,7 +325,7 @@ def due_disputes(ledger: Ledger, now: dt.datetime | None = None) -> list[Dispute
             .where(DisputeRow.status == "open", DisputeRow.deadline < at)
             .order_by(DisputeRow.deadline, DisputeRow.dispute_id)
         )
-        return [_dispute(session, row) for row in rows]
+        return _disputes(session, list(rows))
 
 
 def run_deadline_job(
