@@ -170,7 +170,7 @@ def load_tables(
         if ids is not None:
             # a record an identity change moved away has a newer version under another subject:
             # read every version of such records, so the latest one decides whose it is
-            moved = relinked_ids(root, kind)
+            moved = relinked_ids(root, kind, ids)
             key = table[RECORD_KINDS[kind].key[0]]
             keep = table.subject_id.isin(ids)
             table = table.filter(keep | key.isin(moved) if moved else keep)

@@ -84,12 +84,25 @@ def _index(root: Path) -> pa.Table:
     return pa.concat_tables(pq.read_table(p, schema=RELINK_SCHEMA) for p in files)
 
 
-def relinked_ids(store: RecordStore | str | os.PathLike[str], kind: str) -> list[str]:
-    """Ids of the records of ``kind`` that an identity change ever moved (sorted)."""
+def relinked_ids(
+    store: RecordStore | str | os.PathLike[str],
+    kind: str,
+    subjects: Iterable[str] | None = None,
+) -> list[str]:
+    """Ids of the records of ``kind`` that an identity change ever moved (sorted); with
+    ``subjects``, only those moved to or from one of them (the only ones a read of these
+    subjects' records can miss), so most subjects' reads are not changed at all."""
     root = store.root if isinstance(store, RecordStore) else Path(store)
-    table = _index(root)
-    kinds, ids = table.column("kind").to_pylist(), table.column("record_id").to_pylist()
-    return sorted({r for k, r in zip(kinds, ids, strict=True) if k == kind})
+    rows = _index(root).to_pylist()
+    wanted = None if subjects is None else set(subjects)
+    return sorted(
+        {
+            str(r["record_id"])
+            for r in rows
+            if r["kind"] == kind
+            and (wanted is None or r["from_subject"] in wanted or r["to_subject"] in wanted)
+        }
+    )
 
 
 def current_rows(store: RecordStore, kind: str, subject_id: str) -> pa.Table:
@@ -103,7 +116,7 @@ def current_rows(store: RecordStore, kind: str, subject_id: str) -> pa.Table:
     """
     key = RECORD_KINDS[check_kind(kind)].key[0]
     table = store.read(kind, subjects=[subject_id])
-    moved = relinked_ids(store, kind)
+    moved = relinked_ids(store, kind, [subject_id])
     if moved and store.paths(kind):
         others = ds.dataset(
             [str(p) for p in store.paths(kind)], schema=arrow_schema(kind, stored=True)

@@ -40,6 +40,9 @@ def test_a_moved_record_counts_for_its_new_subject_from_the_move_on(
     assert stored == 1
     assert [v["subject_id"] for v in store.versions("obligation", "o1")] == ["s1", "s2"]
     assert relinked_ids(store, "obligation") == ["o1"]
+    # a read of other subjects' records is not widened
+    assert relinked_ids(store, "obligation", ["s2"]) == ["o1"]
+    assert relinked_ids(store, "obligation", ["s7"]) == []
     # one subject's features (the service's and a replay's read) see the latest version...
     assert (_bills(store, "s1", LATER), _bills(store, "s2", LATER)) == (1.0, 2.0)
     # ... and, known before the move, the old one
