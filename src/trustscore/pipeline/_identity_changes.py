@@ -136,6 +136,7 @@ def merge_subjects(
         )
         raise SchemaError(msg, field="merge", value=merge)
     moves = [lg.IdentityMove(kind, rid, merge, keep) for kind, rid in _records_of(store, merge)]
+    check_moves(store, [Relink(m.record_kind, m.record_id, merge, keep) for m in moves], at=when)
     profiles = _profiles_of(store, merge)
     links = [lg.IdentityLink(p, keep, None, f"operator:{operator}", {"merged_from": merge})
              for p in profiles]  # fmt: skip
@@ -175,7 +176,7 @@ def split_subject(
         raise SchemaError(msg, field="profiles", value=foreign[0])
     current = set(_records_of(store, subject_id))
     wanted = set(records)
-    check_moves(store, [Relink(k, r, subject_id, subject_id) for k, r in sorted(wanted)])
+    check_moves(store, [Relink(k, r, subject_id, subject_id) for k, r in sorted(wanted)], at=when)
     if named:
         for row in IdentityStore(store).links().to_pylist():
             if row["profile_id"] in named:

@@ -230,8 +230,12 @@ def relink_records(
     return stored
 
 
-def check_moves(store: RecordStore, moves: Iterable[Relink]) -> None:
-    """Refuse moves of records that are not stored (before anything is recorded)."""
+def check_moves(
+    store: RecordStore, moves: Iterable[Relink], *, at: dt.datetime | None = None
+) -> None:
+    """Refuse moves of records that are not stored, or (given ``at``) that have a version
+    ingested at or after ``at`` (a move counts from its time, after every version before it).
+    Nothing is written: callers check before they record a change anywhere."""
     by_kind: dict[str, set[str]] = {}
     for m in moves:
         by_kind.setdefault(check_kind(m.kind), set()).add(m.record_id)
@@ -240,3 +244,21 @@ def check_moves(store: RecordStore, moves: Iterable[Relink]) -> None:
         if missing:
             msg = f"No stored {kind} record {missing[0]!r} to move ({len(missing)} missing)."
             raise NotFoundError(msg, kind=kind, record_id=missing[0])
+        if at is None:
+            continue
+        key = RECORD_KINDS[kind].key[0]
+        schema = arrow_schema(kind, stored=True)
+        dataset = ds.dataset([str(p) for p in store.paths(kind)], schema=schema)
+        found = dataset.to_table(
+            columns=[key, "ingested_at"], filter=ds.field(key).isin(pa.array(sorted(ids)))
+        )
+        when = utc(at, name="at")
+        stamps = zip(found.column(key).to_pylist(), found.column("ingested_at").to_pylist(),
+                     strict=True)  # fmt: skip
+        late = [r for r, stamp in stamps if stamp >= when]
+        if late:
+            msg = (
+                f"The {kind} record {sorted(late)[0]!r} has a version ingested at or after "
+                f"{when.isoformat()}: a move counts from its time, after every version before it."
+            )
+            raise SchemaError(msg, kind=kind, record_id=sorted(late)[0])

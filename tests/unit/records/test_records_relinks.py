@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from trustscore.exceptions import NotFoundError
+from trustscore.exceptions import NotFoundError, SchemaError
 from trustscore.features import compute_features
 from trustscore.records import (
     RecordStore,
@@ -87,3 +87,13 @@ def test_moves_of_unknown_records_are_refused(bills_store: RecordStore) -> None:
     with pytest.raises(NotFoundError, match="'o404'"):
         check_moves(bills_store, [Relink("obligation", "o404", "s1", "s2")])
     check_moves(bills_store, [Relink("obligation", "o1", "s1", "s2")])
+
+
+def test_a_move_before_a_stored_version_is_refused_before_anything_is_written(
+    bills_store: RecordStore,
+) -> None:
+    early = AT - dt.timedelta(days=1)
+    with pytest.raises(SchemaError, match="'o1' has a version ingested at or after"):
+        check_moves(bills_store, [Relink("obligation", "o1", "s1", "s2")], at=early)
+    check_moves(bills_store, [Relink("obligation", "o1", "s1", "s2")], at=LATER)
+    assert not (bills_store.root / "_relinks").exists()
