@@ -52,7 +52,9 @@ def api(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, dict[str, str]],
          lg.IdentityLink("p2", "s2", None, "new_subject", {})],
         at=AT,
     )  # fmt: skip
-    lg.open_reviews(ledger, [lg.ReviewItem("p3", "p1", "s1", 2.5, {"fields": {}})], at=AT)
+    lg.open_identity_reviews(
+        ledger, [lg.IdentityReviewItem("p3", "p1", "s1", 2.5, {"fields": {}})], at=AT
+    )
     tokens = {}
     for who, role, subject in (("alice", "subject", "s1"), ("ops", "operator", None)):
         _, token = lg.create_client(ledger, role, (), subject, name=who)
@@ -89,4 +91,4 @@ def test_operators_decide_review_pairs(api: Any) -> None:
     assert done.status_code == 200
     assert done.json()["status"] == "match"
     assert client.get("/v1/identity/reviews", headers=tokens["ops"]).json() == []
-    assert [r.status for r in lg.reviews(ledger)] == ["match"]
+    assert [r.status for r in lg.identity_reviews(ledger)] == ["match"]

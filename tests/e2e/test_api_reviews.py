@@ -82,6 +82,9 @@ class PolicyProvider:
     def apply_resolution(self, suppression: lg.Suppression) -> None:
         return None
 
+    def apply_identity_change(self, change: lg.IdentityChange) -> None:
+        return None
+
     def rescore(self, subject_id: str) -> None:
         return None
 

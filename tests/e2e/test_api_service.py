@@ -105,6 +105,9 @@ class DictProvider:
             return f"{suppression.record_id}~c{suppression.dispute_id}"
         return None
 
+    def apply_identity_change(self, change: lg.IdentityChange) -> None:
+        return None
+
     def rescore(self, subject_id: str) -> None:
         self.rescored.append(subject_id)
 
@@ -547,6 +550,6 @@ def test_factory_mode_builds_its_ledger_from_settings(
         with TestClient(app) as api:
             assert api.get("/v1/health").json() == {"status": "ok"}
             assert (tmp_path / "ws" / "ledger.sqlite").is_file()
-            assert app.state.ledger.revision() == "0007"
+            assert app.state.ledger.revision() == "0008"
     finally:
         get_settings.cache_clear()

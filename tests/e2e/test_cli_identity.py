@@ -51,3 +51,52 @@ def test_bad_input_is_one_line(env: Path) -> None:
     wrong = runner.invoke(app, ["identity", "export", "--out", str(env / "links.csv")])
     assert wrong.exit_code == 1
     assert "--out must name a .parquet file" in wrong.output
+
+
+def test_operators_merge_and_split_from_a_terminal(env: Path) -> None:
+    from trustscore.identity import IdentityStore
+    from trustscore.pipeline import Workspace
+    from trustscore.records import RecordStore
+
+    runner = CliRunner()
+    out = env / "synth"
+    made = runner.invoke(
+        app, ["synth", "--out", str(out), "--subjects", "40", "--seed", "5", "--identities"]
+    )
+    assert made.exit_code == 0, made.output
+    linked = runner.invoke(
+        app, ["identity", "link", str(out / "identified" / "obligation.parquet")]
+    )
+    assert linked.exit_code == 0, linked.output
+    runner.invoke(app, ["identity", "export", "--out", str(env / "before.parquet")])
+    before = pq.read_table(env / "before.parquet").to_pylist()
+    keep, other = sorted({str(r["subject_id"]) for r in before})[:2]
+    theirs = {r["record_id"] for r in before if r["subject_id"] == other}
+    ids = IdentityStore(RecordStore(Workspace(env / "ws").store_dir))
+    their_profiles = [str(p["profile_id"]) for p in ids.identity_of(other)]
+
+    merged = runner.invoke(app, ["identity", "merge", keep, other, "--operator", "ops"])
+    assert merged.exit_code == 0, merged.output
+    assert f"merge {keep} / {other}, {len(theirs)} record(s) moved" in merged.output
+    runner.invoke(app, ["identity", "export", "--out", str(env / "merged.parquet")])
+    after = {r["record_id"]: r for r in pq.read_table(env / "merged.parquet").to_pylist()}
+    assert {after[r]["subject_id"] for r in theirs} == {keep}
+    assert {after[r]["decided_by"] for r in theirs} == {"merge:ops"}
+    # the identity store follows: the merged subject's profiles are the kept one's now
+    assert ids.identity_of(other) == []
+    assert set(their_profiles) <= {str(p["profile_id"]) for p in ids.identity_of(keep)}
+
+    split = runner.invoke(
+        app, ["identity", "split", keep, "--operator", "ops", "--profile", their_profiles[0]]
+    )
+    assert split.exit_code == 0, split.output
+    new = split.output.split(" / ")[1].split(",")[0]
+    assert [str(p["profile_id"]) for p in ids.identity_of(new)] == [their_profiles[0]]
+    bad = runner.invoke(app, ["identity", "split", keep, "--operator", "ops", "--record", "x"])
+    assert bad.exit_code == 1
+    assert bad.output.startswith("error: --record must be kind:record_id")
+    report = runner.invoke(
+        app, ["identity", "report-split", keep, "--details", "I was Ann Lee before 2019"]
+    )
+    assert report.exit_code == 0, report.output
+    assert "split-file report" in report.output

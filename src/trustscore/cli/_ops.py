@@ -94,7 +94,7 @@ def run_deadlines() -> None:
     the two writes), so running it again always completes the work.
     """
     from trustscore.ledger import run_deadline_job
-    from trustscore.pipeline import Workspace, pending_resolutions
+    from trustscore.pipeline import Workspace, pending_identity_changes, pending_resolutions
     from trustscore.records import RecordStore
     from trustscore.service import deadline_callback, record_score, workspace_provider
     from trustscore.settings import get_settings
@@ -117,9 +117,13 @@ def run_deadlines() -> None:
             )
             if result is not None:
                 record_score(ledger, result, actor="resolution-repair")
+        changes = pending_identity_changes(ledger, RecordStore(Workspace(workspace).store_dir))
+        for change in changes:  # unlinks of not_mine disputes, merges, splits
+            provider.apply_identity_change(change)
         typer.echo(
             f"{len(done)} overdue dispute(s) resolved as unverifiable and suppressed; "
             f"{len(late)} earlier resolution(s) applied to the record store"
+            + (f"; {len(changes)} identity change(s) applied" if changes else "")
         )
 
     guarded(run)

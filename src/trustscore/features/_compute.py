@@ -35,6 +35,7 @@ from trustscore.features._expressions import (
     suppressions_schema,
     unconsented_bills,
 )
+from trustscore.records._relinks import relinked_ids
 from trustscore.records._schemas import RECORD_KINDS, arrow_schema
 
 if TYPE_CHECKING:
@@ -167,7 +168,12 @@ def load_tables(
         schema = ibis.Schema.from_pyarrow(arrow_schema(kind, stored=True))
         table = _typed(_read(con, engine, root / kind, parts, whole), schema)
         if ids is not None:
-            table = table.filter(table.subject_id.isin(ids))
+            # a record an identity change moved away has a newer version under another subject:
+            # read every version of such records, so the latest one decides whose it is
+            moved = relinked_ids(root, kind, ids)
+            key = table[RECORD_KINDS[kind].key[0]]
+            keep = table.subject_id.isin(ids)
+            table = table.filter(keep | key.isin(moved) if moved else keep)
         tables[kind] = table
     for name, schema in ((SUPPRESSIONS, suppressions_schema()), (CONSENTS, consents_schema())):
         folder = root / name

@@ -42,7 +42,14 @@ from trustscore.identity._model import COMPARED_FIELDS, score_pairs
 from trustscore.identity._read import read_strings
 from trustscore.identity._rows import Rows
 from trustscore.identity._store import IdentityStore
-from trustscore.ledger import IdentityLink, Ledger, ReviewItem, open_reviews, record_links, reviews
+from trustscore.ledger import (
+    IdentityLink,
+    IdentityReviewItem,
+    Ledger,
+    identity_reviews,
+    open_identity_reviews,
+    record_links,
+)
 from trustscore.records import RECORD_KINDS, RecordStore, ingest
 from trustscore.records._identity import IDENTITY_FIELDS, subject_kind_of
 from trustscore.records._readers import check_columns
@@ -150,7 +157,8 @@ def link_files(
         for pid, fields in [*known_fields.items(), *((p, rows.identity[p]) for p in new)]
     ]
     edges = _deterministic_edges(profiles)
-    done = reviews(ledger)
+    # a subject's split-file report waits in the same queue, but names no profiles to link
+    done = [r for r in identity_reviews(ledger) if r.evidence.get("kind") != "split_file"]
     edges += [
         Edge(r.profile_id, r.candidate_profile_id, r.match_weight, {}, f"operator:{r.decider}")
         for r in done
@@ -194,7 +202,7 @@ def link_files(
     for pid, subject in known_subject.items():
         link_of.setdefault(pid, IdentityLink(pid, subject, None, "known_profile", {}))
     review_items = [
-        ReviewItem(
+        IdentityReviewItem(
             e.left,
             e.right,
             subject_of_cluster.get(result.cluster_of[e.right]),
@@ -267,7 +275,7 @@ def _commit(
     links: list[IdentityLink],
     new_profiles: list[dict[str, str | None]],
     new_subjects: Mapping[str, str],
-    review_items: list[ReviewItem],
+    review_items: list[IdentityReviewItem],
     held: set[str],
 ) -> LinkResult:
     held_parts: list[pa.Table] = []
@@ -332,7 +340,7 @@ def _commit(
     held_table = pa.concat_tables(held_parts, promote_options="default") if held_parts else None
     ids.replace_held(held_table)
     record_links(ledger, links, at=at)
-    open_reviews(ledger, review_items, at=at)
+    open_identity_reviews(ledger, review_items, at=at)
     return LinkResult(
         run_id=run_id,
         rows_in=rows.rows_in,

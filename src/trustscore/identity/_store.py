@@ -8,6 +8,9 @@ Layout::
     held/pending.parquet          rows waiting for clerical review (record and identity fields)
     quarantine/<run_id>.parquet   rows refused by linkage, with line, field, value and reason
     models/<run_id>.json          the Splink model each run trained
+    changes/<time>-<change_id>-profiles.parquet  profile_id, subject_id: profiles an identity
+                                  change (a merge, a split) re-linked; the latest wins
+    changes/<time>-<change_id>-links.parquet     the moved records' new links (as ``links/``)
 
 Features never read this folder (they read the record kinds' folders through the record store);
 the identity fields are shown only to the subject and to operators.
@@ -15,7 +18,9 @@ the identity fields are shown only to the subject and to operators.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Final
 
@@ -25,7 +30,7 @@ import pyarrow.parquet as pq
 from trustscore.records import RecordStore
 from trustscore.records._identity import IDENTITY_FIELDS
 
-__all__ = ["LINK_SCHEMA", "PROFILE_SCHEMA", "IdentityStore"]
+__all__ = ["LINK_SCHEMA", "PROFILE_SCHEMA", "REASSIGN_SCHEMA", "IdentityStore"]
 
 PROFILE_SCHEMA: Final = pa.schema(
     [
@@ -46,6 +51,13 @@ LINK_SCHEMA: Final = pa.schema(
     ]
 )
 
+REASSIGN_SCHEMA: Final = pa.schema(
+    [
+        pa.field("profile_id", pa.string(), nullable=False),
+        pa.field("subject_id", pa.string(), nullable=False),
+    ]
+)
+
 
 def _write(table: pa.Table, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -60,19 +72,65 @@ class IdentityStore:
     def __init__(self, store: RecordStore) -> None:
         self.root = store.root / "_identity"
 
-    def _read(self, folder: str, schema: pa.Schema) -> pa.Table:
-        paths = sorted((self.root / folder).glob("*.parquet"))
+    def _read(self, folder: str, schema: pa.Schema, suffix: str = "") -> pa.Table:
+        paths = sorted((self.root / folder).glob(f"*{suffix}.parquet"))
         if not paths:
             return schema.empty_table()
         return pa.concat_tables(pq.read_table(p, schema=schema) for p in paths)
 
     def profiles(self) -> pa.Table:
-        """Every linked profile (each profile once: the latest run that linked it wins)."""
-        return self._read("profiles", PROFILE_SCHEMA)
+        """Every linked profile, each once, with the subject it is linked to now (an identity
+        change's re-link, if any, wins over linkage)."""
+        table = self._read("profiles", PROFILE_SCHEMA)
+        moved: dict[str, str] = {}
+        for row in self._read("changes", REASSIGN_SCHEMA, "-profiles").to_pylist():
+            moved[str(row["profile_id"])] = str(row["subject_id"])  # files in time order
+        if not moved or table.num_rows == 0:
+            return table
+        subjects = [moved.get(p, s) for p, s in zip(table.column("profile_id").to_pylist(),
+                                                     table.column("subject_id").to_pylist(),
+                                                     strict=True)]  # fmt: skip
+        index = table.column_names.index("subject_id")
+        return table.set_column(index, "subject_id", pa.array(subjects, pa.string()))
 
     def links(self) -> pa.Table:
-        """Every stored record's link to its subject (latest run last)."""
-        return self._read("links", LINK_SCHEMA)
+        """Every stored record's link to its subject (latest run last, identity changes after
+        every run)."""
+        return pa.concat_tables(
+            [self._read("links", LINK_SCHEMA), self._read("changes", LINK_SCHEMA, "-links")]
+        )
+
+    def follow_change(
+        self,
+        change_id: str,
+        at: dt.datetime,
+        *,
+        profiles: Mapping[str, str],
+        records: Sequence[tuple[str, str, str]],
+        decided_by: str,
+    ) -> None:
+        """Record an identity change here: ``profiles`` (profile id -> new subject) and the
+        moved ``records`` (kind, record id, new subject) that linkage had linked. Idempotent."""
+        stem = f"{at.astimezone(dt.UTC).strftime('%Y%m%dT%H%M%S%f')}-{change_id}"
+        folder = self.root / "changes"
+        if profiles and not (folder / f"{stem}-profiles.parquet").is_file():
+            pairs = sorted(profiles.items())
+            _write(
+                pa.table({"profile_id": [p for p, _ in pairs], "subject_id": [s for _, s in pairs]},
+                         schema=REASSIGN_SCHEMA),
+                folder / f"{stem}-profiles.parquet",
+            )  # fmt: skip
+        latest: dict[tuple[str, str], dict[str, object]] = {}
+        for row in self.links().to_pylist():
+            latest[(str(row["record_kind"]), str(row["record_id"]))] = row
+        moved = [
+            {**latest[(kind, rid)], "subject_id": subject, "match_weight": None,
+             "decided_by": decided_by}
+            for kind, rid, subject in records
+            if (kind, rid) in latest
+        ]  # fmt: skip
+        if moved and not (folder / f"{stem}-links.parquet").is_file():
+            _write(pa.Table.from_pylist(moved, LINK_SCHEMA), folder / f"{stem}-links.parquet")
 
     def held(self) -> pa.Table | None:
         """Rows waiting for review, or None."""

@@ -15,10 +15,17 @@ from trustscore.exceptions import LedgerError, NotFoundError, SchemaError
 from trustscore.ledger._audit import append_entry
 from trustscore.ledger._checks import check_choice, check_json, check_text, moment
 from trustscore.ledger._commitments import commitments, register_committed_table
+from trustscore.ledger._identity_changes import (
+    IdentityMove,
+    add_identity_change,
+    unlink_change_id,
+    unlinked_subject_id,
+)
 from trustscore.ledger._salts import personal
-from trustscore.ledger._tables import DisputeRow, SuppressionRow
+from trustscore.ledger._tables import DisputeKindRow, DisputeRow, SuppressionRow
 from trustscore.ledger._types import (
     DISPUTE_DAYS,
+    DISPUTE_KINDS,
     DISPUTE_OUTCOMES,
     DISPUTE_STATUSES,
     Dispute,
@@ -45,15 +52,41 @@ logger = logging.getLogger(__name__)
 # audit entry that wrote it, so an edit behind the ledger's back fails `audit verify`.
 register_committed_table(DisputeRow, subject="subject_id")
 register_committed_table(SuppressionRow, subject="subject_id")
+register_committed_table(DisputeKindRow)
 
 #: The resolver named on disputes that the deadline job closed.
 DEADLINE_RESOLVER = "deadline"
 
 
-def _dispute(row: DisputeRow) -> Dispute:
+def _dispute(session: Session, row: DisputeRow, kind: str | None = None) -> Dispute:
+    if kind is None:
+        found = session.get(DisputeKindRow, row.dispute_id)
+        kind = "inaccurate" if found is None else found.kind
     return Dispute(
         row.dispute_id, row.subject_id, row.record_kind, row.record_id, row.grounds, row.status,
-        row.opened_at, row.deadline, row.resolved_at, row.resolver, row.note,
+        row.opened_at, row.deadline, row.resolved_at, row.resolver, row.note, kind,
+    )  # fmt: skip
+
+
+def _disputes(session: Session, rows: list[DisputeRow]) -> list[Dispute]:
+    """Many disputes with their kinds, read in one query (most have none: ``inaccurate``)."""
+    kinds: dict[str, str] = {}
+    ids = [r.dispute_id for r in rows]
+    for start in range(0, len(ids), 500):  # keep the IN list within every backend's limits
+        chunk = ids[start : start + 500]
+        query = select(DisputeKindRow).where(DisputeKindRow.dispute_id.in_(chunk))
+        kinds.update((k.dispute_id, k.kind) for k in session.scalars(query))
+    return [_dispute(session, r, kinds.get(r.dispute_id, "inaccurate")) for r in rows]
+
+
+def _unlink(session: Session, row: DisputeRow, resolver: str, at: dt.datetime) -> None:
+    """A ``not_mine`` dispute resolved for the subject: the record moves to a new subject."""
+    new = unlinked_subject_id(row.dispute_id)
+    move = IdentityMove(row.record_kind, row.record_id, row.subject_id, new)
+    add_identity_change(
+        session, "unlink", row.subject_id, new, resolver, [move], at=at,
+        change_id=unlink_change_id(row.dispute_id), dispute_id=row.dispute_id,
+        evidence={"dispute": row.dispute_id, "outcome": row.status},
     )  # fmt: skip
 
 
@@ -73,8 +106,13 @@ def open_dispute(
     now: dt.datetime | None = None,
     *,
     actor: str | None = None,
+    kind: str = "inaccurate",
 ) -> Dispute:
     """Open a dispute of one record; it must be resolved within :data:`DISPUTE_DAYS` days.
+
+    ``kind`` is ``inaccurate`` (the record is wrong) or ``not_mine`` (it is someone else's:
+    resolved for the subject, or at the deadline, the record is unlinked from them and goes to
+    a new subject of its own, instead of being suppressed).
 
     Examples
     --------
@@ -90,6 +128,7 @@ def open_dispute(
     check_text(record_kind, "record_kind", max_length=64)
     check_text(record_id, "record_id", max_length=256)
     check_text(grounds, "grounds", max_length=4000)
+    check_choice(kind, "kind", DISPUTE_KINDS)
     at = moment(now)
     with ledger.transaction() as session:
         row = DisputeRow(
@@ -98,16 +137,20 @@ def open_dispute(
             deadline=at + dt.timedelta(days=DISPUTE_DAYS),
         )  # fmt: skip
         session.add(row)
+        kinds = (
+            [] if kind == "inaccurate" else [DisputeKindRow(dispute_id=row.dispute_id, kind=kind)]
+        )
+        session.add_all(kinds)
         session.flush()
         append_entry(
             session, actor or subject_id, "dispute.open",
             {"dispute_id": row.dispute_id,
              "subject_id": personal(session, subject_id, subject_id, at),
              "record_kind": record_kind, "record_id": record_id,
-             "deadline": row.deadline.isoformat()},
-            at, state=commitments(session, row),
+             "deadline": row.deadline.isoformat(), **({"kind": kind} if kinds else {})},
+            at, state=commitments(session, row, *kinds),
         )  # fmt: skip
-        return _dispute(row)
+        return _dispute(session, row)
 
 
 def get_dispute(ledger: Ledger, dispute_id: str) -> Dispute:
@@ -117,7 +160,7 @@ def get_dispute(ledger: Ledger, dispute_id: str) -> Dispute:
         if row is None:
             msg = f"There is no dispute {dispute_id!r}. List disputes to find its id."
             raise NotFoundError(msg, dispute_id=dispute_id)
-        return _dispute(row)
+        return _dispute(session, row)
 
 
 def _add_suppression(
@@ -186,7 +229,9 @@ def resolve_dispute(
     note: str | None = None,
     correction: Mapping[str, Any] | None = None,
 ) -> tuple[Dispute, Suppression | None]:
-    """Resolve an open dispute; every outcome but ``verified`` suppresses the record.
+    """Resolve an open dispute; every outcome but ``verified`` suppresses the record, or, for a
+    ``not_mine`` dispute, unlinks it (an ``unlink`` identity change, see
+    :func:`~trustscore.ledger.identity_change`; the suppression returned is then None).
 
     ``corrected`` carries the corrected values in ``correction``; the suppression fact that
     supersedes the record is written in the same transaction. The caller applies it to the record
@@ -229,6 +274,14 @@ def resolve_dispute(
         if current is None:
             msg = f"There is no dispute {dispute_id!r}. List disputes to find its id."
             raise NotFoundError(msg, dispute_id=dispute_id)
+        not_mine = _dispute(session, current).kind == "not_mine"
+        if not_mine and outcome == "corrected":
+            msg = (
+                f"Dispute {dispute_id!r} says the record is not the subject's: there is nothing "
+                "to correct. Resolve it as verified (it is theirs) or unverifiable/suppressed "
+                "(it is unlinked from them)."
+            )
+            raise SchemaError(msg, field="outcome", value=outcome, dispute_id=dispute_id)
         row = _close(session, dispute_id, outcome, resolver, note, at)
         if row is None:
             msg = (
@@ -237,13 +290,15 @@ def resolve_dispute(
             )
             raise LedgerError(msg, dispute_id=dispute_id, status=current.status)
         suppression = None
-        if outcome != "verified":
+        if outcome != "verified" and not_mine:
+            _unlink(session, row, resolver, at)
+        elif outcome != "verified":
             suppression = _add_suppression(
                 session, record_kind=row.record_kind, record_id=row.record_id,
                 subject_id=row.subject_id, reason=f"dispute {outcome}", dispute_id=dispute_id,
                 correction=correction, at=at, actor=resolver,
             )  # fmt: skip
-        return _dispute(row), suppression
+        return _dispute(session, row), suppression
 
 
 def disputes(
@@ -258,7 +313,7 @@ def disputes(
     if subject_id is not None:
         stmt = stmt.where(DisputeRow.subject_id == subject_id)
     with ledger.reading() as session:
-        return [_dispute(row) for row in session.scalars(stmt)]
+        return _disputes(session, list(session.scalars(stmt)))
 
 
 def due_disputes(ledger: Ledger, now: dt.datetime | None = None) -> list[Dispute]:
@@ -270,7 +325,7 @@ def due_disputes(ledger: Ledger, now: dt.datetime | None = None) -> list[Dispute
             .where(DisputeRow.status == "open", DisputeRow.deadline < at)
             .order_by(DisputeRow.deadline, DisputeRow.dispute_id)
         )
-        return [_dispute(row) for row in rows]
+        return _disputes(session, list(rows))
 
 
 def run_deadline_job(
@@ -278,7 +333,8 @@ def run_deadline_job(
     now: dt.datetime | None = None,
     on_suppress: Callable[[Dispute], None] | None = None,
 ) -> list[Dispute]:
-    """Resolve every dispute still open past its deadline as ``unverifiable``, suppressing it.
+    """Resolve every dispute still open past its deadline as ``unverifiable``, suppressing it
+    (unlinking it, for a ``not_mine`` dispute).
 
     Each overdue dispute is closed and its suppression recorded in one transaction; then
     ``on_suppress(dispute)`` is called (outside the transaction, so it may write to the ledger)
@@ -311,12 +367,15 @@ def run_deadline_job(
             )  # fmt: skip
             if row is None:
                 continue  # resolved meanwhile, by an operator or another job
-            _add_suppression(
-                session, record_kind=row.record_kind, record_id=row.record_id,
-                subject_id=row.subject_id, reason="dispute unverifiable: deadline passed",
-                dispute_id=row.dispute_id, correction=None, at=at, actor=DEADLINE_RESOLVER,
-            )  # fmt: skip
-            dispute = _dispute(row)
+            if due.kind == "not_mine":
+                _unlink(session, row, DEADLINE_RESOLVER, at)
+            else:
+                _add_suppression(
+                    session, record_kind=row.record_kind, record_id=row.record_id,
+                    subject_id=row.subject_id, reason="dispute unverifiable: deadline passed",
+                    dispute_id=row.dispute_id, correction=None, at=at, actor=DEADLINE_RESOLVER,
+                )  # fmt: skip
+            dispute = _dispute(session, row)
         logger.info("Dispute %s passed its deadline: record suppressed", dispute.dispute_id)
         done.append(dispute)
         if on_suppress is not None:

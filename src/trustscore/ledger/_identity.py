@@ -17,8 +17,8 @@ Examples
 1
 >>> [x.subject_id for x in identity_links(ledger)]
 ['s1']
->>> r = open_reviews(ledger, [ReviewItem("p2", "p1", "s1", 3.0, {})], at=at)[0]
->>> decide_review(ledger, r, "match", "ops", at=at).status
+>>> r = open_identity_reviews(ledger, [IdentityReviewItem("p2", "p1", "s1", 3.0, {})], at=at)[0]
+>>> decide_identity_review(ledger, r, "match", "ops", at=at).status
 'match'
 """
 
@@ -41,19 +41,19 @@ if TYPE_CHECKING:
     from trustscore.ledger._db import Ledger
 
 __all__ = [
-    "REVIEW_OUTCOMES",
+    "IDENTITY_REVIEW_OUTCOMES",
     "IdentityLink",
-    "Review",
-    "ReviewItem",
-    "decide_review",
+    "IdentityReview",
+    "IdentityReviewItem",
+    "decide_identity_review",
     "identity_links",
-    "open_reviews",
+    "identity_reviews",
+    "open_identity_reviews",
     "record_links",
-    "reviews",
 ]
 
 #: What an operator may decide about a pair: the same subject, or two different ones.
-REVIEW_OUTCOMES: Final = ("match", "distinct")
+IDENTITY_REVIEW_OUTCOMES: Final = ("match", "distinct")
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class IdentityLink:
 
 
 @dataclass(frozen=True)
-class ReviewItem:
+class IdentityReviewItem:
     """A pair to put before an operator."""
 
     profile_id: str
@@ -80,7 +80,7 @@ class ReviewItem:
 
 
 @dataclass(frozen=True)
-class Review:
+class IdentityReview:
     """A pair in the review queue and its state (``open``, ``match`` or ``distinct``)."""
 
     review_id: str
@@ -95,8 +95,8 @@ class Review:
     decider: str | None
 
 
-def _review(row: IdentityReviewRow) -> Review:
-    return Review(
+def _review(row: IdentityReviewRow) -> IdentityReview:
+    return IdentityReview(
         row.review_id, row.profile_id, row.candidate_profile_id, row.candidate_subject_id,
         row.match_weight, dict(row.evidence), row.status, row.opened_at, row.decided_at,
         row.decider,
@@ -138,12 +138,14 @@ def identity_links(ledger: Ledger, *, subject_id: str | None = None) -> list[Ide
         ]  # fmt: skip
 
 
-def _review_id(item: ReviewItem) -> str:
+def _review_id(item: IdentityReviewItem) -> str:
     pair = "|".join(sorted((item.profile_id, item.candidate_profile_id)))
     return "rev-" + hashlib.sha256(pair.encode()).hexdigest()[:20]
 
 
-def open_reviews(ledger: Ledger, items: Sequence[ReviewItem], *, at: dt.datetime) -> list[str]:
+def open_identity_reviews(
+    ledger: Ledger, items: Sequence[IdentityReviewItem], *, at: dt.datetime
+) -> list[str]:
     """Queue pairs for clerical review; a pair already queued (either order) is not queued twice.
 
     Returns the review ids of all ``items``, new or already queued.
@@ -179,7 +181,7 @@ def open_reviews(ledger: Ledger, items: Sequence[ReviewItem], *, at: dt.datetime
     return ids
 
 
-def reviews(ledger: Ledger, *, status: str | None = None) -> list[Review]:
+def identity_reviews(ledger: Ledger, *, status: str | None = None) -> list[IdentityReview]:
     """The review queue, oldest first; ``status`` filters (``open``, ``match``, ``distinct``)."""
     query = select(IdentityReviewRow).order_by(
         IdentityReviewRow.opened_at, IdentityReviewRow.review_id
@@ -190,11 +192,11 @@ def reviews(ledger: Ledger, *, status: str | None = None) -> list[Review]:
         return [_review(r) for r in session.scalars(query)]
 
 
-def decide_review(
+def decide_identity_review(
     ledger: Ledger, review_id: str, outcome: str, decider: str, *, at: dt.datetime
-) -> Review:
+) -> IdentityReview:
     """An operator's decision on a queued pair; the next linkage run applies it."""
-    check_choice(outcome, "outcome", REVIEW_OUTCOMES)
+    check_choice(outcome, "outcome", IDENTITY_REVIEW_OUTCOMES)
     if not decider.strip():
         msg = "decider must name the operator who decided; got an empty string."
         raise SchemaError(msg, field="decider")

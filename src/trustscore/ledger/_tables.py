@@ -390,3 +390,51 @@ class IdentityReviewRow(Base):
     opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     decider: Mapped[str | None] = mapped_column(String(128), nullable=True)
+
+
+class DisputeKindRow(Base):
+    """The kind of a dispute that is not about accuracy (``not_mine``); none for the others.
+
+    Kept beside ``disputes`` rather than as a column of it, so the commitments of disputes
+    written before kinds existed still verify.
+    """
+
+    __tablename__ = "dispute_kinds"
+
+    dispute_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+
+
+class IdentityChangeRow(Base):
+    """An operator's or a dispute's change of who owns which records (``unlink``, ``merge``,
+    ``split``); its record moves are in ``identity_moves``."""
+
+    __tablename__ = "identity_changes"
+    __table_args__ = (
+        Index("ix_identity_changes_subject", "subject_id"),
+        Index("ix_identity_changes_other", "other_subject_id"),
+    )
+
+    change_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    action: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[str] = mapped_column(String(128))
+    other_subject_id: Mapped[str] = mapped_column(String(128))
+    decided_by: Mapped[str] = mapped_column(String(128))
+    dispute_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    evidence: Mapped[Any] = mapped_column(JSON)
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class IdentityMoveRow(Base):
+    """One record moved from one subject to another by an identity change, from ``moved_at``."""
+
+    __tablename__ = "identity_moves"
+    __table_args__ = (Index("ix_identity_moves_change", "change_id"),)
+
+    move_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    change_id: Mapped[str] = mapped_column(String(64))
+    record_kind: Mapped[str] = mapped_column(String(64))
+    record_id: Mapped[str] = mapped_column(String(256))
+    from_subject: Mapped[str] = mapped_column(String(128))
+    to_subject: Mapped[str] = mapped_column(String(128))
+    moved_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -9,6 +9,7 @@ from typing import Any, Final, Literal
 
 __all__ = [
     "DISPUTE_DAYS",
+    "DISPUTE_KINDS",
     "DISPUTE_OUTCOMES",
     "DISPUTE_STATUSES",
     "ROLES",
@@ -31,6 +32,10 @@ DISPUTE_DAYS: Final = 30
 DISPUTE_STATUSES: Final = ("open", "verified", "corrected", "unverifiable", "suppressed")
 #: Outcomes an operator may resolve a dispute with; all but "verified" suppress the record.
 DISPUTE_OUTCOMES: Final = ("verified", "corrected", "unverifiable", "suppressed")
+
+#: What a dispute says: a record is wrong (``inaccurate``, the default), or it is someone
+#: else's (``not_mine``: resolved for the subject, it is unlinked from them, not suppressed).
+DISPUTE_KINDS: Final = ("inaccurate", "not_mine")
 
 DisputeStatus = Literal["open", "verified", "corrected", "unverifiable", "suppressed"]
 Role = Literal["subject", "lender", "operator", "auditor", "admin", "reviewer"]
@@ -99,6 +104,7 @@ class Dispute:
     resolved_at: dt.datetime | None
     resolver: str | None
     note: str | None
+    kind: str = "inaccurate"
 
     @property
     def outcome(self) -> str | None:

@@ -25,6 +25,12 @@ from trustscore.pipeline._furnishers import (
     record_holds,
     resolve_held,
 )
+from trustscore.pipeline._identity_changes import (
+    apply_identity_change,
+    merge_subjects,
+    pending_identity_changes,
+    split_subject,
+)
 from trustscore.pipeline._monitor import monitor_run
 from trustscore.pipeline._monitor_runs import (
     list_runs,
@@ -56,6 +62,7 @@ __all__ = [
     "Workspace",
     "WorkspaceProvider",
     "apply_consents",
+    "apply_identity_change",
     "apply_resolution",
     "characteristics_metadata",
     "explain_row",
@@ -67,10 +74,12 @@ __all__ = [
     "ingest_and_hold",
     "list_runs",
     "load_consent_file",
+    "merge_subjects",
     "monitor_files",
     "monitor_run",
     "next_tier_of",
     "pending_consents",
+    "pending_identity_changes",
     "pending_resolutions",
     "projection",
     "read_lineage",
@@ -86,6 +95,7 @@ __all__ = [
     "score_features",
     "score_file",
     "score_subject",
+    "split_subject",
     "train_flat",
     "what_if",
     "what_if_row",

@@ -42,8 +42,9 @@ from trustscore.features import (
     bills_without_consent,
     compute_features,
 )
-from trustscore.ledger import ConsentEvent, Suppression
+from trustscore.ledger import ConsentEvent, IdentityChange, Suppression
 from trustscore.pipeline._consents import apply_consents
+from trustscore.pipeline._identity_changes import apply_identity_change
 from trustscore.pipeline._resolutions import apply_resolution
 from trustscore.pipeline._workspace import Workspace
 from trustscore.records import (
@@ -54,6 +55,7 @@ from trustscore.records import (
     RecordStore,
     check_correction,
     consents_dir,
+    current_rows,
     read_consents,
     version_order,
 )
@@ -575,7 +577,8 @@ class WorkspaceProvider:
         records: dict[str, list[dict[str, Any]]] = {}
         suppressed = {(r["kind"], r["record_id"]) for r in self.store.suppressions().to_pylist()}
         for kind in DISPUTABLE_KINDS:
-            table: pa.Table = self.store.read(kind, subjects=[subject_id])
+            # the records whose latest version is theirs (not those an identity change moved)
+            table: pa.Table = current_rows(self.store, kind, subject_id)
             records[kind] = [
                 {**r, "suppressed": (kind, r["record_id"]) in suppressed}
                 for r in record_histories(table.to_pylist())
@@ -649,6 +652,16 @@ class WorkspaceProvider:
     def apply_consent(self, event: ConsentEvent) -> None:
         """Carry a ledger consent event into the store (idempotent); the next answer sees it."""
         apply_consents(self.store, [event])
+        with self._lock:
+            if self._scores is not None:
+                self._scores.settled = False
+
+    def apply_identity_change(self, change: IdentityChange) -> None:
+        """Carry a ledger identity change into the stores (idempotent); the next answer sees it.
+
+        The moved records' new versions are a batch of their own, so every answer is rebuilt.
+        """
+        apply_identity_change(self.store, change)
         with self._lock:
             if self._scores is not None:
                 self._scores.settled = False

@@ -46,6 +46,15 @@ from trustscore.records._holds import (
     release_hold,
 )
 from trustscore.records._ingest import IngestResult, ingest
+from trustscore.records._relinks import (
+    RELINK_SCHEMA,
+    RELINKS_DIR,
+    Relink,
+    check_moves,
+    current_rows,
+    relink_records,
+    relinked_ids,
+)
 from trustscore.records._schemas import (
     DELETE,
     DISPUTABLE_KINDS,
@@ -69,6 +78,8 @@ __all__ = [
     "DISPUTABLE_KINDS",
     "NO_FURNISHER",
     "RECORD_KINDS",
+    "RELINKS_DIR",
+    "RELINK_SCHEMA",
     "SUPPRESSION_SCHEMA",
     "BatchManifest",
     "Correction",
@@ -78,10 +89,13 @@ __all__ = [
     "IngestResult",
     "RecordKind",
     "RecordStore",
+    "Relink",
     "apply_correction",
     "arrow_schema",
     "check_correction",
+    "check_moves",
     "consents_dir",
+    "current_rows",
     "furnisher_counts",
     "get_hold",
     "holds",
@@ -92,6 +106,8 @@ __all__ = [
     "reject_hold",
     "rejection_reason",
     "release_hold",
+    "relink_records",
+    "relinked_ids",
     "version_order",
     "write_consents",
 ]

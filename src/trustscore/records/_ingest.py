@@ -187,6 +187,7 @@ class _Batch:
         self.tally = FurnisherTally()
         self.rows_held = 0
         self.extra_files: list[tuple[Path, Path]] = []  # (temporary, final) held rows
+        self.moves_subject = False  # versions may move a record to another subject
 
     def remove_leftovers(self) -> None:
         """Remove files of an earlier, uncommitted attempt at this batch (a crash)."""
@@ -297,7 +298,14 @@ class _Batch:
         con = engines.duckdb_raw()
         try:
             out = classify_keys(
-                con, self.store, self.kind, pa.table(columns), deletes, read_rows, self.at
+                con,
+                self.store,
+                self.kind,
+                pa.table(columns),
+                deletes,
+                read_rows,
+                self.at,
+                moves_subject=self.moves_subject,
             )
         finally:
             con.close()
@@ -421,6 +429,7 @@ def ingest(
     progress: Callable[[int], object] | None = None,
     hold_above: float | None = None,
     released_hold: str | None = None,
+    moves_subject: bool = False,
 ) -> IngestResult:
     """Validate a furnisher file and append its valid rows to the record store.
 
@@ -446,6 +455,9 @@ def ingest(
         default): nothing is held.
     released_hold
         Set by :func:`release_hold` only: the hold whose rows this file stores.
+    moves_subject
+        Set by :func:`~trustscore.records.relink_records` only: a version may name another
+        subject than the stored one (an identity change moves the record; a furnisher cannot).
 
     Returns
     -------
@@ -531,6 +543,7 @@ def ingest(
         return IngestResult.from_manifest(store.batch(batch_id), store, already_ingested=True)
 
     batch = _Batch(store, kind, batch_id, at, max(1, batch_rows))
+    batch.moves_subject = moves_subject
     batch.remove_leftovers()
     try:
         chunks = prefetch(

@@ -65,12 +65,15 @@ def classify_keys(
     deletes: npt.NDArray[np.int64],
     read_rows: Callable[[pa.Array], pa.Table],
     at: dt.datetime,
+    *,
+    moves_subject: bool = False,
 ) -> KeyOutcomes:
     """Classify the rows of a batch by their keys.
 
     ``keys`` has ``k`` (the key), ``pos`` (the row's position) and, for furnished kinds, ``subj``
     (its subject id); ``deletes`` the positions of deletion rows; ``read_rows(positions)`` gives
-    the kind's fields of those rows; ``at`` is the batch's ingestion time.
+    the kind's fields of those rows; ``at`` is the batch's ingestion time. ``moves_subject``
+    lets a version name another subject (an identity change, never a furnisher's file).
     """
     key = RECORD_KINDS[kind].key[0]
     out = KeyOutcomes()
@@ -95,7 +98,9 @@ def classify_keys(
         found = sorted(int(r[0]) for r in rows if int(r[0]) not in out.hits)
     if found:
         positions = pa.array(found, pa.int64())
-        compared = _compare_with_stored(con, kind, read_rows(positions), positions, stored, at)
+        compared = _compare_with_stored(
+            con, kind, read_rows(positions), positions, stored, at, moves_subject=moves_subject
+        )
         for pos, outcome in compared.items():
             if outcome is None:
                 out.unchanged.add(pos)
@@ -138,6 +143,8 @@ def _compare_with_stored(
     positions: pa.Array,
     stored: list[Path],
     at: dt.datetime,
+    *,
+    moves_subject: bool = False,
 ) -> dict[int, Hit | None]:
     """For rows whose key is stored: None for an identical re-send, a hit for a refused version;
     rows left out are new versions."""
@@ -163,7 +170,7 @@ def _compare_with_stored(
         stored_at = _EPOCH + dt.timedelta(microseconds=int(at_us))
         if identical:
             out[int(pos)] = None
-        elif not same_subject:
+        elif not same_subject and not moves_subject:
             out[int(pos)] = Hit(
                 "subject_id",
                 f"{key} is stored for subject {subj!r} (batch {batch}): a record cannot move "

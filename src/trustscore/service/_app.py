@@ -22,6 +22,7 @@ from trustscore.service import (
     _routes_disputes,
     _routes_furnishers,
     _routes_identity,
+    _routes_identity_changes,
     _routes_monitoring,
     _routes_ops,
     _routes_reviews,
@@ -237,7 +238,8 @@ def create_app(
     # the score route first: a request walks the routes in order until one matches
     routes = (
         _routes_subjects, _routes_whatif, _routes_admin, _routes_disputes, _routes_reviews,
-        _routes_consent, _routes_ops, _routes_identity, _routes_monitoring,
+        _routes_consent, _routes_ops, _routes_identity, _routes_identity_changes,
+        _routes_monitoring,
     )  # fmt: skip
     for module in routes:
         app.include_router(module.router)

@@ -13,7 +13,16 @@ from typing import Any, NotRequired, Protocol, TypedDict, runtime_checkable
 
 from starlette.concurrency import run_in_threadpool
 
-from trustscore.ledger import Dispute, Ledger, Snapshot, Suppression, record_snapshot
+from trustscore.ledger import (
+    Dispute,
+    IdentityChange,
+    Ledger,
+    Snapshot,
+    Suppression,
+    identity_change,
+    record_snapshot,
+    unlink_change_id,
+)
 
 __all__ = [
     "DecisionResult",
@@ -125,6 +134,11 @@ class SubjectProvider(Protocol):
         """
         ...
 
+    def apply_identity_change(self, change: IdentityChange) -> None:
+        """Carry a ledger identity change (an unlink, a merge, a split) into the stores: the
+        moved records' new versions. Idempotent."""
+        ...
+
     def rescore(self, subject_id: str) -> ScoreResult | None:
         """Rescore the subject after its records changed; the service records the new score."""
         ...
@@ -228,8 +242,14 @@ def deadline_callback(
     """
 
     def on_suppress(dispute: Dispute) -> None:
-        reason = f"dispute {dispute.dispute_id}: not verified by its deadline"
-        provider.suppress(dispute.record_kind, dispute.record_id, reason)
+        if dispute.kind == "not_mine":
+            # unlinked, not suppressed; without the ledger the change waits for the repair
+            if ledger is not None:
+                change = identity_change(ledger, unlink_change_id(dispute.dispute_id))
+                provider.apply_identity_change(change)
+        else:
+            reason = f"dispute {dispute.dispute_id}: not verified by its deadline"
+            provider.suppress(dispute.record_kind, dispute.record_id, reason)
         result = provider.rescore(dispute.subject_id)
         if result is not None and ledger is not None:
             record_score(ledger, result, actor="deadline-job")

@@ -64,7 +64,7 @@ def open_dispute(
             raise NotFoundError(msg, record_kind=body.record_kind, record_id=body.record_id)
     dispute = lg.open_dispute(
         ledger, subject_id, body.record_kind, body.record_id, body.grounds,
-        actor=client.client_id,
+        actor=client.client_id, kind=body.kind,
     )  # fmt: skip
     return DisputeOut.of(dispute)
 
@@ -107,6 +107,9 @@ def resolve_dispute(
 ) -> ResolutionOut:
     """Resolve a dispute. ``corrected`` and ``unverifiable`` suppress the record and rescore.
 
+    A ``not_mine`` dispute resolved other than ``verified`` unlinks the record instead: from now
+    on it is a new subject's, the subject is rescored, and their earlier scores still replay.
+
     A resolution is checked completely before anything is recorded: corrected values that would
     not make a valid record, or corrected values with another outcome, are refused (422) and
     change nothing. Accepted, they become a new record
@@ -127,8 +130,14 @@ def resolve_dispute(
         correction=body.correction,
     )  # fmt: skip
     rescored = False
-    if suppression is not None and provider is not None:
-        provider.apply_resolution(suppression)
+    change = None
+    if dispute.kind == "not_mine" and dispute.status != "verified":
+        change = lg.identity_change(ledger, lg.unlink_change_id(dispute.dispute_id))
+    if (suppression is not None or change is not None) and provider is not None:
+        if suppression is not None:
+            provider.apply_resolution(suppression)
+        if change is not None:
+            provider.apply_identity_change(change)
         result = provider.rescore(dispute.subject_id)
         if result is not None:
             record_score(ledger, result, actor=operator.client_id)
@@ -137,4 +146,5 @@ def resolve_dispute(
         dispute=DisputeOut.of(dispute),
         suppression=None if suppression is None else SuppressionOut.of(suppression),
         rescored=rescored,
+        identity_change=None if change is None else change.change_id,
     )

@@ -43,7 +43,7 @@ class ReviewOut(BaseModel):
     decider: str | None
 
     @classmethod
-    def of(cls, review: lg.Review) -> ReviewOut:
+    def of(cls, review: lg.IdentityReview) -> ReviewOut:
         return cls(**review.__dict__)
 
 
@@ -69,7 +69,7 @@ def list_reviews(
     status: Annotated[Literal["open", "match", "distinct"] | None, Query()] = "open",
 ) -> list[ReviewOut]:
     """The clerical review queue, oldest first (open pairs by default)."""
-    return [ReviewOut.of(r) for r in lg.reviews(ledger, status=status)]
+    return [ReviewOut.of(r) for r in lg.identity_reviews(ledger, status=status)]
 
 
 @router.post("/identity/reviews/{review_id}/decision")
@@ -77,7 +77,7 @@ def decide(
     review_id: str, body: ReviewDecision, operator: Operator, ledger: LedgerDep
 ) -> ReviewOut:
     """Decide a pair; the next ``trustscore identity link`` applies it."""
-    review = lg.decide_review(
+    review = lg.decide_identity_review(
         ledger, review_id, body.outcome, operator.client_id, at=dt.datetime.now(dt.UTC)
     )
     return ReviewOut.of(review)

@@ -78,6 +78,9 @@ class DisputeCreate(BaseModel):
     record_kind: DisputableKind
     record_id: str = Field(min_length=1, max_length=256)
     grounds: str = Field(min_length=1, max_length=4000)
+    #: ``not_mine``: the record is someone else's; resolved for the subject it is unlinked from
+    #: them (moved to a new subject of its own) and they are rescored.
+    kind: Literal["inaccurate", "not_mine"] = "inaccurate"
 
 
 class DisputeOut(BaseModel):
@@ -94,6 +97,7 @@ class DisputeOut(BaseModel):
     resolved_at: dt.datetime | None
     resolver: str | None
     note: str | None
+    kind: str = "inaccurate"
 
     @classmethod
     def of(cls, d: lg.Dispute) -> DisputeOut:
@@ -101,6 +105,7 @@ class DisputeOut(BaseModel):
             dispute_id=d.dispute_id, subject_id=d.subject_id, record_kind=d.record_kind,
             record_id=d.record_id, grounds=d.grounds, status=d.status, opened_at=d.opened_at,
             deadline=d.deadline, resolved_at=d.resolved_at, resolver=d.resolver, note=d.note,
+            kind=d.kind,
         )  # fmt: skip
 
 
@@ -141,6 +146,9 @@ class ResolutionOut(BaseModel):
     dispute: DisputeOut
     suppression: SuppressionOut | None
     rescored: bool
+    #: A ``not_mine`` dispute resolved for the subject: the identity change that unlinked the
+    #: record (its id); None otherwise.
+    identity_change: str | None = None
 
 
 class ScoreRequest(BaseModel):

@@ -19,8 +19,9 @@ from trustscore.ledger import Ledger
 T0 = dt.datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=dt.UTC)
 _TABLES = (
     "access_log, access_refusals, api_clients, audit_checkpoints, audit_head, audit_log, "
-    "audit_salts, consent_events, decisions, disputes, held_batches, identity_links, "
-    "identity_reviews, ingest_batches, job_leases, review_cases, score_snapshots, suppressions"
+    "audit_salts, consent_events, decisions, dispute_kinds, disputes, held_batches, "
+    "identity_changes, identity_links, identity_moves, identity_reviews, ingest_batches, "
+    "job_leases, review_cases, score_snapshots, suppressions"
 )
 
 

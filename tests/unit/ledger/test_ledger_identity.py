@@ -38,20 +38,22 @@ def test_links_are_stored_with_evidence_and_audited(ledger: lg.Ledger) -> None:
 
 
 def test_review_queue(ledger: lg.Ledger) -> None:
-    item = lg.ReviewItem("p2", "p1", "s1", 3.0, {"fields": {"family_name": 4.0}})
-    (rid,) = lg.open_reviews(ledger, [item], at=AT)
+    item = lg.IdentityReviewItem("p2", "p1", "s1", 3.0, {"fields": {"family_name": 4.0}})
+    (rid,) = lg.open_identity_reviews(ledger, [item], at=AT)
     # the same pair again, either way round, is not queued twice
-    assert lg.open_reviews(ledger, [lg.ReviewItem("p1", "p2", None, 3.0, {})], at=AT) == [rid]
-    assert [r.review_id for r in lg.reviews(ledger, status="open")] == [rid]
-    decided = lg.decide_review(ledger, rid, "distinct", "ops-1", at=AT)
+    assert lg.open_identity_reviews(
+        ledger, [lg.IdentityReviewItem("p1", "p2", None, 3.0, {})], at=AT
+    ) == [rid]
+    assert [r.review_id for r in lg.identity_reviews(ledger, status="open")] == [rid]
+    decided = lg.decide_identity_review(ledger, rid, "distinct", "ops-1", at=AT)
     assert (decided.status, decided.decider) == ("distinct", "ops-1")
-    assert lg.reviews(ledger, status="open") == []
+    assert lg.identity_reviews(ledger, status="open") == []
     with pytest.raises(SchemaError, match="decided already"):
-        lg.decide_review(ledger, rid, "match", "ops-1", at=AT)
+        lg.decide_identity_review(ledger, rid, "match", "ops-1", at=AT)
     with pytest.raises(SchemaError):
-        lg.decide_review(ledger, "rev-x", "maybe", "ops-1", at=AT)
+        lg.decide_identity_review(ledger, "rev-x", "maybe", "ops-1", at=AT)
     with pytest.raises(NotFoundError):
-        lg.decide_review(ledger, "rev-x", "match", "ops-1", at=AT)
+        lg.decide_identity_review(ledger, "rev-x", "match", "ops-1", at=AT)
     actions = [e.action for e in lg.audit_entries(ledger)]
     assert actions == ["identity.review_open", "identity.review_decide"]
     assert lg.audit_verify(ledger).ok
