@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from markupsafe import escape
 from typer.testing import CliRunner
 
 from trustscore.cli import app
@@ -66,7 +67,7 @@ def test_the_search_writes_its_json_report_and_the_chosen_card(
     assert html.count("<circle") >= len(doc["alternatives"]) - 1  # every card but the default
     assert 'class="default"' in html
     assert "https://" not in html
-    assert doc["why"] in html
+    assert escape(doc["why"]) in html
 
 
 @pytest.mark.parametrize(

@@ -113,8 +113,12 @@ class SearchResult:
                 f"at the median score for group {target_group!r} of {attribute!r}, "
                 f"{best['air_median']:.4f} against the default's {air0:.4f}, among the "
                 f"{len(within)} cards whose held-out AUC is at most {max_auc_loss:g} below the "
-                f"default's {base['auc']:.4f} (its AUC {best['auc']:.4f}, a loss of "
-                f"{best['auc_loss']:.4f})."
+                f"default's {base['auc']:.4f} (its AUC {best['auc']:.4f}, "
+                + (
+                    f"a loss of {best['auc_loss']:.4f})."
+                    if best["auc_loss"] > 0
+                    else f"no loss: {-best['auc_loss']:.4f} above it)."
+                )
             )
         else:
             chosen = None

@@ -38,6 +38,7 @@ def frontier_plot(
     *,
     default: str,
     chosen: str | None,
+    max_auc_loss: float | None = None,
     width: int = 640,
     height: int = 360,
 ) -> Markup:
@@ -45,7 +46,8 @@ def frontier_plot(
 
     ``points`` are dicts with ``name``, ``auc``, ``air_median`` and ``on_frontier``. The
     default is drawn as a square, the chosen card as a ring; a dashed line marks four-fifths
-    where it is in view.
+    where it is in view, and a dotted one the least AUC a card may have to be chosen (the
+    default's less ``max_auc_loss``).
 
     Examples
     --------
@@ -71,10 +73,10 @@ def frontier_plot(
     base = pad_t + ph
     parts.append(f'<line x1="{pad_l}" y1="{base}" x2="{pad_l + pw}" y2="{base}" class="axis"/>')
     parts.append(f'<line x1="{pad_l}" y1="{pad_t}" x2="{pad_l}" y2="{base}" class="axis"/>')
-    for frac in (0.0, 0.5, 1.0):
+    for frac, anchor in ((0.0, "start"), (0.5, "middle"), (1.0, "end")):
         vx, vy = x0 + frac * (x1 - x0), y0 + frac * (y1 - y0)
         parts.append(
-            f'<text x="{_num(sx(vx))}" y="{base + 16}" text-anchor="middle">{vx:.4f}</text>'
+            f'<text x="{_num(sx(vx))}" y="{base + 16}" text-anchor="{anchor}">{vx:.4f}</text>'
         )
         parts.append(
             f'<text x="{pad_l - 4}" y="{_num(sy(vy) + 4)}" text-anchor="end">{vy:.3f}</text>'
@@ -88,6 +90,10 @@ def frontier_plot(
     if y0 < FOUR_FIFTHS < y1:
         y = _num(sy(FOUR_FIFTHS))
         parts.append(f'<line x1="{pad_l}" y1="{y}" x2="{pad_l + pw}" y2="{y}" class="marker"/>')
+    base_auc = next((float(p["auc"]) for p in pts if p["name"] == default), None)
+    if base_auc is not None and max_auc_loss is not None and x0 < base_auc - max_auc_loss < x1:
+        x = _num(sx(base_auc - max_auc_loss))  # cards right of it may be chosen
+        parts.append(f'<line x1="{x}" y1="{pad_t}" x2="{x}" y2="{base}" class="bound"/>')
     front = sorted((p for p in pts if p.get("on_frontier")), key=lambda p: float(p["auc"]))
     if len(front) > 1:
         line = " ".join(f"{_num(sx(p['auc']))},{_num(sy(p['air_median']))}" for p in front)
@@ -140,6 +146,11 @@ def search_report(result: Mapping[str, Any], *, title: str | None = None) -> str
             str(int(c)) if float(c).is_integer() else str(c)
             for c in result["settings"].get("cutoffs", ())
         ],
-        "plot": frontier_plot(rows, default=result["default"], chosen=result["chosen"]),
+        "plot": frontier_plot(
+            rows,
+            default=result["default"],
+            chosen=result["chosen"],
+            max_auc_loss=float(result["max_auc_loss"]),
+        ),
     }
     return _environment().get_template("search_report.html.j2").render(context)
