@@ -13,6 +13,7 @@ import typer
 from trustscore.cli._audit import audit_app
 from trustscore.cli._consent import consent_app
 from trustscore.cli._errors import fail, guarded
+from trustscore.cli._fairness import fairness_app
 from trustscore.cli._furnishers import furnishers_app
 from trustscore.cli._identity import identity_app
 from trustscore.cli._monitor import monitor
@@ -441,6 +442,7 @@ app.add_typer(furnishers_app, name="furnishers")
 app.add_typer(reviews_app, name="reviews")
 app.add_typer(consent_app, name="consent")
 app.add_typer(identity_app, name="identity")
+app.add_typer(fairness_app, name="fairness")
 
 
 def main() -> None:

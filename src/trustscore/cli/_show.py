@@ -64,6 +64,10 @@ def show_demo(summary: DemoSummary) -> None:
             f"{raised or 'none'}; trend {ws.monitoring_dir.resolve() / 'monitor.html'}"
         )
     typer.echo(f"  report:  {ws.report_path.resolve()}")
+    if summary.search_why:
+        page = ws.root / "fairness" / "search.html"
+        typer.echo(f"  fairness search: {page.resolve() if page.is_file() else 'not run'}")
+        typer.echo(f"    {summary.search_why}")
     typer.echo(f"  scores:  {ws.scores_path.resolve()}")
     for row in summary.examples:
         typer.echo("")

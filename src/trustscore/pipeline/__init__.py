@@ -17,6 +17,7 @@ from trustscore.pipeline._demo import (
     score_features,
 )
 from trustscore.pipeline._explain import explain_row, explain_subject
+from trustscore.pipeline._fairsearch import SEARCH_FILES, fairness_search, write_search
 from trustscore.pipeline._flat import read_lineage, read_table, score_file, train_flat
 from trustscore.pipeline._furnishers import (
     furnisher_of,
@@ -56,6 +57,7 @@ __all__ = [
     "DEFAULT_AS_OF",
     "MINIMUM_CRITERIA",
     "PROJECTION_MONTHS",
+    "SEARCH_FILES",
     "DemoSummary",
     "Replay",
     "Reporter",
@@ -67,6 +69,7 @@ __all__ = [
     "characteristics_metadata",
     "explain_row",
     "explain_subject",
+    "fairness_search",
     "feature_directions",
     "feature_hash",
     "furnisher_of",
@@ -99,4 +102,5 @@ __all__ = [
     "train_flat",
     "what_if",
     "what_if_row",
+    "write_search",
 ]

@@ -11,5 +11,12 @@ from __future__ import annotations
 
 from trustscore.reports._monitoring import monitoring_report
 from trustscore.reports._render import model_report, write_report
+from trustscore.reports._search import frontier_plot, search_report
 
-__all__ = ["model_report", "monitoring_report", "write_report"]
+__all__ = [
+    "frontier_plot",
+    "model_report",
+    "monitoring_report",
+    "search_report",
+    "write_report",
+]

@@ -108,6 +108,7 @@ def model_report(
     n_boot: int = 200,
     furnishers: Mapping[str, Any] | None = None,
     reviews: Mapping[str, Any] | None = None,
+    links: Sequence[tuple[str, str]] = (),
 ) -> str:
     """Render the model report: one HTML page that works offline.
 
@@ -138,6 +139,9 @@ def model_report(
     reviews : mapping, optional
         :func:`trustscore.ledger.review_report`'s counts: the human-review cases by referral
         kind and state, per reviewer confirmations and overrides, override rates by group.
+    links : sequence of (text, relative path)
+        Reports beside this one to link to (the search for a less discriminatory
+        alternative, ...); relative paths, so the page still holds no external reference.
 
     Returns
     -------
@@ -183,6 +187,7 @@ def model_report(
         "card": flatten(card),
         "score_odds": score_odds,
         "furnishers": None if furnishers is None else furnishers_section(furnishers),
+        "links": list(links),
     }
     return _environment().get_template("model_report.html.j2").render(context)
 
