@@ -9,6 +9,7 @@ from typing import Any, Final
 from trustscore.decisions._words import band_label, policy_words, purpose_words
 from trustscore.i18n import DEFAULT_LOCALE, N_, translate
 from trustscore.ledger import REVIEW_REQUEST_DAYS
+from trustscore.scoring._statements import translate_statement
 
 __all__ = [
     "DISPUTE_ENDPOINT",
@@ -273,11 +274,14 @@ def localize_notice(notice: Mapping[str, Any], locale: str) -> dict[str, Any]:
     True
     """
     out = dict(notice)
-    if locale == DEFAULT_LOCALE:
+    reasons_given = notice.get("reasons", [])
+    made_here = "text" in notice and all(isinstance(r, Mapping) for r in reasons_given)
+    if locale == DEFAULT_LOCALE or not made_here:
+        # another provider's own notice, in its own shape: shown as it is
         return out
     reviewed = notice.get("reviewed")
     reasons = []
-    for r in notice.get("reasons", []):
+    for r in reasons_given:
         code, text, improve = str(r.get("code", "")), str(r.get("reason", "")), r.get("improve")
         if isinstance(reviewed, Mapping) and code == f"review:{reviewed.get('reason')}":
             # a reviewer's reason: its documented text, then the reviewer's own note as written
@@ -286,7 +290,7 @@ def localize_notice(notice: Mapping[str, Any], locale: str) -> dict[str, Any]:
                 note = reviewed.get("note")
                 text = translate(locale, why) + (f" {note}" if note else "")
         else:
-            text = translate(locale, text) if text else text
+            text = translate_statement(text, locale)
         reasons.append(NoticeReason(code, text, translate(locale, str(improve)) if improve else ""))
     lo, hi = notice.get("score_range", [0, 1000])
     score = notice.get("score")

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Final
 
-from trustscore.i18n import DEFAULT_LOCALE, format_decimal, translate
+from trustscore.i18n import DEFAULT_LOCALE, catalogue, format_decimal, translate
 
 if TYPE_CHECKING:
     from trustscore.scoring._artifact import Axis, Characteristic, Interaction
@@ -36,6 +37,7 @@ __all__ = [
     "number",
     "relative_statement",
     "shown",
+    "translate_statement",
 ]
 
 
@@ -161,3 +163,101 @@ def interaction_statement(
         value_b=shown(row.get(b.name), locale),
         **params,
     )
+
+
+# The English relative statement, as a record of it (a snapshot, a notice) holds it: the label
+# may hold commas, the value never does (a number as ``:g`` writes it, none, or a quoted level).
+_RELATIVE: Final = re.compile(
+    r"^Your (?P<label>.+?)(?:, (?P<value>'[^']*'|[^,']+),)? is outside the range that scores "
+    r"best \((?P<best>.*)\)$"
+)
+_NUM: Final = r"(-?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?|-?inf)"
+_SPANS: Final[tuple[tuple[re.Pattern[str], Callable[[re.Match[str], str], str]], ...]] = (
+    (re.compile(r"^any value"), lambda _m, loc: translate(loc, "any value")),
+    (
+        re.compile(rf"^{_NUM} to less than {_NUM}"),
+        lambda m, loc: translate(
+            loc,
+            "{low} to less than {high}",
+            low=number(float(m[1]), loc),
+            high=number(float(m[2]), loc),
+        ),
+    ),
+    (
+        re.compile(rf"^less than {_NUM}"),
+        lambda m, loc: translate(loc, "less than {high}", high=number(float(m[1]), loc)),
+    ),
+    (
+        re.compile(rf"^{_NUM} or more"),
+        lambda m, loc: translate(loc, "{low} or more", low=number(float(m[1]), loc)),
+    ),
+)
+
+
+def _ranges(best: str, locale: str) -> str | None:
+    """A numeric best range in ``locale``; None where it is not one (a categorical's levels)."""
+    parts, rest = [], best
+    while rest:
+        for pattern, build in _SPANS:
+            m = pattern.match(rest)
+            if m is not None:
+                parts.append(build(m, locale))
+                rest = rest[m.end() :]
+                break
+        else:
+            return None
+        if rest.startswith(" or "):
+            rest = rest[4:]
+        elif rest:
+            return None
+    return joined_or(parts, locale)
+
+
+def _value(said: str) -> Any:
+    if said == "none":
+        return None
+    if said in ("True", "False"):
+        return said == "True"
+    if said.startswith("'"):
+        return said[1:-1]
+    try:
+        return float(said)
+    except ValueError:
+        return said
+
+
+def translate_statement(text: str, locale: str) -> str:
+    """A statement as a record holds it (in English) in ``locale``.
+
+    A statement in the catalogue is its translation; a characteristic's relative statement is
+    rebuilt from its template, with its label looked up and its value and range formatted for
+    the locale; anything else (a third party's own text) stays as it is.
+
+    Examples
+    --------
+    >>> translate_statement("No bill on file", "zh-CN")
+    '档案中没有账单'
+    >>> translate_statement("Your number of open credit accounts, 12000, is outside the range "
+    ...                     "that scores best (less than 1 or 3 or more)", "zh-CN")
+    '您的有效信贷账户数为 12,000，不在得分最高的范围内（低于 1 或 3 或以上）'
+    >>> translate_statement("A lender's own reason", "zh-CN")
+    "A lender's own reason"
+    """
+    if locale == DEFAULT_LOCALE or not text:
+        return text
+    known = catalogue(locale).get(text)
+    if known is not None:
+        return known
+    m = _RELATIVE.match(text)
+    if m is None:
+        return text
+    best = _ranges(m["best"], locale)
+    params = {"label": translate(locale, m["label"]), "best": m["best"] if best is None else best}
+    if m["value"] is None:
+        return translate(
+            locale, "Your {label} is outside the range that scores best ({best})", **params
+        )
+    return translate(
+        locale, "Your {label}, {value}, is outside the range that scores best ({best})",
+        value=shown(_value(m["value"]), locale), **params,
+    )  # fmt: skip

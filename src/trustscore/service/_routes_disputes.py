@@ -11,6 +11,7 @@ from trustscore.exceptions import NotFoundError
 from trustscore.i18n import N_
 from trustscore.service._auth import LedgerDep, Operator, SubjectOrOperator
 from trustscore.service._errors import ApiError
+from trustscore.service._locale import Locale
 from trustscore.service._provider import SubjectProvider, record_score
 from trustscore.service._schemas import (
     DisputeCreate,
@@ -34,7 +35,11 @@ def _not_found(dispute_id: str) -> ApiError:
 
 @router.post("/disputes", status_code=201)
 def open_dispute(
-    body: DisputeCreate, client: SubjectOrOperator, ledger: LedgerDep, request: Request
+    body: DisputeCreate,
+    client: SubjectOrOperator,
+    ledger: LedgerDep,
+    request: Request,
+    locale: Locale,
 ) -> DisputeOut:
     """Open a dispute of one record; it is resolved, or suppressed, within 30 days."""
     if client.role == "subject":
@@ -76,13 +81,14 @@ def open_dispute(
         ledger, subject_id, body.record_kind, body.record_id, body.grounds,
         actor=client.client_id,
     )  # fmt: skip
-    return DisputeOut.of(dispute)
+    return DisputeOut.of(dispute, locale)
 
 
 @router.get("/disputes")
 def list_disputes(
     client: SubjectOrOperator,
     ledger: LedgerDep,
+    locale: Locale,
     status: Annotated[
         lg.DisputeStatus | None, Query(description="open, verified, corrected, ...")
     ] = None,
@@ -96,11 +102,13 @@ def list_disputes(
                 details={"subject_id": subject_id}, refusal="not_own_file",
             )  # fmt: skip
         subject_id = client.subject_id
-    return [DisputeOut.of(d) for d in lg.disputes(ledger, status, subject_id)]
+    return [DisputeOut.of(d, locale) for d in lg.disputes(ledger, status, subject_id)]
 
 
 @router.get("/disputes/{dispute_id}")
-def get_dispute(dispute_id: str, client: SubjectOrOperator, ledger: LedgerDep) -> DisputeOut:
+def get_dispute(
+    dispute_id: str, client: SubjectOrOperator, ledger: LedgerDep, locale: Locale
+) -> DisputeOut:
     """One dispute: for the subject who opened it, and for operators."""
     try:
         dispute = lg.get_dispute(ledger, dispute_id)
@@ -108,12 +116,17 @@ def get_dispute(dispute_id: str, client: SubjectOrOperator, ledger: LedgerDep) -
         raise _not_found(dispute_id) from None
     if client.role == "subject" and dispute.subject_id != client.subject_id:
         raise _not_found(dispute_id)
-    return DisputeOut.of(dispute)
+    return DisputeOut.of(dispute, locale)
 
 
 @router.post("/disputes/{dispute_id}/resolution")
 def resolve_dispute(
-    dispute_id: str, body: Resolution, operator: Operator, ledger: LedgerDep, request: Request
+    dispute_id: str,
+    body: Resolution,
+    operator: Operator,
+    ledger: LedgerDep,
+    request: Request,
+    locale: Locale,
 ) -> ResolutionOut:
     """Resolve a dispute. ``corrected`` and ``unverifiable`` suppress the record and rescore.
 
@@ -144,7 +157,7 @@ def resolve_dispute(
             record_score(ledger, result, actor=operator.client_id)
         rescored = True
     return ResolutionOut(
-        dispute=DisputeOut.of(dispute),
+        dispute=DisputeOut.of(dispute, locale),
         suppression=None if suppression is None else SuppressionOut.of(suppression),
         rescored=rescored,
     )

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from trustscore import ledger as lg
 from trustscore.decisions import localize_notice
 from trustscore.exceptions import NotFoundError
-from trustscore.i18n import N_
+from trustscore.i18n import DEFAULT_LOCALE, N_
 from trustscore.pipeline import WorkspaceProvider, explain_subject
 from trustscore.service._auth import (
     LedgerDep,
@@ -199,6 +199,10 @@ def subject_file(
     else:
         purpose = "dispute_handling"
     content = provider.file(subject_id)
+    current = content.get("current_score") if isinstance(content, dict) else None
+    if locale != DEFAULT_LOCALE and isinstance(current, dict) and "reasons" in current:
+        reasons = localize_reasons(current["reasons"], locale)
+        content = {**content, "current_score": {**current, "reasons": reasons}}
     explanation = (
         explain_subject(provider, subject_id, locale=locale)
         if isinstance(provider, WorkspaceProvider)
@@ -241,7 +245,7 @@ def subject_file(
             for c in lg.review_cases(ledger, subject_id=subject_id)
         ],
         "disputes": [
-            DisputeOut.of(d).model_dump(mode="json")
+            DisputeOut.of(d, locale).model_dump(mode="json")
             for d in lg.disputes(ledger, subject_id=subject_id)
         ],
         "suppressions": [

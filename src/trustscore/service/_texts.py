@@ -17,7 +17,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from trustscore.decisions import band_label, localize_notice
-from trustscore.i18n import DEFAULT_LOCALE, translate
+from trustscore.i18n import DEFAULT_LOCALE
+from trustscore.scoring._statements import translate_statement
 
 __all__ = ["localize_reasons", "localize_review"]
 
@@ -25,16 +26,19 @@ __all__ = ["localize_reasons", "localize_review"]
 _TEXT_KEYS: Final = ("text", "reason", "statement", "improve")
 
 
-def localize_reasons(reasons: Iterable[Mapping[str, Any]], locale: str) -> list[dict[str, Any]]:
-    """Reasons (``code`` with ``text`` or ``reason``, and ``improve``) in ``locale``."""
+def localize_reasons(reasons: Iterable[Any], locale: str) -> list[Any]:
+    """Reasons (``code`` with ``text`` or ``reason``, and ``improve``) in ``locale``; a reason
+    recorded as its bare code is left as it is."""
+    if locale == DEFAULT_LOCALE:
+        return list(reasons)
     out = []
     for r in reasons:
-        d = dict(r)
-        if locale != DEFAULT_LOCALE:
+        if isinstance(r, Mapping):
+            r = dict(r)
             for key in _TEXT_KEYS:
-                if isinstance(d.get(key), str) and d[key]:
-                    d[key] = translate(locale, d[key])
-        out.append(d)
+                if isinstance(r.get(key), str) and r[key]:
+                    r[key] = translate_statement(r[key], locale)
+        out.append(r)
     return out
 
 
