@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from trustscore import ledger as lg
 from trustscore.decisions import localize_notice
 from trustscore.exceptions import NotFoundError
-from trustscore.i18n import DEFAULT_LOCALE, N_
+from trustscore.i18n import DEFAULT_LOCALE, N_, translate
 from trustscore.pipeline import WorkspaceProvider, explain_subject
 from trustscore.service._auth import (
     LedgerDep,
@@ -259,7 +259,8 @@ def subject_file(
             for a in seen
         ],
         "refused_attempts": [
-            {"kind": r.kind, "client_id": r.client_id, "purpose": r.purpose, "reason": r.reason,
+            {"kind": r.kind, "client_id": r.client_id, "purpose": r.purpose,
+             "reason": translate(locale, r.reason),
              "path": r.path, "at": r.at.isoformat(),
              "client_name": getattr(lookers.get(r.client_id or ""), "name", None),
              "client_role": getattr(lookers.get(r.client_id or ""), "role", None)}
