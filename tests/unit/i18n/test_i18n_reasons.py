@@ -16,7 +16,7 @@ from trustscore.decisions import (
     localize_notice,
 )
 from trustscore.features import DIMENSIONS, FEATURES, LABELS
-from trustscore.i18n import LOCALES, catalogue, format_date
+from trustscore.i18n import LOCALES, catalogue
 from trustscore.scoring import ScorecardArtifact
 from trustscore.scoring._artifact import example_artifact_dict
 
@@ -178,9 +178,3 @@ def test_band_labels_of_the_built_in_policies() -> None:
     assert band_label("Deposit required", "zh-CN") == "需缴押金"
     assert band_label("A lender's own label", "zh-CN") == "A lender's own label"
     assert band_label("Credit limit 5000", "en") == "Credit limit 5000"
-
-
-def test_dates_are_written_as_the_locale_writes_them() -> None:
-    import datetime as dt
-
-    assert format_date(dt.date(2026, 3, 1), "zh-CN") == "2026年3月1日"
