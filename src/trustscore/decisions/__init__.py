@@ -29,6 +29,7 @@ from trustscore.decisions._notice import (
     AdverseActionNotice,
     NoticeReason,
     SubScore,
+    localize_notice,
 )
 from trustscore.decisions._policy import (
     CLASSIC_SCALE,
@@ -51,6 +52,7 @@ from trustscore.decisions._review import (
     review_openings,
     review_options,
 )
+from trustscore.decisions._words import band_label, purpose_words
 
 __all__ = [
     "CLASSIC_SCALE",
@@ -67,16 +69,19 @@ __all__ = [
     "Policy",
     "SubScore",
     "adverse_notices",
+    "band_label",
     "check_purpose",
     "credit_limit_policy",
     "credit_pricing_policy",
     "decide",
     "decide_one",
     "deposit_waiver_policy",
+    "localize_notice",
     "negative_list",
     "next_tier",
     "on_scale",
     "policy_for",
+    "purpose_words",
     "referral",
     "referral_kinds",
     "review_notice",

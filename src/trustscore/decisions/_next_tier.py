@@ -29,6 +29,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from trustscore.decisions._policy import Band, Policy
+from trustscore.decisions._words import band_label, purpose_words
+from trustscore.i18n import DEFAULT_LOCALE, translate
 from trustscore.scoring import ScorecardArtifact, score
 from trustscore.scoring._changes import (
     Change,
@@ -37,12 +39,13 @@ from trustscore.scoring._changes import (
     most_points,
     row_table,
 )
+from trustscore.scoring._statements import number
 
 __all__ = ["next_tier", "range_text"]
 
 
-def range_text(change: Change) -> str:
-    """The values that earn a change's points, in words.
+def range_text(change: Change, locale: str = DEFAULT_LOCALE) -> str:
+    """The values that earn a change's points, in words (in ``locale``).
 
     Examples
     --------
@@ -54,18 +57,21 @@ def range_text(change: Change) -> str:
     if change.categories:
         return ", ".join(change.categories)
     if change.low is None and change.high is None:
-        return "any value"
+        return translate(locale, "any value")
     if change.low is None:
-        return f"below {change.high:g}"
+        return translate(locale, "below {high}", high=number(change.high, locale))  # type: ignore[arg-type]
     if change.high is None:
-        return f"{change.low:g} or more"
-    return f"{change.low:g} to below {change.high:g}"
+        return translate(locale, "{low} or more", low=number(change.low, locale))
+    return translate(
+        locale, "{low} to below {high}",
+        low=number(change.low, locale), high=number(change.high, locale),
+    )  # fmt: skip
 
 
-def _band(band: Band) -> dict[str, Any]:
+def _band(band: Band, locale: str) -> dict[str, Any]:
     return {
         "outcome": band.outcome,
-        "label": band.label,
+        "label": band_label(band.label, locale),
         "min_score": band.min_score,
         "adverse": band.adverse,
     }
@@ -82,6 +88,7 @@ def next_tier(
     row: Mapping[str, Any],
     *,
     changeable: Mapping[str, str] | None = None,
+    locale: str = DEFAULT_LOCALE,
 ) -> dict[str, Any]:
     """The way from ``row``'s band under ``policy`` to the next band up.
 
@@ -95,6 +102,8 @@ def next_tier(
         The subject's values by characteristic (and criteria columns).
     changeable : mapping, optional
         Characteristic -> "action" | "time" | "fixed", over the artifact's own declarations.
+    locale : str, default "en"
+        The language of the labels, ranges and ``message`` (:data:`trustscore.i18n.LOCALES`).
 
     Returns
     -------
@@ -121,29 +130,39 @@ def next_tier(
         "most_points": None,
     }
     if current["status"] != "OK":
-        out["message"] = (
+        out["message"] = translate(
+            locale,
             "Not scored: there is too little history for a score, so there is no tier to move "
-            "from. Once the minimum criteria are met, a score and its tiers follow."
+            "from. Once the minimum criteria are met, a score and its tiers follow.",
         )
         return out
     band = policy.band_for(current["score"])
-    out["band"] = _band(band)
+    out["band"] = _band(band, locale)
     above = [b for b in policy.bands if b.min_score > band.min_score]
     if not above:
-        out["message"] = f"Already in the top tier for {policy.purpose}: {band.label}."
+        out["message"] = translate(
+            locale, "Already in the top tier for {purpose}: {label}.",
+            purpose=policy.purpose if locale == DEFAULT_LOCALE
+            else purpose_words(policy.purpose, locale),
+            label=out["band"]["label"],
+        )  # fmt: skip
         return out
     target = min(above, key=lambda b: b.min_score)
     needed = target.min_score - current["score"]
-    out["next"] = _band(target)
+    out["next"] = _band(target, locale)
+    target_label = out["next"]["label"]
     out["points_needed"] = needed
     out["most_points"] = most_points(art, row, changeable=changeable)
     found = find_changes(art, row, needed, changeable=changeable)
     if found is None:
-        out["message"] = (
-            f"No set of changes you can make reaches {target.label} (from {target.min_score}): "
-            f"{needed} more points are needed, and the most your own changes can add is "
-            f"{out['most_points']}. The rest moves only with time or cannot change."
-        )
+        out["message"] = translate(
+            locale,
+            "No set of changes you can make reaches {target} (from {min_score}): {needed} more "
+            "points are needed, and the most your own changes can add is {most}. The rest moves "
+            "only with time or cannot change.",
+            target=target_label, min_score=target.min_score, needed=needed,
+            most=out["most_points"],
+        )  # fmt: skip
         return out
     after = _scored(art, apply_changes(art, row, found.values))
     if after["score"] != current["score"] + found.points:  # pragma: no cover - a scorer bug
@@ -156,8 +175,8 @@ def next_tier(
     changes = []
     for c in found.changes:
         d = c.to_dict()
-        d["label"] = art.characteristic(c.name).label
-        d["range"] = range_text(c)
+        d["label"] = translate(locale, art.characteristic(c.name).label)
+        d["range"] = range_text(c, locale)
         changes.append(d)
     out["path"] = {
         "changes": changes,
@@ -165,11 +184,19 @@ def next_tier(
         "points": found.points,
         "score": after["score"],
         "outcome": reached.outcome,
-        "label": reached.label,
+        "label": band_label(reached.label, locale),
     }
     n = len(changes)
-    out["message"] = (
-        f"{n} change{'' if n == 1 else 's'} reach{'es' if n == 1 else ''} {target.label} "
-        f"(from {target.min_score}): {found.points} points, {needed} needed."
-    )
+    params = {"target": target_label, "min_score": target.min_score, "points": found.points,
+              "needed": needed}  # fmt: skip
+    if n == 1:
+        out["message"] = translate(
+            locale, "1 change reaches {target} (from {min_score}): {points} points, {needed} "
+            "needed.", **params,
+        )  # fmt: skip
+    else:
+        out["message"] = translate(
+            locale, "{n} changes reach {target} (from {min_score}): {points} points, {needed} "
+            "needed.", n=n, **params,
+        )  # fmt: skip
     return out

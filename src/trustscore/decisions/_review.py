@@ -16,9 +16,10 @@ from typing import Any, Final
 
 import pyarrow as pa
 
-from trustscore.decisions._notice import AdverseActionNotice, NoticeReason
+from trustscore.decisions._notice import REVIEW_REASON_TEXT, AdverseActionNotice, NoticeReason
 from trustscore.decisions._policy import Policy
 from trustscore.exceptions import SchemaError
+from trustscore.i18n import N_
 from trustscore.ledger import ReviewCase, ReviewOpening
 from trustscore.scoring._artifact import MAX_REASONS, ScorecardArtifact
 
@@ -34,16 +35,6 @@ __all__ = [
 
 #: What a lender receives while a person has not decided: never a decline.
 PENDING_REVIEW: Final = "pending_review"
-
-#: The documented reasons a reviewer chooses from (see ``trustscore.ledger.REVIEW_REASONS``).
-REVIEW_REASON_TEXT: Final = {
-    "confirmed": "A person checked the automated decision and confirmed it.",
-    "additional_information": "Information beyond the score, given or found, changed the view.",
-    "data_error": "A record behind the score was wrong or incomplete.",
-    "policy_exception": "The policy provides for an exception in this situation.",
-    "model_limitation": "The score does not describe this subject well (the model's limits).",
-    "subject_statement": "The subject's point of view changed the decision.",
-}
 
 
 def _flags(quality: Any) -> tuple[str, ...]:
@@ -219,8 +210,8 @@ def review_notice(
     label = str(option.get("label") or outcome)
     why = REVIEW_REASON_TEXT.get(reason, reason)
     review_reason = NoticeReason(
-        f"review:{reason}", why if not note else f"{why} {note}", "Ask for the file and dispute "
-        "any record you believe is wrong; the decision is then reviewed again.",
+        f"review:{reason}", why if not note else f"{why} {note}", N_("Ask for the file and "
+        "dispute any record you believe is wrong; the decision is then reviewed again."),
     )  # fmt: skip
     basis = case.basis
     lo, hi = basis.get("score_range", [0, 1000])
@@ -229,6 +220,7 @@ def review_notice(
         policy=case.policy, model_version=str(basis.get("model_version", "")),
         score=0 if case.score is None else case.score, score_range=(int(lo), int(hi)),
         reasons=(review_reason, *_notice_reasons(case))[:MAX_REASONS],
+        scored=case.score is not None,
     )  # fmt: skip
     out = notice.to_dict()
     out["reviewed"] = {"case_id": case.case_id, "reason": reason, "note": note}
@@ -236,8 +228,4 @@ def review_notice(
         # an unscorable subject has no score, never a zero
         out["score"] = None
         out["status"] = "NS"
-        shown = f"Your score: 0 on a range of {lo} to {hi} (model {notice.model_version})."
-        out["text"] = out["text"].replace(
-            shown, "You have no score: not enough history (unscorable is not bad)."
-        )
     return out

@@ -26,6 +26,8 @@ from __future__ import annotations
 from dataclasses import KW_ONLY, dataclass
 from typing import Final
 
+from trustscore.i18n import N_
+
 __all__ = [
     "BOUNDS",
     "CHANGEABILITY",
@@ -37,9 +39,9 @@ __all__ = [
 ]
 
 DIMENSIONS: Final[dict[str, str]] = {
-    "payment_reliability": "Payment reliability",
-    "credit_history": "Credit history",
-    "legal_compliance": "Legal compliance",
+    "payment_reliability": N_("Payment reliability"),
+    "credit_history": N_("Credit history"),
+    "legal_compliance": N_("Legal compliance"),
 }
 
 
@@ -106,8 +108,11 @@ class FeatureDef:
         return self.reason_code + "N"
 
 
-_DISPUTE = " If a record is wrong, dispute it and it will be corrected or removed."
-_LOANS = "A loan or card reported in your name and paid as agreed builds a credit history."
+_BILLS = N_(
+    "Bills from a utility, telecom, landlord or platform, reported in your name and paid on time, "
+    "build a payment record."
+)
+_LOANS = N_("A loan or card reported in your name and paid as agreed builds a credit history.")
 
 FEATURES: Final[tuple[FeatureDef, ...]] = (
     # --- payment reliability: bills (utility, telecom, rent, platform) -------------------------
@@ -117,14 +122,11 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         "Share of bills due in the last 12 months that were paid by their due date (or are not "
         "yet past due). NULL if no bill fell due in the last 12 months.",
         "PR01",
-        "Bills not paid by their due date in the last 12 months",
-        "Pay each bill on or before its due date; every bill paid on time raises this share.",
+        N_("Bills not paid by their due date in the last 12 months"),
+        N_("Pay each bill on or before its due date; every bill paid on time raises this share."),
         direction=1,
-        missing_reason="No bill due in the last 12 months on file",
-        missing_improve=(
-            "Bills from a utility, telecom, landlord or platform, reported in your name and paid "
-            "on time, build a payment record."
-        ),
+        missing_reason=N_("No bill due in the last 12 months on file"),
+        missing_improve=_BILLS,
         sources=("obligation.due_date", "obligation.paid_date"),
     ),
     FeatureDef(
@@ -133,14 +135,11 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         "Share of bills due in the last 36 months that were paid by their due date (or are not "
         "yet past due). NULL if no bill fell due in the last 36 months.",
         "PR02",
-        "Bills not paid by their due date in the last 36 months",
-        "Pay each bill on or before its due date; late payments count for 36 months.",
+        N_("Bills not paid by their due date in the last 36 months"),
+        N_("Pay each bill on or before its due date; late payments count for 36 months."),
         direction=1,
-        missing_reason="No bill due in the last 36 months on file",
-        missing_improve=(
-            "Bills from a utility, telecom, landlord or platform, reported in your name and paid "
-            "on time, build a payment record."
-        ),
+        missing_reason=N_("No bill due in the last 36 months on file"),
+        missing_improve=_BILLS,
         sources=("obligation.due_date", "obligation.paid_date"),
     ),
     FeatureDef(
@@ -149,15 +148,14 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         "Number of bills due in the last 24 months that were paid 30 or more days late, or are "
         "unpaid 30 or more days after their due date. NULL if the file holds no bill.",
         "PR03",
-        "Bills paid 30 or more days late in the last 24 months",
-        "Pay bills before they are 30 days overdue; late bills stop counting after 24 months."
-        + _DISPUTE,
-        direction=-1,
-        missing_reason="No bill on file",
-        missing_improve=(
-            "Bills from a utility, telecom, landlord or platform, reported in your name and paid "
-            "on time, build a payment record."
+        N_("Bills paid 30 or more days late in the last 24 months"),
+        N_(
+            "Pay bills before they are 30 days overdue; late bills stop counting after 24 months."
+            " If a record is wrong, dispute it and it will be corrected or removed."
         ),
+        direction=-1,
+        missing_reason=N_("No bill on file"),
+        missing_improve=_BILLS,
         sources=("obligation.due_date", "obligation.paid_date"),
     ),
     FeatureDef(
@@ -166,15 +164,14 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         "Number of bills due in the last 24 months that were paid 90 or more days late, or are "
         "unpaid 90 or more days after their due date. NULL if the file holds no bill.",
         "PR04",
-        "Bills paid 90 or more days late in the last 24 months",
-        "Settle any bill that is overdue; bills 90 days late stop counting after 24 months."
-        + _DISPUTE,
-        direction=-1,
-        missing_reason="No bill on file",
-        missing_improve=(
-            "Bills from a utility, telecom, landlord or platform, reported in your name and paid "
-            "on time, build a payment record."
+        N_("Bills paid 90 or more days late in the last 24 months"),
+        N_(
+            "Settle any bill that is overdue; bills 90 days late stop counting after 24 months."
+            " If a record is wrong, dispute it and it will be corrected or removed."
         ),
+        direction=-1,
+        missing_reason=N_("No bill on file"),
+        missing_improve=_BILLS,
         sources=("obligation.due_date", "obligation.paid_date"),
     ),
     FeatureDef(
@@ -183,14 +180,14 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         "Most days any bill due in the last 12 months was paid late, or has been unpaid past its "
         "due date. NULL if no bill fell due in the last 12 months.",
         "PR05",
-        "A bill paid long after its due date in the last 12 months",
-        "Pay overdue bills as soon as you can; the longer a bill stays unpaid the more it counts.",
-        direction=-1,
-        missing_reason="No bill due in the last 12 months on file",
-        missing_improve=(
-            "Bills from a utility, telecom, landlord or platform, reported in your name and paid "
-            "on time, build a payment record."
+        N_("A bill paid long after its due date in the last 12 months"),
+        N_(
+            "Pay overdue bills as soon as you can; the longer a bill stays unpaid the more it "
+            "counts."
         ),
+        direction=-1,
+        missing_reason=N_("No bill due in the last 12 months on file"),
+        missing_improve=_BILLS,
         sources=("obligation.due_date", "obligation.paid_date"),
     ),
     FeatureDef(
@@ -199,11 +196,14 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         "Whole months since the due date of the most recent bill paid (or unpaid) 30 or more "
         "days late, within the horizon. NULL if there is none.",
         "PR06",
-        "A recent bill paid 30 or more days late",
-        "Keep every bill within 30 days of its due date; a late bill weighs less as time passes."
-        + _DISPUTE,
+        N_("A recent bill paid 30 or more days late"),
+        N_(
+            "Keep every bill within 30 days of its due date; a late bill weighs less as time "
+            "passes."
+            " If a record is wrong, dispute it and it will be corrected or removed."
+        ),
         direction=1,
-        missing_reason="No bill paid 30 or more days late on file",
+        missing_reason=N_("No bill paid 30 or more days late on file"),
         missing_improve="",
         sources=("obligation.due_date", "obligation.paid_date"),
     ),
@@ -213,14 +213,11 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         "Share of the amount billed in the last 12 months that was still unpaid on the as-of "
         "date. NULL if nothing was billed in the last 12 months.",
         "PR07",
-        "Amounts billed in the last 12 months that are still unpaid",
-        "Pay the outstanding amounts on your bills.",
+        N_("Amounts billed in the last 12 months that are still unpaid"),
+        N_("Pay the outstanding amounts on your bills."),
         direction=-1,
-        missing_reason="Nothing billed in the last 12 months on file",
-        missing_improve=(
-            "Bills from a utility, telecom, landlord or platform, reported in your name and paid "
-            "on time, build a payment record."
-        ),
+        missing_reason=N_("Nothing billed in the last 12 months on file"),
+        missing_improve=_BILLS,
         sources=(
             "obligation.due_date",
             "obligation.paid_date",
@@ -235,10 +232,12 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         "Most days past due reported on any credit account in the last 12 months. NULL if no "
         "account was reported in the last 12 months.",
         "CH01",
-        "A loan or card payment past due in the last 12 months",
-        "Bring every loan and card up to date and make at least the minimum payment each month.",
+        N_("A loan or card payment past due in the last 12 months"),
+        N_(
+            "Bring every loan and card up to date and make at least the minimum payment each month."
+        ),
         direction=-1,
-        missing_reason="No loan or card reported in the last 12 months",
+        missing_reason=N_("No loan or card reported in the last 12 months"),
         missing_improve=_LOANS,
         sources=("tradeline.reported_date", "tradeline.days_past_due"),
     ),
@@ -248,10 +247,13 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         "Number of calendar months in the last 24 in which any credit account was reported 30 or "
         "more days past due. NULL if the file holds no credit account.",
         "CH02",
-        "Months with a loan or card payment 30 or more days past due in the last 24 months",
-        "Make each monthly loan and card payment within 30 days of its due date." + _DISPUTE,
+        N_("Months with a loan or card payment 30 or more days past due in the last 24 months"),
+        N_(
+            "Make each monthly loan and card payment within 30 days of its due date."
+            " If a record is wrong, dispute it and it will be corrected or removed."
+        ),
         direction=-1,
-        missing_reason="No loan or card on file",
+        missing_reason=N_("No loan or card on file"),
         missing_improve=_LOANS,
         sources=("tradeline.reported_date", "tradeline.days_past_due"),
     ),
@@ -261,10 +263,10 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         "Total balance over total limit of the open cards, from each card's latest report. NULL "
         "if there is no open card with a limit.",
         "CH03",
-        "Card balances high compared with the card limits",
-        "Pay down card balances; using less of your limits improves this.",
+        N_("Card balances high compared with the card limits"),
+        N_("Pay down card balances; using less of your limits improves this."),
         direction=-1,
-        missing_reason="No open card with a credit limit on file",
+        missing_reason=N_("No open card with a credit limit on file"),
         missing_improve="",
         sources=(
             "tradeline.furnisher",
@@ -283,10 +285,10 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         "Whole months since the oldest credit account was opened. NULL if the file holds no "
         "credit account.",
         "CH04",
-        "A short history of credit accounts",
-        "This improves with time: keep your oldest accounts in good standing.",
+        N_("A short history of credit accounts"),
+        N_("This improves with time: keep your oldest accounts in good standing."),
         direction=1,
-        missing_reason="No loan or card on file",
+        missing_reason=N_("No loan or card on file"),
         missing_improve=_LOANS,
         sources=("tradeline.reported_date", "tradeline.opened_date"),
     ),
@@ -296,15 +298,15 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         "Number of credit accounts open on the as-of date, from each account's latest report. "
         "NULL if the file holds no credit account.",
         "CH05",
-        "Few open credit accounts in good standing",
-        "Credit accounts kept open and paid as agreed build this over time.",
+        N_("Few open credit accounts in good standing"),
+        N_("Credit accounts kept open and paid as agreed build this over time."),
         direction=0,
         direction_note=(
             "How many accounts are open says how much credit a subject holds, not how they meet "
             "it: a few can mean a thin file and many can mean heavy borrowing, so neither more "
             "nor fewer is better conduct in itself, and its points follow the data."
         ),
-        missing_reason="No loan or card on file",
+        missing_reason=N_("No loan or card on file"),
         missing_improve=_LOANS,
         sources=(
             "tradeline.furnisher",
@@ -320,10 +322,13 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         "1 if any credit account was reported in default or charged off in the last 36 months, "
         "else 0. NULL if the file holds no credit account.",
         "CH06",
-        "A loan or card in default or charged off in the last 36 months",
-        "Contact the lender to settle the debt; defaults stop counting after 36 months." + _DISPUTE,
+        N_("A loan or card in default or charged off in the last 36 months"),
+        N_(
+            "Contact the lender to settle the debt; defaults stop counting after 36 months."
+            " If a record is wrong, dispute it and it will be corrected or removed."
+        ),
         direction=-1,
-        missing_reason="No loan or card on file",
+        missing_reason=N_("No loan or card on file"),
         missing_improve=_LOANS,
         sources=("tradeline.reported_date", "tradeline.status"),
     ),
@@ -333,11 +338,13 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         "Whole months since the most recent report of a credit account 30 or more days past due, "
         "in default or charged off, within the horizon. NULL if there is none.",
         "CH07",
-        "A recent loan or card payment 30 or more days past due",
-        "Keep all loan and card payments up to date; a past delinquency weighs less over time."
-        + _DISPUTE,
+        N_("A recent loan or card payment 30 or more days past due"),
+        N_(
+            "Keep all loan and card payments up to date; a past delinquency weighs less over time."
+            " If a record is wrong, dispute it and it will be corrected or removed."
+        ),
         direction=1,
-        missing_reason="No loan or card payment 30 or more days past due on file",
+        missing_reason=N_("No loan or card payment 30 or more days past due on file"),
         missing_improve="",
         sources=("tradeline.reported_date", "tradeline.days_past_due", "tradeline.status"),
     ),
@@ -346,10 +353,10 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         "credit_history",
         "Number of requests for the subject's score in the last 6 months (0 if none).",
         "CH08",
-        "Many requests for your score in the last 6 months",
-        "Apply for new credit only when you need it; requests stop counting after 6 months.",
+        N_("Many requests for your score in the last 6 months"),
+        N_("Apply for new credit only when you need it; requests stop counting after 6 months."),
         direction=-1,
-        missing_reason="No request for your score on file",
+        missing_reason=N_("No request for your score on file"),
         missing_improve="",
         sources=("inquiry.inquiry_date",),
     ),
@@ -360,11 +367,14 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         "Number of court judgments, bankruptcies, tax arrears and regulatory penalties filed "
         "within the horizon and not satisfied by the as-of date (0 if none).",
         "LC01",
-        "Unpaid court judgments, tax arrears or penalties on file",
-        "Pay or settle the judgment, arrear or penalty and ask the authority to report it "
-        "satisfied; satisfied records no longer count." + _DISPUTE,
+        N_("Unpaid court judgments, tax arrears or penalties on file"),
+        N_(
+            "Pay or settle the judgment, arrear or penalty and ask the authority to report it "
+            "satisfied; satisfied records no longer count."
+            " If a record is wrong, dispute it and it will be corrected or removed."
+        ),
         direction=-1,
-        missing_reason="No unsettled court judgment, tax arrear or penalty on file",
+        missing_reason=N_("No unsettled court judgment, tax arrear or penalty on file"),
         missing_improve="",
         sources=("public_record.filed_date", "public_record.satisfied_date"),
     ),
@@ -373,10 +383,10 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         "legal_compliance",
         "Total amount of the public records counted by n_unsatisfied_public_records (0 if none).",
         "LC02",
-        "Amounts owed under court judgments, tax arrears or penalties",
-        "Paying off the amounts owed removes them once the authority reports them satisfied.",
+        N_("Amounts owed under court judgments, tax arrears or penalties"),
+        N_("Paying off the amounts owed removes them once the authority reports them satisfied."),
         direction=-1,
-        missing_reason="No amount owed under a court judgment, tax arrear or penalty on file",
+        missing_reason=N_("No amount owed under a court judgment, tax arrear or penalty on file"),
         missing_improve="",
         sources=(
             "public_record.filed_date",
@@ -390,11 +400,14 @@ FEATURES: Final[tuple[FeatureDef, ...]] = (
         "Whole months since the filing of the most recent public record counted by "
         "n_unsatisfied_public_records. NULL if there is none.",
         "LC03",
-        "A recent court judgment, tax arrear or penalty that is not settled",
-        "Settle the record; an unsatisfied record weighs less as time passes and ages out "
-        "after seven years." + _DISPUTE,
+        N_("A recent court judgment, tax arrear or penalty that is not settled"),
+        N_(
+            "Settle the record; an unsatisfied record weighs less as time passes and ages out "
+            "after seven years."
+            " If a record is wrong, dispute it and it will be corrected or removed."
+        ),
         direction=1,
-        missing_reason="No unsettled court judgment, tax arrear or penalty on file",
+        missing_reason=N_("No unsettled court judgment, tax arrear or penalty on file"),
         missing_improve="",
         sources=("public_record.filed_date", "public_record.satisfied_date"),
     ),
@@ -452,24 +465,26 @@ CHANGEABILITY: Final[dict[str, str]] = {
 #: What a person reads for each feature where a statement names it ("Your number of open
 #: credit accounts, 3, is outside the range that scores best (less than 1)").
 LABELS: Final[dict[str, str]] = {
-    "on_time_share_12m": "share of bills paid on time in the last 12 months",
-    "on_time_share_36m": "share of bills paid on time in the last 36 months",
-    "n_late_30_24m": "number of bills paid 30 or more days late in the last 24 months",
-    "n_late_90_24m": "number of bills paid 90 or more days late in the last 24 months",
-    "max_days_late_12m": "most days a bill was late in the last 12 months",
-    "months_since_late_30": "months since a bill was 30 or more days late",
-    "unpaid_amount_ratio_12m": "share of the amount billed in the last 12 months still unpaid",
-    "worst_dpd_12m": "most days past due on a credit account in the last 12 months",
-    "n_months_30dpd_24m": "months in the last 24 with a credit payment 30 or more days late",
-    "card_utilisation": "card balances as a share of the card limits",
-    "months_since_oldest_opened": "months since your oldest credit account was opened",
-    "n_open_accounts": "number of open credit accounts",
-    "any_default_36m": "default or charge-off in the last 36 months",
-    "months_since_delinquency": "months since a credit account was 30 or more days past due",
-    "n_inquiries_6m": "number of requests for your score in the last 6 months",
-    "n_unsatisfied_public_records": "number of unsatisfied court judgments and public records",
-    "unsatisfied_public_record_amount": "amount of unsatisfied court judgments and public records",
-    "months_since_public_record": "months since a court judgment or public record was filed",
+    "on_time_share_12m": N_("share of bills paid on time in the last 12 months"),
+    "on_time_share_36m": N_("share of bills paid on time in the last 36 months"),
+    "n_late_30_24m": N_("number of bills paid 30 or more days late in the last 24 months"),
+    "n_late_90_24m": N_("number of bills paid 90 or more days late in the last 24 months"),
+    "max_days_late_12m": N_("most days a bill was late in the last 12 months"),
+    "months_since_late_30": N_("months since a bill was 30 or more days late"),
+    "unpaid_amount_ratio_12m": N_("share of the amount billed in the last 12 months still unpaid"),
+    "worst_dpd_12m": N_("most days past due on a credit account in the last 12 months"),
+    "n_months_30dpd_24m": N_("months in the last 24 with a credit payment 30 or more days late"),
+    "card_utilisation": N_("card balances as a share of the card limits"),
+    "months_since_oldest_opened": N_("months since your oldest credit account was opened"),
+    "n_open_accounts": N_("number of open credit accounts"),
+    "any_default_36m": N_("default or charge-off in the last 36 months"),
+    "months_since_delinquency": N_("months since a credit account was 30 or more days past due"),
+    "n_inquiries_6m": N_("number of requests for your score in the last 6 months"),
+    "n_unsatisfied_public_records": N_("number of unsatisfied court judgments and public records"),
+    "unsatisfied_public_record_amount": N_(
+        "amount of unsatisfied court judgments and public records"
+    ),
+    "months_since_public_record": N_("months since a court judgment or public record was filed"),
 }
 
 _SHARE = (0.0, 1.0, "a share lies between 0 and 1")

@@ -54,8 +54,8 @@ def catalogue(locale: str) -> dict[str, str]:
     --------
     >>> catalogue("en")
     {}
-    >>> catalogue("zh-CN")["Score"]
-    '评分'
+    >>> catalogue("zh-CN")["Payment reliability"]
+    '缴费可靠性'
     """
     if locale not in LOCALES:
         msg = f"Unknown locale {locale!r}; trustscore speaks {', '.join(LOCALES)}."
@@ -96,10 +96,10 @@ def translate(locale: str, message: str, /, **params: Any) -> str:
 
     Examples
     --------
-    >>> translate("zh-CN", "Score")
-    '评分'
-    >>> translate("zh-CN", "Your score is {score}.", score=712)
-    '您的评分为 712。'
+    >>> translate("zh-CN", "Declined")
+    '已拒绝'
+    >>> translate("zh-CN", "Credit limit {limit}", limit="2,500")
+    '信用额度 2,500'
     >>> translate("zh-CN", "A message no catalogue has")
     'A message no catalogue has'
     """

@@ -34,6 +34,7 @@ from trustscore.features import (
     feature_lineage,
     write_features,
 )
+from trustscore.i18n import N_
 from trustscore.ledger import Ledger, open_review_cases, review_report
 from trustscore.model import Scorecard, search_less_discriminatory
 from trustscore.monitoring import roc_auc
@@ -73,13 +74,13 @@ MINIMUM_CRITERIA: Final[tuple[dict[str, Any], ...]] = (
         "column": "months_history",
         "op": ">=",
         "value": 6,
-        "text": "at least 6 months between the subject's first record and the as-of date",
+        "text": N_("at least 6 months between the subject's first record and the as-of date"),
     },
     {
         "column": "n_records_12m",
         "op": ">=",
         "value": 1,
-        "text": "at least one bill or account report in the 12 months before the as-of date",
+        "text": N_("at least one bill or account report in the 12 months before the as-of date"),
     },
 )
 

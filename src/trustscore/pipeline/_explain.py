@@ -45,6 +45,7 @@ from typing import Any, Final
 
 from trustscore.exceptions import NotFoundError
 from trustscore.features import compute_features
+from trustscore.i18n import DEFAULT_LOCALE, translate
 from trustscore.pipeline._provider import WorkspaceProvider, feature_hash
 from trustscore.scoring import Characteristic, ScorecardArtifact
 from trustscore.scoring._changes import changeability
@@ -54,7 +55,7 @@ __all__ = ["explain_row", "explain_subject"]
 
 #: How many explanations :func:`explain_subject` keeps (a few kilobytes each).
 _KEEP: Final = 4096
-_kept: OrderedDict[tuple[str, str, str, str], dict[str, Any]] = OrderedDict()
+_kept: OrderedDict[tuple[str, str, str, str, str], dict[str, Any]] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -67,7 +68,9 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def explain_row(art: ScorecardArtifact, row: Mapping[str, Any]) -> dict[str, Any]:
+def explain_row(
+    art: ScorecardArtifact, row: Mapping[str, Any], *, locale: str = DEFAULT_LOCALE
+) -> dict[str, Any]:
     """The explanation of one subject's score from their feature row.
 
     Parameters
@@ -76,6 +79,9 @@ def explain_row(art: ScorecardArtifact, row: Mapping[str, Any]) -> dict[str, Any
         The model the score was computed with.
     row : mapping
         The subject's features: every column of ``art.input_columns`` (None where missing).
+    locale : str, default "en"
+        The language of the texts a person reads (labels, criteria, statements, how they
+        clear); codes and names stay as they are.
 
     Returns
     -------
@@ -102,7 +108,7 @@ def explain_row(art: ScorecardArtifact, row: Mapping[str, Any]) -> dict[str, Any
     points = [int(p) for p in result.points[0]]
     criteria = [
         {
-            "text": crit.text,
+            "text": translate(locale, crit.text) if crit.text else crit.text,
             "column": crit.column,
             # each criterion on its own: the artifact with only that one
             "met": bool(reference_points(replace(art, criteria=(crit,)), columns).ok[0]),
@@ -115,7 +121,7 @@ def explain_row(art: ScorecardArtifact, row: Mapping[str, Any]) -> dict[str, Any
         dimensions.append(
             {
                 "name": name,
-                "label": label,
+                "label": translate(locale, label),
                 "points": sum(points[j] for j in members) if ok else None,
                 "min_points": sum(elements[j].worst_points for j in members),
                 "max_points": sum(elements[j].best_points for j in members),
@@ -139,11 +145,11 @@ def explain_row(art: ScorecardArtifact, row: Mapping[str, Any]) -> dict[str, Any
     for j, e in enumerate(elements):
         slot, lost = int(result.slot[0, j]), int(result.lost[0, j])
         code = codes[slot] if slot >= 0 else e.reason_code
-        statement, improve = art.reason_text(code, row)
+        statement, improve = art.reason_text(code, row, locale=locale)
         chars.append(
             {
                 "name": e.name,
-                "label": e.label if isinstance(e, Characteristic) else e.name,
+                "label": translate(locale, e.label) if isinstance(e, Characteristic) else e.name,
                 "type": e.type if isinstance(e, Characteristic) else "pair",
                 "dimension": e.dimension,
                 "reason_code": code,
@@ -168,7 +174,9 @@ def explain_row(art: ScorecardArtifact, row: Mapping[str, Any]) -> dict[str, Any
     return out
 
 
-def explain_subject(provider: WorkspaceProvider, subject_id: str) -> dict[str, Any]:
+def explain_subject(
+    provider: WorkspaceProvider, subject_id: str, *, locale: str = DEFAULT_LOCALE
+) -> dict[str, Any]:
     """The explanation of a subject's current score in a workspace (see :func:`explain_row`).
 
     The features are computed as :func:`~trustscore.pipeline.score_subject` computes them (the
@@ -178,10 +186,10 @@ def explain_subject(provider: WorkspaceProvider, subject_id: str) -> dict[str, A
     suppressed in between). An explanation depends only on the model and the features, so the
     last few thousand are kept under the hashes the current score carries: reading an unchanged
     file again costs no query. Raises :class:`~trustscore.exceptions.NotFoundError` for an
-    unknown subject.
+    unknown subject. ``locale`` is the language of the texts (see :func:`explain_row`).
     """
     current = provider.current_score(subject_id)
-    key = (subject_id, current["as_of"], current["model_hash"], current["feature_hash"])
+    key = (subject_id, locale, current["as_of"], current["model_hash"], current["feature_hash"])
     with _lock:
         kept = _kept.get(key)
         if kept is not None:
@@ -198,10 +206,10 @@ def explain_subject(provider: WorkspaceProvider, subject_id: str) -> dict[str, A
         msg = f"No subject {subject_id!r} is known as of {as_of}."
         raise NotFoundError(msg, subject_id=subject_id)
     row = features.to_pylist()[0]
-    out = explain_row(art, row)
+    out = explain_row(art, row, locale=locale)
     out["as_of"] = as_of.isoformat()
     out["feature_hash"] = feature_hash(row)
-    if (art.content_hash, out["feature_hash"]) == key[2:]:
+    if (art.content_hash, out["feature_hash"]) == key[3:]:
         with _lock:
             _kept[key] = copy.deepcopy(out)
             while len(_kept) > _KEEP:

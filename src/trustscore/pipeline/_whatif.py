@@ -35,9 +35,17 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final, cast
 
-from trustscore.decisions import Policy, check_purpose, decide_one, next_tier, policy_for
+from trustscore.decisions import (
+    Policy,
+    band_label,
+    check_purpose,
+    decide_one,
+    next_tier,
+    policy_for,
+)
 from trustscore.features import CHANGEABILITY
 from trustscore.features._expressions import months_before
+from trustscore.i18n import DEFAULT_LOCALE, translate
 from trustscore.pipeline._explain import _plain
 from trustscore.pipeline._provider import WorkspaceProvider, score_subject
 from trustscore.scoring import Characteristic, ScorecardArtifact, score
@@ -88,6 +96,7 @@ def what_if_row(
     *,
     purposes: Iterable[str] | None = None,
     engine: str = "kernel",
+    locale: str = DEFAULT_LOCALE,
 ) -> dict[str, Any]:
     """The score of ``row`` with ``changes``, by :func:`trustscore.scoring.score`.
 
@@ -104,6 +113,8 @@ def what_if_row(
         approves.
     engine : {"kernel", "duckdb", "spark"}, default "kernel"
         The engine of :func:`~trustscore.scoring.score` (the service scores with the kernel).
+    locale : str, default "en"
+        The language of the statements and labels; codes and names stay as they are.
 
     Returns
     -------
@@ -127,7 +138,7 @@ def what_if_row(
         code = scored[f"reason_{i}"]
         if code:
             value = _value_of(art, code, changed)
-            statement, improve = art.reason_text(code, changed)
+            statement, improve = art.reason_text(code, changed, locale=locale)
             plain = (
                 {k: _plain(v) for k, v in value.items()}
                 if isinstance(value, dict)
@@ -146,7 +157,7 @@ def what_if_row(
             {
                 "purpose": purpose,
                 "outcome": decision.outcome,
-                "label": decision.label,
+                "label": band_label(decision.label, locale),
                 "adverse": decision.adverse,
                 "review": decision.review,
             }
@@ -163,7 +174,7 @@ def what_if_row(
         "dimensions": [
             {
                 "name": name,
-                "label": label,
+                "label": translate(locale, label),
                 "points": scored[name] if ok else None,
                 "min_points": art.dimension_range(name)[0],
                 "max_points": art.dimension_range(name)[1],
@@ -181,6 +192,7 @@ def what_if(
     changes: Mapping[str, Any],
     *,
     purposes: Iterable[str] | None = None,
+    locale: str = DEFAULT_LOCALE,
 ) -> dict[str, Any]:
     """:func:`what_if_row` for a subject's current features, with their current score beside.
 
@@ -198,8 +210,8 @@ def what_if(
     """
     art, as_of, row = provider.features_of(subject_id)
     chosen = _purposes(art, purposes)
-    out = what_if_row(art, row, changes, purposes=chosen)
-    now = what_if_row(art, row, {}, purposes=chosen)
+    out = what_if_row(art, row, changes, purposes=chosen, locale=locale)
+    now = what_if_row(art, row, {}, purposes=chosen, locale=locale)
     current = {k: now[k] for k in ("status", "score", "subscores", "reasons", "decisions")}
     current["values"] = {c.name: _plain(row.get(c.name)) for c in art.characteristics}
     return {"subject_id": subject_id, "as_of": as_of.isoformat(), **out, "current": current}
@@ -214,7 +226,9 @@ def _declared(art: ScorecardArtifact) -> dict[str, str]:
     }
 
 
-def next_tier_of(provider: WorkspaceProvider, subject_id: str, purpose: str) -> dict[str, Any]:
+def next_tier_of(
+    provider: WorkspaceProvider, subject_id: str, purpose: str, *, locale: str = DEFAULT_LOCALE
+) -> dict[str, Any]:
     """The way to the next tier of ``purpose`` for a subject (see
     :func:`trustscore.decisions.next_tier`), with ``subject_id`` and ``as_of``.
 
@@ -223,7 +237,7 @@ def next_tier_of(provider: WorkspaceProvider, subject_id: str, purpose: str) -> 
     """
     art, as_of, row = provider.features_of(subject_id)
     check_purpose(art, purpose)
-    out = next_tier(art, _policy(art, purpose), row, changeable=_declared(art))
+    out = next_tier(art, _policy(art, purpose), row, changeable=_declared(art), locale=locale)
     return {"subject_id": subject_id, "as_of": as_of.isoformat(), **out}
 
 

@@ -123,8 +123,10 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 from trustscore.exceptions import ArtifactError
+from trustscore.i18n import DEFAULT_LOCALE, translate
 from trustscore.safeguards import check_purpose_approvable
 from trustscore.scoring._quality_facts import QualityFacts
+from trustscore.scoring._statements import interaction_statement, relative_statement
 
 __all__ = [
     "ARTIFACT_FORMAT",
@@ -678,33 +680,6 @@ def _shown(value: Any) -> str:
     return repr(str(value))
 
 
-def _better(c: Characteristic) -> str:
-    """The values that earn a characteristic's baseline: the range that scores best."""
-    top = c.baseline_points
-    if c.type == "categorical":
-        return ", ".join(cat for b in c.bins if b.points == top for cat in b.categories)
-    lows = (None, *c.edges)
-    spans: list[list[float | None]] = []
-    for b, lo in zip(c.bins, lows, strict=True):
-        if b.points != top:
-            continue
-        if spans and spans[-1][1] == lo:
-            spans[-1][1] = b.upper  # adjacent best bins read as one range
-        else:
-            spans.append([lo, b.upper])
-    parts = []
-    for lo, hi in spans:
-        if lo is None and hi is None:
-            parts.append("any value")
-        elif lo is None:
-            parts.append(f"less than {hi:g}")
-        elif hi is None:
-            parts.append(f"{lo:g} or more")
-        else:
-            parts.append(f"{lo:g} to less than {hi:g}")
-    return " or ".join(parts)
-
-
 def _slot_code(e: Characteristic | Interaction, kind: ReasonKind) -> str:
     if kind == "missing" and isinstance(e, Characteristic):
         return e.missing_reason_code
@@ -806,7 +781,9 @@ class ScorecardArtifact:
         msg = f"Model {self.model_version} has no reason code {code!r}."
         raise KeyError(msg)
 
-    def reason_text(self, code: str, row: Mapping[str, Any] | None = None) -> tuple[str, str]:
+    def reason_text(
+        self, code: str, row: Mapping[str, Any] | None = None, *, locale: str = DEFAULT_LOCALE
+    ) -> tuple[str, str]:
         """The statement a person reads for a reason code, and how it clears.
 
         The statement is true by the artifact's rule: a characteristic's no-information
@@ -814,6 +791,9 @@ class ScorecardArtifact:
         is declared (a fact: the value is on the adverse side of the best bin), else a relative
         statement naming the range that scores better, and the subject's value where ``row``
         (the subject's features by name) is given. An interaction's statement is relative too.
+
+        In a ``locale`` other than English, the artifact's (English) texts are looked up in the
+        catalogue by their English text, falling back to it (:mod:`trustscore.scoring._statements`).
 
         Examples
         --------
@@ -826,29 +806,19 @@ class ScorecardArtifact:
         'No bill on file to measure payments by'
         """
         element, kind = self.reason_of(code)
+        improve = translate(locale, element.improve) if element.improve else ""
         if isinstance(element, Characteristic):
             if kind == "missing":
-                return element.missing_reason, element.missing_improve
+                text = element.missing_improve
+                return (
+                    translate(locale, element.missing_reason) if element.missing_reason else "",
+                    translate(locale, text) if text else "",
+                )
             if element.direction is not None:
-                return element.reason, element.improve
-            said = "" if row is None else f", {_shown(row.get(element.name))},"
-            statement = (
-                f"Your {element.label}{said} is outside the range that scores best "
-                f"({_better(element)})"
-            )
-            return statement, element.improve
+                return translate(locale, element.reason) if element.reason else "", improve
+            return relative_statement(element, row, locale), improve
         a, b = (self.characteristic(x) for x in element.inputs)
-        va = vb = ""
-        if row is not None:
-            va, vb = (f", {_shown(row.get(x))}," for x in element.inputs)
-        best = max(range(len(element.cells)), key=lambda q: element.cells[q].points)
-        ia, ib = divmod(best, element.shape[1])
-        labels = (element.axes[0].labels()[ia], element.axes[1].labels()[ib])
-        statement = (
-            f"Your {a.label}{va} together with your {b.label}{vb} scores lower than the best "
-            f"combination ({a.label} {labels[0]} with {b.label} {labels[1]})"
-        )
-        return statement, element.improve
+        return interaction_statement(element, a, b, row, locale), improve
 
     # -- (de)serialisation ----------------------------------------------------------------------
     @classmethod

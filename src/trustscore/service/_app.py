@@ -34,6 +34,7 @@ from trustscore.service._audit_signer import CheckpointSigner
 from trustscore.service._deadlines import DeadlineRunner
 from trustscore.service._errors import install_error_handlers
 from trustscore.service._group_commit import GroupCommit
+from trustscore.service._locale import ContentLanguage
 from trustscore.service._metrics import Metrics, ObservedApp
 from trustscore.service._provider import SubjectProvider
 from trustscore.service._rate_limit import RateLimiter
@@ -245,5 +246,6 @@ def create_app(
         app.include_router(module.router)
     app.include_router(_routes_furnishers.router)
     app.include_router(_web.router)  # the web pages (not in the OpenAPI schema)
+    app.add_middleware(ContentLanguage)  # the answer's language: ?lang= or Accept-Language
     app.add_middleware(ObservedApp, metrics=metrics)  # request ids, metrics, access lines
     return app

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from trustscore import ledger as lg
 from trustscore.exceptions import PurposeError
+from trustscore.i18n import N_
 from trustscore.safeguards import check_purpose_approvable
 from trustscore.service._errors import ApiError
 from trustscore.service._group_commit import GroupCommit
@@ -68,8 +69,10 @@ async def get_provider(request: Request) -> SubjectProvider:
         raise ApiError(
             503,
             "unavailable",
-            "Scoring is not configured on this server (no subject provider). Start it with "
-            "`trustscore serve` from a workspace that holds a model.",
+            N_(
+                "Scoring is not configured on this server (no subject provider). Start it with "
+                "`trustscore serve` from a workspace that holds a model."
+            ),
         )
     return provider
 
@@ -107,7 +110,7 @@ async def authenticate(
         raise ApiError(
             401,
             "unauthorized",
-            "This endpoint needs a bearer token: send 'Authorization: Bearer <token>'.",
+            N_("This endpoint needs a bearer token: send 'Authorization: Bearer <token>'."),
             headers=challenge,
         )
     state = request.app.state
@@ -123,7 +126,7 @@ async def authenticate(
         raise ApiError(
             401,
             "unauthorized",
-            "The bearer token is not valid or was revoked. Ask an admin for a new one.",
+            N_("The bearer token is not valid or was revoked. Ask an admin for a new one."),
             headers=challenge,
         )
     request.state.client_id = client.client_id  # who a refusal of this request names
@@ -133,8 +136,16 @@ async def authenticate(
         raise ApiError(
             429,
             "rate_limited",
-            f"Client {client.client_id} sent more than {limiter.burst} requests at once or "
-            f"{limiter.rate_per_s:g} a second; retry after {retry} s.",
+            N_(
+                "Client {client_id} sent more than {burst} requests at once or {rate} a second; "
+                "retry after {retry} s."
+            ),
+            params={
+                "client_id": client.client_id,
+                "burst": limiter.burst,
+                "rate": f"{limiter.rate_per_s:g}",
+                "retry": retry,
+            },
             details={"retry_after_s": int(retry)},
             headers={"Retry-After": retry},
         )
@@ -161,7 +172,8 @@ def require(*roles: lg.Role) -> Callable[..., Any]:
             raise ApiError(
                 403,
                 "forbidden",
-                f"A {client.role} client may not use this endpoint; it needs the role {allowed}.",
+                N_("A {role} client may not use this endpoint; it needs the role {allowed}."),
+                params={"role": client.role, "allowed": allowed},
                 details={"role": client.role, "allowed_roles": list(roles)},
             )
         return client

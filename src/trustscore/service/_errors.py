@@ -3,6 +3,12 @@
 ``{"error": {"code": "...", "message": "...", "details": {...}}}`` for every 4xx and 5xx:
 validation errors, unknown routes, refused purposes, missing tokens and unexpected failures alike.
 
+A message is for a person, so it is in the request's language (:mod:`trustscore.service._locale`):
+an :class:`ApiError`'s message is a catalogue message with named parameters; a domain error's
+message, written in English by the library, is looked up in the catalogue by its text, and where
+no catalogue holds it, the answer gives a sentence of its kind in the request's language, with the
+English message kept in ``details.message_en``. Codes and details stay as they are.
+
 Every refusal is also put on record here (:func:`~trustscore.service._refusals.record_refusal`):
 a refused purpose, an :class:`ApiError` that names its ``refusal`` kind, and by default every
 401 (``invalid_token``), 403 (``role_refused``) and 429 (``rate_limited``).
@@ -32,6 +38,9 @@ from trustscore.exceptions import (
     SchemaError,
     TrustScoreError,
 )
+from trustscore.i18n import DEFAULT_LOCALE, N_, translate
+from trustscore.service._domain_messages import domain_message
+from trustscore.service._locale import request_locale
 from trustscore.service._refusals import record_refusal
 
 __all__ = ["DOMAIN_STATUS", "ApiError", "error_body", "install_error_handlers"]
@@ -57,6 +66,18 @@ DOMAIN_STATUS: Final[dict[type[TrustScoreError], tuple[int, str]]] = {
 #: The refusal kind of an :class:`ApiError` that names none, by status.
 _REFUSAL_BY_STATUS: Final = {401: "invalid_token", 403: "role_refused", 429: "rate_limited"}
 
+#: A sentence for the statuses Starlette answers with only their English phrase.
+_HTTP_PHRASES: Final = {
+    400: N_("The request is not valid."),
+    401: N_("This endpoint needs a valid bearer token."),
+    403: N_("This request is not allowed."),
+    404: N_("Not found."),
+    405: N_("This endpoint does not take this method."),
+    409: N_("The request conflicts with the current state."),
+    422: N_("The request is not valid."),
+    429: N_("Too many requests; retry later."),
+}
+
 _HTTP_CODES: Final = {
     400: "bad_request",
     401: "unauthorized",
@@ -72,8 +93,17 @@ _HTTP_CODES: Final = {
 class ApiError(Exception):
     """An error the service itself raises (authentication, authorisation, conflicts).
 
-    ``refusal`` names the kind of refusal to record (see :data:`trustscore.ledger.REFUSAL_KINDS`);
-    a 401, 403 or 429 without one is recorded by its status.
+    ``message`` is the English text, a catalogue message (mark it ``N_("...")``) whose named
+    ``{placeholders}`` ``params`` fill in: the answer gives it in the request's language, the
+    record of a refusal in English. ``refusal`` names the kind of refusal to record (see
+    :data:`trustscore.ledger.REFUSAL_KINDS`); a 401, 403 or 429 without one is recorded by its
+    status.
+
+    Examples
+    --------
+    >>> e = ApiError(404, "not_found", "There is no web asset {name}.", params={"name": "x.js"})
+    >>> e.message, e.text("zh-CN")
+    ('There is no web asset x.js.', '没有名为 x.js 的网页资源。')
     """
 
     def __init__(
@@ -85,7 +115,11 @@ class ApiError(Exception):
         details: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
         refusal: str | None = None,
+        params: dict[str, Any] | None = None,
     ) -> None:
+        self.template = message
+        self.params = params or {}
+        message = translate(DEFAULT_LOCALE, message, **self.params)
         super().__init__(message)
         self.status = status
         self.code = code
@@ -93,6 +127,12 @@ class ApiError(Exception):
         self.details = details or {}
         self.headers = headers
         self.refusal = refusal or _REFUSAL_BY_STATUS.get(status)
+
+    def text(self, locale: str) -> str:
+        """The message in ``locale``."""
+        if locale == DEFAULT_LOCALE:
+            return self.message
+        return translate(locale, self.template, **self.params)
 
 
 def _plain(value: Any) -> Any:
@@ -138,7 +178,8 @@ async def _on_api_error(request: Request, exc: Exception) -> Any:
             exc.message,
             subject_id=subject if isinstance(subject, str) else None,
         )
-    return _respond(exc.status, error_body(exc.code, exc.message, exc.details), exc.headers)
+    message = exc.text(request_locale(request))
+    return _respond(exc.status, error_body(exc.code, message, exc.details), exc.headers)
 
 
 async def _on_domain_error(request: Request, exc: Exception) -> Any:
@@ -154,33 +195,48 @@ async def _on_domain_error(request: Request, exc: Exception) -> Any:
         )  # fmt: skip
     if status >= 500:
         logger.error("Request failed: %s", exc, exc_info=exc)
-    return _respond(status, error_body(code, exc.message, exc.context))
+    locale = request_locale(request)
+    if locale == DEFAULT_LOCALE:
+        return _respond(status, error_body(code, exc.message, exc.context))
+    message, known = domain_message(exc, locale)
+    details = exc.context if known else {**exc.context, "message_en": exc.message}
+    return _respond(status, error_body(code, message, details))
 
 
-async def _on_http_error(_request: Request, exc: Exception) -> Any:
+async def _on_http_error(request: Request, exc: Exception) -> Any:
     assert isinstance(exc, StarletteHTTPException)  # registered for HTTPException only
     code = _HTTP_CODES.get(exc.status_code, "http_error")
+    locale = request_locale(request)
     message = str(exc.detail)
     if exc.status_code == 404 and message == "Not Found":
-        message = "No such endpoint. The API is described at /docs and /openapi.json."
+        message = translate(
+            locale, "No such endpoint. The API is described at /docs and /openapi.json."
+        )
+    elif locale != DEFAULT_LOCALE:
+        # Starlette's own details ("Method Not Allowed") are English phrases of the status
+        message = translate(locale, _HTTP_PHRASES.get(exc.status_code, message))
     headers = dict(exc.headers) if exc.headers else None
     return _respond(exc.status_code, error_body(code, message), headers)
 
 
-async def _on_validation_error(_request: Request, exc: Exception) -> Any:
+async def _on_validation_error(request: Request, exc: Exception) -> Any:
     assert isinstance(exc, RequestValidationError)  # registered for it only
     errors = [
         {"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg", ""), "type": e.get("type")}
         for e in exc.errors()
     ]
     where = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors)
-    message = f"The request is not valid: {where}."
+    # pydantic's own messages stay in English: they name fields and types precisely
+    message = translate(request_locale(request), "The request is not valid: {where}.", where=where)
     return _respond(422, error_body("validation_error", message, {"errors": errors}))
 
 
-async def _on_unexpected(_request: Request, exc: Exception) -> Any:
+async def _on_unexpected(request: Request, exc: Exception) -> Any:
     logger.error("Unexpected error", exc_info=exc)
-    message = "An unexpected error occurred; it was logged. Try again or contact the operator."
+    message = translate(
+        request_locale(request),
+        "An unexpected error occurred; it was logged. Try again or contact the operator.",
+    )
     return _respond(500, error_body("internal_error", message))
 
 

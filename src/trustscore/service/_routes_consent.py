@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from trustscore import ledger as lg
 from trustscore.exceptions import NotFoundError
 from trustscore.features import DEFAULT_CONSENT_CATEGORIES, check_consent_categories
+from trustscore.i18n import N_
 from trustscore.service._auth import LedgerDep, SubjectOrOperator
 from trustscore.service._errors import ApiError
 from trustscore.service._provider import SubjectProvider, record_score
@@ -78,7 +79,9 @@ class ConsentChanged(BaseModel):
 
 def _subject(client: lg.Client, subject_id: str) -> str:
     if client.role == "subject" and client.subject_id != subject_id:
-        raise ApiError(403, "forbidden", "A subject may see and change only their own consents.")
+        raise ApiError(
+            403, "forbidden", N_("A subject may see and change only their own consents.")
+        )
     return subject_id
 
 
@@ -126,8 +129,10 @@ def change_consent(
         try:
             provider.rescore(subject_id)
         except NotFoundError:
-            msg = f"There is no subject {subject_id!r}."
-            raise NotFoundError(msg, subject_id=subject_id) from None
+            raise ApiError(
+                404, "not_found", N_("There is no subject {subject_id}."),
+                params={"subject_id": repr(subject_id)}, details={"subject_id": subject_id},
+            ) from None  # fmt: skip
     event = lg.record_consent(
         ledger, subject_id, body.scope_kind, body.scope, body.action,
         actor=client.client_id, source="subject" if client.role == "subject" else "operator",

@@ -8,8 +8,10 @@ from fastapi import APIRouter, Query, Request
 
 from trustscore import ledger as lg
 from trustscore.exceptions import NotFoundError
+from trustscore.i18n import N_
 from trustscore.service._auth import LedgerDep, Operator, SubjectOrOperator
 from trustscore.service._errors import ApiError
+from trustscore.service._locale import Locale
 from trustscore.service._provider import SubjectProvider, record_score
 from trustscore.service._schemas import (
     DisputeCreate,
@@ -24,14 +26,20 @@ __all__ = ["router"]
 router = APIRouter(prefix="/v1", tags=["disputes"])
 
 
-def _not_found(dispute_id: str) -> NotFoundError:
-    msg = f"There is no dispute {dispute_id!r} that this client may see."
-    return NotFoundError(msg, dispute_id=dispute_id)
+def _not_found(dispute_id: str) -> ApiError:
+    return ApiError(
+        404, "not_found", N_("There is no dispute {dispute_id} that this client may see."),
+        params={"dispute_id": repr(dispute_id)}, details={"dispute_id": dispute_id},
+    )  # fmt: skip
 
 
 @router.post("/disputes", status_code=201)
 def open_dispute(
-    body: DisputeCreate, client: SubjectOrOperator, ledger: LedgerDep, request: Request
+    body: DisputeCreate,
+    client: SubjectOrOperator,
+    ledger: LedgerDep,
+    request: Request,
+    locale: Locale,
 ) -> DisputeOut:
     """Open a dispute of one record; it is resolved, or suppressed, within 30 days."""
     if client.role == "subject":
@@ -39,15 +47,17 @@ def open_dispute(
             raise ApiError(
                 403,
                 "forbidden",
-                "A subject may dispute only their own records; leave subject_id out or give "
-                "your own.",
+                N_(
+                    "A subject may dispute only their own records; leave subject_id out or give "
+                    "your own."
+                ),
                 details={"subject_id": body.subject_id},
                 refusal="not_own_file",
             )
         subject_id = str(client.subject_id)
     elif body.subject_id is None:
         raise ApiError(
-            422, "validation_error", "An operator opening a dispute must give the subject_id."
+            422, "validation_error", N_("An operator opening a dispute must give the subject_id.")
         )
     else:
         subject_id = body.subject_id
@@ -60,19 +70,25 @@ def open_dispute(
         except NotFoundError:
             owner = None
         if owner != subject_id:
-            msg = f"Subject {subject_id!r} has no {body.record_kind} record {body.record_id!r}."
-            raise NotFoundError(msg, record_kind=body.record_kind, record_id=body.record_id)
+            raise ApiError(
+                404, "not_found",
+                N_("Subject {subject_id} has no {record_kind} record {record_id}."),
+                params={"subject_id": repr(subject_id), "record_kind": body.record_kind,
+                        "record_id": repr(body.record_id)},
+                details={"record_kind": body.record_kind, "record_id": body.record_id},
+            )  # fmt: skip
     dispute = lg.open_dispute(
         ledger, subject_id, body.record_kind, body.record_id, body.grounds,
         actor=client.client_id, kind=body.kind,
     )  # fmt: skip
-    return DisputeOut.of(dispute)
+    return DisputeOut.of(dispute, locale)
 
 
 @router.get("/disputes")
 def list_disputes(
     client: SubjectOrOperator,
     ledger: LedgerDep,
+    locale: Locale,
     status: Annotated[
         lg.DisputeStatus | None, Query(description="open, verified, corrected, ...")
     ] = None,
@@ -82,15 +98,17 @@ def list_disputes(
     if client.role == "subject":
         if subject_id not in (None, client.subject_id):
             raise ApiError(
-                403, "forbidden", "A subject may list only their own disputes.",
+                403, "forbidden", N_("A subject may list only their own disputes."),
                 details={"subject_id": subject_id}, refusal="not_own_file",
             )  # fmt: skip
         subject_id = client.subject_id
-    return [DisputeOut.of(d) for d in lg.disputes(ledger, status, subject_id)]
+    return [DisputeOut.of(d, locale) for d in lg.disputes(ledger, status, subject_id)]
 
 
 @router.get("/disputes/{dispute_id}")
-def get_dispute(dispute_id: str, client: SubjectOrOperator, ledger: LedgerDep) -> DisputeOut:
+def get_dispute(
+    dispute_id: str, client: SubjectOrOperator, ledger: LedgerDep, locale: Locale
+) -> DisputeOut:
     """One dispute: for the subject who opened it, and for operators."""
     try:
         dispute = lg.get_dispute(ledger, dispute_id)
@@ -98,12 +116,17 @@ def get_dispute(dispute_id: str, client: SubjectOrOperator, ledger: LedgerDep) -
         raise _not_found(dispute_id) from None
     if client.role == "subject" and dispute.subject_id != client.subject_id:
         raise _not_found(dispute_id)
-    return DisputeOut.of(dispute)
+    return DisputeOut.of(dispute, locale)
 
 
 @router.post("/disputes/{dispute_id}/resolution")
 def resolve_dispute(
-    dispute_id: str, body: Resolution, operator: Operator, ledger: LedgerDep, request: Request
+    dispute_id: str,
+    body: Resolution,
+    operator: Operator,
+    ledger: LedgerDep,
+    request: Request,
+    locale: Locale,
 ) -> ResolutionOut:
     """Resolve a dispute. ``corrected`` and ``unverifiable`` suppress the record and rescore.
 
@@ -143,7 +166,7 @@ def resolve_dispute(
             record_score(ledger, result, actor=operator.client_id)
         rescored = True
     return ResolutionOut(
-        dispute=DisputeOut.of(dispute),
+        dispute=DisputeOut.of(dispute, locale),
         suppression=None if suppression is None else SuppressionOut.of(suppression),
         rescored=rescored,
         identity_change=None if change is None else change.change_id,

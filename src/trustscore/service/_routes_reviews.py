@@ -16,11 +16,14 @@ from fastapi import APIRouter, Depends, Query, Request
 from trustscore import ledger as lg
 from trustscore.decisions import PENDING_REVIEW, review_notice
 from trustscore.exceptions import NotFoundError, PurposeError
+from trustscore.i18n import DEFAULT_LOCALE, N_
 from trustscore.pipeline import WorkspaceProvider
 from trustscore.service._auth import LedgerDep, require
 from trustscore.service._errors import ApiError
+from trustscore.service._locale import Locale
 from trustscore.service._provider import DecisionResult, SubjectProvider
 from trustscore.service._review_schemas import ReviewDecision, ReviewOut, ReviewRequest
+from trustscore.service._texts import localize_review
 
 __all__ = ["ReviewGate", "open_gated_case", "review_gate", "router"]
 
@@ -112,15 +115,26 @@ def _visible(ledger: lg.Ledger, case_id: str, client: lg.Client) -> lg.ReviewCas
     except NotFoundError:
         case = None
     if case is None or (client.role == "subject" and case.subject_id != client.subject_id):
-        msg = f"There is no review case {case_id!r} that this client may see."
-        raise NotFoundError(msg, case_id=case_id)
+        raise ApiError(
+            404, "not_found", N_("There is no review case {case_id} that this client may see."),
+            params={"case_id": repr(case_id)}, details={"case_id": case_id},
+        )  # fmt: skip
     return case
+
+
+def _out(case: lg.ReviewCase, locale: str, *, for_subject: bool = False) -> ReviewOut:
+    """A case as a person reads it: its reasons, options and notice in ``locale``."""
+    out = ReviewOut.of(case, for_subject=for_subject)
+    if locale == DEFAULT_LOCALE:
+        return out
+    return ReviewOut.model_validate(localize_review(out.model_dump(mode="json"), locale))
 
 
 @router.get("/reviews")
 def list_reviews(
     client: SubjectOrReviewer,
     ledger: LedgerDep,
+    locale: Locale,
     state: Annotated[
         str | None, Query(pattern="^(open|escalated|decided|pending)$",
                           description="open, escalated, decided, or pending (not decided)")
@@ -129,8 +143,8 @@ def list_reviews(
     """The review queue, the earliest deadline first; a subject sees only their own cases."""
     if client.role == "subject":
         cases = lg.review_cases(ledger, state, subject_id=client.subject_id)
-        return [ReviewOut.of(c, for_subject=True) for c in cases]
-    return [ReviewOut.of(c) for c in lg.review_cases(ledger, state)]
+        return [_out(c, locale, for_subject=True) for c in cases]
+    return [_out(c, locale) for c in lg.review_cases(ledger, state)]
 
 
 @router.get("/reviews/report")
@@ -154,7 +168,9 @@ def review_report(_client: AuditorOrAdmin, ledger: LedgerDep, request: Request) 
 
 
 @router.get("/reviews/{case_id}")
-def get_review(case_id: str, client: SubjectOrReviewer, ledger: LedgerDep) -> ReviewOut:
+def get_review(
+    case_id: str, client: SubjectOrReviewer, ledger: LedgerDep, locale: Locale
+) -> ReviewOut:
     """One case: for reviewers, and for the subject it is about.
 
     A reviewer's read is logged: the subject sees it among who looked, and the auditors' report
@@ -163,12 +179,12 @@ def get_review(case_id: str, client: SubjectOrReviewer, ledger: LedgerDep) -> Re
     case = _visible(ledger, case_id, client)
     if client.role == "reviewer":
         lg.record_review_view(ledger, case, client.client_id)
-    return ReviewOut.of(case, for_subject=client.role == "subject")
+    return _out(case, locale, for_subject=client.role == "subject")
 
 
 @router.post("/reviews/{case_id}/decision")
 def decide_review(
-    case_id: str, body: ReviewDecision, reviewer: Reviewer, ledger: LedgerDep
+    case_id: str, body: ReviewDecision, reviewer: Reviewer, ledger: LedgerDep, locale: Locale
 ) -> ReviewOut:
     """Decide a case: confirm or override the proposed outcome within the policy's bounds.
 
@@ -178,23 +194,23 @@ def decide_review(
     """
     case = _visible(ledger, case_id, reviewer)
     if reviewer.subject_id is not None and reviewer.subject_id == case.subject_id:
-        raise ApiError(403, "forbidden", "A reviewer may not decide a case about themselves; "
-                       "another reviewer must.", details={"conflict": "own_subject"})  # fmt: skip
+        raise ApiError(403, "forbidden", N_("A reviewer may not decide a case about themselves; "
+                       "another reviewer must."), details={"conflict": "own_subject"})  # fmt: skip
     if case.opened_by == reviewer.client_id:
-        raise ApiError(403, "forbidden", "A reviewer may not decide a case they opened; "
-                       "another reviewer must.", details={"conflict": "own_case"})  # fmt: skip
+        raise ApiError(403, "forbidden", N_("A reviewer may not decide a case they opened; "
+                       "another reviewer must."), details={"conflict": "own_case"})  # fmt: skip
     notice = review_notice(case, body.outcome, body.reason, body.note)
     decided = lg.decide_review_case(
         ledger, case_id, reviewer.client_id, body.outcome, body.reason, note=body.note,
         notice=notice,
     )  # fmt: skip
-    return ReviewOut.of(decided)
+    return _out(decided, locale)
 
 
 @router.post("/reviews", status_code=201)
 def request_review(
     body: ReviewRequest, client: Annotated[lg.Client, Depends(require("subject"))],
-    ledger: LedgerDep, request: Request,
+    ledger: LedgerDep, request: Request, locale: Locale,
 ) -> ReviewOut:  # fmt: skip
     """Ask a person to review one of your decisions (within 30 days), with your point of view.
 
@@ -205,8 +221,11 @@ def request_review(
     mine = {d.decision_id: d for d in lg.decisions(ledger, subject_id)}
     decision = mine.get(body.decision_id)
     if decision is None:
-        msg = f"You have no decision {body.decision_id}; your file lists your decisions."
-        raise NotFoundError(msg, decision_id=body.decision_id)
+        raise ApiError(
+            404, "not_found",
+            N_("You have no decision {decision_id}; your file lists your decisions."),
+            params={"decision_id": body.decision_id}, details={"decision_id": body.decision_id},
+        )  # fmt: skip
     options: list[dict[str, Any]] = []
     review_days = 5
     provider: SubjectProvider | None = request.app.state.provider
@@ -225,4 +244,4 @@ def request_review(
         review_days=review_days, documents=[d.model_dump() for d in body.documents],
         actor=client.client_id,
     )  # fmt: skip
-    return ReviewOut.of(case, for_subject=True)
+    return _out(case, locale, for_subject=True)

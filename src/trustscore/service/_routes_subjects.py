@@ -10,7 +10,9 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from trustscore import ledger as lg
+from trustscore.decisions import localize_notice
 from trustscore.exceptions import NotFoundError
+from trustscore.i18n import DEFAULT_LOCALE, N_, translate
 from trustscore.pipeline import WorkspaceProvider, explain_subject
 from trustscore.service._auth import (
     LedgerDep,
@@ -21,6 +23,7 @@ from trustscore.service._auth import (
     commits_of,
 )
 from trustscore.service._errors import ApiError
+from trustscore.service._locale import Locale, request_locale
 from trustscore.service._provider import (
     ScoreResult,
     provider_decide,
@@ -30,21 +33,29 @@ from trustscore.service._provider import (
 from trustscore.service._review_schemas import ReviewOut
 from trustscore.service._routes_reviews import open_gated_case, review_gate
 from trustscore.service._schemas import DisputeOut, ScoreRequest, SuppressionOut
+from trustscore.service._texts import localize_reasons, localize_review
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1", tags=["subjects"])
 
 
-def _score_body(snapshot: lg.Snapshot, purpose: str, result: ScoreResult) -> dict[str, Any]:
+def _notice(notice: dict[str, Any] | None, locale: str) -> dict[str, Any] | None:
+    return None if notice is None else localize_notice(notice, locale)
+
+
+def _score_body(
+    snapshot: lg.Snapshot, purpose: str, result: ScoreResult, locale: str
+) -> dict[str, Any]:
     body: dict[str, Any] = {
+        "locale": locale,
         "subject_id": snapshot.subject_id,
         "purpose": purpose,
         "snapshot_id": snapshot.snapshot_id,
         "score": snapshot.score,
         "status": snapshot.status,
         "subscores": snapshot.subscores,
-        "reasons": snapshot.reasons,
+        "reasons": localize_reasons(snapshot.reasons, locale),
         "model_version": snapshot.model_version,
         "as_of": snapshot.as_of.isoformat(),
     }
@@ -97,7 +108,8 @@ async def score(
     recorded = await commits_of(request).submit(_score_access(result, lender, purpose, now))
     await provider_record_inquiry(provider, body.subject_id, lender.name, purpose, now)
     # a plain dict of JSON values: no response model to validate it against again
-    return JSONResponse(_score_body(recorded.snapshot, purpose, result))
+    locale = request_locale(request)
+    return JSONResponse(_score_body(recorded.snapshot, purpose, result, locale))
 
 
 @router.post("/decisions", response_model=dict[str, Any])
@@ -134,22 +146,28 @@ async def decide(
         gate = await run_in_threadpool(
             open_gated_case, ledger, gate, decision.decision_id, lender.client_id
         )
+    locale = request_locale(request)
     return JSONResponse(
         {
+            "locale": locale,
             "decision_id": decision.decision_id,
             "policy": decision.policy,
             "outcome": decision.outcome,
             "adverse": decision.adverse,
-            "notice": decision.notice,
+            "notice": _notice(decision.notice, locale),
             "review": gate.body(),
-            "score": _score_body(recorded.snapshot, purpose, result["score"]),
+            "score": _score_body(recorded.snapshot, purpose, result["score"], locale),
         }
     )
 
 
 @router.get("/subjects/{subject_id}/file")
 def subject_file(
-    subject_id: str, client: SubjectOrOperator, ledger: LedgerDep, provider: ProviderDep
+    subject_id: str,
+    client: SubjectOrOperator,
+    ledger: LedgerDep,
+    provider: ProviderDep,
+    locale: Locale,
 ) -> dict[str, Any]:
     """A subject's whole file: records, score, history, decisions, reviews, disputes, who looked.
 
@@ -165,18 +183,30 @@ def subject_file(
     points separate the subject's value from the characteristic's best; for an unscorable
     subject, the minimum criteria and which are met. It is null where the provider is not a
     workspace's. Each access names the client (``client_name``, ``client_role``) that looked.
+
+    The texts a person reads (the explanation, the notices, the reviews' reasons) are in
+    ``locale`` (``?lang=`` or ``Accept-Language``); the records are as their furnishers sent them.
     """
     if client.role == "subject":
         if client.subject_id != subject_id:
             raise ApiError(
-                403, "forbidden", "A subject may read only their own file.", refusal="not_own_file"
+                403,
+                "forbidden",
+                N_("A subject may read only their own file."),
+                refusal="not_own_file",
             )
         purpose = "subject_access"
     else:
         purpose = "dispute_handling"
     content = provider.file(subject_id)
+    current = content.get("current_score") if isinstance(content, dict) else None
+    if locale != DEFAULT_LOCALE and isinstance(current, dict) and "reasons" in current:
+        reasons = localize_reasons(current["reasons"], locale)
+        content = {**content, "current_score": {**current, "reasons": reasons}}
     explanation = (
-        explain_subject(provider, subject_id) if isinstance(provider, WorkspaceProvider) else None
+        explain_subject(provider, subject_id, locale=locale)
+        if isinstance(provider, WorkspaceProvider)
+        else None
     )
     lg.log_access(
         ledger, client_id=client.client_id, subject_id=subject_id, purpose=purpose, action="file"
@@ -191,6 +221,7 @@ def subject_file(
             except NotFoundError:
                 lookers[client_id] = None
     return {
+        "locale": locale,
         "subject_id": subject_id,
         "file": content,
         "explanation": explanation,
@@ -202,15 +233,19 @@ def subject_file(
         ],
         "decisions": [
             {"decision_id": d.decision_id, "purpose": d.purpose, "outcome": d.outcome,
-             "adverse": d.adverse, "notice": d.notice, "decided_at": d.decided_at.isoformat()}
+             "adverse": d.adverse, "notice": _notice(d.notice, locale),
+             "decided_at": d.decided_at.isoformat()}
             for d in lg.decisions(ledger, subject_id)
         ],
         "reviews": [
-            ReviewOut.of(c, for_subject=client.role == "subject").model_dump(mode="json")
+            localize_review(
+                ReviewOut.of(c, for_subject=client.role == "subject").model_dump(mode="json"),
+                locale,
+            )
             for c in lg.review_cases(ledger, subject_id=subject_id)
         ],
         "disputes": [
-            DisputeOut.of(d).model_dump(mode="json")
+            DisputeOut.of(d, locale).model_dump(mode="json")
             for d in lg.disputes(ledger, subject_id=subject_id)
         ],
         "suppressions": [
@@ -224,7 +259,8 @@ def subject_file(
             for a in seen
         ],
         "refused_attempts": [
-            {"kind": r.kind, "client_id": r.client_id, "purpose": r.purpose, "reason": r.reason,
+            {"kind": r.kind, "client_id": r.client_id, "purpose": r.purpose,
+             "reason": translate(locale, r.reason),
              "path": r.path, "at": r.at.isoformat(),
              "client_name": getattr(lookers.get(r.client_id or ""), "name", None),
              "client_role": getattr(lookers.get(r.client_id or ""), "role", None)}

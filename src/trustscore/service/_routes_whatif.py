@@ -13,11 +13,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from trustscore import ledger as lg
+from trustscore.i18n import DEFAULT_LOCALE, N_
 from trustscore.pipeline import WorkspaceProvider, next_tier_of, projection, what_if
 from trustscore.service._auth import LedgerDep, ProviderDep, check_lender_purpose, require
 from trustscore.service._errors import ApiError
+from trustscore.service._locale import Locale
 from trustscore.service._provider import SubjectProvider
 from trustscore.service._schemas import WhatIfRequest
+from trustscore.service._texts import localize_reasons
 
 __all__ = ["router"]
 
@@ -32,7 +35,7 @@ def _access(client: lg.Client, subject_id: str, purpose: str | None) -> str:
     if client.role == "subject":
         if client.subject_id != subject_id:
             raise ApiError(
-                403, "forbidden", "A subject may ask only about their own file.",
+                403, "forbidden", N_("A subject may ask only about their own file."),
                 details={"subject_id": subject_id}, refusal="not_own_file",
             )  # fmt: skip
         return "subject_access"
@@ -40,7 +43,7 @@ def _access(client: lg.Client, subject_id: str, purpose: str | None) -> str:
         raise ApiError(
             422,
             "invalid_request",
-            "A lender must name the purpose it asks for (one of its allowed purposes).",
+            N_("A lender must name the purpose it asks for (one of its allowed purposes)."),
             details={"allowed": list(client.purposes)},
         )
     return check_lender_purpose(client, purpose)
@@ -51,8 +54,10 @@ def _workspace(provider: SubjectProvider) -> WorkspaceProvider:
         raise ApiError(
             501,
             "not_implemented",
-            "This server's subject provider has no features to change: what-if, the next tier "
-            "and the projection need a workspace (`trustscore serve` from one).",
+            N_(
+                "This server's subject provider has no features to change: what-if, the next "
+                "tier and the projection need a workspace (`trustscore serve` from one)."
+            ),
         )
     return provider
 
@@ -64,6 +69,7 @@ def subject_what_if(
     client: SubjectOrLender,
     ledger: LedgerDep,
     provider: ProviderDep,
+    locale: Locale,
 ) -> dict[str, Any]:
     """The score, sub-scores, reasons and tiers the model gives with some values changed.
 
@@ -74,7 +80,7 @@ def subject_what_if(
     """
     purpose = _access(client, subject_id, body.purpose)
     purposes = None if body.purpose is None else [body.purpose]
-    out = what_if(_workspace(provider), subject_id, body.changes, purposes=purposes)
+    out = what_if(_workspace(provider), subject_id, body.changes, purposes=purposes, locale=locale)
     if client.role != "subject":
         # a lender gets the answer, not the subject's whole feature row (data minimisation)
         out["current"].pop("values", None)
@@ -82,7 +88,7 @@ def subject_what_if(
         ledger, client_id=client.client_id, subject_id=subject_id, purpose=purpose,
         action="what_if",
     )  # fmt: skip
-    return out
+    return {"locale": locale, **out}
 
 
 @router.get("/subjects/{subject_id}/next-tier")
@@ -92,6 +98,7 @@ def subject_next_tier(
     ledger: LedgerDep,
     provider: ProviderDep,
     purpose: Annotated[str, Query(min_length=1, max_length=64)],
+    locale: Locale,
 ) -> dict[str, Any]:
     """The fewest changes the subject can make that reach the next tier of ``purpose``.
 
@@ -101,12 +108,12 @@ def subject_next_tier(
     adds). Characteristics that change only with time, or never, are not suggested.
     """
     logged = _access(client, subject_id, purpose)
-    out = next_tier_of(_workspace(provider), subject_id, purpose)
+    out = next_tier_of(_workspace(provider), subject_id, purpose, locale=locale)
     lg.log_access(
         ledger, client_id=client.client_id, subject_id=subject_id, purpose=logged,
         action="next_tier",
     )  # fmt: skip
-    return out
+    return {"locale": locale, **out}
 
 
 @router.get("/subjects/{subject_id}/projection")
@@ -115,6 +122,7 @@ def subject_projection(
     client: SubjectOrLender,
     ledger: LedgerDep,
     provider: ProviderDep,
+    locale: Locale,
     purpose: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
 ) -> dict[str, Any]:
     """The subject's score 3, 6 and 12 months on if nothing new happens.
@@ -128,4 +136,7 @@ def subject_projection(
         ledger, client_id=client.client_id, subject_id=subject_id, purpose=logged,
         action="projection",
     )  # fmt: skip
-    return out
+    if locale != DEFAULT_LOCALE:
+        for entry in (out["current"], *out["later"]):
+            entry["reasons"] = localize_reasons(entry["reasons"], locale)
+    return {"locale": locale, **out}

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from trustscore import ledger as lg
+from trustscore.i18n import DEFAULT_LOCALE, N_, format_date, translate
 from trustscore.records import DISPUTABLE_KINDS
 
 __all__ = [
@@ -83,8 +84,33 @@ class DisputeCreate(BaseModel):
     kind: Literal["inaccurate", "not_mine"] = "inaccurate"
 
 
+#: Where a dispute stands, in a sentence: by its status, with its date.
+_DISPUTE_MESSAGES: Final = {
+    "open": N_(
+        "Open: the record is checked with the organisation that reported it, and the dispute is "
+        "resolved by {date}."
+    ),
+    "verified": N_(
+        "Closed on {date}: the organisation that reported the record confirmed it, so it stays "
+        "as it is."
+    ),
+    "corrected": N_("Closed on {date}: the record was corrected and your score recomputed."),
+    "unverifiable": N_(
+        "Closed on {date}: the record could not be verified, so it no longer counts in your score."
+    ),
+    "suppressed": N_("Closed on {date}: the record no longer counts in your score."),
+}
+
+
+def dispute_message(d: lg.Dispute, locale: str = DEFAULT_LOCALE) -> str:
+    """Where a dispute stands, in a sentence in ``locale``, its date as the locale writes it."""
+    day = d.deadline if d.status == "open" or d.resolved_at is None else d.resolved_at
+    template = _DISPUTE_MESSAGES.get(d.status, _DISPUTE_MESSAGES["suppressed"])
+    return translate(locale, template, date=format_date(day.date(), locale, style="long"))
+
+
 class DisputeOut(BaseModel):
-    """A dispute and where it stands."""
+    """A dispute and where it stands (``message``: in a sentence, in the request's language)."""
 
     dispute_id: str
     subject_id: str
@@ -97,11 +123,13 @@ class DisputeOut(BaseModel):
     resolved_at: dt.datetime | None
     resolver: str | None
     note: str | None
+    message: str
     kind: str = "inaccurate"
 
     @classmethod
-    def of(cls, d: lg.Dispute) -> DisputeOut:
+    def of(cls, d: lg.Dispute, locale: str = DEFAULT_LOCALE) -> DisputeOut:
         return cls(
+            message=dispute_message(d, locale),
             dispute_id=d.dispute_id, subject_id=d.subject_id, record_kind=d.record_kind,
             record_id=d.record_id, grounds=d.grounds, status=d.status, opened_at=d.opened_at,
             deadline=d.deadline, resolved_at=d.resolved_at, resolver=d.resolver, note=d.note,

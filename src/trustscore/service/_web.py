@@ -28,6 +28,7 @@ from typing import Final
 from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 
+from trustscore.i18n import N_
 from trustscore.service._errors import ApiError
 
 __all__ = ["SECURITY_HEADERS", "router"]
@@ -105,5 +106,7 @@ def asset(name: str) -> Response:
     """The script and the stylesheet; any other name is a 404 in the API's error shape."""
     media_type = _ASSETS.get(name)
     if media_type is None:
-        raise ApiError(404, "not_found", f"There is no web asset {name!r}.")
+        raise ApiError(
+            404, "not_found", N_("There is no web asset {name}."), params={"name": repr(name)}
+        )
     return Response(_read("static", name), media_type=media_type, headers=SECURITY_HEADERS)

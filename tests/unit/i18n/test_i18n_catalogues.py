@@ -33,6 +33,14 @@ def test_every_message_shown_is_in_the_catalogue(
 
 
 @pytest.mark.parametrize("locale", TRANSLATED)
+def test_no_catalogue_holds_a_message_no_code_uses(
+    locale: str, messages: dict[str, list[str]]
+) -> None:
+    stale = sorted(m for m in catalogue(locale) if m not in messages)
+    assert not stale, f"{len(stale)} messages of {locale} no code uses any more: {stale}"
+
+
+@pytest.mark.parametrize("locale", TRANSLATED)
 def test_translations_keep_the_placeholders(locale: str) -> None:
     wrong = {m: t for m, t in catalogue(locale).items() if placeholders(m) != placeholders(t)}
     assert not wrong
