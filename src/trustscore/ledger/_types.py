@@ -33,8 +33,16 @@ DISPUTE_STATUSES: Final = ("open", "verified", "corrected", "unverifiable", "sup
 DISPUTE_OUTCOMES: Final = ("verified", "corrected", "unverifiable", "suppressed")
 
 DisputeStatus = Literal["open", "verified", "corrected", "unverifiable", "suppressed"]
-Role = Literal["subject", "lender", "operator", "auditor", "admin", "reviewer"]
-ROLES: Final[tuple[Role, ...]] = ("subject", "lender", "operator", "auditor", "admin", "reviewer")
+Role = Literal["subject", "lender", "operator", "auditor", "admin", "reviewer", "validator"]
+ROLES: Final[tuple[Role, ...]] = (
+    "subject",
+    "lender",
+    "operator",
+    "auditor",
+    "admin",
+    "reviewer",
+    "validator",
+)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ T0 = dt.datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=dt.UTC)
 _TABLES = (
     "access_log, access_refusals, api_clients, audit_checkpoints, audit_head, audit_log, "
     "audit_salts, consent_events, decisions, disputes, held_batches, identity_links, "
-    "identity_reviews, ingest_batches, job_leases, review_cases, score_snapshots, suppressions"
+    "identity_reviews, ingest_batches, job_leases, model_approvals, model_events, model_registry, "
+    "review_cases, score_snapshots, suppressions"
 )
 
 
