@@ -10,7 +10,7 @@ from trustscore.scoring import load_artifact
 
 def show_demo(summary: DemoSummary) -> None:
     ws = summary.workspace
-    art = load_artifact(ws.model_path)
+    art = load_artifact(ws.model_path_for(summary.model_version))
     results = [*summary.ingest, *summary.updates]
     new = sum(r.rows_new for r in results)
     versions = sum(r.rows_versions for r in results)

@@ -9,6 +9,7 @@ True
 
 from __future__ import annotations
 
+from trustscore.reports._challenger import challenger_report
 from trustscore.reports._render import model_report, write_report
 
-__all__ = ["model_report", "write_report"]
+__all__ = ["challenger_report", "model_report", "write_report"]

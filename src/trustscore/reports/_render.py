@@ -27,7 +27,7 @@ from trustscore.reports._tables import (
 from trustscore.scoring import flagged_rows, quality_counts
 from trustscore.scoring._artifact import ScorecardArtifact
 
-__all__ = ["model_report", "write_report"]
+__all__ = ["environment", "model_report", "write_report"]
 
 _STAT_NAMES = {"woe": "WoE", "event_rate": "Event rate", "n": "Count", "n_event": "Events"}
 
@@ -71,7 +71,8 @@ class _PackageLoader(jinja2.BaseLoader):
 
 
 @cache
-def _environment() -> jinja2.Environment:
+def environment() -> jinja2.Environment:
+    """The reports' Jinja2 environment: package templates, autoescaped, with number filters."""
     env = jinja2.Environment(
         loader=_PackageLoader(),
         autoescape=True,
@@ -179,7 +180,7 @@ def model_report(
         "score_odds": score_odds,
         "furnishers": None if furnishers is None else furnishers_section(furnishers),
     }
-    return _environment().get_template("model_report.html.j2").render(context)
+    return environment().get_template("model_report.html.j2").render(context)
 
 
 def write_report(html: str, path: str | Path) -> Path:

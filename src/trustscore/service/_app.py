@@ -50,20 +50,29 @@ record. Errors always have the shape `{"error": {"code", "message", "details"}}`
 
 
 def workspace_provider(
-    workspace: Path, *, consent_categories: Collection[str] = DEFAULT_CONSENT_CATEGORIES
+    workspace: Path,
+    *,
+    consent_categories: Collection[str] = DEFAULT_CONSENT_CATEGORIES,
+    registry: lg.Ledger | None = None,
 ) -> SubjectProvider | None:
-    """The real provider over a workspace that has a model, else None (scores answer 503).
+    """The real provider over a workspace that has models, else None (scores answer 503).
 
-    Bills of ``consent_categories`` count only with the subject's consent.
+    Bills of ``consent_categories`` count only with the subject's consent. Each purpose is
+    scored only by its champion in ``registry``'s model registry (default: the workspace's own
+    ledger file).
     """
     ws = Workspace(workspace)
-    if not ws.model_path.is_file():
+    if not ws.registry_path.is_file():
         logger.warning(
-            "No model at %s: score, decision and file endpoints answer 503.", ws.model_path
+            "No model registry at %s: score, decision and file endpoints answer 503.",
+            ws.registry_path,
         )
         return None
     # WorkspaceProvider returns plain dicts of the TypedDicts' shape (pipeline cannot import them)
-    return cast(SubjectProvider, WorkspaceProvider(ws, consent_categories=consent_categories))
+    return cast(
+        SubjectProvider,
+        WorkspaceProvider(ws, consent_categories=consent_categories, registry=registry),
+    )
 
 
 def service_ledger(
@@ -162,7 +171,7 @@ def create_app(
         ledger = service_ledger(settings.database_url.get_secret_value())
     if provider is None and settings is not None:
         provider = workspace_provider(
-            settings.workspace, consent_categories=settings.consent_categories
+            settings.workspace, consent_categories=settings.consent_categories, registry=ledger
         )
     if rate_limit is None and settings is not None:
         rate_limit = (settings.rate_limit_per_s, settings.rate_limit_burst)
