@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,7 @@ __all__ = [
 def store_and_register(
     ledger: lg.Ledger,
     workspace: Workspace,
-    source: str | Path | ScorecardArtifact,
+    source: str | Path | Mapping[str, Any] | ScorecardArtifact,
     *,
     registered_by: str,
     now: dt.datetime | None = None,

@@ -22,6 +22,7 @@ from trustscore.service import (
     _routes_disputes,
     _routes_furnishers,
     _routes_identity,
+    _routes_models,
     _routes_ops,
     _routes_reviews,
     _routes_subjects,
@@ -235,6 +236,11 @@ def create_app(
     app.state.commits = commits
     app.state.token_cache = TokenCache(ttl_s=token_ttl_s)
     app.state.settings = settings
+    # where the model registry stores its artifacts: the settings' workspace, else the provider's
+    provided = getattr(provider, "workspace", None)
+    app.state.workspace = (
+        settings.workspace if settings is not None else getattr(provided, "root", None)
+    )
     app.state.metrics = metrics
     app.state.deadlines = deadlines
     app.state.scores_loaded = False
@@ -245,7 +251,7 @@ def create_app(
     # the score route first: a request walks the routes in order until one matches
     routes = (
         _routes_subjects, _routes_whatif, _routes_admin, _routes_disputes, _routes_reviews,
-        _routes_consent, _routes_ops, _routes_identity,
+        _routes_consent, _routes_ops, _routes_identity, _routes_models,
     )  # fmt: skip
     for module in routes:
         app.include_router(module.router)
