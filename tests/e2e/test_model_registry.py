@@ -338,6 +338,23 @@ def test_a_challenger_is_scored_in_shadow_and_never_reaches_a_decision(
     assert got.status_code == 200, got.text
     assert got.json()["score"]["model_version"] == champ.model_version
     assert got.json()["score"]["score"] == a[subject]["score"]
+    assert not ws.shadow_dir.exists()  # shadow scoring of requests is off by default
+    # with it on, a request's challenger score goes to shadow/, never into the answer
+    shadowed = WorkspaceProvider(ws, registry=ledger, shadow_challengers=True)
+    client = TestClient(create_app(ledger=ledger, provider=shadowed))
+    again = client.post(
+        "/v1/decisions", json={"subject_id": subject, "purpose": "credit_pricing"},
+        headers=_headers(lender),
+    )  # fmt: skip
+    assert again.json()["outcome"] == got.json()["outcome"]
+    assert again.json()["score"]["score"] == a[subject]["score"]
+    [line] = [
+        json.loads(x) for x in (ws.shadow_dir / "credit_pricing.jsonl").read_text().splitlines()
+    ]
+    assert (line["subject_id"], line["champion"]["score"]) == (subject, a[subject]["score"])
+    assert (line["challenger"]["model_version"], line["challenger"]["score"]) == (
+        "c-shadow", b[subject]["score"],
+    )  # fmt: skip
     # withdrawn: the next batch leaves no shadow behind
     assert (
         _cli("model", "challenge", "--purpose", "credit_pricing", "--withdraw", "--by", admin)[0]

@@ -273,6 +273,8 @@ class WorkspaceProvider:
     score is kept in memory for one model, the champion of the first purpose that has one
     (credit pricing, when it has one), which also gives the subject's own file its score; the
     champion of another purpose, where it is another model, scores the subject on request.
+    With ``shadow_challengers``, a purpose's challenger also scores each request, written to
+    ``workspace/shadow/<purpose>.jsonl`` beside the champion's answer, which it never changes.
 
     Examples
     --------
@@ -289,9 +291,14 @@ class WorkspaceProvider:
         consent_categories: Collection[str] = DEFAULT_CONSENT_CATEGORIES,
         clock: Callable[[], dt.datetime] | None = None,
         registry: lg.Ledger | None = None,
+        shadow_challengers: bool = False,
     ) -> None:
         self.workspace = workspace if isinstance(workspace, Workspace) else Workspace(workspace)
         self._registry = registry
+        #: score each request with the purpose's challenger too, into workspace/shadow/
+        self.shadow_challengers = shadow_challengers
+        self._shadow_lock = threading.Lock()
+        self._challengers: tuple[int | None, dict[str, ScorecardArtifact]] | None = None
         #: the champion of each purpose that has one, as of one state of models/registry.json
         self._champions: tuple[int | None, dict[str, ScorecardArtifact]] | None = None
         #: The current UTC time: what is known "now" (tests pass a clock they move by hand).
@@ -354,7 +361,47 @@ class WorkspaceProvider:
                         loaded[model.model_hash] = registered_artifact(self.workspace, model)
                     found[purpose] = loaded[model.model_hash]
             self._champions = (model_mtime, found)
+            if self.shadow_challengers:
+                self._challengers = (model_mtime, {
+                    purpose: registered_artifact(self.workspace, model)
+                    for purpose in APPROVABLE_PURPOSES
+                    if (model := lg.challenger(self.registry, purpose)) is not None
+                })  # fmt: skip
         return self._champions[1]
+
+    def _challenger(self, scores: _Scores, purpose: str) -> ScorecardArtifact | None:
+        """The challenger of ``purpose`` when shadow scoring is on (loaded with the champions)."""
+        if not self.shadow_challengers:
+            return None
+        self._champion(scores, purpose)  # loads both for this registry state
+        cached = self._challengers
+        return None if cached is None else cached[1].get(purpose)
+
+    def _shadow(self, scores: _Scores, purpose: str, answer: dict[str, Any]) -> None:
+        """Score the subject with the purpose's challenger and write the pair to shadow/."""
+        chall = self._challenger(scores, purpose)
+        if chall is None:
+            return
+        subject_id = str(answer["subject_id"])
+        shadow = self._score_with(scores, chall, subject_id)
+
+        def part(result: dict[str, Any]) -> dict[str, Any]:
+            reasons = result["reasons"]
+            return {
+                "model_version": result["model_version"], "model_hash": result["model_hash"],
+                "score": result["score"], "status": result["status"],
+                "reason_1": reasons[0]["code"] if reasons else None,
+            }  # fmt: skip
+
+        line = {
+            "at": self.now().isoformat(), "purpose": purpose, "subject_id": subject_id,
+            "as_of": answer["as_of"], "champion": part(answer), "challenger": part(shadow),
+        }  # fmt: skip
+        folder = self.workspace.shadow_dir
+        with self._shadow_lock:
+            folder.mkdir(parents=True, exist_ok=True)
+            with (folder / f"{purpose}.jsonl").open("a", encoding="utf-8") as out:
+                out.write(json.dumps(line, sort_keys=True) + "\n")
 
     def _load_artifact(self, model_mtime: int | None) -> ScorecardArtifact:
         if self._artifact is None or self._artifact[0] != model_mtime:
@@ -567,7 +614,9 @@ class WorkspaceProvider:
 
     def score(self, subject_id: str, purpose: str) -> dict[str, Any]:
         scores = self._current()
-        return self._score_with(scores, self._champion(scores, purpose), subject_id)
+        result = self._score_with(scores, self._champion(scores, purpose), subject_id)
+        self._shadow(scores, purpose, result)
+        return result
 
     def _score_with(
         self, scores: _Scores, art: ScorecardArtifact, subject_id: str
@@ -581,7 +630,10 @@ class WorkspaceProvider:
         )  # fmt: skip
 
     def decide(self, subject_id: str, purpose: str) -> dict[str, Any]:
-        return self._decide(self._current(), subject_id, purpose)
+        scores = self._current()
+        decision = self._decide(scores, subject_id, purpose)
+        self._shadow(scores, purpose, decision["score"])  # after the decision, never into it
+        return decision
 
     # -- the same answers without blocking, when they are in memory ---------------------------
     def _current_nowait(self) -> _Scores | None:
@@ -602,6 +654,8 @@ class WorkspaceProvider:
         art = self._champion(scores, purpose)
         if art.content_hash != scores.art.content_hash:
             return None  # another purpose's champion: scored per subject, off the event loop
+        if self._challenger(scores, purpose) is not None:
+            return None  # a shadow score to compute and write: off the event loop
         return scores.result(subject_id)
 
     def decide_nowait(self, subject_id: str, purpose: str) -> dict[str, Any] | None:
@@ -610,6 +664,7 @@ class WorkspaceProvider:
         if (
             scores is None
             or self._champion(scores, purpose).content_hash != scores.art.content_hash
+            or self._challenger(scores, purpose) is not None
         ):
             return None
         return self._decide(scores, subject_id, purpose)

@@ -72,6 +72,11 @@ class Workspace:
         return self.models_dir / f"{model_version}.json"
 
     @property
+    def shadow_dir(self) -> Path:
+        """Challengers' shadow scores of service requests, one JSON-lines file per purpose."""
+        return self.root / "shadow"
+
+    @property
     def registry_path(self) -> Path:
         """``models/registry.json``: rewritten on every registry move (see pipeline._registry)."""
         return self.models_dir / "registry.json"

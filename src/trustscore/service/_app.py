@@ -55,12 +55,14 @@ def workspace_provider(
     *,
     consent_categories: Collection[str] = DEFAULT_CONSENT_CATEGORIES,
     registry: lg.Ledger | None = None,
+    shadow_challengers: bool = False,
 ) -> SubjectProvider | None:
     """The real provider over a workspace that has models, else None (scores answer 503).
 
     Bills of ``consent_categories`` count only with the subject's consent. Each purpose is
     scored only by its champion in ``registry``'s model registry (default: the workspace's own
-    ledger file).
+    ledger file); with ``shadow_challengers``, each purpose's challenger scores every request
+    in shadow (see :class:`~trustscore.pipeline.WorkspaceProvider`).
     """
     ws = Workspace(workspace)
     if not ws.registry_path.is_file():
@@ -72,7 +74,12 @@ def workspace_provider(
     # WorkspaceProvider returns plain dicts of the TypedDicts' shape (pipeline cannot import them)
     return cast(
         SubjectProvider,
-        WorkspaceProvider(ws, consent_categories=consent_categories, registry=registry),
+        WorkspaceProvider(
+            ws,
+            consent_categories=consent_categories,
+            registry=registry,
+            shadow_challengers=shadow_challengers,
+        ),
     )
 
 
@@ -172,8 +179,9 @@ def create_app(
         ledger = service_ledger(settings.database_url.get_secret_value())
     if provider is None and settings is not None:
         provider = workspace_provider(
-            settings.workspace, consent_categories=settings.consent_categories, registry=ledger
-        )
+            settings.workspace, consent_categories=settings.consent_categories, registry=ledger,
+            shadow_challengers=settings.shadow_challengers,
+        )  # fmt: skip
     if rate_limit is None and settings is not None:
         rate_limit = (settings.rate_limit_per_s, settings.rate_limit_burst)
     if deadline_interval_s is None:
