@@ -46,8 +46,8 @@ def tier_of(policy: Policy, score: int | None, status: str) -> str:
     --------
     >>> from trustscore.decisions import policy_for
     >>> p = policy_for("credit_pricing", "m1")
-    >>> tier_of(p, 800, "OK"), tier_of(p, None, "NS")
-    ('tier_a', 'NS')
+    >>> tier_of(p, 800, "OK"), tier_of(p, 600, "OK"), tier_of(p, None, "NS")
+    ('A', 'D', 'NS')
     """
     if status != "OK" or score is None:
         return NS_TIER
@@ -86,8 +86,8 @@ def compare_challenger(
     >>> c = compare_challenger(a, b, p, p)
     >>> c["shift"]["mean"], c["reasons"]["first_reason_changed"]
     (45.0, 0.5)
-    >>> c["migration"]["tier_a"]
-    {'tier_a': 1}
+    >>> c["migration"]
+    {'A': {'A': 1}, 'D': {'B': 1}}
     """
     names = ["subject_id", "score", "status", "reason_1"]
     left = {r["subject_id"]: r for r in champion.select(names).to_pylist()}

@@ -25,8 +25,8 @@ def challenger_report(comparison: Mapping[str, Any]) -> str:
     ...      "champion_scores": {"mean": 700.0, "q50": 700.0},
     ...      "challenger_scores": {"mean": 745.0, "q50": 745.0},
     ...      "shift": {"mean": 45.0, "mean_abs": 45.0, "q50": 45.0},
-    ...      "tiers": {"champion": ["tier_a", "tier_b"], "challenger": ["tier_a", "tier_b"]},
-    ...      "migration": {"tier_a": {"tier_a": 1}, "tier_b": {"tier_a": 1}},
+    ...      "tiers": {"champion": ["A", "B"], "challenger": ["A", "B"]},
+    ...      "migration": {"A": {"A": 1}, "B": {"A": 1}},
     ...      "tier_changed": 0.5, "reasons": {"first_reason_changed": 0.5, "n_changed": 1}}
     >>> html = challenger_report(c)
     >>> "Challenger m2 beside champion m1" in html and "50.0%" in html
