@@ -208,10 +208,10 @@ def test_api_registry_four_eyes_scores_follow_the_champion_and_replay_the_old_on
     assert got.status_code == 201, got.text
     m3_hash = got.json()["model_hash"]
     # a lender may not register, and the registrant may not approve its own model
-    assert (
-        client.post("/v1/models", json={"artifact": m3}, headers=_headers(lender)).status_code
-        == 403
-    )
+    by_lender = client.post("/v1/models", json={"artifact": m3}, headers=_headers(lender))
+    assert by_lender.status_code == 403
+    broken = client.post("/v1/models", json={"artifact": {"x": 1}}, headers=_headers(token_a))
+    assert (broken.status_code, broken.json()["error"]["code"]) == (422, "invalid_artifact")
     approval = {"purposes": ["credit_pricing"], "report_hash": "sha256:r3"}
     own = client.post(f"/v1/models/{m3_hash}/approvals", json=approval, headers=_headers(token_a))
     assert own.status_code == 403

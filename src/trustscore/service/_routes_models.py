@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from trustscore import ledger as lg
+from trustscore.exceptions import ArtifactError
 from trustscore.pipeline import Workspace, registry_moved, store_and_register
 from trustscore.service._auth import LedgerDep, require
 from trustscore.service._errors import ApiError
@@ -107,11 +108,18 @@ def list_models(_reader: Reader, ledger: LedgerDep) -> dict[str, Any]:
 def register(
     body: ModelRegistration, client: Registrant, ledger: LedgerDep, request: Request
 ) -> dict[str, Any]:
-    """Register an artifact by its content hash; the caller is its registrant."""
-    model = store_and_register(
-        ledger, workspace_of(request), body.artifact, registered_by=client.client_id,
-        via=("POST", request.url.path),
-    )  # fmt: skip
+    """Register an artifact by its content hash; the caller is its registrant.
+
+    An artifact that is not one (malformed, of an unknown schema, failing its own hash) is the
+    caller's error: 422, with what is wrong.
+    """
+    try:
+        model = store_and_register(
+            ledger, workspace_of(request), body.artifact, registered_by=client.client_id,
+            via=("POST", request.url.path),
+        )  # fmt: skip
+    except ArtifactError as exc:
+        raise ApiError(422, "invalid_artifact", exc.message, details=exc.context) from None
     return _model_out(model)
 
 
