@@ -181,6 +181,7 @@ def test_cli_four_eyes_promote_retire_rollback_and_unapproved_models(
     registry_moved(ledger, ws)
 
 
+@pytest.mark.slow
 def test_api_registry_four_eyes_scores_follow_the_champion_and_replay_the_old_one(
     ws: Workspace, ledger: lg.Ledger
 ) -> None:
@@ -275,6 +276,7 @@ def test_api_registry_four_eyes_scores_follow_the_champion_and_replay_the_old_on
     assert lg.audit_verify(ledger).ok
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("cli_env")
 def test_a_challenger_is_scored_in_shadow_and_never_reaches_a_decision(
     ws: Workspace, ledger: lg.Ledger, tmp_path: Path
