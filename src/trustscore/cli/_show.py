@@ -52,6 +52,12 @@ def show_demo(summary: DemoSummary) -> None:
             f"  review:  {sum(summary.review_cases.values()):,} decisions wait for a person "
             f"({kinds}); see `trustscore reviews list`"
         )
+    if summary.champion_of:
+        typer.echo(
+            f"  models:  {summary.model_version} registered by the demo's developer, approved by "
+            f"its validator on {ws.validation_report_path.name} (four eyes), champion of "
+            f"{', '.join(summary.champion_of)}; see `trustscore model list`"
+        )
     typer.echo(f"  report:  {ws.report_path.resolve()}")
     typer.echo(f"  scores:  {ws.scores_path.resolve()}")
     for row in summary.examples:
