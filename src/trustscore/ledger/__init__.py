@@ -129,21 +129,23 @@ from trustscore.ledger._refusals import (
     refusals,
 )
 from trustscore.ledger._registry import (
+    approve_model,
+    promote_model,
+    register_model,
+    retire_model,
+    rollback_model,
+    set_challenger,
+)
+from trustscore.ledger._registry_read import (
     MODEL_SLOTS,
     ModelApproval,
     ModelEvent,
     RegisteredModel,
-    approve_model,
     challenger,
     champion,
     find_model,
     model_events,
-    promote_model,
-    register_model,
     registered_models,
-    retire_model,
-    rollback_model,
-    set_challenger,
 )
 from trustscore.ledger._review_decide import decide_review_case
 from trustscore.ledger._review_requests import record_review_view, request_review, review_report
