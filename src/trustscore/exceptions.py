@@ -12,6 +12,7 @@ builtin exception a caller would expect, so ``except ValueError`` keeps working:
     ├── PurposeError(.., PermissionError)     a score used for a purpose not approved
     │   └── NeverApprovablePurposeError       ... for a purpose that can never be approved
     ├── BlacklistError(.., PermissionError)   a request to publish subject-level negative lists
+    ├── ApprovalError(.., PermissionError)    a model approval or champion move refused
     ├── EngineError(.., RuntimeError)         an engine or an optional package is missing
     ├── NotFoundError(.., LookupError)        a subject, record, dispute, ... does not exist
     └── LedgerError(.., RuntimeError)         the system of record refused a write
@@ -27,6 +28,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "ApprovalError",
     "ArtifactError",
     "AuditChainError",
     "BlacklistError",
@@ -92,6 +94,11 @@ class NeverApprovablePurposeError(PurposeError):
 
 class BlacklistError(TrustScoreError, PermissionError):
     """Publishing subject-level negative lists is refused."""
+
+
+class ApprovalError(TrustScoreError, PermissionError):
+    """A model registry step refused: the registrant approving their own model (four eyes),
+    a client without the role for it, or a model promoted for a purpose no validator approved."""
 
 
 class EngineError(TrustScoreError, RuntimeError):

@@ -65,6 +65,11 @@ class Settings(BaseSettings):
         lease in the ledger); 0 leaves it to ``trustscore disputes run-deadlines``.
     log_level : str
         The level of the JSON log lines ``trustscore serve`` writes to stderr.
+    shadow_challengers : bool
+        Whether the service also scores each score or decision request with the purpose's
+        challenger, if it has one, in shadow: the pair goes to ``<workspace>/shadow/<purpose>
+        .jsonl``, never into the answer or a decision. Off by default (it doubles the work of a
+        request where a challenger is named).
     """
 
     model_config = SettingsConfigDict(
@@ -91,6 +96,7 @@ class Settings(BaseSettings):
     rate_limit_burst: int = Field(default=2000, ge=1)
     deadline_interval_s: float = Field(default=600.0, ge=0)
     log_level: str = Field(default="info", pattern="^(debug|info|warning|error|critical)$")
+    shadow_challengers: bool = False
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:

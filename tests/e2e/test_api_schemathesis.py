@@ -31,7 +31,7 @@ with warnings.catch_warnings():
 
 N_SUBJECTS = 1500
 MAX_EXAMPLES = 25  # per operation and role, valid and invalid requests together
-ROLES = ("admin", "operator", "lender", "subject", "auditor", "reviewer")
+ROLES = ("admin", "operator", "lender", "subject", "auditor", "reviewer", "validator")
 
 
 class _Api:
@@ -59,6 +59,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> _Api:
         "subject": create_client(ledger, "subject", subject_id=subject, name="me")[1],
         "auditor": create_client(ledger, "auditor", name="audit")[1],
         "reviewer": create_client(ledger, "reviewer", name="review desk")[1],
+        "validator": create_client(ledger, "validator", name="model validation")[1],
     }
     provider = workspace_provider(root)  # the service's own WorkspaceProvider over the demo
     assert provider is not None

@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +24,12 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
+from trustscore import ledger as lg
 from trustscore.cli import app
+from trustscore.pipeline import Workspace, registry_moved, store_and_register
 from trustscore.scoring import ScorecardArtifact
 from trustscore.scoring._artifact import example_artifact_dict
+from trustscore.settings import get_settings
 
 runner = CliRunner()
 
@@ -55,13 +59,27 @@ def _half_written_batches(where: Path, *args: Any, **kwargs: Any) -> int:
 
 
 @pytest.fixture
-def model(tmp_path: Path) -> Path:
+def model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     spec = example_artifact_dict()
     # decide places cut-offs on the score-to-odds line, which a fitted model's scaling carries
     spec["scaling"].update(score_factor=40 / math.log(2), score_offset=600 - 40 * math.log2(20))
     path = tmp_path / "model.json"
     path.write_text(ScorecardArtifact.from_dict(spec).to_json())
-    return path
+    # decide takes only the purpose's champion: register, approve and promote the model
+    ws = Workspace(tmp_path / "ws").create()
+    ledger = lg.Ledger(ws.ledger_url)
+    ledger.upgrade()
+    dev = lg.create_client(ledger, "operator")[0].client_id
+    val = lg.create_client(ledger, "validator")[0].client_id
+    m = store_and_register(ledger, ws, path, registered_by=dev)
+    lg.approve_model(ledger, m.model_hash, ["credit_pricing"], validator=val, report_hash="r")
+    lg.promote_model(ledger, m.model_hash, "credit_pricing", actor=val)
+    registry_moved(ledger, ws)
+    ledger.dispose()
+    monkeypatch.setenv("TRUSTSCORE_WORKSPACE", str(ws.root))
+    get_settings.cache_clear()
+    yield path
+    get_settings.cache_clear()
 
 
 def _inputs(tmp_path: Path) -> dict[str, Path]:
@@ -154,7 +172,9 @@ def killed(where):
 
 pq.write_table = lambda table, where, *args, **kwargs: killed(where)
 batch._write = lambda where, *args, **kwargs: killed(where)
+from trustscore import ledger as lg
 from trustscore.cli import app
+from trustscore.pipeline import Workspace, registry_moved, store_and_register
 app(json.loads(sys.argv[1]))
 """
 

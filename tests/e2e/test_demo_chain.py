@@ -21,9 +21,9 @@ from typer.testing import CliRunner
 from trustscore.cli import app
 from trustscore.features import compute_features
 from trustscore.ledger import Ledger, create_client, snapshots
-from trustscore.pipeline import Workspace, replay
+from trustscore.pipeline import Workspace, replay, workspace_champion
 from trustscore.safeguards import NEVER_APPROVABLE_PURPOSES
-from trustscore.scoring import load_artifact, quality_counts
+from trustscore.scoring import quality_counts
 
 N_SUBJECTS = 4000
 
@@ -40,7 +40,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, str]:
 def test_demo_writes_scores_with_the_promised_columns(demo: tuple[Workspace, str]) -> None:
     ws, _ = demo
     scores = pq.read_table(ws.scores_path)
-    art = load_artifact(ws.model_path)
+    art = workspace_champion(ws)
     assert scores.column_names == [
         "subject_id",
         "score",
@@ -63,7 +63,7 @@ def test_demo_writes_scores_with_the_promised_columns(demo: tuple[Workspace, str
 @pytest.mark.slow
 def test_sub_scores_sum_to_the_score_and_ns_has_no_number(demo: tuple[Workspace, str]) -> None:
     ws, _ = demo
-    art = load_artifact(ws.model_path)
+    art = workspace_champion(ws)
     rows = pq.read_table(ws.scores_path).to_pylist()
     ok = [r for r in rows if r["status"] == "OK"]
     ns = [r for r in rows if r["status"] == "NS"]
@@ -126,7 +126,7 @@ def test_a_settlement_sent_later_changes_the_next_score_and_not_a_replay(
 
     ws = Workspace(tmp_path / "ws")
     shutil.copytree(demo[0].root, ws.root)
-    store, art, as_of = RecordStore(ws.store_dir), load_artifact(ws.model_path), ws.as_of()
+    store, art, as_of = RecordStore(ws.store_dir), workspace_champion(ws), ws.as_of()
     scores = pq.read_table(ws.scores_path)
     ok = sorted(scores.filter(pc.equal(scores["status"], "OK"))["subject_id"].to_pylist())
     rows = sorted(store.read("obligation", subjects=ok).to_pylist(), key=version_order)
@@ -250,7 +250,7 @@ def test_service_scores_disputes_and_replays(demo: tuple[Workspace, str], tmp_pa
     # the service gives the very score the batch gave: one artifact, one number
     assert body["score"] == scores[subject]["score"]
     assert body["subscores"] == {
-        d: scores[subject][d] for d in load_artifact(ws.model_path).dimension_names
+        d: scores[subject][d] for d in workspace_champion(ws).dimension_names
     }
     assert [r["code"] for r in body["reasons"]] == [
         scores[subject][f"reason_{i}"] for i in range(1, 5) if scores[subject][f"reason_{i}"]
@@ -305,7 +305,7 @@ def test_every_reason_in_the_demo_is_true_of_its_subject(demo: tuple[Workspace, 
     from trustscore.scoring import untrue_reasons
 
     ws, output = demo
-    art = load_artifact(ws.model_path)
+    art = workspace_champion(ws)
     scores = pq.read_table(ws.scores_path)
     features = pq.read_table(ws.features_path)
     order = {s: i for i, s in enumerate(features.column("subject_id").to_pylist())}

@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 
 from trustscore.features import FEATURES
-from trustscore.scoring import load_artifact
+from trustscore.pipeline import Workspace, workspace_champion
 
 
 def test_every_demo_feature_is_declared_and_its_points_follow_it(small_demo: Path) -> None:
-    art = load_artifact(small_demo / "model.json")
+    art = workspace_champion(Workspace(small_demo))
     by_name = {f.name: f for f in FEATURES}
     for f in FEATURES:  # a direction, or the reason there is none
         assert f.direction in (1, -1) or (f.direction == 0 and f.direction_note), f.name

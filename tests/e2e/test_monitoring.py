@@ -16,7 +16,7 @@ from typer.testing import CliRunner, Result
 
 from trustscore import ledger as lg
 from trustscore.cli import app
-from trustscore.pipeline import DEFAULT_AS_OF, Workspace
+from trustscore.pipeline import DEFAULT_AS_OF, Workspace, workspace_champion
 from trustscore.pipeline._demo_monitoring import DRIFT_FEATURE, demo_months
 from trustscore.service import create_app
 from trustscore.settings import Settings
@@ -73,8 +73,14 @@ def ws(small_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+def _model(ws: Path) -> Path:
+    """The demo's champion, as the registry stores it."""
+    workspace = Workspace(ws)
+    return workspace.model_path_for(workspace_champion(workspace).model_version)
+
+
 def _monitor(ws: Path, *args: str) -> Result:
-    cmd = ["monitor", "--model", str(ws / "model.json"), "--workspace", str(ws), *args]
+    cmd = ["monitor", "--model", str(_model(ws)), "--workspace", str(ws), *args]
     return runner.invoke(app, cmd)
 
 
@@ -88,7 +94,7 @@ def test_cli_monitor_defaults_to_the_development_sample(ws: Path, tmp_path: Path
     assert "monitoring run 2026-06: 200 rows against 300" in result.output
     run = json.loads((out / "monitor.json").read_text())
     assert run["baseline"]["source"] == str(ws / "features.parquet")
-    assert set(run["csi"]) == {c["name"] for c in json.loads((ws / "model.json").read_text())
+    assert set(run["csi"]) == {c["name"] for c in json.loads(_model(ws).read_text())
                                ["characteristics"]}  # fmt: skip
     assert 0.0 <= run["psi"]["psi"] < 0.10  # a subset of the development sample itself
     # a second run accumulates beside the first; the page shows both

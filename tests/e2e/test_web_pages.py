@@ -32,9 +32,8 @@ import httpx
 import pytest
 
 from trustscore.ledger import Ledger, accesses, create_client, open_dispute
-from trustscore.pipeline import Workspace, score_subject
+from trustscore.pipeline import Workspace, score_subject, workspace_champion
 from trustscore.records import RecordStore
-from trustscore.scoring import load_artifact
 from trustscore.service import create_app, workspace_provider
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -154,7 +153,7 @@ def _disputable_bill(ws: Workspace, scratch: Path) -> tuple[str, dict[str, Any],
     scores before and after, found by suppressing it in a copy of the record store."""
     import pyarrow.parquet as pq
 
-    as_of, art = ws.as_of(), load_artifact(ws.model_path)
+    as_of, art = ws.as_of(), workspace_champion(ws)
     scored = {
         r["subject_id"]
         for r in pq.read_table(ws.scores_path, columns=["subject_id", "status"]).to_pylist()

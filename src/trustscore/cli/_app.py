@@ -16,10 +16,12 @@ from trustscore.cli._errors import fail, guarded
 from trustscore.cli._fairness import fairness_app
 from trustscore.cli._furnishers import furnishers_app
 from trustscore.cli._identity import identity_app
+from trustscore.cli._models import models_app
 from trustscore.cli._monitor import monitor
 from trustscore.cli._ops import clients_app, disputes_app, replay, serve
 from trustscore.cli._outputs import atomic_output
 from trustscore.cli._progress import progress_bars
+from trustscore.cli._purpose import champion_of, score_for_purpose
 from trustscore.cli._reviews import reviews_app
 from trustscore.cli._whatif import next_tier, projection, what_if
 
@@ -376,18 +378,35 @@ def train(
 
 @app.command()
 def score(
-    model: Annotated[Path, typer.Option(help="The model artifact (JSON).")],
     data: Annotated[
         Path, typer.Option(help="Features: CSV, Parquet, or a folder of Parquet files.")
     ],
     out: Annotated[Path, typer.Option(help="Scores (Parquet).")],
+    model: Annotated[
+        Path | None,
+        typer.Option(help="A model artifact (JSON), to score with outside any purpose."),
+    ] = None,
+    purpose: Annotated[
+        str | None,
+        typer.Option(
+            help="Score for a purpose: with its champion in the workspace's registry, and its "
+            "challenger, if it has one, in shadow beside it (OUT.challenger.parquet, with the "
+            "comparison in OUT.challenger.json and .html). Features as of the workspace's date."
+        ),
+    ] = None,
     engine: Annotated[str, typer.Option(help="kernel, duckdb or spark")] = "kernel",
     carry: Annotated[
         list[str] | None, typer.Option(help="Id columns to copy into the scores.")
     ] = None,
 ) -> None:
-    """Score a table from the model artifact alone."""
+    """Score a table from a model artifact alone, or for a purpose with its champion."""
     from trustscore.pipeline import score_file
+
+    if purpose is not None:
+        score_for_purpose(purpose, model, data, out, engine)
+        return
+    if model is None:
+        raise fail("give --model (an artifact) or --purpose (its champion scores).")
 
     def run() -> None:
         with progress_bars() as report, atomic_output(out) as tmp:
@@ -407,19 +426,30 @@ def score(
 @app.command()
 def decide(
     purpose: Annotated[str, typer.Option(help="The purpose the scores are used for.")],
-    model: Annotated[Path, typer.Option()] = Path("trustscore-demo/model.json"),
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            help="Refuse unless this artifact is the purpose's champion (default: the champion)."
+        ),
+    ] = None,
     scores: Annotated[Path, typer.Option()] = Path("trustscore-demo/scores.parquet"),
     out: Annotated[Path, typer.Option()] = Path("trustscore-demo/decisions.parquet"),
 ) -> None:
-    """Apply the purpose's policy to scores; refuse purposes that are not approved."""
+    """Apply the purpose's policy to its champion's scores; refuse purposes not approved.
+
+    The model is the purpose's champion in the workspace's registry, and the scores must be
+    its own: a challenger's scores (or any other model's) are refused.
+    """
     import pyarrow.parquet as pq
 
+    from trustscore.decisions import check_purpose, policy_for
     from trustscore.decisions import decide as decide_all
-    from trustscore.decisions import policy_for
-    from trustscore.scoring import load_artifact
+    from trustscore.safeguards import check_purpose_approvable
 
     def run() -> None:
-        art = load_artifact(model)
+        check_purpose_approvable(purpose)
+        art = champion_of(purpose, model, "Decisions")
+        check_purpose(art, purpose)
         policy = policy_for(purpose, art.model_version, scaling=art.scaling)
         table = decide_all(policy, art, pq.read_table(scores))
         with atomic_output(out) as tmp:
@@ -443,6 +473,7 @@ app.add_typer(reviews_app, name="reviews")
 app.add_typer(consent_app, name="consent")
 app.add_typer(identity_app, name="identity")
 app.add_typer(fairness_app, name="fairness")
+app.add_typer(models_app, name="model")
 
 
 def main() -> None:

@@ -68,11 +68,13 @@ def _change(
         if not ws.store_dir.is_dir():
             typer.echo("no record store in the workspace: nothing to rescore")
             return
-        if not ws.model_path.is_file():
+        if not ws.registry_path.is_file():
             apply_consents(store, [event])
             typer.echo("copied to the record store; no model in the workspace to rescore with")
             return
-        provider = WorkspaceProvider(ws, consent_categories=settings.consent_categories)
+        provider = WorkspaceProvider(
+            ws, consent_categories=settings.consent_categories, registry=ledger
+        )
         provider.apply_consent(event)
         result = provider.rescore(subject)
         record_score(ledger, result, actor=by)  # type: ignore[arg-type]

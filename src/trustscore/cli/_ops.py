@@ -132,11 +132,19 @@ def run_deadlines() -> None:
 def replay(
     subject: Annotated[str, typer.Argument(help="The subject id.")],
     as_of: Annotated[str, typer.Option(help="The as-of date of the score to replay.")],
+    purpose: Annotated[
+        str | None,
+        typer.Option(
+            help="The purpose the score was given for: the replay uses the model that was its "
+            "champion then. Default: the purpose of a decision taken on the score, if any, "
+            "else the model version the score recorded."
+        ),
+    ] = None,
 ) -> None:
-    """Recompute a past score from its records and model version; show it equals the snapshot."""
+    """Recompute a past score from its records and model; show it equals the snapshot."""
     from dataclasses import asdict
 
-    from trustscore.ledger import snapshots
+    from trustscore.ledger import decisions, snapshots
     from trustscore.pipeline import Workspace
     from trustscore.pipeline import replay as replay_snapshot
     from trustscore.settings import get_settings
@@ -147,14 +155,20 @@ def replay(
         raise fail(f"--as-of must be a date like 2025-12-31, got {as_of!r}.") from None
 
     def run() -> None:
-        found = [s for s in snapshots(_ledger(), subject) if s.as_of == date]
+        ledger = _ledger()
+        found = [s for s in snapshots(ledger, subject) if s.as_of == date]
         if not found:
             raise fail(f"no score of subject {subject!r} as of {date} is in the ledger.")
         snap = asdict(found[-1])
+        used_for = purpose or next(
+            (d.purpose for d in decisions(ledger, subject)
+             if d.snapshot_id == snap["snapshot_id"]), None,
+        )  # fmt: skip
         settings = get_settings()
         result = replay_snapshot(
-            Workspace(settings.workspace), snap, consent_categories=settings.consent_categories
-        )
+            Workspace(settings.workspace), snap, consent_categories=settings.consent_categories,
+            registry=ledger, purpose=used_for,
+        )  # fmt: skip
         typer.echo(
             f"snapshot {snap['snapshot_id']} of {subject} as of {date} "
             f"(model {snap['model_version']}): score {snap['score']} {snap['status']}"

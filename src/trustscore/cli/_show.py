@@ -10,7 +10,7 @@ from trustscore.scoring import load_artifact
 
 def show_demo(summary: DemoSummary) -> None:
     ws = summary.workspace
-    art = load_artifact(ws.model_path)
+    art = load_artifact(ws.model_path_for(summary.model_version))
     results = [*summary.ingest, *summary.updates]
     new = sum(r.rows_new for r in results)
     versions = sum(r.rows_versions for r in results)
@@ -62,6 +62,12 @@ def show_demo(summary: DemoSummary) -> None:
         typer.echo(
             f"  monitor: {len(m.run_ids)} monthly runs, {m.drifted} shifted in the last; flags: "
             f"{raised or 'none'}; trend {ws.monitoring_dir.resolve() / 'monitor.html'}"
+        )
+    if summary.champion_of:
+        typer.echo(
+            f"  models:  {summary.model_version} registered by the demo's developer, approved by "
+            f"its validator on {ws.validation_report_path.name} (four eyes), champion of "
+            f"{', '.join(summary.champion_of)}; see `trustscore model list`"
         )
     typer.echo(f"  report:  {ws.report_path.resolve()}")
     if summary.search_why:

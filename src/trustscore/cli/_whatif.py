@@ -21,15 +21,18 @@ _JSON = Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")
 
 
 def _provider() -> WorkspaceProvider:
-    from trustscore.pipeline import WorkspaceProvider
+    from trustscore.cli._ops import _ledger
+    from trustscore.pipeline import Workspace, WorkspaceProvider
     from trustscore.settings import get_settings
 
     settings = get_settings()
     workspace = settings.workspace
-    if not (workspace / "model.json").is_file():
+    if not Workspace(workspace).registry_path.is_file():
         msg = f"no model in the workspace {workspace} (set TRUSTSCORE_WORKSPACE, or run demo)."
         raise fail(msg)
-    return WorkspaceProvider(str(workspace), consent_categories=settings.consent_categories)
+    return WorkspaceProvider(
+        str(workspace), consent_categories=settings.consent_categories, registry=_ledger()
+    )
 
 
 def parse_setting(art: ScorecardArtifact, text: str) -> tuple[str, Any]:

@@ -36,8 +36,10 @@ __all__ = [
 ]
 
 #: Why a request was refused: a purpose the client may not use, another subject's file, no
-#: valid token, over the client's rate, a role that may not use the endpoint.
+#: valid token, over the client's rate, a role that may not use the endpoint, a model's
+#: registrant approving it themselves.
 REFUSAL_KINDS: Final = (
+    "four_eyes",
     "invalid_token",
     "not_own_file",
     "purpose_refused",

@@ -40,6 +40,9 @@ __all__ = [
     "IdentityLinkRow",
     "IdentityReviewRow",
     "LeaseRow",
+    "ModelApprovalRow",
+    "ModelEventRow",
+    "ModelRow",
     "RefusalRow",
     "ReviewCaseRow",
     "SaltRow",
@@ -438,3 +441,50 @@ class IdentityMoveRow(Base):
     from_subject: Mapped[str] = mapped_column(String(128))
     to_subject: Mapped[str] = mapped_column(String(128))
     moved_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class ModelRow(Base):
+    """A registered model artifact, by content hash, with its card: the registry's inventory."""
+
+    __tablename__ = "model_registry"
+
+    model_hash: Mapped[str] = mapped_column(String(128), primary_key=True)
+    model_version: Mapped[str] = mapped_column(String(128))
+    card: Mapped[Any] = mapped_column(JSON)
+    registered_by: Mapped[str] = mapped_column(String(64))
+    registered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class ModelApprovalRow(Base):
+    """A validator's approval of a model for named purposes, after reading its report."""
+
+    __tablename__ = "model_approvals"
+    __table_args__ = (Index("ix_model_approvals_model", "model_hash"),)
+
+    approval_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    model_hash: Mapped[str] = mapped_column(ForeignKey("model_registry.model_hash"))
+    validator: Mapped[str] = mapped_column(String(64))
+    purposes: Mapped[Any] = mapped_column(JSON)
+    report_hash: Mapped[str] = mapped_column(String(128))
+    approved_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class ModelEventRow(Base):
+    """One move of a purpose's champion or challenger: a new row each time, never an update.
+
+    The model in a slot at a moment is that of the slot's latest event at or before it
+    (``model_hash`` None: the slot is empty, after a retirement).
+    """
+
+    __tablename__ = "model_events"
+    __table_args__ = (Index("ix_model_events_purpose", "purpose", "slot", "event_id"),)
+
+    event_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    purpose: Mapped[str] = mapped_column(String(64))
+    slot: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(16))
+    model_hash: Mapped[str | None] = mapped_column(
+        ForeignKey("model_registry.model_hash"), nullable=True
+    )
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

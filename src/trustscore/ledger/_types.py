@@ -38,8 +38,16 @@ DISPUTE_OUTCOMES: Final = ("verified", "corrected", "unverifiable", "suppressed"
 DISPUTE_KINDS: Final = ("inaccurate", "not_mine")
 
 DisputeStatus = Literal["open", "verified", "corrected", "unverifiable", "suppressed"]
-Role = Literal["subject", "lender", "operator", "auditor", "admin", "reviewer"]
-ROLES: Final[tuple[Role, ...]] = ("subject", "lender", "operator", "auditor", "admin", "reviewer")
+Role = Literal["subject", "lender", "operator", "auditor", "admin", "reviewer", "validator"]
+ROLES: Final[tuple[Role, ...]] = (
+    "subject",
+    "lender",
+    "operator",
+    "auditor",
+    "admin",
+    "reviewer",
+    "validator",
+)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,13 @@ ingest → features → train → score → decide → report, over a :class:`Wo
 
 from __future__ import annotations
 
+from trustscore.pipeline._challenger import (
+    ShadowRun,
+    compare_challenger,
+    score_for_purpose,
+    shadow_paths,
+    tier_of,
+)
 from trustscore.pipeline._consents import apply_consents, load_consent_file, pending_consents
 from trustscore.pipeline._demo import (
     DEFAULT_AS_OF,
@@ -42,6 +49,14 @@ from trustscore.pipeline._monitor_runs import (
     run_summary,
 )
 from trustscore.pipeline._provider import WorkspaceProvider, feature_hash, score_subject
+from trustscore.pipeline._registry import (
+    challenger_artifact,
+    champion_artifact,
+    registered_artifact,
+    registry_moved,
+    store_and_register,
+    workspace_champion,
+)
 from trustscore.pipeline._replay import Replay, replay
 from trustscore.pipeline._resolutions import apply_resolution, pending_resolutions
 from trustscore.pipeline._whatif import (
@@ -61,12 +76,16 @@ __all__ = [
     "DemoSummary",
     "Replay",
     "Reporter",
+    "ShadowRun",
     "Workspace",
     "WorkspaceProvider",
     "apply_consents",
     "apply_identity_change",
     "apply_resolution",
+    "challenger_artifact",
+    "champion_artifact",
     "characteristics_metadata",
+    "compare_challenger",
     "explain_row",
     "explain_subject",
     "fairness_search",
@@ -91,16 +110,23 @@ __all__ = [
     "read_table",
     "record_holds",
     "record_run",
+    "registered_artifact",
+    "registry_moved",
     "replay",
     "resolve_held",
     "run_demo",
     "run_summary",
     "score_features",
     "score_file",
+    "score_for_purpose",
     "score_subject",
+    "shadow_paths",
     "split_subject",
+    "store_and_register",
+    "tier_of",
     "train_flat",
     "what_if",
     "what_if_row",
+    "workspace_champion",
     "write_search",
 ]

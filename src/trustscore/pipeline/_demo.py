@@ -2,13 +2,16 @@
 
 synthesise → ingest (validate, store, quarantine) → ingest the furnishers' later delivery (new
 versions of records, deletions) → as-of features → fit the scorecard on the training split →
-score everyone from the artifact alone → purpose-bound decisions → report → three synthetic
-monthly monitoring runs, the last with injected drift.
+register it → score everyone from the artifact alone → validation report → a validator (not
+the registrant) approves it for its card's purposes and promotes it → purpose-bound decisions
+with the champion → report → three synthetic monthly monitoring runs, the last with injected
+drift.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 from collections.abc import Callable, Collection
@@ -38,10 +41,12 @@ from trustscore.i18n import N_
 from trustscore.ledger import Ledger, open_review_cases, review_report
 from trustscore.model import Scorecard, search_less_discriminatory
 from trustscore.monitoring import roc_auc
+from trustscore.pipeline._challenger import score_for_purpose
 from trustscore.pipeline._consents import load_consent_file
 from trustscore.pipeline._demo_monitoring import MonitoringDemo, demo_monitoring
 from trustscore.pipeline._fairsearch import write_search
 from trustscore.pipeline._furnishers import furnisher_report
+from trustscore.pipeline._registry import registry_moved, store_and_register
 from trustscore.pipeline._workspace import Workspace
 from trustscore.records import IngestResult, RecordStore, ingest
 from trustscore.reports import model_report, write_report
@@ -134,6 +139,8 @@ class DemoSummary:
     #: found) and why
     search_chosen: str | None = None
     search_why: str = ""
+    #: the purposes the trained model was approved for and is champion of
+    champion_of: tuple[str, ...] = ()
 
     @property
     def auc_ratio(self) -> float:
@@ -226,6 +233,50 @@ def _open_reviews(
         ledger.upgrade()
         open_review_cases(ledger, openings, actor="demo")
         return review_report(ledger)
+    finally:
+        ledger.dispose()
+
+
+#: The demo's two people of the registry: who registers the model, and who validates it.
+DEMO_DEVELOPER: Final = "demo model developer"
+DEMO_VALIDATOR: Final = "demo model validator"
+
+
+def _demo_client(ledger: Ledger, role: str, name: str) -> str:
+    """The id of the workspace's demo client of this role and name, created the first time."""
+    for client in lg.clients(ledger):
+        if client.name == name and client.role == role and client.active:
+            return client.client_id
+    return lg.create_client(ledger, role, name=name, actor="demo")[0].client_id
+
+
+def _govern(ws: Workspace, art: ScorecardArtifact, report_sha256: str) -> tuple[str, ...]:
+    """Register the model, have a validator approve it for its card's purposes, promote it.
+
+    The developer registers; a second client, a validator, approves after reading the
+    validation report (its hash is kept); then promotes it champion of each purpose.
+    """
+    ledger = Ledger(ws.ledger_url)
+    try:
+        ledger.upgrade()
+        developer = _demo_client(ledger, "operator", DEMO_DEVELOPER)
+        validator = _demo_client(ledger, "validator", DEMO_VALIDATOR)
+        model = store_and_register(ledger, ws, art, registered_by=developer, via=("CLI", "demo"))
+        purposes = tuple(art.approved_purposes)
+        missing = [p for p in purposes if p not in model.approved_purposes]
+        if missing:
+            lg.approve_model(
+                ledger, model.model_hash, missing, validator=validator,
+                report_hash=f"sha256:{report_sha256}", via=("CLI", "demo"),
+            )  # fmt: skip
+        for purpose in purposes:
+            champ = lg.champion(ledger, purpose)
+            if champ is None or champ.model_hash != model.model_hash:
+                lg.promote_model(
+                    ledger, model.model_hash, purpose, actor=validator, via=("CLI", "demo")
+                )
+        registry_moved(ledger, ws)
+        return purposes
     finally:
         ledger.dispose()
 
@@ -354,15 +405,32 @@ def run_demo(
     )
     # how each characteristic can change: the way to a higher tier suggests only actions
     art = card.to_artifact()
-    art.to_json(ws.model_path)
-    ws.models_dir.mkdir(exist_ok=True)
-    art.to_json(ws.model_path_for(art.model_version))
     ws.set_as_of(as_of)
     report("train", 1, 1)
 
+    # the validation report the validator reads before approving: the model on everyone's
+    # features, with the outcomes and the fairness of its scores (no decisions yet)
+    report("validate", 0, 1)
+    validation = score_features(art, features, as_of)
+    html = model_report(
+        artifact=art, scores=validation, outcomes=outcomes, protected=protected,
+        title=f"trustscore demo: validation of model {art.model_version}",
+    )  # fmt: skip
+    write_report(html, ws.validation_report_path)
+    summary.champion_of = _govern(ws, art, hashlib.sha256(html.encode("utf-8")).hexdigest())
+    report("validate", 1, 1)
+
     report("score", 0, features.num_rows)
-    scores = score_features(art, features, as_of)
-    pq.write_table(scores, ws.scores_path)
+    ledger = Ledger(ws.ledger_url)
+    try:
+        # the champion of credit pricing (the model just promoted), and its challenger in
+        # shadow where the registry names one
+        run = score_for_purpose(
+            ledger, ws, "credit_pricing", features, as_of, ws.scores_path, scorer=score_features
+        )
+    finally:
+        ledger.dispose()
+    art, scores = run.champion, run.scores
     report("score", features.num_rows, features.num_rows)
 
     policy = credit_pricing_policy(art.model_version, scaling=art.scaling)

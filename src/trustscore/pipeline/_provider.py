@@ -8,9 +8,10 @@ the model version the ledger recorded.
 The online path does not run a query per request: the provider computes the features and scores
 of every subject at once (one DuckDB pass over the store), keeps them in memory and answers from
 there, for as long as the store's state is the one they were computed from. What can change an
-answer is watched on every request with a few ``stat`` calls: the workspace's as-of date and its
-model, a new batch (the store's ``_batches/``: everything is recomputed, unless every new batch
-is a dispute's correction) and a new suppression or correction (``_suppressions/``, or a batch
+answer is watched on every request with a few ``stat`` calls: the workspace's as-of date, its
+model registry (``models/registry.json``, rewritten on every move of a champion), a new batch
+(the store's ``_batches/``: everything is recomputed, unless every new batch is a dispute's
+correction) and a new suppression or correction (``_suppressions/``, or a batch
 from ``_corrections/``: only the subjects of those records are recomputed, each with the same
 per-subject query a replay runs). Records or suppressions dated in the future of the last
 computation make it expire at that moment. So the answer always equals what
@@ -35,8 +36,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from trustscore import ledger as lg
 from trustscore.decisions import check_purpose, decide_one, policy_for, referral
-from trustscore.exceptions import NotFoundError
+from trustscore.exceptions import NotFoundError, PurposeError
 from trustscore.features import (
     DEFAULT_CONSENT_CATEGORIES,
     bills_without_consent,
@@ -45,6 +47,7 @@ from trustscore.features import (
 from trustscore.ledger import ConsentEvent, IdentityChange, Suppression
 from trustscore.pipeline._consents import apply_consents
 from trustscore.pipeline._identity_changes import apply_identity_change
+from trustscore.pipeline._registry import registered_artifact
 from trustscore.pipeline._resolutions import apply_resolution
 from trustscore.pipeline._workspace import Workspace
 from trustscore.records import (
@@ -59,7 +62,8 @@ from trustscore.records import (
     read_consents,
     version_order,
 )
-from trustscore.scoring import ScorecardArtifact, describe_flags, load_artifact, score
+from trustscore.safeguards import APPROVABLE_PURPOSES, check_purpose_approvable
+from trustscore.scoring import ScorecardArtifact, describe_flags, score
 
 __all__ = ["WorkspaceProvider", "feature_hash", "score_subject"]
 
@@ -195,7 +199,7 @@ class _State:
 
     as_of: dt.date
     clock: int | None  # workspace.json mtime
-    model: int | None  # model.json mtime
+    model: int | None  # models/registry.json mtime
     batches: int | None  # store/_batches mtime
     suppressions: int | None  # store/_suppressions mtime
     consents: int | None  # store/_consents mtime
@@ -266,6 +270,14 @@ class WorkspaceProvider:
     Scores come from memory (see the module's docstring); :meth:`warm` computes them ahead of
     the first request. Safe to call from many threads.
 
+    A score or decision for a purpose uses only that purpose's champion in ``registry`` (the
+    workspace's own ledger by default): a purpose without one is refused. Every subject's
+    score is kept in memory for one model, the champion of the first purpose that has one
+    (credit pricing, when it has one), which also gives the subject's own file its score; the
+    champion of another purpose, where it is another model, scores the subject on request.
+    With ``shadow_challengers``, a purpose's challenger also scores each request, written to
+    ``workspace/shadow/<purpose>.jsonl`` beside the champion's answer, which it never changes.
+
     Examples
     --------
     >>> import tempfile
@@ -280,8 +292,17 @@ class WorkspaceProvider:
         *,
         consent_categories: Collection[str] = DEFAULT_CONSENT_CATEGORIES,
         clock: Callable[[], dt.datetime] | None = None,
+        registry: lg.Ledger | None = None,
+        shadow_challengers: bool = False,
     ) -> None:
         self.workspace = workspace if isinstance(workspace, Workspace) else Workspace(workspace)
+        self._registry = registry
+        #: score each request with the purpose's challenger too, into workspace/shadow/
+        self.shadow_challengers = shadow_challengers
+        self._shadow_lock = threading.Lock()
+        self._challengers: tuple[int | None, dict[str, ScorecardArtifact]] | None = None
+        #: the champion of each purpose that has one, as of one state of models/registry.json
+        self._champions: tuple[int | None, dict[str, ScorecardArtifact]] | None = None
         #: The current UTC time: what is known "now" (tests pass a clock they move by hand).
         self.now: Callable[[], dt.datetime] = clock or _utc_now
         self.store = RecordStore(self.workspace.store_dir)
@@ -297,7 +318,7 @@ class WorkspaceProvider:
             os.fspath(p)
             for p in (
                 self.workspace.clock_path,
-                self.workspace.model_path,
+                self.workspace.registry_path,
                 self.store.batches_dir,
                 self.store.suppressions_dir,
                 consents_dir(self.store),
@@ -322,14 +343,103 @@ class WorkspaceProvider:
             consents=consents,
         )  # fmt: skip
 
+    @property
+    def registry(self) -> lg.Ledger:
+        """The ledger whose registry names each purpose's champion."""
+        if self._registry is None:
+            ledger = lg.Ledger(self.workspace.ledger_url)
+            ledger.upgrade()
+            self._registry = ledger
+        return self._registry
+
+    def _load_champions(self, model_mtime: int | None) -> dict[str, ScorecardArtifact]:
+        if self._champions is None or self._champions[0] != model_mtime:
+            found: dict[str, ScorecardArtifact] = {}
+            loaded: dict[str, ScorecardArtifact] = {}
+            for purpose in APPROVABLE_PURPOSES:
+                model = lg.champion(self.registry, purpose)
+                if model is not None:
+                    if model.model_hash not in loaded:
+                        loaded[model.model_hash] = registered_artifact(self.workspace, model)
+                    found[purpose] = loaded[model.model_hash]
+            self._champions = (model_mtime, found)
+            if self.shadow_challengers:
+                self._challengers = (model_mtime, {
+                    purpose: registered_artifact(self.workspace, model)
+                    for purpose in APPROVABLE_PURPOSES
+                    if (model := lg.challenger(self.registry, purpose)) is not None
+                })  # fmt: skip
+        return self._champions[1]
+
+    def _challenger(self, scores: _Scores, purpose: str) -> ScorecardArtifact | None:
+        """The challenger of ``purpose`` when shadow scoring is on (loaded with the champions)."""
+        if not self.shadow_challengers:
+            return None
+        self._champion(scores, purpose)  # loads both for this registry state
+        cached = self._challengers
+        return None if cached is None else cached[1].get(purpose)
+
+    def _shadow(self, scores: _Scores, purpose: str, answer: dict[str, Any]) -> None:
+        """Score the subject with the purpose's challenger and write the pair to shadow/."""
+        chall = self._challenger(scores, purpose)
+        if chall is None:
+            return
+        subject_id = str(answer["subject_id"])
+        shadow = self._score_with(scores, chall, subject_id)
+
+        def part(result: dict[str, Any]) -> dict[str, Any]:
+            reasons = result["reasons"]
+            return {
+                "model_version": result["model_version"], "model_hash": result["model_hash"],
+                "score": result["score"], "status": result["status"],
+                "reason_1": reasons[0]["code"] if reasons else None,
+            }  # fmt: skip
+
+        line = {
+            "at": self.now().isoformat(), "purpose": purpose, "subject_id": subject_id,
+            "as_of": answer["as_of"], "champion": part(answer), "challenger": part(shadow),
+        }  # fmt: skip
+        folder = self.workspace.shadow_dir
+        with self._shadow_lock:
+            folder.mkdir(parents=True, exist_ok=True)
+            with (folder / f"{purpose}.jsonl").open("a", encoding="utf-8") as out:
+                out.write(json.dumps(line, sort_keys=True) + "\n")
+
     def _load_artifact(self, model_mtime: int | None) -> ScorecardArtifact:
         if self._artifact is None or self._artifact[0] != model_mtime:
-            self._artifact = (model_mtime, load_artifact(self.workspace.model_path))
+            champions = self._load_champions(model_mtime)
+            if not champions:
+                msg = (
+                    f"No model is approved and promoted for any purpose in the registry of "
+                    f"{self.workspace.root}: nothing may be scored (trustscore model promote)."
+                )
+                raise PurposeError(msg)
+            self._artifact = (model_mtime, next(iter(champions.values())))
         return self._artifact[1]
+
+    def _champion(self, scores: _Scores, purpose: str) -> ScorecardArtifact:
+        """The champion of ``purpose`` in the registry state ``scores`` was computed from."""
+        check_purpose_approvable(purpose)
+        cached = self._champions
+        if cached is None or cached[0] != scores.state.model:
+            with self._lock:
+                champions = self._load_champions(scores.state.model)
+        else:
+            champions = cached[1]
+        art = champions.get(purpose)
+        if art is None:
+            msg = (
+                f"No model is approved and promoted for {purpose!r}: nothing may score for it. "
+                "A validator approves a registered model and promotes it (trustscore model "
+                "approve, trustscore model promote)."
+            )
+            raise PurposeError(msg, purpose=purpose)
+        check_purpose(art, purpose)
+        return art
 
     @property
     def artifact(self) -> ScorecardArtifact:
-        """The workspace's current model."""
+        """The model every subject's score is kept in memory for (see the class docstring)."""
         with self._lock:
             return self._load_artifact(_mtime(self._watched[1]))
 
@@ -506,11 +616,26 @@ class WorkspaceProvider:
 
     def score(self, subject_id: str, purpose: str) -> dict[str, Any]:
         scores = self._current()
-        check_purpose(scores.art, purpose)
-        return scores.result(subject_id)
+        result = self._score_with(scores, self._champion(scores, purpose), subject_id)
+        self._shadow(scores, purpose, result)
+        return result
+
+    def _score_with(
+        self, scores: _Scores, art: ScorecardArtifact, subject_id: str
+    ) -> dict[str, Any]:
+        """The subject's score by ``art``: from memory if it is the kept model, else computed."""
+        if art.content_hash == scores.art.content_hash:
+            return scores.result(subject_id)
+        return score_subject(
+            self.store, art, subject_id, scores.state.as_of, known_at=self.now(),
+            consent_categories=self.consent_categories,
+        )  # fmt: skip
 
     def decide(self, subject_id: str, purpose: str) -> dict[str, Any]:
-        return self._decide(self._current(), subject_id, purpose)
+        scores = self._current()
+        decision = self._decide(scores, subject_id, purpose)
+        self._shadow(scores, purpose, decision["score"])  # after the decision, never into it
+        return decision
 
     # -- the same answers without blocking, when they are in memory ---------------------------
     def _current_nowait(self) -> _Scores | None:
@@ -528,13 +653,23 @@ class WorkspaceProvider:
         scores = self._current_nowait()
         if scores is None:
             return None
-        check_purpose(scores.art, purpose)
+        art = self._champion(scores, purpose)
+        if art.content_hash != scores.art.content_hash:
+            return None  # another purpose's champion: scored per subject, off the event loop
+        if self._challenger(scores, purpose) is not None:
+            return None  # a shadow score to compute and write: off the event loop
         return scores.result(subject_id)
 
     def decide_nowait(self, subject_id: str, purpose: str) -> dict[str, Any] | None:
         """:meth:`decide` if it can answer from memory now, else None (call :meth:`decide`)."""
         scores = self._current_nowait()
-        return None if scores is None else self._decide(scores, subject_id, purpose)
+        if (
+            scores is None
+            or self._champion(scores, purpose).content_hash != scores.art.content_hash
+            or self._challenger(scores, purpose) is not None
+        ):
+            return None
+        return self._decide(scores, subject_id, purpose)
 
     def record_inquiry_nowait(
         self, subject_id: str, requester: str, purpose: str, at: dt.datetime
@@ -544,9 +679,8 @@ class WorkspaceProvider:
         return True
 
     def _decide(self, scores: _Scores, subject_id: str, purpose: str) -> dict[str, Any]:
-        art = scores.art
-        check_purpose(art, purpose)
-        result = scores.result(subject_id)
+        art = self._champion(scores, purpose)
+        result = self._score_with(scores, art, subject_id)
         row: dict[str, Any] = {
             "subject_id": subject_id,
             "score": result["score"],

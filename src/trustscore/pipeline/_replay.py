@@ -7,12 +7,14 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
+from trustscore import ledger as lg
 from trustscore.exceptions import NotFoundError
 from trustscore.features import DEFAULT_CONSENT_CATEGORIES
 from trustscore.pipeline._provider import score_subject
+from trustscore.pipeline._registry import champion_artifact
 from trustscore.pipeline._workspace import Workspace
 from trustscore.records import RecordStore
-from trustscore.scoring import load_artifact
+from trustscore.scoring import ScorecardArtifact, load_artifact
 
 __all__ = ["Replay", "replay"]
 
@@ -39,15 +41,31 @@ def replay(
     snapshot: dict[str, Any],
     *,
     consent_categories: Collection[str] = DEFAULT_CONSENT_CATEGORIES,
+    registry: lg.Ledger | None = None,
+    purpose: str | None = None,
 ) -> Replay:
-    """Recompute a snapshot from the record store and the model version it recorded.
+    """Recompute a snapshot from the record store and the model it was given by.
 
     ``snapshot`` holds ``subject_id``, ``as_of`` (date), ``model_version``, ``created_at`` (the
     knowledge cutoff: what was known when the score was given) and the recorded results. The
     consents are those in force and known at ``created_at``: a consent withdrawn after the
     score does not change its replay. ``consent_categories`` must be the configuration the
     score was given under.
+
+    With a ``registry`` and the ``purpose`` the score was given for (a decision's), the model
+    is the one the registry says was the purpose's champion at ``created_at``, whatever has
+    been promoted since; a snapshot that named another model then differs in ``model_hash``.
+    Without them, the model is the stored artifact of the version the snapshot recorded.
     """
+    known_at = snapshot["created_at"]
+    if known_at.tzinfo is None:
+        known_at = known_at.replace(tzinfo=dt.UTC)
+    if registry is not None and purpose is not None:
+        art = champion_artifact(registry, workspace, purpose, at=known_at)
+        return Replay(
+            snapshot=snapshot,
+            recomputed=_recompute(workspace, snapshot, art, known_at, consent_categories),
+        )
     path = workspace.model_path_for(str(snapshot["model_version"]))
     if not path.is_file():
         msg = (
@@ -56,10 +74,15 @@ def replay(
         )
         raise NotFoundError(msg, model_version=snapshot["model_version"])
     art = load_artifact(path)
-    known_at = snapshot["created_at"]
-    if known_at.tzinfo is None:
-        known_at = known_at.replace(tzinfo=dt.UTC)
-    recomputed = score_subject(
+    recomputed = _recompute(workspace, snapshot, art, known_at, consent_categories)
+    return Replay(snapshot=snapshot, recomputed=recomputed)
+
+
+def _recompute(
+    workspace: Workspace, snapshot: dict[str, Any], art: ScorecardArtifact,
+    known_at: dt.datetime, consent_categories: Collection[str],
+) -> dict[str, Any]:  # fmt: skip
+    return score_subject(
         RecordStore(workspace.store_dir),
         art,
         str(snapshot["subject_id"]),
@@ -67,4 +90,3 @@ def replay(
         known_at=known_at,
         consent_categories=consent_categories,
     )
-    return Replay(snapshot=snapshot, recomputed=recomputed)

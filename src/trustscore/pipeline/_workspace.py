@@ -17,8 +17,8 @@ class Workspace:
     Examples
     --------
     >>> ws = Workspace("trustscore-demo")
-    >>> ws.model_path.name, ws.store_dir.name
-    ('model.json', 'store')
+    >>> ws.registry_path.name, ws.store_dir.name
+    ('registry.json', 'store')
     """
 
     root: Path
@@ -39,10 +39,6 @@ class Workspace:
         return self.root / "features.parquet"
 
     @property
-    def model_path(self) -> Path:
-        return self.root / "model.json"
-
-    @property
     def scores_path(self) -> Path:
         return self.root / "scores.parquet"
 
@@ -61,6 +57,11 @@ class Workspace:
         return self.root / "monitoring"
 
     @property
+    def validation_report_path(self) -> Path:
+        """The report a validator reads before approving the demo's model."""
+        return self.root / "validation.html"
+
+    @property
     def ledger_path(self) -> Path:
         return self.root / "ledger.sqlite"
 
@@ -70,11 +71,21 @@ class Workspace:
 
     @property
     def models_dir(self) -> Path:
-        """Every model the workspace has scored with, by version (replay needs the old ones)."""
+        """The model registry's storage: every registered artifact, by version."""
         return self.root / "models"
 
     def model_path_for(self, model_version: str) -> Path:
         return self.models_dir / f"{model_version}.json"
+
+    @property
+    def shadow_dir(self) -> Path:
+        """Challengers' shadow scores of service requests, one JSON-lines file per purpose."""
+        return self.root / "shadow"
+
+    @property
+    def registry_path(self) -> Path:
+        """``models/registry.json``: rewritten on every registry move (see pipeline._registry)."""
+        return self.models_dir / "registry.json"
 
     @property
     def clock_path(self) -> Path:

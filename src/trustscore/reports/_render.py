@@ -27,7 +27,7 @@ from trustscore.reports._tables import (
 from trustscore.scoring import flagged_rows, quality_counts
 from trustscore.scoring._artifact import ScorecardArtifact
 
-__all__ = ["model_report", "write_report"]
+__all__ = ["environment", "model_report", "write_report"]
 
 _STAT_NAMES = {"woe": "WoE", "event_rate": "Event rate", "n": "Count", "n_event": "Events"}
 
@@ -71,7 +71,8 @@ class _PackageLoader(jinja2.BaseLoader):
 
 
 @cache
-def _environment() -> jinja2.Environment:
+def environment() -> jinja2.Environment:
+    """The reports' Jinja2 environment: package templates, autoescaped, with number filters."""
     env = jinja2.Environment(
         loader=_PackageLoader(),
         autoescape=True,
@@ -81,11 +82,6 @@ def _environment() -> jinja2.Environment:
     )
     env.filters.update(count=_count, dec=_dec, odds=_odds, pct=_pct)
     return env
-
-
-def environment() -> jinja2.Environment:
-    """The reports' Jinja environment: package templates, autoescaping, the number filters."""
-    return _environment()
 
 
 def _quality_section(scores: pa.Table) -> dict[str, Any] | None:
@@ -189,7 +185,7 @@ def model_report(
         "furnishers": None if furnishers is None else furnishers_section(furnishers),
         "links": list(links),
     }
-    return _environment().get_template("model_report.html.j2").render(context)
+    return environment().get_template("model_report.html.j2").render(context)
 
 
 def write_report(html: str, path: str | Path) -> Path:

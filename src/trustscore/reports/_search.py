@@ -14,7 +14,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from trustscore.monitoring import FOUR_FIFTHS
-from trustscore.reports._render import _environment
+from trustscore.reports._render import environment
 
 __all__ = ["frontier_plot", "search_report"]
 
@@ -153,4 +153,4 @@ def search_report(result: Mapping[str, Any], *, title: str | None = None) -> str
             max_auc_loss=float(result["max_auc_loss"]),
         ),
     }
-    return _environment().get_template("search_report.html.j2").render(context)
+    return environment().get_template("search_report.html.j2").render(context)

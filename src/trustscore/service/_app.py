@@ -23,6 +23,7 @@ from trustscore.service import (
     _routes_furnishers,
     _routes_identity,
     _routes_identity_changes,
+    _routes_models,
     _routes_monitoring,
     _routes_ops,
     _routes_reviews,
@@ -53,20 +54,36 @@ record. Errors always have the shape `{"error": {"code", "message", "details"}}`
 
 
 def workspace_provider(
-    workspace: Path, *, consent_categories: Collection[str] = DEFAULT_CONSENT_CATEGORIES
+    workspace: Path,
+    *,
+    consent_categories: Collection[str] = DEFAULT_CONSENT_CATEGORIES,
+    registry: lg.Ledger | None = None,
+    shadow_challengers: bool = False,
 ) -> SubjectProvider | None:
-    """The real provider over a workspace that has a model, else None (scores answer 503).
+    """The real provider over a workspace that has models, else None (scores answer 503).
 
-    Bills of ``consent_categories`` count only with the subject's consent.
+    Bills of ``consent_categories`` count only with the subject's consent. Each purpose is
+    scored only by its champion in ``registry``'s model registry (default: the workspace's own
+    ledger file); with ``shadow_challengers``, each purpose's challenger scores every request
+    in shadow (see :class:`~trustscore.pipeline.WorkspaceProvider`).
     """
     ws = Workspace(workspace)
-    if not ws.model_path.is_file():
+    if not ws.registry_path.is_file():
         logger.warning(
-            "No model at %s: score, decision and file endpoints answer 503.", ws.model_path
+            "No model registry at %s: score, decision and file endpoints answer 503.",
+            ws.registry_path,
         )
         return None
     # WorkspaceProvider returns plain dicts of the TypedDicts' shape (pipeline cannot import them)
-    return cast(SubjectProvider, WorkspaceProvider(ws, consent_categories=consent_categories))
+    return cast(
+        SubjectProvider,
+        WorkspaceProvider(
+            ws,
+            consent_categories=consent_categories,
+            registry=registry,
+            shadow_challengers=shadow_challengers,
+        ),
+    )
 
 
 def service_ledger(
@@ -165,8 +182,9 @@ def create_app(
         ledger = service_ledger(settings.database_url.get_secret_value())
     if provider is None and settings is not None:
         provider = workspace_provider(
-            settings.workspace, consent_categories=settings.consent_categories
-        )
+            settings.workspace, consent_categories=settings.consent_categories, registry=ledger,
+            shadow_challengers=settings.shadow_challengers,
+        )  # fmt: skip
     if rate_limit is None and settings is not None:
         rate_limit = (settings.rate_limit_per_s, settings.rate_limit_burst)
     if deadline_interval_s is None:
@@ -229,6 +247,11 @@ def create_app(
     app.state.commits = commits
     app.state.token_cache = TokenCache(ttl_s=token_ttl_s)
     app.state.settings = settings
+    # where the model registry stores its artifacts: the settings' workspace, else the provider's
+    provided = getattr(provider, "workspace", None)
+    app.state.workspace = (
+        settings.workspace if settings is not None else getattr(provided, "root", None)
+    )
     app.state.metrics = metrics
     app.state.deadlines = deadlines
     app.state.scores_loaded = False
@@ -240,7 +263,7 @@ def create_app(
     routes = (
         _routes_subjects, _routes_whatif, _routes_admin, _routes_disputes, _routes_reviews,
         _routes_consent, _routes_ops, _routes_identity, _routes_identity_changes,
-        _routes_monitoring,
+        _routes_monitoring, _routes_models,
     )  # fmt: skip
     for module in routes:
         app.include_router(module.router)

@@ -25,6 +25,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from trustscore.exceptions import (
+    ApprovalError,
     ArtifactError,
     AuditChainError,
     BlacklistError,
@@ -51,6 +52,7 @@ logger = logging.getLogger(__name__)
 DOMAIN_STATUS: Final[dict[type[TrustScoreError], tuple[int, str]]] = {
     NeverApprovablePurposeError: (403, "purpose_never_approvable"),
     PurposeError: (403, "purpose_not_approved"),
+    ApprovalError: (403, "approval_refused"),
     BlacklistError: (403, "blacklist_refused"),
     NotFoundError: (404, "not_found"),
     ProhibitedInputError: (422, "prohibited_input"),

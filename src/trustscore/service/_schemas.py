@@ -38,7 +38,7 @@ class ClientCreate(BaseModel):
     """A new API client."""
 
     model_config = _STRICT
-    role: Literal["subject", "lender", "operator", "auditor", "admin", "reviewer"]
+    role: Literal["subject", "lender", "operator", "auditor", "admin", "reviewer", "validator"]
     purposes: list[str] = Field(default_factory=list, description="lenders only")
     subject_id: str | None = Field(default=None, description="subject (and reviewer) clients only")
     name: str | None = Field(default=None, max_length=256)
