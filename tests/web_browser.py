@@ -68,7 +68,9 @@ class Tab:
         self.ready()
         field = self.page.locator("#token")
         field.fill(token)
-        field.press("Enter")
+        # the script answers the submission: no navigation to wait for (an occasional wait for
+        # one that never comes hung the tests under load)
+        field.press("Enter", no_wait_after=True)
 
     def open_file(self, subject_id: str) -> None:
         """An operator types the subject's id (a subject's token opens their own file)."""

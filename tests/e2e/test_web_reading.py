@@ -237,6 +237,13 @@ def test_the_page_speaks_chinese_to_a_chinese_browser_and_switches_to_english(
     )
     assert len(marked) > 50
     assert [(m, text) for m, text in marked if ZH.get(m) != text] == []
+    # no text the scripts wrote is a catalogue message left in English
+    texts = page.evaluate(
+        "(() => { const w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);"
+        " const out = []; while (w.nextNode()) out.push(w.currentNode.textContent.trim());"
+        " return out; })()"
+    )
+    assert sorted({x for x in texts if x in ZH and ZH[x] != x}) == []
     never = page.locator("#never-used li").all_inner_texts()
     assert never
     assert all(text in ZH.values() for text in never)

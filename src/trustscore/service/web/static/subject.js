@@ -145,7 +145,7 @@
     const range = expl && expl.score_range ? expl.score_range : null;
     put("score-box",
       el("p", { class: "score" }, el("span", { id: "score-value" }, fmtValue(value)),
-        range ? el("span", { class: "scale" }, ` ${t("of {min}–{max}", range)}`) : null),
+        range ? el("span", { class: "scale" }, " ", t("of {min}–{max}", range)) : null),
       range ? el("p", { id: "score-range" }, t("This model's scores run from {min} (the least "
         + "any file can get) to {max} (the most).", range)) : null,
       range ? el("p", { id: "score-standing" }, standing(value, range)) : null,
@@ -239,7 +239,7 @@
             points: r.points, best: r.best_points })),
           el("p", { class: "help" }, [CHANGES()[r.change] || "", t("Reason code {code}; measured "
             + "as {name}, your value: {value}.", { code: r.reason_code, name: r.name,
-            value: r.value === null ? t("none on file") : fmtValue(r.value) })].join(" "))))));
+            value: valueText(r.value) })].join(" "))))));
       return;
     }
     const reasons = score.reasons || [];
@@ -250,6 +250,11 @@
             r.improve ? el("p", {}, el("strong", {}, t("How it clears:")), " ", r.improve) : null)
           : el("li", { "data-code": String(r) }, t("Reason code {code}", { code: r })))))
       : el("p", {}, t("No reasons are given for this score.")));
+  }
+
+  // (a message is never looked up inside another's arguments: the extractor would not see it)
+  function valueText(value) {
+    return value === null ? t("none on file") : fmtValue(value);
   }
 
   function renderDimensions(score, expl) {

@@ -21,9 +21,10 @@
       ? (expl.characteristics || []).filter((c) => c.type !== "pair") : [];
     parts = Object.fromEntries(chars.map((c) => [c.name, c]));
     const select = $("whatif-name");
+    const none = t("none on file");
     select.replaceChildren(...chars.map((c) => el("option", { value: c.name },
       t("{name} (now {value})", { name: c.name,
-        value: c.value === null ? t("none on file") : fmtValue(c.value) }))));
+        value: c.value === null ? none : fmtValue(c.value) }))));
     $("whatif-form").hidden = !chars.length;
     put("whatif-result", chars.length ? null : el("p", { class: "empty" },
       t("A what-if needs a scored file.")));
@@ -60,32 +61,35 @@
       return;
     }
     renderWhatIf(out);
+    const unscored = t("not scored");
     say(t("With {changes}, your score would be {score}.", { changes: changesText(out.changes),
-      score: out.status === "OK" ? out.score : t("not scored") }));
+      score: out.status === "OK" ? out.score : unscored }));
   }
 
   function changesText(changes) {
-    return Object.entries(changes).map(([k, v]) => `${k} ${v === null ? t("none")
-      : fmtValue(v)}`).join(", ");
+    const none = t("none");
+    return Object.entries(changes).map(([k, v]) => [k, v === null ? none : fmtValue(v)]
+      .join(" ")).join(", ");
   }
 
   function renderWhatIf(out) {
     const ok = out.status === "OK";
+    const review = t("(close to a cut-off: a person reviews it)");
     put("whatif-result",
       el("h3", {}, t("With {changes}", { changes: changesText(out.changes) })),
       el("p", { class: "score" }, el("span", { id: "whatif-score" },
         ok ? fmtValue(out.score) : t("Not scored")),
-      el("span", { class: "scale" }, ` ${t("(now {score}); this model's scores run from {min} "
+      el("span", { class: "scale" }, " ", t("(now {score}); this model's scores run from {min} "
         + "to {max}", { score: fmtValue(out.current.score), min: out.score_range.min,
-        max: out.score_range.max })}`)),
+        max: out.score_range.max }))),
       table(t("Points by dimension with this value"),
         [t("Dimension"), t("Points"), t("Lowest possible"), t("Highest possible")],
         out.dimensions.map((d) => [d.label || d.name, fmtValue(d.points),
           fmtValue(d.min_points), fmtValue(d.max_points)]), t("No dimensions.")),
       el("h4", {}, t("Tiers")),
       el("ul", { id: "whatif-tiers" }, out.decisions.map((d) => el("li", { "data-purpose":
-        d.purpose }, `${words(PURPOSES, d.purpose)}: ${d.label}`
-        + (d.review ? ` ${t("(close to a cut-off: a person reviews it)")}` : "")))),
+        d.purpose }, [`${words(PURPOSES, d.purpose)}: ${d.label}`, d.review ? review : null]
+        .filter(Boolean).join(" ")))),
       el("h4", {}, t("Reasons")),
       out.reasons.length
         ? el("ol", { id: "whatif-reasons", class: "reasons" }, out.reasons.map((r) => el("li",
@@ -126,9 +130,10 @@
     }
     const path = out.path;
     if (path) {
+      const none = t("none");
       shown.push(el("ol", { id: "tier-changes" }, path.changes.map((c) => el("li",
         { "data-name": c.name }, t("{name}: from {from} to {to} (any value {range}): +{points}",
-          { name: c.name, from: c.current === null ? t("none") : fmtValue(c.current),
+          { name: c.name, from: c.current === null ? none : fmtValue(c.current),
             to: fmtValue(c.value), range: c.range, points: points(c.points) }))),
       path.together.map((g) => el("li", {}, t("{pair}, the two together: {sign}{points}",
         { pair: g.interaction, sign: g.points >= 0 ? "+" : "", points: points(g.points) })))));
