@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -58,6 +59,9 @@ class Tab:
         self.page.set_default_timeout(45_000)
         self.errors: list[str] = []
         self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        # shown by pytest beside a failing test: what the page logged and where it went
+        self.page.on("console", lambda m: print(f"console {m.type}: {m.text}", file=sys.stderr))
+        self.page.on("framenavigated", lambda f: print(f"navigated: {f.url}", file=sys.stderr))
 
     def ready(self) -> None:
         """Wait until the page has started: its language loaded, its handlers attached."""
@@ -68,8 +72,7 @@ class Tab:
         self.ready()
         field = self.page.locator("#token")
         field.fill(token)
-        # the script answers the submission: no navigation to wait for (an occasional wait for
-        # one that never comes hung the tests under load)
+        # the page's script handles the submission: there is no navigation to wait for
         field.press("Enter", no_wait_after=True)
 
     def open_file(self, subject_id: str) -> None:

@@ -328,7 +328,11 @@
     shared: {}, // what one page's scripts share: the subject page's loadFile and current file
   });
 
+  let starting = false;
+
   async function start() {
+    if (starting) return;
+    starting = true;
     await i18n.load();
     const name = document.body.dataset.page;
     for (const [wanted, run] of starts) {
@@ -348,6 +352,8 @@
     showProblem(event.reason, t("Something went wrong on this page"));
   });
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-  else start();
+  // Not at once: this deferred script runs before the page's own deferred scripts (subject.js,
+  // reviews.js, ...) have registered their starts; DOMContentLoaded comes after all of them.
+  if (document.readyState === "complete") start();
+  else document.addEventListener("DOMContentLoaded", start);
 })();
