@@ -6,7 +6,9 @@ Modules that change a workspace (suppressions, disputes, a ledger) copy it first
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,3 +24,12 @@ def small_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("small-demo") / "ws"
     run_demo(str(root), n_subjects=SMALL_DEMO_SUBJECTS)
     return root
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One chromium for every browser test of the session (see ``tests/web_browser.py``)."""
+    from web_browser import launch_browser
+
+    with launch_browser() as chromium:
+        yield chromium

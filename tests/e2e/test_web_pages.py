@@ -12,17 +12,14 @@ keyboard only.
 
 No browser is downloaded: the tests use ``/usr/bin/chromium`` (``apt-get install chromium``) and
 skip when it or the ``playwright`` package is missing, unless ``TRUSTSCORE_REQUIRE_BROWSER=1``
-(then they fail).
+(then they fail); see ``tests/web_browser.py``. The browser speaks English here (Playwright's
+default locale, en-US); ``test_web_reading.py`` reads the pages in Simplified Chinese too.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,66 +32,12 @@ from trustscore.ledger import Ledger, accesses, create_client, open_dispute
 from trustscore.pipeline import Workspace, score_subject, workspace_champion
 from trustscore.records import RecordStore
 from trustscore.service import create_app, workspace_provider
+from web_browser import Tab, serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
 LENDER = "Bank of Tests"
 DAY = dt.timedelta(days=1)
-
-
-# --- the browser -------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Debian's chromium under Playwright; skips (or fails, if required) when either is absent."""
-    required = os.environ.get("TRUSTSCORE_REQUIRE_BROWSER") == "1"
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        if required:
-            pytest.fail("TRUSTSCORE_REQUIRE_BROWSER=1 but the playwright package is not installed.")
-        pytest.skip("Browser tests need the playwright package: pip install 'trustscore[dev]'.")
-    if not CHROMIUM.is_file():
-        msg = f"Browser tests need Debian's chromium at {CHROMIUM}: apt-get install -y chromium"
-        if required:
-            pytest.fail(f"TRUSTSCORE_REQUIRE_BROWSER=1 but there is no {CHROMIUM}. {msg}")
-        pytest.skip(f"{msg} (no browser is ever downloaded).")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM))
-        yield chromium
-        chromium.close()
-
-
-class Tab:
-    """One browser tab with its own session storage; collects the page's script errors."""
-
-    def __init__(self, browser: Any, base_url: str) -> None:
-        self.context = browser.new_context(base_url=base_url)
-        self.page = self.context.new_page()
-        self.page.set_default_timeout(20_000)
-        self.errors: list[str] = []
-        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
-
-    def use_token(self, token: str) -> None:
-        """Paste the token and press Enter, as a keyboard user would."""
-        field = self.page.get_by_label("Access token")
-        field.fill(token)
-        field.press("Enter")
-
-    def open_file(self, subject_id: str) -> None:
-        field = self.page.get_by_label("Subject id")
-        field.fill(subject_id)
-        field.press("Enter")
-
-    def row(self, container: str, text: str) -> Any:
-        return self.page.locator(f"#{container} tr").filter(has_text=text)
-
-    def cells(self, container: str, text: str) -> list[str]:
-        row = self.row(container, text)
-        assert row.count() == 1, f"{row.count()} rows in #{container} with {text!r}"
-        return [c.strip() for c in row.locator("th, td").all_inner_texts()]
 
 
 @pytest.fixture
@@ -205,27 +148,10 @@ def site(
     assert provider is not None
     app = create_app(ledger=ledger, provider=provider)
 
-    import uvicorn
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 120
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("uvicorn did not start serving the app.")
-        time.sleep(0.05)
     try:
-        yield Site(
-            f"http://127.0.0.1:{port}", root, ledger, tokens, subject, other, record, before, after
-        )
+        with serve(app) as url:
+            yield Site(url, root, ledger, tokens, subject, other, record, before, after)
     finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-        sock.close()
         ledger.dispose()
 
 
@@ -233,8 +159,9 @@ def site(
 
 
 def _when(text: str) -> str:
-    """An API timestamp as the pages write it: ``YYYY-MM-DD HH:MM UTC``."""
-    return dt.datetime.fromisoformat(text).astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    """An API timestamp as the pages write it in English (en-US, through the browser's Intl):
+    ``MM/DD/YYYY, HH:MM UTC``, to the minute, on a 24-hour clock."""
+    return dt.datetime.fromisoformat(text).astimezone(dt.UTC).strftime("%m/%d/%Y, %H:%M UTC")
 
 
 def _time_left(deadline: str, now: dt.datetime) -> str:
@@ -261,9 +188,9 @@ def test_the_subject_sees_score_reasons_records_and_the_lender_that_looked(
     page = tab.page
     page.goto("/")
     assert page.url.endswith("/web/")
-    tab.use_token(site.tokens["subject"])
-    tab.open_file(site.subject)
+    tab.use_token(site.tokens["subject"])  # a subject's token opens their own file: no id typed
     page.locator("#file").wait_for(state="visible")
+    assert page.locator("#subject-id").is_hidden()
     expected = site.file()
     current = expected["file"]["current_score"]
     explanation = expected["explanation"]
@@ -284,6 +211,7 @@ def test_the_subject_sees_score_reasons_records_and_the_lender_that_looked(
         assert reason["improve"] in text
         gap = reason["points_to_best"]
         assert f"{gap} point{'' if gap == 1 else 's'} separate you from the best" in text
+        assert text.index(reason["reason"]) < text.index(reason["improve"])
         assert f"gives you {reason['points']} of a possible {reason['best_points']}" in text
     # the score with its attainable range, each sub-score with its range
     low, high = explanation["score_range"]["min"], explanation["score_range"]["max"]
@@ -332,9 +260,8 @@ def test_a_subject_is_shown_the_apis_refusal_of_another_subjects_file(
     page = tab.page
     page.goto("/web/")
     tab.use_token(site.tokens["subject"])
-    tab.open_file(site.subject)
     page.locator("#file").wait_for(state="visible")
-    tab.open_file(site.other)
+    page.goto(f"/web/?subject={site.other}")  # a link to another subject's file
     problem = page.get_by_role("alert")
     problem.wait_for(state="visible")
     assert message in problem.inner_text()
@@ -352,7 +279,6 @@ def test_a_bad_token_is_shown_as_the_apis_401_message(
     tab = new_tab()
     tab.page.goto("/web/")
     tab.use_token("x.y")
-    tab.open_file(site.subject)
     problem = tab.page.get_by_role("alert")
     problem.wait_for(state="visible")
     assert got.json()["error"]["message"] in problem.inner_text()
@@ -374,7 +300,11 @@ def test_a_dispute_goes_from_the_subject_to_the_operators_queue_and_back(
     page = subject.page
     page.goto("/web/")
     subject.use_token(site.tokens["subject"])
-    subject.open_file(site.subject)
+    page.locator("#file").wait_for(state="visible")
+    # the bill's account, folded, opened from the keyboard
+    account = page.locator("details.account").filter(has_text=record_id)
+    assert account.get_attribute("open") is None
+    account.locator(":scope > summary").press("Enter")
     page.get_by_role("button", name=f"Dispute record {record_id}").press("Enter")
     # the form is filled in and the cursor is where the subject says what is wrong
     assert page.evaluate("document.activeElement.id") == "dispute-grounds"
@@ -439,11 +369,11 @@ def test_a_dispute_goes_from_the_subject_to_the_operators_queue_and_back(
         resolved = api.get(f"/v1/disputes/{mine['dispute_id']}").json()
     assert resolved["status"] == "unverifiable"
     assert f"Dispute {mine['dispute_id']} resolved: unverifiable." in done.inner_text()
-    assert f"The record obligation {record_id} no longer counts." in done.inner_text()
+    assert f"The record bill {record_id} no longer counts." in done.inner_text()
     assert queue_page.locator("#queue tr").filter(has_text=mine["dispute_id"]).count() == 0
 
     # back on the subject's page: resolved, suppressed, and the new score
-    page.get_by_role("button", name="Show the file").press("Enter")
+    page.reload()  # the token is kept in the tab: the file comes back at once
     page.get_by_role("status").filter(has_text="is shown below").wait_for()
     after = site.file()
     score = after["file"]["current_score"]["score"]
@@ -455,7 +385,7 @@ def test_a_dispute_goes_from_the_subject_to_the_operators_queue_and_back(
     assert _when(resolved["resolved_at"]) in cells
     assert subject.cells("records", record_id)[-2] == "suppressed: no longer counts"
     newest = after["score_history"][-1]  # the rescore, shown first
-    first = page.locator("#history tbody tr").first.locator("th, td").all_inner_texts()
+    first = page.locator("#history tbody tr").first.locator("th, td").all_text_contents()
     assert first[:3] == [_when(newest["created_at"]), newest["as_of"], str(score)]
 
 
@@ -537,7 +467,6 @@ def test_the_subject_tries_a_value_and_sees_the_way_to_the_next_tier_and_the_yea
         page = tab.page
         page.goto("/web/")
         tab.use_token(token)
-        tab.open_file(subject)
         page.locator("#file").wait_for(state="visible")
 
         # a what-if: pick a part of the score, type a value, see the score, tiers and reasons
@@ -680,7 +609,6 @@ def test_a_subject_asks_for_human_review_and_sees_the_case_on_their_page(
     page = tab.page
     page.goto("/web/")
     tab.use_token(site.tokens["asker"])
-    tab.open_file(asker)
     page.get_by_role("status").filter(has_text="is shown below").wait_for()
     assert "No decision about you is with a person." in page.locator("#reviews").inner_text()
     choice = page.get_by_label("Decision to review")
@@ -721,7 +649,6 @@ def test_the_subject_changes_a_consent_on_their_page_and_sees_the_rescored_file(
     page = tab.page
     page.goto("/web/")
     tab.use_token(site.tokens["subject"])
-    tab.open_file(site.subject)
     page.locator("#file").wait_for(state="visible")
     in_force = page.locator("#consent-in-force")
     in_force.filter(has_text="now").wait_for()

@@ -15,6 +15,7 @@ from trustscore.exceptions import NotFoundError
 from trustscore.i18n import DEFAULT_LOCALE, N_, translate
 from trustscore.pipeline import WorkspaceProvider, explain_subject
 from trustscore.service._auth import (
+    Authenticated,
     LedgerDep,
     Lender,
     ProviderDep,
@@ -161,6 +162,23 @@ async def decide(
     )
 
 
+@router.get("/me")
+def me(client: Authenticated) -> dict[str, Any]:
+    """Who the token is: its role, its name, and the subject it is (for a subject's token).
+
+    The subject's page opens its own file with it, without the subject typing their id; an
+    operator's page keeps the id field. The call reads nothing about any subject and is not
+    logged as a look at a file.
+    """
+    return {
+        "client_id": client.client_id,
+        "role": client.role,
+        "name": client.name,
+        "subject_id": client.subject_id,
+        "purposes": list(client.purposes),
+    }
+
+
 @router.get("/subjects/{subject_id}/file")
 def subject_file(
     subject_id: str,
@@ -227,7 +245,7 @@ def subject_file(
         "explanation": explanation,
         "score_history": [
             {"snapshot_id": s.snapshot_id, "as_of": s.as_of.isoformat(), "score": s.score,
-             "status": s.status, "model_version": s.model_version,
+             "status": s.status, "subscores": s.subscores, "model_version": s.model_version,
              "created_at": s.created_at.isoformat()}
             for s in lg.snapshots(ledger, subject_id)
         ],

@@ -1,7 +1,8 @@
 """The web pages: a subject's file and the operators' dispute queue, on top of the /v1 API.
 
-The pages are static files shipped in the package (``service/web/``): two HTML pages, one
-JavaScript files and one stylesheet, no build step and no external URL. They hold no data, so
+The pages are static files shipped in the package (``service/web/``): three HTML pages, a few
+JavaScript files (one per page or part of a page) and one stylesheet, no build step and no
+external URL. They hold no data, so
 they load without a token; the script calls the /v1 endpoints with the token the user pastes
 (kept in the tab's ``sessionStorage``, sent as a bearer header; no cookies, so no CSRF). Every
 answer is served with a Content-Security-Policy that allows only this origin's script, style
@@ -11,16 +12,28 @@ and API, and no form submission and no framing.
 ``/web/reviews`` the human-review queue; assets are under ``/web/static/``. None of them is in
 the OpenAPI schema.
 
+Every string the pages show is an English message id translated in the browser from
+``GET /web/i18n/<locale>.json`` (the ``web.po`` catalogue of that language, see
+:mod:`trustscore.i18n`); ``GET /web/i18n/`` lists the languages, so adding one is adding a
+catalogue. The page picks one from the browser's languages, lets the reader switch, and asks the
+API in the same language (``Accept-Language``).
+
 Examples
 --------
 >>> sorted(_PAGES)
 ['/web/', '/web/operator', '/web/reviews']
 >>> sorted(_ASSETS)
-['consent.js', 'reviews.js', 'web.css', 'web.js']
+['chart.js', 'consent.js', 'i18n.js', 'operator.js', 'records.js', 'reviews.js', 'subject.js', \
+'web.css', 'web.js', 'whatif.js']
+>>> _messages("zh-CN")["Your trust file"]
+'您的信用档案'
+>>> _messages("en")
+{}
 """
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from importlib.resources import files
 from typing import Final
@@ -28,7 +41,7 @@ from typing import Final
 from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 
-from trustscore.i18n import N_
+from trustscore.i18n import LOCALES, N_, catalogue
 from trustscore.service._errors import ApiError
 
 __all__ = ["SECURITY_HEADERS", "router"]
@@ -51,11 +64,18 @@ _PAGES: Final = {
     "/web/operator": "operator.html",
     "/web/reviews": "reviews.html",
 }
+_JS: Final = "text/javascript; charset=utf-8"
 _ASSETS: Final = {
-    "reviews.js": "text/javascript; charset=utf-8",
+    "chart.js": _JS,
+    "consent.js": _JS,
+    "i18n.js": _JS,
+    "operator.js": _JS,
+    "records.js": _JS,
+    "reviews.js": _JS,
+    "subject.js": _JS,
     "web.css": "text/css; charset=utf-8",
-    "web.js": "text/javascript; charset=utf-8",
-    "consent.js": "text/javascript; charset=utf-8",
+    "web.js": _JS,
+    "whatif.js": _JS,
 }
 
 router = APIRouter(include_in_schema=False)
@@ -110,3 +130,32 @@ def asset(name: str) -> Response:
             404, "not_found", N_("There is no web asset {name}."), params={"name": repr(name)}
         )
     return Response(_read("static", name), media_type=media_type, headers=SECURITY_HEADERS)
+
+
+def _messages(locale: str) -> dict[str, str]:
+    """The messages of one language the pages show, id (English) to text."""
+    return catalogue(locale)
+
+
+@router.get("/web/i18n/")
+def languages() -> Response:
+    """The languages the pages speak, English (the source language) first."""
+    body = json.dumps({"locales": list(LOCALES)}).encode()
+    return Response(body, media_type="application/json", headers=SECURITY_HEADERS)
+
+
+@router.get("/web/i18n/{locale}.json")
+def messages(locale: str) -> Response:
+    """One language's messages; an unknown language is a 404 naming the ones there are."""
+    if locale not in LOCALES:
+        raise ApiError(
+            404,
+            "not_found",
+            N_("The pages do not speak {locale}; they speak {locales}."),
+            params={"locale": repr(locale), "locales": ", ".join(LOCALES)},
+            details={"locales": list(LOCALES)},
+        )
+    body = json.dumps({"locale": locale, "messages": _messages(locale)}, ensure_ascii=False)
+    return Response(
+        body.encode(), media_type="application/json; charset=utf-8", headers=SECURITY_HEADERS
+    )

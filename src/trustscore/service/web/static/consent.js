@@ -2,15 +2,16 @@
  *
  * Shows which bill categories need the subject's consent, every grant and withdrawal, what is in
  * force, and the bills left out of the score for lack of consent; and lets the subject (or an
- * operator) grant or withdraw consent. web.js announces each file it shows with a
- * "trustscore:file" event; after a change this script asks web.js to load the file again, so the
- * new score is shown. Everything from the API is put on the page as text, never as HTML.
+ * operator) grant or withdraw consent. subject.js announces each file it shows with a
+ * "trustscore:file" event; after a change this script asks subject.js to load the file again, so
+ * the new score is shown. Everything from the API is put on the page as text, never as HTML.
  */
 "use strict";
 
 (() => {
   // web.js's helpers: the same token handling, API call and element builder
-  const { $, el, api, fmtDateTime } = window.trustscore;
+  const ts = window.trustscore;
+  const { $, el, api, fmtDateTime, t } = ts;
   let subject = null;
 
   function problem(text) {
@@ -21,31 +22,35 @@
   }
 
   function scopeText(e) {
-    return e.scope_kind === "category" ? `all ${e.scope} bills` : `bills from ${e.scope}`;
+    return e.scope_kind === "category" ? t("all {scope} bills", { scope: e.scope })
+      : t("bills from {scope}", { scope: e.scope });
   }
 
   function render(consents, leftOut) {
     const needed = consents.categories_needing_consent;
     $("consent-needed").textContent = needed.length
-      ? `Bills of these kinds count only with your consent: ${needed.join(", ")}. Loans, cards `
-        + "and public records do not need it."
-      : "No kind of bill needs your consent on this server: every bill counts.";
+      ? t("Bills of these kinds count only with your consent: {kinds}. Loans, cards and public "
+        + "records do not need it.", { kinds: needed.join(", ") })
+      : t("No kind of bill needs your consent on this server: every bill counts.");
     const inForce = consents.in_force.map(scopeText);
     $("consent-in-force").textContent = inForce.length
-      ? `In force now: ${inForce.join("; ")}.` : "No consent is in force now.";
+      ? t("In force now: {scopes}.", { scopes: inForce.join("; ") })
+      : t("No consent is in force now.");
     const rows = consents.events.map((e) => el("tr", {},
-      el("td", {}, fmtDateTime(e.effective_at)), el("td", {}, e.action === "grant" ? "granted" : "withdrawn"),
+      el("td", {}, fmtDateTime(e.effective_at)),
+      el("td", {}, e.action === "grant" ? t("granted") : t("withdrawn")),
       el("td", {}, scopeText(e)), el("td", {}, `${e.actor} (${e.source})`)));
     const table = el("table", {},
-      el("caption", {}, "Your grants and withdrawals of consent, oldest first"),
-      el("thead", {}, el("tr", {}, ["When", "What", "Which bills", "Recorded by"].map(
-        (h) => el("th", { scope: "col" }, h)))),
+      el("caption", {}, t("Your grants and withdrawals of consent, oldest first")),
+      el("thead", {}, el("tr", {}, [t("When"), t("What"), t("Which bills"), t("Recorded by")]
+        .map((h) => el("th", { scope: "col" }, h)))),
       el("tbody", {}, rows.length ? rows
-        : [el("tr", {}, el("td", { colspan: "4" }, "No consent has been recorded."))]));
-    $("consent-events").replaceChildren(table);
+        : [el("tr", {}, el("td", { colspan: "4" }, t("No consent has been recorded.")))]));
+    $("consent-events").replaceChildren(el("div", { class: "scroll" }, table));
     $("consent-left-out").textContent = leftOut.length
-      ? `${leftOut.length} of your bills are not counted for lack of consent: ${leftOut.join(", ")}.`
-      : "None of your bills is left out for lack of consent.";
+      ? t("{n} of your bills are not counted for lack of consent: {bills}.",
+        { n: leftOut.length, bills: leftOut.join(", ") })
+      : t("None of your bills is left out for lack of consent.");
   }
 
   async function load(detail) {
@@ -58,7 +63,7 @@
       const consents = await api("GET", `/v1/subjects/${encodeURIComponent(subject)}/consents`);
       render(consents, leftOut);
     } catch (err) {
-      problem(`Your consents could not be shown: ${err.message}`);
+      problem(t("Your consents could not be shown: {why}", { why: err.message }));
     }
   }
 
@@ -71,30 +76,31 @@
       scope: $("consent-scope").value.trim(),
     };
     if (!body.scope) {
-      problem("Type a category (utility, telecom, rent, platform) or a furnisher's id.");
+      problem(t("Type a category (utility, telecom, rent, platform) or a furnisher's id."));
       $("consent-scope").focus();
       return;
     }
     try {
       const out = await api("POST", `/v1/subjects/${encodeURIComponent(subject)}/consents`, body);
-      const verb = body.action === "grant" ? "granted" : "withdrawn";
-      const score = out.score
-        ? (out.score.status === "OK" ? `your score is now ${out.score.score}`
-          : "you are now unscorable (too little history), which is not a bad score")
-        : "your file will show it";
-      $("consent-result").textContent = `Consent ${verb} for ${scopeText(body)}; ${score}.`;
-      $("file-form").requestSubmit();
+      let score = t("your file will show it");
+      if (out.score) {
+        score = out.score.status === "OK"
+          ? t("your score is now {score}", { score: out.score.score })
+          : t("you are now unscorable (too little history), which is not a bad score");
+      }
+      $("consent-result").textContent = body.action === "grant"
+        ? t("Consent granted for {scope}; {score}.", { scope: scopeText(body), score })
+        : t("Consent withdrawn for {scope}; {score}.", { scope: scopeText(body), score });
+      await ts.shared.loadFile();
     } catch (err) {
-      problem(`The consent was not changed: ${err.message}`);
+      problem(t("The consent was not changed: {why}", { why: err.message }));
     }
   }
 
   function start() {
-    if (document.body.dataset.page !== "subject" || !$("consent-form")) return;
     document.addEventListener("trustscore:file", (event) => { load(event.detail); });
     $("consent-form").addEventListener("submit", change);
   }
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-  else start();
+  ts.page("subject", start);
 })();

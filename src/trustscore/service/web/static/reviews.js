@@ -7,29 +7,29 @@
 
 (() => {
   const ts = window.trustscore;
-  if (!ts) return;
   const { $, el, put, table, api, showProblem, clearProblem, say, needToken, wireToken,
-    fmtDateTime, fmtValue, timeLeft, plural, words, PURPOSES, MISSING } = ts;
+    fmtDateTime, fmtValue, timeLeft, words, PURPOSES, MISSING, t } = ts;
 
-  const KINDS = {
-    near_cutoff: "score near a cut-off",
-    unscorable: "too little history to score",
-    flagged_input: "records flagged for quality",
-    subject_request: "the subject asked",
-  };
-  const STATES = {
-    open: "open: waiting for a person",
-    escalated: "escalated: past its deadline, still waiting for a person",
-    decided: "decided by a person",
-  };
-  const REASONS = {
-    confirmed: "confirmed the proposed outcome",
-    additional_information: "additional information",
-    data_error: "a record was wrong",
-    policy_exception: "an exception of the policy",
-    model_limitation: "the score did not describe the subject well",
-    subject_statement: "the subject's point of view",
-  };
+  // functions, not constants: the words are looked up once the page's language is loaded
+  const KINDS = () => ({
+    near_cutoff: t("score near a cut-off"),
+    unscorable: t("too little history to score"),
+    flagged_input: t("records flagged for quality"),
+    subject_request: t("the subject asked"),
+  });
+  const STATES = () => ({
+    open: t("open: waiting for a person"),
+    escalated: t("escalated: past its deadline, still waiting for a person"),
+    decided: t("decided by a person"),
+  });
+  const REASONS = () => ({
+    confirmed: t("confirmed the proposed outcome"),
+    additional_information: t("additional information"),
+    data_error: t("a record was wrong"),
+    policy_exception: t("an exception of the policy"),
+    model_limitation: t("the score did not describe the subject well"),
+    subject_statement: t("the subject's point of view"),
+  });
 
   function outcomeText(c, outcome) {
     const option = (c.options || []).find((o) => o.outcome === outcome);
@@ -50,25 +50,27 @@
 
   function renderSubject(data) {
     const cases = Array.isArray(data.reviews) ? data.reviews : [];
-    put("reviews", table("Your review cases, the nearest deadline first",
-      ["Case", "Decision", "Why a person looks", "State", "Deadline", "Outcome", "Reason"],
+    put("reviews", table(t("Your review cases, the nearest deadline first"),
+      [t("Case"), t("Decision"), t("Why a person looks"), t("State"), t("Deadline"),
+        t("Outcome"), t("Reason")],
       cases.map((c) => [
         c.case_id,
         c.decision_id === null ? MISSING : `${c.decision_id} (${words(PURPOSES, c.purpose)})`,
-        KINDS[c.kind] || fmtValue(c.kind),
-        STATES[c.state] || fmtValue(c.state),
+        KINDS()[c.kind] || fmtValue(c.kind),
+        STATES()[c.state] || fmtValue(c.state),
         fmtDateTime(c.deadline),
-        c.final_outcome ? outcomeText(c, c.final_outcome) : "not decided yet",
-        c.reason ? `${REASONS[c.reason] || c.reason}${c.note ? `: ${c.note}` : ""}` : MISSING,
+        c.final_outcome ? outcomeText(c, c.final_outcome) : t("not decided yet"),
+        c.reason ? `${REASONS()[c.reason] || c.reason}${c.note ? `: ${c.note}` : ""}` : MISSING,
       ]),
-      "No decision about you is with a person."));
+      t("No decision about you is with a person.")));
     decisionsShown = (Array.isArray(data.decisions) ? data.decisions : []).slice().reverse();
     const select = $("review-decision");
     select.replaceChildren(...decisionsShown.map((d) => el("option", { value: d.decision_id },
-      `${d.decision_id}: ${fmtValue(d.outcome)} for ${words(PURPOSES, d.purpose)}, `
-      + `${fmtDateTime(d.decided_at)}`)));
+      t("{id}: {outcome} for {purpose}, {when}", { id: d.decision_id,
+        outcome: fmtValue(d.outcome), purpose: words(PURPOSES, d.purpose),
+        when: fmtDateTime(d.decided_at) }))));
     if (!decisionsShown.length) {
-      select.appendChild(el("option", { value: "" }, "No decision has been made about you"));
+      select.appendChild(el("option", { value: "" }, t("No decision has been made about you")));
     }
   }
 
@@ -78,13 +80,13 @@
     const id = Number($("review-decision").value);
     const statement = $("review-statement").value.trim();
     if (!id) {
-      showProblem(new Error("There is no decision to review: choose one from the list."),
-        "No decision chosen");
+      showProblem(new Error(t("There is no decision to review: choose one from the list.")),
+        t("No decision chosen"));
       return;
     }
     if (!statement) {
-      showProblem(new Error("Write your point of view: what the person reviewing should know."),
-        "No point of view");
+      showProblem(new Error(t("Write your point of view: what the person reviewing should know.")),
+        t("No point of view"));
       $("review-statement").focus();
       return;
     }
@@ -92,18 +94,18 @@
     const name = $("review-document-name").value.trim();
     const text = $("review-document-text").value.trim();
     if (name || text) body.documents = [{ name: name || "document", text: text || name }];
-    say(`Asking for a human review of decision ${id}…`);
+    say(t("Asking for a human review of decision {id}…", { id }));
     let out;
     try {
       out = await api("POST", "/v1/reviews", body);
     } catch (err) {
       say("");
-      showProblem(err, "The review was not requested");
+      showProblem(err, t("The review was not requested"));
       return;
     }
     $("review-form").reset();
-    await ts.loadFile(`Review case ${out.case_id} is open: a person decides by `
-      + `${fmtDateTime(out.deadline)}.`);
+    await ts.shared.loadFile(t("Review case {id} is open: a person decides by {deadline}.",
+      { id: out.case_id, deadline: fmtDateTime(out.deadline) }));
     $("reviews-h").focus();
   }
 
@@ -113,7 +115,7 @@
 
   function reviewerPage() {
     wireToken(loadQueue, () => {
-      put("review-queue", el("p", { class: "help" }, "Use a reviewer token to load the queue."));
+      put("review-queue", el("p", { class: "help" }, t("Use a reviewer token to load the queue.")));
       closeDecide();
     });
     $("review-queue-form").addEventListener("submit", (event) => {
@@ -135,40 +137,42 @@
     clearProblem();
     if (needToken()) return;
     const state = $("review-state").value;
-    say("Loading the review cases…");
+    say(t("Loading the review cases…"));
     let cases;
     try {
       cases = await api("GET", state ? `/v1/reviews?state=${encodeURIComponent(state)}`
         : "/v1/reviews");
     } catch (err) {
       say("");
-      put("review-queue", el("p", { class: "empty" }, "The queue could not be loaded."));
+      put("review-queue", el("p", { class: "empty" }, t("The queue could not be loaded.")));
       showProblem(err);
       return;
     }
     const now = new Date();
     const label = $("review-state").selectedOptions[0].textContent;
-    put("review-queue", table(`${label}: ${cases.length}, the nearest deadline first`,
-      ["Case", "Deadline", "Time left", "Why", "Subject", "Purpose", "Score", "Proposed",
-        "State", "Action"],
+    put("review-queue", table(t("{label}: {n}, the nearest deadline first",
+      { label, n: cases.length }),
+      [t("Case"), t("Deadline"), t("Time left"), t("Why"), t("Subject"), t("Purpose"), t("Score"),
+        t("Proposed"), t("State"), t("Action")],
       cases.map((c) => [
         c.case_id,
         fmtDateTime(c.deadline),
         c.state === "decided" ? MISSING : timeLeft(c.deadline, now),
-        KINDS[c.kind] || fmtValue(c.kind),
+        KINDS()[c.kind] || fmtValue(c.kind),
         c.subject_id,
         words(PURPOSES, c.purpose),
-        c.score === null ? `none (${c.score_status})` : String(c.score),
+        c.score === null ? t("none ({status})", { status: c.score_status }) : String(c.score),
         outcomeText(c, c.proposed_outcome),
-        c.state === "decided" ? `decided: ${outcomeText(c, c.final_outcome)}`
-          : STATES[c.state] || fmtValue(c.state),
+        c.state === "decided" ? t("decided: {outcome}", { outcome: outcomeText(c, c.final_outcome) })
+          : STATES()[c.state] || fmtValue(c.state),
         c.state === "decided" ? MISSING : el("button", {
-          type: "button", class: "small", "aria-label": `Decide case ${c.case_id}`,
+          type: "button", class: "small", "aria-label": t("Decide case {id}", { id: c.case_id }),
           onclick: () => fetchAndDecide(c.case_id),
-        }, "Decide"),
+        }, t("Decide")),
       ]),
-      "No case is waiting for a person."));
-    say(message || `${plural(cases.length, "case")} loaded.`);
+      t("No case is waiting for a person.")));
+    say(message || (cases.length === 1 ? t("1 case loaded.")
+      : t("{n} cases loaded.", { n: cases.length })));
   }
 
   /** Read the case afresh (the read is logged: the subject sees who looked) and show it. */
@@ -178,7 +182,7 @@
     try {
       c = await api("GET", `/v1/reviews/${encodeURIComponent(id)}`);
     } catch (err) {
-      showProblem(err, "The case could not be opened");
+      showProblem(err, t("The case could not be opened"));
       return;
     }
     openDecide(c);
@@ -187,21 +191,24 @@
   function openDecide(c) {
     chosen = c;
     const reasons = (c.reasons || []).map((r) => r.reason || r.text || r.code).filter(Boolean);
-    const facts = [["Case", c.case_id], ["Subject", c.subject_id],
-      ["Purpose", words(PURPOSES, c.purpose)], ["Why a person looks", KINDS[c.kind] || c.kind],
-      ["Score", c.score === null ? `none (${c.score_status})` : String(c.score)],
-      ["Reasons", reasons.length ? reasons.join("; ") : MISSING],
-      ["Quality flags", (c.quality || []).length ? c.quality.join(", ") : MISSING],
-      ["Proposed outcome", outcomeText(c, c.proposed_outcome)],
-      ["The subject's point of view", c.statement || MISSING],
-      ["Documents", (c.documents || []).length
+    const facts = [[t("Case"), c.case_id], [t("Subject"), c.subject_id],
+      [t("Purpose"), words(PURPOSES, c.purpose)],
+      [t("Why a person looks"), KINDS()[c.kind] || c.kind],
+      [t("Score"), c.score === null ? t("none ({status})", { status: c.score_status })
+        : String(c.score)],
+      [t("Reasons"), reasons.length ? reasons.join("; ") : MISSING],
+      [t("Quality flags"), (c.quality || []).length ? c.quality.join(", ") : MISSING],
+      [t("Proposed outcome"), outcomeText(c, c.proposed_outcome)],
+      [t("The subject's point of view"), c.statement || MISSING],
+      [t("Documents"), (c.documents || []).length
         ? c.documents.map((d) => `${d.name}: ${d.text}`).join(" | ") : MISSING],
-      ["Deadline", fmtDateTime(c.deadline)]];
+      [t("Deadline"), fmtDateTime(c.deadline)]];
     put("review-summary", facts.map(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
     $("review-decide-form").reset();
     $("review-outcome").replaceChildren(...(c.options || []).map((o) => el("option", {
       value: o.outcome, selected: o.outcome === c.proposed_outcome,
-    }, `${o.label || o.outcome}${o.adverse ? " (adverse)" : ""}`)));
+    }, o.adverse ? t("{outcome} (adverse)", { outcome: o.label || o.outcome })
+      : o.label || o.outcome)));
     $("review-decide").hidden = false;
     $("review-decide-h").focus();
   }
@@ -219,34 +226,23 @@
     const note = $("review-note").value.trim();
     if (note) body.note = note;
     const id = chosen.case_id;
-    say(`Recording the decision of case ${id}…`);
+    say(t("Recording the decision of case {id}…", { id }));
     let out;
     try {
       out = await api("POST", `/v1/reviews/${encodeURIComponent(id)}/decision`, body);
     } catch (err) {
       say("");
-      showProblem(err, "The decision was not recorded");
+      showProblem(err, t("The decision was not recorded"));
       return;
     }
     closeDecide();
-    await loadQueue(`Case ${out.case_id} decided: ${outcomeText(out, out.final_outcome)}`
-      + ` (${REASONS[out.reason] || out.reason}).`
-      + (out.final_adverse ? " The subject is sent the notice with its reasons." : ""));
+    const done = [t("Case {id} decided: {outcome} ({reason}).", { id: out.case_id,
+      outcome: outcomeText(out, out.final_outcome), reason: REASONS()[out.reason] || out.reason })];
+    if (out.final_adverse) done.push(t("The subject is sent the notice with its reasons."));
+    await loadQueue(done.join(" "));
     $("review-queue-h").focus();
   }
 
-  // ---------------------------------------------------------------- start
-
-  function start() {
-    try {
-      const page = document.body.dataset.page;
-      if (page === "subject") subjectReviews();
-      else if (page === "reviewer") reviewerPage();
-    } catch (err) {
-      showProblem(err, "This page could not start");
-    }
-  }
-
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-  else start();
+  ts.page("subject", subjectReviews);
+  ts.page("reviewer", reviewerPage);
 })();
