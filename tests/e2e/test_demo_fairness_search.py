@@ -7,7 +7,7 @@ from pathlib import Path
 
 from trustscore.decisions import credit_pricing_policy
 from trustscore.model import EVIDENCE_KEY
-from trustscore.pipeline import Workspace
+from trustscore.pipeline import Workspace, workspace_champion
 from trustscore.scoring import load_artifact
 
 
@@ -17,7 +17,7 @@ def test_the_demo_searches_for_group_b_and_its_report_links_the_search(small_dem
     doc = json.loads((folder / "search.json").read_text())
     assert doc["attribute"] == "group"
     assert doc["target_group"] == "B"
-    art = load_artifact(ws.model_path)
+    art = workspace_champion(ws)
     policy = credit_pricing_policy(art.model_version, scaling=art.scaling)
     assert doc["settings"]["cutoffs"] == [float(c) for c in policy.cutoffs]
     assert set(doc["alternatives"][0]["air_cutoffs"]) == {str(c) for c in policy.cutoffs}

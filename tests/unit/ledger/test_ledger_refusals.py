@@ -55,7 +55,7 @@ def test_refusals_are_recorded_with_their_audit_entries_and_counted(ledger: lg.L
 
 
 def test_a_bad_refusal_writes_nothing(ledger: lg.Ledger) -> None:
-    with pytest.raises(SchemaError, match="'kind' field must be one of invalid_token"):
+    with pytest.raises(SchemaError, match="'kind' field must be one of four_eyes, invalid_token"):
         lg.record_refusals(ledger, [_attempt("rate_limited"), _attempt("curious")])
     with pytest.raises(SchemaError, match="'reason' field"):
         lg.record_refusals(ledger, [_attempt("rate_limited", reason="")])
