@@ -152,10 +152,10 @@ def _start_spark(master: str, conf: Mapping[str, str], app_name: str) -> Any:
                 f"pip install 'pyspark[connect]' ({exc})."
             )
             raise EngineError(msg, engine="spark") from None
-        builder = ConnectSession.builder.remote(master)
+        remote = ConnectSession.builder.remote(master)
         for key, value in conf.items():
-            builder = builder.config(key, value)
-        return builder.getOrCreate()
+            remote = remote.config(key, value)
+        return remote.getOrCreate()
     if not java_available():
         msg = "Spark needs a Java runtime (Java 17): none was found on the PATH or in JAVA_HOME."
         raise EngineError(msg, engine="spark")
@@ -399,7 +399,7 @@ def spark_parquet_query(
 def spark_write_parquet(
     con: BaseBackend,
     expr: ir.Table,
-    dest: str | Path,
+    dest: str | os.PathLike[str],
     *,
     sort_within: Sequence[str] = (),
 ) -> None:
@@ -424,4 +424,4 @@ def spark_write_parquet(
     df = df.select(*columns)
     if sort_within:
         df = df.sortWithinPartitions(*sort_within)
-    df.write.mode("errorifexists").parquet(str(dest))
+    df.write.mode("errorifexists").parquet(os.fspath(dest))

@@ -163,12 +163,14 @@ def test_features_and_scores_on_a_standalone_cluster_equal_duckdb(
     master = spark_cluster.master_url
     env = {
         # the driver stays on loopback, where the worker's executor reaches it; the executor
-        # gets half the worker's memory
+        # gets half the worker's memory; a shuffle is cut into as many parts as the cluster
+        # has cores (Spark's default of 200 is for clusters of hundreds of cores)
         "TRUSTSCORE_SPARK_CONF": json.dumps(
             {
                 "spark.driver.host": "127.0.0.1",
                 "spark.driver.bindAddress": "127.0.0.1",
                 "spark.executor.memory": "512m",
+                "spark.sql.shuffle.partitions": "2",
             }
         ),
         "PYSPARK_PYTHON": sys.executable,

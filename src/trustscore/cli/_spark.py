@@ -40,6 +40,9 @@ def use_spark(engine: str, master: str | None) -> None:
     except ValueError as exc:  # pydantic's ValidationError: a TRUSTSCORE_* value is wrong
         errors = getattr(exc, "errors", None)
         first = errors()[0] if callable(errors) else {"loc": (), "msg": str(exc)}
-        field = ".".join(str(p) for p in first["loc"])
-        raise fail(f"TRUSTSCORE_{field.upper()}: {first['msg']}") from None
+        text = str(first["msg"]).removeprefix("Value error, ")
+        if not text.startswith("TRUSTSCORE_"):
+            field = ".".join(str(p) for p in first["loc"])
+            text = f"TRUSTSCORE_{field.upper()}: {text}"
+        raise fail(text) from None
     engines.spark_session(master or settings.spark_master, conf=settings.spark_conf)

@@ -218,7 +218,7 @@ def score_parquet(
     if engine == "spark":
         try:
             _spark_write(art, source, carry, tmp, quality=quality)
-            n = ds.dataset(tmp, format="parquet").count_rows()
+            n = int(ds.dataset(tmp, format="parquet").count_rows())
             _replace(tmp, dest)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
