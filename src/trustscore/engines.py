@@ -72,6 +72,8 @@ _SPARK_STATIC_CONF: Final[Mapping[str, str]] = {
     "spark.driver.extraJavaOptions": _SPARK_JAVA_OPTIONS,
     "spark.executor.extraJavaOptions": _SPARK_JAVA_OPTIONS,
     "spark.ui.enabled": "false",
+    # the CLI draws its own progress; Spark's stage bars would write over it on stderr
+    "spark.ui.showConsoleProgress": "false",
 }
 _SPARK_RUNTIME_CONF: Final[Mapping[str, str]] = {
     # and split generated code above the JIT's own limit into methods: the scorecard with its

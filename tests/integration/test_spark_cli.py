@@ -92,8 +92,7 @@ def _assert_equal(got_dir: Path, want_file: Path) -> pa.Table:
     assert sorted(got_dir.glob("part-*.parquet")), f"no part files in {got_dir}"
     got = pq.read_table(got_dir).sort_by("subject_id")
     want = pq.read_table(want_file).sort_by("subject_id")
-    assert got.column_names == want.column_names
-    assert [f.type for f in got.schema] == [f.type for f in want.schema]
+    assert got.schema == want.schema  # names, types and nullability
     for name in want.column_names:
         assert got[name].to_pylist() == want[name].to_pylist(), name
     return want

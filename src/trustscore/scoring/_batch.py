@@ -122,10 +122,13 @@ def _spark_write(
         ordered = t.select(*dict.fromkeys([*carry, *art.input_columns, *keys]))
         ordered = ordered.order_by(list(keys))
         scored = to_ibis(art, ordered, form="search", quality=quality)
-        # the types of the other engines' files (Spark's SQL widens some)
-        return scored.select(
-            *carry, *(scored[name].cast(kind).name(name) for name, kind in out_schema.items())
-        )
+        # the types of the other engines' files (Spark's SQL widens some); and Spark would
+        # write ``status`` (never NULL, always OK or NS) as a required field where the other
+        # engines' files have an optional one: NULLIF with a value it never takes keeps the
+        # values and makes Spark declare it optional
+        cols = {name: scored[name].cast(kind) for name, kind in out_schema.items()}
+        cols["status"] = cols["status"].nullif("")
+        return scored.select(*carry, *(col.name(name) for name, col in cols.items()))
 
     engines.spark_parquet_query(source, build, out_dir)
 
