@@ -14,9 +14,9 @@ Examples
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
+import re
 import shutil
 import uuid
 import warnings
@@ -41,9 +41,11 @@ __all__ = [
     "duckdb_raw",
     "java_available",
     "read_parquet",
+    "spark_conf",
     "spark_parquet_query",
     "spark_query_arrow",
     "spark_session",
+    "spark_write_parquet",
 ]
 
 logger = logging.getLogger(__name__)
@@ -61,42 +63,185 @@ def java_available() -> bool:
     return shutil.which("java") is not None or bool(os.environ.get("JAVA_HOME"))
 
 
-@functools.cache
-def spark_session(app_name: str = "trustscore", cores: int = 2) -> Any:
-    """One shared local SparkSession (starting one takes seconds)."""
+#: The project's own Spark settings, applied before the caller's ``conf``. Static ones are
+#: read when the JVMs start; runtime ones (``spark.sql.*``) may also be set on a running session,
+#: which is all Spark Connect allows (docs/spark.md).
+_SPARK_STATIC_CONF: Final[Mapping[str, str]] = {
+    # Spark's code generation gives up on huge methods and falls back to the interpreter
+    # (ENGINE-NOTES.md): allow the JIT to compile them
+    "spark.driver.extraJavaOptions": _SPARK_JAVA_OPTIONS,
+    "spark.executor.extraJavaOptions": _SPARK_JAVA_OPTIONS,
+    "spark.ui.enabled": "false",
+    # the CLI draws its own progress; Spark's stage bars would write over it on stderr
+    "spark.ui.showConsoleProgress": "false",
+}
+_SPARK_RUNTIME_CONF: Final[Mapping[str, str]] = {
+    # and split generated code above the JIT's own limit into methods: the scorecard with its
+    # reasons then runs 2x faster (the score alone about 8 % slower), and a cluster whose JVMs
+    # lack the flag above still compiles it (benchmarks/scoring)
+    "spark.sql.codegen.hugeMethodLimit": "8000",
+    # dates and as-of moments are UTC everywhere; a session in the machine's zone would move
+    # a timestamp's day
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+}
+_LOCAL_MASTER: Final = re.compile(r"local(\[(\*|\d+)(,\d+)?\])?")
+
+#: The session :func:`spark_session` started last, and the settings it was started with.
+_spark_current: dict[str, Any] = {}
+
+
+def spark_conf(master: str, conf: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The Spark configuration :func:`spark_session` applies for ``master``.
+
+    The project's settings (the JIT flag and ``hugeMethodLimit`` for the scorecard's big
+    generated methods, UTC, Arrow transfers), a shuffle width of twice the cores in local mode,
+    then ``conf``, which wins. For Spark Connect (``sc://``) only the runtime settings
+    (``spark.sql.*`` and ``conf``): the server's JVMs are started by whoever runs it.
+
+    Examples
+    --------
+    >>> spark_conf("local[3]")["spark.sql.shuffle.partitions"]
+    '6'
+    >>> "spark.sql.shuffle.partitions" in spark_conf("spark://10.0.0.1:7077")
+    False
+    >>> sorted(spark_conf("sc://spark:15002", {"spark.sql.ansi.enabled": "true"}))[:2]
+    ['spark.sql.ansi.enabled', 'spark.sql.codegen.hugeMethodLimit']
+    """
+    out: dict[str, str] = {}
+    if not master.startswith("sc://"):
+        out.update(_SPARK_STATIC_CONF)
+    out.update(_SPARK_RUNTIME_CONF)
+    local = _LOCAL_MASTER.fullmatch(master)
+    if local is not None:
+        cores = local[2]
+        n = (os.cpu_count() or 2) if cores in (None, "*") else int(cores)
+        out["spark.sql.shuffle.partitions"] = str(max(2, n * 2))
+    out.update(conf or {})
+    return out
+
+
+def _check_master(master: str) -> None:
+    from trustscore.settings import SPARK_MASTER_PATTERN
+
+    if re.fullmatch(SPARK_MASTER_PATTERN, master) is None:
+        msg = (
+            "The Spark master must be a Spark master URL (local[*], local[N], spark://HOST:PORT, "
+            f"k8s://URL, yarn) or a Spark Connect URL (sc://HOST:PORT); got {master!r}."
+        )
+        raise EngineError(msg, engine="spark")
+
+
+def _spark_alive(session: Any) -> bool:
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", FutureWarning)
-            from pyspark.sql import SparkSession
-    except ImportError:
-        msg = "Spark needs pyspark: pip install 'trustscore[spark]'"
-        raise EngineError(msg, engine="spark") from None
+        # a classic session's context is gone once stopped; a Connect session says so itself
+        if hasattr(session, "is_stopped"):
+            return not bool(session.is_stopped)
+        return session.sparkContext._jsc is not None
+    except Exception:
+        return False
+
+
+def _start_spark(master: str, conf: Mapping[str, str], app_name: str) -> Any:
+    if master.startswith("sc://"):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", FutureWarning)
+                from pyspark.sql.connect.session import SparkSession as ConnectSession
+        except ImportError as exc:
+            msg = (
+                f"Spark Connect ({master}) needs the Spark Connect client: "
+                f"pip install 'pyspark[connect]' ({exc})."
+            )
+            raise EngineError(msg, engine="spark") from None
+        remote = ConnectSession.builder.remote(master)
+        for key, value in conf.items():
+            remote = remote.config(key, value)
+        return remote.getOrCreate()
     if not java_available():
         msg = "Spark needs a Java runtime (Java 17): none was found on the PATH or in JAVA_HOME."
         raise EngineError(msg, engine="spark")
-    session = (
-        SparkSession.builder.master(f"local[{cores}]")
-        .appName(app_name)
-        .config("spark.driver.extraJavaOptions", _SPARK_JAVA_OPTIONS)
-        .config("spark.executor.extraJavaOptions", _SPARK_JAVA_OPTIONS)
-        # and split generated code above the JIT's own limit into methods: the scorecard with
-        # its reasons then runs 2x faster (the score alone about 8 % slower), and a cluster
-        # whose JVMs lack the flag above still compiles it (benchmarks/scoring)
-        .config("spark.sql.codegen.hugeMethodLimit", "8000")
-        .config("spark.sql.shuffle.partitions", str(max(2, cores * 2)))
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .getOrCreate()
-    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        from pyspark.sql import SparkSession
+    builder = SparkSession.builder.master(master).appName(app_name)
+    for key, value in conf.items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def spark_session(
+    master: str | None = None,
+    *,
+    conf: Mapping[str, str] | None = None,
+    app_name: str = "trustscore",
+    cores: int | None = None,
+) -> Any:
+    """The process's SparkSession, started from a master URL (starting one takes seconds).
+
+    Parameters
+    ----------
+    master : str, optional
+        A Spark master URL (``local[*]``, ``local[4]``, ``spark://host:7077``, ``k8s://...``,
+        ``yarn``) or a Spark Connect URL (``sc://host:15002``). None: the session started last
+        (what :func:`connect` uses), else ``local[*]``.
+    conf : mapping of str to str, optional
+        More Spark configuration, applied after the project's (:func:`spark_conf`).
+    app_name : str
+        The application's name on the cluster.
+    cores : int, optional
+        Shorthand for ``master=f"local[{cores}]"``.
+
+    Returns
+    -------
+    pyspark.sql.SparkSession
+        A session to run on; one per process (Spark allows one context in a JVM): asking for
+        another master or configuration stops the running session and starts a new one, and
+        asking for the same gives the running one.
+
+    Raises
+    ------
+    EngineError
+        When pyspark (or, for ``sc://``, the Spark Connect client) is not installed, Java is
+        missing, or ``master`` is not a URL Spark takes.
+    """
+    if master is None and cores is not None:
+        master = f"local[{int(cores)}]"
+    current = _spark_current.get("session")
+    if master is None and conf is None and current is not None and _spark_alive(current):
+        return current
+    master = master or "local[*]"
+    _check_master(master)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            import pyspark  # noqa: F401
+    except ImportError:
+        msg = "Spark needs pyspark: pip install 'trustscore[spark]'"
+        raise EngineError(msg, engine="spark") from None
+    wanted = (master, tuple(sorted(spark_conf(master, conf).items())), app_name)
+    if current is not None and _spark_alive(current):
+        if _spark_current.get("key") == wanted:
+            return current
+        before = _spark_current["key"][0]
+        logger.info("stopping the Spark session on %s to start one on %s", before, master)
+        current.stop()
+    _spark_current.clear()
+    session = _start_spark(master, dict(wanted[1]), app_name)
+    _spark_current.update(session=session, key=wanted)
     return session
 
 
 def connect(
     engine: str = "duckdb", *, path: str | Path | None = None, threads: int | None = None
 ) -> BaseBackend:
-    """An Ibis backend for ``engine``: ``"duckdb"`` (in memory, or a file) or ``"spark"``."""
+    """An Ibis backend for ``engine``: ``"duckdb"`` (in memory, or a file) or ``"spark"``.
+
+    ``"spark"`` runs on the session :func:`spark_session` started last (the CLI starts it from
+    the settings' master URL), else on a new local one (``local[*]``).
+    """
     if engine == "duckdb":
         import ibis
 
@@ -251,3 +396,34 @@ def spark_parquet_query(
     finally:
         session.catalog.dropTempView(name)
     return sorted(Path(out_dir).glob("part-*.parquet"))
+
+
+def spark_write_parquet(
+    con: BaseBackend,
+    expr: ir.Table,
+    dest: str | os.PathLike[str],
+    *,
+    sort_within: Sequence[str] = (),
+) -> None:
+    """Run an Ibis expression on Spark and write its rows with Spark's own Parquet writer.
+
+    The executors write part files under the folder ``dest`` (which must not exist yet); no
+    row passes through this process. Float NaN is written as NULL (ENGINE-NOTES.md: missing
+    values are NULL in every Parquet file the project writes). ``sort_within`` sorts each part
+    file's rows (no sort across files, which would cost a sampling job that computes ``expr``
+    once more).
+    """
+    from pyspark.sql import functions as F  # noqa: N812 - pyspark's own convention
+
+    session = spark_session()
+    df = session.sql(con.compile(expr))
+    columns = [
+        F.nanvl(df[name], F.lit(None).cast(kind)).alias(name)
+        if kind in ("float", "double")
+        else df[name]
+        for name, kind in df.dtypes
+    ]
+    df = df.select(*columns)
+    if sort_within:
+        df = df.sortWithinPartitions(*sort_within)
+    df.write.mode("errorifexists").parquet(os.fspath(dest))

@@ -18,13 +18,20 @@ False
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "get_settings"]
+__all__ = ["SPARK_MASTER_PATTERN", "Settings", "get_settings"]
+
+#: The Spark master URLs trustscore accepts: local mode, a standalone master, Kubernetes, YARN,
+#: or a Spark Connect server.
+SPARK_MASTER_PATTERN = (
+    r"local(\[(\*|[1-9][0-9]*)(,[1-9][0-9]*)?\])?|spark://\S+|k8s://\S+|yarn|sc://\S+"
+)
 
 
 class Settings(BaseSettings):
@@ -70,6 +77,15 @@ class Settings(BaseSettings):
         challenger, if it has one, in shadow: the pair goes to ``<workspace>/shadow/<purpose>
         .jsonl``, never into the answer or a decision. Off by default (it doubles the work of a
         request where a challenger is named).
+    spark_master : str
+        Where ``--engine spark`` runs: a Spark master URL (``local[*]``, the default, ``local[4]``,
+        ``spark://host:7077``, ``k8s://https://host:443``, ``yarn``) or a Spark Connect URL
+        (``sc://host:15002``). docs/spark.md says which settings apply where.
+    spark_conf : dict of str to str
+        More Spark configuration for ``--engine spark`` (executor memory and cores, the driver's
+        host on a cluster, storage credentials), as JSON:
+        ``TRUSTSCORE_SPARK_CONF='{"spark.executor.memory": "8g"}'``. It is applied after the
+        project's own settings, so it can override them.
     """
 
     model_config = SettingsConfigDict(
@@ -97,6 +113,20 @@ class Settings(BaseSettings):
     deadline_interval_s: float = Field(default=600.0, ge=0)
     log_level: str = Field(default="info", pattern="^(debug|info|warning|error|critical)$")
     shadow_challengers: bool = False
+    spark_master: str = "local[*]"
+    spark_conf: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("spark_master")
+    @classmethod
+    def _spark_master(cls, value: str) -> str:
+        if re.fullmatch(SPARK_MASTER_PATTERN, value) is None:
+            msg = (
+                "TRUSTSCORE_SPARK_MASTER must be a Spark master URL (local[*], local[N], "
+                "spark://HOST:PORT, k8s://URL, yarn) or a Spark Connect URL (sc://HOST:PORT); "
+                f"got {value!r}."
+            )
+            raise ValueError(msg)
+        return value
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:

@@ -23,6 +23,7 @@ from trustscore.cli._outputs import atomic_output
 from trustscore.cli._progress import progress_bars
 from trustscore.cli._purpose import champion_of, score_for_purpose
 from trustscore.cli._reviews import reviews_app
+from trustscore.cli._spark import SparkMaster, use_spark
 from trustscore.cli._whatif import next_tier, projection, what_if
 
 app = typer.Typer(
@@ -236,23 +237,47 @@ def ingest(
 def features(
     as_of: Annotated[str, typer.Option(help="As-of date: only what was known then counts.")],
     store: Annotated[Path, typer.Option()] = Path("trustscore-demo/store"),
-    out: Annotated[Path, typer.Option()] = Path("trustscore-demo/features.parquet"),
+    out: Annotated[
+        Path,
+        typer.Option(help="A Parquet file; with --engine spark, a folder of Parquet part files."),
+    ] = Path("trustscore-demo/features.parquet"),
     engine: Annotated[str, typer.Option(help="duckdb or spark")] = "duckdb",
+    spark_master: SparkMaster = None,
 ) -> None:
     """Compute as-of features for every subject in the store.
 
     Bills of the categories in TRUSTSCORE_CONSENT_CATEGORIES (default: all) count only with the
-    subject's consent; the bills left out for lack of it are counted in the output.
+    subject's consent; the bills left out for lack of it are counted in the output. With
+    --engine spark the features are a Spark job whose executors write the folder --out.
     """
-    from trustscore.features import bills_without_consent, compute_features, write_features
+    from trustscore.features import (
+        bills_without_consent,
+        compute_features,
+        count_bills_without_consent,
+        write_features,
+        write_features_spark,
+    )
     from trustscore.records import RecordStore
     from trustscore.settings import get_settings
 
     date = _parse_date(as_of, "--as-of")
 
     def run() -> None:
+        use_spark(engine, spark_master)
         categories = get_settings().consent_categories
         records = RecordStore(store)
+        if engine == "spark":
+            with atomic_output(out) as tmp:
+                n = write_features_spark(records, date, tmp, consent_categories=categories)
+            typer.echo(f"wrote features of {n:,} subjects as of {date} to {out}/ (Spark)")
+            left = count_bills_without_consent(
+                records, date, engine=engine, consent_categories=categories
+            )
+            typer.echo(
+                f"{left:,} bills left out for lack of consent "
+                f"(categories needing consent: {', '.join(categories) or 'none'})"
+            )
+            return
         table = compute_features(records, date, engine=engine, consent_categories=categories)
         left_out = bills_without_consent(
             records, date, engine=engine, consent_categories=categories
@@ -381,7 +406,10 @@ def score(
     data: Annotated[
         Path, typer.Option(help="Features: CSV, Parquet, or a folder of Parquet files.")
     ],
-    out: Annotated[Path, typer.Option(help="Scores (Parquet).")],
+    out: Annotated[
+        Path,
+        typer.Option(help="Scores (Parquet); with --engine spark, a folder of Parquet part files."),
+    ],
     model: Annotated[
         Path | None,
         typer.Option(help="A model artifact (JSON), to score with outside any purpose."),
@@ -398,8 +426,13 @@ def score(
     carry: Annotated[
         list[str] | None, typer.Option(help="Id columns to copy into the scores.")
     ] = None,
+    spark_master: SparkMaster = None,
 ) -> None:
-    """Score a table from a model artifact alone, or for a purpose with its champion."""
+    """Score a table from a model artifact alone, or for a purpose with its champion.
+
+    With --engine spark a Parquet source is scored by a Spark job whose executors write the
+    folder --out.
+    """
     from trustscore.pipeline import score_file
 
     if purpose is not None:
@@ -409,6 +442,7 @@ def score(
         raise fail("give --model (an artifact) or --purpose (its champion scores).")
 
     def run() -> None:
+        use_spark(engine, spark_master)
         with progress_bars() as report, atomic_output(out) as tmp:
             n = score_file(
                 model,

@@ -2,9 +2,12 @@
 
 A command's output goes to ``<folder>/.<name>.<pid>.tmp/<name>`` and is moved over ``--out``
 with one ``os.replace`` once it is complete, so ``--out`` holds the previous output or the new
-one, never a part. Whatever a writer leaves in the temporary folder (its own temporary files
-included) goes with it. A process killed mid-write (SIGKILL, power loss) cannot clean up; the
-next command writing the same output removes the folders of processes that are gone.
+one, never a part. An output that is a folder (Spark's part files), or one that replaces a
+folder, takes two renames: the old output out of the way, then the new one in; between them
+``--out`` is briefly absent, never partial. Whatever a writer leaves in the temporary folder
+(its own temporary files included) goes with it. A process killed mid-write (SIGKILL, power
+loss) cannot clean up; the next command writing the same output removes the folders of
+processes that are gone.
 """
 
 from __future__ import annotations
@@ -60,6 +63,15 @@ def atomic_output(out: str | os.PathLike[str]) -> Iterator[Path]:
     ...     _ = tmp.write_text("new")
     >>> (folder / "scores.txt").read_text(), sorted(p.name for p in folder.iterdir())
     ('new', ['scores.txt'])
+    >>> with atomic_output(folder / "scores.txt") as tmp:  # a folder of parts over the file
+    ...     tmp.mkdir()
+    ...     _ = (tmp / "part-0.parquet").write_text("parts")
+    >>> sorted(p.name for p in (folder / "scores.txt").iterdir()), len(list(folder.iterdir()))
+    (['part-0.parquet'], 1)
+    >>> with atomic_output(folder / "scores.txt") as tmp:  # and a file over the folder
+    ...     _ = tmp.write_text("newer")
+    >>> (folder / "scores.txt").read_text()
+    'newer'
     """
     target = Path(out)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -69,6 +81,11 @@ def atomic_output(out: str | os.PathLike[str]) -> Iterator[Path]:
     work.mkdir()
     try:
         yield work / target.name
-        os.replace(work / target.name, target)
+        new = work / target.name
+        if (target.is_dir() and not target.is_symlink()) or (new.is_dir() and target.exists()):
+            # a folder (Spark's part files) cannot be renamed over a file or a non-empty
+            # folder: the old output moves into the temporary folder, and goes with it
+            os.replace(target, work / f".old-{target.name}")
+        os.replace(new, target)
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -16,6 +16,7 @@ from trustscore.features._compute import (
     count_bills_without_consent,
     load_tables,
     write_features,
+    write_features_spark,
 )
 from trustscore.features._consent import (
     CONSENTS,
@@ -57,4 +58,5 @@ __all__ = [
     "feature_table",
     "load_tables",
     "write_features",
+    "write_features_spark",
 ]

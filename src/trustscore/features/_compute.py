@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Final, Protocol
 import ibis
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
 from trustscore import engines
@@ -48,6 +49,7 @@ __all__ = [
     "count_bills_without_consent",
     "load_tables",
     "write_features",
+    "write_features_spark",
 ]
 
 _PART: Final = re.compile(r"^(?P<batch>.+)-(?P<part>\d+)\.parquet$")
@@ -261,6 +263,61 @@ def compute_features(
         consent_categories=consent_categories,
     )  # fmt: skip
     return _without_nan(_run(con, expr)).sort_by("subject_id")
+
+
+def write_features_spark(
+    store: StoreLike,
+    as_of: dt.date,
+    dest: str | os.PathLike[str],
+    *,
+    horizon_years: int = 7,
+    known_at: dt.datetime | None = None,
+    consent_categories: Collection[str] = (),
+) -> int:
+    """Compute the as-of feature table as a Spark job and write it with Spark's Parquet writer.
+
+    The feature table of :func:`compute_features` (same arguments, same values: exactly equal
+    to DuckDB's), computed by the executors from the store and written by them as Parquet part
+    files under ``dest``: nothing of the population passes through this process, so it runs
+    on a cluster (:func:`trustscore.engines.spark_session` picks the master) for any
+    population. Each part file's rows are sorted by ``subject_id``; the files together hold
+    one row per subject, in no promised order across files.
+
+    Parameters
+    ----------
+    store : path or object with a ``root`` attribute
+        The record store folder; on a cluster, a path every executor reads alike (a shared
+        file system).
+    as_of : datetime.date
+        The date the features describe.
+    dest : path
+        The folder to write (it must not exist yet), on storage every executor writes alike.
+    horizon_years, known_at, consent_categories
+        As for :func:`compute_features`.
+
+    Returns
+    -------
+    int
+        The number of subjects written (read from the part files' footers).
+
+    Raises
+    ------
+    NotFoundError
+        If the store folder does not exist.
+    EngineError
+        If Spark is unavailable.
+    """
+    if not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime):
+        msg = f"as_of must be a datetime.date (a day, not a moment). Got {as_of!r} instead."
+        raise ValueError(msg)
+    con = engines.connect("spark")
+    tables = load_tables(con, store, engine="spark")
+    expr = feature_table(
+        tables, as_of, horizon_years=horizon_years, known_at=known_at,
+        consent_categories=consent_categories,
+    )  # fmt: skip
+    engines.spark_write_parquet(con, expr, dest, sort_within=["subject_id"])
+    return int(pads.dataset(Path(dest), format="parquet").count_rows())
 
 
 def _run(con: BaseBackend, expr: ir.Table) -> pa.Table:

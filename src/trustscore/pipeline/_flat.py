@@ -26,8 +26,17 @@ __all__ = ["read_lineage", "read_table", "score_file", "train_flat"]
 
 
 def read_table(path: str | Path) -> pa.Table:
-    """Read a CSV or Parquet file, with an error naming the file (and line) when it cannot."""
+    """Read a CSV or Parquet file, or a folder of Parquet part files (what Spark writes), with an
+    error naming the file (and line) when it cannot."""
     p = Path(path)
+    if p.is_dir():
+        try:
+            # Arrow reads the part files in name order and skips _SUCCESS and .crc files
+            return pq.read_table(p)
+        except (pa.ArrowInvalid, OSError) as exc:
+            text = str(exc).splitlines()[0]
+            msg = f"Cannot read the Parquet folder {p.name}: {text}"
+            raise IngestError(msg, file=str(p)) from None
     if not p.is_file():
         msg = f"No such file: {str(p)!r}."
         raise IngestError(msg, file=str(p))

@@ -26,7 +26,7 @@ Examples
 from __future__ import annotations
 
 import os
-import tempfile
+import shutil
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -97,22 +97,23 @@ def _duckdb_batches(
     return engines.duckdb_arrow_batches(sql, batch_rows=batch_rows)
 
 
-def _spark_batches(
+def _spark_write(
     art: ScorecardArtifact,
     source: Path,
     carry: Sequence[str],
-    work: Path,
-    batch_rows: int,
+    out_dir: Path,
     *,
     quality: bool,
-) -> Iterator[pa.RecordBatch]:
+) -> None:
     """Spark scores the whole source as SQL (``to_ibis(form="search")``, what
-    ``score(engine="spark")`` runs), sorted back into file and row order, into part files under
-    ``work``; their rows are then read back batch by batch."""
+    ``score(engine="spark")`` runs), sorted back into file and row order, and its executors
+    write the scores as part files under ``out_dir``: no row passes through this process."""
+    import ibis
+
     from trustscore import engines
     from trustscore.scoring._ibis import to_ibis
 
-    names = output_schema(art, quality=quality).names
+    out_schema = ibis.Schema.from_pyarrow(output_schema(art, quality=quality))
     keys = (engines.SPARK_FILE_COLUMN, engines.SPARK_ROW_COLUMN)
 
     def build(t: ir.Table) -> ir.Table:
@@ -120,10 +121,29 @@ def _spark_batches(
         # would score every row twice if the scores were sorted instead
         ordered = t.select(*dict.fromkeys([*carry, *art.input_columns, *keys]))
         ordered = ordered.order_by(list(keys))
-        return to_ibis(art, ordered, form="search", quality=quality).select(*carry, *names)
+        scored = to_ibis(art, ordered, form="search", quality=quality)
+        # the types of the other engines' files (Spark's SQL widens some); and Spark would
+        # write ``status`` (never NULL, always OK or NS) as a required field where the other
+        # engines' files have an optional one: NULLIF with a value it never takes keeps the
+        # values and makes Spark declare it optional
+        cols = {name: scored[name].cast(kind) for name, kind in out_schema.items()}
+        cols["status"] = cols["status"].nullif("")
+        return scored.select(*carry, *(col.name(name) for name, col in cols.items()))
 
-    for part in engines.spark_parquet_query(source, build, work / "scores"):
-        yield from pq.ParquetFile(part).iter_batches(batch_size=batch_rows)
+    engines.spark_parquet_query(source, build, out_dir)
+
+
+def _replace(new: Path, dest: Path) -> None:
+    """Put ``new`` (a file or a folder) at ``dest``, over whatever is there."""
+    if dest.is_dir() and not dest.is_symlink():
+        old = dest.with_name(f".{dest.name}.{uuid.uuid4().hex}.old")
+        os.replace(dest, old)
+        os.replace(new, dest)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        if new.is_dir() and dest.exists():
+            dest.unlink()
+        os.replace(new, dest)
 
 
 def score_parquet(
@@ -137,7 +157,7 @@ def score_parquet(
     carry: Sequence[str] = ("subject_id",),
     quality: bool = False,
 ) -> int:
-    """Score a Parquet file or a folder of Parquet files into one Parquet file.
+    """Score a Parquet file or a folder of Parquet files into Parquet.
 
     Parameters
     ----------
@@ -146,19 +166,23 @@ def score_parquet(
     source : str or Path
         A Parquet file, or a folder of them (read as one dataset, files in name order).
     dest : str or Path
-        The Parquet file to write: the ``carry`` columns, then the columns of
-        :func:`~trustscore.scoring.score`, one row per input row in input order. It is written
-        under a temporary name and renamed when complete.
+        Where to write the ``carry`` columns, then the columns of
+        :func:`~trustscore.scoring.score`, one row per input row in input order: one Parquet
+        file, or with ``engine="spark"`` a folder of Parquet part files (their rows in input
+        order when the files are read in name order, as Arrow, DuckDB and Spark read a
+        folder). It is written under a temporary name and renamed when complete.
     engine : {"kernel", "duckdb", "spark"}
         Who reads the Parquet: Arrow, file by file, or DuckDB on every core, and each batch
-        is scored by the compiled kernel; or Spark, which scores the whole source as SQL
-        (:func:`~trustscore.scoring.to_ibis`), sorts the rows back into the source's order
-        and writes part files that are then appended here batch by batch (so Spark's
-        scratch space, not memory, holds the whole result for a while).
+        is scored by the compiled kernel; or Spark, which runs as a Spark job: its executors
+        score the whole source as SQL (:func:`~trustscore.scoring.to_ibis`), sort the rows
+        back into the source's order and write the part files, so no row passes through
+        this process (on a cluster, ``source`` and ``dest`` must be on storage every
+        executor reaches alike).
     batch_rows : int
         Rows per batch (memory grows with it).
     progress : callable, optional
-        Called as ``progress(rows_done, rows_total)`` after each batch.
+        Called as ``progress(rows_done, rows_total)`` after each batch (once at the end with
+        ``engine="spark"``).
     carry : sequence of str
         Columns of the source to copy through (ids).
     quality : bool
@@ -193,21 +217,27 @@ def score_parquet(
     check_input_types(art, dataset.schema)
     columns = list(dict.fromkeys([*carry, *art.input_columns]))
     schema = pa.schema([dataset.schema.field(c) for c in carry] + list(out_schema))
-    total = dataset.count_rows() if progress is not None else 0
     tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex}.tmp")
+    if engine == "spark":
+        try:
+            _spark_write(art, source, carry, tmp, quality=quality)
+            n = int(ds.dataset(tmp, format="parquet").count_rows())
+            _replace(tmp, dest)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        if progress is not None:
+            progress(n, n)
+        return n
+    total = dataset.count_rows() if progress is not None else 0
     try:
-        with tempfile.TemporaryDirectory(prefix=f".{dest.name}.", dir=dest.parent) as work:
-            if engine == "spark":
-                scored = _spark_batches(art, source, carry, Path(work), batch_rows, quality=quality)
-            else:
-                batches = (
-                    _file_batches(dataset, columns, batch_rows)
-                    if engine == "kernel"
-                    else _duckdb_batches(source, columns, batch_rows)
-                )
-                scored = score_batches(art, batches, carry=carry, quality=quality)
-            n = _write(tmp, schema, scored, progress, total)
-        os.replace(tmp, dest)
+        batches = (
+            _file_batches(dataset, columns, batch_rows)
+            if engine == "kernel"
+            else _duckdb_batches(source, columns, batch_rows)
+        )
+        scored = score_batches(art, batches, carry=carry, quality=quality)
+        n = _write(tmp, schema, scored, progress, total)
+        _replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)
     return n

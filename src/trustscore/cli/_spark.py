@@ -1,0 +1,48 @@
+"""``--engine spark``: the Spark session the commands run on, started from the settings."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from trustscore.cli._errors import fail
+
+__all__ = ["SparkMaster", "use_spark"]
+
+SparkMaster = Annotated[
+    str | None,
+    typer.Option(
+        metavar="URL",
+        help="With --engine spark: a Spark master URL (local[*], spark://HOST:7077, "
+        "k8s://URL, yarn) or a Spark Connect URL (sc://HOST:15002). Default: "
+        "TRUSTSCORE_SPARK_MASTER, else local[*]; more configuration in TRUSTSCORE_SPARK_CONF "
+        "(docs/spark.md).",
+    ),
+]
+
+
+def use_spark(engine: str, master: str | None) -> None:
+    """Start the Spark session for ``--engine spark`` from the settings and ``--spark-master``.
+
+    Nothing happens for another engine; ``--spark-master`` with another engine is an error,
+    as is a setting that does not parse (one line naming it, never a traceback).
+    """
+    from trustscore import engines
+    from trustscore.settings import get_settings
+
+    if engine != "spark":
+        if master is not None:
+            raise fail(f"--spark-master applies only with --engine spark (got --engine {engine}).")
+        return
+    try:
+        settings = get_settings()
+    except ValueError as exc:  # pydantic's ValidationError: a TRUSTSCORE_* value is wrong
+        errors = getattr(exc, "errors", None)
+        first = errors()[0] if callable(errors) else {"loc": (), "msg": str(exc)}
+        text = str(first["msg"]).removeprefix("Value error, ")
+        if not text.startswith("TRUSTSCORE_"):
+            field = ".".join(str(p) for p in first["loc"])
+            text = f"TRUSTSCORE_{field.upper()}: {text}"
+        raise fail(text) from None
+    engines.spark_session(master or settings.spark_master, conf=settings.spark_conf)
