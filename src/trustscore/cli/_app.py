@@ -15,6 +15,7 @@ from trustscore.cli._consent import consent_app
 from trustscore.cli._errors import fail, guarded
 from trustscore.cli._furnishers import furnishers_app
 from trustscore.cli._identity import identity_app
+from trustscore.cli._ledger import ledger_app
 from trustscore.cli._ops import clients_app, disputes_app, replay, serve
 from trustscore.cli._outputs import atomic_output
 from trustscore.cli._progress import progress_bars
@@ -439,6 +440,7 @@ app.add_typer(furnishers_app, name="furnishers")
 app.add_typer(reviews_app, name="reviews")
 app.add_typer(consent_app, name="consent")
 app.add_typer(identity_app, name="identity")
+app.add_typer(ledger_app, name="ledger")
 
 
 def main() -> None:

@@ -51,6 +51,7 @@ from trustscore.ledger._audit_tree import (
     tree_head,
 )
 from trustscore.ledger._audit_verify import AuditVerification, audit_verify
+from trustscore.ledger._backup import BackupInfo, backup_ledger, restore_ledger
 from trustscore.ledger._clients import (
     authenticate,
     clients,
@@ -86,6 +87,7 @@ from trustscore.ledger._disputes import (
     resolve_dispute,
     run_deadline_job,
     suppressions,
+    unrescored_subjects,
 )
 from trustscore.ledger._holds import (
     HOLD_OUTCOMES,
@@ -186,6 +188,7 @@ __all__ = [
     "Access",
     "AuditEntry",
     "AuditVerification",
+    "BackupInfo",
     "Batch",
     "Checkpoint",
     "Client",
@@ -224,6 +227,7 @@ __all__ = [
     "audit_inclusion",
     "audit_verify",
     "authenticate",
+    "backup_ledger",
     "batches",
     "canonical_json",
     "clients",
@@ -275,6 +279,7 @@ __all__ = [
     "request_review",
     "resolve_dispute",
     "resolve_hold",
+    "restore_ledger",
     "review_cases",
     "review_report",
     "reviews",
@@ -285,5 +290,6 @@ __all__ = [
     "snapshots",
     "suppressions",
     "tree_head",
+    "unrescored_subjects",
     "write_witness",
 ]

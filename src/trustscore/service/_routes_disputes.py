@@ -10,7 +10,8 @@ from trustscore import ledger as lg
 from trustscore.exceptions import NotFoundError
 from trustscore.service._auth import LedgerDep, Operator, SubjectOrOperator
 from trustscore.service._errors import ApiError
-from trustscore.service._provider import SubjectProvider, record_score
+from trustscore.service._provider import SubjectProvider
+from trustscore.service._resolutions import resolve_and_apply
 from trustscore.service._schemas import (
     DisputeCreate,
     DisputeOut,
@@ -113,26 +114,10 @@ def resolve_dispute(
     (``<record_id>~c<dispute_id>``) beside the suppressed original.
     """
     provider: SubjectProvider | None = request.app.state.provider
-    if body.outcome == "corrected" and body.correction and provider is not None:
-        try:
-            disputed = lg.get_dispute(ledger, dispute_id)
-        except NotFoundError:
-            raise _not_found(dispute_id) from None
-        if disputed.status == "open":
-            provider.check_correction(
-                disputed.record_kind, disputed.record_id, dict(body.correction), dispute_id
-            )
-    dispute, suppression = lg.resolve_dispute(
-        ledger, dispute_id, body.outcome, operator.client_id, note=body.note,
+    dispute, suppression, rescored = resolve_and_apply(
+        ledger, provider, dispute_id, body.outcome, operator.client_id, note=body.note,
         correction=body.correction,
     )  # fmt: skip
-    rescored = False
-    if suppression is not None and provider is not None:
-        provider.apply_resolution(suppression)
-        result = provider.rescore(dispute.subject_id)
-        if result is not None:
-            record_score(ledger, result, actor=operator.client_id)
-        rescored = True
     return ResolutionOut(
         dispute=DisputeOut.of(dispute),
         suppression=None if suppression is None else SuppressionOut.of(suppression),

@@ -1,0 +1,55 @@
+"""A dispute's resolution, end to end: checked, recorded, applied to the store, rescored.
+
+The route ``POST /v1/disputes/{id}/resolution`` runs :func:`resolve_and_apply`, and so does the
+crash harness (``tests/crash_harness.py``), which kills it at random points: the ledger records
+the outcome first (one transaction), then the store applies it, then the subject is rescored and
+the score recorded. A crash after the first step leaves work that ``trustscore disputes
+run-deadlines`` completes (:func:`trustscore.pipeline.pending_resolutions`,
+:func:`trustscore.pipeline.pending_rescores`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from trustscore import ledger as lg
+from trustscore.service._provider import SubjectProvider, record_score
+
+__all__ = ["resolve_and_apply"]
+
+
+def resolve_and_apply(
+    ledger: lg.Ledger,
+    provider: SubjectProvider | None,
+    dispute_id: str,
+    outcome: str,
+    resolver: str,
+    *,
+    note: str | None = None,
+    correction: Mapping[str, Any] | None = None,
+) -> tuple[lg.Dispute, lg.Suppression | None, bool]:
+    """Resolve a dispute and carry the outcome into the store; ``(dispute, suppression,
+    rescored)``.
+
+    Corrected values are checked against the record they correct before anything is written
+    (:meth:`SubjectProvider.check_correction`); a refused resolution changes nothing. Raises
+    what :func:`trustscore.ledger.resolve_dispute` raises (an unknown dispute, one already
+    resolved, a correction with another outcome).
+    """
+    if outcome == "corrected" and correction and provider is not None:
+        disputed = lg.get_dispute(ledger, dispute_id)
+        if disputed.status == "open":
+            provider.check_correction(
+                disputed.record_kind, disputed.record_id, dict(correction), dispute_id
+            )
+    dispute, suppression = lg.resolve_dispute(
+        ledger, dispute_id, outcome, resolver, note=note, correction=correction
+    )
+    if suppression is None or provider is None:
+        return dispute, suppression, False
+    provider.apply_resolution(suppression)
+    result = provider.rescore(dispute.subject_id)
+    if result is not None:
+        record_score(ledger, result, actor=resolver)
+    return dispute, suppression, True
