@@ -174,7 +174,7 @@ class Ledger:
         >>> ledger = Ledger("sqlite://")
         >>> ledger.upgrade()
         >>> ledger.revision()
-        '0007'
+        '0008_crash'
         >>> ledger.dispose()
         """
         from alembic import command
