@@ -76,7 +76,21 @@ def main(argv: list[str] | None = None) -> int:
     from trustscore.pipeline import run_demo
 
     load = os.getloadavg()[0]
-    reports = []
+    reports: list[dict[str, Any]] = []
+
+    def write() -> None:  # after each job: a long run stopped early still reports what it did
+        result = {
+            "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "machine": platform.platform(),
+            "cpus": os.cpu_count(),
+            "load": round(load, 1),
+            "subjects": args.subjects,
+            "seed": args.seed,
+            "jobs": reports,
+        }
+        (HERE / "results.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        (HERE / "results.md").write_text(_markdown(result), encoding="utf-8")
+
     with tempfile.TemporaryDirectory(prefix="trustscore-crash-") as tmp:
         folder = Path(tmp)
         run_demo(str(folder / "demo"), n_subjects=args.subjects)
@@ -89,16 +103,6 @@ def main(argv: list[str] | None = None) -> int:
             report = run_trials(job, templates[job], work, trials=args.trials, seed=args.seed)
             print(f"  {time.perf_counter() - t0:.0f} s: {report.as_dict()}", flush=True)
             reports.append(report.as_dict())
-    result = {
-        "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": platform.platform(),
-        "cpus": os.cpu_count(),
-        "load": round(load, 1),
-        "subjects": args.subjects,
-        "seed": args.seed,
-        "jobs": reports,
-    }
-    (HERE / "results.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    (HERE / "results.md").write_text(_markdown(result), encoding="utf-8")
+            write()
     bad = sum(r["lost"] + r["duplicated"] + r["half_written"] + r["audit_broken"] for r in reports)
     return 1 if bad else 0

@@ -10,13 +10,22 @@ run-deadlines`` completes (:func:`trustscore.pipeline.pending_resolutions`,
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 from trustscore import ledger as lg
 from trustscore.service._provider import SubjectProvider, record_score
 
 __all__ = ["resolve_and_apply"]
+
+#: Held from the ledger's write to the store's: two operators correcting one record at once
+#: reach the store in the order the ledger recorded them, so the correction left live (the
+#: store keeps the latest it applied) is the one the ledger holds as the latest. Resolutions
+#: are rare; one lock for all of them costs nothing. (Workers of other processes are not
+#: ordered by it: with several workers, ``run-deadlines`` still finds each record's one live
+#: correction, but which one follows the order the store applied them.)
+_ORDER: Final = threading.Lock()
 
 
 def resolve_and_apply(
@@ -43,12 +52,13 @@ def resolve_and_apply(
             provider.check_correction(
                 disputed.record_kind, disputed.record_id, dict(correction), dispute_id
             )
-    dispute, suppression = lg.resolve_dispute(
-        ledger, dispute_id, outcome, resolver, note=note, correction=correction
-    )
-    if suppression is None or provider is None:
-        return dispute, suppression, False
-    provider.apply_resolution(suppression)
+    with _ORDER:
+        dispute, suppression = lg.resolve_dispute(
+            ledger, dispute_id, outcome, resolver, note=note, correction=correction
+        )
+        if suppression is None or provider is None:
+            return dispute, suppression, False
+        provider.apply_resolution(suppression)
     result = provider.rescore(dispute.subject_id)
     if result is not None:
         record_score(ledger, result, actor=resolver)
