@@ -75,15 +75,11 @@ def cli(root: Path, *args: str) -> None:
 
     with _environment(root):
         command = typer.main.get_command(app)
-        try:
-            command.main(args=list(args), prog_name="trustscore", standalone_mode=False)
-        except SystemExit as exit_:  # typer.Exit inside standalone_mode=False returns its code
-            if exit_.code:
-                raise
-        except Exception as exc:
-            if type(exc).__name__ == "Exit" and getattr(exc, "exit_code", 0) == 0:
-                return
-            raise
+        # standalone_mode=False: the command's exit code comes back instead of SystemExit
+        code = command.main(args=list(args), prog_name="trustscore", standalone_mode=False)
+    if isinstance(code, int) and code != 0:
+        msg = f"trustscore {' '.join(args)} exited {code}"
+        raise RuntimeError(msg)
 
 
 # -- the jobs ---------------------------------------------------------------------------------
