@@ -4,13 +4,15 @@ Each job runs on a copy of a prepared workspace. A trial forks a child (multipro
 ``fork`` context: the parent's imports are reused, no CLI start-up) that runs the job's own
 entry point on a fresh copy, SIGKILLs it after a seeded random delay drawn from the clean
 run's measured duration, checks what the killed run left (no half-written output presented as
-complete, the audit log intact), then runs the job again to the end in this process and
-compares the workspace with the clean run's: the record store's rows, the ledger's rows and the
-folder listing, as multisets of normalised items, so ``lost`` counts what the clean run has and
-the trial lacks and ``duplicated`` what the trial has more of. Timestamps of *when* something
-was done (the run's clock) are left out of the comparison; everything else is compared exactly.
+complete; the audit log intact after jobs that write the ledger), then runs the job again to
+the end in this process and compares the workspace with the clean run's: the record store's
+rows, the batch manifests (and that each one's counts reconcile), the ledger's rows and the
+folder listing, as multisets of normalised items, so ``lost`` counts what the clean run has
+and the trial lacks and ``duplicated`` what the trial has more of. Timestamps of *when*
+something was done (the run's clock) and the workspace's own path are left out of the
+comparison; everything else is compared exactly.
 
-The CI test (``tests/e2e/test_crash_safety.py``) runs a few trials per job, the benchmark
+The CI test (``tests/e2e/test_crash_safety.py``) runs 20 trials per job, the benchmark
 (``python -m benchmarks.crash``) a hundred.
 """
 
@@ -303,7 +305,13 @@ def state(
         found += _rows(store.read(kind), f"store:{kind}", known)
     found += _rows(store.suppressions().drop_columns(["reason"]), "store:suppressions")
     for manifest in store.batches():
-        found[("manifest", manifest.kind)] += 1
+        # what the batch says it did, and that its counts reconcile (not when it was done)
+        counts = {k: v for k, v in manifest.__dict__.items() if k != "ingested_at"}
+        counts["file"] = str(manifest.file).replace(str(root), "<workspace>")
+        found[("manifest", json.dumps(counts, sort_keys=True, default=str))] += 1
+        parts = manifest.rows_stored + manifest.rows_unchanged + manifest.rows_quarantined
+        if manifest.rows_in != parts + manifest.rows_held:
+            found[("unreconciled", manifest.batch_id)] += 1
     for name in ("scores.parquet",):
         if (root / name).is_file():
             found[("output", pq.read_table(root / name).to_string(show_metadata=False))] += 1
