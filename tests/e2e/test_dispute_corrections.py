@@ -300,3 +300,33 @@ def test_run_deadlines_repairs_a_correction_the_store_cannot_take(
     again = runner.invoke(app, ["disputes", "run-deadlines"])
     assert again.exit_code == 0, again.output
     assert "0 earlier resolution(s) applied" in again.output
+
+
+def test_run_deadlines_records_the_score_a_killed_resolution_owed(
+    demo_ledger: tuple[WorkspaceProvider, dict[str, object], lg.Ledger],
+) -> None:
+    """Found by the crash harness: a resolution killed after the store took it but before the
+    rescore was recorded left the subject's history without that score, and nothing repaired
+    it (the store had the resolution, so nothing looked pending)."""
+    from typer.testing import CliRunner
+
+    from trustscore.cli import app
+
+    provider, bill, ledger = demo_ledger
+    subject = str(bill["subject_id"])
+    dispute = lg.open_dispute(ledger, subject, "obligation", str(bill["record_id"]), "paid")
+    _, suppression = lg.resolve_dispute(ledger, dispute.dispute_id, "unverifiable", "ops")
+    assert suppression is not None
+    provider.apply_resolution(suppression)  # ... and the process dies here
+    assert pending_resolutions(ledger, provider.store) == []
+    assert lg.unrescored_subjects(ledger) == [subject]
+    runner = CliRunner()
+    first = runner.invoke(app, ["disputes", "run-deadlines"])
+    assert first.exit_code == 0, first.output
+    assert "1 subject(s) rescored" in first.output
+    assert [s.score for s in lg.snapshots(ledger, subject)] == [
+        provider.current_score(subject)["score"]
+    ]
+    again = runner.invoke(app, ["disputes", "run-deadlines"])
+    assert "0 subject(s) rescored" in again.output
+    assert len(lg.snapshots(ledger, subject)) == 1

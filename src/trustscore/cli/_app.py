@@ -16,6 +16,7 @@ from trustscore.cli._errors import fail, guarded
 from trustscore.cli._fairness import fairness_app
 from trustscore.cli._furnishers import furnishers_app
 from trustscore.cli._identity import identity_app
+from trustscore.cli._ledger import ledger_app
 from trustscore.cli._models import models_app
 from trustscore.cli._monitor import monitor
 from trustscore.cli._ops import clients_app, disputes_app, replay, serve
@@ -508,6 +509,7 @@ app.add_typer(consent_app, name="consent")
 app.add_typer(identity_app, name="identity")
 app.add_typer(fairness_app, name="fairness")
 app.add_typer(models_app, name="model")
+app.add_typer(ledger_app, name="ledger")
 
 
 def main() -> None:

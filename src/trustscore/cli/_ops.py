@@ -10,7 +10,7 @@ import typer
 from trustscore.cli._errors import fail, guarded
 
 if TYPE_CHECKING:
-    from trustscore.ledger import Ledger
+    from trustscore.ledger import Dispute, Ledger
 
 clients_app = typer.Typer(help="API clients and their tokens.", no_args_is_help=True)
 disputes_app = typer.Typer(help="Disputes and their 30-day deadlines.", no_args_is_help=True)
@@ -90,13 +90,20 @@ def client_create(
 def run_deadlines() -> None:
     """Suppress every record still unverified at its dispute's deadline, and rescore.
 
-    Also applies any resolution the ledger holds but the record store lacks (a failure between
-    the two writes), so running it again always completes the work.
+    Also applies any resolution the ledger holds but the record store lacks, and records the
+    score owed to any subject resolved since their last one (a failure between the writes), so
+    running it again always completes the work.
     """
-    from trustscore.ledger import run_deadline_job
+    from trustscore.exceptions import NotFoundError
+    from trustscore.ledger import (
+        identity_change,
+        run_deadline_job,
+        unlink_change_id,
+        unrescored_subjects,
+    )
     from trustscore.pipeline import Workspace, pending_identity_changes, pending_resolutions
     from trustscore.records import RecordStore
-    from trustscore.service import deadline_callback, record_score, workspace_provider
+    from trustscore.service import record_score, workspace_provider
     from trustscore.settings import get_settings
 
     def run() -> None:
@@ -106,24 +113,38 @@ def run_deadlines() -> None:
         if provider is None:
             raise fail("the workspace has no model: nothing can be rescored (run trustscore demo).")
         ledger = _ledger()
-        done = run_deadline_job(
-            ledger, dt.datetime.now(dt.UTC), deadline_callback(provider, ledger)
-        )
+
+        def suppress(dispute: Dispute) -> None:
+            if dispute.kind == "not_mine":  # unlinked from the subject, not suppressed
+                change = identity_change(ledger, unlink_change_id(dispute.dispute_id))
+                provider.apply_identity_change(change)
+                return
+            reason = f"dispute {dispute.dispute_id}: not verified by its deadline"
+            provider.suppress(dispute.record_kind, dispute.record_id, reason)
+
+        # every record first, then each subject rescored once: one features computation for
+        # all of them rather than one per dispute
+        done = run_deadline_job(ledger, dt.datetime.now(dt.UTC), suppress)
         late = pending_resolutions(ledger, RecordStore(Workspace(workspace).store_dir))
         for suppression in late:
             provider.apply_resolution(suppression)
-            result = (
-                None if suppression.subject_id is None else provider.rescore(suppression.subject_id)
-            )
-            if result is not None:
-                record_score(ledger, result, actor="resolution-repair")
         changes = pending_identity_changes(ledger, RecordStore(Workspace(workspace).store_dir))
         for change in changes:  # unlinks of not_mine disputes, merges, splits
             provider.apply_identity_change(change)
+        rescored = 0
+        for subject in unrescored_subjects(ledger):
+            try:
+                result = provider.rescore(subject)
+            except NotFoundError:  # no longer scored (erased, or never was): nothing owed
+                continue
+            if result is not None:
+                record_score(ledger, result, actor="deadline-job")
+                rescored += 1
         typer.echo(
             f"{len(done)} overdue dispute(s) resolved as unverifiable and suppressed; "
-            f"{len(late)} earlier resolution(s) applied to the record store"
-            + (f"; {len(changes)} identity change(s) applied" if changes else "")
+            f"{len(late)} earlier resolution(s) applied to the record store; "
+            + (f"{len(changes)} identity change(s) applied; " if changes else "")
+            + f"{rescored} subject(s) rescored"
         )
 
     guarded(run)

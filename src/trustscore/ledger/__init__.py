@@ -51,6 +51,7 @@ from trustscore.ledger._audit_tree import (
     tree_head,
 )
 from trustscore.ledger._audit_verify import AuditVerification, audit_verify
+from trustscore.ledger._backup import BackupInfo, backup_ledger, restore_ledger
 from trustscore.ledger._clients import (
     authenticate,
     clients,
@@ -86,6 +87,7 @@ from trustscore.ledger._disputes import (
     resolve_dispute,
     run_deadline_job,
     suppressions,
+    unrescored_subjects,
 )
 from trustscore.ledger._holds import (
     HOLD_OUTCOMES,
@@ -220,6 +222,7 @@ __all__ = [
     "Access",
     "AuditEntry",
     "AuditVerification",
+    "BackupInfo",
     "Batch",
     "Checkpoint",
     "Client",
@@ -264,6 +267,7 @@ __all__ = [
     "audit_inclusion",
     "audit_verify",
     "authenticate",
+    "backup_ledger",
     "batches",
     "canonical_json",
     "challenger",
@@ -327,6 +331,7 @@ __all__ = [
     "request_review",
     "resolve_dispute",
     "resolve_hold",
+    "restore_ledger",
     "retire_model",
     "review_cases",
     "review_report",
@@ -341,5 +346,6 @@ __all__ = [
     "tree_head",
     "unlink_change_id",
     "unlinked_subject_id",
+    "unrescored_subjects",
     "write_witness",
 ]

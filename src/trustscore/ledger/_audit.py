@@ -219,9 +219,14 @@ def append_entry(
 
 
 def append_entries(
-    session: Session | Connection, entries: Sequence[tuple[str, str, Any, dt.datetime]]
+    session: Session | Connection,
+    entries: Sequence[
+        tuple[str, str, Any, dt.datetime]
+        | tuple[str, str, Any, dt.datetime, Sequence[Sequence[str]] | None]
+    ],
 ) -> list[AuditEntry]:
-    """Append many ``(actor, action, payload, at)`` entries in order, locking the head once.
+    """Append many ``(actor, action, payload, at[, state])`` entries in order, locking the head
+    once (``state``: row commitments, as for :func:`append_entry`).
 
     The chain and tree are the same as appending them one by one with :func:`append_entry`;
     the rows go in with one multi-row insert, which is what makes a group of requests cheap to
@@ -236,19 +241,22 @@ def append_entries(
     frontier = decode_frontier(frontier_text)
     rows: list[dict[str, Any]] = []
     out: list[AuditEntry] = []
-    for actor, action, payload, at in entries:
+    for actor, action, payload, at, *rest in entries:
         payload_json = canonical_json(payload)
+        state = rest[0] if rest else None
+        state_json = None if state is None else canonical_json([list(item) for item in state])
         seq += 1
-        text = entry_text(seq, at, actor, action, payload_json)
+        text = entry_text(seq, at, actor, action, payload_json, state_json)
         digest = hashlib.sha256((prev + text).encode("utf-8")).hexdigest()
         leaf_bytes = leaf_hash(text.encode("utf-8"))
         frontier = append_leaf(frontier, seq - 1, leaf_bytes)
         leaf = leaf_bytes.hex()
         rows.append(
             {"seq": seq, "at": at, "actor": actor, "action": action, "payload": payload_json,
-             "prev_hash": prev, "hash": digest, "leaf_hash": leaf, "state": None}
+             "prev_hash": prev, "hash": digest, "leaf_hash": leaf, "state": state_json}
         )  # fmt: skip
-        out.append(AuditEntry(seq, at, actor, action, payload, prev, digest, leaf))
+        committed = None if state_json is None else json.loads(state_json)
+        out.append(AuditEntry(seq, at, actor, action, payload, prev, digest, leaf, committed))
         prev = digest
     writer.insert_audit_rows(rows)
     writer.move_audit_head(seq, prev, encode_frontier(frontier))

@@ -27,11 +27,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table, inspect, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from trustscore.exceptions import SchemaError
@@ -48,6 +49,7 @@ __all__ = [
     "register_committed_table",
     "removal",
     "row_commitment",
+    "stored_commitments",
 ]
 
 #: The content hash a commitment gives a row that was removed on purpose.
@@ -164,14 +166,33 @@ def commitments(session: Session, *rows: Base) -> list[list[str]]:
     return out
 
 
+def stored_commitments(
+    conn: Connection, row_class: type[Base], keys: Sequence[Any]
+) -> list[list[str]]:
+    """The commitments of rows of ``row_class`` written on ``conn`` (by primary key), for a
+    bulk insert made without ORM rows; subjects' salts are made in the same transaction."""
+    session = Session(bind=conn)
+    rows = [session.get(row_class, key) for key in keys]
+    missing = [key for key, row in zip(keys, rows, strict=True) if row is None]
+    if missing:
+        msg = f"No {row_class.__tablename__} rows with keys {missing[:3]} to commit to."
+        raise SchemaError(msg, table=row_class.__tablename__)
+    out = commitments(session, *[row for row in rows if row is not None])
+    session.flush()
+    return out
+
+
 def removal(row_class: type[Base], key: Sequence[Any]) -> list[str]:
     """The commitment that the row of ``key`` was removed on purpose (an erasure)."""
     spec = _spec(row_class.__tablename__)
     return [spec.name, canonical_json([_plain(v) for v in key]), REMOVED]
 
 
-def current_commitments(session: Session) -> Iterator[tuple[str, str, str]]:
-    """``(table, key, content hash)`` of every current row of every registered table.
+def current_commitments(
+    session: Session, tables: Collection[str] | None = None
+) -> Iterator[tuple[str, str, str]]:
+    """``(table, key, content hash)`` of every current row of every registered table (or of
+    those named in ``tables``).
 
     Tables registered by code but absent from this database (a module newer than the
     schema) are skipped.
@@ -179,7 +200,7 @@ def current_commitments(session: Session) -> Iterator[tuple[str, str, str]]:
     salts = SaltRow.__table__
     present = set(inspect(session.connection()).get_table_names())
     for spec in committed_tables():
-        if spec.name not in present:
+        if spec.name not in present or (tables is not None and spec.name not in tables):
             continue
         table = Base.metadata.tables[spec.name]
         if spec.subject is None:
@@ -195,8 +216,16 @@ def current_commitments(session: Session) -> Iterator[tuple[str, str, str]]:
             yield spec.name, *row_commitment(spec, values, salt)
 
 
-def append_baseline(session: Session, actor: str, at: dt.datetime, *, chunk: int = 500) -> int:
-    """Commit every current row of every registered table in ``audit.baseline`` entries.
+def append_baseline(
+    session: Session,
+    actor: str,
+    at: dt.datetime,
+    *,
+    chunk: int = 500,
+    tables: Collection[str] | None = None,
+) -> int:
+    """Commit every current row of every registered table (or of ``tables``) in
+    ``audit.baseline`` entries.
 
     For a ledger whose rows were written before they carried commitments (migration 0002), or
     a migration that changes a registered table's columns: it states that the rows as they are
@@ -207,12 +236,14 @@ def append_baseline(session: Session, actor: str, at: dt.datetime, *, chunk: int
 
     present = set(inspect(session.connection()).get_table_names())
     for spec in committed_tables():
+        if tables is not None and spec.name not in tables:
+            continue
         if spec.subject is not None and spec.name in present:
             column = Base.metadata.tables[spec.name].c[spec.subject]
             for subject in session.scalars(select(column).distinct()):
                 if subject is not None:
                     subject_salt(session, subject, at)
-    found = list(current_commitments(session))
+    found = list(current_commitments(session, tables))
     for start in range(0, len(found), chunk):
         part = found[start : start + chunk]
         tables = sorted({table for table, _, _ in part})

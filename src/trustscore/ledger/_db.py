@@ -174,7 +174,7 @@ class Ledger:
         >>> ledger = Ledger("sqlite://")
         >>> ledger.upgrade()
         >>> ledger.revision()
-        '0009'
+        '0010'
         >>> ledger.dispose()
         """
         from alembic import command

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from trustscore.exceptions import LedgerError, NotFoundError, SchemaError
@@ -22,7 +22,7 @@ from trustscore.ledger._identity_changes import (
     unlinked_subject_id,
 )
 from trustscore.ledger._salts import personal
-from trustscore.ledger._tables import DisputeKindRow, DisputeRow, SuppressionRow
+from trustscore.ledger._tables import DisputeKindRow, DisputeRow, SnapshotRow, SuppressionRow
 from trustscore.ledger._types import (
     DISPUTE_DAYS,
     DISPUTE_KINDS,
@@ -44,6 +44,7 @@ __all__ = [
     "resolve_dispute",
     "run_deadline_job",
     "suppressions",
+    "unrescored_subjects",
 ]
 
 logger = logging.getLogger(__name__)
@@ -424,3 +425,57 @@ def suppressions(ledger: Ledger, *, subject_id: str | None = None) -> list[Suppr
         stmt = stmt.where(SuppressionRow.subject_id == subject_id)
     with ledger.reading() as session:
         return [_suppression(row) for row in session.scalars(stmt)]
+
+
+def unrescored_subjects(ledger: Ledger) -> list[str]:
+    """Subjects with a suppression or correction newer than their latest score snapshot.
+
+    Resolving a dispute records the outcome, applies it to the record store, then rescores the
+    subject and records the snapshot. A crash between the ledger's write and the snapshot leaves
+    the subject's history without the score that followed the resolution; these are the
+    subjects whose rescore is still owed (``trustscore disputes run-deadlines`` records it).
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from trustscore.ledger import Ledger, record_snapshot
+    >>> ledger = Ledger("sqlite://"); ledger.create_all()
+    >>> t0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    >>> d = open_dispute(ledger, "s1", "obligation", "ob-1", "never billed", t0)
+    >>> _ = run_deadline_job(ledger, t0 + dt.timedelta(days=31))
+    >>> unrescored_subjects(ledger)
+    ['s1']
+    >>> _ = record_snapshot(ledger, subject_id="s1", as_of=t0.date(), model_version="m",
+    ...     model_hash="h", score=500, status="OK", subscores={}, reasons=[], feature_hash="f",
+    ...     now=t0 + dt.timedelta(days=32))
+    >>> unrescored_subjects(ledger)
+    []
+    """
+    resolved = (
+        select(SuppressionRow.subject_id, func.max(SuppressionRow.suppressed_at).label("at"))
+        .where(SuppressionRow.subject_id.is_not(None))
+        .group_by(SuppressionRow.subject_id)
+        .subquery()
+    )
+    scored = (
+        select(SnapshotRow.subject_id, func.max(SnapshotRow.created_at).label("at"))
+        .group_by(SnapshotRow.subject_id)
+        .subquery()
+    )
+    stmt = (
+        select(resolved.c.subject_id, resolved.c.at, scored.c.at)
+        .outerjoin(scored, scored.c.subject_id == resolved.c.subject_id)
+        .order_by(resolved.c.subject_id)
+    )
+    with ledger.reading() as session:
+        rows = session.execute(stmt).all()
+    # compared in Python: SQLite hands MAX() of a timestamp back as text
+    return [
+        str(subject) for subject, suppressed, snapshot in rows
+        if snapshot is None or _instant(snapshot) < _instant(suppressed)
+    ]  # fmt: skip
+
+
+def _instant(value: Any) -> dt.datetime:
+    moment_ = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    return moment_.replace(tzinfo=dt.UTC) if moment_.tzinfo is None else moment_

@@ -15,10 +15,14 @@ from sqlalchemy import select, update
 from trustscore.exceptions import LedgerError, NotFoundError, SchemaError
 from trustscore.ledger._audit import append_entry
 from trustscore.ledger._checks import check_choice, check_text, moment
+from trustscore.ledger._commitments import commitments, register_committed_table
 from trustscore.ledger._tables import HeldBatchRow
 
 if TYPE_CHECKING:
     from trustscore.ledger._db import Ledger
+
+# A hold decides which rows reach the store: an edit behind the ledger fails `audit verify`.
+register_committed_table(HeldBatchRow)
 
 __all__ = [
     "HOLD_OUTCOMES",
@@ -103,7 +107,7 @@ def record_hold(
             session, actor, "hold.record",
             {"hold_id": hold_id, "batch_id": batch_id, "kind": kind, "furnisher": furnisher,
              "rows": rows, "reason": reason},
-            at,
+            at, state=commitments(session, row),
         )  # fmt: skip
         return _held(row)
 
@@ -167,7 +171,7 @@ def resolve_hold(
             session, resolver, "hold.release" if outcome == "released" else "hold.reject",
             {"hold_id": hold_id, "batch_id": row.batch_id, "furnisher": row.furnisher,
              "rows": row.rows, "outcome": outcome, "release_batch_id": release_batch_id},
-            at,
+            at, state=commitments(session, row),
         )  # fmt: skip
         return _held(row)
 

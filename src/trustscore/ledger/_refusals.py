@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from trustscore.ledger._audit import append_entries
 from trustscore.ledger._checks import check_choice, check_text, moment
+from trustscore.ledger._commitments import register_committed_table, stored_commitments
 from trustscore.ledger._rows import RowWriter
 from trustscore.ledger._tables import RefusalRow
 
@@ -34,6 +35,10 @@ __all__ = [
     "refusal_counts",
     "refusals",
 ]
+
+# The refusals a regulator reads: a row deleted or edited behind the ledger fails `audit verify`.
+# Not salted by subject: the id is whatever a refused request named, often no subject at all.
+register_committed_table(RefusalRow)
 
 #: Why a request was refused: a purpose the client may not use, another subject's file, no
 #: valid token, over the client's rate, a role that may not use the endpoint, a model's
@@ -130,12 +135,14 @@ def record_refusals(ledger: Ledger, items: Sequence[RefusalAttempt]) -> list[Ref
     rows = [_row(item) for item in items]
     with ledger.writing() as conn:
         ids = RowWriter(conn).insert_returning_ids(RefusalRow, "refusal_id", rows)
+        states = stored_commitments(conn, RefusalRow, ids)
         append_entries(
             conn,
             [
                 (_actor(row["client_id"], row["token_fingerprint"]), "access.refused",
-                 {"refusal_id": rid, **{k: v for k, v in row.items() if k != "at"}}, row["at"])
-                for rid, row in zip(ids, rows, strict=True)
+                 {"refusal_id": rid, **{k: v for k, v in row.items() if k != "at"}}, row["at"],
+                 [state])
+                for rid, row, state in zip(ids, rows, states, strict=True)
             ],
         )  # fmt: skip
     return [Refusal(refusal_id=rid, **row) for rid, row in zip(ids, rows, strict=True)]

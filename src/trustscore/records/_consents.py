@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from trustscore.exceptions import SchemaError
-from trustscore.records._store import RecordStore, utc
+from trustscore.records._store import RecordStore, sweep_temporary, temporary_path, utc
 
 __all__ = ["CONSENT_SCHEMA", "consents_dir", "read_consents", "write_consents"]
 
@@ -119,9 +119,10 @@ def _write(store: RecordStore, table: pa.Table) -> int:
         return 0
     folder = consents_dir(store)
     folder.mkdir(parents=True, exist_ok=True)
+    sweep_temporary(folder)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
     name = f"{stamp}-{uuid.uuid4().hex[:12]}.parquet"
-    tmp = folder / f".{name}.tmp"
+    tmp = temporary_path(folder / name)
     try:
         pq.write_table(table, tmp)
         tmp.replace(folder / name)

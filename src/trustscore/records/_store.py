@@ -36,6 +36,8 @@ __all__ = [
     "RecordStore",
     "check_kind",
     "sql_list",
+    "sweep_temporary",
+    "temporary_path",
     "utc",
     "version_order",
     "write_atomic",
@@ -147,10 +149,54 @@ class BatchManifest:
         return cls(**data)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def temporary_path(target: Path) -> Path:
+    """A temporary name beside ``target`` for this process: ``.<name>.<pid>-<random>.tmp``.
+
+    The process id in the name lets :func:`sweep_temporary` tell a file a killed writer left
+    from one a live writer is still writing.
+    """
+    return target.with_name(f".{target.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
+
+
+def sweep_temporary(folder: Path) -> None:
+    """Remove the temporary files (:func:`temporary_path`) of writers that no longer run.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / ".a.json.999999999-1a2b.tmp").write_text("half")
+    >>> mine = temporary_path(folder / "b.json"); _ = mine.write_text("being written")
+    >>> sweep_temporary(folder)
+    >>> [p.name == mine.name for p in folder.iterdir()]
+    [True]
+    """
+    if not folder.is_dir():
+        return
+    for leftover in folder.glob(".*.tmp"):
+        owner = leftover.name[: -len(".tmp")].rsplit(".", 1)[-1].split("-", 1)[0]
+        if owner.isdigit() and int(owner) != os.getpid() and not _alive(int(owner)):
+            leftover.unlink(missing_ok=True)
+
+
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and an atomic rename."""
+    """Write ``text`` to ``path`` through a temporary file and an atomic rename.
+
+    Temporary files a killed writer left in the folder are removed first.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    sweep_temporary(path.parent)
+    tmp = temporary_path(path)
     try:
         with tmp.open("w", encoding="utf-8") as fh:
             fh.write(text)
@@ -363,8 +409,9 @@ class RecordStore:
             schema=SUPPRESSION_SCHEMA,
         )
         self.suppressions_dir.mkdir(parents=True, exist_ok=True)
+        sweep_temporary(self.suppressions_dir)
         name = f"{when.strftime('%Y%m%dT%H%M%S%f')}-{uuid.uuid4().hex[:12]}.parquet"
-        tmp = self.suppressions_dir / f".{name}.tmp"
+        tmp = temporary_path(self.suppressions_dir / name)
         try:
             pq.write_table(table, tmp)
             os.replace(tmp, self.suppressions_dir / name)

@@ -12,7 +12,8 @@ from trustscore.i18n import N_
 from trustscore.service._auth import LedgerDep, Operator, SubjectOrOperator
 from trustscore.service._errors import ApiError
 from trustscore.service._locale import Locale
-from trustscore.service._provider import SubjectProvider, record_score
+from trustscore.service._provider import SubjectProvider
+from trustscore.service._resolutions import resolve_and_apply
 from trustscore.service._schemas import (
     DisputeCreate,
     DisputeOut,
@@ -139,32 +140,10 @@ def resolve_dispute(
     (``<record_id>~c<dispute_id>``) beside the suppressed original.
     """
     provider: SubjectProvider | None = request.app.state.provider
-    if body.outcome == "corrected" and body.correction and provider is not None:
-        try:
-            disputed = lg.get_dispute(ledger, dispute_id)
-        except NotFoundError:
-            raise _not_found(dispute_id) from None
-        if disputed.status == "open":
-            provider.check_correction(
-                disputed.record_kind, disputed.record_id, dict(body.correction), dispute_id
-            )
-    dispute, suppression = lg.resolve_dispute(
-        ledger, dispute_id, body.outcome, operator.client_id, note=body.note,
+    dispute, suppression, change, rescored = resolve_and_apply(
+        ledger, provider, dispute_id, body.outcome, operator.client_id, note=body.note,
         correction=body.correction,
     )  # fmt: skip
-    rescored = False
-    change = None
-    if dispute.kind == "not_mine" and dispute.status != "verified":
-        change = lg.identity_change(ledger, lg.unlink_change_id(dispute.dispute_id))
-    if (suppression is not None or change is not None) and provider is not None:
-        if suppression is not None:
-            provider.apply_resolution(suppression)
-        if change is not None:
-            provider.apply_identity_change(change)
-        result = provider.rescore(dispute.subject_id)
-        if result is not None:
-            record_score(ledger, result, actor=operator.client_id)
-        rescored = True
     return ResolutionOut(
         dispute=DisputeOut.of(dispute, locale),
         suppression=None if suppression is None else SuppressionOut.of(suppression),
