@@ -29,7 +29,7 @@ def upgrade() -> None:
     from trustscore.ledger._commitments import append_baseline
 
     session = Session(bind=op.get_bind())
-    append_baseline(session, "migration-0008", dt.datetime.now(dt.UTC), tables=TABLES)
+    append_baseline(session, "migration-0010", dt.datetime.now(dt.UTC), tables=TABLES)
     session.flush()
 
 
