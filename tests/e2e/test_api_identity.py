@@ -87,8 +87,14 @@ def test_operators_decide_review_pairs(api: Any) -> None:
     rid = queue[0]["review_id"]
     url = f"/v1/identity/reviews/{rid}/decision"
     assert client.post(url, json={"outcome": "maybe"}, headers=tokens["ops"]).status_code == 422
-    done = client.post(url, json={"outcome": "match"}, headers=tokens["ops"])
+    done = client.post(url, json={"outcome": "match", "note": "moved house"}, headers=tokens["ops"])
     assert done.status_code == 200
     assert done.json()["status"] == "match"
+    # the operator's note is kept with the decision in the audit chain
+    assert lg.audit_entries(ledger)[-1].payload == {
+        "review_id": rid,
+        "outcome": "match",
+        "note": "moved house",
+    }
     assert client.get("/v1/identity/reviews", headers=tokens["ops"]).json() == []
     assert [r.status for r in lg.identity_reviews(ledger)] == ["match"]

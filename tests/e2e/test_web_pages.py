@@ -394,7 +394,7 @@ def test_every_form_field_has_a_label_and_the_keyboard_reaches_the_token_field(
 ) -> None:
     tab = new_tab()
     page = tab.page
-    for path in ("/web/", "/web/operator"):
+    for path in ("/web/", "/web/operator", "/web/identity"):
         page.goto(path)
         unlabelled = page.evaluate(
             "[...document.querySelectorAll('input, select, textarea')]"
@@ -404,7 +404,7 @@ def test_every_form_field_has_a_label_and_the_keyboard_reaches_the_token_field(
         assert page.locator("h1").count() == 1
         assert page.get_by_role("alert").is_hidden()  # no error before anything is asked
         focused = []
-        for _ in range(6):
+        for _ in range(7):  # the skip link, the four pages, the language, the token
             page.keyboard.press("Tab")
             focused.append(
                 page.evaluate("document.activeElement.id || document.activeElement.tagName")

@@ -8,7 +8,10 @@ without scrolling; that the chart draws exactly the API's history; that the page
 Simplified Chinese to a browser that asks for it (and English after the switch, remembered);
 that axe-core finds no serious or critical WCAG violation on the subject's and the operator's
 pages in either language; that the dispute form works from the keyboard alone with the focus
-visible; and that nothing scrolls sideways at 360 px. Expected values are read from the API and
+visible; and that nothing scrolls sideways at 360 px. The identity parts share the served app: a
+subject disputes a record as not theirs and reports another file as theirs; an operator decides an
+identity pair on /web/identity from the keyboard, and that page passes axe-core and holds at
+360 px in both languages. Expected values are read from the API and
 the catalogue, never written into the test.
 """
 
@@ -27,10 +30,19 @@ import httpx
 import pytest
 
 from trustscore.i18n import catalogue
-from trustscore.ledger import Ledger, create_client, open_dispute, record_snapshot
-from trustscore.pipeline import Workspace, score_subject
+from trustscore.ledger import (
+    IdentityReviewItem,
+    Ledger,
+    audit_entries,
+    create_client,
+    identity_reviews,
+    open_dispute,
+    open_identity_reviews,
+    record_snapshot,
+    report_split_file,
+)
+from trustscore.pipeline import Workspace, score_subject, workspace_champion
 from trustscore.records import RecordStore
-from trustscore.scoring import load_artifact
 from trustscore.service import create_app, workspace_provider
 from web_browser import Tab, serve
 
@@ -89,7 +101,7 @@ def site(
     ledger = Ledger(f"sqlite:///{root / 'ledger.sqlite'}")
     ledger.upgrade()
     # the score as it was 9, 6 and 3 months ago, scored by the real scorer from the same records
-    store, art, as_of = RecordStore(ws.store_dir), load_artifact(ws.model_path), ws.as_of()
+    store, art, as_of = RecordStore(ws.store_dir), workspace_champion(ws), ws.as_of()
     for months in (9, 6, 3):
         then = as_of - months * 30 * DAY
         got = score_subject(store, art, subject, then)
@@ -401,3 +413,147 @@ def test_the_layout_holds_at_360_px_wide(
     page.wait_for_function("document.getElementById('status').textContent.length > 0")
     page.screenshot(path=str(tmp_path / f"operator-360-{locale}.png"), full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+# --- identity: "this is not mine", a split file, the operators' identity review page ----------
+
+
+def _undisputed_bill(site: Site) -> str:
+    """A bill no other test here disputes: neither among the oldest nor an account's newest."""
+    bills = sorted(site.file()["file"]["records"]["obligation"], key=lambda r: r["due_date"])
+    newest = {r["furnisher"]: r["record_id"] for r in bills}  # the last one of each account
+    with site.api("subject") as api:
+        disputed = {d["record_id"] for d in api.get("/v1/disputes").json()}
+    taken = {*newest.values(), *disputed}
+    free = [r["record_id"] for r in bills[2:] if r["record_id"] not in taken]
+    assert free
+    return free[len(free) // 2]
+
+
+def test_a_subject_says_a_record_is_not_theirs_and_reports_another_file(
+    site: Site, new_tab: Callable[..., Tab]
+) -> None:
+    tab = new_tab(viewport=DESKTOP)
+    page = tab.page
+    _open_own_file(tab, site.tokens["subject"])
+    record_id = _undisputed_bill(site)
+    # each kind of problem says what it does, in a plain sentence tied to its choice
+    mine = page.get_by_label("This is not mine")
+    assert mine.get_attribute("aria-describedby") == "dispute-not-mine-help"
+    assert "taken out of your file" in page.locator("#dispute-not-mine-help").inner_text()
+    assert page.get_by_label("The record is wrong").is_checked()
+
+    page.get_by_label("Kind of record").select_option("obligation")
+    page.get_by_label("Record id").fill(record_id)
+    mine.check()
+    page.get_by_label("What is wrong with it").fill("I never lived at this address.")
+    page.get_by_role("button", name="Open the dispute").click()
+    page.get_by_role("status").filter(has_text="is open for").wait_for()
+    with site.api("subject") as api:
+        opened = [d for d in api.get("/v1/disputes").json() if d["record_id"] == record_id]
+    assert [(d["kind"], d["grounds"], d["status"]) for d in opened] == [
+        ("not_mine", "I never lived at this address.", "open")
+    ]
+    # the disputes list names the kind; the form is back to its default for the next dispute
+    cells = tab.cells("disputes", record_id)
+    assert cells[:4] == [opened[0]["dispute_id"], f"bill {record_id}", "not mine",
+                         "I never lived at this address."]  # fmt: skip
+    assert page.get_by_label("The record is wrong").is_checked()
+
+    # another file that is also mine: the report waits in the operators' identity review queue
+    page.locator("#split > summary").click()  # the form is folded: most files are not split
+    page.get_by_label("What would find the other file").fill("My name was Li Na before 2019.")
+    page.get_by_role("button", name="Send the report").click()
+    result = page.locator("#split-result")
+    result.filter(has_text="is with an operator").wait_for()
+    reports = [r for r in identity_reviews(site.ledger, status="open")
+               if r.evidence.get("details") == "My name was Li Na before 2019."]  # fmt: skip
+    assert [(r.evidence["kind"], r.evidence["subject_id"]) for r in reports] == [
+        ("split_file", site.subject)
+    ]
+    assert reports[0].review_id in result.inner_text()
+
+
+def _pair(site: Site, name: str) -> str:
+    """An uncertain pair in the identity review queue, with the evidence linkage records."""
+    fields = {"family_name": 4.25, "given_name": -1.5, "birth_date": 7.0, "postcode": 0.0}
+    (review_id,) = open_identity_reviews(
+        site.ledger,
+        [IdentityReviewItem(f"{name}-a", f"{name}-b", site.subject, 9.75, {"fields": fields})],
+        at=dt.datetime.now(dt.UTC),
+    )
+    return review_id
+
+
+def _identity_queue(tab: Tab, token: str) -> None:
+    tab.page.goto("/web/identity")
+    _switch_token(tab, token)
+    tab.page.locator("#identity-queue tbody tr").first.wait_for()
+
+
+def test_an_operator_decides_an_identity_pair_from_the_keyboard(
+    site: Site, new_tab: Callable[..., Tab]
+) -> None:
+    review_id = _pair(site, "kbd")
+    report = report_split_file(site.ledger, site.subject, "an old account at Bank B",
+                               reported_by="me")  # fmt: skip
+    tab = new_tab(viewport=DESKTOP)
+    page = tab.page
+    _identity_queue(tab, site.tokens["operator"])
+    # the pair with its evidence, the strongest first; the report shown as a report
+    cells = tab.cells("identity-queue", review_id)
+    assert cells[2:7] == ["possible match", "kbd-a / kbd-b", site.subject, "+9.75",
+                          "date of birth (birth_date) +7; family name (family_name) +4.25; "
+                          "given name (given_name) -1.5; postcode (postcode) 0"]  # fmt: skip
+    shown = tab.cells("identity-queue", report)
+    assert shown[2] == "report: another file is also mine"
+    assert shown[6] == f"Subject {site.subject} says: an old account at Bank B"
+
+    page.get_by_role("button", name=f"Decide review {review_id}").focus()
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "identity-decide-h"
+    evidence = page.locator("#identity-evidence tbody tr th").all_inner_texts()
+    assert evidence[:2] == ["date of birth (birth_date)", "family name (family_name)"]
+    page.get_by_label("The same person").focus()
+    page.keyboard.press("ArrowDown")  # the radio group: the next choice, checked
+    assert page.get_by_label("Two people").is_checked()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "identity-note"
+    page.keyboard.type("Born seven years apart.")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # Record the decision
+    done = f"Review {review_id} decided: two people."
+    page.get_by_role("status").filter(has_text=done).wait_for()
+    assert page.locator("#identity-decide").is_hidden()
+    assert tab.row("identity-queue", review_id).count() == 0  # no longer waiting
+    with site.api("operator") as api:
+        me = api.get("/v1/me").json()
+    (decided,) = [r for r in identity_reviews(site.ledger) if r.review_id == review_id]
+    assert (decided.status, decided.decider) == ("distinct", me["client_id"])
+    (entry,) = [e for e in audit_entries(site.ledger) if e.action == "identity.review_decide"
+                and e.payload["review_id"] == review_id]  # fmt: skip
+    assert entry.payload["note"] == "Born seven years apart."
+
+
+@pytest.mark.parametrize("locale", ["en-GB", "zh-CN"])
+def test_the_identity_page_passes_axe_in_both_languages_and_holds_at_360_px(
+    site: Site, new_tab: Callable[..., Tab], tmp_path: Path, locale: str
+) -> None:
+    review_id = _pair(site, f"axe-{locale}")
+    tab = new_tab(locale=locale, viewport=PHONE, is_mobile=True, bypass_csp=True)
+    page = tab.page
+    _identity_queue(tab, site.tokens["operator"])
+    if locale == "zh-CN":
+        assert page.locator("h1").inner_text() == ZH["Identity review"]
+        marked = page.evaluate(
+            "[...document.querySelectorAll('[data-i18n]')]"
+            ".map(e => [e.dataset.i18nId, e.textContent])"
+        )
+        assert [(m, text) for m, text in marked if ZH.get(m) != text] == []
+        assert ZH["possible match"] in tab.row("identity-queue", review_id).inner_text()
+    page.locator(f"#identity-queue button[aria-label*='{review_id}']").click()
+    page.locator("#identity-decide").wait_for(state="visible")
+    page.screenshot(path=str(tmp_path / f"identity-360-{locale}.png"), full_page=True)
+    widths = page.evaluate("[document.documentElement.scrollWidth, document.body.scrollWidth]")
+    assert max(widths) <= PHONE["width"], widths
+    assert _serious(page) == []

@@ -193,9 +193,18 @@ def identity_reviews(ledger: Ledger, *, status: str | None = None) -> list[Ident
 
 
 def decide_identity_review(
-    ledger: Ledger, review_id: str, outcome: str, decider: str, *, at: dt.datetime
+    ledger: Ledger,
+    review_id: str,
+    outcome: str,
+    decider: str,
+    *,
+    at: dt.datetime,
+    note: str | None = None,
 ) -> IdentityReview:
-    """An operator's decision on a queued pair; the next linkage run applies it."""
+    """An operator's decision on a queued pair; the next linkage run applies it.
+
+    ``note``, the operator's why, is kept in the decision's audit entry.
+    """
     check_choice(outcome, "outcome", IDENTITY_REVIEW_OUTCOMES)
     if not decider.strip():
         msg = "decider must name the operator who decided; got an empty string."
@@ -213,6 +222,8 @@ def decide_identity_review(
             raise SchemaError(msg, field="review_id", value=review_id)
         row.status, row.decided_at, row.decider = outcome, at, decider
         payload = {"review_id": review_id, "outcome": outcome}
+        if note:
+            payload["note"] = note
         session.flush()
         append_entry(session, decider, "identity.review_decide", payload, at)
         return _review(row)

@@ -52,6 +52,7 @@ class ReviewDecision(BaseModel):
 
     model_config = _STRICT
     outcome: Literal["match", "distinct"]
+    note: str | None = Field(default=None, max_length=4000)
 
 
 class IdentityOut(BaseModel):
@@ -76,9 +77,15 @@ def list_reviews(
 def decide(
     review_id: str, body: ReviewDecision, operator: Operator, ledger: LedgerDep
 ) -> ReviewOut:
-    """Decide a pair; the next ``trustscore identity link`` applies it."""
+    """Decide a pair, with an optional note (kept in the audit chain); the next
+    ``trustscore identity link`` applies it."""
     review = lg.decide_identity_review(
-        ledger, review_id, body.outcome, operator.client_id, at=dt.datetime.now(dt.UTC)
+        ledger,
+        review_id,
+        body.outcome,
+        operator.client_id,
+        at=dt.datetime.now(dt.UTC),
+        note=body.note,
     )
     return ReviewOut.of(review)
 

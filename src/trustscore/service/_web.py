@@ -1,6 +1,6 @@
 """The web pages: a subject's file and the operators' dispute queue, on top of the /v1 API.
 
-The pages are static files shipped in the package (``service/web/``): three HTML pages, a few
+The pages are static files shipped in the package (``service/web/``): four HTML pages, a few
 JavaScript files (one per page or part of a page) and one stylesheet, no build step and no
 external URL. They hold no data, so
 they load without a token; the script calls the /v1 endpoints with the token the user pastes
@@ -9,8 +9,9 @@ answer is served with a Content-Security-Policy that allows only this origin's s
 and API, and no form submission and no framing.
 
 ``GET /`` redirects to ``/web/``, the subject's page; ``/web/operator`` is the dispute queue;
-``/web/reviews`` the human-review queue; assets are under ``/web/static/``. None of them is in
-the OpenAPI schema.
+``/web/reviews`` the human-review queue; ``/web/identity`` the identity review queue of uncertain
+linkage pairs and split-file reports (operators); assets are under ``/web/static/``. None of
+them is in the OpenAPI schema.
 
 Every string the pages show is an English message id translated in the browser from
 ``GET /web/i18n/<locale>.json`` (the ``web.po`` catalogue of that language, see
@@ -21,10 +22,10 @@ API in the same language (``Accept-Language``).
 Examples
 --------
 >>> sorted(_PAGES)
-['/web/', '/web/operator', '/web/reviews']
+['/web/', '/web/identity', '/web/operator', '/web/reviews']
 >>> sorted(_ASSETS)
-['chart.js', 'consent.js', 'i18n.js', 'operator.js', 'records.js', 'reviews.js', 'subject.js', \
-'web.css', 'web.js', 'whatif.js']
+['chart.js', 'consent.js', 'i18n.js', 'identity.js', 'operator.js', 'records.js', 'reviews.js', \
+'subject.js', 'web.css', 'web.js', 'whatif.js']
 >>> _messages("zh-CN")["Your trust file"]
 '您的信用档案'
 >>> _messages("en")
@@ -63,12 +64,14 @@ _PAGES: Final = {
     "/web/": "subject.html",
     "/web/operator": "operator.html",
     "/web/reviews": "reviews.html",
+    "/web/identity": "identity.html",
 }
 _JS: Final = "text/javascript; charset=utf-8"
 _ASSETS: Final = {
     "chart.js": _JS,
     "consent.js": _JS,
     "i18n.js": _JS,
+    "identity.js": _JS,
     "operator.js": _JS,
     "records.js": _JS,
     "reviews.js": _JS,
@@ -119,6 +122,12 @@ def operator_page() -> Response:
 def reviews_page() -> Response:
     """The reviewers' queue: decisions waiting for a person, and the reviewer's decision."""
     return _page(_PAGES["/web/reviews"])
+
+
+@router.get("/web/identity")
+def identity_page() -> Response:
+    """The operators' identity review queue: uncertain pairs and split-file reports to decide."""
+    return _page(_PAGES["/web/identity"])
 
 
 @router.get("/web/static/{name}")

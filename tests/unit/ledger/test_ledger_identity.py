@@ -45,7 +45,9 @@ def test_review_queue(ledger: lg.Ledger) -> None:
         ledger, [lg.IdentityReviewItem("p1", "p2", None, 3.0, {})], at=AT
     ) == [rid]
     assert [r.review_id for r in lg.identity_reviews(ledger, status="open")] == [rid]
-    decided = lg.decide_identity_review(ledger, rid, "distinct", "ops-1", at=AT)
+    decided = lg.decide_identity_review(
+        ledger, rid, "distinct", "ops-1", at=AT, note="born ten years apart"
+    )
     assert (decided.status, decided.decider) == ("distinct", "ops-1")
     assert lg.identity_reviews(ledger, status="open") == []
     with pytest.raises(SchemaError, match="decided already"):
@@ -56,4 +58,10 @@ def test_review_queue(ledger: lg.Ledger) -> None:
         lg.decide_identity_review(ledger, "rev-x", "match", "ops-1", at=AT)
     actions = [e.action for e in lg.audit_entries(ledger)]
     assert actions == ["identity.review_open", "identity.review_decide"]
+    # the operator's why is in the audit chain with the decision
+    assert lg.audit_entries(ledger)[-1].payload == {
+        "review_id": rid,
+        "outcome": "distinct",
+        "note": "born ten years apart",
+    }
     assert lg.audit_verify(ledger).ok

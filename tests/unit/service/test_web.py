@@ -30,11 +30,12 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 WEB = files("trustscore.service").joinpath("web")
-PAGES = {"/web/": "subject.html", "/web/operator": "operator.html", "/web/reviews": "reviews.html"}
+PAGES = {"/web/": "subject.html", "/web/operator": "operator.html", "/web/reviews": "reviews.html",
+         "/web/identity": "identity.html"}  # fmt: skip
 #: every script: i18n.js and web.js on every page, then each page's own; the same rules hold
 #: for all
 SCRIPT_NAMES = ("i18n.js", "web.js", "chart.js", "subject.js", "records.js", "whatif.js",
-                "operator.js", "reviews.js", "consent.js")  # fmt: skip
+                "operator.js", "reviews.js", "consent.js", "identity.js")  # fmt: skip
 SCRIPT = "\n".join(
     WEB.joinpath("static", name).read_text(encoding="utf-8") for name in SCRIPT_NAMES
 )
@@ -45,6 +46,7 @@ SCRIPTS = {
     },
     "operator.html": {"/web/static/operator.js"},
     "reviews.html": {"/web/static/reviews.js"},
+    "identity.html": {"/web/static/identity.js"},
 }
 
 
@@ -137,6 +139,7 @@ def test_the_home_page_is_the_subjects_page(env: tuple[TestClient, lg.Ledger], p
         ("reviews.js", "text/javascript; charset=utf-8"),
         ("i18n.js", "text/javascript; charset=utf-8"),
         ("chart.js", "text/javascript; charset=utf-8"),
+        ("identity.js", "text/javascript; charset=utf-8"),
     ],
 )
 def test_assets_are_served_with_their_type(
@@ -204,7 +207,7 @@ def test_the_script_never_builds_html_from_text() -> None:
 def test_every_element_the_script_looks_up_is_on_a_page() -> None:
     looked_up = set(re.findall(r"\$\(\"([\w-]+)\"\)", SCRIPT))
     assert len(looked_up) > 20
-    on_pages = _refs("subject.html").ids | _refs("operator.html").ids | _refs("reviews.html").ids
+    on_pages = set().union(*(_refs(name).ids for name in PAGES.values()))
     assert looked_up - on_pages == set()
 
 

@@ -221,11 +221,13 @@
         t("No file"));
       return;
     }
+    const problem = document.querySelector("input[name=dispute-problem]:checked");
     const body = {
       subject_id: current,
       record_kind: $("dispute-kind").value,
       record_id: $("dispute-record").value.trim(),
       grounds: $("dispute-grounds").value.trim(),
+      kind: problem ? problem.value : "inaccurate",
     };
     say(t("Opening the dispute…"));
     let dispute;
@@ -238,21 +240,65 @@
     }
     $("dispute-grounds").value = "";
     $("dispute-record").value = "";
+    $("dispute-problem-inaccurate").checked = true;
     await ts.shared.loadFile(t("Dispute {id} is open for {record}; it must be resolved by "
       + "{deadline}.", { id: dispute.dispute_id, record: recordName(dispute.record_kind,
       dispute.record_id), deadline: fmtDateTime(dispute.deadline) }));
   }
 
+  // functions, not constants: the words are looked up once the page's language is loaded
+  const PROBLEMS = () => ({
+    inaccurate: t("the record is wrong"),
+    not_mine: t("not mine"),
+  });
+
   function renderDisputes(disputes) {
     const rows = disputes.slice().sort((a, b) => String(b.opened_at).localeCompare(
       String(a.opened_at)));
     put("disputes", table(t("Your disputes, newest first"),
-      [t("Dispute"), t("Record"), t("What is wrong"), t("Status"), t("Opened"), t("Deadline"),
-        t("Resolved"), t("Note")],
-      rows.map((d) => [d.dispute_id, recordName(d.record_kind, d.record_id), d.grounds,
+      [t("Dispute"), t("Record"), t("Problem"), t("What is wrong"), t("Status"), t("Opened"),
+        t("Deadline"), t("Resolved"), t("Note")],
+      rows.map((d) => [d.dispute_id, recordName(d.record_kind, d.record_id),
+        PROBLEMS()[d.kind] || fmtValue(d.kind), d.grounds,
         STATUSES()[d.status] || fmtValue(d.status), fmtDateTime(d.opened_at),
         fmtDateTime(d.deadline), fmtDateTime(d.resolved_at), fmtValue(d.note)]),
       t("No disputes.")));
+  }
+
+  // ---------------------------------------------------------------- a split file
+
+  /** A subject's report that another file is also theirs: it waits for an operator. */
+  async function reportSplitFile() {
+    clearProblem();
+    if (needToken()) return;
+    const current = ts.shared.current();
+    if (!current) {
+      showProblem(new Error(t("Show a file first, then report another file as yours.")),
+        t("No file"));
+      return;
+    }
+    const details = $("split-details").value.trim();
+    if (!details) {
+      showProblem(new Error(t("Say what would find the other file: an earlier name or address, "
+        + "or an old account.")), t("Nothing to look for"));
+      $("split-details").focus();
+      return;
+    }
+    $("split-result").textContent = "";
+    say(t("Sending the report…"));
+    let out;
+    try {
+      out = await api("POST", "/v1/identity/split-file-reports",
+        { subject_id: current, details });
+    } catch (err) {
+      say("");
+      showProblem(err, t("The report was not sent"));
+      return;
+    }
+    say("");
+    $("split-form").reset();
+    $("split-result").textContent = t("Report {id} is with an operator. If the other file is "
+      + "yours, the two are merged and your score is recomputed.", { id: out.review_id });
   }
 
   // ---------------------------------------------------------------- who looked
@@ -293,6 +339,10 @@
     $("dispute-form").addEventListener("submit", (event) => {
       event.preventDefault();
       openDispute();
+    });
+    $("split-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      reportSplitFile();
     });
   }
 
