@@ -12,10 +12,15 @@ Examples
 ('用途 travel 未获批准，评分不得用于该用途。', False)
 >>> domain_message(NotFoundError("No subject 's9'.", subject_id="s9"), "zh-CN")[0]
 '找不到请求所指的对象（subject_id：s9）。'
+>>> domain_message(NotFoundError("The purpose 'travel' has no champion to retire."), "zh-CN")
+("用途 'travel' 没有可退役的冠军模型。", True)
 """
 
 from __future__ import annotations
 
+import functools
+import re
+import string
 from typing import Final
 
 from trustscore.decisions import purpose_words
@@ -56,6 +61,64 @@ _KIND: Final[dict[type[TrustScoreError], str]] = {
 }
 
 
+#: The library's messages over the API that carry values, as catalogue templates: a message that
+#: matches one is given in the request's language with its values (a value that is itself a
+#: catalogue message, such as "none", is translated too).
+_TEMPLATES: Final = (
+    N_(
+        "Client {validator} registered model {version} and cannot also approve it: approval "
+        "needs a second person (four eyes). Another validator must read its report and approve it."
+    ),
+    N_(
+        "Model {version} is not meant for {purposes}: its card lists its intended uses as "
+        "{intended}. Approve only those."
+    ),
+    N_(
+        "Model {version} is not approved for {purpose} by a validator (approved for: "
+        "{approved}); it cannot be its champion. A validator approves it with trustscore model "
+        "approve."
+    ),
+    N_("The purpose {purpose} has no champion to retire."),
+    N_("The purpose {purpose} had no earlier champion to roll back to."),
+    N_("No model with content hash {model_hash} is registered (trustscore model list)."),
+    N_(
+        "{ref} names no registered model: no content hash matches and several models have that "
+        "version (trustscore model list)."
+    ),
+    N_(
+        "{ref} names no registered model: no content hash matches and no model has that version "
+        "(trustscore model list)."
+    ),
+)
+#: Values inside the templates' messages that are words, not data.
+_VALUE_WORDS: Final = (N_("none"), N_("nothing yet"))
+
+
+@functools.cache
+def _patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    out = []
+    for template in _TEMPLATES:
+        parts = []
+        for literal, name, _, _ in string.Formatter().parse(template):
+            parts.append(re.escape(literal))
+            if name:
+                parts.append(f"(?P<{name}>.+?)")
+        out.append((re.compile("".join(parts), re.DOTALL), template))
+    return tuple(out)
+
+
+def _from_template(message: str, locale: str) -> str | None:
+    for pattern, template in _patterns():
+        m = pattern.fullmatch(message)
+        if m is not None:
+            params = {
+                k: translate(locale, v) if v in _VALUE_WORDS else v
+                for k, v in m.groupdict().items()
+            }
+            return translate(locale, template, **params)
+    return None
+
+
 def _purposes(names: object, locale: str) -> str:
     if not isinstance(names, list | tuple):
         return ""
@@ -67,6 +130,9 @@ def domain_message(exc: TrustScoreError, locale: str) -> tuple[str, bool]:
     sentence of its kind (False: the caller keeps the English message beside it)."""
     if exc.message in catalogue(locale):
         return translate(locale, exc.message), True
+    from_template = _from_template(exc.message, locale)
+    if from_template is not None:
+        return from_template, True
     ctx = exc.context
     purpose = ctx.get("purpose")
     if isinstance(exc, NeverApprovablePurposeError) and isinstance(purpose, str):
