@@ -18,9 +18,6 @@ Examples
 
 from __future__ import annotations
 
-import functools
-import re
-import string
 from typing import Final
 
 from trustscore.decisions import purpose_words
@@ -38,7 +35,7 @@ from trustscore.exceptions import (
     SchemaError,
     TrustScoreError,
 )
-from trustscore.i18n import N_, catalogue, translate
+from trustscore.i18n import N_, catalogue, translate, unformat
 
 __all__ = ["domain_message"]
 
@@ -94,27 +91,11 @@ _TEMPLATES: Final = (
 _VALUE_WORDS: Final = (N_("none"), N_("nothing yet"))
 
 
-@functools.cache
-def _patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
-    out = []
-    for template in _TEMPLATES:
-        parts = []
-        for literal, name, _, _ in string.Formatter().parse(template):
-            parts.append(re.escape(literal))
-            if name:
-                parts.append(f"(?P<{name}>.+?)")
-        out.append((re.compile("".join(parts), re.DOTALL), template))
-    return tuple(out)
-
-
 def _from_template(message: str, locale: str) -> str | None:
-    for pattern, template in _patterns():
-        m = pattern.fullmatch(message)
-        if m is not None:
-            params = {
-                k: translate(locale, v) if v in _VALUE_WORDS else v
-                for k, v in m.groupdict().items()
-            }
+    for template in _TEMPLATES:
+        found = unformat(template, message)
+        if found is not None:
+            params = {k: translate(locale, v) if v in _VALUE_WORDS else v for k, v in found.items()}
             return translate(locale, template, **params)
     return None
 
