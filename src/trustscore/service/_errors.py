@@ -43,6 +43,7 @@ from trustscore.i18n import DEFAULT_LOCALE, N_, catalogue, translate
 from trustscore.service._domain_messages import domain_message
 from trustscore.service._locale import request_locale
 from trustscore.service._refusals import record_refusal
+from trustscore.service._validation import validation_message
 
 __all__ = ["DOMAIN_STATUS", "ApiError", "error_body", "install_error_handlers"]
 
@@ -263,13 +264,22 @@ async def _on_http_error(request: Request, exc: Exception) -> Any:
 
 async def _on_validation_error(request: Request, exc: Exception) -> Any:
     assert isinstance(exc, RequestValidationError)  # registered for it only
+    locale = request_locale(request)
+    # pydantic's own msg and type stay, in English, for programs; message is for a person
     errors = [
-        {"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg", ""), "type": e.get("type")}
+        {"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg", ""), "type": e.get("type"),
+         "message": validation_message(e, locale)}
         for e in exc.errors()
-    ]
-    where = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors)
-    # pydantic's own messages stay in English: they name fields and types precisely
-    message = translate(request_locale(request), "The request is not valid: {where}.", where=where)
+    ]  # fmt: skip
+    if locale == DEFAULT_LOCALE:
+        where = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors)
+        message = translate(locale, "The request is not valid: {where}.", where=where)
+    else:
+        # sentences follow one another without a space in Chinese and Japanese
+        gap = "" if locale.split("-")[0] in {"zh", "ja"} else " "
+        sentences = [translate(locale, "The request is not valid.")]
+        sentences += [e["message"] for e in errors]
+        message = gap.join(dict.fromkeys(sentences))
     return _respond(422, error_body("validation_error", message, {"errors": errors}))
 
 

@@ -27,7 +27,7 @@ class Api:
             self.ids[name] = made.client_id
 
     def error(self, method: str, url: str, who: str, lang: str, **kw: Any) -> dict[str, Any]:
-        headers = {"Authorization": f"Bearer {self.tokens[who]}"}
+        headers = {"Authorization": f"Bearer {self.tokens[who]}", **kw.pop("headers", {})}
         got = self.client.request(method, url, headers=headers, params={"lang": lang}, **kw)
         assert got.headers["content-language"] == lang
         assert got.status_code >= 400, got.text
@@ -119,3 +119,38 @@ def test_an_artifact_that_is_not_one_keeps_the_librarys_words_beside_a_sentence(
     assert zh["message"] == "该文件不是有效的模型文件。"
     assert zh["details"] == {**en["details"], "message_en": en["message"]}
     assert "message_en" not in en["details"]
+
+
+def test_a_request_that_does_not_validate_names_each_field_in_the_readers_language(
+    api: Api,
+) -> None:
+    body = {"subject_id": "", "records": "r1", "colour": "red"}
+    en = api.error("POST", "/v1/identity/split", "op", "en", json=body)
+    zh = api.error("POST", "/v1/identity/split", "op", "zh-CN", json=body)
+    # pydantic's own words stay for programs, in English, in both
+    raw = [(e["loc"], e["type"], e["msg"]) for e in en["details"]["errors"]]
+    assert raw == [(e["loc"], e["type"], e["msg"]) for e in zh["details"]["errors"]]
+    assert [t for _, t, _ in raw] == ["string_too_short", "list_type", "extra_forbidden"]
+    assert (
+        en["message"]
+        == "The request is not valid: "
+        + "; ".join(f"{'.'.join(loc)}: {msg}" for loc, _, msg in raw)
+        + "."
+    )
+    assert [e["message"] for e in en["details"]["errors"]] == [
+        "The field subject_id must not be empty.",
+        "The field records must be a list.",
+        "The field colour is not expected here; leave it out.",
+    ]
+    assert zh["message"] == (
+        "请求无效。字段 subject_id 不得为空。字段 records 必须是列表。"
+        "此处不接受字段 colour，请将其删除。"
+    )
+
+
+def test_a_body_that_is_not_json_or_missing_is_told_as_such(api: Api) -> None:
+    headers = {"Content-Type": "application/json"}
+    zh = api.error("POST", "/v1/identity/split", "op", "zh-CN", content=b"{", headers=headers)
+    assert zh["message"] == "请求无效。请求正文不是有效的 JSON。"
+    zh = api.error("POST", "/v1/identity/split", "op", "zh-CN")
+    assert zh["message"] == "请求无效。该请求需要 JSON 格式的请求正文。"
