@@ -76,6 +76,20 @@ _TEMPLATES: Final = (
         "approve."
     ),
     N_("The purpose {purpose} has no champion to retire."),
+    # identity changes: merge, split, and the subjects they name
+    N_("No subject {subject_id} in the record store."),
+    N_("A merge needs two different subjects; got {subject_id} twice."),
+    N_(
+        "Subject {keep} is a {keep_kind} and {merge} a {merge_kind}: a person's file and an "
+        "organisation's are never merged."
+    ),
+    N_("Identity profile {profile_id} is not linked to subject {subject_id}."),
+    N_("The {kind} record {record_id} is not in subject {subject_id}'s file now."),
+    N_("A split of subject {subject_id} must move at least one record or profile."),
+    # monitoring runs and held batches
+    N_("No monitoring run {run_id} in {folder}."),
+    N_("There is no held batch {hold_id}. List the holds to find its id."),
+    N_("Held batch {hold_id} is already {status} (by {resolver}); a hold is resolved once."),
     N_("The purpose {purpose} had no earlier champion to roll back to."),
     N_("No model with content hash {model_hash} is registered (trustscore model list)."),
     N_(
@@ -87,15 +101,17 @@ _TEMPLATES: Final = (
         "(trustscore model list)."
     ),
 )
-#: Values inside the templates' messages that are words, not data.
-_VALUE_WORDS: Final = (N_("none"), N_("nothing yet"))
+#: Values inside the templates' messages that are words, not data (any value a catalogue holds
+#: is translated).
+_VALUE_WORDS: Final = (N_("none"), N_("nothing yet"), N_("person"), N_("organisation"))
 
 
 def _from_template(message: str, locale: str) -> str | None:
     for template in _TEMPLATES:
         found = unformat(template, message)
         if found is not None:
-            params = {k: translate(locale, v) if v in _VALUE_WORDS else v for k, v in found.items()}
+            words = catalogue(locale)
+            params = {k: words.get(v, v) for k, v in found.items()}
             return translate(locale, template, **params)
     return None
 

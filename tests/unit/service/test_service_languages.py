@@ -11,7 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from trustscore import ledger as lg
+from trustscore.exceptions import TrustScoreError
+from trustscore.pipeline import merge_subjects, read_run
+from trustscore.records import RecordStore
 from trustscore.service import create_app
+from trustscore.service._domain_messages import domain_message
 
 ZH = {"Accept-Language": "zh-CN"}
 CARD = {"approved_purposes": ["credit_pricing"]}
@@ -154,3 +158,23 @@ def test_a_body_that_is_not_json_or_missing_is_told_as_such(api: Api) -> None:
     assert zh["message"] == "请求无效。请求正文不是有效的 JSON。"
     zh = api.error("POST", "/v1/identity/split", "op", "zh-CN")
     assert zh["message"] == "请求无效。该请求需要 JSON 格式的请求正文。"
+
+
+def test_the_librarys_identity_and_monitoring_errors_read_in_simplified_chinese(
+    tmp_path: Path,
+) -> None:
+    # the library's own messages, raised as the routes raise them, matched to their templates
+    ledger = lg.Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
+    ledger.create_all()
+    raised: list[TrustScoreError] = []
+    with pytest.raises(TrustScoreError) as merge:
+        merge_subjects(ledger, RecordStore(tmp_path / "store"), "s1", "s1", "op")
+    raised.append(merge.value)
+    with pytest.raises(TrustScoreError) as run:
+        read_run(tmp_path, "20260101T000000Z-abc")
+    raised.append(run.value)
+    ledger.dispose()
+    assert [domain_message(e, "zh-CN") for e in raised] == [
+        ("合并需要两个不同的主体；但 's1' 出现了两次。", True),
+        (f"{tmp_path} 中没有监测运行 '20260101T000000Z-abc'。", True),
+    ]
