@@ -487,10 +487,10 @@ LABELS: Final[dict[str, str]] = {
     "months_since_public_record": N_("months since a court judgment or public record was filed"),
 }
 
-_SHARE = (0.0, 1.0, "a share lies between 0 and 1")
-_COUNT = (0.0, None, "a count is never negative")
-_MONTHS = (0.0, None, "a number of months is never negative")
-_DAYS = (0.0, None, "a number of days late is never negative")
+_SHARE = (0.0, 1.0, N_("a share lies between 0 and 1"))
+_COUNT = (0.0, None, N_("a count is never negative"))
+_MONTHS = (0.0, None, N_("a number of months is never negative"))
+_DAYS = (0.0, None, N_("a number of days late is never negative"))
 
 #: What each feature's value can be at all, ``(lower, upper, why)`` (inclusive, None: no
 #: limit), as :class:`~trustscore.model.Scorecard` takes them (``bounds=``): a scored value
@@ -505,14 +505,18 @@ BOUNDS: Final[dict[str, tuple[float, float | None, str]]] = {
     "months_since_late_30": _MONTHS,
     "unpaid_amount_ratio_12m": _SHARE,
     "worst_dpd_12m": _DAYS,
-    "n_months_30dpd_24m": (0.0, 24.0, "a number of months in the last 24 lies between 0 and 24"),
-    "card_utilisation": (0.0, 2.0, "card balances lie between 0 and twice the card limits"),
+    "n_months_30dpd_24m": (
+        0.0,
+        24.0,
+        N_("a number of months in the last 24 lies between 0 and 24"),
+    ),
+    "card_utilisation": (0.0, 2.0, N_("card balances lie between 0 and twice the card limits")),
     "months_since_oldest_opened": _MONTHS,
     "n_open_accounts": _COUNT,
-    "any_default_36m": (0.0, 1.0, "a yes/no mark is 0 or 1"),
+    "any_default_36m": (0.0, 1.0, N_("a yes/no mark is 0 or 1")),
     "months_since_delinquency": _MONTHS,
     "n_inquiries_6m": _COUNT,
     "n_unsatisfied_public_records": _COUNT,
-    "unsatisfied_public_record_amount": (0.0, None, "an amount owed is never negative"),
+    "unsatisfied_public_record_amount": (0.0, None, N_("an amount owed is never negative")),
     "months_since_public_record": _MONTHS,
 }

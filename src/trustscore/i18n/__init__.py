@@ -26,6 +26,7 @@ from trustscore.i18n._catalogue import (
     catalogue,
     placeholders,
     translate,
+    unformat,
 )
 from trustscore.i18n._extract import extract_messages
 from trustscore.i18n._format import format_date, format_decimal, format_percent
@@ -43,4 +44,5 @@ __all__ = [
     "negotiate",
     "placeholders",
     "translate",
+    "unformat",
 ]

@@ -14,7 +14,15 @@ from typing import Any, Final
 
 from babel.messages.pofile import read_po
 
-__all__ = ["DEFAULT_LOCALE", "LOCALES", "N_", "catalogue", "placeholders", "translate"]
+__all__ = [
+    "DEFAULT_LOCALE",
+    "LOCALES",
+    "N_",
+    "catalogue",
+    "placeholders",
+    "translate",
+    "unformat",
+]
 
 _LOCALE_DIR: Final = Path(__file__).with_name("locales")
 #: The source language: its messages are their own ids and need no catalogue.
@@ -105,3 +113,30 @@ def translate(locale: str, message: str, /, **params: Any) -> str:
     """
     text = catalogue(locale).get(message, message) if locale != DEFAULT_LOCALE else message
     return text.format(**params) if params else text
+
+
+@functools.lru_cache(maxsize=512)
+def _pattern(message: str) -> re.Pattern[str]:
+    parts = []
+    for literal, name, _, _ in string.Formatter().parse(message):
+        parts.append(re.escape(literal))
+        if name:
+            parts.append(f"(?P<{name}>.+?)")
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def unformat(message: str, text: str) -> dict[str, str] | None:
+    """The parameters that fill ``message`` in to give ``text`` (English), or None if they don't.
+
+    For a text written in English before it reaches a reader (a library error, a sentence a
+    record holds): match it against its catalogue message, then translate with the values.
+
+    Examples
+    --------
+    >>> unformat("The purpose {purpose} has no champion.", "The purpose 'x' has no champion.")
+    {'purpose': "'x'"}
+    >>> unformat("The purpose {purpose} has no champion.", "Something else.") is None
+    True
+    """
+    m = _pattern(message).fullmatch(text)
+    return None if m is None else m.groupdict()

@@ -48,6 +48,7 @@ from trustscore.scoring._quality import (
     quality_column,
 )
 from trustscore.scoring._quality_counts import flagged_rows, quality_counts
+from trustscore.scoring._quality_texts import translate_flag
 from trustscore.scoring._reference import outcome_index, outcome_labels
 from trustscore.scoring._score import output_schema, score
 from trustscore.scoring._truth import UntrueReason, untrue_reasons
@@ -79,5 +80,6 @@ __all__ = [
     "to_ibis",
     "to_pmml",
     "to_sql",
+    "translate_flag",
     "untrue_reasons",
 ]

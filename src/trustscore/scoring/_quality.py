@@ -51,6 +51,7 @@ import pyarrow.compute as pc
 from trustscore.scoring._artifact import Characteristic, ScorecardArtifact
 from trustscore.scoring._inputs import level_text, numeric_column
 from trustscore.scoring._quality_kernel import PER_KEY, add_numeric_codes
+from trustscore.scoring._quality_texts import MISSING, SENTENCES
 
 __all__ = [
     "QUALITY_COLUMN",
@@ -204,7 +205,7 @@ class QualityFlag:
 
 def _shown(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "missing"
+        return MISSING
     if isinstance(value, int | float) and not isinstance(value, bool):
         return f"{value:g}"
     return repr(str(value))
@@ -213,20 +214,19 @@ def _shown(value: Any) -> str:
 def _sentence(c: Characteristic, kind: QualityKind, value: Any) -> str:
     q = c.quality
     assert q is not None
-    if kind == "unexpected_missing":
-        return f"{c.name} is missing, and training saw no missing value"
-    shown = f"{c.name} = {_shown(value)}"
+    params: dict[str, Any] = {"name": c.name, "value": _shown(value)}
     if kind == "impossible":
-        return f"{shown} is impossible: {q.bounds_text}"
-    if kind == "out_of_range":
-        return f"{shown} is outside the range seen in training ({q.min:g} to {q.max:g})"
-    return f"{shown} is a level not seen in training"
+        params["bounds"] = q.bounds_text
+    elif kind == "out_of_range":
+        params |= {"min": f"{q.min:g}", "max": f"{q.max:g}"}
+    return SENTENCES[kind].format(**params)
 
 
 def describe_flags(art: ScorecardArtifact, row: Mapping[str, Any]) -> list[QualityFlag]:
     """The flags of one row (characteristic name -> value), in artifact order, with sentences.
 
     The same flags the ``quality`` column holds for that row; what a service or a notice shows.
+    The sentences are in English; :func:`translate_flag` gives one in a reader's language.
     """
     out: list[QualityFlag] = []
     for c in art.characteristics:

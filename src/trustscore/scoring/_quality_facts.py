@@ -29,11 +29,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from trustscore.exceptions import ArtifactError
+from trustscore.i18n import N_
 
-__all__ = ["QualityFacts", "bounds_text"]
+__all__ = ["BOUNDS_TEXTS", "QualityFacts", "bounds_text"]
 
 
 def _number(raw: Any, where: str, key: str) -> float | None:
@@ -49,14 +50,23 @@ def _g(v: float) -> str:
     return f"{v:g}"
 
 
+#: The plain statements of declared bounds (:func:`bounds_text`), for the catalogues.
+BOUNDS_TEXTS: Final = (
+    N_("it lies between {lower} and {upper}"),
+    N_("it is never negative"),
+    N_("it is never below {lower}"),
+    N_("it is never above {upper}"),
+)
+
+
 def bounds_text(lower: float | None, upper: float | None) -> str:
     """The plain statement of declared bounds, where none was written."""
     if lower is not None and upper is not None:
-        return f"it lies between {_g(lower)} and {_g(upper)}"
+        return BOUNDS_TEXTS[0].format(lower=_g(lower), upper=_g(upper))
     if lower is not None:
-        return "it is never negative" if lower == 0 else f"it is never below {_g(lower)}"
+        return BOUNDS_TEXTS[1] if lower == 0 else BOUNDS_TEXTS[2].format(lower=_g(lower))
     if upper is not None:
-        return f"it is never above {_g(upper)}"
+        return BOUNDS_TEXTS[3].format(upper=_g(upper))
     return ""
 
 

@@ -12,6 +12,8 @@ Examples
 ('用途 travel 未获批准，评分不得用于该用途。', False)
 >>> domain_message(NotFoundError("No subject 's9'.", subject_id="s9"), "zh-CN")[0]
 '找不到请求所指的对象（subject_id：s9）。'
+>>> domain_message(NotFoundError("The purpose 'travel' has no champion to retire."), "zh-CN")
+("用途 'travel' 没有可退役的冠军模型。", True)
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from trustscore.exceptions import (
     SchemaError,
     TrustScoreError,
 )
-from trustscore.i18n import N_, catalogue, translate
+from trustscore.i18n import N_, catalogue, translate, unformat
 
 __all__ = ["domain_message"]
 
@@ -56,6 +58,64 @@ _KIND: Final[dict[type[TrustScoreError], str]] = {
 }
 
 
+#: The library's messages over the API that carry values, as catalogue templates: a message that
+#: matches one is given in the request's language with its values (a value that is itself a
+#: catalogue message, such as "none", is translated too).
+_TEMPLATES: Final = (
+    N_(
+        "Client {validator} registered model {version} and cannot also approve it: approval "
+        "needs a second person (four eyes). Another validator must read its report and approve it."
+    ),
+    N_(
+        "Model {version} is not meant for {purposes}: its card lists its intended uses as "
+        "{intended}. Approve only those."
+    ),
+    N_(
+        "Model {version} is not approved for {purpose} by a validator (approved for: "
+        "{approved}); it cannot be its champion. A validator approves it with trustscore model "
+        "approve."
+    ),
+    N_("The purpose {purpose} has no champion to retire."),
+    # identity changes: merge, split, and the subjects they name
+    N_("No subject {subject_id} in the record store."),
+    N_("A merge needs two different subjects; got {subject_id} twice."),
+    N_(
+        "Subject {keep} is a {keep_kind} and {merge} a {merge_kind}: a person's file and an "
+        "organisation's are never merged."
+    ),
+    N_("Identity profile {profile_id} is not linked to subject {subject_id}."),
+    N_("The {kind} record {record_id} is not in subject {subject_id}'s file now."),
+    N_("A split of subject {subject_id} must move at least one record or profile."),
+    # monitoring runs and held batches
+    N_("No monitoring run {run_id} in {folder}."),
+    N_("There is no held batch {hold_id}. List the holds to find its id."),
+    N_("Held batch {hold_id} is already {status} (by {resolver}); a hold is resolved once."),
+    N_("The purpose {purpose} had no earlier champion to roll back to."),
+    N_("No model with content hash {model_hash} is registered (trustscore model list)."),
+    N_(
+        "{ref} names no registered model: no content hash matches and several models have that "
+        "version (trustscore model list)."
+    ),
+    N_(
+        "{ref} names no registered model: no content hash matches and no model has that version "
+        "(trustscore model list)."
+    ),
+)
+#: Values inside the templates' messages that are words, not data (any value a catalogue holds
+#: is translated).
+_VALUE_WORDS: Final = (N_("none"), N_("nothing yet"), N_("person"), N_("organisation"))
+
+
+def _from_template(message: str, locale: str) -> str | None:
+    for template in _TEMPLATES:
+        found = unformat(template, message)
+        if found is not None:
+            words = catalogue(locale)
+            params = {k: words.get(v, v) for k, v in found.items()}
+            return translate(locale, template, **params)
+    return None
+
+
 def _purposes(names: object, locale: str) -> str:
     if not isinstance(names, list | tuple):
         return ""
@@ -67,6 +127,9 @@ def domain_message(exc: TrustScoreError, locale: str) -> tuple[str, bool]:
     sentence of its kind (False: the caller keeps the English message beside it)."""
     if exc.message in catalogue(locale):
         return translate(locale, exc.message), True
+    from_template = _from_template(exc.message, locale)
+    if from_template is not None:
+        return from_template, True
     ctx = exc.context
     purpose = ctx.get("purpose")
     if isinstance(exc, NeverApprovablePurposeError) and isinstance(purpose, str):

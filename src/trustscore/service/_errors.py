@@ -39,10 +39,11 @@ from trustscore.exceptions import (
     SchemaError,
     TrustScoreError,
 )
-from trustscore.i18n import DEFAULT_LOCALE, N_, translate
+from trustscore.i18n import DEFAULT_LOCALE, N_, catalogue, translate
 from trustscore.service._domain_messages import domain_message
 from trustscore.service._locale import request_locale
 from trustscore.service._refusals import record_refusal
+from trustscore.service._validation import validation_message
 
 __all__ = ["DOMAIN_STATUS", "ApiError", "error_body", "install_error_handlers"]
 
@@ -129,12 +130,49 @@ class ApiError(Exception):
         self.details = details or {}
         self.headers = headers
         self.refusal = refusal or _REFUSAL_BY_STATUS.get(status)
+        self.domain: TrustScoreError | None = None
+
+    @classmethod
+    def of_domain(cls, status: int, code: str, exc: TrustScoreError, fallback: str) -> ApiError:
+        """A domain error answered with another status than :data:`DOMAIN_STATUS` gives it.
+
+        Its English message is the library's; in another language it is the catalogue's text
+        of that message where there is one, else ``fallback`` (a marked sentence of its kind),
+        with the English message kept in ``details.message_en``.
+
+        Examples
+        --------
+        >>> from trustscore.exceptions import ArtifactError
+        >>> e = ApiError.of_domain(
+        ...     422, "invalid_artifact", ArtifactError("Bad hash.", field="hash"),
+        ...     N_("The request is not valid."),
+        ... )
+        >>> e.message, e.text("zh-CN"), e.details_in("zh-CN")
+        ('Bad hash.', '请求无效。', {'field': 'hash', 'message_en': 'Bad hash.'})
+        """
+        err = cls(status, code, fallback, details=exc.context)
+        err.message = exc.message
+        err.args = (exc.message,)
+        err.domain = exc
+        return err
+
+    def _known(self, locale: str) -> tuple[str, bool]:
+        if self.domain is None:
+            return translate(locale, self.template, **self.params), True
+        message, known = domain_message(self.domain, locale)
+        return (message, True) if known else (translate(locale, self.template), False)
 
     def text(self, locale: str) -> str:
         """The message in ``locale``."""
         if locale == DEFAULT_LOCALE:
             return self.message
-        return translate(locale, self.template, **self.params)
+        return self._known(locale)[0]
+
+    def details_in(self, locale: str) -> dict[str, Any]:
+        """The details in ``locale``: the English message beside a sentence of its kind."""
+        if locale == DEFAULT_LOCALE or self._known(locale)[1]:
+            return self.details
+        return {**self.details, "message_en": self.message}
 
 
 def _plain(value: Any) -> Any:
@@ -180,8 +218,9 @@ async def _on_api_error(request: Request, exc: Exception) -> Any:
             exc.message,
             subject_id=subject if isinstance(subject, str) else None,
         )
-    message = exc.text(request_locale(request))
-    return _respond(exc.status, error_body(exc.code, message, exc.details), exc.headers)
+    locale = request_locale(request)
+    body = error_body(exc.code, exc.text(locale), exc.details_in(locale))
+    return _respond(exc.status, body, exc.headers)
 
 
 async def _on_domain_error(request: Request, exc: Exception) -> Any:
@@ -214,6 +253,8 @@ async def _on_http_error(request: Request, exc: Exception) -> Any:
         message = translate(
             locale, "No such endpoint. The API is described at /docs and /openapi.json."
         )
+    elif locale != DEFAULT_LOCALE and message in catalogue(locale):
+        message = translate(locale, message)
     elif locale != DEFAULT_LOCALE:
         # Starlette's own details ("Method Not Allowed") are English phrases of the status
         message = translate(locale, _HTTP_PHRASES.get(exc.status_code, message))
@@ -223,13 +264,22 @@ async def _on_http_error(request: Request, exc: Exception) -> Any:
 
 async def _on_validation_error(request: Request, exc: Exception) -> Any:
     assert isinstance(exc, RequestValidationError)  # registered for it only
+    locale = request_locale(request)
+    # pydantic's own msg and type stay, in English, for programs; message is for a person
     errors = [
-        {"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg", ""), "type": e.get("type")}
+        {"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg", ""), "type": e.get("type"),
+         "message": validation_message(e, locale)}
         for e in exc.errors()
-    ]
-    where = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors)
-    # pydantic's own messages stay in English: they name fields and types precisely
-    message = translate(request_locale(request), "The request is not valid: {where}.", where=where)
+    ]  # fmt: skip
+    if locale == DEFAULT_LOCALE:
+        where = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors)
+        message = translate(locale, "The request is not valid: {where}.", where=where)
+    else:
+        # sentences follow one another without a space in Chinese and Japanese
+        gap = "" if locale.split("-")[0] in {"zh", "ja"} else " "
+        sentences = [translate(locale, "The request is not valid.")]
+        sentences += [e["message"] for e in errors]
+        message = gap.join(dict.fromkeys(sentences))
     return _respond(422, error_body("validation_error", message, {"errors": errors}))
 
 

@@ -8,8 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from trustscore import ledger as lg
-from trustscore.exceptions import NotFoundError
+from trustscore.i18n import N_
 from trustscore.service._auth import Admin, AdminOrAuditor, LedgerDep, TokenCacheDep
+from trustscore.service._errors import ApiError
 from trustscore.service._schemas import (
     AuditVerificationOut,
     CheckpointOut,
@@ -79,8 +80,10 @@ def audit_checkpoint(_client: AdminOrAuditor, ledger: LedgerDep) -> CheckpointOu
     """
     found = lg.latest_checkpoint(ledger)
     if found is None:
-        msg = "No audit checkpoint has been signed yet: run `trustscore audit checkpoint`."
-        raise NotFoundError(msg)
+        raise ApiError(
+            404, "not_found",
+            N_("No audit checkpoint has been signed yet: run `trustscore audit checkpoint`."),
+        )  # fmt: skip
     return CheckpointOut(**found.to_json())
 
 

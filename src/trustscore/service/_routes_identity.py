@@ -14,11 +14,12 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from trustscore import ledger as lg
-from trustscore.exceptions import NotFoundError
+from trustscore.i18n import N_
 from trustscore.identity import IdentityStore
 from trustscore.pipeline import Workspace
 from trustscore.records import RecordStore
 from trustscore.service._auth import LedgerDep, Operator, SubjectOrOperator
+from trustscore.service._errors import ApiError
 from trustscore.settings import get_settings
 
 __all__ = ["router"]
@@ -97,8 +98,11 @@ def subject_identity(
     """The identity data linked to a subject, and how each piece was linked."""
     if client.role == "subject" and client.subject_id != subject_id:
         # one answer for "not yours" and "no such subject": nothing about others leaks
-        msg = f"There is no identity data of subject {subject_id!r} that this client may see."
-        raise NotFoundError(msg, subject_id=subject_id)
+        raise ApiError(
+            404, "not_found",
+            N_("There is no identity data of subject {subject_id} that this client may see."),
+            params={"subject_id": repr(subject_id)}, details={"subject_id": subject_id},
+        )  # fmt: skip
     # an app built with a ledger only still reads the identity store of the configured workspace
     settings = request.app.state.settings or get_settings()
     store = IdentityStore(RecordStore(Workspace(settings.workspace).store_dir))

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from trustscore import ledger as lg
 from trustscore.exceptions import NotFoundError
+from trustscore.i18n import N_
 from trustscore.pipeline import Workspace, merge_subjects, split_subject
 from trustscore.records import DISPUTABLE_KINDS, RecordStore
 from trustscore.service._auth import LedgerDep, SubjectOrOperator, require
@@ -146,8 +147,8 @@ def split(
     if unknown:
         raise ApiError(
             422, "validation_error",
-            f"Records of kind {unknown[0]!r} cannot be moved; kinds are "
-            f"{', '.join(DISPUTABLE_KINDS)}.",
+            N_("Records of kind {record_kind} cannot be moved; kinds are {kinds}."),
+            params={"record_kind": repr(unknown[0]), "kinds": ", ".join(DISPUTABLE_KINDS)},
             details={"record_kind": unknown[0]},
         )  # fmt: skip
     change = split_subject(
@@ -178,13 +179,17 @@ def report_split_file(
         if body.subject_id not in (None, client.subject_id) or body.other_subject_id:
             raise ApiError(
                 403, "forbidden",
-                "A subject reports a split file of their own, and describes the other file in "
-                "details; leave subject_id and other_subject_id out.",
+                N_(
+                    "A subject reports a split file of their own, and describes the other file "
+                    "in details; leave subject_id and other_subject_id out."
+                ),
                 details={"subject_id": body.subject_id}, refusal="not_own_file",
             )  # fmt: skip
         subject_id = str(client.subject_id)
     elif body.subject_id is None:
-        raise ApiError(422, "validation_error", "An operator reporting must give the subject_id.")
+        raise ApiError(
+            422, "validation_error", N_("An operator reporting must give the subject_id.")
+        )
     else:
         subject_id = body.subject_id
     review_id = lg.report_split_file(

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from trustscore import ledger as lg
 from trustscore.exceptions import ArtifactError
+from trustscore.i18n import N_
 from trustscore.pipeline import Workspace, registry_moved, store_and_register
 from trustscore.service._auth import LedgerDep, require
 from trustscore.service._errors import ApiError
@@ -59,7 +60,7 @@ def workspace_of(request: Request) -> Workspace:
     root: Path | None = getattr(request.app.state, "workspace", None)
     if root is None:
         raise ApiError(
-            503, "unavailable", "This server has no workspace to store model artifacts in."
+            503, "unavailable", N_("This server has no workspace to store model artifacts in.")
         )
     return Workspace(root)
 
@@ -119,7 +120,9 @@ def register(
             via=("POST", request.url.path),
         )  # fmt: skip
     except ArtifactError as exc:
-        raise ApiError(422, "invalid_artifact", exc.message, details=exc.context) from None
+        raise ApiError.of_domain(
+            422, "invalid_artifact", exc, N_("The artifact is not a valid model artifact.")
+        ) from None
     return _model_out(model)
 
 

@@ -34,7 +34,7 @@ from trustscore.service._provider import (
 from trustscore.service._review_schemas import ReviewOut
 from trustscore.service._routes_reviews import open_gated_case, review_gate
 from trustscore.service._schemas import DisputeOut, ScoreRequest, SuppressionOut
-from trustscore.service._texts import localize_reasons, localize_review
+from trustscore.service._texts import localize_flags, localize_reasons, localize_review
 
 __all__ = ["router"]
 
@@ -67,7 +67,7 @@ def _score_body(
         body["subscore_ranges"] = result["subscore_ranges"]
     # input-quality flags: values the model was not trained for (a policy may review them)
     if "quality" in result:
-        body["quality"] = result["quality"]
+        body["quality"] = localize_flags(result["quality"], locale)
     return body
 
 

@@ -18,9 +18,10 @@ from typing import Any, Final
 
 from trustscore.decisions import band_label, localize_notice
 from trustscore.i18n import DEFAULT_LOCALE
+from trustscore.scoring import translate_flag
 from trustscore.scoring._statements import translate_statement
 
-__all__ = ["localize_reasons", "localize_review"]
+__all__ = ["localize_flags", "localize_reasons", "localize_review"]
 
 #: The keys of a reason that hold text a person reads.
 _TEXT_KEYS: Final = ("text", "reason", "statement", "improve")
@@ -40,6 +41,25 @@ def localize_reasons(reasons: Iterable[Any], locale: str) -> list[Any]:
                     r[key] = translate_statement(r[key], locale)
         out.append(r)
     return out
+
+
+def localize_flags(flags: Iterable[Mapping[str, Any]], locale: str) -> list[Any]:
+    """Input-quality flags (``characteristic``, ``kind``, ``value``, ``text``) with their
+    sentence in ``locale``.
+
+    Examples
+    --------
+    >>> flag = {"characteristic": "x", "kind": "unseen_level", "value": "gold",
+    ...         "text": "x = 'gold' is a level not seen in training"}
+    >>> localize_flags([flag], "zh-CN")[0]["text"]
+    "x = 'gold' 是训练数据中未出现过的取值"
+    """
+    if locale == DEFAULT_LOCALE:
+        return list(flags)
+    return [
+        {**f, "text": translate_flag(f["text"], locale)} if isinstance(f.get("text"), str) else f
+        for f in flags
+    ]
 
 
 def localize_review(case: dict[str, Any], locale: str) -> dict[str, Any]:
