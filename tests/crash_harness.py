@@ -192,6 +192,7 @@ def warm_imports() -> None:
 def prepare(demo: Path, folder: Path) -> dict[str, Path]:
     """One template workspace per job, copied from the demo workspace ``demo``."""
     from trustscore import ledger as lg
+    from trustscore.pipeline import Workspace, workspace_champion
 
     warm_imports()
     templates: dict[str, Path] = {}
@@ -201,6 +202,10 @@ def prepare(demo: Path, folder: Path) -> dict[str, Path]:
     _incoming(templates["ingest"])
     # the previous output, which a killed run must leave as it was (or replace whole)
     pq.write_table(pa.table({"subject_id": ["previous"]}), templates["score"] / "scores.parquet")
+    # the batch run scores with the demo's champion, as the registry stores it
+    ws = Workspace(templates["score"])
+    champion = workspace_champion(ws)
+    shutil.copyfile(ws.model_path_for(champion.model_version), templates["score"] / "model.json")
 
     root = templates["run-deadlines"]
     ledger = lg.Ledger(f"sqlite:///{root}/ledger.sqlite")

@@ -26,9 +26,13 @@ def small_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """One chromium for every browser test of the session (see ``tests/web_browser.py``)."""
+    """One chromium for the browser tests of a module (see ``tests/web_browser.py``).
+
+    Not for the session: Playwright's sync API runs an asyncio loop in the main thread while it
+    lives, and every later test that calls ``asyncio.run`` (the service's) would fail under it.
+    """
     from web_browser import launch_browser
 
     with launch_browser() as chromium:
