@@ -104,6 +104,9 @@
     // consent.js and reviews.js
     document.dispatchEvent(new CustomEvent("trustscore:file", { detail: { subject: id, data } }));
     say(message || t("The file of {subject} is shown below.", { subject: id }));
+    // the line above names the subject the token line already names: read aloud, not shown,
+    // so the first screen keeps its room for the score, the chart and the reasons
+    if (!message) $("status").classList.add("read-aloud");
     if (!message) $("score-h").focus({ preventScroll: true });
   }
 

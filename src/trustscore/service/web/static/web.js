@@ -255,6 +255,7 @@
   }
 
   function say(text) {
+    $("status").classList.remove("read-aloud");
     $("status").textContent = text;
   }
 
