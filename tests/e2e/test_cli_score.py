@@ -78,3 +78,12 @@ def test_score_refuses_text_in_a_numeric_column(
     assert "'on_time_rate' must be numeric, got string" in result.output
     assert not out.exists()
     assert not list(tmp_path.glob(".*"))  # no temporary file left behind
+
+
+def test_score_for_a_purpose_takes_the_spark_master_only_with_spark(tmp_path: Path) -> None:
+    """``--spark-master`` reaches the champion's run too: with another engine it is refused."""
+    got = runner.invoke(app, ["score", "--purpose", "credit_pricing", "--data",
+                              str(tmp_path / "f.parquet"), "--out", str(tmp_path / "s.parquet"),
+                              "--spark-master", "local[1]"])  # fmt: skip
+    assert got.exit_code == 1
+    assert "--spark-master applies only with --engine spark (got --engine kernel)" in got.output

@@ -437,6 +437,8 @@ def score(
     from trustscore.pipeline import score_file
 
     if purpose is not None:
+        # the champion's Spark job runs on the master named here, as a model's does
+        guarded(lambda: use_spark(engine, spark_master))
         score_for_purpose(purpose, model, data, out, engine)
         return
     if model is None:
