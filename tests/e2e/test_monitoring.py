@@ -215,3 +215,8 @@ def test_an_unknown_run_is_404(api: tuple[TestClient, dict[str, str]]) -> None:
     r = _get(api, "auditor", "/v1/monitoring/runs/2030-01")
     assert r.status_code == 404  # type: ignore[attr-defined]
     assert r.json()["error"]["code"] == "not_found"  # type: ignore[attr-defined]
+    # the answer names the run, never the server's folders (issue 15: a 404 discloses no path)
+    text = r.text  # type: ignore[attr-defined]
+    assert "2030-01" in text
+    assert "/monitoring" not in text
+    assert "runs/" not in text

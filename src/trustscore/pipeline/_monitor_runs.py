@@ -73,7 +73,8 @@ def read_run(folder: str | Path, run_id: str) -> dict[str, Any]:
     """The run ``run_id`` kept in ``folder``; NotFoundError if there is none."""
     path = Path(folder) / "runs" / f"{run_id}.json"
     if not RUN_ID_PATTERN.fullmatch(run_id) or ".." in run_id or not path.is_file():
-        msg = f"No monitoring run {run_id!r} in {folder}."
+        # the folder stays out of the message: the service answers with it (a 404 names no path)
+        msg = f"No monitoring run {run_id!r} is kept in this workspace."
         raise NotFoundError(msg, run_id=run_id)
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data

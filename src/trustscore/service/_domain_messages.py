@@ -87,7 +87,7 @@ _TEMPLATES: Final = (
     N_("The {kind} record {record_id} is not in subject {subject_id}'s file now."),
     N_("A split of subject {subject_id} must move at least one record or profile."),
     # monitoring runs and held batches
-    N_("No monitoring run {run_id} in {folder}."),
+    N_("No monitoring run {run_id} is kept in this workspace."),
     N_("There is no held batch {hold_id}. List the holds to find its id."),
     N_("Held batch {hold_id} is already {status} (by {resolver}); a hold is resolved once."),
     N_("The purpose {purpose} had no earlier champion to roll back to."),
