@@ -43,6 +43,7 @@ __all__ = [
     "ProxyWarning",
     "PurposeError",
     "SchemaError",
+    "SettingsError",
     "TrustScoreError",
     "TrustScoreWarning",
 ]
@@ -115,6 +116,10 @@ class LedgerError(TrustScoreError, RuntimeError):
 
 class AuditChainError(LedgerError):
     """The audit chain does not verify: an entry was edited, deleted or reordered."""
+
+
+class SettingsError(TrustScoreError, ValueError):
+    """A ``TRUSTSCORE_*`` setting does not parse or is out of range."""
 
 
 class TrustScoreWarning(UserWarning):

@@ -20,12 +20,15 @@ from __future__ import annotations
 import functools
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsError as _SourceError
 
-__all__ = ["SPARK_MASTER_PATTERN", "Settings", "get_settings"]
+from trustscore.exceptions import SettingsError
+
+__all__ = ["SPARK_MASTER_PATTERN", "Settings", "get_settings", "load_settings"]
 
 #: The Spark master URLs trustscore accepts: local mode, a standalone master, Kubernetes, YARN,
 #: or a Spark Connect server.
@@ -138,7 +141,44 @@ class Settings(BaseSettings):
         return self
 
 
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment, with ``overrides`` (keyword: field) taking precedence.
+
+    A ``TRUSTSCORE_*`` value that does not parse or is out of range is a :class:`SettingsError`
+    naming the variable, never pydantic's report.
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ["TRUSTSCORE_PORT"] = "0"
+    >>> try:
+    ...     load_settings()
+    ... except SettingsError as e:
+    ...     print(e)
+    TRUSTSCORE_PORT='0' is not valid: Input should be greater than or equal to 1.
+    >>> del os.environ["TRUSTSCORE_PORT"]
+    """
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        text = str(first["msg"]).removeprefix("Value error, ")
+        if not text.startswith("TRUSTSCORE_"):
+            name = "TRUSTSCORE_" + "_".join(str(p) for p in first["loc"][:1]).upper()
+            text = f"{name}={first.get('input')!r} is not valid: {text}."
+        raise SettingsError(text) from None
+    except _SourceError as exc:
+        # pydantic-settings: 'error parsing value for field "x" from source "EnvSettingsSource"'
+        found = re.search(r'field "(\w+)"', str(exc))
+        name = f"TRUSTSCORE_{found.group(1).upper()}" if found else "a TRUSTSCORE_* setting"
+        msg = f"{name} is not valid JSON (a list or an object is written as JSON)."
+        raise SettingsError(msg) from None
+
+
 @functools.cache
 def get_settings() -> Settings:
-    """The process's settings, built from the environment on first call and then cached."""
-    return Settings()
+    """The process's settings, built from the environment on first call and then cached.
+
+    Raises :class:`~trustscore.exceptions.SettingsError` for a value that does not parse.
+    """
+    return load_settings()

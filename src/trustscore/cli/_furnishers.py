@@ -40,9 +40,9 @@ Format = Annotated[str, typer.Option("--format", help="table or json")]
 def open_ledger(workspace: Path | None) -> Ledger:
     """The ledger of a workspace (TRUSTSCORE_DATABASE_URL if set, else its ledger.sqlite)."""
     from trustscore.ledger import Ledger
-    from trustscore.settings import Settings, get_settings
+    from trustscore.settings import get_settings, load_settings
 
-    settings = get_settings() if workspace is None else Settings(workspace=workspace)
+    settings = get_settings() if workspace is None else load_settings(workspace=workspace)
     settings.workspace.mkdir(parents=True, exist_ok=True)
     ledger = Ledger(settings.database_url.get_secret_value())
     ledger.upgrade()

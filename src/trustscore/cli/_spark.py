@@ -35,14 +35,5 @@ def use_spark(engine: str, master: str | None) -> None:
         if master is not None:
             raise fail(f"--spark-master applies only with --engine spark (got --engine {engine}).")
         return
-    try:
-        settings = get_settings()
-    except ValueError as exc:  # pydantic's ValidationError: a TRUSTSCORE_* value is wrong
-        errors = getattr(exc, "errors", None)
-        first = errors()[0] if callable(errors) else {"loc": (), "msg": str(exc)}
-        text = str(first["msg"]).removeprefix("Value error, ")
-        if not text.startswith("TRUSTSCORE_"):
-            field = ".".join(str(p) for p in first["loc"])
-            text = f"TRUSTSCORE_{field.upper()}: {text}"
-        raise fail(text) from None
+    settings = get_settings()  # a value that does not parse: a SettingsError, one clear line
     engines.spark_session(master or settings.spark_master, conf=settings.spark_conf)
