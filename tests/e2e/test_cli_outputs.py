@@ -189,7 +189,7 @@ def test_a_process_killed_half_way_leaves_the_previous_output(
     before = pq.read_table(out)
     killed = subprocess.run(
         [sys.executable, "-c", _KILLED, json.dumps(command)],
-        capture_output=True, text=True, check=False, timeout=120,
+        capture_output=True, text=True, check=False, timeout=600,
         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
     )  # fmt: skip
     assert killed.returncode == -signal.SIGKILL, killed.stderr
