@@ -13,7 +13,7 @@ from trustscore.exceptions import LedgerError, NotFoundError, SchemaError
 from trustscore.ledger._audit import append_entry
 from trustscore.ledger._checks import check_choice, check_json, check_text, moment
 from trustscore.ledger._review_types import REVIEW_REASONS, ReviewCase
-from trustscore.ledger._reviews import _case
+from trustscore.ledger._reviews import _case, case_state
 from trustscore.ledger._tables import ClientRow, DecisionRow, ReviewCaseRow
 
 if TYPE_CHECKING:
@@ -146,7 +146,7 @@ def decide_review_case(
              "outcome": outcome, "overridden": outcome != row.proposed_outcome,
              "adverse": adverse, "reason": reason, "note": note,
              "decision_id": final.decision_id},
-            at,
+            at, state=case_state(session, case_id, at),
         )  # fmt: skip
         fresh = session.get(ReviewCaseRow, case_id, populate_existing=True)
         if fresh is None:  # pragma: no cover - the row was just updated in this transaction

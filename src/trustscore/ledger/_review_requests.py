@@ -14,7 +14,7 @@ from trustscore.exceptions import LedgerError, NotFoundError, SchemaError
 from trustscore.ledger._audit import append_entry
 from trustscore.ledger._checks import check_json, check_text, moment
 from trustscore.ledger._review_types import REVIEW_REQUEST_DAYS, ReviewCase, ReviewOpening
-from trustscore.ledger._reviews import _case, _insert, review_cases
+from trustscore.ledger._reviews import _case, _insert, case_state, review_cases
 from trustscore.ledger._tables import AccessRow, AuditRow, DecisionRow, ReviewCaseRow, SnapshotRow
 
 if TYPE_CHECKING:
@@ -100,7 +100,7 @@ def request_review(
                 session, who, "review.statement",
                 {"case_id": row.case_id, "subject_id": subject_id, "decision_id": decision_id,
                  "documents": [d["name"] for d in docs]},
-                at,
+                at, state=case_state(session, row.case_id, at),
             )  # fmt: skip
             return _case(row)
         snap = None

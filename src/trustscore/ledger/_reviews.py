@@ -5,7 +5,8 @@ a person to look at (GDPR Art. 22(3)) becomes one case, opened once per decision
 ``referral_key`` (or the decision it is about) is unique, so opening it again returns the case
 that exists. A reviewer decides within the options the policy gave the case; the final decision
 is recorded as a decision of its own, and every step appends its audit entry in the same
-transaction. Modelled on :mod:`trustscore.ledger._disputes` (a deadline, a job for overdue ones).
+transaction, with the commitment of the case as it left it (``review_cases`` is a committed
+table: a case edited behind the ledger fails ``audit verify``). Modelled on :mod:`trustscore.ledger._disputes` (a deadline, a job for overdue ones).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session
 from trustscore.exceptions import NotFoundError, SchemaError
 from trustscore.ledger._audit import append_entries, append_entry
 from trustscore.ledger._checks import check_choice, check_json, check_text, moment
+from trustscore.ledger._commitments import register_committed_table, stored_commitments
 from trustscore.ledger._review_types import (
     REFERRAL_KINDS,
     REVIEW_STATES,
@@ -44,6 +46,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+# A case holds a decision back until a person decides it: each is committed in the log.
+register_committed_table(ReviewCaseRow, subject="subject_id")
 
 #: The actor named on cases the deadline job escalated.
 ESCALATION_ACTOR = "review-deadline"
@@ -165,8 +170,15 @@ def _insert(session: Session, op: ReviewOpening, at: dt.datetime, actor: str) ->
     row = _row(op, at, actor)
     session.add(row)
     session.flush()
-    append_entry(session, actor, "review.open", _opened(row), at)
+    append_entry(
+        session, actor, "review.open", _opened(row), at, state=case_state(session, row.case_id, at)
+    )
     return row
+
+
+def case_state(session: Session, case_id: str, at: dt.datetime) -> list[list[str]]:
+    """The commitment of the case as stored now, for the entry of a write of it."""
+    return stored_commitments(session.connection(), ReviewCaseRow, [case_id], at)
 
 
 def open_review_cases(
@@ -219,7 +231,14 @@ def _open(
         session.add_all(fresh)
         session.flush()
         # one lock of the chain head for the whole batch (a demo opens thousands of cases)
-        append_entries(session, [(actor, "review.open", _opened(r), at) for r in fresh])
+        states = stored_commitments(
+            session.connection(), ReviewCaseRow, [r.case_id for r in fresh], at
+        )
+        append_entries(
+            session,
+            [(actor, "review.open", _opened(r), at, [state])
+             for r, state in zip(fresh, states, strict=True)],
+        )  # fmt: skip
         return [_case(rows[op.referral_key]) for op in openings]
 
 
@@ -326,7 +345,7 @@ def run_review_deadlines(ledger: Ledger, now: dt.datetime | None = None) -> list
                 session, ESCALATION_ACTOR, "review.escalate",
                 {"case_id": case_id, "subject_id": row.subject_id,
                  "deadline": row.deadline.isoformat()},
-                at,
+                at, state=case_state(session, case_id, at),
             )  # fmt: skip
             done.append(_case(row))
         logger.info("Review case %s passed its deadline: escalated", case_id)

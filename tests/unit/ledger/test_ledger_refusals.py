@@ -41,11 +41,16 @@ def test_refusals_are_recorded_with_their_audit_entries_and_counted(ledger: lg.L
     assert lg.refusals(ledger)[0].at == T0
     entries = lg.audit_entries(ledger)
     assert [e.action for e in entries] == ["access.refused"] * 4
+    held = entries[0].payload["subject_id"]
     assert entries[0].payload == {
         "refusal_id": recorded[0].refusal_id, "kind": "purpose_refused", "client_id": "cl_bank",
-        "token_fingerprint": None, "subject_id": "s1", "method": "POST", "path": "/v1/scores",
+        "token_fingerprint": None, "subject_id": held, "method": "POST", "path": "/v1/scores",
         "purpose": "employment", "reason": "refused: purpose_refused",
     }  # fmt: skip
+    # the entry names the subject by a salted commitment, never by the id
+    assert held != "s1"
+    assert lg.personal_matches(ledger, "s1", "s1", held)
+    assert entries[2].payload["subject_id"] is None
     assert lg.audit_verify(ledger).ok
     assert lg.aggregates(ledger)["refusals"] == [
         {"kind": "invalid_token", "client_id": None, "count": 1},
