@@ -4,7 +4,8 @@ Bills (utility, telecom, rent, platform) count towards a score only while the su
 (opt-in, as Experian Boost is). Each grant or withdrawal is an event, never an edit: the consents
 in force at a moment are, per scope, the latest event effective by then among those recorded by
 then. Every event appends its audit entry in the same transaction, with the commitment of its
-row (``consent_events`` is a committed table: a row edited behind the ledger fails ``audit verify``).
+row (``consent_events`` is a committed table: a row edited behind the ledger fails
+``audit verify``).
 """
 
 from __future__ import annotations

@@ -130,7 +130,7 @@ def record_links(ledger: Ledger, links: Sequence[IdentityLink], *, at: dt.dateti
                  [state])
                 for r, state in zip(rows, states, strict=True)
             ],
-        )
+        )  # fmt: skip
     return len(rows)
 
 

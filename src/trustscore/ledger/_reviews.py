@@ -6,7 +6,8 @@ a person to look at (GDPR Art. 22(3)) becomes one case, opened once per decision
 that exists. A reviewer decides within the options the policy gave the case; the final decision
 is recorded as a decision of its own, and every step appends its audit entry in the same
 transaction, with the commitment of the case as it left it (``review_cases`` is a committed
-table: a case edited behind the ledger fails ``audit verify``). Modelled on :mod:`trustscore.ledger._disputes` (a deadline, a job for overdue ones).
+table: a case edited behind the ledger fails ``audit verify``). Modelled on
+:mod:`trustscore.ledger._disputes` (a deadline, a job for overdue ones).
 """
 
 from __future__ import annotations

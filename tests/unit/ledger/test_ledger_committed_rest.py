@@ -52,15 +52,16 @@ def _write(ledger: lg.Ledger, t0: dt.datetime) -> Written:
                           OPTIONS, review_days=5, score=700 + i) for i in range(3)],
         t0,
     )  # fmt: skip
-    lg.decide_review_case(ledger, opened[0].case_id, reviewer.client_id, "A", "additional_information",
-                          note="paid since", now=t0 + DAY)  # fmt: skip
+    lg.decide_review_case(ledger, opened[0].case_id, reviewer.client_id, "A",
+                          "additional_information", note="paid since", now=t0 + DAY)  # fmt: skip
     lg.run_review_deadlines(ledger, t0 + 30 * DAY)  # escalates the two others
     decision = lg.record_decision(ledger, subject_id="s7", purpose="credit_pricing",
                                   policy="tiers", outcome="B", adverse=False, now=t0)  # fmt: skip
     lg.request_review(ledger, "s7", decision.decision_id, "I paid", options=OPTIONS,
                       review_days=5, now=t0 + DAY)  # fmt: skip
+    # a second request adds a statement to the open case
     lg.request_review(ledger, "s7", decision.decision_id, "And here is why", options=OPTIONS,
-                      review_days=5, now=t0 + DAY)  # a statement added to the open case
+                      review_days=5, now=t0 + DAY)  # fmt: skip
     lg.record_links(
         ledger,
         [lg.IdentityLink("p1", "s1", 14.2, "splink", {"fields": ["birth_date"]}),
@@ -150,7 +151,7 @@ def _edits(w: Written, link_id: int) -> dict[str, list[tuple[str, str, str]]]:
              '["rev-forged"]', "added behind the log"),
             (f"DELETE FROM identity_reviews WHERE review_id = '{v}'", f'["{v}"]', "is gone"),
         ],
-    }
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize("table", ["consent_events", "review_cases", "identity_links",
