@@ -183,3 +183,129 @@ def test_a_change_written_through_the_ledger_after_an_edit_does_not_hide_it(
     # a write of another row commits that row only: the edited one still fails
     lg.open_identity_reviews(ledger, [lg.IdentityReviewItem("p5", "p6", "s5", 1.0, {})], at=t0)
     assert "identity_reviews row" in str(lg.audit_verify(ledger).reason)
+
+
+def test_migration_0011_commits_the_rows_an_older_ledger_holds(
+    ledger_url: str, t0: dt.datetime
+) -> None:
+    from trustscore.ledger._audit import append_entry
+    from trustscore.ledger._commitments import row_commitment
+    from trustscore.ledger._tables import (
+        ConsentRow,
+        IdentityLinkRow,
+        IdentityReviewRow,
+        RefusalRow,
+        ReviewCaseRow,
+    )
+
+    old = lg.Ledger(ledger_url)
+    old.upgrade("0010")
+    refusal = {
+        "refusal_id": 1,
+        "kind": "not_own_file",
+        "client_id": "cl_1",
+        "token_fingerprint": None,
+        "subject_id": "s2",
+        "method": "GET",
+        "path": "/v1/subjects/s2/file",
+        "purpose": None,
+        "reason": "not yours",
+        "at": t0,
+    }
+    with old.engine.begin() as conn:  # rows 0010 wrote without commitments, by their tables
+        conn.execute(
+            sa.insert(ConsentRow.__table__),
+            {
+                "consent_id": "c1",
+                "subject_id": "s1",
+                "scope_kind": "category",
+                "scope": "rent",
+                "action": "grant",
+                "effective_at": t0,
+                "recorded_at": t0,
+                "actor": "s1",
+                "source": "subject",
+            },
+        )
+        conn.execute(
+            sa.insert(ReviewCaseRow.__table__),
+            {
+                "case_id": "rev_1",
+                "referral_key": "k1",
+                "kind": "near_cutoff",
+                "kinds": ["near_cutoff"],
+                "subject_id": "s1",
+                "purpose": "credit_pricing",
+                "policy": "tiers",
+                "score_status": "OK",
+                "reasons": [],
+                "quality": [],
+                "proposed_outcome": "B",
+                "options": OPTIONS,
+                "basis": {},
+                "state": "open",
+                "opened_at": t0,
+                "opened_by": "system",
+                "deadline": t0 + 7 * DAY,
+                "documents": [],
+            },
+        )
+        conn.execute(
+            sa.insert(IdentityLinkRow.__table__),
+            {
+                "profile_id": "p1",
+                "subject_id": "s1",
+                "match_weight": 12.5,
+                "decided_by": "splink",
+                "evidence": {"fields": ["name"]},
+                "linked_at": t0,
+            },
+        )
+        conn.execute(
+            sa.insert(IdentityReviewRow.__table__),
+            {
+                "review_id": "rev-1",
+                "profile_id": "p2",
+                "candidate_profile_id": "p1",
+                "candidate_subject_id": "s1",
+                "match_weight": 3.5,
+                "evidence": {},
+                "status": "open",
+                "opened_at": t0,
+            },
+        )
+        conn.execute(sa.insert(RefusalRow.__table__), refusal)
+    # and the refusal's 0010 commitment: its content hash unsalted
+    spec = next(t for t in committed_tables() if t.name == "access_refusals")
+    with old.transaction() as session:
+        append_entry(
+            session,
+            "cl_1",
+            "access.refused",
+            {"refusal_id": 1},
+            t0,
+            state=[["access_refusals", *row_commitment(spec, refusal)]],
+        )
+    before = lg.audit_verify(old)
+    assert not before.ok  # the code commits these tables now; the 0010 rows are in no entry
+    old.upgrade()
+    assert old.revision() == "0011_commit_rest"
+    baseline = lg.audit_entries(old)[-1]
+    assert baseline.action == "audit.baseline"
+    assert baseline.payload == {
+        "tables": [
+            "access_refusals",
+            "consent_events",
+            "identity_links",
+            "identity_reviews",
+            "review_cases",
+        ],
+        "rows": 5,
+    }
+    result = lg.audit_verify(old)
+    assert result.ok, result.reason
+    assert result.rows_checked == 5
+    with old.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE review_cases SET state = 'decided'"))
+    assert 'review_cases row ["rev_1"] differs' in str(lg.audit_verify(old).reason)
+    old.dispose()
