@@ -24,6 +24,7 @@ from trustscore.ledger._audit import append_entries
 from trustscore.ledger._checks import check_choice, check_text, moment
 from trustscore.ledger._commitments import register_committed_table, stored_commitments
 from trustscore.ledger._rows import RowWriter
+from trustscore.ledger._salts import subject_refs
 from trustscore.ledger._tables import ConsentRow
 
 if TYPE_CHECKING:
@@ -150,14 +151,18 @@ def record_consents(ledger: Ledger, events: Sequence[ConsentEvent]) -> list[Cons
                 for e in checked
             ],
         )  # fmt: skip
-        states = stored_commitments(conn, ConsentRow, ids, checked[0].recorded_at if ids else None)
+        at = checked[0].recorded_at if checked else None
+        states = stored_commitments(conn, ConsentRow, ids, at)
+        # the entries name each subject by a salted commitment, never by its id
+        refs = subject_refs(RowWriter(conn), [e.subject_id for e in checked], at or moment(None))
         append_entries(
             conn,
             [
-                (e.actor, f"consent.{e.action}", e.to_dict(), e.recorded_at, [state])
+                (e.actor, f"consent.{e.action}", {**e.to_dict(), "subject_id": refs[e.subject_id]},
+                 e.recorded_at, [state])
                 for e, state in zip(checked, states, strict=True)
             ],
-        )
+        )  # fmt: skip
     return checked
 
 

@@ -39,6 +39,7 @@ from trustscore.ledger._audit import append_entries, append_entry
 from trustscore.ledger._checks import check_choice, moment
 from trustscore.ledger._commitments import register_committed_table, stored_commitments
 from trustscore.ledger._rows import RowWriter
+from trustscore.ledger._salts import subject_refs
 from trustscore.ledger._tables import IdentityLinkRow, IdentityReviewRow
 
 if TYPE_CHECKING:
@@ -123,12 +124,14 @@ def record_links(ledger: Ledger, links: Sequence[IdentityLink], *, at: dt.dateti
     with ledger.writing() as conn:
         ids = RowWriter(conn).insert_returning_ids(IdentityLinkRow, "link_id", rows)
         states = stored_commitments(conn, IdentityLinkRow, ids, at)
+        refs = subject_refs(RowWriter(conn), [x.subject_id for x in links], at)
         append_entries(
             conn,
             [
-                ("linkage", "identity.link", {k: v for k, v in r.items() if k != "linked_at"}, at,
-                 [state])
-                for r, state in zip(rows, states, strict=True)
+                ("linkage", "identity.link",
+                 {**{k: v for k, v in r.items() if k != "linked_at"},
+                  "subject_id": refs[x.subject_id]}, at, [state])
+                for r, x, state in zip(rows, links, states, strict=True)
             ],
         )  # fmt: skip
     return len(rows)

@@ -32,6 +32,7 @@ from trustscore.ledger._review_types import (
     ReviewCase,
     ReviewOpening,
 )
+from trustscore.ledger._salts import personal
 from trustscore.ledger._tables import ReviewCaseRow
 
 if TYPE_CHECKING:
@@ -156,11 +157,14 @@ def _row(op: ReviewOpening, at: dt.datetime, actor: str) -> ReviewCaseRow:
     )  # fmt: skip
 
 
-def _opened(row: ReviewCaseRow) -> dict[str, Any]:
-    """The ``review.open`` audit entry's payload."""
+def _opened(session: Session, row: ReviewCaseRow, at: dt.datetime) -> dict[str, Any]:
+    """The ``review.open`` audit entry's payload: the subject, and the referral key (which
+    may name them), by salted commitments."""
     return {
-        "case_id": row.case_id, "referral_key": row.referral_key, "kind": row.kind,
-        "kinds": row.kinds, "subject_id": row.subject_id, "purpose": row.purpose,
+        "case_id": row.case_id,
+        "referral_key": personal(session, row.subject_id, row.referral_key, at), "kind": row.kind,
+        "kinds": row.kinds, "subject_id": personal(session, row.subject_id, row.subject_id, at),
+        "purpose": row.purpose,
         "policy": row.policy, "decision_id": row.decision_id, "score": row.score,
         "proposed_outcome": row.proposed_outcome, "quality": row.quality,
         "deadline": row.deadline.isoformat(),
@@ -172,8 +176,9 @@ def _insert(session: Session, op: ReviewOpening, at: dt.datetime, actor: str) ->
     session.add(row)
     session.flush()
     append_entry(
-        session, actor, "review.open", _opened(row), at, state=case_state(session, row.case_id, at)
-    )
+        session, actor, "review.open", _opened(session, row, at), at,
+        state=case_state(session, row.case_id, at),
+    )  # fmt: skip
     return row
 
 
@@ -237,7 +242,7 @@ def _open(
         )
         append_entries(
             session,
-            [(actor, "review.open", _opened(r), at, [state])
+            [(actor, "review.open", _opened(session, r, at), at, [state])
              for r, state in zip(fresh, states, strict=True)],
         )  # fmt: skip
         return [_case(rows[op.referral_key]) for op in openings]
@@ -344,7 +349,8 @@ def run_review_deadlines(ledger: Ledger, now: dt.datetime | None = None) -> list
                 continue
             append_entry(
                 session, ESCALATION_ACTOR, "review.escalate",
-                {"case_id": case_id, "subject_id": row.subject_id,
+                {"case_id": case_id,
+                 "subject_id": personal(session, row.subject_id, row.subject_id, at),
                  "deadline": row.deadline.isoformat()},
                 at, state=case_state(session, case_id, at),
             )  # fmt: skip

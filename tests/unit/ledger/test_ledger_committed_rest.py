@@ -34,7 +34,7 @@ class Written:
 
 def _write(ledger: lg.Ledger, t0: dt.datetime) -> Written:
     """Rows of the four tables, written through every path that writes them."""
-    grant = lg.record_consent(ledger, "s1", "category", "rent", "grant", actor="s1",
+    grant = lg.record_consent(ledger, "s1", "category", "rent", "grant", actor="cl_s1",
                               source="subject", now=t0)  # fmt: skip
     lg.record_consent(ledger, "s1", "category", "rent", "withdraw", actor="op", source="operator",
                       now=t0 + DAY)  # fmt: skip
@@ -48,8 +48,8 @@ def _write(ledger: lg.Ledger, t0: dt.datetime) -> Written:
     reviewer, _ = lg.create_client(ledger, "reviewer", (), name="rev", now=t0)
     opened = lg.open_review_cases(
         ledger,
-        [lg.ReviewOpening(f"k{i}", "near_cutoff", f"s{i}", "credit_pricing", "tiers", "B",
-                          OPTIONS, review_days=5, score=700 + i) for i in range(3)],
+        [lg.ReviewOpening(f"run|credit_pricing|s{i}", "near_cutoff", f"s{i}", "credit_pricing",
+                          "tiers", "B", OPTIONS, review_days=5, score=700 + i) for i in range(3)],
         t0,
     )  # fmt: skip
     lg.decide_review_case(ledger, opened[0].case_id, reviewer.client_id, "A",
@@ -105,6 +105,12 @@ def test_rows_written_through_the_ledger_verify(ledger: lg.Ledger, t0: dt.dateti
     assert result.rows_checked == 3 + sum(written.n_rows.values())
     actions = [e.action for e in lg.audit_entries(ledger)]
     assert actions.count("consent.import") == 1
+    # the entries of these writes name the subjects by salted commitments, never by their ids
+    with ledger.engine.connect() as conn:
+        text = str(conn.execute(sa.text("SELECT payload, state FROM audit_log")).all())
+    for subject in ("s0", "s1", "s2", "s7"):
+        assert f'"{subject}"' not in text
+    assert "paid since" not in text  # the reviewer's note on s0's case
 
 
 def _edits(w: Written, link_id: int) -> dict[str, list[tuple[str, str, str]]]:
