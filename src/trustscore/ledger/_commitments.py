@@ -14,10 +14,10 @@ How a new table registers (in the module that writes it)::
 
     from trustscore.ledger._commitments import commitments, register_committed_table
 
-    register_committed_table(ConsentRow)             # key: the primary key; every column
+    register_committed_table(ConsentRow, subject="subject_id")  # key: primary key; all columns
     ...
     session.add(row); session.flush()
-    append_entry(session, actor, "consent.grant", payload, at, state=commitments(row))
+    append_entry(session, actor, "consent.grant", payload, at, state=commitments(session, row))
 
 A row removed on purpose (an erasure) is committed as removed with :func:`removal`, so the
 verification expects it gone.
