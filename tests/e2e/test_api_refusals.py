@@ -136,6 +136,15 @@ def test_each_refusal_kind_is_logged_audited_counted_and_shown_to_the_subject(
     assert [e.actor for e in refused] == [lid, lid, sid, lid, invalid.actor, lid]
     assert lg.audit_verify(ledger).ok
     assert BAD_TOKEN not in json.dumps([e.payload for e in entries])
+    # nor a subject's id: the entries hold salted commitments of it, and of a path naming it
+    written = json.dumps([[e.payload, e.state] for e in refused])
+    assert "subj-a" not in written
+    assert "subj-b" not in written
+    assert lg.personal_matches(ledger, "subj-b", "subj-b", refused[2].payload["subject_id"])
+    assert lg.personal_matches(
+        ledger, "subj-b", "/v1/subjects/subj-b/file", refused[2].payload["path"]
+    )
+    assert refused[0].payload["path"] == "/v1/scores"
 
     # the auditors' aggregates count them by kind and client
     counts = api.get("/v1/audit/aggregates", headers=_bearer(auditor_token)).json()["refusals"]

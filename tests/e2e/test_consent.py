@@ -101,7 +101,8 @@ def test_consent_withdrawn_removes_bills_from_the_next_score_and_not_from_a_repl
     assert [e["action"] for e in listed["events"]][-4:] == ["withdraw"] * 4
     withdrawn = [
         e for e in lg.audit_entries(ledger)
-        if e.action == "consent.withdraw" and e.payload["subject_id"] == subject
+        if e.action == "consent.withdraw"
+        and lg.personal_matches(ledger, subject, subject, e.payload["subject_id"])
     ]  # fmt: skip
     assert [e.payload["scope"] for e in withdrawn][-4:] == list(CATEGORIES)
     assert {e.actor for e in withdrawn[-4:]} == {listed["events"][-1]["actor"]}

@@ -14,10 +14,10 @@ How a new table registers (in the module that writes it)::
 
     from trustscore.ledger._commitments import commitments, register_committed_table
 
-    register_committed_table(ConsentRow)             # key: the primary key; every column
+    register_committed_table(ConsentRow, subject="subject_id")  # key: primary key; all columns
     ...
     session.add(row); session.flush()
-    append_entry(session, actor, "consent.grant", payload, at, state=commitments(row))
+    append_entry(session, actor, "consent.grant", payload, at, state=commitments(session, row))
 
 A row removed on purpose (an erasure) is committed as removed with :func:`removal`, so the
 verification expects it gone.
@@ -167,18 +167,40 @@ def commitments(session: Session, *rows: Base) -> list[list[str]]:
 
 
 def stored_commitments(
-    conn: Connection, row_class: type[Base], keys: Sequence[Any]
+    conn: Connection, row_class: type[Base], keys: Sequence[Any], at: dt.datetime | None = None
 ) -> list[list[str]]:
-    """The commitments of rows of ``row_class`` written on ``conn`` (by primary key), for a
-    bulk insert made without ORM rows; subjects' salts are made in the same transaction."""
-    session = Session(bind=conn)
-    rows = [session.get(row_class, key) for key in keys]
-    missing = [key for key, row in zip(keys, rows, strict=True) if row is None]
-    if missing:
-        msg = f"No {row_class.__tablename__} rows with keys {missing[:3]} to commit to."
-        raise SchemaError(msg, table=row_class.__tablename__)
-    out = commitments(session, *[row for row in rows if row is not None])
-    session.flush()
+    """The commitments of rows of ``row_class`` written on ``conn`` (by primary key, in the
+    order of ``keys``), for a bulk insert made without ORM rows.
+
+    The rows are read back as ``audit_verify`` reads them, a chunk of keys a query; subjects'
+    salts are read, or made (at ``at``), with one query and one insert per chunk.
+    """
+    from trustscore.ledger._rows import RowWriter
+    from trustscore.ledger._salts import subject_salts
+
+    spec = _spec(row_class.__tablename__)
+    table = _table(row_class)
+    [pk] = list(table.primary_key.columns)
+    writer = RowWriter(conn)
+    out: list[list[str]] = []
+    for start in range(0, len(keys), 500):
+        part = list(keys[start : start + 500])
+        found = {
+            row[pk.name]: dict(row)
+            for row in conn.execute(select(table).where(pk.in_(part))).mappings()
+        }
+        missing = [key for key in part if key not in found]
+        if missing:
+            msg = f"No {spec.name} rows with keys {missing[:3]} to commit to."
+            raise SchemaError(msg, table=spec.name)
+        salts: dict[str, str] = {}
+        if spec.subject is not None:
+            subjects = [v[spec.subject] for v in found.values() if v[spec.subject] is not None]
+            salts = subject_salts(writer, subjects, at or dt.datetime.now(dt.UTC))
+        for key in part:
+            values = found[key]
+            salt = None if spec.subject is None else salts.get(values[spec.subject])
+            out.append([spec.name, *row_commitment(spec, values, salt)])
     return out
 
 

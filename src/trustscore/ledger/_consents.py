@@ -3,7 +3,9 @@
 Bills (utility, telecom, rent, platform) count towards a score only while the subject consents
 (opt-in, as Experian Boost is). Each grant or withdrawal is an event, never an edit: the consents
 in force at a moment are, per scope, the latest event effective by then among those recorded by
-then. Every event appends its audit entry in the same transaction.
+then. Every event appends its audit entry in the same transaction, with the commitment of its
+row (``consent_events`` is a committed table: a row edited behind the ledger fails
+``audit verify``).
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 from sqlalchemy import select
 
 from trustscore.exceptions import SchemaError
-from trustscore.ledger._audit import append_entries, append_entry
+from trustscore.ledger._audit import append_entries
 from trustscore.ledger._checks import check_choice, check_text, moment
+from trustscore.ledger._commitments import register_committed_table, stored_commitments
 from trustscore.ledger._rows import RowWriter
+from trustscore.ledger._salts import subject_refs
 from trustscore.ledger._tables import ConsentRow
 
 if TYPE_CHECKING:
@@ -47,6 +51,11 @@ CONSENT_SCOPE_KINDS: Final = ("furnisher", "category")
 CONSENT_SOURCES: Final = ("subject", "operator", "synthetic")
 
 ConsentAction = Literal["grant", "withdraw"]
+
+# Whether a furnisher's bills count is decided by these rows: each is committed in the log.
+register_committed_table(ConsentRow, subject="subject_id")
+#: Row commitments per ``consent.import`` entry (a load of 10^5 events is ~10^2 entries).
+_IMPORT_CHUNK: Final = 500
 
 
 @dataclass(frozen=True)
@@ -142,9 +151,18 @@ def record_consents(ledger: Ledger, events: Sequence[ConsentEvent]) -> list[Cons
                 for e in checked
             ],
         )  # fmt: skip
+        at = checked[0].recorded_at if checked else None
+        states = stored_commitments(conn, ConsentRow, ids, at)
+        # the entries name each subject by a salted commitment, never by its id
+        refs = subject_refs(RowWriter(conn), [e.subject_id for e in checked], at or moment(None))
         append_entries(
-            conn, [(e.actor, f"consent.{e.action}", e.to_dict(), e.recorded_at) for e in checked]
-        )
+            conn,
+            [
+                (e.actor, f"consent.{e.action}", {**e.to_dict(), "subject_id": refs[e.subject_id]},
+                 e.recorded_at, [state])
+                for e, state in zip(checked, states, strict=True)
+            ],
+        )  # fmt: skip
     return checked
 
 
@@ -162,7 +180,9 @@ def import_consents(
     events), where an audit entry per event would cost more than the rest of the load. The
     entry (``consent.import``) holds the number of events, the first and last id and the
     SHA-256 of every event's fields in order, so any later change to a loaded event shows
-    against the chain. Events already in the ledger are skipped; returns how many were new.
+    against the chain; it and, past the first 500 events, ``consent.import.rows`` entries
+    carry the rows' commitments, so ``audit verify`` checks each loaded row. Events already in
+    the ledger are skipped; returns how many were new.
 
     Parameters
     ----------
@@ -187,8 +207,8 @@ def import_consents(
     >>> import_consents(ledger, rows, actor="synth", source="synthetic", label="consent.parquet")
     0
     >>> entry = audit_entries(ledger)[-1]
-    >>> entry.action, entry.payload["n_events"]
-    ('consent.import', 3)
+    >>> entry.action, entry.payload["n_events"], len(entry.state)
+    ('consent.import', 3, 3)
     """
     check_text(actor, "actor", max_length=128)
     check_choice(source, "source", CONSENT_SOURCES)
@@ -225,14 +245,19 @@ def import_consents(
     if not fresh:
         return 0
     at = dt.datetime.now(dt.UTC)
-    with ledger.transaction() as session:
-        RowWriter(session.connection()).insert_many(ConsentRow, fresh)
-        append_entry(
-            session, actor, "consent.import",
-            {"label": label, "source": source, "n_events": len(fresh),
-             "first_consent_id": fresh[0]["consent_id"], "last_consent_id": fresh[-1]["consent_id"],
-             "sha256": digest.hexdigest()},
-            at,
+    with ledger.writing() as conn:
+        RowWriter(conn).insert_many(ConsentRow, fresh)
+        states = stored_commitments(conn, ConsentRow, [r["consent_id"] for r in fresh], at)
+        parts = [states[i : i + _IMPORT_CHUNK] for i in range(0, len(states), _IMPORT_CHUNK)]
+        append_entries(
+            conn,
+            [(actor, "consent.import",
+              {"label": label, "source": source, "n_events": len(fresh),
+               "first_consent_id": fresh[0]["consent_id"],
+               "last_consent_id": fresh[-1]["consent_id"], "sha256": digest.hexdigest()},
+              at, parts[0]),
+             *((actor, "consent.import.rows", {"label": label, "part": i, "rows": len(part)},
+                at, part) for i, part in enumerate(parts[1:], start=1))],
         )  # fmt: skip
     return len(fresh)
 

@@ -4,7 +4,9 @@ A *link* says that an identity profile (one spelling of a subject's identity fie
 furnisher sent it) belongs to a subject, with the evidence: the fields compared, the match weight,
 and who or what decided (``deterministic:national_id``, ``splink``, ``new_subject``,
 ``operator:<name>``). Links are facts: a later link of the same profile supersedes an earlier one
-and both stay. Each link and each review decision appends its audit entry in the same transaction.
+and both stay. Each link and each review decision appends its audit entry in the same transaction,
+with the commitment of its row: links and reviews decide whose records a subject's file holds, so
+a row edited behind the ledger fails ``audit verify``.
 
 Examples
 --------
@@ -30,11 +32,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from trustscore.exceptions import NotFoundError, SchemaError
 from trustscore.ledger._audit import append_entries, append_entry
 from trustscore.ledger._checks import check_choice, moment
+from trustscore.ledger._commitments import register_committed_table, stored_commitments
+from trustscore.ledger._rows import RowWriter
+from trustscore.ledger._salts import subject_refs
 from trustscore.ledger._tables import IdentityLinkRow, IdentityReviewRow
 
 if TYPE_CHECKING:
@@ -51,6 +56,9 @@ __all__ = [
     "open_identity_reviews",
     "record_links",
 ]
+
+register_committed_table(IdentityLinkRow, subject="subject_id")
+register_committed_table(IdentityReviewRow, subject="candidate_subject_id")
 
 #: What an operator may decide about a pair: the same subject, or two different ones.
 IDENTITY_REVIEW_OUTCOMES: Final = ("match", "distinct")
@@ -113,15 +121,19 @@ def record_links(ledger: Ledger, links: Sequence[IdentityLink], *, at: dt.dateti
          "decided_by": x.decided_by, "evidence": x.evidence, "linked_at": at}
         for x in links
     ]  # fmt: skip
-    with ledger.transaction() as session:
-        session.execute(insert(IdentityLinkRow), rows)
+    with ledger.writing() as conn:
+        ids = RowWriter(conn).insert_returning_ids(IdentityLinkRow, "link_id", rows)
+        states = stored_commitments(conn, IdentityLinkRow, ids, at)
+        refs = subject_refs(RowWriter(conn), [x.subject_id for x in links], at)
         append_entries(
-            session,
+            conn,
             [
-                ("linkage", "identity.link", {k: v for k, v in r.items() if k != "linked_at"}, at)
-                for r in rows
+                ("linkage", "identity.link",
+                 {**{k: v for k, v in r.items() if k != "linked_at"},
+                  "subject_id": refs[x.subject_id]}, at, [state])
+                for r, x, state in zip(rows, links, states, strict=True)
             ],
-        )
+        )  # fmt: skip
     return len(rows)
 
 
@@ -158,12 +170,12 @@ def open_identity_reviews(
                 select(IdentityReviewRow.review_id).where(IdentityReviewRow.review_id.in_(ids))
             )
         )
-        entries: list[tuple[str, str, Any, dt.datetime]] = []
+        opened: list[IdentityReviewRow] = []
         for review_id, item in zip(ids, items, strict=True):
             if review_id in known:
                 continue
             known.add(review_id)
-            session.add(
+            opened.append(
                 IdentityReviewRow(
                     review_id=review_id, profile_id=item.profile_id,
                     candidate_profile_id=item.candidate_profile_id,
@@ -172,11 +184,18 @@ def open_identity_reviews(
                     opened_at=at, decided_at=None, decider=None,
                 )
             )  # fmt: skip
-            payload = {"review_id": review_id, "profile_id": item.profile_id,
-                       "candidate_profile_id": item.candidate_profile_id,
-                       "match_weight": item.match_weight}  # fmt: skip
-            entries.append(("linkage", "identity.review_open", payload, at))
+        session.add_all(opened)
         session.flush()
+        states = stored_commitments(session.connection(), IdentityReviewRow,
+                                    [row.review_id for row in opened], at)  # fmt: skip
+        entries: list[tuple[str, str, Any, dt.datetime, list[list[str]]]] = [
+            ("linkage", "identity.review_open",
+             {"review_id": row.review_id, "profile_id": row.profile_id,
+              "candidate_profile_id": row.candidate_profile_id,
+              "match_weight": row.match_weight},
+             at, [state])
+            for row, state in zip(opened, states, strict=True)
+        ]  # fmt: skip
         append_entries(session, entries)
     return ids
 
@@ -225,5 +244,8 @@ def decide_identity_review(
         if note:
             payload["note"] = note
         session.flush()
-        append_entry(session, decider, "identity.review_decide", payload, at)
+        append_entry(
+            session, decider, "identity.review_decide", payload, at,
+            state=stored_commitments(session.connection(), IdentityReviewRow, [review_id], at),
+        )  # fmt: skip
         return _review(row)

@@ -37,7 +37,11 @@ from sqlalchemy.orm import Session
 from trustscore.exceptions import NotFoundError, SchemaError
 from trustscore.ledger._audit import append_entry
 from trustscore.ledger._checks import check_choice, check_json, check_text, moment
-from trustscore.ledger._commitments import commitments, register_committed_table
+from trustscore.ledger._commitments import (
+    commitments,
+    register_committed_table,
+    stored_commitments,
+)
 from trustscore.ledger._identity import IdentityLink, IdentityReviewItem, open_identity_reviews
 from trustscore.ledger._salts import personal
 from trustscore.ledger._tables import IdentityChangeRow, IdentityLinkRow, IdentityMoveRow
@@ -172,7 +176,9 @@ def add_identity_change(
          "other_subject_id": personal(session, other_subject_id, other_subject_id, at),
          "records": [[m.record_kind, m.record_id] for m in moves],
          "profiles": [x.profile_id for x in profiles]},
-        at, state=commitments(session, row, *move_rows),
+        at, state=[*commitments(session, row, *move_rows),
+                   *stored_commitments(session.connection(), IdentityLinkRow,
+                                       [x.link_id for x in link_rows], at)],
     )  # fmt: skip
     return _change(row, move_rows)
 

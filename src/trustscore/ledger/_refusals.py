@@ -5,7 +5,8 @@ token, a rate-limited request: each refusal is a row of ``access_refusals`` with
 (``access.refused``), written in one transaction with the others of its group, so a regulator
 sees who tried to use scores for what they may not, and a subject sees the attempts on their file.
 An invalid token is named by a fingerprint of it (the first 16 hex digits of its SHA-256), never
-by the token.
+by the token. The entry names the subject of a refusal only by salted commitments (of the id, and
+of the path or reason where they name it); the row keeps them, for the subject's own file.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from trustscore.ledger._audit import append_entries
 from trustscore.ledger._checks import check_choice, check_text, moment
 from trustscore.ledger._commitments import register_committed_table, stored_commitments
 from trustscore.ledger._rows import RowWriter
+from trustscore.ledger._salts import salt_commitment, subject_salts
 from trustscore.ledger._tables import RefusalRow
 
 if TYPE_CHECKING:
@@ -37,8 +39,9 @@ __all__ = [
 ]
 
 # The refusals a regulator reads: a row deleted or edited behind the ledger fails `audit verify`.
-# Not salted by subject: the id is whatever a refused request named, often no subject at all.
-register_committed_table(RefusalRow)
+# Salted by the subject the request named, like their other rows: the entry holds only
+# commitments of what names them, so an unsalted content hash would let anyone test guesses.
+register_committed_table(RefusalRow, subject="subject_id")
 
 #: Why a request was refused: a purpose the client may not use, another subject's file, no
 #: valid token, over the client's rate, a role that may not use the endpoint, a model's
@@ -134,18 +137,32 @@ def record_refusals(ledger: Ledger, items: Sequence[RefusalAttempt]) -> list[Ref
         return []
     rows = [_row(item) for item in items]
     with ledger.writing() as conn:
-        ids = RowWriter(conn).insert_returning_ids(RefusalRow, "refusal_id", rows)
-        states = stored_commitments(conn, RefusalRow, ids)
+        writer = RowWriter(conn)
+        ids = writer.insert_returning_ids(RefusalRow, "refusal_id", rows)
+        named = [row["subject_id"] for row in rows if row["subject_id"] is not None]
+        salts = subject_salts(writer, named, rows[0]["at"])
+        states = stored_commitments(conn, RefusalRow, ids, rows[0]["at"])
         append_entries(
             conn,
             [
                 (_actor(row["client_id"], row["token_fingerprint"]), "access.refused",
-                 {"refusal_id": rid, **{k: v for k, v in row.items() if k != "at"}}, row["at"],
-                 [state])
+                 _payload(rid, row, salts.get(row["subject_id"])), row["at"], [state])
                 for rid, row, state in zip(ids, rows, states, strict=True)
             ],
         )  # fmt: skip
     return [Refusal(refusal_id=rid, **row) for rid, row in zip(ids, rows, strict=True)]
+
+
+def _payload(refusal_id: int, row: dict[str, Any], salt: str | None) -> dict[str, Any]:
+    """The ``access.refused`` entry's payload: with a subject, what may name them committed."""
+    out = {"refusal_id": refusal_id, **{k: v for k, v in row.items() if k != "at"}}
+    subject = row["subject_id"]
+    if salt is not None:
+        out["subject_id"] = salt_commitment(salt, subject)
+        for name in ("path", "reason"):  # /v1/subjects/<id>/file names them
+            if subject in row[name]:
+                out[name] = salt_commitment(salt, row[name])
+    return out
 
 
 def _refusal(row: RefusalRow) -> Refusal:

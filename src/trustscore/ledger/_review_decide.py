@@ -13,7 +13,8 @@ from trustscore.exceptions import LedgerError, NotFoundError, SchemaError
 from trustscore.ledger._audit import append_entry
 from trustscore.ledger._checks import check_choice, check_json, check_text, moment
 from trustscore.ledger._review_types import REVIEW_REASONS, ReviewCase
-from trustscore.ledger._reviews import _case
+from trustscore.ledger._reviews import _case, case_state
+from trustscore.ledger._salts import personal
 from trustscore.ledger._tables import ClientRow, DecisionRow, ReviewCaseRow
 
 if TYPE_CHECKING:
@@ -133,20 +134,22 @@ def decide_review_case(
         if getattr(done, "rowcount", 0) != 1:  # pragma: no cover - decided by a racing reviewer
             msg = f"Review case {case_id} was decided meanwhile by another reviewer."
             raise LedgerError(msg, case_id=case_id)
+        subject = personal(session, row.subject_id, row.subject_id, at)
         append_entry(
             session, reviewer, "decision.record",
-            {"decision_id": final.decision_id, "subject_id": row.subject_id,
+            {"decision_id": final.decision_id, "subject_id": subject,
              "purpose": row.purpose, "policy": row.policy, "outcome": outcome,
              "adverse": adverse, "snapshot_id": snapshot_id, "client_id": reviewer},
             at,
         )  # fmt: skip
         append_entry(
             session, reviewer, "review.decide",
-            {"case_id": case_id, "subject_id": row.subject_id, "proposed": row.proposed_outcome,
+            {"case_id": case_id, "subject_id": subject, "proposed": row.proposed_outcome,
              "outcome": outcome, "overridden": outcome != row.proposed_outcome,
-             "adverse": adverse, "reason": reason, "note": note,
+             "adverse": adverse, "reason": reason,
+             "note": personal(session, row.subject_id, note, at),
              "decision_id": final.decision_id},
-            at,
+            at, state=case_state(session, case_id, at),
         )  # fmt: skip
         fresh = session.get(ReviewCaseRow, case_id, populate_existing=True)
         if fresh is None:  # pragma: no cover - the row was just updated in this transaction

@@ -14,7 +14,8 @@ from trustscore.exceptions import LedgerError, NotFoundError, SchemaError
 from trustscore.ledger._audit import append_entry
 from trustscore.ledger._checks import check_json, check_text, moment
 from trustscore.ledger._review_types import REVIEW_REQUEST_DAYS, ReviewCase, ReviewOpening
-from trustscore.ledger._reviews import _case, _insert, review_cases
+from trustscore.ledger._reviews import _case, _insert, case_state, review_cases
+from trustscore.ledger._salts import personal
 from trustscore.ledger._tables import AccessRow, AuditRow, DecisionRow, ReviewCaseRow, SnapshotRow
 
 if TYPE_CHECKING:
@@ -98,9 +99,11 @@ def request_review(
             session.flush()
             append_entry(
                 session, who, "review.statement",
-                {"case_id": row.case_id, "subject_id": subject_id, "decision_id": decision_id,
+                {"case_id": row.case_id,
+                 "subject_id": personal(session, subject_id, subject_id, at),
+                 "decision_id": decision_id,
                  "documents": [d["name"] for d in docs]},
-                at,
+                at, state=case_state(session, row.case_id, at),
             )  # fmt: skip
             return _case(row)
         snap = None
@@ -142,14 +145,15 @@ def record_review_view(
                         action="review", at=at)  # fmt: skip
         session.add(row)
         session.flush()
+        subject = personal(session, case.subject_id, case.subject_id, at)
         append_entry(
             session, reviewer, "access.log",
-            {"access_id": row.access_id, "subject_id": case.subject_id,
+            {"access_id": row.access_id, "subject_id": subject,
              "purpose": "human_review", "action": "review"},
             at,
         )  # fmt: skip
         append_entry(session, reviewer, "review.view",
-                     {"case_id": case.case_id, "subject_id": case.subject_id}, at)  # fmt: skip
+                     {"case_id": case.case_id, "subject_id": subject}, at)  # fmt: skip
 
 
 def _first_views(ledger: Ledger) -> dict[tuple[str, str], dt.datetime]:

@@ -5,7 +5,9 @@ a person to look at (GDPR Art. 22(3)) becomes one case, opened once per decision
 ``referral_key`` (or the decision it is about) is unique, so opening it again returns the case
 that exists. A reviewer decides within the options the policy gave the case; the final decision
 is recorded as a decision of its own, and every step appends its audit entry in the same
-transaction. Modelled on :mod:`trustscore.ledger._disputes` (a deadline, a job for overdue ones).
+transaction, with the commitment of the case as it left it (``review_cases`` is a committed
+table: a case edited behind the ledger fails ``audit verify``). Modelled on
+:mod:`trustscore.ledger._disputes` (a deadline, a job for overdue ones).
 """
 
 from __future__ import annotations
@@ -23,12 +25,14 @@ from sqlalchemy.orm import Session
 from trustscore.exceptions import NotFoundError, SchemaError
 from trustscore.ledger._audit import append_entries, append_entry
 from trustscore.ledger._checks import check_choice, check_json, check_text, moment
+from trustscore.ledger._commitments import register_committed_table, stored_commitments
 from trustscore.ledger._review_types import (
     REFERRAL_KINDS,
     REVIEW_STATES,
     ReviewCase,
     ReviewOpening,
 )
+from trustscore.ledger._salts import personal
 from trustscore.ledger._tables import ReviewCaseRow
 
 if TYPE_CHECKING:
@@ -44,6 +48,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+# A case holds a decision back until a person decides it: each is committed in the log.
+register_committed_table(ReviewCaseRow, subject="subject_id")
 
 #: The actor named on cases the deadline job escalated.
 ESCALATION_ACTOR = "review-deadline"
@@ -150,11 +157,14 @@ def _row(op: ReviewOpening, at: dt.datetime, actor: str) -> ReviewCaseRow:
     )  # fmt: skip
 
 
-def _opened(row: ReviewCaseRow) -> dict[str, Any]:
-    """The ``review.open`` audit entry's payload."""
+def _opened(session: Session, row: ReviewCaseRow, at: dt.datetime) -> dict[str, Any]:
+    """The ``review.open`` audit entry's payload: the subject, and the referral key (which
+    may name them), by salted commitments."""
     return {
-        "case_id": row.case_id, "referral_key": row.referral_key, "kind": row.kind,
-        "kinds": row.kinds, "subject_id": row.subject_id, "purpose": row.purpose,
+        "case_id": row.case_id,
+        "referral_key": personal(session, row.subject_id, row.referral_key, at), "kind": row.kind,
+        "kinds": row.kinds, "subject_id": personal(session, row.subject_id, row.subject_id, at),
+        "purpose": row.purpose,
         "policy": row.policy, "decision_id": row.decision_id, "score": row.score,
         "proposed_outcome": row.proposed_outcome, "quality": row.quality,
         "deadline": row.deadline.isoformat(),
@@ -165,8 +175,16 @@ def _insert(session: Session, op: ReviewOpening, at: dt.datetime, actor: str) ->
     row = _row(op, at, actor)
     session.add(row)
     session.flush()
-    append_entry(session, actor, "review.open", _opened(row), at)
+    append_entry(
+        session, actor, "review.open", _opened(session, row, at), at,
+        state=case_state(session, row.case_id, at),
+    )  # fmt: skip
     return row
+
+
+def case_state(session: Session, case_id: str, at: dt.datetime) -> list[list[str]]:
+    """The commitment of the case as stored now, for the entry of a write of it."""
+    return stored_commitments(session.connection(), ReviewCaseRow, [case_id], at)
 
 
 def open_review_cases(
@@ -219,7 +237,14 @@ def _open(
         session.add_all(fresh)
         session.flush()
         # one lock of the chain head for the whole batch (a demo opens thousands of cases)
-        append_entries(session, [(actor, "review.open", _opened(r), at) for r in fresh])
+        states = stored_commitments(
+            session.connection(), ReviewCaseRow, [r.case_id for r in fresh], at
+        )
+        append_entries(
+            session,
+            [(actor, "review.open", _opened(session, r, at), at, [state])
+             for r, state in zip(fresh, states, strict=True)],
+        )  # fmt: skip
         return [_case(rows[op.referral_key]) for op in openings]
 
 
@@ -324,9 +349,10 @@ def run_review_deadlines(ledger: Ledger, now: dt.datetime | None = None) -> list
                 continue
             append_entry(
                 session, ESCALATION_ACTOR, "review.escalate",
-                {"case_id": case_id, "subject_id": row.subject_id,
+                {"case_id": case_id,
+                 "subject_id": personal(session, row.subject_id, row.subject_id, at),
                  "deadline": row.deadline.isoformat()},
-                at,
+                at, state=case_state(session, case_id, at),
             )  # fmt: skip
             done.append(_case(row))
         logger.info("Review case %s passed its deadline: escalated", case_id)

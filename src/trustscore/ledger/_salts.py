@@ -35,6 +35,7 @@ __all__ = [
     "salt_commitment",
     "subject_refs",
     "subject_salt",
+    "subject_salts",
 ]
 
 
@@ -141,11 +142,11 @@ def erase_salt(
         return True
 
 
-def subject_refs(writer: RowWriter, subject_ids: Iterable[str], at: dt.datetime) -> dict[str, str]:
-    """``{subject_id: commitment of the id}`` for a group of writes in one transaction.
+def subject_salts(writer: RowWriter, subject_ids: Iterable[str], at: dt.datetime) -> dict[str, str]:
+    """``{subject_id: salt}`` for a group of writes in one transaction, made on first use.
 
-    The bulk form of ``personal(session, s, s, at)``: one query for the salts there are, one
-    multi-row insert for those made now.
+    The bulk form of :func:`subject_salt`: one query for the salts there are, one multi-row
+    insert for those made now.
     """
     wanted = list(dict.fromkeys(subject_ids))
     salts = {k: str(v) for k, v in writer.lookup(SaltRow, "subject_id", "salt", wanted).items()}
@@ -156,4 +157,13 @@ def subject_refs(writer: RowWriter, subject_ids: Iterable[str], at: dt.datetime)
     ]
     writer.insert_many(SaltRow, made)
     salts.update((str(row["subject_id"]), str(row["salt"])) for row in made)
-    return {s: salt_commitment(salts[s], s) for s in wanted}
+    return salts
+
+
+def subject_refs(writer: RowWriter, subject_ids: Iterable[str], at: dt.datetime) -> dict[str, str]:
+    """``{subject_id: commitment of the id}`` for a group of writes in one transaction.
+
+    The bulk form of ``personal(session, s, s, at)`` (salts by :func:`subject_salts`).
+    """
+    salts = subject_salts(writer, subject_ids, at)
+    return {s: salt_commitment(salt, s) for s, salt in salts.items()}

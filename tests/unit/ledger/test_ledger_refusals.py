@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 
 import pytest
+import sqlalchemy as sa
 
 import trustscore.ledger as lg
-from trustscore.exceptions import SchemaError
+from trustscore.exceptions import LedgerError, SchemaError
+from trustscore.ledger._audit import append_entry
+from trustscore.ledger._tables import RefusalRow
 
 T0 = dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC)
 
@@ -41,16 +45,80 @@ def test_refusals_are_recorded_with_their_audit_entries_and_counted(ledger: lg.L
     assert lg.refusals(ledger)[0].at == T0
     entries = lg.audit_entries(ledger)
     assert [e.action for e in entries] == ["access.refused"] * 4
+    held = entries[0].payload["subject_id"]
     assert entries[0].payload == {
         "refusal_id": recorded[0].refusal_id, "kind": "purpose_refused", "client_id": "cl_bank",
-        "token_fingerprint": None, "subject_id": "s1", "method": "POST", "path": "/v1/scores",
+        "token_fingerprint": None, "subject_id": held, "method": "POST", "path": "/v1/scores",
         "purpose": "employment", "reason": "refused: purpose_refused",
     }  # fmt: skip
+    # the entry names the subject by a salted commitment, never by the id
+    assert held != "s1"
+    assert lg.personal_matches(ledger, "s1", "s1", held)
+    assert entries[2].payload["subject_id"] is None
     assert lg.audit_verify(ledger).ok
     assert lg.aggregates(ledger)["refusals"] == [
         {"kind": "invalid_token", "client_id": None, "count": 1},
         {"kind": "purpose_refused", "client_id": "cl_bank", "count": 2},
         {"kind": "rate_limited", "client_id": "cl_bank", "count": 1},
+    ]
+
+
+def test_no_refused_entry_holds_the_subject_id_yet_the_subject_sees_the_attempts(
+    ledger: lg.Ledger,
+) -> None:
+    sid = "subj-Carol-42"
+    lg.record_refusals(
+        ledger,
+        [
+            _attempt("not_own_file", client_id="cl_dave", subject_id=sid, method="GET",
+                     path=f"/v1/subjects/{sid}/file", reason=f"{sid} is not cl_dave's file"),
+            _attempt("purpose_refused", client_id="cl_bank", subject_id=sid, purpose="employment"),
+            _attempt("invalid_token", token_fingerprint="cd" * 8, subject_id="subj-Erin"),
+        ],
+    )  # fmt: skip
+    with ledger.engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT payload, state FROM audit_log")).all()
+    assert len(rows) == 3
+    assert sid not in json.dumps([list(r) for r in rows])
+    assert "subj-Erin" not in json.dumps([list(r) for r in rows])
+    first, second, _ = lg.audit_entries(ledger)
+    assert lg.personal_matches(ledger, sid, f"/v1/subjects/{sid}/file", first.payload["path"])
+    assert lg.personal_matches(ledger, sid, f"{sid} is not cl_dave's file", first.payload["reason"])
+    assert second.payload["path"] == "/v1/scores"  # names no one: kept as it is
+    assert [(r.kind, r.client_id) for r in lg.refusals(ledger, subject_id=sid)] == [
+        ("not_own_file", "cl_dave"), ("purpose_refused", "cl_bank"),
+    ]  # fmt: skip
+    assert lg.audit_verify(ledger).ok
+    # salted: the same refusal about another subject commits to another content hash
+    with ledger.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE access_refusals SET subject_id = 'subj-Erin' "
+                             "WHERE kind = 'purpose_refused'"))  # fmt: skip
+    assert "access_refusals row [2] differs" in str(lg.audit_verify(ledger).reason)
+
+
+def test_erasing_a_subject_removes_their_refusals_then_the_salt_and_the_log_verifies(
+    ledger: lg.Ledger,
+) -> None:
+    lg.record_refusals(
+        ledger,
+        [_attempt("purpose_refused", client_id="cl_bank", subject_id="s1", purpose="employment"),
+         _attempt("purpose_refused", client_id="cl_bank", subject_id="s2", purpose="employment")],
+    )  # fmt: skip
+    with pytest.raises(LedgerError, match="still has rows in access_refusals"):
+        lg.erase_salt(ledger, "s1")
+    with ledger.transaction() as session:  # what an erasure does with the subject's rows
+        rows = session.scalars(sa.select(RefusalRow).where(RefusalRow.subject_id == "s1")).all()
+        gone = [lg.removal(RefusalRow, [r.refusal_id]) for r in rows]
+        for r in rows:
+            session.delete(r)
+        session.flush()
+        append_entry(session, "dpo", "subject.erase", {"rows": len(gone)}, T0, state=gone)
+    assert lg.erase_salt(ledger, "s1", now=T0)
+    result = lg.audit_verify(ledger)
+    assert result.ok, result.reason
+    assert [r.subject_id for r in lg.refusals(ledger)] == ["s2"]
+    assert lg.aggregates(ledger)["refusals"] == [
+        {"kind": "purpose_refused", "client_id": "cl_bank", "count": 1},
     ]
 
 
