@@ -52,7 +52,10 @@ What made it fast (20 float32 characteristics x 8 bins, 2 % nulls; benchmarks/sc
   otherwise stops at 256 (:func:`_wide_vectors_typer`);
 - the outputs are as narrow as their types allow (reason indices ``int8``) and come from Arrow's
   memory pool, which reuses freed memory: numpy maps (and the OS zeroes) fresh pages for every
-  large array.
+  large array;
+- for ``score()``, the kernel also writes the Arrow buffers of the status and reason columns
+  (:class:`TextOutputs`), block by block while the block's status and reasons are in the cache,
+  rather than in passes over the whole column afterwards.
 
 The input columns differ per artifact in number and in type (float32, float64, int32 category
 codes). Rather than a typed list (whose methods numba compiles afresh in every process) or a tuple
@@ -71,6 +74,7 @@ are exact (float32 columns against edges rounded up to float32, see
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
@@ -88,10 +92,13 @@ __all__ = [
     "KIND_CODES",
     "KIND_F32",
     "KIND_F64",
+    "STATUS_TEXTS",
+    "TextOutputs",
     "kernel_outputs",
     "reason_dtype",
     "run_kernel",
     "string_buffers",
+    "text_outputs",
 ]
 
 BLOCK: Final = 2048
@@ -468,6 +475,7 @@ def _criterion_block(xs, ok, op, value):  # type: ignore[no-untyped-def]
 
 
 _ONES: Final = np.uint64(0x0101010101010101)
+_LENGTH_SHIFT: Final = np.uint64(56)  # a short text's length, in its word's top byte
 _BITS: Final = np.uint64(0x8040201008040201)
 _SEVENS: Final = np.uint64(0x7F7F7F7F7F7F7F7F)
 
@@ -595,6 +603,16 @@ def _kernel(  # type: ignore[no-untyped-def]
     reasons,
     want_reasons,
     key_type,
+    out_row,
+    want_status,
+    status_words,
+    status_chars,
+    status_ends,
+    want_texts,
+    text_words,
+    text_ends,
+    text_addr,
+    text_pos,
 ):
     _wide_vectors()
     k = first.shape[0]  # the characteristics, then the interactions: the elements
@@ -624,13 +642,15 @@ def _kernel(  # type: ignore[no-untyped-def]
     for start in range(0, n, BLOCK):
         m = min(BLOCK, n - start)
         stop = start + m
+        o0 = out_row + start  # the block's rows in the outputs
+        o1 = o0 + m
         ahead = min(BLOCK, max(n - stop, 0))  # rows of the next block
         for d in range(n_dims):  # the sub-scores add up in the output
-            subs[d, start:stop] = 0
+            subs[d, o0:o1] = 0
         for j in range(k):
             width = 8 if kind[j] == KIND_F64 else 4
             _prefetch(addr[j] + stop * width, ahead * width)
-            sub = subs[dimension[j], start:stop]
+            sub = subs[dimension[j], o0:o1]
             kj = keys[j, :m] if want_reasons else no_keys
             vm = all_valid[:m]
             if valid_addr[j]:  # Arrow nulls are missing, whatever their data slot holds
@@ -723,10 +743,10 @@ def _kernel(  # type: ignore[no-untyped-def]
                 pair_cells[q0:q1],
                 pk[q0:q1],
                 top,
-                subs[dimension[e], start:stop],
+                subs[dimension[e], o0:o1],
                 keys[e, :m] if want_reasons else no_keys,
             )
-        okm = ok[start:stop]
+        okm = ok[o0:o1]
         okm[:] = 1
         for c in range(crit_op.shape[0]):
             width = 8 if crit_kind[c] == KIND_F64 else 4
@@ -743,23 +763,34 @@ def _kernel(  # type: ignore[no-untyped-def]
                 vm = valid[sh : sh + m]
                 for i in range(m):
                     okm[i] &= vm[i]
-        sc = score[start:stop]  # the score is the sum of the sub-scores, exactly
+        sc = score[o0:o1]  # the score is the sum of the sub-scores, exactly
         if n_dims == 0:
             sc[:] = 0
         else:
-            sc[:] = subs[0, start:stop]
+            sc[:] = subs[0, o0:o1]
             for d in range(1, n_dims):
-                sub = subs[d, start:stop]
+                sub = subs[d, o0:o1]
                 for i in range(m):
                     sc[i] += sub[i]
+        if want_status:  # the status column's Arrow buffers, while the block is in the cache
+            _status_texts(okm, status_words, status_chars[o0:o1], status_ends[o0 + 1 : o1 + 1], o0)
         if not want_reasons:
             continue
         # each row's four largest keys, sorted: the reasons in the reference's order
         _top4(keys, m, key_type(-1), t1, t2, t3, t4)
-        _decode(t1[:m], okm, span, reasons[0, start:stop])
-        _decode(t2[:m], okm, span, reasons[1, start:stop])
-        _decode(t3[:m], okm, span, reasons[2, start:stop])
-        _decode(t4[:m], okm, span, reasons[3, start:stop])
+        _decode(t1[:m], okm, span, reasons[0, o0:o1])
+        _decode(t2[:m], okm, span, reasons[1, o0:o1])
+        _decode(t3[:m], okm, span, reasons[2, o0:o1])
+        _decode(t4[:m], okm, span, reasons[3, o0:o1])
+        if want_texts:  # and the reason columns' (their validity bitmaps come afterwards)
+            for r in range(_N_REASONS):
+                text_pos[r] = _short_texts(
+                    reasons[r, o0:o1],
+                    text_words,
+                    text_ends[r, o0 + 1 : o1 + 1],
+                    text_addr[r],
+                    text_pos[r],
+                )
 
 
 def kernel_outputs(
@@ -779,6 +810,91 @@ def kernel_outputs(
         _pool_empty((n,), np.bool_),
         _pool_empty((n_dimensions, n), np.int32),
         _pool_empty((_N_REASONS, r), rtype),
+    )
+
+
+STATUS_TEXTS: Final = (b"NS", b"OK")
+
+
+@dataclass(frozen=True)
+class TextOutputs:
+    """The Arrow buffers of the string columns, as the kernel writes them (:func:`text_outputs`).
+
+    ``status_chars`` holds one two-byte word a row, "NS" or "OK", and ``status_ends`` the
+    status column's offsets; ``text_ends[r]`` and ``text_chars[r]`` the offsets and characters
+    of reason column ``r``, from the texts ``text_words`` (see :func:`_short_texts`), and
+    ``text_pos[r]`` how many characters it holds so far. Empty arrays where the kernel
+    writes none.
+    """
+
+    status_words: npt.NDArray[np.uint16]
+    status_chars: npt.NDArray[np.uint16]
+    status_ends: npt.NDArray[np.int32]
+    text_words: npt.NDArray[np.uint64]
+    text_ends: npt.NDArray[np.int32]
+    text_chars: npt.NDArray[np.uint8]
+    text_addr: npt.NDArray[np.int64]
+    text_pos: npt.NDArray[np.int64]
+
+    def status_array(self) -> pa.Array:
+        """The status column (never null)."""
+        n = self.status_chars.shape[0]
+        buffers = [None, pa.py_buffer(self.status_ends), pa.py_buffer(self.status_chars)]
+        return pa.Array.from_buffers(pa.string(), n, buffers, null_count=0)
+
+    def reason_array(self, r: int, idx: npt.NDArray[Any]) -> pa.Array:
+        """Reason column ``r``, whose slots (-1: none) the kernel wrote to ``idx``."""
+        n = idx.shape[0]
+        present = idx >= 0
+        nulls = n - int(np.count_nonzero(present))
+        valid = pa.py_buffer(np.packbits(present, bitorder="little")) if nulls else None
+        chars = self.text_chars[r, : int(self.text_pos[r])]
+        buffers = [valid, pa.py_buffer(self.text_ends[r]), pa.py_buffer(chars)]
+        return pa.Array.from_buffers(pa.string(), n, buffers, null_count=nulls)
+
+    @property
+    def has_reasons(self) -> bool:
+        return bool(self.text_ends.shape[1] > 0)
+
+
+def _short_words(texts: tuple[bytes, ...]) -> npt.NDArray[np.uint64]:
+    # each text as one word, its length in the top byte; entry 0 the null row's (no bytes)
+    padded = b"".join([b"\0" * _WORD, *(t.ljust(_WORD, b"\0") for t in texts)])
+    lengths = np.array([0, *(len(t) for t in texts)], dtype=np.uint64)
+    words: npt.NDArray[np.uint64] = np.frombuffer(padded, dtype=np.uint64) | (
+        lengths << _LENGTH_SHIFT
+    )
+    return words
+
+
+def text_outputs(n: int, reason_texts: tuple[bytes, ...] | None) -> TextOutputs:
+    """Empty buffers for the status column and, given their texts, the reason columns.
+
+    The kernel writes the reason columns only when every text is shorter than a word (else
+    :func:`string_buffers` builds them afterwards: ``has_reasons`` is False).
+    """
+    status_words = np.frombuffer(b"".join(STATUS_TEXTS), dtype=np.uint16).copy()
+    status_ends = _pool_empty((n + 1,), np.int32)
+    status_ends[0] = 0
+    longest = max((len(t) for t in reason_texts or ()), default=_WORD)
+    if not reason_texts or longest >= _WORD:
+        r, words = 0, np.zeros(1, dtype=np.uint64)
+    else:
+        r, words = n, _short_words(reason_texts)
+    ends = _pool_empty((_N_REASONS, r + 1 if r else 0), np.int32)
+    if r:
+        ends[:, 0] = 0
+    chars = _pool_empty((_N_REASONS, r * longest + _WORD if r else 0), np.uint8)
+    addr = np.array([chars[i].ctypes.data for i in range(_N_REASONS)], dtype=np.int64)
+    return TextOutputs(
+        status_words,
+        _pool_empty((n,), np.uint16),
+        status_ends,
+        words,
+        ends,
+        chars,
+        addr,
+        np.zeros(_N_REASONS, dtype=np.int64),
     )
 
 
@@ -805,6 +921,8 @@ def run_kernel(
     *,
     want_reasons: bool,
     axis_tables: tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]] | None = None,
+    out_row: int = 0,
+    texts: TextOutputs | None = None,
 ) -> None:
     """Score ``n`` rows (the argument plumbing lives in :mod:`trustscore.scoring._score`).
 
@@ -819,8 +937,13 @@ def run_kernel(
     ``score``, ``ok``, ``subs`` and ``reasons`` as :func:`kernel_outputs` makes them: a reason
     is the index of its slot in the artifact's
     :attr:`~trustscore.scoring._artifact.ScorecardArtifact.reason_slots` (its code the same
-    index of ``reason_codes``), -1 for none.
+    index of ``reason_codes``), -1 for none. The ``n`` rows go to the outputs' rows ``out_row``
+    onwards, so that the record batches of one table are scored into one set of outputs.
+    With ``texts`` (:func:`text_outputs`), the kernel also writes the Arrow buffers of the
+    status and reason columns, block by block while the block is in the cache.
     """
+    if texts is None:
+        texts = _NO_TEXTS
     addr, kind, valid_addr, valid_off = columns
     crit_addr, crit_kind, crit_valid_addr, crit_valid_off = criteria
     score, ok, subs, reasons = outputs
@@ -873,6 +996,16 @@ def run_kernel(
         reasons,
         want_reasons,
         c.key_type,
+        out_row,
+        texts.status_chars.shape[0] > 0,
+        texts.status_words,
+        texts.status_chars,
+        texts.status_ends,
+        want_reasons and texts.text_ends.shape[1] > 0,
+        texts.text_words,
+        texts.text_ends,
+        texts.text_addr,
+        texts.text_pos,
     )
 
 
@@ -912,19 +1045,31 @@ def _fixed_width_buffers(idx, table, width, offsets, data):  # type: ignore[no-u
 
 
 @njit(cache=True)  # type: ignore[misc]
-def _short_text_buffers(idx, words, lengths, offsets, data_addr):  # type: ignore[no-untyped-def]
-    # the same when every text fits one 8-byte word but their lengths differ (an artifact's
-    # adverse and no-information codes, "PR01" and "PR01N"): each row stores its text's whole
-    # word at its offset, and the next row's word overwrites the bytes past its text's end
-    # (the data has a word of room past the last text). Entry 0 of words and lengths is the
-    # null row's: no bytes
-    pos = 0
-    offsets[0] = 0
+def _short_texts(idx, words, ends, data_addr, pos):  # type: ignore[no-untyped-def]
+    # row i's text when every text is shorter than an 8-byte word but their lengths differ
+    # (an artifact's adverse and no-information codes, "PR01" and "PR01N"): each row stores
+    # its text's whole word at data_addr + pos, and the next row's word overwrites the bytes
+    # past its text's end (the data has a word of room past the last text). A word's top byte
+    # holds its text's length (one table read a row, not two); entry 0 is the null row's: no
+    # bytes. ends[i] gets row i's end offset; returns the position after the last row
     for i in range(idx.shape[0]):
-        j = idx[i] + 1
-        _store_word(data_addr + pos, words[j])
-        pos += lengths[j]
-        offsets[i + 1] = pos
+        w = words[np.int64(idx[i]) + 1]
+        _store_word(data_addr + pos, w)
+        pos += np.int64(w >> _LENGTH_SHIFT)
+        ends[i] = pos
+    return pos
+
+
+@njit(cache=True)  # type: ignore[misc]
+def _status_texts(okm, words, chars, ends, row0):  # type: ignore[no-untyped-def]
+    # "NS" (words[0]) or "OK" (words[1]) as one two-byte word a row, without a branch; row i
+    # is row row0 + i of the column, so its text ends at 2 (row0 + i + 1)
+    _wide_vectors()
+    ns = np.int64(words[0])
+    step = np.int64(words[1]) - ns
+    for i in range(okm.shape[0]):
+        chars[i] = ns + np.int64(okm[i]) * step
+        ends[i] = 2 * (row0 + i + 1)
 
 
 _WORDS: Final = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
@@ -941,7 +1086,7 @@ def string_buffers(
     string array. Large buffers come from Arrow's memory pool (see :func:`kernel_outputs`).
     When all texts are one word long ("OK"/"NS"), a null row's slot holds a word too, which
     Arrow allows; the values (and ``to_pylist``, ``equals``, Parquet) are the same. Texts of
-    up to eight bytes but of different lengths (reason codes: "PR01" and "PR01N") are stored a
+    up to seven bytes but of different lengths (reason codes: "PR01" and "PR01N") are stored a
     word per row, each overlapping the unused end of the one before.
     """
     n = idx.shape[0]
@@ -959,14 +1104,12 @@ def string_buffers(
         _fixed_width_buffers(idx, table, longest, offsets, words)
         valid = np.packbits(present, bitorder="little") if nulls else None
         return valid, offsets, words.view(np.uint8), nulls
-    if texts and longest <= _WORD:
+    if texts and longest < _WORD:
         present = idx >= 0
         nulls = n - int(np.count_nonzero(present))
-        padded = b"".join([b"\0" * _WORD, *(t.ljust(_WORD, b"\0") for t in texts)])
-        table = np.frombuffer(padded, dtype=np.uint64)
-        lengths = np.array([0, *(len(t) for t in texts)], dtype=np.int32)
         chars = _pool_empty((n * longest + _WORD,), np.uint8)
-        _short_text_buffers(idx, table, lengths, offsets, chars.ctypes.data)
+        offsets[0] = 0
+        _short_texts(idx, _short_words(texts), offsets[1:], chars.ctypes.data, 0)
         valid = np.packbits(present, bitorder="little") if nulls else None
         return valid, offsets, chars[: offsets[n]], nulls
     valid_bits = _pool_empty(((n + 7) >> 3,), np.uint8)
@@ -977,3 +1120,6 @@ def string_buffers(
     kept = _string_buffers(idx, text_off, text, offsets, chars, valid_bits)
     nulls = n - int(kept)
     return (valid_bits if nulls else None), offsets, chars[: offsets[n]], nulls
+
+
+_NO_TEXTS: Final = text_outputs(0, None)  # what run_kernel passes when it writes no text

@@ -49,6 +49,8 @@ from trustscore.scoring._quality import QUALITY_COLUMN, quality_column
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
+    from trustscore.scoring._kernel import TextOutputs
+
 __all__ = [
     "ENGINE_NAMES",
     "REASON_COLUMNS",
@@ -135,9 +137,23 @@ def _axis_tables(
     return off, np.concatenate(tables)
 
 
+_Outputs = tuple[
+    npt.NDArray[np.int32], npt.NDArray[np.bool_], npt.NDArray[np.int32], npt.NDArray[Any]
+]
+
+
 def _kernel_batch(
-    c: CompiledScorecard, batch: pa.RecordBatch | pa.Table, *, reasons: bool
-) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.bool_], npt.NDArray[np.int32], npt.NDArray[Any]]:
+    c: CompiledScorecard,
+    batch: pa.RecordBatch | pa.Table,
+    *,
+    reasons: bool,
+    outputs: _Outputs | None = None,
+    out_row: int = 0,
+    texts: TextOutputs | None = None,
+) -> _Outputs:
+    """Score ``batch`` into ``outputs`` (rows ``out_row`` onwards), or into new outputs, and
+    the string columns into ``texts`` if given (:func:`~trustscore.scoring._kernel.run_kernel`).
+    """
     from trustscore.scoring._kernel import (
         KIND_CODES,
         KIND_F32,
@@ -193,7 +209,8 @@ def _kernel_batch(
     cat_points = np.concatenate(cat_tables) if cat_tables else np.zeros(1, dtype=np.int32)
     cat_keys = np.concatenate(key_tables) if key_tables else np.zeros(1, dtype=np.int64)
     axis_tables = _axis_tables(c, encoded)
-    score_, ok, subs, reasons_ = kernel_outputs(n, c.n_dimensions, c.n_slots, reasons=reasons)
+    if outputs is None:
+        outputs = kernel_outputs(n, c.n_dimensions, c.n_slots, reasons=reasons)
     if n:
         run_kernel(
             n,
@@ -203,12 +220,14 @@ def _kernel_batch(
             cat_points,
             cat_keys,
             (crit_addr, crit_kind, crit_valid, crit_off),
-            (score_, ok, subs, reasons_),
+            outputs,
             want_reasons=reasons,
             axis_tables=axis_tables,
+            out_row=out_row,
+            texts=texts,
         )
     keep.clear()
-    return score_, ok, subs, reasons_
+    return outputs
 
 
 def _strings(idx: npt.NDArray[Any], texts: tuple[bytes, ...]) -> pa.Array:
@@ -231,8 +250,13 @@ def _assemble(
     reasons_: npt.NDArray[Any],
     *,
     reasons: bool,
+    texts: TextOutputs | None = None,
 ) -> list[pa.Array]:
-    """Arrow columns over the kernel's arrays: numbers without a copy, NS rows null."""
+    """Arrow columns over the kernel's arrays: numbers without a copy, NS rows null.
+
+    The string columns come from ``texts`` where the kernel wrote them, else they are built
+    here from the kernel's status and reason slots.
+    """
     n = len(ok)
     n_ns = n - int(np.count_nonzero(ok))
     valid = pa.py_buffer(np.packbits(ok, bitorder="little")) if n_ns else None
@@ -240,13 +264,22 @@ def _assemble(
     def int32(values: npt.NDArray[np.int32]) -> pa.Array:
         return pa.Array.from_buffers(pa.int32(), n, [valid, pa.py_buffer(values)], null_count=n_ns)
 
-    cols: list[pa.Array] = [int32(score_), _strings(ok.view(np.int8), (b"NS", b"OK"))]
+    from trustscore.scoring._kernel import STATUS_TEXTS
+
+    status = texts.status_array() if texts is not None else _strings(ok.view(np.int8), STATUS_TEXTS)
+    cols: list[pa.Array] = [int32(score_), status]
     cols += [int32(subs[d]) for d in range(c.n_dimensions)]
     if reasons:
-        # the kernel gives each reason as its slot: adverse and no-information codes apart
-        codes = tuple(code.encode() for code in c.artifact.reason_codes)
-        cols += [_strings(reasons_[r], codes) for r in range(MAX_REASONS)]
+        if texts is not None and texts.has_reasons:
+            cols += [texts.reason_array(r, reasons_[r]) for r in range(MAX_REASONS)]
+        else:
+            # the kernel gives each reason as its slot: adverse and no-information codes apart
+            cols += [_strings(reasons_[r], _reason_texts(c)) for r in range(MAX_REASONS)]
     return cols
+
+
+def _reason_texts(c: CompiledScorecard) -> tuple[bytes, ...]:
+    return tuple(code.encode() for code in c.artifact.reason_codes)
 
 
 def score_table_kernel(
@@ -257,25 +290,24 @@ def score_table_kernel(
     The ``quality`` column, if asked, comes from a separate vectorised pass over the inputs
     (:func:`~trustscore.scoring._quality.quality_column`), so the kernel runs as fast without.
     """
+    from trustscore.scoring._kernel import kernel_outputs, text_outputs
+
     c = compile_artifact(art)
     needed = list(dict.fromkeys(art.input_columns))
-    parts = [
-        _kernel_batch(c, b, reasons=reasons)
-        for b in table.select(needed).to_batches()
-        if b.num_rows
-    ]
-    if len(parts) == 1:
-        score_, ok, subs, reasons_ = parts[0]
-    elif not parts:
-        score_, ok, subs, reasons_ = _kernel_batch(
-            c, table.select(needed).slice(0, 0), reasons=reasons
-        )
-    else:
-        score_ = np.concatenate([p[0] for p in parts])
-        ok = np.concatenate([p[1] for p in parts])
-        subs = np.concatenate([p[2] for p in parts], axis=1)
-        reasons_ = np.concatenate([p[3] for p in parts], axis=1)
-    cols = _assemble(c, score_, ok, subs, reasons_, reasons=reasons)
+    # one set of outputs for the whole table, each record batch scored into its rows: a table
+    # read from Parquet comes in batches of 128 Ki rows, whose outputs would otherwise be
+    # concatenated afterwards (a copy into freshly mapped memory). The kernel writes the string
+    # columns' buffers too, block by block while the block is in the cache
+    outputs = kernel_outputs(table.num_rows, c.n_dimensions, c.n_slots, reasons=reasons)
+    texts = text_outputs(table.num_rows, _reason_texts(c) if reasons else None)
+    row = 0
+    for batch in table.select(needed).to_batches():
+        if batch.num_rows:
+            _kernel_batch(c, batch, reasons=reasons, outputs=outputs, out_row=row, texts=texts)
+            row += batch.num_rows
+    if not row:  # no rows: the columns are still read, so that a wrong type is an error
+        _kernel_batch(c, table.select(needed).slice(0, 0), reasons=reasons, outputs=outputs)
+    cols = _assemble(c, *outputs, reasons=reasons, texts=texts)
     if quality:
         cols.append(quality_column(art, table))
     return cols

@@ -14,7 +14,13 @@ import pytest
 from scoring_strategies import artifact_of
 from trustscore.scoring import ScorecardArtifact, score
 from trustscore.scoring._compiled import compile_artifact
-from trustscore.scoring._kernel import BLOCK, reason_dtype, string_buffers
+from trustscore.scoring._kernel import (
+    BLOCK,
+    kernel_outputs,
+    reason_dtype,
+    string_buffers,
+    text_outputs,
+)
 from trustscore.scoring._reference import reference_points
 from trustscore.scoring._reference_table import reference_columns, reference_table
 from trustscore.scoring._score import _assemble, _kernel_batch
@@ -184,6 +190,46 @@ def test_reason_keys_of_every_width_agree(mixed: ScorecardArtifact) -> None:
         wide = dataclasses.replace(c, key_type=key_type)
         got = _assemble(wide, *_kernel_batch(wide, data, reasons=True), reasons=True)
         assert all(g.equals(w) for g, w in zip(got, want, strict=True))
+
+
+@pytest.mark.parametrize("reasons", [True, False])
+def test_a_table_of_many_record_batches_is_scored_into_one_set_of_outputs(
+    pairs: ScorecardArtifact, reasons: bool
+) -> None:
+    # as a table read from Parquet arrives: record batches whose starts are neither block nor
+    # byte boundaries, each scored into its rows of the one output (and its string columns)
+    data = _table(pairs, N_ROWS, seed=4)
+    chunked = pa.Table.from_batches(data.to_batches(max_chunksize=BLOCK // 3 + 5))
+    assert chunked.column(0).num_chunks > 6
+    got = score(pairs, chunked, reasons=reasons)
+    got.validate(full=True)
+    want = reference_table(pairs, data)
+    assert got.equals(want.select(got.column_names))
+
+
+@pytest.mark.parametrize("code", ["R{j:02d}", "LONGER-CODE-{j:02d}"])
+def test_string_columns_written_by_the_kernel_equal_those_built_after_it(code: str) -> None:
+    # reason codes shorter than a word are written by the kernel, block by block; longer ones
+    # are built afterwards from the kernel's reason slots: the columns are the same either way
+    chars = [
+        {**_numeric(j, "ab"[j % 2], [0.25, 0.5, 0.75]), "reason_code": code.format(j=j)}
+        for j in range(5)
+    ]
+    art = _artifact(chars, _CRITERIA)
+    data = _table(art, N_ROWS, seed=5)
+    c = compile_artifact(art)
+    outputs = kernel_outputs(N_ROWS, c.n_dimensions, c.n_slots, reasons=True)
+    texts = text_outputs(N_ROWS, tuple(r.encode() for r in art.reason_codes))
+    assert texts.has_reasons == (code == "R{j:02d}")
+    _kernel_batch(c, data, reasons=True, outputs=outputs, texts=texts)
+    written = _assemble(c, *outputs, reasons=True, texts=texts)
+    built = _assemble(c, *outputs, reasons=True)
+    for w, b in zip(written, built, strict=True):
+        w.validate(full=True)
+        assert w.equals(b)
+    assert pa.Table.from_arrays(written, names=score(art, data).column_names).equals(
+        reference_table(art, data)
+    )
 
 
 def test_score_only_equals_the_score_with_reasons(mixed: ScorecardArtifact) -> None:
@@ -571,10 +617,12 @@ def test_string_buffers_of_texts_of_any_length() -> None:
     got.validate(full=True)
 
 
+@pytest.mark.parametrize("longest", [b"LONGST7", b"LONGEST8"])
 @pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 1000])
-def test_string_buffers_of_short_texts_of_different_lengths(n: int) -> None:
-    # reason codes: adverse and no-information codes of one and two more bytes, up to eight
-    texts = (b"PR01", b"PR01N", b"X", b"", b"LONGEST8", b"CH01N")
+def test_string_buffers_of_short_texts_of_different_lengths(n: int, longest: bytes) -> None:
+    # reason codes: adverse and no-information codes of one and two more bytes, up to seven
+    # (a word a row, its length in the word's top byte) or eight (the general loop)
+    texts = (b"PR01", b"PR01N", b"X", b"", longest, b"CH01N")
     idx = (np.arange(n) * 5 % 7 - 1).astype(np.int8)  # -1 (null) every seventh row
     valid, offsets, data, nulls = string_buffers(idx, texts)
     assert nulls == int((idx < 0).sum())
