@@ -114,7 +114,8 @@ def record_links(ledger: Ledger, links: Sequence[IdentityLink], *, at: dt.dateti
         for x in links
     ]  # fmt: skip
     with ledger.transaction() as session:
-        session.execute(insert(IdentityLinkRow), rows)
+        # a Core executemany: the ORM's bulk insert fetches each new key row by row
+        session.connection().execute(insert(IdentityLinkRow.__table__), rows)
         append_entries(
             session,
             [
