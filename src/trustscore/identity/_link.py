@@ -54,6 +54,7 @@ from trustscore.ledger import (
 )
 from trustscore.records import RECORD_KINDS, RecordStore, ingest
 from trustscore.records._identity import IDENTITY_FIELDS, subject_kind_of
+from trustscore.records._identity_codes import resident_id_problem
 from trustscore.records._readers import check_columns
 from trustscore.records._store import check_kind
 
@@ -96,6 +97,24 @@ def _valid_id(row: Mapping[str, str | None]) -> str | None:
     if row.get("registration_code"):
         return f"registration_code:{row['registration_code']}"
     return None
+
+
+def birth_date_of(fields: Mapping[str, str | None]) -> str | None:
+    """The birth date sent, or else the one a valid resident identity number embeds (GB 11643
+    digits 7-14): a junior's ID sent without a birth date still says he is not his father.
+
+    Examples
+    --------
+    >>> birth_date_of({"national_id": "11010519491231002X"})
+    '1949-12-31'
+    >>> birth_date_of({"national_id": "1804974", "birth_date": None}) is None
+    True
+    """
+    born = fields.get("birth_date")
+    nid = fields.get("national_id")
+    if born or not nid or resident_id_problem(nid) is not None:
+        return born
+    return f"{nid[6:10]}-{nid[10:12]}-{nid[12:14]}"
 
 
 def _strings(rows: list[dict[str, str | None]], names: Sequence[str]) -> pa.Table:
@@ -163,7 +182,7 @@ def link_files(
             pid,
             known_subject.get(pid) or rows.given_subject.get(pid),
             _valid_id(fields),
-            fields.get("birth_date"),
+            birth_date_of(fields),
         )
         for pid, fields in [*known_fields.items(), *((p, rows.identity[p]) for p in new)]
     ]
@@ -244,7 +263,14 @@ def score_all(
         if not any(p.profile_id in new for p in group) or len(group) < 2:
             continue
         table = _strings(
-            [{"profile_id": p.profile_id, **fields[p.profile_id]} for p in group],
+            [
+                {
+                    "profile_id": p.profile_id,
+                    **fields[p.profile_id],
+                    "birth_date": birth_date_of(fields[p.profile_id]),
+                }
+                for p in group
+            ],
             ["profile_id", *COMPARED_FIELDS],
         )
         scored = score_pairs(table, lower_weight=lower, subject_kind=subject_kind)

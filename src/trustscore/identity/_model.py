@@ -53,10 +53,15 @@ COMPARISONS: Final = (
 #: automatic link.
 CONFLICTING: Final = ("given_name", "birth_date")
 
+#: Jaro-Winkler similarity from which two names are close (a level of their own, and no
+#: conflict).
+NAME_CLOSE: Final = 0.9
+
 #: The SQL of an outright disagreement (as :func:`._cluster.dates_conflict` for dates).
 _CONFLICT_SQL: Final = {
     "given_name": "(given_name_l IS NOT NULL AND given_name_r IS NOT NULL AND "
-    "damerau_levenshtein(given_name_l, given_name_r) > 1)",
+    "damerau_levenshtein(given_name_l, given_name_r) > 1 AND "
+    f"jaro_winkler_similarity(given_name_l, given_name_r) < {NAME_CLOSE})",
     "birth_date": "(birth_date_l IS NOT NULL AND birth_date_r IS NOT NULL AND "
     "damerau_levenshtein(birth_date_l, birth_date_r) > 1 AND NOT ("
     "substr(birth_date_l, 1, 5) = substr(birth_date_r, 1, 5) AND "
@@ -141,9 +146,19 @@ def _birth_date(cl: Any, cll: Any) -> Any:
     )
 
 
-def _name(cl: Any, column: str) -> Any:
-    # pinyin names are short: one edit (a typo) is the only near miss that is evidence
-    return cl.DamerauLevenshteinAtThresholds(column, [1]).configure(term_frequency_adjustments=True)
+def _name(cl: Any, cll: Any, column: str) -> Any:
+    """Names: equal (weighed by how common the name is), one edit apart (a typo), close by
+    Jaro-Winkler (several typos, as in FEBRL), or different."""
+    return cl.CustomComparison(
+        output_column_name=column,
+        comparison_levels=[
+            cll.NullLevel(column),
+            cll.ExactMatchLevel(column).configure(tf_adjustment_column=column),
+            cll.DamerauLevenshteinLevel(column, 1),
+            cll.JaroWinklerLevel(column, NAME_CLOSE),
+            cll.ElseLevel(),
+        ],
+    )
 
 
 def _settings(splink: Any, subject_kind: str) -> Any:
@@ -154,15 +169,15 @@ def _settings(splink: Any, subject_kind: str) -> Any:
     if subject_kind == "organisation":
         comparisons = [
             cl.ExactMatch("registration_code"),
-            _name(cl, "org_name"),
+            _name(cl, cll, "org_name"),
             _place(cl, cll),
         ]
         blocking = [block_on("org_name"), block_on("postcode"), block_on("address")]
     else:
         comparisons = [
             cl.ExactMatch("national_id"),
-            _name(cl, "given_name"),
-            _name(cl, "family_name"),
+            _name(cl, cll, "given_name"),
+            _name(cl, cll, "family_name"),
             _birth_date(cl, cll),
             _place(cl, cll),
         ]
