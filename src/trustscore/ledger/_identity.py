@@ -28,9 +28,9 @@ import datetime as dt
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 
 from trustscore.exceptions import NotFoundError, SchemaError
 from trustscore.ledger._audit import append_entries, append_entry
@@ -115,7 +115,7 @@ def record_links(ledger: Ledger, links: Sequence[IdentityLink], *, at: dt.dateti
     ]  # fmt: skip
     with ledger.transaction() as session:
         # a Core executemany: the ORM's bulk insert fetches each new key row by row
-        session.connection().execute(insert(IdentityLinkRow.__table__), rows)
+        session.connection().execute(insert(cast(Table, IdentityLinkRow.__table__)), rows)
         append_entries(
             session,
             [
