@@ -16,8 +16,9 @@ furnisher files carry identity fields with realistic noise and no ``subject_id``
 - **throughput**: records linked per second of :func:`trustscore.identity.link_files` (reading,
   checks, Splink training and prediction on DuckDB, clustering, ingest, ledger writes), one run.
 
-Targets (issue 12): precision ≥ 0.999, recall ≥ 0.99. ``results.md`` and ``results.json`` are
-written by the run.
+Targets (issue 12): precision ≥ 0.999, recall ≥ 0.99. The run prints its table and writes
+``results-<subjects>.json`` (``--febrl``: ``febrl.json``); ``results.md`` collects them with
+how they were measured.
 """
 
 from __future__ import annotations
@@ -238,7 +239,8 @@ def main(argv: list[str] | None = None) -> int:
         cpus=os.cpu_count(),
         date=dt.date.today().isoformat(),
     )
-    (HERE / "results.json").write_text(json.dumps(out, indent=2, sort_keys=True) + "\n")
-    (HERE / "results.md").write_text(_markdown(out))
+    (HERE / f"results-{args.subjects}.json").write_text(
+        json.dumps(out, indent=2, sort_keys=True) + "\n"
+    )
     print(_markdown(out))
     return 0
