@@ -2,13 +2,16 @@
 
 Only *strong* evidence joins profiles into one subject: an equal valid national ID or
 registration code, an operator's ``match`` decision, or a Splink match weight at or above the
-upper threshold. Pairs between the thresholds never join anything: they go to clerical review,
-and a new profile that nothing strong links to anything is *held* until an operator decides. A
-profile without an ID that matches two differently identified profiles strongly (a junior and a
-senior, twins) is *torn*: its strong pairs count as review pairs. Strong edges are taken best
+upper threshold on a pair that contradicts itself nowhere (a pair whose given names or birth
+dates disagree outright, ``Edge.conflicts``, is at most reviewed, whatever its weight: twins
+share everything else). Pairs between the thresholds never join anything: they go to clerical
+review, and a new profile that nothing strong links to anything is *held* until an operator
+decides. A profile without an ID that matches strongly two profiles that cannot be one person
+(two valid IDs or subjects, or two birth dates in conflict: a junior and a senior sent without a
+birth date) is *torn*: its strong pairs count as review pairs. Strong edges are taken best
 first, and an edge is refused when it would put into one cluster two different valid IDs, two
-subjects that already exist (merging files is an operator's act), or a pair an operator marked
-``distinct``.
+birth dates in conflict, two subjects that already exist (merging files is an operator's act),
+or a pair an operator marked ``distinct``.
 
 Examples
 --------
@@ -27,11 +30,20 @@ Examples
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Clustering", "Edge", "Profile", "cluster", "evidence", "subjects_of"]
+__all__ = [
+    "Clustering",
+    "Edge",
+    "Profile",
+    "cluster",
+    "dates_conflict",
+    "evidence",
+    "subjects_of",
+]
 
 
 @dataclass(frozen=True)
@@ -41,6 +53,7 @@ class Profile:
     profile_id: str
     subject_id: str | None
     valid_id: str | None
+    birth_date: str | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +65,7 @@ class Edge:
     match_weight: float
     levels: dict[str, float]
     decided_by: str = "splink"
+    conflicts: tuple[str, ...] = ()
 
 
 @dataclass
@@ -75,6 +89,9 @@ class _Sets:
             p.profile_id: {p.subject_id} if p.subject_id else set() for p in profiles
         }
         self.members: dict[str, set[str]] = {p.profile_id: {p.profile_id} for p in profiles}
+        self.born: dict[str, set[str]] = {
+            p.profile_id: {p.birth_date} if p.birth_date else set() for p in profiles
+        }
 
     def find(self, x: str) -> str:
         root = x
@@ -90,6 +107,8 @@ class _Sets:
             return True
         if len(self.ids[ra] | self.ids[rb]) > 1 or len(self.subjects[ra] | self.subjects[rb]) > 1:
             return False
+        if any(dates_conflict(x, y) for x in self.born[ra] for y in self.born[rb]):
+            return False
         return not distinct or not any(
             frozenset((x, y)) in distinct for x in self.members[ra] for y in self.members[rb]
         )
@@ -104,6 +123,7 @@ class _Sets:
         self.ids[ra] |= self.ids.pop(rb)
         self.subjects[ra] |= self.subjects.pop(rb)
         self.members[ra] |= self.members.pop(rb)
+        self.born[ra] |= self.born.pop(rb)
 
 
 def cluster(
@@ -141,7 +161,7 @@ def cluster(
     weak: list[Edge] = []
     for edge in ordered:
         strong = edge.decided_by != "splink" or (
-            edge.match_weight >= upper and edge.left not in torn and edge.right not in torn
+            _strong(edge, upper) and edge.left not in torn and edge.right not in torn
         )
         if not strong:
             if edge.match_weight >= lower:
@@ -174,21 +194,65 @@ def cluster(
     return out
 
 
+def dates_conflict(a: str, b: str) -> bool:
+    """Whether two birth dates (``YYYY-MM-DD``) cannot be one person's: more than a year apart,
+    and neither one edit apart (a typo) nor day and month transposed.
+
+    Examples
+    --------
+    >>> dates_conflict("1974-01-14", "2006-06-07"), dates_conflict("1989-01-02", "1989-02-01")
+    (True, False)
+    >>> dates_conflict("1974-01-14", "1947-01-14"), dates_conflict("1974-01-14", "1975-01-10")
+    (False, False)
+    """
+    if a == b or len(a) != 10 or len(b) != 10:
+        return False
+    if a[:5] == b[:5] and a[5:7] == b[8:10] and a[8:10] == b[5:7]:
+        return False
+    differ = [i for i in range(10) if a[i] != b[i]]
+    if len(differ) == 1 or (
+        len(differ) == 2
+        and differ[1] == differ[0] + 1
+        and a[differ[0]] == b[differ[1]]
+        and a[differ[1]] == b[differ[0]]
+    ):
+        return False
+    try:
+        days = abs((dt.date.fromisoformat(a) - dt.date.fromisoformat(b)).days)
+    except ValueError:
+        return False
+    return days > 366
+
+
+def _strong(edge: Edge, upper: float) -> bool:
+    return edge.decided_by != "splink" or (edge.match_weight >= upper and not edge.conflicts)
+
+
 def _torn(profiles: Sequence[Profile], edges: Sequence[Edge], upper: float) -> set[str]:
-    """Profiles without an ID of their own that match two differently identified profiles
-    strongly (a junior or senior, a twin): linking either would be a guess, so they go to review.
+    """Profiles without an ID of their own that match strongly two profiles that cannot be one
+    person (two IDs or subjects, or two birth dates in conflict: a junior and a senior, twins):
+    linking either would be a guess, so they go to review.
     """
     by_id = {p.profile_id: p.valid_id or (f"subject:{p.subject_id}" if p.subject_id else None)
              for p in profiles}  # fmt: skip
+    born = {p.profile_id: p.birth_date for p in profiles}
     seen: dict[str, set[str]] = {}
+    dates: dict[str, set[str]] = {}
     for e in edges:
-        if e.decided_by != "splink" or e.match_weight < upper:
+        if e.decided_by != "splink" or not _strong(e, upper):
             continue
         for here, there in ((e.left, e.right), (e.right, e.left)):
+            if by_id.get(here) is not None:
+                continue
             other = by_id.get(there)
-            if by_id.get(here) is None and other is not None:
+            if other is not None:
                 seen.setdefault(here, set()).add(other)
-    return {p for p, ids in seen.items() if len(ids) > 1}
+            if born.get(here) is None and born.get(there) is not None:
+                dates.setdefault(here, set()).add(str(born[there]))
+    torn = {p for p, ids in seen.items() if len(ids) > 1}
+    return torn | {
+        p for p, ds in dates.items() if any(dates_conflict(x, y) for x in ds for y in ds)
+    }
 
 
 def subjects_of(result: Clustering, profiles: Sequence[Profile]) -> dict[str, str | None]:
@@ -205,4 +269,7 @@ def evidence(edge: Edge | None) -> dict[str, Any]:
     """The evidence of a link: the pair and each compared field's match weight."""
     if edge is None:
         return {"fields": {}}
-    return {"fields": dict(edge.levels), "paired_with": [edge.left, edge.right]}
+    out: dict[str, Any] = {"fields": dict(edge.levels), "paired_with": [edge.left, edge.right]}
+    if edge.conflicts:
+        out["conflicts"] = list(edge.conflicts)
+    return out

@@ -30,11 +30,13 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 
 from trustscore.exceptions import IngestError, SchemaError
 from trustscore.identity._cluster import Edge, Profile, cluster, evidence, subjects_of
@@ -52,6 +54,7 @@ from trustscore.ledger import (
 )
 from trustscore.records import RECORD_KINDS, RecordStore, ingest
 from trustscore.records._identity import IDENTITY_FIELDS, subject_kind_of
+from trustscore.records._identity_codes import resident_id_problem
 from trustscore.records._readers import check_columns
 from trustscore.records._store import check_kind
 
@@ -59,11 +62,11 @@ __all__ = ["DEFAULT_LOWER", "DEFAULT_UPPER", "LinkResult", "link_files", "score_
 
 logger = logging.getLogger(__name__)
 
-#: Match weights (log2 of the posterior odds of a match, Splink's ``match_weight``).
-#: Chosen on the synthetic population (benchmarks/identity): pairs of one subject score mostly
-#: above 5, pairs of two mostly below -5 (the prior, about -12 for a few thousand profiles,
-#: is included).
-DEFAULT_UPPER: Final = 5.0
+#: Match weights (log2 of the posterior odds of a match, Splink's ``match_weight``, the prior
+#: included). Chosen on the synthetic population (benchmarks/identity, results.md): at 5 000
+#: subjects every reviewed pair without a conflict between 3 and 5 was one person (187 of 187),
+#: and between 2 and 3 one in six was not.
+DEFAULT_UPPER: Final = 3.0
 DEFAULT_LOWER: Final = -2.0
 
 
@@ -96,8 +99,30 @@ def _valid_id(row: Mapping[str, str | None]) -> str | None:
     return None
 
 
+def birth_date_of(fields: Mapping[str, str | None]) -> str | None:
+    """The birth date sent, or else the one a valid resident identity number embeds (GB 11643
+    digits 7-14): a junior's ID sent without a birth date still says he is not his father.
+
+    Examples
+    --------
+    >>> birth_date_of({"national_id": "11010519491231002X"})
+    '1949-12-31'
+    >>> birth_date_of({"national_id": "1804974", "birth_date": None}) is None
+    True
+    """
+    born = fields.get("birth_date")
+    nid = fields.get("national_id")
+    if born or not nid or resident_id_problem(nid) is not None:
+        return born
+    return f"{nid[6:10]}-{nid[10:12]}-{nid[12:14]}"
+
+
 def _strings(rows: list[dict[str, str | None]], names: Sequence[str]) -> pa.Table:
     return pa.table({n: pa.array([r.get(n) for r in rows], pa.string()) for n in names})
+
+
+def _take(values: list[Any], indices: pa.Array, type_: pa.DataType | None = None) -> pa.Array:
+    return pa.array(values, type_ or pa.string()).take(indices)
 
 
 def _write_csv(table: pa.Table, path: Path) -> None:
@@ -153,7 +178,12 @@ def link_files(
     known_fields = {str(r["profile_id"]): r for r in known}
     new = sorted(pid for pid in rows.identity if pid not in known_subject)
     profiles = [
-        Profile(pid, known_subject.get(pid) or rows.given_subject.get(pid), _valid_id(fields))
+        Profile(
+            pid,
+            known_subject.get(pid) or rows.given_subject.get(pid),
+            _valid_id(fields),
+            birth_date_of(fields),
+        )
         for pid, fields in [*known_fields.items(), *((p, rows.identity[p]) for p in new)]
     ]
     edges = _deterministic_edges(profiles)
@@ -233,15 +263,27 @@ def score_all(
         if not any(p.profile_id in new for p in group) or len(group) < 2:
             continue
         table = _strings(
-            [{"profile_id": p.profile_id, **fields[p.profile_id]} for p in group],
+            [
+                {
+                    "profile_id": p.profile_id,
+                    **fields[p.profile_id],
+                    "birth_date": birth_date_of(fields[p.profile_id]),
+                }
+                for p in group
+            ],
             ["profile_id", *COMPARED_FIELDS],
         )
         scored = score_pairs(table, lower_weight=lower, subject_kind=subject_kind)
         models[subject_kind] = scored.model
         edges += [
-            Edge(a, b, w, lv)
-            for a, b, w, lv in zip(
-                scored.left, scored.right, scored.match_weight, scored.levels, strict=True
+            Edge(a, b, w, lv, conflicts=c)
+            for a, b, w, lv, c in zip(
+                scored.left,
+                scored.right,
+                scored.match_weight,
+                scored.levels,
+                scored.conflicts,
+                strict=True,
             )
             if a in new or b in new
         ]
@@ -294,7 +336,11 @@ def _commit(
         for kind in sorted(rows.records):
             table = pa.concat_tables(rows.records[kind])
             pids = np.concatenate(rows.profiles[kind]) if rows.profiles[kind] else np.array([])
-            is_held = np.array([p in held for p in pids.tolist()], dtype=np.bool_)
+            # a run's rows carry a few distinct profiles each: decide per profile, then take
+            encoded = pa.array(pids, pa.string()).dictionary_encode()
+            codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+            distinct = encoded.dictionary.to_pylist()
+            is_held = np.array([p in held for p in distinct], dtype=np.bool_)[codes]
             if is_held.any():
                 waiting = table.filter(pa.array(is_held)).drop_columns(["subject_id"])
                 fields = [rows.identity[p] for p in pids[is_held].tolist()]
@@ -306,28 +352,31 @@ def _commit(
                     waiting.add_column(0, "record_kind", pa.array([kind] * waiting.num_rows))
                 )
             keep = table.filter(pa.array(~is_held))
-            kept_links = [link_of[p] for p in pids[~is_held].tolist()]
-            if not kept_links:
+            kept = pa.array(codes[~is_held])
+            if not len(kept):
                 continue
-            subject_ids = pa.array([x.subject_id for x in kept_links], pa.string())
+            by_profile = [link_of.get(p) for p in distinct]
+            subject_ids = _take([x.subject_id if x else None for x in by_profile], kept)
+            decided_by = _take([x.decided_by if x else None for x in by_profile], kept)
             keep = keep.set_column(keep.column_names.index("subject_id"), "subject_id", subject_ids)
-            decided.update(x.decided_by.split(":")[0] for x in kept_links)
+            for pair in pc.value_counts(decided_by).to_pylist():
+                decided[str(pair["values"]).split(":")[0]] += int(pair["counts"])
             link_parts.append(
                 pa.table(
                     {
                         "record_kind": pa.array([kind] * keep.num_rows, pa.string()),
                         "record_id": keep.column("record_id"),
-                        "profile_id": pa.array([x.profile_id for x in kept_links], pa.string()),
+                        "profile_id": _take(distinct, kept),
                         "subject_id": subject_ids,
-                        "match_weight": pa.array(
-                            [x.match_weight for x in kept_links], pa.float64()
+                        "match_weight": _take(
+                            [x.match_weight if x else None for x in by_profile], kept, pa.float64()
                         ),
-                        "decided_by": pa.array([x.decided_by for x in kept_links], pa.string()),
+                        "decided_by": decided_by,
                     }
                 )
             )
-            path = folder / f"{kind}.csv"
-            _write_csv(keep.select(RECORD_KINDS[kind].field_names), path)
+            path = folder / f"{kind}.parquet"
+            pq.write_table(keep.select(RECORD_KINDS[kind].field_names), path)
             ingest(path, store, ingested_at=at)
     quarantine = (
         _strings(rows.quarantine, ["record_kind", "line", "field", "value", "reason"])

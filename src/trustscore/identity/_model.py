@@ -49,6 +49,28 @@ COMPARISONS: Final = (
     "registration_code",
 )
 
+#: Comparisons whose outright disagreement (both sides sent, neither equal nor close) bars an
+#: automatic link.
+CONFLICTING: Final = ("given_name", "birth_date")
+
+#: Jaro-Winkler similarity from which two names are close (a level of their own, and no
+#: conflict).
+NAME_CLOSE: Final = 0.9
+
+#: The SQL of an outright disagreement (as :func:`._cluster.dates_conflict` for dates).
+_CONFLICT_SQL: Final = {
+    "given_name": "(given_name_l IS NOT NULL AND given_name_r IS NOT NULL AND "
+    "damerau_levenshtein(given_name_l, given_name_r) > 1 AND "
+    f"jaro_winkler_similarity(given_name_l, given_name_r) < {NAME_CLOSE})",
+    "birth_date": "(birth_date_l IS NOT NULL AND birth_date_r IS NOT NULL AND "
+    "damerau_levenshtein(birth_date_l, birth_date_r) > 1 AND NOT ("
+    "substr(birth_date_l, 1, 5) = substr(birth_date_r, 1, 5) AND "
+    "substr(birth_date_l, 6, 2) = substr(birth_date_r, 9, 2) AND "
+    "substr(birth_date_l, 9, 2) = substr(birth_date_r, 6, 2)) AND "
+    "coalesce(abs(date_diff('day', try_strptime(birth_date_l, '%Y-%m-%d'), "
+    "try_strptime(birth_date_r, '%Y-%m-%d'))) > 366, FALSE))",
+}
+
 _SEED: Final = 7
 
 
@@ -61,6 +83,7 @@ class ScoredPairs:
     match_weight: list[float]
     levels: list[dict[str, float]]
     model: dict[str, Any]
+    conflicts: list[tuple[str, ...]]
 
 
 def _splink() -> Any:
@@ -98,9 +121,44 @@ def _place(cl: Any, cll: Any) -> Any:
     )
 
 
-def _name(cl: Any, column: str) -> Any:
-    # pinyin names are short: one edit (a typo) is the only near miss that is evidence
-    return cl.DamerauLevenshteinAtThresholds(column, [1]).configure(term_frequency_adjustments=True)
+def _birth_date(cl: Any, cll: Any) -> Any:
+    """Birth dates: equal, day and month transposed (a form filled the other way round), one
+    edit apart (a typo), within a year, or different (the level that marks a conflict)."""
+    return cl.CustomComparison(
+        output_column_name="birth_date",
+        comparison_levels=[
+            cll.NullLevel("birth_date"),
+            cll.ExactMatchLevel("birth_date"),
+            cll.CustomLevel(
+                "substr(birth_date_l, 1, 5) = substr(birth_date_r, 1, 5) AND "
+                "substr(birth_date_l, 6, 2) = substr(birth_date_r, 9, 2) AND "
+                "substr(birth_date_l, 9, 2) = substr(birth_date_r, 6, 2)",
+                "day and month transposed",
+            ),
+            cll.DamerauLevenshteinLevel("birth_date", 1),
+            cll.CustomLevel(
+                "abs(date_diff('day', try_strptime(birth_date_l, '%Y-%m-%d'), "
+                "try_strptime(birth_date_r, '%Y-%m-%d'))) <= 366",
+                "within a year",
+            ),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def _name(cl: Any, cll: Any, column: str) -> Any:
+    """Names: equal (weighed by how common the name is), one edit apart (a typo), close by
+    Jaro-Winkler (several typos, as in FEBRL), or different."""
+    return cl.CustomComparison(
+        output_column_name=column,
+        comparison_levels=[
+            cll.NullLevel(column),
+            cll.ExactMatchLevel(column).configure(tf_adjustment_column=column),
+            cll.DamerauLevenshteinLevel(column, 1),
+            cll.JaroWinklerLevel(column, NAME_CLOSE),
+            cll.ElseLevel(),
+        ],
+    )
 
 
 def _settings(splink: Any, subject_kind: str) -> Any:
@@ -111,16 +169,16 @@ def _settings(splink: Any, subject_kind: str) -> Any:
     if subject_kind == "organisation":
         comparisons = [
             cl.ExactMatch("registration_code"),
-            _name(cl, "org_name"),
+            _name(cl, cll, "org_name"),
             _place(cl, cll),
         ]
         blocking = [block_on("org_name"), block_on("postcode"), block_on("address")]
     else:
         comparisons = [
             cl.ExactMatch("national_id"),
-            _name(cl, "given_name"),
-            _name(cl, "family_name"),
-            cl.DateOfBirthComparison("birth_date", input_is_string=True),
+            _name(cl, cll, "given_name"),
+            _name(cl, cll, "family_name"),
+            _birth_date(cl, cll),
             _place(cl, cll),
         ]
         blocking = [
@@ -137,7 +195,7 @@ def _settings(splink: Any, subject_kind: str) -> Any:
         unique_id_column_name="profile_id",
         comparisons=comparisons,
         blocking_rules_to_generate_predictions=blocking,
-        retain_matching_columns=False,
+        retain_matching_columns=True,
         retain_intermediate_calculation_columns=True,
         additional_columns_to_retain=[],
     )
@@ -199,7 +257,9 @@ def _score(
     for rule in em_blocks:
         training.estimate_parameters_using_expectation_maximisation(rule)
     predictions = linker.inference.predict(threshold_match_weight=lower_weight)
-    out = predictions.as_pyarrow_table()
+    checks = [f for f in CONFLICTING if subject_kind == "person"]
+    flags_sql = "".join(f", {_CONFLICT_SQL[f]} AS conflict_{f}" for f in checks)
+    out = predictions.query_sql(f"SELECT *{flags_sql} FROM {{this}}").as_pyarrow_table()
     # Splink 5 returns each field's match weight (mw_<field>) and its term-frequency
     # adjustment (mw_tf_adj_<field>); their sum per field is the field's evidence.
     names = set(out.column_names)
@@ -211,6 +271,13 @@ def _score(
             total = total + np.nan_to_num(np.asarray(adj, dtype=float))
         per_field[f] = np.round(total, 3).tolist()
     levels = [{f: v[i] for f, v in per_field.items()} for i in range(out.num_rows)]
+    # a given name or a birth date both sides sent and that disagree outright: twins and a
+    # junior and senior share everything else, so such a pair is never an automatic link
+    flags = [
+        (f, np.asarray(out.column(f"conflict_{f}").fill_null(False).to_numpy(), dtype=bool))
+        for f in checks
+    ]
+    conflicts = [tuple(f for f, g in flags if g[i]) for i in range(out.num_rows)]
     model = linker.misc.save_model_to_json()
     return ScoredPairs(
         left=[str(x) for x in out.column("profile_id_l").to_pylist()],
@@ -218,4 +285,5 @@ def _score(
         match_weight=[float(x) for x in out.column("match_weight").to_pylist()],
         levels=levels,
         model=model,
+        conflicts=conflicts,
     )

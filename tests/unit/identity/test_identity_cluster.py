@@ -64,3 +64,46 @@ def test_operator_decisions_join_and_separate() -> None:
     ]
     out = cluster(profiles, edges, upper=5.0, lower=0.0, distinct=[("b", "c")])
     assert out.cluster_of["a"] == out.cluster_of["b"] != out.cluster_of["c"]
+
+
+def test_a_pair_whose_given_names_disagree_is_reviewed_whatever_its_weight() -> None:
+    # twins: family name, birth date and address agree, the given names do not
+    out = cluster(
+        [_p("a"), _p("b")],
+        [Edge("a", "b", 25.0, {}, conflicts=("given_name",))],
+        upper=5.0,
+        lower=0.0,
+    )
+    assert out.cluster_of["a"] != out.cluster_of["b"]
+    assert [(e.left, e.right) for e in out.review] == [("a", "b")]
+
+
+def test_a_chain_never_joins_two_birth_dates_in_conflict() -> None:
+    # a senior and a junior of one name at one address, and a profile sent without a birth date
+    profiles = [
+        Profile("senior", None, None, "1974-01-14"),
+        Profile("nodate", None, None),
+        Profile("junior", None, None, "2006-06-07"),
+        Profile("typo", None, None, "1974-01-15"),
+    ]
+    edges = [
+        Edge("senior", "typo", 30.0, {}),
+        Edge("typo", "nodate", 20.0, {}),
+        Edge("nodate", "junior", 19.0, {}),
+    ]
+    out = cluster(profiles, edges, upper=5.0, lower=0.0)
+    assert out.cluster_of["senior"] == out.cluster_of["typo"]
+    assert out.cluster_of["junior"] != out.cluster_of["senior"]
+    # nodate matches both strongly: torn, held for review rather than guessed
+    assert "nodate" in out.held
+    assert out.cluster_of["nodate"] not in (out.cluster_of["senior"], out.cluster_of["junior"])
+
+
+def test_birth_dates_in_conflict() -> None:
+    from trustscore.identity._cluster import dates_conflict
+
+    assert dates_conflict("1974-01-14", "2006-06-07")
+    assert not dates_conflict("1989-01-02", "1989-02-01")  # day and month transposed
+    assert not dates_conflict("1974-01-14", "1947-01-14")  # one edit (digits swapped)
+    assert not dates_conflict("1974-01-14", "1974-03-15")  # within a year
+    assert dates_conflict("1974-01-14", "1980-05-20")
