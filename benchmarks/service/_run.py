@@ -308,7 +308,7 @@ def _summary(
     }
 
 
-def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 120) -> None:
+def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 300) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:

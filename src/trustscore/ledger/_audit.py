@@ -51,6 +51,14 @@ GENESIS_HASH: Final = "0" * 64
 _HEAD_ID: Final = 1
 
 
+# built once: json.dumps with options builds an encoder on every call, and a group commit
+# serialises a dozen values per request
+_CANONICAL: Final = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
+_TEXT: Final = json.JSONEncoder(ensure_ascii=False)
+
+
 def canonical_json(value: Any) -> str:
     """Serialise ``value`` the one way the chain hashes it: sorted keys, no spaces, UTF-8.
 
@@ -60,9 +68,7 @@ def canonical_json(value: Any) -> str:
     '{"a":[true,null,"é"],"b":1}'
     """
     try:
-        return json.dumps(
-            value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-        )
+        return _CANONICAL.encode(value)
     except (TypeError, ValueError) as exc:
         msg = (
             f"An audit payload must be plain JSON (str, int, float, bool, None, lists and dicts "
@@ -90,8 +96,8 @@ def entry_text(
     """
     state = "" if state_json is None else f',"state":{state_json}'
     return (
-        f'{{"action":{json.dumps(action, ensure_ascii=False)},'
-        f'"actor":{json.dumps(actor, ensure_ascii=False)},'
+        f'{{"action":{_TEXT.encode(action)},'
+        f'"actor":{_TEXT.encode(actor)},'
         f'"at":"{_iso(at)}","payload":{payload_json},"seq":{seq}{state}}}'
     )
 

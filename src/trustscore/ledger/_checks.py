@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Final
 
 from trustscore.exceptions import SchemaError
 
@@ -45,10 +45,14 @@ def check_choice(value: object, name: str, choices: Iterable[str]) -> str:
     return str(value)
 
 
+#: built once: json.dumps with an option builds an encoder on every call
+_STRICT: Final = json.JSONEncoder(allow_nan=False)
+
+
 def check_json(value: Any, name: str) -> Any:
     """``value`` if it is plain JSON that every backend stores alike (no NaN, no infinity)."""
     try:
-        json.dumps(value, allow_nan=False)
+        _STRICT.encode(value)
     except (TypeError, ValueError) as exc:
         msg = (
             f"The {name!r} field must be plain JSON (str, int, float, bool, None, lists and "

@@ -35,8 +35,8 @@ from trustscore.service._audit_signer import CheckpointSigner
 from trustscore.service._deadlines import DeadlineRunner
 from trustscore.service._errors import install_error_handlers
 from trustscore.service._group_commit import GroupCommit
-from trustscore.service._locale import ContentLanguage
-from trustscore.service._metrics import Metrics, ObservedApp
+from trustscore.service._metrics import Metrics
+from trustscore.service._middleware import ServiceMiddleware
 from trustscore.service._provider import SubjectProvider
 from trustscore.service._rate_limit import RateLimiter
 from trustscore.service._token_cache import TokenCache
@@ -241,6 +241,9 @@ def create_app(
         version="0.1.0",
         description=_DESCRIPTION,
         lifespan=lifespan,
+        # FastAPI's native OpenTelemetry asks the global providers on every request whether it
+        # is on (about 4 us); trustscore ships no OpenTelemetry SDK and counts with Prometheus
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.ledger = the_ledger
     app.state.provider = provider
@@ -269,6 +272,6 @@ def create_app(
         app.include_router(module.router)
     app.include_router(_routes_furnishers.router)
     app.include_router(_web.router)  # the web pages (not in the OpenAPI schema)
-    app.add_middleware(ContentLanguage)  # the answer's language: ?lang= or Accept-Language
-    app.add_middleware(ObservedApp, metrics=metrics)  # request ids, metrics, access lines
+    # request ids, the answer's language (?lang= or Accept-Language), metrics, access lines
+    app.add_middleware(ServiceMiddleware, metrics=metrics)
     return app

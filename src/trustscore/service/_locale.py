@@ -1,9 +1,10 @@
 """The language of an answer: ``?lang=<tag>``, else the ``Accept-Language`` header, else English.
 
 The web pages send ``Accept-Language`` with the language chosen on the page; any client may send
-``?lang=zh-CN`` instead. :class:`ContentLanguage` works the choice out once per request (it
-is on the request's state for the routes and the error handlers) and puts it on every JSON
-answer as ``Content-Language``, with ``Vary: Accept-Language`` for caches. The routes whose
+``?lang=zh-CN`` instead. The service's middleware (:mod:`trustscore.service._middleware`) works
+the choice out once per request (it is on the request's state for the routes and the error
+handlers) and puts it on every JSON answer as ``Content-Language``, with ``Vary:
+Accept-Language`` for caches. The routes whose
 bodies hold texts say their ``locale`` in the body too. Codes, ids and enums stay as they are
 in every language.
 
@@ -18,22 +19,25 @@ Examples
 from __future__ import annotations
 
 import functools
-from typing import Annotated, Any, Final
+from typing import Annotated, Final
 from urllib.parse import parse_qs
 
 from fastapi import Depends, Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from trustscore.i18n import negotiate
 
-__all__ = ["ContentLanguage", "Locale", "get_locale", "locale_of", "request_locale"]
+__all__ = ["STATE_KEY", "Locale", "get_locale", "locale_of", "request_locale"]
 
-_STATE_KEY: Final = "locale"
+#: Where the request's state keeps its locale.
+STATE_KEY: Final = "locale"
 
 
 @functools.lru_cache(maxsize=256)
-def _negotiated(requested: str | None, accept_language: str | None) -> str:
-    return negotiate(accept_language, requested=requested)
+def _negotiated(requested: str | None, accept_language: bytes | None) -> str:
+    # keyed by the raw header: a client sends the same one with every request
+    header = None if accept_language is None else accept_language.decode("latin-1")
+    return negotiate(header, requested=requested)
 
 
 def locale_of(query_string: bytes, accept_language: bytes | None) -> str:
@@ -42,8 +46,7 @@ def locale_of(query_string: bytes, accept_language: bytes | None) -> str:
     if b"lang=" in query_string:
         values = parse_qs(query_string.decode("latin-1")).get("lang")
         requested = values[0][:35] if values else None
-    header = None if accept_language is None else accept_language.decode("latin-1")[:200]
-    return _negotiated(requested, header)
+    return _negotiated(requested, None if accept_language is None else accept_language[:200])
 
 
 def _scope_locale(scope: Scope) -> str:
@@ -56,8 +59,8 @@ def _scope_locale(scope: Scope) -> str:
 
 
 def request_locale(request: Request) -> str:
-    """The locale chosen for ``request`` (worked out by :class:`ContentLanguage`)."""
-    chosen = getattr(request.state, _STATE_KEY, None)
+    """The locale chosen for ``request`` (worked out by the service's middleware)."""
+    chosen = getattr(request.state, STATE_KEY, None)
     if isinstance(chosen, str):
         return chosen
     return _scope_locale(request.scope)
@@ -70,33 +73,3 @@ async def get_locale(request: Request) -> str:
 
 #: A route's parameter: the locale its texts are in.
 Locale = Annotated[str, Depends(get_locale)]
-
-
-class ContentLanguage:
-    """ASGI middleware: the request's locale on its state, and ``Content-Language`` on every
-    JSON answer (the web pages' HTML and scripts, one file for every language, go without)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        locale = _scope_locale(scope)
-        state: dict[str, Any] = scope.setdefault("state", {})
-        state[_STATE_KEY] = locale
-        language = locale.encode("latin-1")
-
-        async def send_with_language(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", ()))
-                if any(
-                    k == b"content-type" and v.startswith(b"application/json") for k, v in headers
-                ):
-                    headers.append((b"content-language", language))
-                    headers.append((b"vary", b"Accept-Language"))
-                    message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, send_with_language)

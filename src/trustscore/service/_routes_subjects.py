@@ -22,6 +22,7 @@ from trustscore.service._auth import (
     SubjectOrOperator,
     check_lender_purpose,
     commits_of,
+    provider_of,
 )
 from trustscore.service._errors import ApiError
 from trustscore.service._locale import Locale, request_locale
@@ -91,15 +92,14 @@ def _score_access(
 # The score and decision routes are coroutines: a provider that answers from memory answers on
 # the event loop, and the ledger writes are awaited, not waited for in a thread (a thread hop
 # and a blocked thread per request cost more than the rest of the request). They take the group
-# commit from the request rather than as a dependency: FastAPI's resolution of a dependency
-# costs more than the lookup.
+# commit and the provider from the request rather than as dependencies: FastAPI's resolution of
+# a dependency costs more than the lookup.
 
 
 @router.post("/scores")
-async def score(
-    body: ScoreRequest, lender: Lender, provider: ProviderDep, request: Request
-) -> JSONResponse:
+async def score(body: ScoreRequest, lender: Lender, request: Request) -> JSONResponse:
     """Score a subject for one of the lender's purposes; the subject sees the inquiry."""
+    provider = provider_of(request)
     request.state.subject_id = body.subject_id  # named by a refusal of the purpose
     purpose = check_lender_purpose(lender, body.purpose)
     result = await provider_score(provider, body.subject_id, purpose)
@@ -114,9 +114,7 @@ async def score(
 
 
 @router.post("/decisions", response_model=dict[str, Any])
-async def decide(
-    body: ScoreRequest, lender: Lender, provider: ProviderDep, request: Request
-) -> JSONResponse:
+async def decide(body: ScoreRequest, lender: Lender, request: Request) -> JSONResponse:
     """Decide for one of the lender's purposes, with the adverse-action notice if adverse.
 
     A decision the policy sends to a person (near a cut-off, unscorable, flagged inputs), or one
@@ -124,7 +122,7 @@ async def decide(
     "pending_review"``, never adverse, with ``review`` naming the case; once a reviewer decides,
     the same decision answers the reviewer's outcome (and its notice if adverse).
     """
-    """Decide for one of the lender's purposes, with the adverse-action notice if adverse."""
+    provider = provider_of(request)
     request.state.subject_id = body.subject_id  # named by a refusal of the purpose
     purpose = check_lender_purpose(lender, body.purpose)
     result = await provider_decide(provider, body.subject_id, purpose)
