@@ -176,5 +176,5 @@ def test_the_librarys_identity_and_monitoring_errors_read_in_simplified_chinese(
     ledger.dispose()
     assert [domain_message(e, "zh-CN") for e in raised] == [
         ("合并需要两个不同的主体；但 's1' 出现了两次。", True),
-        (f"{tmp_path} 中没有监测运行 '20260101T000000Z-abc'。", True),
+        ("此工作区中没有保存监测运行 '20260101T000000Z-abc'。", True),
     ]
