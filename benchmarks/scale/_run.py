@@ -166,6 +166,31 @@ def _snapshot_argv(env: dict[str, str], work: Path, scores: Path) -> list[str] |
     return _cli("scores", "load", str(scores), "--workspace", str(work))
 
 
+def _write_store(
+    args: argparse.Namespace, env: dict[str, str], work: Path, stages: dict[str, dict[str, Any]]
+) -> None:
+    """synth, ingest and ingest_updates, measured; then the consents copied to the store."""
+    synth, store = work / "synth", work / "store"
+    argv = _cli("synth", "--out", str(synth), "--subjects", str(args.subjects))
+    stages["synth"] = _stage("synth", [*argv, "--updates", str(args.updates)], env, work)
+    first = [str(synth / f"{k}.parquet") for k in KINDS]
+    stages["ingest"] = _stage(
+        "ingest",
+        _cli("ingest", *first, "--store", str(store), "--ingested-at", FIRST_AT),
+        env,
+        work,
+    )
+    if args.updates > 0:
+        updates = [str(synth / "updates" / f"{k}.parquet") for k in UPDATE_KINDS]
+        stages["ingest_updates"] = _stage(
+            "ingest_updates",
+            _cli("ingest", *updates, "--store", str(store), "--ingested-at", UPDATES_AT),
+            env,
+            work,
+        )
+    _copy_consents(work, env)
+
+
 def run_scale(args: argparse.Namespace) -> dict[str, Any]:
     """Run every stage at ``args.subjects``; return the entry for results.json."""
     work = Path(args.workdir) / f"{args.engine}-{args.subjects}"
@@ -179,27 +204,13 @@ def run_scale(args: argparse.Namespace) -> dict[str, Any]:
     stages: dict[str, dict[str, Any]] = {}
     print(f"{args.subjects:,} subjects on {args.engine} in {work}", flush=True)
 
-    stages["synth"] = _stage(
-        "synth",
-        _cli("synth", "--out", str(synth), "--subjects", str(args.subjects), "--updates", "0.1"),
-        env,
-        work,
-    )
-    first = [str(synth / f"{k}.parquet") for k in KINDS]
-    stages["ingest"] = _stage(
-        "ingest",
-        _cli("ingest", *first, "--store", str(store), "--ingested-at", FIRST_AT),
-        env,
-        work,
-    )
-    updates = [str(synth / "updates" / f"{k}.parquet") for k in UPDATE_KINDS]
-    stages["ingest_updates"] = _stage(
-        "ingest_updates",
-        _cli("ingest", *updates, "--store", str(store), "--ingested-at", UPDATES_AT),
-        env,
-        work,
-    )
-    _copy_consents(work, env)
+    if args.reuse_from:
+        # the synthetic files and the store of an earlier run of the same size (the stages up
+        # to here do not depend on the engine): copied, not measured again
+        for name in ("synth", "store"):
+            shutil.copytree(Path(args.reuse_from) / name, work / name)
+    else:
+        _write_store(args, env, work, stages)
     engine_args = ["--engine", "spark"] if spark else []
     stages["features"] = _stage(
         "features",
@@ -258,7 +269,11 @@ def run_scale(args: argparse.Namespace) -> dict[str, Any]:
 
     n_records = _records(store)
     n_synth = sum(_parquet_rows(synth / f"{k}.parquet") for k in KINDS)
-    n_updates = sum(_parquet_rows(synth / "updates" / f"{k}.parquet") for k in UPDATE_KINDS)
+    n_updates = sum(
+        _parquet_rows(path)
+        for k in UPDATE_KINDS
+        if (path := synth / "updates" / f"{k}.parquet").is_file()
+    )
     handled = {
         "synth": n_synth + n_updates,
         "ingest": n_synth,
@@ -281,7 +296,9 @@ def run_scale(args: argparse.Namespace) -> dict[str, Any]:
         "records_stored": n_records,
         "commit": _git("rev-parse", "HEAD"),
         "dirty_tree": bool(_git("status", "--porcelain", "--", "src", "benchmarks/scale")),
+        "reused_store_from": args.reuse_from,
         "settings": {
+            "updates": args.updates,
             "duckdb_memory_limit": args.memory_limit,
             "threads": args.threads,
             "spark_driver_memory": args.spark_memory if spark else None,
@@ -347,6 +364,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2, help="DuckDB threads / Spark cores")
     parser.add_argument("--spark-memory", default="3g", help="Spark local's driver memory")
     parser.add_argument("--keep", action="store_true", help="keep the run's files")
+    parser.add_argument(
+        "--updates", type=float, default=0.1, help="share of records in the later delivery"
+    )
+    parser.add_argument(
+        "--reuse-from", default=None, help="a kept run's folder: reuse its synth/ and store/"
+    )
     parser.add_argument("--results", default=str(RESULTS_JSON), help="results.json to update")
     parser.add_argument("--markdown-only", action="store_true", help="rewrite results.md only")
     args = parser.parse_args(argv)

@@ -83,7 +83,7 @@ def test_compare_tables_names_the_differing_cells() -> None:
 def test_the_harness_runs_every_stage_on_a_tiny_population(tmp_path: Path) -> None:
     args = argparse.Namespace(
         subjects=200, engine="duckdb", workdir=str(tmp_path / "runs"), memory_limit="1GB",
-        threads=1, spark_memory="1g", keep=True,
+        threads=1, spark_memory="1g", keep=True, updates=0.1, reuse_from=None,
     )  # fmt: skip
     entry = run_scale(args)
     stages = entry["stages"]
