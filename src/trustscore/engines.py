@@ -497,6 +497,9 @@ def spark_write_parquet(
     from pyspark.sql import functions as F  # noqa: N812 - pyspark's own convention
 
     session = spark_session()
+    # in-memory tables (an empty kind or no suppressions) become Spark views first: without
+    # this, a store without suppressions fails with an unresolved relation
+    con._run_pre_execute_hooks(expr)  # type: ignore[attr-defined]
     df = session.sql(con.compile(expr))
     columns = [
         F.nanvl(df[name], F.lit(None).cast(kind)).alias(name)
