@@ -14,7 +14,7 @@ help:
 	@echo "make demo    score a synthetic population of 100 000 into ./trustscore-demo/"
 	@echo "make test    the test suite (installs everything it needs into .venv)"
 	@echo "make check   lint, types, layer contracts and tests: exactly what CI runs"
-	@echo "make bench   the accuracy, scoring, service and ingest benchmarks (minutes; writes results.md)"
+	@echo "make bench   the accuracy, scoring, service, ingest and scale benchmarks (minutes; writes results.md)"
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,7 @@ bench: install-dev
 	$(BIN)/python -m benchmarks.scoring
 	$(BIN)/python -m benchmarks.service
 	$(BIN)/python -m benchmarks.ingest
+	$(BIN)/python -m benchmarks.scale --subjects 100000
 
 clean:
 	rm -rf $(VENV) trustscore-demo .pytest_cache .mypy_cache .ruff_cache

@@ -35,10 +35,13 @@ if TYPE_CHECKING:
 __all__ = [
     "ENGINES",
     "Engine",
+    "configure_duckdb",
     "connect",
     "duckdb_arrow_batches",
     "duckdb_query_arrow",
     "duckdb_raw",
+    "duckdb_settings",
+    "duckdb_write_parquet",
     "java_available",
     "read_parquet",
     "spark_conf",
@@ -89,6 +92,56 @@ _LOCAL_MASTER: Final = re.compile(r"local(\[(\*|\d+)(,\d+)?\])?")
 
 #: The session :func:`spark_session` started last, and the settings it was started with.
 _spark_current: dict[str, Any] = {}
+
+#: What every DuckDB connection of this process is started with (:func:`configure_duckdb`).
+_duckdb_config: dict[str, str] = {}
+
+
+def configure_duckdb(
+    *,
+    memory_limit: str | None = None,
+    threads: int | None = None,
+    temp_directory: str | os.PathLike[str] | None = None,
+) -> None:
+    """Set what every DuckDB connection this process opens afterwards is started with.
+
+    DuckDB's own default memory limit is 80 % of the machine's memory, which a batch over a
+    large store fills whatever the population; with a limit, DuckDB spills what does not fit
+    (sorts, hash tables, windows) to ``temp_directory``, so the batch stages' memory stays near
+    the limit whatever the store's size. The CLI calls this from its settings
+    (``TRUSTSCORE_DUCKDB_MEMORY_LIMIT``, ``_THREADS``, ``_TEMP_DIRECTORY``); a None leaves
+    DuckDB's default.
+
+    Examples
+    --------
+    >>> configure_duckdb(memory_limit="1GB", threads=1)
+    >>> sorted(duckdb_settings())
+    ['memory_limit', 'threads']
+    >>> str(connect().raw_sql("SELECT current_setting('threads')").fetchone()[0])
+    '1'
+    >>> configure_duckdb()
+    >>> duckdb_settings()
+    {}
+    """
+    _duckdb_config.clear()
+    if memory_limit is not None:
+        _duckdb_config["memory_limit"] = str(memory_limit)
+    if threads is not None:
+        _duckdb_config["threads"] = str(int(threads))
+    if temp_directory is not None:
+        _duckdb_config["temp_directory"] = os.fspath(temp_directory)
+
+
+def duckdb_settings() -> dict[str, str]:
+    """The settings :func:`configure_duckdb` gave (a copy)."""
+    return dict(_duckdb_config)
+
+
+def _apply_duckdb_config(raw: Any) -> None:
+    for name, value in _duckdb_config.items():
+        if name == "temp_directory":
+            Path(value).mkdir(parents=True, exist_ok=True)
+        raw.execute(f"SET {name} = '{value.replace(chr(39), chr(39) * 2)}'")
 
 
 def spark_conf(master: str, conf: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -246,6 +299,7 @@ def connect(
         import ibis
 
         con = ibis.duckdb.connect(str(path) if path is not None else ":memory:")
+        _apply_duckdb_config(con.con)
         if threads is not None:
             con.raw_sql(f"SET threads = {int(threads)}")
         return con
@@ -284,7 +338,32 @@ def duckdb_raw() -> Any:
 
     con = duckdb.connect(":memory:")
     con.execute("SET enable_progress_bar = false")
+    _apply_duckdb_config(con)
     return con
+
+
+def duckdb_write_parquet(con: BaseBackend, expr: ir.Table, dest: str | os.PathLike[str]) -> int:
+    """Run an Ibis expression on DuckDB and stream its rows into one Parquet file.
+
+    DuckDB's ``COPY ... TO`` writes the result as it is computed (in the order of the
+    expression's ``ORDER BY``), so nothing of the result is held in this process. Float NaN is
+    written as NULL (ENGINE-NOTES.md). Returns the number of rows written.
+    """
+    import ibis
+
+    columns = [
+        ibis.ifelse(expr[name].isnan(), ibis.null(dtype), expr[name]).name(name)
+        if dtype.is_floating()
+        else expr[name]
+        for name, dtype in expr.schema().items()
+    ]
+    sql = con.compile(expr.select(*columns))  # type: ignore[attr-defined]
+    target = os.fspath(dest).replace("'", "''")
+    raw = con.con  # type: ignore[attr-defined]
+    con._run_pre_execute_hooks(expr)  # type: ignore[attr-defined]  # registers memtables
+    raw.execute(f"COPY ({sql}) TO '{target}' (FORMAT parquet, COMPRESSION zstd)")
+    found = raw.execute(f"SELECT count(*) FROM read_parquet('{target}')").fetchone()
+    return int(found[0]) if found is not None else 0
 
 
 def duckdb_query_arrow(table: pa.Table, name: str, sql: str, *, batch_rows: int) -> pa.Table:
@@ -297,6 +376,7 @@ def duckdb_query_arrow(table: pa.Table, name: str, sql: str, *, batch_rows: int)
 
     con = duckdb.connect(":memory:")
     try:
+        _apply_duckdb_config(con)
         con.execute("SET preserve_insertion_order = true")
         # the in_clause optimizer turns an IN list of five or more constants into a hash join,
         # which returns a multi-batch scan's rows out of order despite the setting above
@@ -333,6 +413,7 @@ def duckdb_arrow_batches(
 
     con = duckdb.connect(":memory:")
     try:
+        _apply_duckdb_config(con)
         con.execute("SET enable_progress_bar = false")
         con.execute("SET preserve_insertion_order = true")
         for name, table in (tables or {}).items():
@@ -416,6 +497,9 @@ def spark_write_parquet(
     from pyspark.sql import functions as F  # noqa: N812 - pyspark's own convention
 
     session = spark_session()
+    # in-memory tables (an empty kind or no suppressions) become Spark views first: without
+    # this, a store without suppressions fails with an unresolved relation
+    con._run_pre_execute_hooks(expr)  # type: ignore[attr-defined]
     df = session.sql(con.compile(expr))
     columns = [
         F.nanvl(df[name], F.lit(None).cast(kind)).alias(name)

@@ -84,6 +84,15 @@ class Settings(BaseSettings):
         Where ``--engine spark`` runs: a Spark master URL (``local[*]``, the default, ``local[4]``,
         ``spark://host:7077``, ``k8s://https://host:443``, ``yarn``) or a Spark Connect URL
         (``sc://host:15002``). docs/spark.md says which settings apply where.
+    duckdb_memory_limit : str or None
+        The most memory DuckDB may use in a batch stage or a request (``"4GB"``, the default;
+        ``"512MB"``, ``"16GiB"``); past it DuckDB spills sorts, hash tables and windows to
+        ``duckdb_temp_directory``, so ``ingest`` and ``features`` keep to about this much
+        whatever the population. None: DuckDB's own default, 80 % of the machine's memory.
+    duckdb_threads : int or None
+        DuckDB's worker threads (None: one per core).
+    duckdb_temp_directory : Path
+        Where DuckDB spills; by default ``<workspace>/.duckdb-tmp``.
     spark_conf : dict of str to str
         More Spark configuration for ``--engine spark`` (executor memory and cores, the driver's
         host on a cluster, storage credentials), as JSON:
@@ -118,6 +127,11 @@ class Settings(BaseSettings):
     shadow_challengers: bool = False
     spark_master: str = "local[*]"
     spark_conf: dict[str, str] = Field(default_factory=dict)
+    duckdb_memory_limit: str | None = Field(
+        default="4GB", pattern=r"^[0-9]+(\.[0-9]+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$"
+    )
+    duckdb_threads: int | None = Field(default=None, ge=1)
+    duckdb_temp_directory: Path = Path()
 
     @field_validator("spark_master")
     @classmethod
@@ -136,6 +150,8 @@ class Settings(BaseSettings):
         if not self.database_url.get_secret_value():
             url = f"sqlite:///{self.workspace.as_posix()}/ledger.sqlite"
             object.__setattr__(self, "database_url", SecretStr(url))
+        if self.duckdb_temp_directory == Path():
+            object.__setattr__(self, "duckdb_temp_directory", self.workspace / ".duckdb-tmp")
         if self.audit_key_file == Path():
             object.__setattr__(self, "audit_key_file", self.workspace / "audit-signing-key.pem")
         return self

@@ -52,6 +52,12 @@ def _half_written(table: Any, where: Any, *args: Any, **kwargs: Any) -> None:
     raise OSError("the disk went away half way")
 
 
+def _half_written_by_duckdb(con: Any, expr: Any, where: Path) -> int:
+    """DuckDB's streaming writer (``engines.duckdb_write_parquet``) failing the same way."""
+    Path(where).write_bytes(b"PAR1")
+    raise OSError("the disk went away half way")
+
+
 def _half_written_batches(where: Path, *args: Any, **kwargs: Any) -> int:
     """The batch scorer's writer (``_write(path, schema, ...)``) failing the same way."""
     Path(where).write_bytes(b"PAR1")
@@ -153,7 +159,8 @@ def test_features_failing_half_way_leaves_the_previous_output(
     command = ["features", "--as-of", "2024-03-31", "--store", str(store), "--out", str(out)]
     assert runner.invoke(app, command).exit_code == 0
     before = pq.read_table(out)
-    monkeypatch.setattr(pq, "write_table", _half_written)
+    # DuckDB streams the table into the file (COPY ... TO): fail it half way
+    monkeypatch.setattr("trustscore.engines.duckdb_write_parquet", _half_written_by_duckdb)
     assert runner.invoke(app, command).exit_code != 0
     assert pq.read_table(out).equals(before)
     assert _listing(out.parent) == ["features.parquet"]

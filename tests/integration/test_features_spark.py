@@ -149,3 +149,24 @@ def test_features_are_bit_identical_on_hypothesis_made_stores(
             )  # fmt: skip
             results[engine] = con.to_pyarrow(expr).sort_by("subject_id")
         _assert_same(results["spark"], results["duckdb"])
+
+
+def test_spark_writes_the_features_of_a_store_without_suppressions(
+    spark: Any, tmp_path: Path
+) -> None:
+    # a store as ingest leaves it before any dispute: no _suppressions folder, so the feature
+    # expression reads an in-memory empty table, which Spark must see as a view
+    import shutil
+
+    import pyarrow.dataset as pads
+
+    from trustscore.features import write_features_spark
+
+    store = write_random_store(tmp_path / "store", n_subjects=40, seed=7)
+    shutil.rmtree(store / "_suppressions", ignore_errors=True)
+    as_of = AS_OFS[1]
+    n = write_features_spark(store, as_of, tmp_path / "features")
+    written = pads.dataset(tmp_path / "features", format="parquet").to_table()
+    duck = compute_features(store, as_of)
+    assert n == duck.num_rows > 0
+    _assert_same(written.sort_by("subject_id"), duck)

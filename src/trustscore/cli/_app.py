@@ -24,7 +24,7 @@ from trustscore.cli._outputs import atomic_output
 from trustscore.cli._progress import progress_bars
 from trustscore.cli._purpose import champion_of, score_for_purpose
 from trustscore.cli._reviews import reviews_app
-from trustscore.cli._spark import SparkMaster, use_spark
+from trustscore.cli._spark import SparkMaster, configure_engines, use_spark
 from trustscore.cli._whatif import next_tier, projection, what_if
 
 app = typer.Typer(
@@ -207,6 +207,7 @@ def ingest(
             stamp = stamp.replace(tzinfo=dt.UTC)
 
     def run() -> None:
+        configure_engines()
         rs = RecordStore(store)
         threshold = hold_above if hold_above is not None else get_settings().hold_above
         # holds go to the ledger of the store's workspace, where `trustscore furnishers` looks
@@ -252,10 +253,8 @@ def features(
     --engine spark the features are a Spark job whose executors write the folder --out.
     """
     from trustscore.features import (
-        bills_without_consent,
-        compute_features,
         count_bills_without_consent,
-        write_features,
+        write_features_duckdb,
         write_features_spark,
     )
     from trustscore.records import RecordStore
@@ -264,6 +263,7 @@ def features(
     date = _parse_date(as_of, "--as-of")
 
     def run() -> None:
+        configure_engines()
         use_spark(engine, spark_master)
         categories = get_settings().consent_categories
         records = RecordStore(store)
@@ -279,13 +279,15 @@ def features(
                 f"(categories needing consent: {', '.join(categories) or 'none'})"
             )
             return
-        table = compute_features(records, date, engine=engine, consent_categories=categories)
-        left_out = bills_without_consent(
-            records, date, engine=engine, consent_categories=categories
-        ).num_rows
+        if engine != "duckdb":
+            raise fail(f"--engine must be duckdb or spark, got {engine!r}.")
+        # DuckDB writes the table as it computes it, within the settings' memory limit
         with atomic_output(out) as tmp:
-            write_features(table, tmp)
-        typer.echo(f"wrote features of {table.num_rows:,} subjects as of {date} to {out}")
+            n = write_features_duckdb(records, date, tmp, consent_categories=categories)
+        typer.echo(f"wrote features of {n:,} subjects as of {date} to {out}")
+        left_out = count_bills_without_consent(
+            records, date, engine=engine, consent_categories=categories
+        )
         typer.echo(
             f"{left_out:,} bills left out for lack of consent "
             f"(categories needing consent: {', '.join(categories) or 'none'})"
@@ -445,6 +447,7 @@ def score(
         raise fail("give --model (an artifact) or --purpose (its champion scores).")
 
     def run() -> None:
+        configure_engines()
         use_spark(engine, spark_master)
         with progress_bars() as report, atomic_output(out) as tmp:
             n = score_file(

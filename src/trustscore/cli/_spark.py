@@ -8,7 +8,7 @@ import typer
 
 from trustscore.cli._errors import fail
 
-__all__ = ["SparkMaster", "use_spark"]
+__all__ = ["SparkMaster", "configure_engines", "use_spark"]
 
 SparkMaster = Annotated[
     str | None,
@@ -37,3 +37,17 @@ def use_spark(engine: str, master: str | None) -> None:
         return
     settings = get_settings()  # a value that does not parse: a SettingsError, one clear line
     engines.spark_session(master or settings.spark_master, conf=settings.spark_conf)
+
+
+def configure_engines() -> None:
+    """Give every DuckDB connection of this command the settings' memory limit, threads and
+    spill folder, so a batch stage's memory does not grow with the population."""
+    from trustscore import engines
+    from trustscore.settings import get_settings
+
+    settings = get_settings()  # a value that does not parse: a SettingsError, one clear line
+    engines.configure_duckdb(
+        memory_limit=settings.duckdb_memory_limit,
+        threads=settings.duckdb_threads,
+        temp_directory=settings.duckdb_temp_directory,
+    )

@@ -16,6 +16,7 @@ from trustscore.features._compute import (
     count_bills_without_consent,
     load_tables,
     write_features,
+    write_features_duckdb,
     write_features_spark,
 )
 from trustscore.features._consent import (
@@ -58,5 +59,6 @@ __all__ = [
     "feature_table",
     "load_tables",
     "write_features",
+    "write_features_duckdb",
     "write_features_spark",
 ]

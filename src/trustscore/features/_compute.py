@@ -49,6 +49,7 @@ __all__ = [
     "count_bills_without_consent",
     "load_tables",
     "write_features",
+    "write_features_duckdb",
     "write_features_spark",
 ]
 
@@ -263,6 +264,50 @@ def compute_features(
         consent_categories=consent_categories,
     )  # fmt: skip
     return _without_nan(_run(con, expr)).sort_by("subject_id")
+
+
+def write_features_duckdb(
+    store: StoreLike,
+    as_of: dt.date,
+    dest: str | os.PathLike[str],
+    *,
+    horizon_years: int = 7,
+    known_at: dt.datetime | None = None,
+    consent_categories: Collection[str] = (),
+) -> int:
+    """Compute the as-of feature table on DuckDB and stream it into the Parquet file ``dest``.
+
+    The table of :func:`compute_features` (same arguments, same values, same order), written
+    by DuckDB as it is computed: the population never passes through this process, and with a
+    memory limit (:func:`trustscore.engines.configure_duckdb`) DuckDB spills what does not fit
+    to disk, so memory stays bounded whatever the store's size.
+
+    Returns
+    -------
+    int
+        The number of subjects written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     Path(d, "store").mkdir()
+    ...     n = write_features_duckdb(Path(d, "store"), dt.date(2024, 6, 30), Path(d, "f.parquet"))
+    ...     n, pq.read_schema(Path(d, "f.parquet")).names[:2]
+    (0, ['subject_id', 'on_time_share_12m'])
+    """
+    if not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime):
+        msg = f"as_of must be a datetime.date (a day, not a moment). Got {as_of!r} instead."
+        raise ValueError(msg)
+    con = engines.connect("duckdb")
+    tables = load_tables(con, store, engine="duckdb")
+    expr = feature_table(
+        tables, as_of, horizon_years=horizon_years, known_at=known_at,
+        consent_categories=consent_categories,
+    )  # fmt: skip
+    target = Path(dest)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return engines.duckdb_write_parquet(con, expr, target)
 
 
 def write_features_spark(

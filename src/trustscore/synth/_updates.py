@@ -177,7 +177,11 @@ def split_deliveries(
             "tradeline": ["reported_date"],
             "public_record": ["satisfied_date"],
         }[kind]
-        n_candidates = int(_candidates(kind, source.read(columns=columns), recent).sum())
+        # row group by row group: a whole file's columns would grow with the population
+        n_candidates = sum(
+            int(_candidates(kind, source.read_row_group(g, columns=columns), recent).sum())
+            for g in range(source.num_row_groups)
+        )
         p = min(1.0, share * source.metadata.num_rows / n_candidates) if n_candidates else 0.0
         schema = source.schema_arrow
         first_tmp = path.with_name(path.name + ".partial")

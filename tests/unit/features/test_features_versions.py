@@ -226,3 +226,20 @@ def test_an_identical_resend_is_a_no_op(store: RecordStore) -> None:
     assert (again.rows_quarantined, again.quarantine_path) == (0, None)
     assert len(store.versions("obligation", "o1")) == 1
     assert store.count("obligation") == 2
+
+
+def test_duckdb_streams_the_same_table_into_parquet(tmp_path: Path) -> None:
+    # the CLI's writer (DuckDB's COPY ... TO) against the in-process table, value for value
+    from random_stores import write_random_store
+    from trustscore.features import DEFAULT_CONSENT_CATEGORIES, write_features_duckdb
+
+    store = write_random_store(tmp_path / "store", n_subjects=40, seed=5)
+    as_of = dt.date(2024, 12, 31)
+    expected = compute_features(store, as_of, consent_categories=DEFAULT_CONSENT_CATEGORIES)
+    n = write_features_duckdb(
+        store, as_of, tmp_path / "f.parquet", consent_categories=DEFAULT_CONSENT_CATEGORIES
+    )
+    written = pq.read_table(tmp_path / "f.parquet")
+    assert n == expected.num_rows > 0
+    assert written.schema == expected.schema
+    assert written.to_pylist() == expected.to_pylist()  # same order: sorted by subject
