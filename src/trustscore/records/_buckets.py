@@ -233,8 +233,8 @@ def write_buckets(
 ) -> list[tuple[Path, str]]:
     """Write the rows of Parquet files ``sources`` into bucket files of one batch.
 
-    Each bucket present gets ``<folder>/bucket=<b>/<batch_id>-00000.parquet``, and more parts
-    where it holds over ``max_rows`` rows (or when over :data:`MAX_OPEN_BUCKETS` files would be
+    Each bucket present gets ``<folder>/bucket=<b>/<batch_id>-00000.parquet``, and a new part
+    for each further ``max_rows`` rows (or when over :data:`MAX_OPEN_BUCKETS` files would be
     open at once). Files are written under temporary names (each appended to ``opened`` before
     it is created, so a caller can remove them on failure); returns (temporary file, final name
     relative to ``folder``), in name order. The caller renames them into place.
@@ -262,23 +262,26 @@ def write_buckets(
             edges = (np.flatnonzero(np.diff(buckets)) + 1).tolist()
             for start, stop in zip([0, *edges], [*edges, len(buckets)], strict=True):
                 bucket = int(buckets[start])
-                if bucket in writers and writers[bucket][1] >= max_rows:
-                    close(bucket)
-                if bucket not in writers:
-                    if len(writers) >= MAX_OPEN_BUCKETS:
-                        for b in list(writers):
-                            close(b)
-                    name = layout.part_name(batch_id, bucket, n_files.get(bucket, 0))
-                    n_files[bucket] = n_files.get(bucket, 0) + 1
-                    final = folder / name
-                    final.parent.mkdir(parents=True, exist_ok=True)
-                    tmp = final.with_name(f".{final.name}.tmp")
-                    opened.append(tmp)
-                    written.append((tmp, name))
-                    writers[bucket] = (pq.ParquetWriter(tmp, schema), 0)
-                writer, n = writers[bucket]
-                writer.write_table(table.slice(start, stop - start))
-                writers[bucket] = (writer, n + stop - start)
+                while start < stop:
+                    if bucket in writers and writers[bucket][1] >= max_rows:
+                        close(bucket)
+                    if bucket not in writers:
+                        if len(writers) >= MAX_OPEN_BUCKETS:
+                            for b in list(writers):
+                                close(b)
+                        name = layout.part_name(batch_id, bucket, n_files.get(bucket, 0))
+                        n_files[bucket] = n_files.get(bucket, 0) + 1
+                        final = folder / name
+                        final.parent.mkdir(parents=True, exist_ok=True)
+                        tmp = final.with_name(f".{final.name}.tmp")
+                        opened.append(tmp)
+                        written.append((tmp, name))
+                        writers[bucket] = (pq.ParquetWriter(tmp, schema), 0)
+                    writer, n = writers[bucket]
+                    take = min(stop - start, max_rows - n)
+                    writer.write_table(table.slice(start, take))
+                    writers[bucket] = (writer, n + take)
+                    start += take
     finally:
         for b in list(writers):
             close(b)
