@@ -41,7 +41,12 @@ from trustscore.records._buckets import (
     write_buckets,
 )
 from trustscore.records._schemas import RECORD_KINDS, arrow_schema
-from trustscore.records._store import BatchManifest, RecordStore, write_atomic
+from trustscore.records._store import (
+    BatchManifest,
+    RecordStore,
+    sweep_temporary,
+    write_atomic,
+)
 
 __all__ = ["MIGRATION_FILE", "MigrationResult", "migrate_store"]
 
@@ -189,6 +194,9 @@ def migrate_store(root: str | os.PathLike[str], *, buckets: int | None = None) -
     if not store.root.is_dir():
         msg = f"No record store at {store.root}: the folder does not exist."
         raise NotFoundError(msg, file=str(store.root))
+    # temporary files of a killed run (the bucket files' own are removed batch by batch)
+    sweep_temporary(store.root)
+    sweep_temporary(store.batches_dir)
     found = read_layout(store.root)
     if found is None and not store.batches():
         layout = bucketed_layout(check_buckets(buckets if buckets is not None else DEFAULT_BUCKETS))
