@@ -127,7 +127,7 @@ def test_a_migrated_store_gives_the_same_records_features_and_scores(
     assert "migrated" in result.output
 
     assert store.layout() == Layout(2, 16, "sha256-u64be-mod")
-    assert not list(store.root.glob("*/*.parquet"))  # the flat files are gone
+    assert not [p for k in RECORD_KINDS for p in store.kind_dir(k).glob("*.parquet")]  # flat
     assert not (store.root / "_migration.json").exists()
     assert all(not m.migrated_parts for m in store.batches())
     assert _records(store) == records
