@@ -148,11 +148,22 @@ def test_a_migrated_store_gives_the_same_records_features_and_scores(
     assert _listing(store.root) == listing
 
 
-def test_migrate_refuses_clearly(tmp_path: Path) -> None:
+def test_store_commands_create_and_refuse_clearly(flat_demo: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["store", "migrate", str(tmp_path / "nope")])
     assert result.exit_code != 0
     assert "No record store at" in result.output
     assert "Traceback" not in result.output
+    new = tmp_path / "new" / "store"
+    result = CliRunner().invoke(app, ["store", "init", str(new), "--buckets", "16384"])
+    assert result.exit_code == 0, result.output
+    assert RecordStore(new).layout() == Layout(2, 16384, "sha256-u64be-mod")
+    flat = Workspace(flat_demo).store_dir
+    result = CliRunner().invoke(app, ["store", "init", str(flat)])
+    assert result.exit_code != 0
+    assert "flat (version 1)" in result.output
+    assert "trustscore store migrate" in result.output
+    assert "Traceback" not in result.output
+    assert RecordStore(flat).layout() == Layout(1)
 
 
 def _migrate_in_child(root: str) -> None:  # pragma: no cover - runs in a killed child

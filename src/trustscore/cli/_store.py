@@ -15,6 +15,24 @@ store_app = typer.Typer(
 )
 
 
+@store_app.command("init")
+def store_init(
+    root: Annotated[Path, typer.Argument(help="The new record store's folder.")],
+    buckets: Annotated[
+        int,
+        typer.Option("--buckets", min=1, help="Bucket count: 64 for a laptop, 16384 for a nation."),
+    ] = 64,
+) -> None:
+    """Create an empty record store with a chosen number of hash buckets of the subject."""
+    from trustscore.records import init_store
+
+    def run() -> None:
+        layout = init_store(root, buckets=buckets)
+        typer.echo(f"{root}: a record store in {layout.buckets} hash buckets of the subject")
+
+    guarded(run)
+
+
 @store_app.command("migrate")
 def store_migrate(
     root: Annotated[Path, typer.Argument(help="The record store folder (<workspace>/store).")],

@@ -56,7 +56,7 @@ from trustscore.records._holds import (
     release_hold,
 )
 from trustscore.records._ingest import IngestResult, ingest
-from trustscore.records._migrate import MigrationResult, migrate_store
+from trustscore.records._migrate import MigrationResult, init_store, migrate_store
 from trustscore.records._relinks import (
     RELINK_SCHEMA,
     RELINKS_DIR,
@@ -118,6 +118,7 @@ __all__ = [
     "get_hold",
     "holds",
     "ingest",
+    "init_store",
     "migrate_store",
     "quarantine_schema",
     "read_consents",

@@ -48,7 +48,7 @@ from trustscore.records._store import (
     write_atomic,
 )
 
-__all__ = ["MIGRATION_FILE", "MigrationResult", "migrate_store"]
+__all__ = ["MIGRATION_FILE", "MigrationResult", "init_store", "migrate_store"]
 
 logger = logging.getLogger(__name__)
 
@@ -164,6 +164,36 @@ def _finish(store: RecordStore) -> int:
                 removed += 1
     (store.root / MIGRATION_FILE).unlink(missing_ok=True)
     return removed
+
+
+def init_store(root: str | os.PathLike[str], *, buckets: int = DEFAULT_BUCKETS) -> Layout:
+    """Create an empty record store laid out in ``buckets`` hash buckets of the subject.
+
+    A store that already records this layout is left as it is; one with another layout, or
+    with committed batches, is refused (its bucket count is fixed: see :func:`migrate_store`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> init_store(Path(tempfile.mkdtemp()) / "store", buckets=16384).buckets
+    16384
+    """
+    store = RecordStore(root)
+    target = bucketed_layout(check_buckets(buckets))
+    found = read_layout(store.root)
+    if found == target:
+        return found
+    if found is not None or (store.root.is_dir() and store.batches()):
+        layout = found if found is not None else store.layout()
+        msg = (
+            f"The record store at {store.root} exists already, laid out "
+            + (f"in {layout.buckets} buckets" if layout.bucketed else "flat (version 1)")
+            + "; its bucket count is fixed. Give a new folder, or migrate a flat store with "
+            "trustscore store migrate."
+        )
+        raise SchemaError(msg, file=str(store.root))
+    write_atomic(store.root / LAYOUT_FILE, target.to_json() + "\n")
+    return target
 
 
 def migrate_store(root: str | os.PathLike[str], *, buckets: int | None = None) -> MigrationResult:

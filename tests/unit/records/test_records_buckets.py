@@ -26,6 +26,7 @@ from trustscore.records import (
     bucket_of_part,
     bucket_sql,
     ingest,
+    init_store,
     read_layout,
     subject_bucket,
     subject_buckets,
@@ -216,3 +217,20 @@ def _rows(table: pa.Table) -> list[tuple[Any, ...]]:
     """A table's rows without the batch id (a batch's id depends on its file's bytes)."""
     names = [n for n in table.column_names if n != "batch_id"]
     return sorted(tuple(map(repr, r.values())) for r in table.select(names).to_pylist())
+
+
+def test_a_store_is_created_with_its_bucket_count_which_is_then_fixed(
+    synth_dir: Path, tmp_path: Path
+) -> None:
+    root = tmp_path / "nation" / "store"
+    assert init_store(root, buckets=16384) == Layout(2, 16384, "sha256-u64be-mod")
+    assert init_store(root, buckets=16384).buckets == 16384  # again: nothing changes
+    ingest(synth_dir / "subject.parquet", RecordStore(root), ingested_at=AT)
+    store = RecordStore(root)  # the default count of a new store does not apply to this one
+    assert store.layout().buckets == 16384
+    [m] = store.batches()
+    assert {bucket_of_part(n) for n in m.parts} == set(
+        subject_buckets(store.read("subject").column("subject_id"), 16384).tolist()
+    )
+    with pytest.raises(SchemaError, match="in 16384 buckets; its bucket count is fixed"):
+        init_store(root, buckets=64)
