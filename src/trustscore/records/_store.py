@@ -395,7 +395,10 @@ class RecordStore:
         Meant for small reads, such as one subject's file; large work reads :meth:`paths`.
         """
         schema = arrow_schema(kind, stored=True)
-        ids = None if subjects is None else sorted(set(subjects))
+        if subjects is None:
+            ids = None
+        else:  # a single string is one subject id, as in the features layer
+            ids = sorted({subjects} if isinstance(subjects, str) else set(subjects))
         paths = self.paths(kind, subjects=ids)
         if not paths:
             return schema.empty_table()
