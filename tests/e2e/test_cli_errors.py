@@ -40,7 +40,7 @@ def test_missing_column_names_file_and_column(tmp_path: Path) -> None:
     )
     code, out = _run("ingest", str(f), "--store", str(tmp_path / "store"))
     _assert_clean_error(code, out, "obligation.csv", "amount_due")
-    assert not list((tmp_path / "store").glob("obligation/*.parquet"))
+    assert not list((tmp_path / "store").glob("obligation/**/*.parquet"))
 
 
 def test_prohibited_column_is_refused(tmp_path: Path) -> None:
@@ -52,7 +52,7 @@ def test_prohibited_column_is_refused(tmp_path: Path) -> None:
     code, out = _run("ingest", str(f), "--store", str(tmp_path / "store"))
     _assert_clean_error(code, out, "party_affiliation", "political")
     assert not (tmp_path / "store" / "obligation").exists() or not list(
-        (tmp_path / "store" / "obligation").glob("*.parquet")
+        (tmp_path / "store" / "obligation").rglob("*.parquet")
     )
 
 

@@ -22,6 +22,7 @@ from trustscore.cli import app
 from trustscore.features import compute_features
 from trustscore.ledger import Ledger, create_client, snapshots
 from trustscore.pipeline import Workspace, replay, workspace_champion
+from trustscore.records import RecordStore
 from trustscore.safeguards import NEVER_APPROVABLE_PURPOSES
 from trustscore.scoring import quality_counts
 
@@ -230,7 +231,7 @@ def test_service_scores_disputes_and_replays(demo: tuple[Workspace, str], tmp_pa
     _, operator = create_client(ledger, "operator", name="ops")
     scores = {r["subject_id"]: r for r in pq.read_table(ws.scores_path).to_pylist()}
     # a scored subject with at least one late bill to dispute
-    store_bills = pq.read_table(next((ws.store_dir / "obligation").glob("*.parquet")))
+    store_bills = RecordStore(ws.store_dir).read("obligation")
     late = store_bills.filter(pc.is_valid(store_bills.column("paid_date")))
     subject = next(
         s

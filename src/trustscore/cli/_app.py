@@ -25,6 +25,7 @@ from trustscore.cli._progress import progress_bars
 from trustscore.cli._purpose import champion_of, score_for_purpose
 from trustscore.cli._reviews import reviews_app
 from trustscore.cli._spark import SparkMaster, configure_engines, use_spark
+from trustscore.cli._store import store_app
 from trustscore.cli._whatif import next_tier, projection, what_if
 
 app = typer.Typer(
@@ -515,6 +516,7 @@ app.add_typer(identity_app, name="identity")
 app.add_typer(fairness_app, name="fairness")
 app.add_typer(models_app, name="model")
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(store_app, name="store")
 
 
 def main() -> None:

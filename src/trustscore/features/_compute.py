@@ -2,12 +2,17 @@
 
 The store layout is the one of docs/architecture.md::
 
-    <store>/<kind>/<batch_id>-<part:05d>.parquet   rows of a kind + batch_id + ingested_at
-    <store>/_batches/<batch_id>.json               manifest: the batch is committed
-    <store>/_suppressions/*.parquet                record_id, kind, suppressed_at, reason
-    <store>/_consents/*.parquet                    consent events (see features._consent)
+    <store>/_layout.json                                     version and bucket count
+    <store>/<kind>/bucket=<b>/<batch_id>-<part:05d>.parquet  rows of a kind + batch_id +
+                                                             ingested_at (version 1:
+                                                             <store>/<kind>/<batch_id>-<part>.parquet)
+    <store>/_batches/<batch_id>.json                         manifest: the batch is committed
+    <store>/_suppressions/*.parquet                          record_id, kind, suppressed_at, reason
+    <store>/_consents/*.parquet                              consent events (features._consent)
 
-Only parts of committed batches are read; a kind with no such part is an empty table.
+Only parts of committed batches are read; a kind with no such part is an empty table. A read of
+some subjects opens only the parts of their buckets (and of the buckets of subjects that records
+were moved to or from, see :mod:`trustscore.records._relinks`).
 """
 
 from __future__ import annotations
@@ -36,8 +41,10 @@ from trustscore.features._expressions import (
     suppressions_schema,
     unconsented_bills,
 )
-from trustscore.records._relinks import relinked_ids
+from trustscore.records._buckets import Layout
+from trustscore.records._relinks import relink_partners, relinked_ids
 from trustscore.records._schemas import RECORD_KINDS, arrow_schema
+from trustscore.records._store import RecordStore
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -83,18 +90,26 @@ def _committed_batches(root: Path) -> set[str]:
     return {p.stem for p in folder.glob("*.json") if not p.name.startswith(".")}
 
 
-def _committed_parts(root: Path, kind: str, committed: set[str]) -> tuple[list[Path], bool]:
-    """Committed part files of a kind, and whether they are all the parquet files there."""
+def _committed_parts(
+    root: Path, kind: str, committed: set[str], layout: Layout, buckets: set[int] | None
+) -> tuple[list[Path], bool]:
+    """Committed part files of a kind in the store's layout (of ``buckets`` only, unless
+    None), and whether they are all the parquet files of the layout there."""
     folder = root / kind
     if not folder.is_dir():
         return [], True
-    every = sorted(folder.glob("*.parquet"))
+    if buckets is None:
+        every = sorted(folder.glob(layout.part_glob()))
+    else:
+        every = sorted(
+            p for b in sorted(buckets) for p in (folder / f"bucket={b}").glob("*.parquet")
+        )
     parts = []
     for p in every:
         m = _PART.match(p.name)
         if m is not None and m["batch"] in committed and not p.name.startswith((".", "_")):
             parts.append(p)
-    return parts, len(parts) == len(every)
+    return parts, buckets is None and len(parts) == len(every)
 
 
 def _batch_of(part: Path) -> str:
@@ -102,18 +117,26 @@ def _batch_of(part: Path) -> str:
     return m["batch"] if m is not None else part.stem
 
 
-def _read(con: BaseBackend, engine: str, folder: Path, parts: list[Path], whole: bool) -> ir.Table:
+def _read(
+    con: BaseBackend,
+    engine: str,
+    folder: Path,
+    parts: list[Path],
+    whole: bool,
+    pattern: str = "*.parquet",
+) -> ir.Table:
     if len(parts) == 1:
         return engines.read_parquet(con, parts[0])
     if whole:
-        return engines.read_parquet(con, str(folder / "*.parquet"))
+        # every bucket's files in one read: Spark splits them into parallel tasks
+        return engines.read_parquet(con, str(folder / pattern))
     if engine == "duckdb":
         return engines.read_parquet(con, parts)
     # Spark's reader (through Ibis) takes one path, and a union of one read per part costs a
     # Spark job per part: read the folder and keep the rows of the committed batches. This
     # assumes a part being written is not yet named *.parquet (the store writes under a
     # temporary name, then renames).
-    table = engines.read_parquet(con, str(folder / "*.parquet"))
+    table = engines.read_parquet(con, str(folder / pattern))
     return table.filter(table.batch_id.isin(sorted({_batch_of(p) for p in parts})))
 
 
@@ -158,22 +181,26 @@ def load_tables(
     ['_consents', '_suppressions', 'inquiry', 'obligation', 'public_record', 'subject', 'tradeline']
     """
     root = _store_root(store)
+    layout = RecordStore(root).layout()
     committed = _committed_batches(root)
     ids = (
         None if subjects is None else ([subjects] if isinstance(subjects, str) else list(subjects))
     )
     tables: dict[str, ir.Table] = {}
     for kind in RECORD_KINDS:
-        parts, whole = _committed_parts(root, kind, committed)
+        # a record an identity change moved away has a newer version under another subject:
+        # read every version of such records (their buckets too), so the latest one decides
+        moved = relinked_ids(root, kind, ids) if ids is not None else []
+        buckets = None
+        if ids is not None:
+            buckets = layout.buckets_of([*ids, *relink_partners(root, kind, ids)] if moved else ids)
+        parts, whole = _committed_parts(root, kind, committed, layout, buckets)
         if not parts:
             tables[kind] = empty_table(kind)
             continue
         schema = ibis.Schema.from_pyarrow(arrow_schema(kind, stored=True))
-        table = _typed(_read(con, engine, root / kind, parts, whole), schema)
+        table = _typed(_read(con, engine, root / kind, parts, whole, layout.part_glob()), schema)
         if ids is not None:
-            # a record an identity change moved away has a newer version under another subject:
-            # read every version of such records, so the latest one decides whose it is
-            moved = relinked_ids(root, kind, ids)
             key = table[RECORD_KINDS[kind].key[0]]
             keep = table.subject_id.isin(ids)
             table = table.filter(keep | key.isin(moved) if moved else keep)

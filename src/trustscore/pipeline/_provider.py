@@ -560,8 +560,8 @@ class WorkspaceProvider:
             if m.ingested_at > now:
                 until = scores.valid_until
                 scores.valid_until = m.ingested_at if until is None else min(until, m.ingested_at)
-            for part in m.parts:
-                ids = pq.read_table(self.store.kind_dir(m.kind) / part, columns=["subject_id"])
+            for part in self.store.part_paths(m):
+                ids = pq.read_table(part, columns=["subject_id"])
                 subjects.update(str(v) for v in ids.column("subject_id").to_pylist())
         for r in rows:
             if r["suppressed_at"] > now:

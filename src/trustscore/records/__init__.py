@@ -19,6 +19,16 @@ Examples
 
 from __future__ import annotations
 
+from trustscore.records._buckets import (
+    BUCKET_HASH,
+    DEFAULT_BUCKETS,
+    Layout,
+    bucket_of_part,
+    bucket_sql,
+    read_layout,
+    subject_bucket,
+    subject_buckets,
+)
 from trustscore.records._consents import (
     CONSENT_SCHEMA,
     consents_dir,
@@ -46,12 +56,14 @@ from trustscore.records._holds import (
     release_hold,
 )
 from trustscore.records._ingest import IngestResult, ingest
+from trustscore.records._migrate import MigrationResult, init_store, migrate_store
 from trustscore.records._relinks import (
     RELINK_SCHEMA,
     RELINKS_DIR,
     Relink,
     check_moves,
     current_rows,
+    relink_partners,
     relink_records,
     relinked_ids,
 )
@@ -72,8 +84,10 @@ from trustscore.records._store import (
 from trustscore.records._validate import quarantine_schema
 
 __all__ = [
+    "BUCKET_HASH",
     "CONSENT_SCHEMA",
     "CORRECTION_MARK",
+    "DEFAULT_BUCKETS",
     "DELETE",
     "DISPUTABLE_KINDS",
     "NO_FURNISHER",
@@ -87,11 +101,15 @@ __all__ = [
     "FurnisherCounts",
     "Hold",
     "IngestResult",
+    "Layout",
+    "MigrationResult",
     "RecordKind",
     "RecordStore",
     "Relink",
     "apply_correction",
     "arrow_schema",
+    "bucket_of_part",
+    "bucket_sql",
     "check_correction",
     "check_moves",
     "consents_dir",
@@ -100,14 +118,20 @@ __all__ = [
     "get_hold",
     "holds",
     "ingest",
+    "init_store",
+    "migrate_store",
     "quarantine_schema",
     "read_consents",
+    "read_layout",
     "record_furnishers",
     "reject_hold",
     "rejection_reason",
     "release_hold",
+    "relink_partners",
     "relink_records",
     "relinked_ids",
+    "subject_bucket",
+    "subject_buckets",
     "version_order",
     "write_consents",
 ]

@@ -1,15 +1,16 @@
 """Ingesting a furnisher file into the record store, all or nothing.
 
 The file is read in chunks; each chunk is validated with vectorised checks, valid rows are
-written as Parquet parts under temporary names inside the store and invalid rows go to a
-quarantine file with their line, field, value and reason. What needs the whole file and the
-store (unknown subjects, keys repeated in the file, new versions of stored records, unchanged
-re-sends, refused versions and deletions) is decided at the end, with DuckDB queries over the
-new rows' keys (:mod:`trustscore.records._versions`); refused rows are quarantined and unchanged
-ones dropped from the parts, so
-``rows_in == rows_new + rows_versions + rows_unchanged + rows_quarantined``. Then the parts are
-renamed and the batch manifest is written last: until then no reader sees the batch, and any
-error removes what the batch wrote.
+written as Parquet parts under temporary names inside the store (staging parts, in file order)
+and invalid rows go to a quarantine file with their line, field, value and reason. What needs
+the whole file and the store (unknown subjects, keys repeated in the file, new versions of
+stored records, unchanged re-sends, refused versions and deletions) is decided at the end, with
+DuckDB queries over the new rows' keys (:mod:`trustscore.records._versions`); refused rows are
+quarantined and unchanged ones dropped from the parts, so
+``rows_in == rows_new + rows_versions + rows_unchanged + rows_quarantined``. Then the staging
+parts are rewritten into the subjects' buckets (one file per bucket present, up to
+``batch_rows`` rows each; in a version-1 store they are renamed in place) and the batch manifest
+is written last: until then no reader sees the batch, and any error removes what the batch wrote.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import pyarrow.parquet as pq
 
 from trustscore import engines
 from trustscore.exceptions import IngestError
+from trustscore.records._buckets import write_buckets
 from trustscore.records._furnisher_tally import FurnisherTally, furnisher_values
 from trustscore.records._holding import HELD_DIR, check_threshold, hold_rows
 from trustscore.records._readers import FORMATS, malformed_table, prefetch, read_chunks
@@ -177,6 +179,7 @@ class _Batch:
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="trustscore-ingest-writer")
         self.writes: list[Future[None]] = []
         self.final: list[Path] = []
+        self.bucket_tmp: list[Path] = []  # bucket files being written, at commit
         self.q_tmp = store.quarantine_dir / f".{batch_id}.parquet.tmp"
         self.q_final = store.quarantine_dir / f"{batch_id}.parquet"
         self.q_writer: pq.ParquetWriter | None = None
@@ -192,9 +195,14 @@ class _Batch:
     def remove_leftovers(self) -> None:
         """Remove files of an earlier, uncommitted attempt at this batch (a crash)."""
         if self.folder.is_dir():
+            prefixes = (f"{self.batch_id}-", f".{self.batch_id}-")
             for p in self.folder.iterdir():
-                if p.name.startswith((f"{self.batch_id}-", f".{self.batch_id}-")):
+                if p.name.startswith(prefixes):
                     p.unlink()
+                elif p.name.startswith("bucket=") and p.is_dir():
+                    for q in p.iterdir():
+                        if q.name.startswith(prefixes):
+                            q.unlink()
         self.q_tmp.unlink(missing_ok=True)
         held = self.store.root / HELD_DIR
         if held.is_dir():
@@ -366,14 +374,33 @@ class _Batch:
     # -- commit or abort --------------------------------------------------------------------
     def commit(self, manifest: BatchManifest) -> BatchManifest:
         parts: list[str] = []
-        for tmp in self.parts:
-            if pq.read_metadata(tmp).num_rows == 0:
-                tmp.unlink()
-                continue
-            final = self.folder / f"{self.batch_id}-{len(parts):05d}.parquet"
-            os.replace(tmp, final)
-            self.final.append(final)
-            parts.append(final.name)
+        layout = self.store.ensure_layout()
+        if layout.bucketed:
+            written = write_buckets(
+                self.parts,
+                self.folder,
+                self.batch_id,
+                self.schema,
+                layout,
+                max_rows=self.batch_rows,
+                opened=self.bucket_tmp,
+            )
+            for tmp, name in written:
+                final = self.folder / name
+                os.replace(tmp, final)
+                self.final.append(final)
+                parts.append(name)
+            for staged in self.parts:
+                staged.unlink()
+        else:
+            for tmp in self.parts:
+                if pq.read_metadata(tmp).num_rows == 0:
+                    tmp.unlink()
+                    continue
+                final = self.folder / layout.part_name(self.batch_id, None, len(parts))
+                os.replace(tmp, final)
+                self.final.append(final)
+                parts.append(final.name)
         for tmp, final in self.extra_files:
             os.replace(tmp, final)
             self.final.append(final)
@@ -411,7 +438,7 @@ class _Batch:
                 self.q_writer.close()
             except (OSError, pa.ArrowException):  # pragma: no cover - best effort clean-up
                 logger.warning("could not close quarantine writer of %s", self.batch_id)
-        for p in [*self.parts, *self.final, self.q_tmp, self.q_final]:
+        for p in [*self.parts, *self.bucket_tmp, *self.final, self.q_tmp, self.q_final]:
             p.unlink(missing_ok=True)
         for p, _ in self.extra_files:
             p.unlink(missing_ok=True)

@@ -14,7 +14,10 @@ Layout, beside the records::
 
 Reading one subject's records filters the record files by ``subject_id``, which would miss the
 newer version of a record moved away and so keep counting its old one: such reads add the
-records named in the index (:func:`relinked_ids`), and the latest version decides.
+records named in the index (:func:`relinked_ids`), and the latest version decides. In a
+bucketed store those versions lie in the buckets of the subjects on the other side of the moves
+(:func:`relink_partners`), so such a read opens those buckets too: a record's latest version is
+the subject's only if no move took it away since, and every move away is read.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ __all__ = [
     "Relink",
     "check_moves",
     "current_rows",
+    "relink_partners",
     "relink_records",
     "relinked_ids",
 ]
@@ -105,6 +109,20 @@ def relinked_ids(
     )
 
 
+def relink_partners(
+    store: RecordStore | str | os.PathLike[str], kind: str, subjects: Iterable[str]
+) -> list[str]:
+    """The subjects that records of ``kind`` were moved to or from, by moves of ``subjects``
+    (sorted, ``subjects`` left out): whose buckets hold the other versions of those records."""
+    root = store.root if isinstance(store, RecordStore) else Path(store)
+    wanted = set(subjects)
+    found: set[str] = set()
+    for r in _index(root).to_pylist():
+        if r["kind"] == kind and (r["from_subject"] in wanted or r["to_subject"] in wanted):
+            found.update((str(r["from_subject"]), str(r["to_subject"])))
+    return sorted(found - wanted)
+
+
 def current_rows(store: RecordStore, kind: str, subject_id: str) -> pa.Table:
     """Every stored version of the records of ``kind`` whose latest version is the subject's.
 
@@ -117,10 +135,10 @@ def current_rows(store: RecordStore, kind: str, subject_id: str) -> pa.Table:
     key = RECORD_KINDS[check_kind(kind)].key[0]
     table = store.read(kind, subjects=[subject_id])
     moved = relinked_ids(store, kind, [subject_id])
-    if moved and store.paths(kind):
-        others = ds.dataset(
-            [str(p) for p in store.paths(kind)], schema=arrow_schema(kind, stored=True)
-        )
+    partners = relink_partners(store, kind, [subject_id]) if moved else []
+    paths = store.paths(kind, subjects=[subject_id, *partners]) if moved else []
+    if paths:
+        others = ds.dataset([str(p) for p in paths], schema=arrow_schema(kind, stored=True))
         extra = others.to_table(
             filter=ds.field(key).isin(pa.array(moved, pa.string()))
             & (ds.field("subject_id") != subject_id)

@@ -2,9 +2,15 @@
 
 Layout (docs/architecture.md)::
 
-    <root>/<kind>/<batch_id>-<part:05d>.parquet   the kind's columns + batch_id + ingested_at
-    <root>/_batches/<batch_id>.json               manifest of a committed batch
-    <root>/_suppressions/<id>.parquet             record_id, kind, suppressed_at, reason
+    <root>/_layout.json                                     {"version": 2, "buckets": N, ...}
+    <root>/<kind>/bucket=<b>/<batch_id>-<part:05d>.parquet  the kind's columns + batch_id +
+                                                            ingested_at, of subjects in bucket b
+    <root>/_batches/<batch_id>.json                         manifest of a committed batch
+    <root>/_suppressions/<id>.parquet                       record_id, kind, suppressed_at, reason
+
+(:mod:`trustscore.records._buckets` declares the bucket of a subject.) A version-1 store, written
+before buckets, has no layout file and its parts at ``<root>/<kind>/<batch_id>-<part>.parquet``;
+it is read as before until ``trustscore store migrate`` rewrites it.
 
 A part is visible only when a manifest names it: :meth:`RecordStore.paths` lists the parts of
 committed batches, so a crash between writing parts and writing the manifest leaves files that
@@ -28,6 +34,16 @@ import pyarrow.parquet as pq
 
 from trustscore import engines
 from trustscore.exceptions import NotFoundError, SchemaError
+from trustscore.records._buckets import (
+    DEFAULT_BUCKETS,
+    FLAT,
+    LAYOUT_FILE,
+    Layout,
+    bucket_of_part,
+    bucketed_layout,
+    check_buckets,
+    read_layout,
+)
 from trustscore.records._schemas import RECORD_KINDS, arrow_schema
 
 __all__ = [
@@ -44,8 +60,8 @@ __all__ = [
 ]
 
 # 2: rows_new, rows_versions, rows_deleted, rows_unchanged; 3: rows_held, furnishers, holds,
-# released_hold
-MANIFEST_VERSION: Final = 3
+# released_hold; 4: migrated_parts
+MANIFEST_VERSION: Final = 4
 
 SUPPRESSION_SCHEMA: Final = pa.schema(
     [
@@ -125,12 +141,19 @@ class BatchManifest:
     holds: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     #: The hold whose rows this batch stores (a release), else None.
     released_hold: str | None = None
+    #: Written by ``trustscore store migrate`` only, while it runs: the batch's parts in the
+    #: bucketed layout, used in place of ``parts`` once the layout file says version 2.
+    migrated_parts: tuple[str, ...] = ()
 
     def to_json(self) -> str:
         """The manifest as JSON text (times in ISO 8601, UTC)."""
         data: dict[str, Any] = asdict(self)
         data["ingested_at"] = self.ingested_at.isoformat()
         data["parts"] = list(self.parts)
+        if self.migrated_parts:
+            data["migrated_parts"] = list(self.migrated_parts)
+        else:
+            data.pop("migrated_parts")
         data["reasons"] = dict(self.reasons)
         data["furnishers"] = {k: dict(v) for k, v in self.furnishers.items()}
         data["holds"] = {k: dict(v) for k, v in self.holds.items()}
@@ -146,6 +169,7 @@ class BatchManifest:
         data.setdefault("rows_new", data["rows_stored"])
         data["ingested_at"] = dt.datetime.fromisoformat(data["ingested_at"])
         data["parts"] = tuple(data.get("parts", ()))
+        data["migrated_parts"] = tuple(data.get("migrated_parts", ()))
         return cls(**data)
 
 
@@ -232,6 +256,9 @@ class RecordStore:
     quarantine_dir
         Where :func:`~trustscore.records.ingest` writes rejected rows; by default
         ``<root>/../quarantine`` (the workspace layout of docs/architecture.md).
+    buckets
+        The bucket count of a new store, recorded in ``_layout.json`` by its first write; an
+        existing store keeps its own.
 
     Examples
     --------
@@ -241,6 +268,8 @@ class RecordStore:
     (0, [], [])
     >>> store.read("inquiry").schema.names[-2:]
     ['batch_id', 'ingested_at']
+    >>> store.layout()
+    Layout(version=2, buckets=64, hash='sha256-u64be-mod')
     """
 
     def __init__(
@@ -248,8 +277,10 @@ class RecordStore:
         root: str | os.PathLike[str],
         *,
         quarantine_dir: str | os.PathLike[str] | None = None,
+        buckets: int = DEFAULT_BUCKETS,
     ) -> None:
         self.root = Path(root)
+        self.new_buckets = check_buckets(buckets)
         self.quarantine_dir = (
             Path(quarantine_dir) if quarantine_dir is not None else self.root.parent / "quarantine"
         )
@@ -272,6 +303,42 @@ class RecordStore:
 
     def manifest_path(self, batch_id: str) -> Path:
         return self.batches_dir / f"{batch_id}.json"
+
+    @property
+    def layout_path(self) -> Path:
+        return self.root / LAYOUT_FILE
+
+    def layout(self) -> Layout:
+        """The store's layout: its layout file's, else version 1 where batches are committed
+        (a store written before buckets), else the bucketed layout its first write records."""
+        found = read_layout(self.root)
+        if found is not None:
+            return found
+        if self._has_batches():
+            return FLAT
+        return bucketed_layout(self.new_buckets)
+
+    def ensure_layout(self) -> Layout:
+        """The layout a write must follow; a new store's layout file is written first."""
+        layout = self.layout()
+        if layout.bucketed and not self.layout_path.is_file():
+            write_atomic(self.layout_path, layout.to_json() + "\n")
+        return layout
+
+    def _has_batches(self) -> bool:
+        folder = self.batches_dir
+        return folder.is_dir() and any(not p.name.startswith(".") for p in folder.glob("*.json"))
+
+    def parts_of(self, manifest: BatchManifest, layout: Layout | None = None) -> tuple[str, ...]:
+        """A batch's part names, relative to its kind's folder, in the store's layout."""
+        if manifest.migrated_parts and (layout or self.layout()).bucketed:
+            return manifest.migrated_parts
+        return manifest.parts
+
+    def part_paths(self, manifest: BatchManifest) -> list[Path]:
+        """A batch's part files."""
+        folder = self.kind_dir(manifest.kind)
+        return [folder / name for name in self.parts_of(manifest)]
 
     # -- batches ------------------------------------------------------------------------------
     def batches(self) -> list[BatchManifest]:
@@ -298,10 +365,21 @@ class RecordStore:
         return self.manifest_path(batch_id).is_file()
 
     # -- records ------------------------------------------------------------------------------
-    def paths(self, kind: str) -> list[Path]:
-        """The Parquet parts of ``kind`` that belong to committed batches, in name order."""
+    def paths(self, kind: str, *, subjects: Iterable[str] | None = None) -> list[Path]:
+        """The Parquet parts of ``kind`` that belong to committed batches, in name order.
+
+        With ``subjects``, only the parts of the buckets that hold these subjects' records (in a
+        version-1 store, every part): a read of one subject opens one bucket's files.
+        """
         folder = self.kind_dir(kind)
-        names = [p for m in self.batches() if m.kind == kind for p in m.parts]
+        layout = self.layout()
+        names = [p for m in self.batches() if m.kind == kind for p in self.parts_of(m, layout)]
+        if subjects is not None:
+            wanted = layout.buckets_of(
+                [subjects] if isinstance(subjects, str) else sorted(set(subjects))
+            )
+            if wanted is not None:
+                names = [n for n in names if bucket_of_part(n) in wanted]
         return sorted(folder / name for name in names)
 
     def count(self, kind: str) -> int:
@@ -317,13 +395,17 @@ class RecordStore:
         Meant for small reads, such as one subject's file; large work reads :meth:`paths`.
         """
         schema = arrow_schema(kind, stored=True)
-        paths = self.paths(kind)
+        if subjects is None:
+            ids = None
+        else:  # a single string is one subject id, as in the features layer
+            ids = sorted({subjects} if isinstance(subjects, str) else set(subjects))
+        paths = self.paths(kind, subjects=ids)
         if not paths:
             return schema.empty_table()
         dataset = ds.dataset([str(p) for p in paths], schema=schema, format="parquet")
-        if subjects is None:
+        if ids is None:
             return dataset.to_table()
-        wanted = pa.array(sorted(set(subjects)), pa.string())
+        wanted = pa.array(ids, pa.string())
         return dataset.to_table(filter=ds.field("subject_id").isin(wanted))
 
     def record(self, kind: str, record_id: str) -> dict[str, Any]:

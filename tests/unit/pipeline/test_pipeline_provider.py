@@ -67,7 +67,7 @@ def _direct(provider: WorkspaceProvider, subject: str) -> dict[str, object]:
 
 def _bill_subjects(provider: WorkspaceProvider) -> list[tuple[str, str]]:
     """(subject, its latest counted bill's record id) for some scored subjects."""
-    bills = pq.read_table(provider.store.paths("obligation")[0])
+    bills = provider.store.read("obligation")
     # a bill left out for lack of consent does not count: suppressing it would change nothing
     left_out = bills_without_consent(
         provider.store, provider.workspace.as_of(), known_at=dt.datetime.now(dt.UTC),

@@ -140,7 +140,7 @@ def test_a_correction_may_clear_an_optional_field(store: RecordStore) -> None:
         store, "obligation", "o2", {"paid_date": None, "amount_paid": None},
         dispute_id="D-4", at=LATER,
     )  # fmt: skip
-    part = store.root / "obligation" / f"{done.batch_id}-00000.parquet"
+    [part] = store.part_paths(store.batch(done.batch_id))
     [row] = pq.read_table(part).to_pylist()
     assert (row["record_id"], row["paid_date"], row["amount_due"]) == ("o2~cD-4", None, 80.25)
 

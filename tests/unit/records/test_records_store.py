@@ -17,7 +17,9 @@ from trustscore.records import (
     BatchManifest,
     RecordStore,
     arrow_schema,
+    bucket_of_part,
     ingest,
+    subject_bucket,
 )
 
 AT = dt.datetime(2024, 3, 1, tzinfo=dt.UTC)
@@ -48,11 +50,19 @@ def test_batches_counts_and_paths(store: RecordStore) -> None:
     assert store.batch(inquiry.batch_id) == inquiry
     assert store.count("inquiry") == 3
     assert store.count("obligation") == 0
-    assert [p.name for p in store.paths("inquiry")] == [
-        f"{inquiry.batch_id}-00000.parquet",
-        f"{inquiry.batch_id}-00001.parquet",
-    ]
-    assert sum(pq.read_metadata(p).num_rows for p in store.paths("inquiry")) == 3
+    # one file per bucket present: s1's two inquiries in one, s2's in another
+    b1, b2 = subject_bucket("s1", 64), subject_bucket("s2", 64)
+    assert b1 != b2
+    assert sorted(str(p.relative_to(store.root / "inquiry")) for p in store.paths("inquiry")) == (
+        sorted([f"bucket={b}/{inquiry.batch_id}-00000.parquet" for b in (b1, b2)])
+    )
+    rows = {
+        bucket_of_part(str(p.relative_to(store.root / "inquiry"))): sorted(
+            pq.read_table(p).column("record_id").to_pylist()
+        )
+        for p in store.paths("inquiry")
+    }
+    assert rows == {b1: ["i1", "i3"], b2: ["i2"]}
     with pytest.raises(NotFoundError, match="No committed batch 'nope'"):
         store.batch("nope")
 
@@ -140,4 +150,4 @@ def test_a_manifest_from_before_versions_counts_its_stored_rows_as_new() -> None
     m = BatchManifest.from_json(json.dumps(old))
     assert (m.rows_new, m.rows_versions, m.rows_unchanged, m.rows_deleted) == (2, 0, 0, 0)
     assert m.rows_in == m.rows_new + m.rows_versions + m.rows_unchanged + m.rows_quarantined
-    assert json.loads(m.to_json())["manifest_version"] == 3
+    assert json.loads(m.to_json())["manifest_version"] == 4
