@@ -39,11 +39,13 @@ def _files(paths: Sequence[Path]) -> str:
 
 
 def _committed(root: Path, kind: str) -> list[Path]:
-    """The parts of committed batches: ``<kind>/<batch>-<part>.parquet`` whose batch has a
-    manifest ``_batches/<batch>.json`` (docs/architecture.md)."""
+    """The parts of committed batches: ``<kind>/<batch>-<part>.parquet`` (a version-1 store) or
+    ``<kind>/bucket=<b>/<batch>-<part>.parquet`` (hash buckets) whose batch has a manifest
+    ``_batches/<batch>.json`` (docs/architecture.md)."""
     batches = {p.stem for p in (root / "_batches").glob("*.json") if not p.name.startswith(".")}
     parts = []
-    for p in sorted((root / kind).glob("*.parquet")):
+    found = [*(root / kind).glob("*.parquet"), *(root / kind).glob("bucket=*/*.parquet")]
+    for p in sorted(found):
         m = re.match(r"^(?P<batch>.+)-\d+\.parquet$", p.name)
         if m is not None and m["batch"] in batches and not p.name.startswith((".", "_")):
             parts.append(p)
