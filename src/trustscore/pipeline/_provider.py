@@ -217,8 +217,11 @@ class _View:
             or row.patch != self.patch(row.subject_id)
         ):
             return False
-        later = bisect.bisect_right(self.times, row.computed_at)
-        return later == len(self.times) or self.times[later] > now
+        # no event between its computation and now, whichever is first (a clock moved by hand
+        # may have computed it "later")
+        lo, hi = sorted((row.computed_at, now))
+        later = bisect.bisect_right(self.times, lo)
+        return later == len(self.times) or self.times[later] > hi
 
 
 def _features_and_result(
