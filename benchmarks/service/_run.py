@@ -423,7 +423,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     proc = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     signal.signal(signal.SIGTERM, _terminated)
     try:
-        _wait_ready(url, proc)
+        _wait_ready(url, proc, args.ready_timeout)
         startup_s = time.perf_counter() - started
         # the first score warms the server (and builds any cache): timed, not in the statistics
         t0 = time.perf_counter()
@@ -665,6 +665,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--file-reads", type=int, default=200,
         help="GET this many subjects' files, each never read before, before the load (0: none)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--ready-timeout", type=float, default=300.0,
+        help="seconds to wait for the server's first answer (imports take a minute on a busy "
+        "shared machine)",
     )  # fmt: skip
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--label", default="run", help="the name of this run in results")
