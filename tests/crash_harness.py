@@ -263,6 +263,10 @@ def _ledger_rows(path: Path) -> Counter[tuple[str, str]]:
         for table in sorted(tables):
             if table in {"alembic_version", "audit_head", "audit_log", "job_leases"}:
                 continue
+            if table in {"latest_scores", "latest_score_bases"}:
+                # derived data: a row holds when and from which state of the store it was
+                # computed, and the service answers it only while that state is current
+                continue
             cursor = db.execute(f'SELECT * FROM "{table}"')
             names = [d[0] for d in cursor.description]
             keep = [i for i, n in enumerate(names) if n not in _CLOCK_COLUMNS and n != "salt"]

@@ -49,16 +49,61 @@ PACKAGES = (
 )  # fmt: skip
 
 
-def _workspace(n_subjects: int) -> Path:
-    """The demo workspace of ``n_subjects`` under data/, built once."""
+def _workspace(n_subjects: int) -> tuple[Path, dict[str, Any] | None]:
+    """The demo workspace of ``n_subjects`` under data/, built once, and its keyed store of
+    latest scores filled (the demo fills it; a workspace built before it existed is filled
+    here, timed: the batch run's write rate)."""
+    from trustscore.ledger import Ledger, count_latest_scores
+    from trustscore.pipeline import Workspace, publish_scores, run_demo
+
     root = DATA / f"ws{n_subjects}"
     if not (root / "scores.parquet").is_file() or not (root / "workspace.json").is_file():
-        from trustscore.pipeline import run_demo
-
         shutil.rmtree(root, ignore_errors=True)
         print(f"building a demo workspace of {n_subjects:,} subjects in {root} ...", flush=True)
         run_demo(str(root), n_subjects=n_subjects)
-    return root
+    ws = Workspace(root)
+    ledger = Ledger(ws.ledger_url)
+    ledger.upgrade()
+    try:
+        if count_latest_scores(ledger) >= n_subjects:
+            return root, None
+        print(f"filling the keyed store of latest scores in {ws.ledger_url} ...", flush=True)
+        done = publish_scores(ws, ledger)
+    finally:
+        ledger.dispose()
+    fill = {
+        "rows": done.n_rows, "compute_s": round(done.compute_s, 2),
+        "write_s": round(done.write_s, 2), "rows_per_s": round(done.rows_per_s),
+    }  # fmt: skip
+    return root, fill
+
+
+def _rss_mib(server: list[psutil.Process]) -> float:
+    """Resident memory of the server's processes together (MiB)."""
+    return round(sum(p.memory_info().rss for p in server) / 2**20, 1)
+
+
+def _first_file_reads(
+    url: str, token: str, subjects: list[str], n: int, seed: int
+) -> dict[str, Any]:
+    """GET the file of ``n`` distinct subjects never read before, one after another (ms)."""
+    rng = random.Random(seed + 1)
+    # subjects[0] was scored by the warm-up request; the load run comes after these
+    chosen = rng.sample(subjects[1:], min(n, len(subjects) - 1))
+    took: list[float] = []
+    errors = 0
+    with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=120) as client:
+        for sid in chosen:
+            t0 = time.perf_counter()
+            answer = client.get(f"{url}/v1/subjects/{sid}/file")
+            took.append((time.perf_counter() - t0) * 1000)
+            errors += answer.status_code != 200
+    took.sort()
+    return {
+        "n": len(chosen), "errors": errors,
+        **{f"p{q}": _percentile(took, q) for q in (50, 90, 99)},
+        "max": round(took[-1], 2) if took else None,
+    }  # fmt: skip
 
 
 def _free_port() -> int:
@@ -331,7 +376,7 @@ def _terminated(signum: int, _frame: Any) -> None:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from trustscore.ledger import Ledger, create_client
 
-    ws = _workspace(args.subjects)
+    ws, fill = _workspace(args.subjects)
     machine = _machine()  # before the run: its load average and disk are what the run met
     subjects = pq.read_table(ws / "scores.parquet", columns=["subject_id"]).column(0).to_pylist()
     ledger_path = DATA / f"ledger-{args.label}.sqlite"
@@ -341,6 +386,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     ledger = Ledger(url_db)
     ledger.upgrade()
     _, token = create_client(ledger, "lender", [PURPOSE], name="bench-bank")
+    _, operator = create_client(ledger, "operator", [], name="bench-operator")
     ledger.dispose()
 
     port = _free_port()
@@ -373,10 +419,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "--log-level", "warning", "--no-access-log",
     ]  # fmt: skip
     log = (DATA / f"uvicorn-{args.label}.log").open("wb")
+    started = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     signal.signal(signal.SIGTERM, _terminated)
     try:
-        _wait_ready(url, proc)
+        _wait_ready(url, proc, args.ready_timeout)
+        startup_s = time.perf_counter() - started
         # the first score warms the server (and builds any cache): timed, not in the statistics
         t0 = time.perf_counter()
         first = httpx.post(
@@ -390,6 +438,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             msg = f"the first score failed: {first.status_code} {first.text}"
             raise RuntimeError(msg)
         server = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
+        rss_warm = _rss_mib(server)
+        files = (
+            _first_file_reads(url, operator, subjects, args.file_reads, args.seed)
+            if args.file_reads
+            else None
+        )
         cpu0 = sum(p.cpu_times().user + p.cpu_times().system for p in server)
         load = _load_raw if args.client == "raw" else _load
         own0 = time.process_time()
@@ -401,6 +455,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         window1 = time.perf_counter()
         cpu1 = sum(p.cpu_times().user + p.cpu_times().system for p in server)
         own_cpu = time.process_time() - own0
+        rss_after = _rss_mib(server)
     finally:
         proc.terminate()
         try:
@@ -409,6 +464,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             proc.kill()
         log.close()
     result["first_request_ms"] = round(first_ms, 1)
+    result["startup_s"] = round(startup_s, 2)
+    result["rss_mib"] = {"after_warmup": rss_warm, "after_run": rss_after}
+    result["first_file_read_ms"] = files
+    if fill is not None:
+        result["fill"] = fill
     result["server_cpu_s"] = round(cpu1 - cpu0, 2)
     result["server_cpu_ms_per_request"] = (
         round((cpu1 - cpu0) * 1000 / result["ok"], 3) if result["ok"] else None
@@ -505,6 +565,31 @@ def _markdown(runs: dict[str, Any]) -> str:
             f"| {_cell(r.get('client_cpu_ms_per_request'))} | {_cell(m['loadavg_at_start'][0])} "
             f"| {disk} |"
         )
+    sized = {k: v for k, v in runs.items() if "rss_mib" in v["result"]}
+    if sized:
+        lines += [
+            "",
+            "## Memory, startup and first reads of a subject's file (issue 13)",
+            "",
+            "RSS: resident memory of the uvicorn process(es) (psutil) after the warm-up request "
+            "and after the load run; startup: from starting uvicorn to its first answer of "
+            "/v1/health; file: `GET /v1/subjects/{id}/file` (operator) of subjects never read "
+            "before, one at a time, before the load run.",
+            "",
+            "| run | subjects | startup s | RSS after warm-up MiB | RSS after run MiB "
+            "| file reads | file p50 ms | file p99 ms | file max ms | fill rows/s |",
+            "|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for label, run_ in sized.items():
+            r = run_["result"]
+            f = r.get("first_file_read_ms") or {}
+            fill = r.get("fill") or {}
+            lines.append(
+                f"| {label} | {run_['subjects']:,} | {_cell(r['startup_s'])} "
+                f"| {_cell(r['rss_mib']['after_warmup'])} | {_cell(r['rss_mib']['after_run'])} "
+                f"| {_cell(f.get('n'))} | {_cell(f.get('p50'))} | {_cell(f.get('p99'))} "
+                f"| {_cell(f.get('max'))} | {_cell(fill.get('rows_per_s'))} |"
+            )
     if LEDGER_JSON.is_file():
         micro = json.loads(LEDGER_JSON.read_text())["ms"]
         lines += [
@@ -576,6 +661,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--checkpoints", type=float, default=0.0, metavar="SECONDS",
         help="the service signs an audit checkpoint this often (0: none, the default)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--file-reads", type=int, default=200,
+        help="GET this many subjects' files, each never read before, before the load (0: none)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--ready-timeout", type=float, default=300.0,
+        help="seconds to wait for the server's first answer (imports take a minute on a busy "
+        "shared machine)",
     )  # fmt: skip
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--label", default="run", help="the name of this run in results")

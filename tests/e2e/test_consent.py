@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
@@ -127,7 +128,8 @@ def test_a_subject_manages_only_their_own_consent(
     _, provider, ledger = served
     api = TestClient(create_app(ledger=ledger, provider=provider))
     subject = _consenting_subject(provider, ledger)
-    other = next(s for s in sorted(provider._current().features) if s != subject)
+    subjects = pq.read_table(provider.workspace.scores_path, columns=["subject_id"])[0]
+    other = next(s for s in sorted(subjects.to_pylist()) if s != subject)
     _, token = lg.create_client(ledger, "subject", (), subject, name="them")
     _, ops = lg.create_client(ledger, "operator", name="ops")
     theirs = {"Authorization": f"Bearer {token}"}

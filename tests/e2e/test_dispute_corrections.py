@@ -64,7 +64,7 @@ def test_a_corrected_record_is_stored_anew_and_the_subject_rescored(
     _, subject_token = lg.create_client(ledger, "subject", (), subject, name="them")
     _, operator_token = lg.create_client(ledger, "operator", name="ops")
     before = provider.current_score(subject)
-    computed = provider._current()  # every subject's answers, computed once
+    base = provider._current().base.base_id  # the state every stored row was computed from
 
     opened = api.post(
         "/v1/disputes",
@@ -109,8 +109,9 @@ def test_a_corrected_record_is_stored_anew_and_the_subject_rescored(
     fresh = WorkspaceProvider(root).current_score(subject)
     for key in ("score", "status", "subscores", "reasons", "feature_hash"):
         assert after[key] == fresh[key], key
-    # the correction was patched in (its subject recomputed), not a rebuild of every subject
-    assert provider._current() is computed
+    # the correction touched its subject only: the other rows keep their state (no new base)
+    assert provider._current().base.base_id == base
+    assert provider._current().patch(subject) != ""
 
     # the file shows both records, and the rescore is a snapshot that replays exactly
     mine = api.get(

@@ -15,6 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 
@@ -54,7 +55,7 @@ def _bearer(ledger: lg.Ledger, role: lg.Role, subject: str | None = None) -> dic
 def _scored(provider: WorkspaceProvider, n: int) -> list[str]:
     """``n`` scored persons with bills that count (an unpaid old bill moves the score)."""
     found = []
-    for sid in sorted(provider._current().results):
+    for sid in sorted(pq.read_table(provider.workspace.scores_path)["subject_id"].to_pylist()):
         result = provider.current_score(sid)
         if result["status"] != "OK":
             continue

@@ -8,7 +8,6 @@ suppressed.
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 from collections import OrderedDict
 from pathlib import Path
@@ -31,16 +30,23 @@ def workspace(small_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
 
 @pytest.fixture
 def queries(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The subjects whose features ``explain_subject`` computes, starting with nothing kept."""
+    """The subjects ``explain_subject`` explains anew (not kept), starting with nothing kept.
+
+    It reads the features stored with the current score, never the store: no feature query.
+    """
     monkeypatch.setattr(explain_module, "_kept", OrderedDict())
     seen: list[str] = []
-    compute = explain_module.compute_features
+    explain = explain_module.explain_row
 
-    def counted(store: Any, as_of: dt.date, **kwargs: Any) -> Any:
-        seen.extend(kwargs["subjects"])
-        return compute(store, as_of, **kwargs)
+    def counted(art: Any, row: dict[str, Any], **kwargs: Any) -> Any:
+        seen.append(row["subject_id"])
+        return explain(art, row, **kwargs)
 
-    monkeypatch.setattr(explain_module, "compute_features", counted)
+    def refused(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("the explanation queried the store")
+
+    monkeypatch.setattr(explain_module, "explain_row", counted)
+    monkeypatch.setattr("trustscore.features.compute_features", refused)
     return seen
 
 

@@ -19,7 +19,7 @@ from trustscore.cli._identity import identity_app
 from trustscore.cli._ledger import ledger_app
 from trustscore.cli._models import models_app
 from trustscore.cli._monitor import monitor
-from trustscore.cli._ops import clients_app, disputes_app, replay, serve
+from trustscore.cli._ops import clients_app, disputes_app, publish, replay, serve
 from trustscore.cli._outputs import atomic_output
 from trustscore.cli._progress import progress_bars
 from trustscore.cli._purpose import champion_of, score_for_purpose
@@ -501,6 +501,7 @@ def decide(
 
 
 app.command()(serve)
+app.command()(publish)
 app.command()(replay)
 app.command("what-if")(what_if)
 app.command("next-tier")(next_tier)

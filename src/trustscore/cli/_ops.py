@@ -1,4 +1,4 @@
-"""Commands for operating the service: serve, clients, disputes' deadlines, replay."""
+"""Commands for operating the service: serve, publish, clients, disputes' deadlines, replay."""
 
 from __future__ import annotations
 
@@ -59,6 +59,39 @@ def serve(
             f"worker(s) (workspace {settings.workspace})"
         )
         run_server(settings)
+
+    guarded(run)
+
+
+def publish() -> None:
+    """Write every subject's latest score into the service's keyed store (the ledger's
+    latest_scores), computed now from the workspace's store with the served champion.
+
+    The batch run's last step (``trustscore demo`` runs it): the service then reads one row per
+    request and computes only those that later batches, suppressions or consents made stale.
+    Run it after ingesting a furnisher's batch, a new as-of date or a new champion.
+    """
+    from trustscore.cli._progress import progress_bars
+    from trustscore.pipeline import Workspace, publish_scores
+    from trustscore.settings import get_settings
+
+    def run() -> None:
+        settings = get_settings()
+        ledger = _ledger()
+        try:
+            with progress_bars() as report:
+                done = publish_scores(
+                    Workspace(settings.workspace), ledger,
+                    consent_categories=settings.consent_categories,
+                    progress=lambda n, total: report("publish", n, total),
+                )  # fmt: skip
+        finally:
+            ledger.dispose()
+        typer.echo(
+            f"published {done.n_rows:,} latest scores of model {done.model_version} as of "
+            f"{done.as_of} into {ledger.safe_url} ({done.compute_s:.1f} s computing, "
+            f"{done.write_s:.1f} s writing: {done.rows_per_s:,.0f} rows/s)"
+        )
 
     guarded(run)
 

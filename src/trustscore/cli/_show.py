@@ -31,6 +31,10 @@ def show_demo(summary: DemoSummary) -> None:
         f"{summary.n_unscorable:,}"
     )
     typer.echo(
+        f"  service: {summary.n_published:,} latest scores written to the ledger's keyed "
+        "store (trustscore serve reads them one subject at a time)"
+    )
+    typer.echo(
         f"  model {summary.model_version}: holdout AUC {summary.holdout_auc:.4f}, oracle "
         f"{summary.oracle_auc:.4f} ({summary.auc_ratio:.1%} of the best possible)"
     )

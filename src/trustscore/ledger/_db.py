@@ -174,7 +174,7 @@ class Ledger:
         >>> ledger = Ledger("sqlite://")
         >>> ledger.upgrade()
         >>> ledger.revision()
-        '0011_commit_rest'
+        '0012'
         >>> ledger.dispose()
         """
         from alembic import command

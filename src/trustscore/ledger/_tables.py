@@ -39,6 +39,8 @@ __all__ = [
     "HeldBatchRow",
     "IdentityLinkRow",
     "IdentityReviewRow",
+    "LatestScoreBaseRow",
+    "LatestScoreRow",
     "LeaseRow",
     "ModelApprovalRow",
     "ModelEventRow",
@@ -488,3 +490,45 @@ class ModelEventRow(Base):
     )
     actor: Mapped[str] = mapped_column(String(64))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class LatestScoreRow(Base):
+    """A subject's latest score with its features: what the service reads per request.
+
+    Derived data, not a record: the batch run (``trustscore publish``) fills it and the service
+    recomputes a row that is missing or stale, so it is outside the audit chain. ``base_id`` and
+    ``patch`` name the state of the record store it was computed from, ``computed_at`` the
+    moment whose knowledge it holds (see ``trustscore.pipeline._latest``).
+    """
+
+    __tablename__ = "latest_scores"
+
+    subject_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    base_id: Mapped[str] = mapped_column(String(80))
+    patch: Mapped[str] = mapped_column(String(80))
+    model_hash: Mapped[str] = mapped_column(String(128))
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    computed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    score: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    status: Mapped[str] = mapped_column(String(8))
+    feature_hash: Mapped[str] = mapped_column(String(80))
+    #: the service's ScoreResult (subscores, reasons, quality flags, ranges) as JSON text
+    result: Mapped[str] = mapped_column(Text)
+    #: the feature values the score is from, as JSON text
+    features: Mapped[str] = mapped_column(Text)
+
+
+class LatestScoreBaseRow(Base):
+    """A state of the record store that rows of ``latest_scores`` were computed from.
+
+    ``listing`` holds the committed batches, suppression files and consent files (JSON lists),
+    ``times`` every event time in them later than ``known_at`` (ISO strings, sorted).
+    """
+
+    __tablename__ = "latest_score_bases"
+
+    base_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    known_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    listing: Mapped[str] = mapped_column(Text)
+    times: Mapped[str] = mapped_column(Text)

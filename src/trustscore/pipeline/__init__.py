@@ -49,6 +49,7 @@ from trustscore.pipeline._monitor_runs import (
     run_summary,
 )
 from trustscore.pipeline._provider import WorkspaceProvider, feature_hash, score_subject
+from trustscore.pipeline._publish import PublishResult, publish_scores, served_champion
 from trustscore.pipeline._registry import (
     challenger_artifact,
     champion_artifact,
@@ -74,6 +75,7 @@ __all__ = [
     "PROJECTION_MONTHS",
     "SEARCH_FILES",
     "DemoSummary",
+    "PublishResult",
     "Replay",
     "Reporter",
     "ShadowRun",
@@ -104,6 +106,7 @@ __all__ = [
     "pending_identity_changes",
     "pending_resolutions",
     "projection",
+    "publish_scores",
     "read_lineage",
     "read_run",
     "read_runs",
@@ -120,6 +123,7 @@ __all__ = [
     "score_file",
     "score_for_purpose",
     "score_subject",
+    "served_champion",
     "shadow_paths",
     "split_subject",
     "store_and_register",

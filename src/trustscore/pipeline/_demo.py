@@ -46,6 +46,7 @@ from trustscore.pipeline._consents import load_consent_file
 from trustscore.pipeline._demo_monitoring import MonitoringDemo, demo_monitoring
 from trustscore.pipeline._fairsearch import write_search
 from trustscore.pipeline._furnishers import furnisher_report
+from trustscore.pipeline._publish import publish_scores
 from trustscore.pipeline._registry import registry_moved, store_and_register
 from trustscore.pipeline._workspace import Workspace
 from trustscore.records import IngestResult, RecordStore, ingest
@@ -141,6 +142,8 @@ class DemoSummary:
     search_why: str = ""
     #: the purposes the trained model was approved for and is champion of
     champion_of: tuple[str, ...] = ()
+    #: subjects whose latest score was written to the ledger's keyed store for the service
+    n_published: int = 0
 
     @property
     def auc_ratio(self) -> float:
@@ -490,6 +493,17 @@ def run_demo(
         ws.monitoring_dir, art, features, outcomes, protected, policy, seed=seed, as_of=as_of
     )
     report("monitor", 1, 1)
+
+    # the service's keyed store of latest scores: it reads one subject's row per request
+    report("publish", 0, features.num_rows)
+    ledger = Ledger(ws.ledger_url)
+    try:
+        summary.n_published = publish_scores(
+            ws, ledger, consent_categories=consent_categories,
+            progress=lambda done, total: report("publish", done, total),
+        ).n_rows  # fmt: skip
+    finally:
+        ledger.dispose()
 
     status = scores.column("status")
     summary.n_scored = int(pc.sum(pc.equal(status, "OK")).as_py() or 0)

@@ -35,7 +35,6 @@ Examples
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import math
 import threading
 from collections import OrderedDict
@@ -43,8 +42,6 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, Final
 
-from trustscore.exceptions import NotFoundError
-from trustscore.features import compute_features
 from trustscore.i18n import DEFAULT_LOCALE, translate
 from trustscore.pipeline._provider import WorkspaceProvider, feature_hash
 from trustscore.scoring import Characteristic, ScorecardArtifact
@@ -179,10 +176,10 @@ def explain_subject(
 ) -> dict[str, Any]:
     """The explanation of a subject's current score in a workspace (see :func:`explain_row`).
 
-    The features are computed as :func:`~trustscore.pipeline.score_subject` computes them (the
-    as-of date of the provider's current score, what is known now, suppressions applied), so the
+    The features are those the provider's current score is from (stored with it in the keyed
+    store, equal to what :func:`~trustscore.pipeline.score_subject` computes now), so the
     explanation is of the score the provider gives; ``as_of`` and the ``feature_hash`` of the
-    features explained are added to the result (equal to the current score's, but for a record
+    features explained are added to the result (the current score's, but for a record
     suppressed in between). An explanation depends only on the model and the features, so the
     last few thousand are kept under the hashes the current score carries: reading an unchanged
     file again costs no query. Raises :class:`~trustscore.exceptions.NotFoundError` for an
@@ -196,16 +193,8 @@ def explain_subject(
             _kept.move_to_end(key)
     if kept is not None:
         return copy.deepcopy(kept)
-    art = provider.artifact
-    as_of = dt.date.fromisoformat(current["as_of"])
-    features = compute_features(
-        provider.store, as_of, subjects=[subject_id], known_at=dt.datetime.now(dt.UTC),
-        consent_categories=provider.consent_categories,
-    )  # fmt: skip
-    if features.num_rows == 0:
-        msg = f"No subject {subject_id!r} is known as of {as_of}."
-        raise NotFoundError(msg, subject_id=subject_id)
-    row = features.to_pylist()[0]
+    # the features the current score is from, stored beside it: no query over the store
+    art, as_of, row = provider.features_of(subject_id)
     out = explain_row(art, row, locale=locale)
     out["as_of"] = as_of.isoformat()
     out["feature_hash"] = feature_hash(row)

@@ -5,22 +5,25 @@
 workspace's date with the current model, so it can be replayed later from the same records and
 the model version the ledger recorded.
 
-The online path does not run a query per request: the provider computes the features and scores
-of every subject at once (one DuckDB pass over the store), keeps them in memory and answers from
-there, for as long as the store's state is the one they were computed from. What can change an
-answer is watched on every request with a few ``stat`` calls: the workspace's as-of date, its
-model registry (``models/registry.json``, rewritten on every move of a champion), a new batch
-(the store's ``_batches/``: everything is recomputed, unless every new batch is a dispute's
-correction) and a new suppression or correction (``_suppressions/``, or a batch
-from ``_corrections/``: only the subjects of those records are recomputed, each with the same
-per-subject query a replay runs). Records or suppressions dated in the future of the last
-computation make it expire at that moment. So the answer always equals what
-:func:`score_subject` computes at the time of the request, and a rescore after a suppression
-sees the suppression.
+The online path reads one row per request from the ledger's keyed table of latest scores
+(``latest_scores``: score, sub-scores, reasons, quality flags and feature values per subject),
+which the batch run fills for the whole population (:func:`trustscore.pipeline.publish_scores`,
+``trustscore publish``, ``trustscore demo``). A row is the answer while the state of the store it
+was computed from is the current one (:mod:`trustscore.pipeline._latest`): the same model and
+as-of date, no batch since that may touch the subject, no suppression, correction, consent or
+identity change of the subject since, and no event dated between its computation and now. What
+can change an answer is watched on every request with a few ``stat`` calls: the workspace's
+as-of date, its model registry (``models/registry.json``, rewritten on every move of a
+champion), the store's ``_batches/``, ``_suppressions/`` and ``_consents/``. A row that is
+missing or stale is computed with the per-subject query a replay runs (:func:`score_subject`)
+and stored. So the answer always equals what :func:`score_subject` computes at the time of the
+request, a rescore after a suppression sees the suppression, and the process holds no
+subject's score: its memory does not depend on the population.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import hashlib
 import json
@@ -28,13 +31,10 @@ import math
 import os
 import threading
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from trustscore import ledger as lg
 from trustscore.decisions import check_purpose, decide_one, policy_for, referral
@@ -47,14 +47,21 @@ from trustscore.features import (
 from trustscore.ledger import ConsentEvent, IdentityChange, Suppression
 from trustscore.pipeline._consents import apply_consents
 from trustscore.pipeline._identity_changes import apply_identity_change
+from trustscore.pipeline._latest import (
+    MAX_PATCHED,
+    Listing,
+    changes_in,
+    event_times,
+    new_base,
+    patch_token,
+    store_listing,
+)
 from trustscore.pipeline._registry import registered_artifact
 from trustscore.pipeline._resolutions import apply_resolution
 from trustscore.pipeline._workspace import Workspace
 from trustscore.records import (
     DELETE,
     DISPUTABLE_KINDS,
-    SUPPRESSION_SCHEMA,
-    BatchManifest,
     RecordStore,
     check_correction,
     consents_dir,
@@ -156,15 +163,16 @@ def score_subject(
     consent in force (see :mod:`trustscore.features._consent`).
     """
     known_at = known_at or dt.datetime.now(dt.UTC)
-    features = compute_features(
-        store, as_of, subjects=[subject_id], known_at=known_at,
-        consent_categories=consent_categories,
-    )  # fmt: skip
-    if features.num_rows == 0:
-        raise _unknown(subject_id, as_of)
-    row = features.to_pylist()[0]
-    scored = score(art, features).to_pylist()[0]
-    return _result(art, subject_id, as_of, row, scored)
+    return _features_and_result(store, art, subject_id, as_of, known_at, consent_categories)[1]
+
+
+def _copy(result: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **result,
+        "subscores": dict(result["subscores"]),
+        "reasons": [dict(r) for r in result["reasons"]],
+        "quality": [dict(q) for q in result.get("quality", ())],
+    }
 
 
 def _unknown(subject_id: str, as_of: dt.date) -> NotFoundError:
@@ -179,104 +187,75 @@ def _mtime(path: str) -> int | None:
         return None
 
 
-def _listing(folder: Path, suffix: str) -> frozenset[str]:
-    try:
-        return frozenset(
-            e.name
-            for e in os.scandir(folder)
-            if e.name.endswith(suffix) and not e.name.startswith(".")
-        )
-    except FileNotFoundError:
-        return frozenset()
-
-
 _Mtimes = tuple[int | None, int | None, int | None, int | None, int | None]
 
 
-@dataclass(frozen=True)
-class _State:
-    """What an answer depends on besides the subject, as cheap to read as a few stat calls."""
-
-    as_of: dt.date
-    clock: int | None  # workspace.json mtime
-    model: int | None  # models/registry.json mtime
-    batches: int | None  # store/_batches mtime
-    suppressions: int | None  # store/_suppressions mtime
-    consents: int | None  # store/_consents mtime
-
-    @property
-    def mtimes(self) -> _Mtimes:
-        return (self.clock, self.model, self.batches, self.suppressions, self.consents)
-
-    def newest_ns(self) -> int:
-        return max(t for t in (*self.mtimes, 0) if t)
-
-
 @dataclass
-class _Scores:
-    """Every subject's features and scored row for one state of the store."""
+class _View:
+    """What every stored row is judged against: a state of the store, the model, the date."""
 
-    state: _State
-    art: ScorecardArtifact
-    batch_files: frozenset[str]
-    suppression_files: frozenset[str]
-    consent_files: frozenset[str]
-    features: dict[str, dict[str, Any]]
-    scored: dict[str, dict[str, Any]]
-    valid_until: dt.datetime | None  # the first record or suppression dated after computing
+    mtimes: _Mtimes  # of the clock file, the registry, _batches, _suppressions, _consents
     settled: bool  # listed long enough after the last change that the mtimes can be trusted
-    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    as_of: dt.date
+    art: ScorecardArtifact
+    base: lg.ScoreBase
+    listing: Listing
+    #: subject -> names of the files committed since the base that touch it
+    patched: dict[str, tuple[str, ...]]
+    #: every event time in the store later than the base's known_at, sorted
+    times: tuple[dt.datetime, ...]
 
-    def current(self, state: _State, now: dt.datetime) -> bool:
-        return (
-            self.settled
-            and state == self.state
-            and (self.valid_until is None or now < self.valid_until)
-        )
+    def patch(self, subject_id: str) -> str:
+        return patch_token(self.patched.get(subject_id, ()))
 
-    def current_at(self, mtimes: _Mtimes, now: dt.datetime) -> bool:
-        """:meth:`current` from the mtimes alone (an unchanged clock file keeps the as-of)."""
-        return (
-            self.settled
-            and mtimes == self.state.mtimes
-            and (self.valid_until is None or now < self.valid_until)
-        )
-
-    def result(self, subject_id: str) -> dict[str, Any]:
-        """The subject's ``ScoreResult`` (built once per subject and state, then kept)."""
-        result = self.results.get(subject_id)
-        if result is None:
-            # a rescore may drop a subject from these dicts meanwhile: look each up once
-            row, points = self.features.get(subject_id), self.scored.get(subject_id)
-            if row is None or points is None:
-                raise _unknown(subject_id, self.state.as_of)
-            result = _result(self.art, subject_id, self.state.as_of, row, points)
-            self.results[subject_id] = result
-        return _copy(result)
+    def current(self, row: lg.LatestScore, now: dt.datetime) -> bool:
+        """Whether ``row`` is the answer at ``now`` (see :mod:`trustscore.pipeline._latest`)."""
+        if (
+            row.base_id != self.base.base_id
+            or row.model_hash != self.art.content_hash
+            or row.as_of != self.as_of
+            or row.patch != self.patch(row.subject_id)
+        ):
+            return False
+        # no event between its computation and now, whichever is first (a clock moved by hand
+        # may have computed it "later")
+        lo, hi = sorted((row.computed_at, now))
+        later = bisect.bisect_right(self.times, lo)
+        return later == len(self.times) or self.times[later] > hi
 
 
-def _copy(result: dict[str, Any]) -> dict[str, Any]:
-    return {
-        **result,
-        "subscores": dict(result["subscores"]),
-        "reasons": [dict(r) for r in result["reasons"]],
-        "quality": [dict(q) for q in result.get("quality", ())],
-    }
+def _features_and_result(
+    store: RecordStore, art: ScorecardArtifact, subject_id: str, as_of: dt.date,
+    known_at: dt.datetime, consent_categories: Collection[str],
+) -> tuple[dict[str, Any], dict[str, Any]]:  # fmt: skip
+    """One subject's feature row and ``ScoreResult``: the per-subject query a replay runs."""
+    features = compute_features(
+        store, as_of, subjects=[subject_id], known_at=known_at,
+        consent_categories=consent_categories,
+    )  # fmt: skip
+    if features.num_rows == 0:
+        raise _unknown(subject_id, as_of)
+    row = features.to_pylist()[0]
+    scored = score(art, features).to_pylist()[0]
+    return row, _result(art, subject_id, as_of, row, scored)
 
 
 class WorkspaceProvider:
     """Answers the service's questions about subjects from one workspace.
 
-    Scores come from memory (see the module's docstring); :meth:`warm` computes them ahead of
-    the first request. Safe to call from many threads.
+    Scores come from the ledger's keyed table of latest scores, one row per request, computed
+    and stored for a subject whose row is missing or stale (see the module's docstring); no
+    subject's score is held in memory, so the memory does not depend on the population.
+    Safe to call from many threads and processes.
 
     A score or decision for a purpose uses only that purpose's champion in ``registry`` (the
-    workspace's own ledger by default): a purpose without one is refused. Every subject's
-    score is kept in memory for one model, the champion of the first purpose that has one
-    (credit pricing, when it has one), which also gives the subject's own file its score; the
-    champion of another purpose, where it is another model, scores the subject on request.
-    With ``shadow_challengers``, a purpose's challenger also scores each request, written to
-    ``workspace/shadow/<purpose>.jsonl`` beside the champion's answer, which it never changes.
+    workspace's own ledger by default, which also holds the latest scores): a purpose without
+    one is refused. The table keeps one model's scores, the champion of the first purpose that
+    has one (credit pricing, when it has one), which also gives the subject's own file its
+    score; the champion of another purpose, where it is another model, scores the subject on
+    request. With ``shadow_challengers``, a purpose's challenger also scores each request,
+    written to ``workspace/shadow/<purpose>.jsonl`` beside the champion's answer, which it
+    never changes.
 
     Examples
     --------
@@ -310,8 +289,10 @@ class WorkspaceProvider:
         self.consent_categories = tuple(consent_categories)
         self._lock = threading.Lock()
         self._artifact: tuple[int | None, ScorecardArtifact] | None = None
-        self._scores: _Scores | None = None
+        self._view: _View | None = None
         self._as_of: tuple[int | None, dt.date] | None = None
+        #: ids of bases found in rows that this view cannot take up (bounded, see _adopt)
+        self._foreign: set[str] = set()
         # the files watched on every answer, as strings: building the Paths costs more than
         # the stat calls
         self._watched = tuple(
@@ -332,20 +313,16 @@ class WorkspaceProvider:
             _mtime(clock), _mtime(model), _mtime(batches), _mtime(suppressions), _mtime(consents)
         )  # fmt: skip
 
-    def _state(self) -> _State:
-        clock, model, batches, suppressions, consents = self._mtimes()
+    def _as_of_at(self, clock: int | None) -> dt.date:
         cached = self._as_of
         if cached is None or cached[0] != clock or clock is None:
             cached = (clock, self.workspace.as_of())
             self._as_of = cached
-        return _State(
-            as_of=cached[1], clock=clock, model=model, batches=batches, suppressions=suppressions,
-            consents=consents,
-        )  # fmt: skip
+        return cached[1]
 
     @property
     def registry(self) -> lg.Ledger:
-        """The ledger whose registry names each purpose's champion."""
+        """The ledger whose registry names each purpose's champion and holds the latest scores."""
         if self._registry is None:
             ledger = lg.Ledger(self.workspace.ledger_url)
             ledger.upgrade()
@@ -371,21 +348,21 @@ class WorkspaceProvider:
                 })  # fmt: skip
         return self._champions[1]
 
-    def _challenger(self, scores: _Scores, purpose: str) -> ScorecardArtifact | None:
+    def _challenger(self, view: _View, purpose: str) -> ScorecardArtifact | None:
         """The challenger of ``purpose`` when shadow scoring is on (loaded with the champions)."""
         if not self.shadow_challengers:
             return None
-        self._champion(scores, purpose)  # loads both for this registry state
+        self._champion(view, purpose)  # loads both for this registry state
         cached = self._challengers
         return None if cached is None else cached[1].get(purpose)
 
-    def _shadow(self, scores: _Scores, purpose: str, answer: dict[str, Any]) -> None:
+    def _shadow(self, view: _View, purpose: str, answer: dict[str, Any]) -> None:
         """Score the subject with the purpose's challenger and write the pair to shadow/."""
-        chall = self._challenger(scores, purpose)
+        chall = self._challenger(view, purpose)
         if chall is None:
             return
         subject_id = str(answer["subject_id"])
-        shadow = self._score_with(scores, chall, subject_id)
+        shadow = self._score_with(view, chall, subject_id)
 
         def part(result: dict[str, Any]) -> dict[str, Any]:
             reasons = result["reasons"]
@@ -417,13 +394,13 @@ class WorkspaceProvider:
             self._artifact = (model_mtime, next(iter(champions.values())))
         return self._artifact[1]
 
-    def _champion(self, scores: _Scores, purpose: str) -> ScorecardArtifact:
-        """The champion of ``purpose`` in the registry state ``scores`` was computed from."""
+    def _champion(self, view: _View, purpose: str) -> ScorecardArtifact:
+        """The champion of ``purpose`` in the registry state of ``view``."""
         check_purpose_approvable(purpose)
         cached = self._champions
-        if cached is None or cached[0] != scores.state.model:
+        if cached is None or cached[0] != view.mtimes[1]:
             with self._lock:
-                champions = self._load_champions(scores.state.model)
+                champions = self._load_champions(view.mtimes[1])
         else:
             champions = cached[1]
         art = champions.get(purpose)
@@ -439,237 +416,212 @@ class WorkspaceProvider:
 
     @property
     def artifact(self) -> ScorecardArtifact:
-        """The model every subject's score is kept in memory for (see the class docstring)."""
+        """The model the table of latest scores keeps (see the class docstring)."""
         with self._lock:
             return self._load_artifact(_mtime(self._watched[1]))
 
-    def _current(self) -> _Scores:
-        now = self.now()
-        state = self._state()
-        scores = self._scores
-        if scores is not None and scores.current(state, now):
-            return scores
+    # -- the state rows are judged against ----------------------------------------------------
+    def _current(self) -> _View:
+        view = self._view
+        if view is not None and view.settled and view.mtimes == self._mtimes():
+            return view
         with self._lock:
-            return self._refresh(now)
+            return self._refresh(self.now())
 
-    def _refresh(self, now: dt.datetime) -> _Scores:
-        state = self._state()  # again, under the lock
-        old = self._scores
-        if old is not None and old.current(state, now):
+    def _refresh(self, now: dt.datetime) -> _View:
+        mtimes = self._mtimes()  # again, under the lock
+        old = self._view
+        if old is not None and old.settled and old.mtimes == mtimes:
             return old
-        batch_files = _listing(self.store.batches_dir, ".json")
-        suppression_files = _listing(self.store.suppressions_dir, ".parquet")
-        consent_files = _listing(consents_dir(self.store), ".parquet")
-        settled = (now.timestamp() * 1e9 - state.newest_ns()) > _SETTLE_S * 1e9
-        corrections = (
-            None
-            if old is None or not old.batch_files <= batch_files
-            else self._corrections(batch_files - old.batch_files)
-        )
-        same_base = (
-            old is not None
-            and (old.state.as_of, old.state.clock, old.state.model)
-            == (state.as_of, state.clock, state.model)
-            and corrections is not None
-            and (old.valid_until is None or now < old.valid_until)
-            and old.suppression_files <= suppression_files
-            and old.consent_files <= consent_files
-        )
-        if old is not None and corrections is not None and same_base:
-            added = suppression_files - old.suppression_files
-            consented = consent_files - old.consent_files
-            if added or corrections or consented:
-                self._patch(old, added, corrections, now, consented)
-            old.state, old.suppression_files, old.settled = state, suppression_files, settled
-            old.batch_files, old.consent_files = batch_files, consent_files
-            return old
-        self._scores = self._build(
-            state, batch_files, suppression_files, consent_files, settled, now
-        )
-        return self._scores
+        as_of = self._as_of_at(mtimes[0])
+        art = self._load_artifact(mtimes[1])
+        listing = store_listing(self.store)
+        newest = max((t for t in mtimes if t), default=0)
+        settled = (now.timestamp() * 1e9 - newest) > _SETTLE_S * 1e9
+        found = None
+        if old is not None and old.listing <= listing:
+            found = self._extend(old.base, old.listing, old.patched, old.times, listing, as_of, now)
+        else:
+            found = self._from_stored_base(listing, as_of, now)
+        base, patched, times = found
+        self._view = _View(mtimes, settled, as_of, art, base, listing, patched, times)
+        return self._view
 
-    def _build(
-        self, state: _State, batch_files: frozenset[str], suppression_files: frozenset[str],
-        consent_files: frozenset[str], settled: bool, now: dt.datetime,
-    ) -> _Scores:  # fmt: skip
-        """Every subject's features and score, computed in one pass at ``now``."""
-        art = self._load_artifact(state.model)
-        features = compute_features(
-            self.store, state.as_of, known_at=now, consent_categories=self.consent_categories
-        )
-        scored = score(art, features)
-        ids = features.column("subject_id").to_pylist()
-        later = [m.ingested_at for m in self.store.batches() if m.ingested_at > now]
-        later += [
-            t for t in self.store.suppressions().column("suppressed_at").to_pylist() if t > now
-        ]
-        consents = read_consents(self.store)
-        for name in ("effective_at", "recorded_at"):
-            # a consent event dated later (a few, among many) makes the answers expire then
-            column = consents.column(name)
-            soonest = pc.min(column.filter(pc.greater(column, pa.scalar(now, column.type))))
-            if soonest.is_valid:
-                later.append(soonest.as_py())
-        rows = dict(zip(ids, features.to_pylist(), strict=True))
-        points = dict(zip(ids, scored.to_pylist(), strict=True))
-        return _Scores(
-            state=state,
-            art=art,
-            batch_files=batch_files,
-            suppression_files=suppression_files,
-            consent_files=consent_files,
-            features=rows,
-            scored=points,
-            valid_until=min(later, default=None),
-            settled=settled,
-            # built now, not one by one as requests come: the answers then allocate nothing
-            # that lives on, and a process can freeze them out of the collector's sight
-            results={
-                sid: _result(art, sid, state.as_of, row, points[sid]) for sid, row in rows.items()
-            },
-        )
+    def _record_base(self, base: lg.ScoreBase) -> lg.ScoreBase:
+        return lg.record_score_base(self.registry, base)
 
-    def _corrections(self, names: frozenset[str]) -> list[BatchManifest] | None:
-        """The manifests of new batch files if each is a dispute's correction, else None."""
-        folder = (self.store.root / "_corrections").resolve()
-        found = []
-        for name in sorted(names):
-            manifest = self.store.batch(name.removesuffix(".json"))
-            if Path(manifest.file).resolve().parent != folder:
-                return None  # a furnisher's batch: everything is recomputed
-            found.append(manifest)
-        return found
+    def _extend(
+        self, base: lg.ScoreBase, since: Listing, patched: dict[str, tuple[str, ...]],
+        times: tuple[dt.datetime, ...], listing: Listing, as_of: dt.date, now: dt.datetime,
+        *, rebase: bool = True,
+    ) -> tuple[lg.ScoreBase, dict[str, tuple[str, ...]], tuple[dt.datetime, ...]]:  # fmt: skip
+        """``base`` and what changed since, brought up to ``listing``; or a new base (every row
+        before it stale) where a change's subjects are unknown, the date moved or too many
+        subjects changed. With ``rebase=False`` a new base is not made: :class:`LookupError`."""
+        new = listing - since
+        changes = changes_in(self.store, new)
+        merged_times = tuple(sorted({*times, *(t for t in changes.times if t > base.known_at)}))
+        merged = patched
+        if changes.subjects:
+            merged = dict(patched)
+            for sid, names in changes.subjects.items():
+                merged[sid] = tuple(sorted({*merged.get(sid, ()), *names}))
+        if changes.subjects is None or base.as_of != as_of or len(merged) > MAX_PATCHED:
+            if not rebase:
+                raise LookupError(base.base_id)
+            fresh = self._record_base(new_base(as_of, listing, now, merged_times))
+            return fresh, {}, fresh.times
+        return base, merged, merged_times
 
-    def _patch(
-        self,
-        scores: _Scores,
-        added: frozenset[str],
-        corrections: list[BatchManifest],
-        now: dt.datetime,
-        consented: frozenset[str] = frozenset(),
-    ) -> None:
-        """Recompute the subjects of newly suppressed or corrected records, and of new consents."""
-        folder = self.store.suppressions_dir
-        rows = [
-            r
-            for name in sorted(added)
-            for r in pq.read_table(folder / name, schema=SUPPRESSION_SCHEMA).to_pylist()
-        ]
-        subjects: set[str] = set()
-        for m in corrections:
-            if m.ingested_at > now:
-                until = scores.valid_until
-                scores.valid_until = m.ingested_at if until is None else min(until, m.ingested_at)
-            for part in self.store.part_paths(m):
-                ids = pq.read_table(part, columns=["subject_id"])
-                subjects.update(str(v) for v in ids.column("subject_id").to_pylist())
-        for r in rows:
-            if r["suppressed_at"] > now:
-                until = scores.valid_until
-                scores.valid_until = (
-                    r["suppressed_at"] if until is None else min(until, r["suppressed_at"])
-                )
-            try:
-                subjects.add(str(self.store.record(r["kind"], r["record_id"])["subject_id"]))
-            except NotFoundError:
-                continue  # a suppression of a record that is not stored changes nothing
-        for name in sorted(consented):
-            events = pq.read_table(consents_dir(self.store) / name)
-            subjects.update(str(v) for v in events.column("subject_id").to_pylist())
-            for column in ("effective_at", "recorded_at"):
-                for t in events.column(column).to_pylist():
-                    if t > now:
-                        until = scores.valid_until
-                        scores.valid_until = t if until is None else min(until, t)
-        if not subjects:
-            return
-        fresh = compute_features(
-            self.store, scores.state.as_of, subjects=sorted(subjects), known_at=now,
-            consent_categories=self.consent_categories,
+    def _from_stored_base(
+        self, listing: Listing, as_of: dt.date, now: dt.datetime
+    ) -> tuple[lg.ScoreBase, dict[str, tuple[str, ...]], tuple[dt.datetime, ...]]:
+        """Start from the newest stored base this state grew from (the batch run's, usually),
+        or make one: the first start on a store no batch run filled reads every file's times."""
+        for base in lg.latest_score_bases(self.registry):
+            if Listing.of(base) <= listing:
+                return self._extend(base, Listing.of(base), {}, base.times, listing, as_of, now)
+        fresh = self._record_base(
+            new_base(as_of, listing, now, event_times(self.store, listing, after=now))
+        )
+        return fresh, {}, fresh.times
+
+    def _adopt(self, view: _View, base_id: str, now: dt.datetime) -> _View:
+        """Take up a newer base a row was computed from (a batch run refilled the table), if
+        the current state grew from it; otherwise remember not to look at it again."""
+        with self._lock:
+            if base_id in self._foreign or self._view is not view:
+                return self._view or view
+            base = lg.score_base(self.registry, base_id)
+            usable = (
+                base is not None
+                and base.as_of == view.as_of
+                and base.known_at > view.base.known_at
+                and Listing.of(base) <= view.listing
+            )
+            if base is not None and usable:
+                try:
+                    found = self._extend(
+                        base, Listing.of(base), {}, base.times, view.listing, view.as_of, now,
+                        rebase=False,
+                    )  # fmt: skip
+                except LookupError:
+                    pass
+                else:
+                    self._view = replace(view, base=found[0], patched=found[1], times=found[2])
+                    return self._view
+            if len(self._foreign) > 1000:
+                self._foreign.clear()
+            self._foreign.add(base_id)
+            return view
+
+    # -- one subject's latest score -----------------------------------------------------------
+    def _stored(
+        self, view: _View, subject_id: str, now: dt.datetime, *, adopt: bool = True
+    ) -> tuple[_View, lg.LatestScore | None]:
+        """The subject's stored row if it is the answer at ``now``."""
+        row = lg.latest_score(self.registry, subject_id)
+        if row is None:
+            return view, None
+        if adopt and row.base_id != view.base.base_id and row.base_id not in self._foreign:
+            view = self._adopt(view, row.base_id, now)
+        return view, (row if view.current(row, now) else None)
+
+    def _latest(self, subject_id: str) -> lg.LatestScore:
+        """The subject's latest score: the stored row, or computed now and stored."""
+        view = self._current()
+        now = self.now()
+        view, row = self._stored(view, subject_id, now)
+        if row is not None:
+            return row
+        features, result = _features_and_result(
+            self.store, view.art, subject_id, view.as_of, now, self.consent_categories
+        )
+        row = lg.LatestScore(
+            subject_id, view.base.base_id, view.patch(subject_id), view.art.content_hash,
+            view.as_of, now, result, features,
         )  # fmt: skip
-        scored = score(scores.art, fresh)
-        for row, points in zip(fresh.to_pylist(), scored.to_pylist(), strict=True):
-            sid = row["subject_id"]
-            scores.features[sid], scores.scored[sid] = row, points
-            scores.results.pop(sid, None)
-        for sid in subjects - set(fresh.column("subject_id").to_pylist()):
-            scores.features.pop(sid, None)
-            scores.scored.pop(sid, None)
-            scores.results.pop(sid, None)
+        lg.put_latest_scores(self.registry, [row])
+        return row
 
     def features_of(self, subject_id: str) -> tuple[ScorecardArtifact, dt.date, dict[str, Any]]:
         """The model, the as-of date and the features the subject's current score is from."""
-        scores = self._current()
-        row = scores.features.get(subject_id)
-        if row is None:
-            raise _unknown(subject_id, scores.state.as_of)
-        return scores.art, scores.state.as_of, dict(row)
+        row = self._latest(subject_id)
+        return self._current().art, row.as_of, dict(row.features)
 
     def warm(self) -> None:
-        """Compute every subject's score now rather than on the first request."""
+        """Read the state of the store and the model before the first request.
+
+        It computes no score: the batch run filled the table, and a subject missing from it is
+        computed on its first request.
+        """
         self._current()
 
     # -- the SubjectProvider protocol ---------------------------------------------------------
     def current_score(self, subject_id: str) -> dict[str, Any]:
         """The subject's score now, as :func:`score_subject` would compute it."""
-        return self._current().result(subject_id)
+        return _copy(self._latest(subject_id).result)
 
     def score(self, subject_id: str, purpose: str) -> dict[str, Any]:
-        scores = self._current()
-        result = self._score_with(scores, self._champion(scores, purpose), subject_id)
-        self._shadow(scores, purpose, result)
+        view = self._current()
+        result = self._score_with(view, self._champion(view, purpose), subject_id)
+        self._shadow(view, purpose, result)
         return result
 
-    def _score_with(
-        self, scores: _Scores, art: ScorecardArtifact, subject_id: str
-    ) -> dict[str, Any]:
-        """The subject's score by ``art``: from memory if it is the kept model, else computed."""
-        if art.content_hash == scores.art.content_hash:
-            return scores.result(subject_id)
+    def _score_with(self, view: _View, art: ScorecardArtifact, subject_id: str) -> dict[str, Any]:
+        """The subject's score by ``art``: from the table if it is the kept model, else computed."""
+        if art.content_hash == view.art.content_hash:
+            return self.current_score(subject_id)
         return score_subject(
-            self.store, art, subject_id, scores.state.as_of, known_at=self.now(),
+            self.store, art, subject_id, view.as_of, known_at=self.now(),
             consent_categories=self.consent_categories,
         )  # fmt: skip
 
     def decide(self, subject_id: str, purpose: str) -> dict[str, Any]:
-        scores = self._current()
-        decision = self._decide(scores, subject_id, purpose)
-        self._shadow(scores, purpose, decision["score"])  # after the decision, never into it
+        view = self._current()
+        decision = self._decide(view, subject_id, purpose)
+        self._shadow(view, purpose, decision["score"])  # after the decision, never into it
         return decision
 
-    # -- the same answers without blocking, when they are in memory ---------------------------
-    def _current_nowait(self) -> _Scores | None:
-        """The scores if they are current, from four ``stat`` calls; None if they need work."""
-        scores = self._scores
-        if scores is None or not scores.current_at(self._mtimes(), self.now()):
+    # -- the same answers without blocking, when the stored row is current --------------------
+    def _current_nowait(self) -> _View | None:
+        """The view if it is current, from five ``stat`` calls; None if it needs work."""
+        view = self._view
+        if view is None or not view.settled or view.mtimes != self._mtimes():
             return None
-        return scores
+        return view
+
+    def _stored_nowait(self, view: _View, subject_id: str) -> dict[str, Any] | None:
+        _, row = self._stored(view, subject_id, self.now(), adopt=False)
+        return None if row is None else row.result
 
     def score_nowait(self, subject_id: str, purpose: str) -> dict[str, Any] | None:
-        """:meth:`score` if it can answer from memory now, else None (call :meth:`score`).
+        """:meth:`score` if its row is stored and current, else None (call :meth:`score`).
 
-        It never computes or reads the store, so an event loop may call it.
+        It reads one row by key and never computes or reads the record store, so an event
+        loop may call it.
         """
-        scores = self._current_nowait()
-        if scores is None:
+        view = self._current_nowait()
+        if view is None:
             return None
-        art = self._champion(scores, purpose)
-        if art.content_hash != scores.art.content_hash:
+        art = self._champion(view, purpose)
+        if art.content_hash != view.art.content_hash:
             return None  # another purpose's champion: scored per subject, off the event loop
-        if self._challenger(scores, purpose) is not None:
+        if self._challenger(view, purpose) is not None:
             return None  # a shadow score to compute and write: off the event loop
-        return scores.result(subject_id)
+        return self._stored_nowait(view, subject_id)
 
     def decide_nowait(self, subject_id: str, purpose: str) -> dict[str, Any] | None:
-        """:meth:`decide` if it can answer from memory now, else None (call :meth:`decide`)."""
-        scores = self._current_nowait()
+        """:meth:`decide` if its row is stored and current, else None (call :meth:`decide`)."""
+        view = self._current_nowait()
         if (
-            scores is None
-            or self._champion(scores, purpose).content_hash != scores.art.content_hash
-            or self._challenger(scores, purpose) is not None
+            view is None
+            or self._champion(view, purpose).content_hash != view.art.content_hash
+            or self._challenger(view, purpose) is not None
         ):
             return None
-        return self._decide(scores, subject_id, purpose)
+        result = self._stored_nowait(view, subject_id)
+        return None if result is None else self._decide_with(view, purpose, result)
 
     def record_inquiry_nowait(
         self, subject_id: str, requester: str, purpose: str, at: dt.datetime
@@ -678,11 +630,14 @@ class WorkspaceProvider:
         self.record_inquiry(subject_id, requester, purpose, at)
         return True
 
-    def _decide(self, scores: _Scores, subject_id: str, purpose: str) -> dict[str, Any]:
-        art = self._champion(scores, purpose)
-        result = self._score_with(scores, art, subject_id)
+    def _decide(self, view: _View, subject_id: str, purpose: str) -> dict[str, Any]:
+        art = self._champion(view, purpose)
+        return self._decide_with(view, purpose, self._score_with(view, art, subject_id))
+
+    def _decide_with(self, view: _View, purpose: str, result: dict[str, Any]) -> dict[str, Any]:
+        art = self._champion(view, purpose)
         row: dict[str, Any] = {
-            "subject_id": subject_id,
+            "subject_id": result["subject_id"],
             "score": result["score"],
             "status": result["status"],
         }
@@ -759,10 +714,7 @@ class WorkspaceProvider:
 
     def suppress(self, kind: str, record_id: str, reason: str) -> None:
         self.store.suppress(kind, [record_id], reason=reason, at=self.now())
-        with self._lock:
-            # look at the store again on the next answer, whatever its folders' mtimes say
-            if self._scores is not None:
-                self._scores.settled = False
+        self._unsettle()
 
     def check_correction(
         self, kind: str, record_id: str, correction: dict[str, Any], dispute_id: str
@@ -778,17 +730,13 @@ class WorkspaceProvider:
         Idempotent (see :mod:`trustscore.pipeline._resolutions`).
         """
         new_id = apply_resolution(self.store, suppression)
-        with self._lock:
-            if self._scores is not None:
-                self._scores.settled = False
+        self._unsettle()
         return new_id
 
     def apply_consent(self, event: ConsentEvent) -> None:
         """Carry a ledger consent event into the store (idempotent); the next answer sees it."""
         apply_consents(self.store, [event])
-        with self._lock:
-            if self._scores is not None:
-                self._scores.settled = False
+        self._unsettle()
 
     def apply_identity_change(self, change: IdentityChange) -> None:
         """Carry a ledger identity change into the stores (idempotent); the next answer sees it.
@@ -796,9 +744,13 @@ class WorkspaceProvider:
         The moved records' new versions are a batch of their own, so every answer is rebuilt.
         """
         apply_identity_change(self.store, change)
+        self._unsettle()
+
+    def _unsettle(self) -> None:
+        # list the store again on the next answer, whatever its folders' mtimes say
         with self._lock:
-            if self._scores is not None:
-                self._scores.settled = False
+            if self._view is not None:
+                self._view.settled = False
 
     def rescore(self, subject_id: str) -> dict[str, Any]:
         return self.current_score(subject_id)

@@ -21,8 +21,8 @@ _TABLES = (
     "access_log, access_refusals, api_clients, audit_checkpoints, audit_head, audit_log, "
     "audit_salts, consent_events, decisions, dispute_kinds, disputes, held_batches, "
     "identity_changes, identity_links, identity_moves, identity_reviews, ingest_batches, "
-    "job_leases, model_approvals, model_events, model_registry, review_cases, score_snapshots, "
-    "suppressions"
+    "job_leases, latest_score_bases, latest_scores, model_approvals, model_events, "
+    "model_registry, review_cases, score_snapshots, suppressions"
 )
 
 

@@ -14,8 +14,8 @@ TABLES = [
     "access_log", "access_refusals", "api_clients", "audit_checkpoints", "audit_head",
     "audit_log", "audit_salts", "consent_events", "decisions", "dispute_kinds", "disputes",
     "held_batches", "identity_changes", "identity_links", "identity_moves", "identity_reviews",
-    "ingest_batches", "job_leases", "model_approvals", "model_events", "model_registry",
-    "review_cases", "score_snapshots", "suppressions",
+    "ingest_batches", "job_leases", "latest_score_bases", "latest_scores", "model_approvals",
+    "model_events", "model_registry", "review_cases", "score_snapshots", "suppressions",
 ]  # fmt: skip
 
 
@@ -32,7 +32,7 @@ def test_upgrade_creates_the_same_tables_and_is_repeatable(ledger_url: str) -> N
     assert ledger.revision() is None
     ledger.upgrade()
     ledger.upgrade()
-    assert ledger.revision() == "0011_commit_rest"
+    assert ledger.revision() == "0012"
     assert ledger.table_names() == sorted([*TABLES, "alembic_version"])
     lg.audit_append(ledger, "ops", "note", {"n": 1})
     assert lg.audit_verify(ledger).head_seq == 1
@@ -42,7 +42,7 @@ def test_upgrade_creates_the_same_tables_and_is_repeatable(ledger_url: str) -> N
 def test_upgrade_adopts_a_ledger_built_by_create_all(ledger: lg.Ledger) -> None:
     lg.audit_append(ledger, "ops", "note", {})
     ledger.upgrade()
-    assert ledger.revision() == "0011_commit_rest"
+    assert ledger.revision() == "0012"
     assert lg.audit_verify(ledger).n_entries == 1
 
 

@@ -1,21 +1,31 @@
-"""WorkspaceProvider serves scores from memory and equals the per-subject query a replay runs."""
+"""WorkspaceProvider serves scores from the keyed store and equals the per-subject query a replay
+runs."""
 
 from __future__ import annotations
 
 import datetime as dt
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
+import sqlalchemy as sa
 
+from trustscore import ledger as lg
 from trustscore.exceptions import NeverApprovablePurposeError, NotFoundError
 from trustscore.features import DEFAULT_CONSENT_CATEGORIES, bills_without_consent
-from trustscore.pipeline import Workspace, WorkspaceProvider, run_demo, score_subject
+from trustscore.pipeline import (
+    Workspace,
+    WorkspaceProvider,
+    publish_scores,
+    run_demo,
+    score_subject,
+)
 from trustscore.pipeline._provider import _result
-from trustscore.records import RecordStore
+from trustscore.records import RecordStore, arrow_schema, ingest
 from trustscore.scoring import score
 
 N_SUBJECTS = 1200
@@ -148,15 +158,17 @@ def test_the_nowait_answers_come_from_memory_only_while_it_is_current(
     provider: WorkspaceProvider, clock: Clock
 ) -> None:
     sid, bill = _bill_subjects(provider)[4]
-    assert provider.score_nowait(sid, "credit_pricing") is None  # nothing computed yet
+    assert provider.score_nowait(sid, "credit_pricing") is None  # the store not looked at yet
     assert provider.decide_nowait(sid, "credit_limit") is None
     provider.warm()
     assert provider.score_nowait(sid, "credit_pricing") == provider.score(sid, "credit_pricing")
     assert provider.decide_nowait(sid, "credit_limit") == provider.decide(sid, "credit_limit")
     with pytest.raises(NeverApprovablePurposeError):
         provider.score_nowait(sid, "employment")
+    # no row: whether the subject exists is for the blocking call to find out
+    assert provider.score_nowait("nobody", "credit_pricing") is None
     with pytest.raises(NotFoundError, match="No subject 'nobody'"):
-        provider.score_nowait("nobody", "credit_pricing")
+        provider.score("nobody", "credit_pricing")
     before = provider.score(sid, "credit_pricing")
     # another process suppresses a record: the memory is no longer current, so no answer
     # from it until a blocking call has brought it up to date
@@ -191,3 +203,141 @@ def test_a_flagged_subject_reads_which_value_and_why(provider: WorkspaceProvider
         "value": -4.0,
         "text": f"{c.name} = -4 is impossible: {c.quality.bounds_text}",
     } in got
+
+
+def _batch(provider: WorkspaceProvider) -> dict[str, dict[str, object]]:
+    return {r["subject_id"]: r for r in pq.read_table(provider.workspace.scores_path).to_pylist()}
+
+
+@pytest.mark.slow
+def test_the_service_starts_without_reading_the_store(
+    provider: WorkspaceProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After the batch run filled the table, starting and answering reads no record and
+    computes no feature: each answer is one stored row."""
+    fresh = WorkspaceProvider(provider.workspace, clock=provider.now)
+    batch = _batch(provider)
+    sids = sorted(batch)[:: N_SUBJECTS // 6]
+
+    def refused(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the store was read")
+
+    monkeypatch.setattr(pq, "read_table", refused)
+    monkeypatch.setattr("trustscore.pipeline._provider.compute_features", refused)
+    fresh.warm()
+    answers = {sid: fresh.score_nowait(sid, "credit_pricing") for sid in sids}
+    assert {sid: a and a["score"] for sid, a in answers.items()} == {
+        sid: batch[sid]["score"] for sid in sids
+    }
+    monkeypatch.undo()
+    assert answers == {sid: _direct(provider, sid) for sid in sids}
+
+
+@pytest.mark.slow
+def test_a_missing_row_is_computed_and_stored(provider: WorkspaceProvider) -> None:
+    sid = sorted(_batch(provider))[7]
+    with provider.registry.engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM latest_scores WHERE subject_id = :s"), {"s": sid})
+    assert lg.latest_score(provider.registry, sid) is None
+    provider.warm()
+    assert provider.score_nowait(sid, "credit_pricing") is None  # nothing stored to answer
+    got = provider.current_score(sid)
+    assert got == _direct(provider, sid)
+    stored = lg.latest_score(provider.registry, sid)
+    assert stored is not None
+    assert stored.result == got
+    assert provider.score_nowait(sid, "credit_pricing") == got
+
+
+@pytest.mark.slow
+def test_a_row_of_another_model_or_date_is_not_the_answer(
+    provider: WorkspaceProvider, clock: Clock
+) -> None:
+    sid = sorted(_batch(provider))[9]
+    right = provider.current_score(sid)
+    stored = lg.latest_score(provider.registry, sid)
+    assert stored is not None
+    # a row left by another champion: the answer is this champion's, computed again
+    wrong = replace(stored, model_hash="sha256:" + "0" * 64, result={**right, "score": 1})
+    lg.put_latest_scores(provider.registry, [wrong])
+    assert provider.current_score(sid) == right == _direct(provider, sid)
+    # a new as-of date: every row is stale, the answer is the new date's
+    new_as_of = provider.workspace.as_of() + dt.timedelta(days=200)
+    provider.workspace.set_as_of(new_as_of)
+    clock.advance(1.1)
+    moved = provider.current_score(sid)
+    assert moved["as_of"] == new_as_of.isoformat()
+    assert moved == _direct(provider, sid)
+    assert moved["feature_hash"] != right["feature_hash"]
+
+
+@pytest.mark.slow
+def test_a_new_batch_makes_older_rows_stale(provider: WorkspaceProvider, clock: Clock) -> None:
+    (sid, bill), (other, _) = _bill_subjects(provider)[:2]
+    before, other_before = provider.current_score(sid), provider.current_score(other)
+    old_base = lg.latest_score(provider.registry, other)
+    schema = arrow_schema("obligation")
+    row = provider.store.record("obligation", bill)
+    # a furnisher's new bill for the subject, never paid: the subject's features change
+    late = {**{k: row[k] for k in schema.names}, "record_id": f"{bill}-late",
+            "paid_date": None, "amount_paid": None, "action": None}  # fmt: skip
+    path = provider.workspace.root / "late" / "obligation.parquet"
+    path.parent.mkdir()
+    pq.write_table(pa.Table.from_pylist([late], schema=schema), path)
+    ingest(path, provider.store, kind="obligation", ingested_at=clock())
+    clock.advance(1.1)
+    after = provider.current_score(sid)
+    assert after == _direct(provider, sid)
+    assert after["feature_hash"] != before["feature_hash"]
+    # the batch's subjects are not known: every row before it is stale, and computed again
+    assert provider.current_score(other) == other_before == _direct(provider, other)
+    new = lg.latest_score(provider.registry, other)
+    assert old_base is not None
+    assert new is not None
+    assert new.base_id != old_base.base_id
+
+
+@pytest.mark.slow
+def test_a_consent_withdrawal_rescores_its_subject(
+    provider: WorkspaceProvider, clock: Clock
+) -> None:
+    sid, bill = _bill_subjects(provider)[3]
+    category = str(provider.store.record("obligation", bill)["category"])
+    before = provider.current_score(sid)
+    at = clock()
+    provider.apply_consent(
+        lg.ConsentEvent(
+            consent_id="cns_test_1", subject_id=sid, scope_kind="category", scope=category,
+            action="withdraw", effective_at=at, recorded_at=at, actor="subject", source="api",
+        )
+    )  # fmt: skip
+    after = provider.rescore(sid)
+    assert after["feature_hash"] != before["feature_hash"]
+    assert after == _direct(provider, sid)
+    stored = lg.latest_score(provider.registry, sid)
+    assert stored is not None
+    assert stored.patch != ""
+    assert stored.result == after
+
+
+@pytest.mark.slow
+def test_a_new_batch_run_is_taken_up(
+    provider: WorkspaceProvider, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (sid, bill), (other, _) = _bill_subjects(provider)[:2]
+    provider.warm()
+    provider.suppress("obligation", bill, "dispute dsp_2 unverifiable")
+    clock.advance(1.1)
+    after = provider.rescore(sid)
+    assert after == _direct(provider, sid)
+    done = publish_scores(provider.workspace, provider.registry, now=clock())
+    assert done.n_rows == N_SUBJECTS
+    assert done.base_id != provider._view.base.base_id  # type: ignore[union-attr]
+
+    def refused(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("computed, not read")
+
+    monkeypatch.setattr("trustscore.pipeline._provider.compute_features", refused)
+    answers = {s: provider.current_score(s) for s in (sid, other)}
+    monkeypatch.undo()
+    assert answers == {s: _direct(provider, s) for s in (sid, other)}

@@ -5,7 +5,7 @@ holds every later write of them to the log. Refused requests are committed again
 hashes are now salted by the subject the request named (as the rows of other tables about a
 subject are), so the log no longer lets anyone test guesses of who a refusal was about.
 
-Revision ID: 0011_commit_rest
+Revision ID: 0011
 Revises: 0010
 """
 
@@ -16,7 +16,7 @@ import datetime as dt
 from alembic import op
 from sqlalchemy.orm import Session
 
-revision = "0011_commit_rest"
+revision = "0011"
 down_revision = "0010"
 branch_labels = None
 depends_on = None
