@@ -155,8 +155,11 @@ def _copy_consents(work: Path, env: dict[str, str]) -> None:
 def _snapshot_argv(env: dict[str, str], work: Path, scores: Path) -> list[str] | None:
     """The CLI command that loads the batch's scores into the keyed store, if there is one.
 
-    The keyed store of latest scores (issue 13, step 4) is being built beside this benchmark;
-    once ``trustscore scores load`` exists this stage measures it, until then it is absent.
+    The keyed store of latest scores (issue 13, step 4) is filled by ``trustscore publish``,
+    which scores a workspace with its registry's champion; this harness scores with an
+    unregistered quantile-binned model in a bare store, so the stage stays absent until the
+    harness registers its model (a follow-up). A ``scores load`` command, if one is added, is
+    measured here.
     """
     probe = subprocess.run(
         _cli("scores", "load", "--help"), env=env, capture_output=True, text=True, check=False
