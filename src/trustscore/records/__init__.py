@@ -12,7 +12,7 @@ quarantined: ingest the subjects first.
 Examples
 --------
 >>> sorted(RECORD_KINDS)
-['inquiry', 'obligation', 'public_record', 'subject', 'tradeline']
+['inquiry', 'obligation', 'public_record', 'subject', 'supplier_payment', 'tradeline']
 >>> RECORD_KINDS["subject"].key
 ('subject_id',)
 """
@@ -58,6 +58,7 @@ from trustscore.records._relinks import (
 from trustscore.records._schemas import (
     DELETE,
     DISPUTABLE_KINDS,
+    ORGANISATION_KINDS,
     RECORD_KINDS,
     FieldSpec,
     RecordKind,
@@ -76,6 +77,7 @@ __all__ = [
     "CORRECTION_MARK",
     "DELETE",
     "DISPUTABLE_KINDS",
+    "ORGANISATION_KINDS",
     "NO_FURNISHER",
     "RECORD_KINDS",
     "RELINKS_DIR",
