@@ -151,12 +151,14 @@ from trustscore.ledger._registry import (
 )
 from trustscore.ledger._registry_read import (
     MODEL_SLOTS,
+    MODEL_SUBJECT_KINDS,
     ModelApproval,
     ModelEvent,
     RegisteredModel,
     challenger,
     champion,
     find_model,
+    model_subject_kind,
     model_events,
     registered_models,
 )
@@ -213,6 +215,7 @@ __all__ = [
     "IDENTITY_CHANGE_ACTIONS",
     "IDENTITY_REVIEW_OUTCOMES",
     "MODEL_SLOTS",
+    "MODEL_SUBJECT_KINDS",
     "REFERRAL_KINDS",
     "REFUSAL_KINDS",
     "REVIEW_REASONS",
@@ -301,6 +304,7 @@ __all__ = [
     "load_signing_key",
     "log_access",
     "model_events",
+    "model_subject_kind",
     "open_dispute",
     "open_identity_reviews",
     "open_review_cases",

@@ -174,7 +174,7 @@ class Ledger:
         >>> ledger = Ledger("sqlite://")
         >>> ledger.upgrade()
         >>> ledger.revision()
-        '0010'
+        '0011_orgs'
         >>> ledger.dispose()
         """
         from alembic import command
