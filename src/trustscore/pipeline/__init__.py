@@ -50,8 +50,10 @@ from trustscore.pipeline._monitor_runs import (
 )
 from trustscore.pipeline._provider import WorkspaceProvider, feature_hash, score_subject
 from trustscore.pipeline._registry import (
+    artifact_subject_kind,
     challenger_artifact,
     champion_artifact,
+    check_artifact_kind,
     registered_artifact,
     registry_moved,
     store_and_register,
@@ -82,8 +84,10 @@ __all__ = [
     "apply_consents",
     "apply_identity_change",
     "apply_resolution",
+    "artifact_subject_kind",
     "challenger_artifact",
     "champion_artifact",
+    "check_artifact_kind",
     "characteristics_metadata",
     "compare_challenger",
     "explain_row",
