@@ -47,7 +47,11 @@ from trustscore.features import (
 from trustscore.ledger import ConsentEvent, IdentityChange, Suppression
 from trustscore.pipeline._consents import apply_consents
 from trustscore.pipeline._identity_changes import apply_identity_change
-from trustscore.pipeline._registry import registered_artifact
+from trustscore.pipeline._registry import (
+    artifact_subject_kind,
+    champion_artifact,
+    registered_artifact,
+)
 from trustscore.pipeline._resolutions import apply_resolution
 from trustscore.pipeline._workspace import Workspace
 from trustscore.records import (
@@ -156,15 +160,35 @@ def score_subject(
     consent in force (see :mod:`trustscore.features._consent`).
     """
     known_at = known_at or dt.datetime.now(dt.UTC)
+    kind = artifact_subject_kind(art)  # a model scores one kind, from that kind's features
     features = compute_features(
         store, as_of, subjects=[subject_id], known_at=known_at,
-        consent_categories=consent_categories,
+        consent_categories=consent_categories, subject_kind=kind,
     )  # fmt: skip
     if features.num_rows == 0:
+        other = subject_kind(store, subject_id)
+        if other is not None and other != kind:
+            msg = (
+                f"Subject {subject_id!r} is an {other}"
+                if other[0] in "aeiou"
+                else f"Subject {subject_id!r} is a {other}"
+            )
+            msg += (
+                f"; model {art.model_version} scores {kind}s. Persons and organisations are "
+                "scored by separate models: use the champion of the subject's kind."
+            )
+            raise PurposeError(msg, subject_id=subject_id)
         raise _unknown(subject_id, as_of)
     row = features.to_pylist()[0]
     scored = score(art, features).to_pylist()[0]
     return _result(art, subject_id, as_of, row, scored)
+
+
+def subject_kind(store: RecordStore, subject_id: str) -> str | None:
+    """The kind (``person``, ``organisation``) of the subject's latest subject record; None
+    for an unknown subject."""
+    rows = store.read("subject", subjects=[subject_id]).to_pylist()
+    return str(sorted(rows, key=version_order)[-1]["kind"]) if rows else None
 
 
 def _unknown(subject_id: str, as_of: dt.date) -> NotFoundError:
@@ -616,9 +640,28 @@ class WorkspaceProvider:
 
     def score(self, subject_id: str, purpose: str) -> dict[str, Any]:
         scores = self._current()
+        org = self._organisation_champion(scores, purpose, subject_id)
+        if org is not None:
+            return self._score_with(scores, org, subject_id)
         result = self._score_with(scores, self._champion(scores, purpose), subject_id)
         self._shadow(scores, purpose, result)
         return result
+
+    def _organisation_champion(
+        self, scores: _Scores, purpose: str, subject_id: str
+    ) -> ScorecardArtifact | None:
+        """The champion of ``purpose`` for organisations if the subject is one, else None.
+
+        Persons' scores are kept in memory (see the class docstring); an organisation is scored
+        per request by the champion of its own kind (one query, as a replay), never by the
+        persons' model, and without a shadow score.
+        """
+        if subject_id in scores.features or subject_kind(self.store, subject_id) != "organisation":
+            return None
+        check_purpose_approvable(purpose)
+        art = champion_artifact(self.registry, self.workspace, purpose, subject_kind="organisation")
+        check_purpose(art, purpose)
+        return art
 
     def _score_with(
         self, scores: _Scores, art: ScorecardArtifact, subject_id: str
@@ -634,7 +677,8 @@ class WorkspaceProvider:
     def decide(self, subject_id: str, purpose: str) -> dict[str, Any]:
         scores = self._current()
         decision = self._decide(scores, subject_id, purpose)
-        self._shadow(scores, purpose, decision["score"])  # after the decision, never into it
+        if subject_id in scores.features:  # persons' challengers shadow persons only
+            self._shadow(scores, purpose, decision["score"])  # after the decision, never into it
         return decision
 
     # -- the same answers without blocking, when they are in memory ---------------------------
@@ -651,8 +695,8 @@ class WorkspaceProvider:
         It never computes or reads the store, so an event loop may call it.
         """
         scores = self._current_nowait()
-        if scores is None:
-            return None
+        if scores is None or subject_id not in scores.features:
+            return None  # an organisation (or an unknown subject): answered off the event loop
         art = self._champion(scores, purpose)
         if art.content_hash != scores.art.content_hash:
             return None  # another purpose's champion: scored per subject, off the event loop
@@ -665,6 +709,7 @@ class WorkspaceProvider:
         scores = self._current_nowait()
         if (
             scores is None
+            or subject_id not in scores.features
             or self._champion(scores, purpose).content_hash != scores.art.content_hash
             or self._challenger(scores, purpose) is not None
         ):
@@ -679,7 +724,9 @@ class WorkspaceProvider:
         return True
 
     def _decide(self, scores: _Scores, subject_id: str, purpose: str) -> dict[str, Any]:
-        art = self._champion(scores, purpose)
+        art = self._organisation_champion(scores, purpose, subject_id) or self._champion(
+            scores, purpose
+        )
         result = self._score_with(scores, art, subject_id)
         row: dict[str, Any] = {
             "subject_id": subject_id,
