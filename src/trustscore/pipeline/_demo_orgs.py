@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -22,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from trustscore.exceptions import DataQualityWarning, ModelError
 from trustscore.features import compute_features, feature_bounds, kind_lineage, write_features
 from trustscore.i18n import N_
 from trustscore.ledger import Ledger
@@ -34,6 +37,8 @@ from trustscore.reports import model_report, write_report
 from trustscore.scoring import ScorecardArtifact, untrue_reasons
 
 __all__ = ["ORG_MINIMUM_CRITERIA", "OrganisationDemo", "demo_organisations"]
+
+logger = logging.getLogger(__name__)
 
 KIND: Final = "organisation"
 
@@ -71,6 +76,14 @@ class OrganisationDemo:
     seconds: float
 
 
+def _auc(y: Any, risk: Any) -> float:
+    """The holdout's AUC; NaN where a small population's holdout has one class only."""
+    try:
+        return roc_auc(y, risk)
+    except ModelError:
+        return float("nan")
+
+
 def demo_organisations(
     ws: Workspace,
     as_of: dt.date,
@@ -83,7 +96,8 @@ def demo_organisations(
     cutoffs: Sequence[float] | None = None,
 ) -> OrganisationDemo | None:
     """Train, register, score and report the organisations' own model; None when the
-    population holds too few organisations to fit one."""
+    population holds too few organisations (or events among them) to fit one: organisations
+    are then not scored, never scored by the persons' model."""
     start = time.perf_counter()
     store = RecordStore(ws.store_dir)
     features = compute_features(store, as_of, subject_kind=KIND)
@@ -114,11 +128,19 @@ def demo_organisations(
         "outcome": "an invoice 90+ days beyond terms or a credit account 90+ days past due "
         "in the 12 months after as_of",
     }
-    card.fit(
-        train[columns], train["target"].to_numpy(),
-        eval_set=(hold[columns], hold["target"].to_numpy()),
-        data_window=window, lineage=kind_lineage(KIND),
-    )  # fmt: skip
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DataQualityWarning)
+        try:
+            card.fit(
+                train[columns], train["target"].to_numpy(),
+                eval_set=(hold[columns], hold["target"].to_numpy()),
+                data_window=window, lineage=kind_lineage(KIND),
+            )  # fmt: skip
+        except ModelError as exc:  # too few organisations (or events) to fit and measure one
+            logger.warning("The organisations' model was not trained: %s", exc.message)
+            return None
+    for w in caught:  # a small population's constant column, say: logged, not raised
+        logger.warning("%s", w.message)
     art = card.to_artifact()
     validation = scorer(art, features, as_of)
     title = f"trustscore demo: validation of the organisations' model {art.model_version}"
@@ -147,8 +169,8 @@ def demo_organisations(
         n_organisations=features.num_rows,
         n_scored=int(pc.sum(ok).as_py() or 0),
         model_version=champion.model_version,
-        holdout_auc=roc_auc(y, -held.column("score").to_numpy(zero_copy_only=False)),
-        oracle_auc=roc_auc(y, held.column("oracle_p").to_numpy(zero_copy_only=False)),
+        holdout_auc=_auc(y, -held.column("score").to_numpy(zero_copy_only=False)),
+        oracle_auc=_auc(y, held.column("oracle_p").to_numpy(zero_copy_only=False)),
         champion_of=champion_of,
         n_reasons=sum(
             int(pc.sum(pc.is_valid(scores.column(f"reason_{r}"))).as_py() or 0)
