@@ -244,8 +244,15 @@ def features(
     ] = Path("trustscore-demo/features.parquet"),
     engine: Annotated[str, typer.Option(help="duckdb or spark")] = "duckdb",
     spark_master: SparkMaster = None,
+    subject_kind: Annotated[
+        str,
+        typer.Option(
+            help="person or organisation: persons and organisations have their own features "
+            "and their own models, never mixed."
+        ),
+    ] = "person",
 ) -> None:
-    """Compute as-of features for every subject in the store.
+    """Compute as-of features for every subject of one kind in the store.
 
     Bills of the categories in TRUSTSCORE_CONSENT_CATEGORIES (default: all) count only with the
     subject's consent; the bills left out for lack of it are counted in the output. With
@@ -269,7 +276,9 @@ def features(
         records = RecordStore(store)
         if engine == "spark":
             with atomic_output(out) as tmp:
-                n = write_features_spark(records, date, tmp, consent_categories=categories)
+                n = write_features_spark(
+                    records, date, tmp, consent_categories=categories, subject_kind=subject_kind
+                )
             typer.echo(f"wrote features of {n:,} subjects as of {date} to {out}/ (Spark)")
             left = count_bills_without_consent(
                 records, date, engine=engine, consent_categories=categories
@@ -279,7 +288,9 @@ def features(
                 f"(categories needing consent: {', '.join(categories) or 'none'})"
             )
             return
-        table = compute_features(records, date, engine=engine, consent_categories=categories)
+        table = compute_features(
+            records, date, engine=engine, consent_categories=categories, subject_kind=subject_kind
+        )
         left_out = bills_without_consent(
             records, date, engine=engine, consent_categories=categories
         ).num_rows
@@ -428,6 +439,13 @@ def score(
         list[str] | None, typer.Option(help="Id columns to copy into the scores.")
     ] = None,
     spark_master: SparkMaster = None,
+    subject_kind: Annotated[
+        str,
+        typer.Option(
+            help="person or organisation: persons and organisations have their own features "
+            "and their own models, never mixed: with --purpose, the champion of this kind."
+        ),
+    ] = "person",
 ) -> None:
     """Score a table from a model artifact alone, or for a purpose with its champion.
 
@@ -439,7 +457,7 @@ def score(
     if purpose is not None:
         # the champion's Spark job runs on the master named here, as a model's does
         guarded(lambda: use_spark(engine, spark_master))
-        score_for_purpose(purpose, model, data, out, engine)
+        score_for_purpose(purpose, model, data, out, engine, subject_kind)
         return
     if model is None:
         raise fail("give --model (an artifact) or --purpose (its champion scores).")
