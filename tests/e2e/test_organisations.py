@@ -86,7 +86,8 @@ def test_each_kind_is_trained_registered_scored_and_reported_apart(
     kinds = {r["subject_id"]: r["kind"] for r in store.read("subject").to_pylist()}
     people = pq.read_table(ws.scores_path, columns=["subject_id"])["subject_id"].to_pylist()
     firms = [r["subject_id"] for r in _org_scores(ws)]
-    assert firms and {kinds[s] for s in firms} == {"organisation"}
+    assert firms
+    assert {kinds[s] for s in firms} == {"organisation"}
     assert {kinds[s] for s in people} == {"person"}
     for name in ("report", "validation"):
         page = ws.root / f"{name}.organisation.html"
@@ -102,7 +103,8 @@ def test_the_provider_scores_an_organisation_with_its_kind_champion(
     got = provider.score(firm, "credit_pricing")
     assert (got["model_hash"], got["status"]) == (org.content_hash, "OK")
     assert set(got["subscores"]) == set(org.dimension_names)
-    assert got["reasons"] and all(r["code"].startswith("O") for r in got["reasons"])
+    assert got["reasons"]
+    assert all(r["code"].startswith("O") for r in got["reasons"])
     assert sum(got["subscores"].values()) == got["score"]
     # exactly the per-subject query a replay runs, and the demo's batch score
     direct = score_subject(provider.store, org, firm, ws.as_of(), known_at=provider.now())
@@ -132,7 +134,7 @@ def test_a_model_of_one_kind_never_scores_or_trains_on_the_other(
     y = [0, 1] * 10
     with pytest.raises(SchemaError, match="A person model cannot use paydex_12m"):
         Scorecard().fit(orgs[["paydex_12m"]].head(20), y)
-    with pytest.raises(SchemaError, match="An organisation model cannot use|organisation model"):
+    with pytest.raises(SchemaError, match="An organisation model cannot use on_time_share_12m"):
         Scorecard(subject_kind="organisation").fit(people[["on_time_share_12m"]].head(20), y)
 
 
@@ -156,11 +158,13 @@ def test_the_api_scores_an_organisation_with_reasons_in_both_languages(
     en_body, zh_body = en.json(), zh.json()
     assert en_body["score"] == zh_body["score"]
     codes = [r["code"] for r in en_body["reasons"]]
-    assert codes and codes == [r["code"] for r in zh_body["reasons"]]
+    assert codes
+    assert codes == [r["code"] for r in zh_body["reasons"]]
     assert all(c.startswith("O") for c in codes)
     assert not any(HAN.search(r["text"]) for r in en_body["reasons"])
     assert all(HAN.search(r["text"]) for r in zh_body["reasons"])
-    assert en_body["subscores"] and set(en_body["subscores"]) <= set(ORG_DIMENSIONS)
+    assert en_body["subscores"]
+    assert set(en_body["subscores"]) <= set(ORG_DIMENSIONS)
 
 
 def test_the_cli_scores_organisations_with_their_champion(

@@ -323,10 +323,11 @@ def feature_table(
     -------
     ibis.Table
         One row per person created on or before ``as_of`` (organisations have their own
-        table, ``org_feature_table``), ordered by ``subject_id``: the ``subject_id``, every feature of :data:`FEATURES` as float64 (NULL where undefined),
-        then ``months_history`` (whole months from the earliest bill or credit report to
-        ``as_of``; NULL if none) and ``n_records_12m`` (bills and credit reports with a business
-        date in the last 12 months).
+        table, ``org_feature_table``), ordered by ``subject_id``: the ``subject_id``, every
+        feature of :data:`FEATURES` as float64 (NULL where undefined), then
+        ``months_history`` (whole months from the earliest bill or credit report to ``as_of``;
+        NULL if none) and ``n_records_12m`` (bills and credit reports with a business date in
+        the last 12 months).
 
     Raises
     ------

@@ -107,7 +107,8 @@ def check_feature_kind(columns: Iterable[str], kind: str) -> None:
         if wrong:
             article = "an" if other[0] in "aeiou" else "a"
             verb = "it describes" if len(wrong) == 1 else "they describe"
-            msg = f"A {kind} model cannot use {', '.join(wrong)}: {verb} {article} {other}"
+            model = "An organisation model" if kind == "organisation" else f"A {kind} model"
+            msg = f"{model} cannot use {', '.join(wrong)}: {verb} {article} {other}"
             msg += (
                 f". Persons and organisations are scored by separate models; train the {kind} "
                 f"model on the {kind} feature set (trustscore.features.feature_set({kind!r}))."

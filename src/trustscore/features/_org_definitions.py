@@ -96,8 +96,10 @@ ORG_FEATURES: Final[tuple[FeatureDef, ...]] = (
         "Invoices dated in the last 24 months paid (or unpaid) 60 or more days beyond terms.",
         "OP03",
         N_("Invoices paid 60 or more days beyond their terms in the last 24 months"),
-        N_("Pay invoices before they are 60 days beyond terms; these stop counting after 24 "
-           "months."),
+        N_(
+            "Pay invoices before they are 60 days beyond terms; these stop counting after 24 "
+            "months."
+        ),
         direction=-1,
         missing_reason=N_("No invoice 60 or more days beyond terms on file"),
         missing_improve="",
@@ -160,8 +162,10 @@ ORG_FEATURES: Final[tuple[FeatureDef, ...]] = (
         "Court judgments and bankruptcies filed within the horizon and not satisfied by as_of.",
         "OL01",
         N_("Court judgments or insolvency proceedings against the organisation not settled"),
-        N_("Settle the judgment; it stops counting once the court reports it satisfied. If a "
-           "record is wrong, dispute it and it will be corrected or removed."),
+        N_(
+            "Settle the judgment; it stops counting once the court reports it satisfied. If a "
+            "record is wrong, dispute it and it will be corrected or removed."
+        ),
         direction=-1,
         missing_reason=N_("No unsettled court judgment against the organisation on file"),
         missing_improve="",
@@ -174,8 +178,10 @@ ORG_FEATURES: Final[tuple[FeatureDef, ...]] = (
         "n_unsatisfied_judgments. NULL if there is none.",
         "OL02",
         N_("A recent court judgment against the organisation that is not settled"),
-        N_("Settle the judgment; an unsettled one weighs less as time passes and ages out after "
-           "seven years."),
+        N_(
+            "Settle the judgment; an unsettled one weighs less as time passes and ages out after "
+            "seven years."
+        ),
         direction=1,
         missing_reason=N_("No unsettled court judgment against the organisation on file"),
         missing_improve="",

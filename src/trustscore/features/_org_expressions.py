@@ -71,7 +71,9 @@ def _credit_features(t: ir.Table, as_of: dt.date, horizon_start: dt.date) -> ir.
 
 
 def _public_features(p: ir.Table, as_of: dt.date, horizon_start: dt.date) -> ir.Table:
-    open_ = (p.filed_date > horizon_start) & (p.satisfied_date.isnull() | (p.satisfied_date > as_of))
+    open_ = (p.filed_date > horizon_start) & (
+        p.satisfied_date.isnull() | (p.satisfied_date > as_of)
+    )
     tax = open_ & (p.kind == "tax_arrears")
     judgment = open_ & p.kind.isin(_JUDGMENTS)
     penalty = (p.kind == "regulatory_penalty") & (

@@ -158,8 +158,8 @@ from trustscore.ledger._registry_read import (
     challenger,
     champion,
     find_model,
-    model_subject_kind,
     model_events,
+    model_subject_kind,
     registered_models,
 )
 from trustscore.ledger._review_decide import decide_review_case

@@ -28,8 +28,8 @@ __all__ = [
     "challenger",
     "champion",
     "find_model",
-    "model_subject_kind",
     "model_events",
+    "model_subject_kind",
     "registered_models",
 ]
 

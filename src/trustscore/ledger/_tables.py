@@ -491,6 +491,4 @@ class ModelEventRow(Base):
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     #: whose model: a purpose has a champion (and a challenger) per subject kind, "person" or
     #: "organisation" (the model card's ``subject_kind``)
-    subject_kind: Mapped[str] = mapped_column(
-        String(16), default="person", server_default="person"
-    )
+    subject_kind: Mapped[str] = mapped_column(String(16), default="person", server_default="person")

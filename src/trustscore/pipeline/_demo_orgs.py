@@ -54,9 +54,7 @@ ORG_MINIMUM_CRITERIA: Final[tuple[dict[str, Any], ...]] = (
         "column": "n_records_12m",
         "op": ">=",
         "value": 1,
-        "text": N_(
-            "at least one invoice or account report in the 12 months before the as-of date"
-        ),
+        "text": N_("at least one invoice or account report in the 12 months before the as-of date"),
     },
 )
 
@@ -156,8 +154,10 @@ def demo_organisations(
         ledger.dispose()
     scores = scorer(champion, features, as_of)
     pq.write_table(scores, ws.kind_path(ws.scores_path, KIND))
-    html = model_report(artifact=champion, scores=scores, outcomes=outcomes, cutoffs=cutoffs,
-                        title="trustscore demo: the organisations of a synthetic population")  # fmt: skip
+    title = "trustscore demo: the organisations of a synthetic population"
+    html = model_report(
+        artifact=champion, scores=scores, outcomes=outcomes, cutoffs=cutoffs, title=title
+    )
     write_report(html, ws.kind_path(ws.report_path, KIND))
 
     ok = pc.equal(scores.column("status"), "OK")
@@ -173,8 +173,7 @@ def demo_organisations(
         oracle_auc=_auc(y, held.column("oracle_p").to_numpy(zero_copy_only=False)),
         champion_of=champion_of,
         n_reasons=sum(
-            int(pc.sum(pc.is_valid(scores.column(f"reason_{r}"))).as_py() or 0)
-            for r in range(1, 5)
+            int(pc.sum(pc.is_valid(scores.column(f"reason_{r}"))).as_py() or 0) for r in range(1, 5)
         ),
         n_untrue=len(untrue_reasons(champion, features, scores)),
         seconds=time.perf_counter() - start,

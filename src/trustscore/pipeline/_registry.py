@@ -29,8 +29,8 @@ from trustscore.scoring import ScorecardArtifact, load_artifact
 __all__ = [
     "artifact_subject_kind",
     "challenger_artifact",
-    "check_artifact_kind",
     "champion_artifact",
+    "check_artifact_kind",
     "registered_artifact",
     "registry_moved",
     "store_and_register",

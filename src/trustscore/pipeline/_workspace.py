@@ -71,8 +71,10 @@ class Workspace:
         >>> ws.kind_path(ws.scores_path, "organisation").name
         'scores.organisation.parquet'
         """
-        return path if subject_kind == "person" else path.with_name(
-            f"{path.stem}.{subject_kind}{path.suffix}"
+        return (
+            path
+            if subject_kind == "person"
+            else path.with_name(f"{path.stem}.{subject_kind}{path.suffix}")
         )
 
     @property

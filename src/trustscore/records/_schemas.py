@@ -32,8 +32,8 @@ import pyarrow as pa
 __all__ = [
     "ACTION",
     "DELETE",
-    "ORGANISATION_KINDS",
     "DISPUTABLE_KINDS",
+    "ORGANISATION_KINDS",
     "RECORD_KINDS",
     "STORE_COLUMNS",
     "FieldSpec",

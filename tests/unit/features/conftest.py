@@ -149,7 +149,12 @@ def store(tmp_path: Path) -> StoreWriter:
 def kit() -> SimpleNamespace:
     """The row builders and ``at`` (a UTC instant), for tests that build their own stores."""
     return SimpleNamespace(
-        subject=subject, bill=bill, report=report, public=public, inquiry=inquiry, at=at,
+        subject=subject,
+        bill=bill,
+        report=report,
+        public=public,
+        inquiry=inquiry,
+        at=at,
         writer=StoreWriter,
     )
 

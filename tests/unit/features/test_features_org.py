@@ -68,15 +68,21 @@ def org_store(tmp_path_factory: pytest.TempPathFactory, kit: SimpleNamespace) ->
         kit.public("r5", "f1", "court_judgment", D(2023, 12, 15), 8000.0),
         kit.public("r6", "p1", "court_judgment", D(2024, 1, 15), 400.0),
     ], at)  # fmt: skip
-    w.batch("obligation", [kit.bill("o1", "p1", D(2024, 5, 1), 80.0, D(2024, 5, 1)),
-                           kit.bill("o2", "f1", D(2024, 5, 1), 80.0, D(2024, 8, 1))], at)  # fmt: skip
+    bills = [
+        kit.bill("o1", "p1", D(2024, 5, 1), 80.0, D(2024, 5, 1)),
+        kit.bill("o2", "f1", D(2024, 5, 1), 80.0, D(2024, 8, 1)),  # a firm's bill: never counted
+    ]
+    w.batch("obligation", bills, at)
     return w.root
 
 
 def test_organisation_features_by_hand(org_store: Path) -> None:
     table = compute_features(org_store, AS_OF, subject_kind="organisation")
     assert table.column_names == [
-        "subject_id", *[f.name for f in ORG_FEATURES], "months_history", "n_records_12m"
+        "subject_id",
+        *[f.name for f in ORG_FEATURES],
+        "months_history",
+        "n_records_12m",
     ]
     rows = {r["subject_id"]: r for r in table.to_pylist()}
     assert sorted(rows) == ["f1", "f2"]  # organisations only: never the person p1
@@ -91,7 +97,8 @@ def test_organisation_features_by_hand(org_store: Path) -> None:
     assert (f1["n_unsatisfied_judgments"], f1["months_since_judgment"]) == (1.0, 6.0)
     assert (f1["months_history"], f1["n_records_12m"]) == (16.0, 5.0)
     f2 = rows["f2"]
-    assert f2["paydex_12m"] is None and f2["months_history"] is None
+    assert f2["paydex_12m"] is None
+    assert f2["months_history"] is None
     assert (f2["n_tax_arrears"], f2["n_records_12m"]) == (0.0, 0.0)
 
 
@@ -107,7 +114,8 @@ def test_a_person_row_holds_no_firm_record_and_the_reverse(org_store: Path) -> N
                                         "f2": "organisation"}  # fmt: skip
     one = compute_features(org_store, AS_OF, subjects=["f1"], subject_kind="organisation")
     assert one.to_pylist() == [
-        r for r in compute_features(org_store, AS_OF, subject_kind="organisation").to_pylist()
+        r
+        for r in compute_features(org_store, AS_OF, subject_kind="organisation").to_pylist()
         if r["subject_id"] == "f1"
     ]
 

@@ -190,9 +190,7 @@ def test_a_purpose_has_a_champion_per_subject_kind(
 ) -> None:
     person = _approved(ledger, people, "sha256:p1", t0)
     org_card = {**CARD, "subject_kind": "organisation"}
-    lg.register_model(
-        ledger, "sha256:o1", "o1", org_card, registered_by=people["dev"], now=t0
-    )
+    lg.register_model(ledger, "sha256:o1", "o1", org_card, registered_by=people["dev"], now=t0)
     lg.approve_model(
         ledger, "sha256:o1", ["credit_pricing"], validator=people["val"], report_hash="sha256:r",
         now=t0,
@@ -202,9 +200,11 @@ def test_a_purpose_has_a_champion_per_subject_kind(
     assert event.subject_kind == "organisation"
     # promoting the organisations' model leaves the persons' champion in place
     champ = lg.champion(ledger, "credit_pricing")
-    assert champ is not None and champ.model_hash == "sha256:p1"
+    assert champ is not None
+    assert champ.model_hash == "sha256:p1"
     org = lg.champion(ledger, "credit_pricing", subject_kind="organisation")
-    assert org is not None and org.model_hash == "sha256:o1"
+    assert org is not None
+    assert org.model_hash == "sha256:o1"
     assert lg.champion(ledger, "credit_pricing", subject_kind="organisation", at=t0) is None
     lg.retire_model(ledger, "credit_pricing", actor=people["val"], subject_kind="organisation")
     assert lg.champion(ledger, "credit_pricing", subject_kind="organisation") is None
@@ -234,7 +234,8 @@ def test_migration_0011_keeps_earlier_champions_as_persons_and_recommits_them(
     old.upgrade()
     assert old.revision() == "0011_orgs"
     champ = lg.champion(old, "credit_pricing")
-    assert champ is not None and champ.model_hash == "sha256:p1"
+    assert champ is not None
+    assert champ.model_hash == "sha256:p1"
     assert lg.champion(old, "credit_pricing", subject_kind="organisation") is None
     baseline = [e for e in lg.audit_entries(old) if e.action == "audit.baseline"][-1]
     assert [s[0] for s in baseline.state] == ["model_events"]
