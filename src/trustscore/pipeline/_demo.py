@@ -453,6 +453,14 @@ def run_demo(
         sorted((kind, sum(n.values())) for kind, n in reviews["by_kind"].items())
     )
 
+    report("organisations", 0, 1)
+    summary.organisations = demo_organisations(
+        ws, as_of, seed=seed, metadata=characteristics_metadata("organisation"),
+        directions=feature_directions("organisation"), govern=_govern, scorer=score_features,
+        cutoffs=policy.cutoffs,
+    )  # fmt: skip
+    report("organisations", 1, 1)
+
     report("search", 0, None)
     links = []
     try:
@@ -496,14 +504,6 @@ def run_demo(
     )
     write_report(html, ws.report_path)
     report("report", 1, 1)
-
-    report("organisations", 0, 1)
-    summary.organisations = demo_organisations(
-        ws, as_of, seed=seed, metadata=characteristics_metadata("organisation"),
-        directions=feature_directions("organisation"), govern=_govern, scorer=score_features,
-        cutoffs=policy.cutoffs,
-    )  # fmt: skip
-    report("organisations", 1, 1)
 
     report("monitor", 0, None)
     summary.monitoring = demo_monitoring(
