@@ -79,14 +79,61 @@ def _records(rng: random.Random, n_subjects: int) -> dict[str, list[dict[str, An
     return out
 
 
-def write_random_store(root: Path, n_subjects: int = 60, seed: int = 20261126) -> Path:
+def _organisations(rng: random.Random, n: int, out: dict[str, list[dict[str, Any]]]) -> None:
+    """``n`` organisations (``f000``...) with invoices, credit reports and public records of
+    every kind, added to ``out``."""
+    lo, hi = dt.date(2015, 1, 1), dt.date(2025, 6, 30)
+    for s in range(n):
+        sid = f"f{s:03d}"
+        created = _day(rng, dt.date(2012, 1, 1), dt.date(2024, 12, 31))
+        out["subject"].append({"subject_id": sid, "kind": "organisation", "created_date": created})
+        for i in range(rng.randrange(25)):
+            invoiced = _day(rng, lo, hi)
+            terms = rng.choice([0, 14, 30, 30, 60, 90])
+            # days from the invoice to its payment: early, within terms, or some way beyond
+            days = rng.choice([None, 0, 3, terms - 12, terms, terms + 7, terms + 20, terms + 45,
+                               terms + 80, terms + 200])  # fmt: skip
+            paid = None if days is None else invoiced + dt.timedelta(days=max(days, 0))
+            out["supplier_payment"].append(
+                {"record_id": f"i{s}-{i}", "subject_id": sid, "furnisher": "xyz"[(s + i) % 3],
+                 "category": ("supplier", "utility")[i % 2], "invoice": f"n{i}",
+                 "invoice_date": invoiced, "terms_days": terms,
+                 "amount": round(rng.uniform(10, 9000), 2), "paid_date": paid}
+            )  # fmt: skip
+        for m in range(rng.randrange(20)):
+            opened = dt.date(2016, 1, 1) + dt.timedelta(days=40 * s)
+            out["tradeline"].append(
+                {"record_id": f"ft{s}-{m}", "subject_id": sid, "furnisher": "bank",
+                 "account": "line", "kind": "instalment", "opened_date": opened,
+                 "closed_date": None, "credit_limit": 50000.0, "balance": 1000.0 * m,
+                 "reported_date": opened + dt.timedelta(days=30 * (m + 1)),
+                 "days_past_due": rng.choice([0, 0, 0, 15, 40, 95]), "status": "current"}
+            )  # fmt: skip
+        for p in range(rng.randrange(5)):
+            filed = _day(rng, dt.date(2014, 1, 1), hi)
+            sat = rng.choice([None, filed + dt.timedelta(days=rng.randrange(1, 900))])
+            out["public_record"].append(
+                {"record_id": f"fp{s}-{p}", "subject_id": sid, "furnisher": "authority",
+                 "kind": rng.choice(["court_judgment", "bankruptcy", "tax_arrears",
+                                     "regulatory_penalty"]),
+                 "filed_date": filed, "amount": round(rng.uniform(100, 20000), 2),
+                 "satisfied_date": sat}
+            )  # fmt: skip
+
+
+def write_random_store(
+    root: Path, n_subjects: int = 60, seed: int = 20261126, *, n_organisations: int = 0
+) -> Path:
     """A random record store: batches at different times, re-sent rows (some of them deletions),
-    uncommitted batches."""
+    uncommitted batches; with ``n_organisations``, organisations beside the persons."""
     rng = random.Random(seed)
     (root / "_batches").mkdir(parents=True)
     n = 0
     suppress: list[tuple[str, str, dt.datetime]] = []
-    for kind, rows in _records(rng, n_subjects).items():
+    records = _records(rng, n_subjects)
+    if n_organisations:
+        _organisations(random.Random(seed + 1), n_organisations, records)
+    for kind, rows in records.items():
         (root / kind).mkdir()
         rng.shuffle(rows)
         # a few batches per kind, at different times; some rows re-sent with another amount

@@ -84,8 +84,9 @@ def test_the_file_in_simplified_chinese_by_header_or_query(api: Api, lowest: str
     }  # fmt: skip
     en_x, zh_x = english["explanation"], by_header["explanation"]
     zh = catalogue("zh-CN")
-    assert [d["label"] for d in en_x["dimensions"]] == ["Payment reliability", "Credit history"]
-    assert [d["label"] for d in zh_x["dimensions"]] == ["缴费可靠性", "信用历史"]
+    # (their order is the subject's: the demo's persons-only model gives this subject this one)
+    assert [d["label"] for d in en_x["dimensions"]] == ["Credit history", "Payment reliability"]
+    assert [d["label"] for d in zh_x["dimensions"]] == ["信用历史", "缴费可靠性"]
     codes = [r["reason_code"] for r in en_x["reasons"]]
     assert [r["reason_code"] for r in zh_x["reasons"]] == codes
     assert zh_x["reasons"], "the lowest score of the demo has reasons"

@@ -550,6 +550,6 @@ def test_factory_mode_builds_its_ledger_from_settings(
         with TestClient(app) as api:
             assert api.get("/v1/health").json() == {"status": "ok"}
             assert (tmp_path / "ws" / "ledger.sqlite").is_file()
-            assert app.state.ledger.revision() == "0012"
+            assert app.state.ledger.revision() == "0013"
     finally:
         get_settings.cache_clear()

@@ -55,7 +55,13 @@ def test_demo_writes_scores_with_the_promised_columns(demo: tuple[Workspace, str
         "model_version",
         "as_of",
     ]
-    assert scores.num_rows == N_SUBJECTS
+    # persons here, organisations apart in their own scores, by their own model
+    firms = pq.read_table(ws.kind_path(ws.scores_path, "organisation"))
+    assert scores.num_rows + firms.num_rows == N_SUBJECTS
+    assert 0.05 * N_SUBJECTS < firms.num_rows < 0.15 * N_SUBJECTS
+    assert set(pc.unique(firms.column("model_version")).to_pylist()).isdisjoint(
+        pc.unique(scores.column("model_version")).to_pylist()
+    )
     # features computed from valid records never break the features' declared bounds
     assert "impossible" not in {c["kind"] for c in quality_counts(scores)}
     assert set(pc.unique(scores.column("model_version")).to_pylist()) == {art.model_version}
@@ -102,7 +108,7 @@ def test_holdout_auc_is_close_to_the_oracle(demo: tuple[Workspace, str]) -> None
 def test_ingest_counts_reconcile_in_the_demo(demo: tuple[Workspace, str]) -> None:
     ws, output = demo
     manifests = [json.loads(p.read_text()) for p in (ws.store_dir / "_batches").glob("*.json")]
-    assert len(manifests) == 8  # five kinds, then the updates of bills, accounts, public records
+    assert len(manifests) == 9  # six kinds, then the updates of bills, accounts, public records
     for m in manifests:
         assert m["rows_in"] == (
             m["rows_new"] + m["rows_versions"] + m["rows_unchanged"] + m["rows_quarantined"]

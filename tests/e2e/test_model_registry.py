@@ -86,7 +86,10 @@ def _headers(token: str) -> dict[str, str]:
 def test_the_demo_registers_and_a_second_person_approves_and_promotes(
     ws: Workspace, ledger: lg.Ledger
 ) -> None:
-    [model] = lg.registered_models(ledger)
+    # the persons' model; the organisations' is registered and approved the same way, apart
+    models = lg.registered_models(ledger)
+    assert sorted(m.card["subject_kind"] for m in models) == ["organisation", "person"]
+    [model] = [m for m in models if m.card["subject_kind"] == "person"]
     by = {c.client_id: c for c in lg.clients(ledger)}
     assert (by[model.registered_by].name, by[model.registered_by].role) == (
         DEMO_DEVELOPER, "operator",

@@ -246,8 +246,15 @@ def features(
     ] = Path("trustscore-demo/features.parquet"),
     engine: Annotated[str, typer.Option(help="duckdb or spark")] = "duckdb",
     spark_master: SparkMaster = None,
+    subject_kind: Annotated[
+        str,
+        typer.Option(
+            help="person or organisation: persons and organisations have their own features "
+            "and their own models, never mixed."
+        ),
+    ] = "person",
 ) -> None:
-    """Compute as-of features for every subject in the store.
+    """Compute as-of features for every subject of one kind in the store.
 
     Bills of the categories in TRUSTSCORE_CONSENT_CATEGORIES (default: all) count only with the
     subject's consent; the bills left out for lack of it are counted in the output. With
@@ -270,7 +277,9 @@ def features(
         records = RecordStore(store)
         if engine == "spark":
             with atomic_output(out) as tmp:
-                n = write_features_spark(records, date, tmp, consent_categories=categories)
+                n = write_features_spark(
+                    records, date, tmp, consent_categories=categories, subject_kind=subject_kind
+                )
             typer.echo(f"wrote features of {n:,} subjects as of {date} to {out}/ (Spark)")
             left = count_bills_without_consent(
                 records, date, engine=engine, consent_categories=categories
@@ -284,7 +293,9 @@ def features(
             raise fail(f"--engine must be duckdb or spark, got {engine!r}.")
         # DuckDB writes the table as it computes it, within the settings' memory limit
         with atomic_output(out) as tmp:
-            n = write_features_duckdb(records, date, tmp, consent_categories=categories)
+            n = write_features_duckdb(
+                records, date, tmp, consent_categories=categories, subject_kind=subject_kind
+            )
         typer.echo(f"wrote features of {n:,} subjects as of {date} to {out}")
         left_out = count_bills_without_consent(
             records, date, engine=engine, consent_categories=categories
@@ -431,6 +442,13 @@ def score(
         list[str] | None, typer.Option(help="Id columns to copy into the scores.")
     ] = None,
     spark_master: SparkMaster = None,
+    subject_kind: Annotated[
+        str,
+        typer.Option(
+            help="person or organisation: persons and organisations have their own features "
+            "and their own models, never mixed: with --purpose, the champion of this kind."
+        ),
+    ] = "person",
 ) -> None:
     """Score a table from a model artifact alone, or for a purpose with its champion.
 
@@ -442,7 +460,7 @@ def score(
     if purpose is not None:
         # the champion's Spark job runs on the master named here, as a model's does
         guarded(lambda: use_spark(engine, spark_master))
-        score_for_purpose(purpose, model, data, out, engine)
+        score_for_purpose(purpose, model, data, out, engine, subject_kind)
         return
     if model is None:
         raise fail("give --model (an artifact) or --purpose (its champion scores).")

@@ -18,15 +18,18 @@ if TYPE_CHECKING:
 __all__ = ["champion_of", "score_for_purpose"]
 
 
-def champion_of(purpose: str, model: Path | None, what: str) -> ScorecardArtifact:
-    """The champion artifact of ``purpose`` in the workspace's registry; ``model``, if given,
-    must be it (a purpose is scored and decided only by its champion)."""
+def champion_of(
+    purpose: str, model: Path | None, what: str, subject_kind: str = "person"
+) -> ScorecardArtifact:
+    """The champion artifact of ``purpose`` for ``subject_kind`` in the workspace's registry;
+    ``model``, if given, must be it (a purpose is scored and decided only by its champion)."""
     from trustscore.cli._ops import _ledger
     from trustscore.pipeline import Workspace, champion_artifact
     from trustscore.scoring import load_artifact
     from trustscore.settings import get_settings
 
-    champ = champion_artifact(_ledger(), Workspace(get_settings().workspace), purpose)
+    ws = Workspace(get_settings().workspace)
+    champ = champion_artifact(_ledger(), ws, purpose, subject_kind=subject_kind)
     if model is not None:
         named = load_artifact(load_artifact(model).to_dict())
         if named.content_hash != champ.content_hash:
@@ -40,7 +43,10 @@ def champion_of(purpose: str, model: Path | None, what: str) -> ScorecardArtifac
     return champ
 
 
-def score_for_purpose(purpose: str, model: Path | None, data: Path, out: Path, engine: str) -> None:
+def score_for_purpose(
+    purpose: str, model: Path | None, data: Path, out: Path, engine: str,
+    subject_kind: str = "person",
+) -> None:  # fmt: skip
     """``score --purpose``: the champion's scores, and the challenger's in shadow beside them."""
     from trustscore.cli._ops import _ledger
     from trustscore.pipeline import Workspace, read_table, score_features
@@ -48,7 +54,7 @@ def score_for_purpose(purpose: str, model: Path | None, data: Path, out: Path, e
     from trustscore.settings import get_settings
 
     def run() -> None:
-        champion_of(purpose, model, "Scores")
+        champion_of(purpose, model, "Scores", subject_kind)
         ws = Workspace(get_settings().workspace)
         features = read_table(data)
 
@@ -56,10 +62,13 @@ def score_for_purpose(purpose: str, model: Path | None, data: Path, out: Path, e
             return score_features(art, table, as_of, engine=engine)
 
         out.parent.mkdir(parents=True, exist_ok=True)
-        shadow = score_run(_ledger(), ws, purpose, features, ws.as_of(), out, scorer=scorer)
+        shadow = score_run(
+            _ledger(), ws, purpose, features, ws.as_of(), out, scorer=scorer,
+            subject_kind=subject_kind,
+        )  # fmt: skip
         typer.echo(
             f"scored {shadow.scores.num_rows:,} rows for {purpose} into {out} with its "
-            f"champion, model {shadow.champion.model_version}"
+            f"champion for {subject_kind}s, model {shadow.champion.model_version}"
         )
         if shadow.challenger is not None and shadow.comparison is not None:
             c = shadow.comparison

@@ -74,6 +74,16 @@ def show_demo(summary: DemoSummary) -> None:
             f"{', '.join(summary.champion_of)}; see `trustscore model list`"
         )
     typer.echo(f"  report:  {ws.report_path.resolve()}")
+    org = summary.organisations
+    if org is not None:
+        typer.echo(
+            f"  organisations: {org.n_organisations:,} scored apart by their own model "
+            f"{org.model_version} ({org.n_scored:,} scorable; holdout AUC {org.holdout_auc:.4f}, "
+            f"oracle {org.oracle_auc:.4f}; {org.n_reasons:,} reasons, {org.n_untrue:,} untrue), "
+            f"champion of {', '.join(org.champion_of)} for organisations; "
+            f"{org.seconds:.1f} s"
+        )
+        typer.echo(f"    report: {ws.kind_path(ws.report_path, 'organisation').resolve()}")
     if summary.search_why:
         page = ws.root / "fairness" / "search.html"
         typer.echo(f"  fairness search: {page.resolve() if page.is_file() else 'not run'}")

@@ -15,6 +15,7 @@ from trustscore.features._compute import (
     compute_features,
     count_bills_without_consent,
     load_tables,
+    subject_kinds,
     write_features,
     write_features_duckdb,
     write_features_spark,
@@ -35,7 +36,25 @@ from trustscore.features._definitions import (
     feature,
 )
 from trustscore.features._expressions import CRITERIA_COLUMNS, SUPPRESSIONS, feature_table
+from trustscore.features._kinds import (
+    check_feature_kind,
+    check_subject_kind,
+    feature_bounds,
+    feature_changeability,
+    feature_labels,
+    feature_set,
+    kind_feature_table,
+    kind_lineage,
+)
 from trustscore.features._lineage import CRITERIA_SOURCES, feature_lineage
+from trustscore.features._org_definitions import (
+    ORG_BOUNDS,
+    ORG_CHANGEABILITY,
+    ORG_DIMENSIONS,
+    ORG_FEATURES,
+    ORG_LABELS,
+)
+from trustscore.features._org_expressions import org_feature_table
 
 __all__ = [
     "BOUNDS",
@@ -47,17 +66,32 @@ __all__ = [
     "DIMENSIONS",
     "FEATURES",
     "LABELS",
+    "ORG_BOUNDS",
+    "ORG_CHANGEABILITY",
+    "ORG_DIMENSIONS",
+    "ORG_FEATURES",
+    "ORG_LABELS",
     "SUPPRESSIONS",
     "FeatureDef",
     "bills_without_consent",
     "check_consent_categories",
+    "check_feature_kind",
+    "check_subject_kind",
     "compute_features",
     "consents_schema",
     "count_bills_without_consent",
     "feature",
+    "feature_bounds",
+    "feature_changeability",
+    "feature_labels",
     "feature_lineage",
+    "feature_set",
     "feature_table",
+    "kind_feature_table",
+    "kind_lineage",
     "load_tables",
+    "org_feature_table",
+    "subject_kinds",
     "write_features",
     "write_features_duckdb",
     "write_features_spark",

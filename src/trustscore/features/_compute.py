@@ -37,10 +37,10 @@ from trustscore.features._consent import CONSENTS, consents_schema
 from trustscore.features._expressions import (
     SUPPRESSIONS,
     empty_table,
-    feature_table,
     suppressions_schema,
     unconsented_bills,
 )
+from trustscore.features._kinds import check_subject_kind, kind_feature_table
 from trustscore.records._buckets import Layout
 from trustscore.records._relinks import relink_partners, relinked_ids
 from trustscore.records._schemas import RECORD_KINDS, arrow_schema
@@ -55,6 +55,7 @@ __all__ = [
     "compute_features",
     "count_bills_without_consent",
     "load_tables",
+    "subject_kinds",
     "write_features",
     "write_features_duckdb",
     "write_features_spark",
@@ -177,8 +178,11 @@ def load_tables(
     >>> from trustscore import engines
     >>> with tempfile.TemporaryDirectory() as store:
     ...     tables = load_tables(engines.connect(), store)
-    ...     sorted(tables)
-    ['_consents', '_suppressions', 'inquiry', 'obligation', 'public_record', 'subject', 'tradeline']
+    ...     names = sorted(tables)
+    >>> names[:4]
+    ['_consents', '_suppressions', 'inquiry', 'obligation']
+    >>> names[4:]
+    ['public_record', 'subject', 'supplier_payment', 'tradeline']
     """
     root = _store_root(store)
     layout = RecordStore(root).layout()
@@ -236,8 +240,9 @@ def compute_features(
     horizon_years: int = 7,
     known_at: dt.datetime | None = None,
     consent_categories: Collection[str] = (),
+    subject_kind: str = "person",
 ) -> pa.Table:
-    """The as-of feature table of a record store.
+    """The as-of feature table of a record store, for one kind of subject.
 
     Parameters
     ----------
@@ -258,11 +263,15 @@ def compute_features(
         Bill categories that count only with a consent in force (see
         :func:`~trustscore.features.feature_table`); the store's consent events are read from
         ``<store>/_consents/``. :func:`bills_without_consent` lists the bills left out.
+    subject_kind : {"person", "organisation"}, default "person"
+        Whose table: persons with :data:`~trustscore.features.FEATURES`, or organisations with
+        :data:`~trustscore.features.ORG_FEATURES`. The other kind's subjects are left out.
 
     Returns
     -------
     pyarrow.Table
-        ``subject_id``, the features of :data:`~trustscore.features.FEATURES` and
+        ``subject_id``, the features of the kind's set (for persons
+        :data:`~trustscore.features.FEATURES`) and
         ``months_history``, ``n_records_12m`` (float64; missing values are NULL, never NaN),
         one row per subject created on or before ``as_of``, sorted by ``subject_id``.
 
@@ -284,10 +293,11 @@ def compute_features(
     if not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime):
         msg = f"as_of must be a datetime.date (a day, not a moment). Got {as_of!r} instead."
         raise ValueError(msg)
+    check_subject_kind(subject_kind)
     con = engines.connect(engine)
     tables = load_tables(con, store, engine=engine, subjects=subjects)
-    expr = feature_table(
-        tables, as_of, horizon_years=horizon_years, known_at=known_at,
+    expr = kind_feature_table(
+        tables, as_of, subject_kind, horizon_years=horizon_years, known_at=known_at,
         consent_categories=consent_categories,
     )  # fmt: skip
     return _without_nan(_run(con, expr)).sort_by("subject_id")
@@ -301,6 +311,7 @@ def write_features_duckdb(
     horizon_years: int = 7,
     known_at: dt.datetime | None = None,
     consent_categories: Collection[str] = (),
+    subject_kind: str = "person",
 ) -> int:
     """Compute the as-of feature table on DuckDB and stream it into the Parquet file ``dest``.
 
@@ -326,15 +337,41 @@ def write_features_duckdb(
     if not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime):
         msg = f"as_of must be a datetime.date (a day, not a moment). Got {as_of!r} instead."
         raise ValueError(msg)
+    check_subject_kind(subject_kind)
     con = engines.connect("duckdb")
     tables = load_tables(con, store, engine="duckdb")
-    expr = feature_table(
-        tables, as_of, horizon_years=horizon_years, known_at=known_at,
+    expr = kind_feature_table(
+        tables, as_of, subject_kind, horizon_years=horizon_years, known_at=known_at,
         consent_categories=consent_categories,
     )  # fmt: skip
     target = Path(dest)
     target.parent.mkdir(parents=True, exist_ok=True)
     return engines.duckdb_write_parquet(con, expr, target)
+
+
+def subject_kinds(
+    store: StoreLike, subjects: Iterable[str] | None = None, *, engine: str = "duckdb"
+) -> dict[str, str]:
+    """``{subject_id: kind}`` of the store's subjects (or of ``subjects``), from the latest
+    version of each subject record: the kind decides the feature set and the model.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as store:
+    ...     subject_kinds(store, ["S1"])
+    {}
+    """
+    con = engines.connect(engine)
+    table = load_tables(con, store, engine=engine, subjects=subjects)["subject"]
+    latest = table.mutate(
+        x_n=ibis.row_number().over(
+            group_by=table.subject_id, order_by=[ibis.desc(table.ingested_at)]
+        )
+    )
+    latest = latest.filter(latest.x_n == 0).select("subject_id", "kind")
+    rows = _run(con, latest)
+    return dict(zip(rows["subject_id"].to_pylist(), rows["kind"].to_pylist(), strict=True))
 
 
 def write_features_spark(
@@ -345,6 +382,7 @@ def write_features_spark(
     horizon_years: int = 7,
     known_at: dt.datetime | None = None,
     consent_categories: Collection[str] = (),
+    subject_kind: str = "person",
 ) -> int:
     """Compute the as-of feature table as a Spark job and write it with Spark's Parquet writer.
 
@@ -364,7 +402,7 @@ def write_features_spark(
         The date the features describe.
     dest : path
         The folder to write (it must not exist yet), on storage every executor writes alike.
-    horizon_years, known_at, consent_categories
+    horizon_years, known_at, consent_categories, subject_kind
         As for :func:`compute_features`.
 
     Returns
@@ -382,10 +420,11 @@ def write_features_spark(
     if not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime):
         msg = f"as_of must be a datetime.date (a day, not a moment). Got {as_of!r} instead."
         raise ValueError(msg)
+    check_subject_kind(subject_kind)
     con = engines.connect("spark")
     tables = load_tables(con, store, engine="spark")
-    expr = feature_table(
-        tables, as_of, horizon_years=horizon_years, known_at=known_at,
+    expr = kind_feature_table(
+        tables, as_of, subject_kind, horizon_years=horizon_years, known_at=known_at,
         consent_categories=consent_categories,
     )  # fmt: skip
     engines.spark_write_parquet(con, expr, dest, sort_within=["subject_id"])

@@ -30,6 +30,7 @@ from trustscore.records._schemas import DELETE, RECORD_KINDS, arrow_schema
 __all__ = [
     "CRITERIA_COLUMNS",
     "SUPPRESSIONS",
+    "check_feature_arguments",
     "empty_table",
     "feature_table",
     "months_before",
@@ -42,7 +43,9 @@ SUPPRESSIONS: Final = "_suppressions"
 #: The minimum-scoring-criteria columns that follow the features.
 CRITERIA_COLUMNS: Final = ("months_history", "n_records_12m")
 
-_KINDS: Final = ("subject", "obligation", "tradeline", "public_record", "inquiry")
+_KINDS: Final = (
+    "subject", "obligation", "tradeline", "public_record", "inquiry", "supplier_payment",
+)  # fmt: skip
 _BAD_STATUSES: Final = ("default", "charged_off")
 
 
@@ -184,6 +187,19 @@ def unconsented_bills(
     return split_by_consent(bills, consents, consent_categories, as_of, cutoff)[1]
 
 
+def check_feature_arguments(
+    as_of: dt.date, horizon_years: int, known_at: dt.datetime | None
+) -> dt.datetime:
+    """Check the arguments every feature table takes; the knowledge cutoff they give."""
+    if isinstance(horizon_years, bool) or not isinstance(horizon_years, int) or horizon_years < 1:
+        msg = f"horizon_years must be a whole number of years >= 1. Got {horizon_years!r} instead."
+        raise ValueError(msg)
+    if known_at is not None and known_at.tzinfo is None:
+        msg = f"known_at must be timezone-aware (UTC). Got {known_at!r} instead."
+        raise ValueError(msg)
+    return known_at or dt.datetime.combine(as_of, dt.time.max, tzinfo=dt.UTC)
+
+
 def _window_start(as_of: dt.date, months: int, horizon_start: dt.date) -> dt.date:
     return max(months_before(as_of, months), horizon_start)
 
@@ -306,11 +322,12 @@ def feature_table(
     Returns
     -------
     ibis.Table
-        One row per subject created on or before ``as_of``, ordered by ``subject_id``: the
-        ``subject_id``, every feature of :data:`FEATURES` as float64 (NULL where undefined),
-        then ``months_history`` (whole months from the earliest bill or credit report to
-        ``as_of``; NULL if none) and ``n_records_12m`` (bills and credit reports with a business
-        date in the last 12 months).
+        One row per person created on or before ``as_of`` (organisations have their own
+        table, ``org_feature_table``), ordered by ``subject_id``: the ``subject_id``, every
+        feature of :data:`FEATURES` as float64 (NULL where undefined), then
+        ``months_history`` (whole months from the earliest bill or credit report to ``as_of``;
+        NULL if none) and ``n_records_12m`` (bills and credit reports with a business date in
+        the last 12 months).
 
     Raises
     ------
@@ -343,13 +360,7 @@ def feature_table(
     >>> row["worst_dpd_12m"] is None, row["n_inquiries_6m"]
     (True, 0.0)
     """
-    if isinstance(horizon_years, bool) or not isinstance(horizon_years, int) or horizon_years < 1:
-        msg = f"horizon_years must be a whole number of years >= 1. Got {horizon_years!r} instead."
-        raise ValueError(msg)
-    if known_at is not None and known_at.tzinfo is None:
-        msg = f"known_at must be timezone-aware (UTC). Got {known_at!r} instead."
-        raise ValueError(msg)
-    cutoff = known_at or dt.datetime.combine(as_of, dt.time.max, tzinfo=dt.UTC)
+    cutoff = check_feature_arguments(as_of, horizon_years, known_at)
     horizon_start = months_before(as_of, 12 * horizon_years)
     start_12m = months_before(as_of, 12)
     visible = _all_visible(tables, as_of, cutoff)
@@ -357,7 +368,10 @@ def feature_table(
         visible["obligation"], tables.get(CONSENTS, empty_table(CONSENTS)), consent_categories,
         as_of, cutoff,
     )[0]  # fmt: skip
-    subjects = visible["subject"].select("subject_id")
+    # persons only: an organisation's records never reach a person's row (its own table is
+    # trustscore.features._org_expressions.org_feature_table)
+    people = visible["subject"]
+    subjects = people.filter(people.kind == "person").select("subject_id")
     bills = _obligation_features(visible["obligation"], as_of, horizon_start, start_12m)
     history, accounts = _tradeline_features(visible["tradeline"], as_of, horizon_start, start_12m)
     public = _public_record_features(visible["public_record"], as_of, horizon_start)

@@ -161,6 +161,7 @@ from trustscore.ledger._registry import (
 )
 from trustscore.ledger._registry_read import (
     MODEL_SLOTS,
+    MODEL_SUBJECT_KINDS,
     ModelApproval,
     ModelEvent,
     RegisteredModel,
@@ -168,6 +169,7 @@ from trustscore.ledger._registry_read import (
     champion,
     find_model,
     model_events,
+    model_subject_kind,
     registered_models,
 )
 from trustscore.ledger._review_decide import decide_review_case
@@ -223,6 +225,7 @@ __all__ = [
     "IDENTITY_CHANGE_ACTIONS",
     "IDENTITY_REVIEW_OUTCOMES",
     "MODEL_SLOTS",
+    "MODEL_SUBJECT_KINDS",
     "REFERRAL_KINDS",
     "REFUSAL_KINDS",
     "REVIEW_REASONS",
@@ -316,6 +319,7 @@ __all__ = [
     "load_signing_key",
     "log_access",
     "model_events",
+    "model_subject_kind",
     "open_dispute",
     "open_identity_reviews",
     "open_review_cases",

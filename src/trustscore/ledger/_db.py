@@ -174,7 +174,7 @@ class Ledger:
         >>> ledger = Ledger("sqlite://")
         >>> ledger.upgrade()
         >>> ledger.revision()
-        '0012'
+        '0013'
         >>> ledger.dispose()
         """
         from alembic import command

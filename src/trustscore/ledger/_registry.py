@@ -34,6 +34,7 @@ from trustscore.ledger._registry_read import (
     _model,
     _slot_history,
     champion,
+    model_subject_kind,
 )
 from trustscore.ledger._tables import ClientRow, ModelApprovalRow, ModelEventRow, ModelRow
 from trustscore.safeguards import check_purpose_approvable
@@ -212,19 +213,20 @@ def approve_model(
 
 def _move(
     ledger: Ledger, purpose: str, slot: str, action: str, model_hash: str | None, actor: str,
-    now: dt.datetime | None,
+    now: dt.datetime | None, subject_kind: str,
 ) -> ModelEvent:  # fmt: skip
     at = moment(now)
     with ledger.transaction() as session:
         row = ModelEventRow(
-            purpose=purpose, slot=slot, action=action, model_hash=model_hash, actor=actor, at=at
-        )
+            purpose=purpose, slot=slot, action=action, model_hash=model_hash, actor=actor, at=at,
+            subject_kind=subject_kind,
+        )  # fmt: skip
         session.add(row)
         session.flush()
         append_entry(
             session, actor, f"model.{action}",
             {"event_id": row.event_id, "purpose": purpose, "slot": slot,
-             "model_hash": model_hash},
+             "subject_kind": subject_kind, "model_hash": model_hash},
             at, state=commitments(session, row),
         )  # fmt: skip
         return _event(row)
@@ -254,6 +256,9 @@ def promote_model(
 ) -> ModelEvent:
     """Make an approved model the champion of ``purpose`` (a new event, in the audit chain).
 
+    Its slot is that of its card's ``subject_kind``: promoting an organisation's model leaves
+    the persons' champion of the purpose in place, and the reverse.
+
     Examples
     --------
     >>> from trustscore.ledger import Ledger, create_client
@@ -268,8 +273,9 @@ def promote_model(
     """
     check_purpose_approvable(purpose)
     _check_role(ledger, actor, MOVER_ROLES, "promote", via)
-    _approved_for(ledger, model_hash, purpose)
-    return _move(ledger, purpose, "champion", "promote", model_hash, actor, now)
+    model = _approved_for(ledger, model_hash, purpose)
+    kind = model_subject_kind(model.card)
+    return _move(ledger, purpose, "champion", "promote", model_hash, actor, now, kind)
 
 
 def retire_model(
@@ -279,14 +285,16 @@ def retire_model(
     actor: str,
     now: dt.datetime | None = None,
     via: tuple[str, str] = ("CLI", "model retire"),
+    subject_kind: str = "person",
 ) -> ModelEvent:
-    """Retire the champion of ``purpose``: nothing scores for it until another is promoted."""
+    """Retire the champion of ``purpose`` for ``subject_kind``: nothing scores such subjects
+    for it until another is promoted."""
     _check_role(ledger, actor, MOVER_ROLES, "retire", via)
-    current = champion(ledger, purpose)
+    current = champion(ledger, purpose, subject_kind=subject_kind)
     if current is None:
-        msg = f"The purpose {purpose!r} has no champion to retire."
+        msg = f"The purpose {purpose!r} has no champion to retire for {subject_kind}s."
         raise NotFoundError(msg, purpose=purpose)
-    return _move(ledger, purpose, "champion", "retire", None, actor, now)
+    return _move(ledger, purpose, "champion", "retire", None, actor, now, subject_kind)
 
 
 def rollback_model(
@@ -296,11 +304,13 @@ def rollback_model(
     actor: str,
     now: dt.datetime | None = None,
     via: tuple[str, str] = ("CLI", "model rollback"),
+    subject_kind: str = "person",
 ) -> ModelEvent:
-    """Make the champion before the current one (or before the retirement) champion again."""
+    """Make the champion before the current one (or before the retirement) champion again,
+    in the slot of ``subject_kind``."""
     _check_role(ledger, actor, MOVER_ROLES, "roll back", via)
     with ledger.reading() as session:
-        history = _slot_history(session, purpose, "champion")
+        history = _slot_history(session, purpose, "champion", subject_kind)
     current = history[-1].model_hash if history else None
     earlier = [r.model_hash for r in history[:-1] if r.model_hash is not None]
     if current is None and history:
@@ -310,7 +320,7 @@ def rollback_model(
         msg = f"The purpose {purpose!r} had no earlier champion to roll back to."
         raise NotFoundError(msg, purpose=purpose)
     _approved_for(ledger, target, purpose)
-    return _move(ledger, purpose, "champion", "rollback", target, actor, now)
+    return _move(ledger, purpose, "champion", "rollback", target, actor, now, subject_kind)
 
 
 def set_challenger(
@@ -321,15 +331,18 @@ def set_challenger(
     actor: str,
     now: dt.datetime | None = None,
     via: tuple[str, str] = ("CLI", "model challenge"),
+    subject_kind: str = "person",
 ) -> ModelEvent:
-    """Name a registered model the challenger of ``purpose`` (None withdraws the challenger).
+    """Name a registered model the challenger of ``purpose`` (None withdraws the challenger
+    of ``subject_kind``; a model goes to its own card's kind's slot).
 
     A challenger needs no approval: it is only ever scored in shadow, never decided with.
     """
     check_purpose_approvable(purpose)
     _check_role(ledger, actor, MOVER_ROLES, "challenge with", via)
+    kind = subject_kind
     if model_hash is not None:
         with ledger.reading() as session:
-            _get(session, model_hash)
+            kind = model_subject_kind(dict(_get(session, model_hash).card))
     action = "withdraw" if model_hash is None else "challenge"
-    return _move(ledger, purpose, "challenger", action, model_hash, actor, now)
+    return _move(ledger, purpose, "challenger", action, model_hash, actor, now, kind)

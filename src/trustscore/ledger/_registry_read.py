@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MODEL_SLOTS",
+    "MODEL_SUBJECT_KINDS",
     "ModelApproval",
     "ModelEvent",
     "RegisteredModel",
@@ -28,11 +29,21 @@ __all__ = [
     "champion",
     "find_model",
     "model_events",
+    "model_subject_kind",
     "registered_models",
 ]
 
 #: A purpose's two slots: the model its decisions use, and the one scored beside it in shadow.
 MODEL_SLOTS: Final = ("champion", "challenger")
+#: Each kind of subject has its own slots: persons and organisations are never scored by one
+#: model (a model's kind is its card's ``subject_kind``; a card without one is a person's).
+MODEL_SUBJECT_KINDS: Final = ("person", "organisation")
+
+
+def model_subject_kind(card: dict[str, Any]) -> str:
+    """The kind of subject a model card's model scores (``person`` when it does not say)."""
+    kind = card.get("subject_kind", "person")
+    return str(check_choice(kind, "subject_kind", MODEL_SUBJECT_KINDS))
 
 
 @dataclass(frozen=True)
@@ -75,6 +86,7 @@ class ModelEvent:
     model_hash: str | None
     actor: str
     at: dt.datetime
+    subject_kind: str = "person"
 
 
 def _approval(row: ModelApprovalRow) -> ModelApproval:
@@ -98,8 +110,9 @@ def _model(session: Session, row: ModelRow) -> RegisteredModel:
 
 def _event(row: ModelEventRow) -> ModelEvent:
     return ModelEvent(
-        row.event_id, row.purpose, row.slot, row.action, row.model_hash, row.actor, row.at
-    )
+        row.event_id, row.purpose, row.slot, row.action, row.model_hash, row.actor, row.at,
+        row.subject_kind,
+    )  # fmt: skip
 
 
 def _get(session: Session, model_hash: str) -> ModelRow:
@@ -110,19 +123,30 @@ def _get(session: Session, model_hash: str) -> ModelRow:
     return row
 
 
-def _slot_history(session: Session, purpose: str, slot: str) -> list[ModelEvent]:
+def _slot_history(
+    session: Session, purpose: str, slot: str, subject_kind: str = "person"
+) -> list[ModelEvent]:
     stmt = (
         select(ModelEventRow)
-        .where(ModelEventRow.purpose == purpose, ModelEventRow.slot == slot)
+        .where(
+            ModelEventRow.purpose == purpose,
+            ModelEventRow.slot == slot,
+            ModelEventRow.subject_kind == subject_kind,
+        )
         .order_by(ModelEventRow.event_id)
     )
     return [_event(row) for row in session.scalars(stmt)]
 
 
 def _slot(
-    ledger: Ledger, purpose: str, slot: str, at: dt.datetime | None
+    ledger: Ledger, purpose: str, slot: str, at: dt.datetime | None, subject_kind: str
 ) -> RegisteredModel | None:
-    stmt = select(ModelEventRow).where(ModelEventRow.purpose == purpose, ModelEventRow.slot == slot)
+    check_choice(subject_kind, "subject_kind", MODEL_SUBJECT_KINDS)
+    stmt = select(ModelEventRow).where(
+        ModelEventRow.purpose == purpose,
+        ModelEventRow.slot == slot,
+        ModelEventRow.subject_kind == subject_kind,
+    )
     if at is not None:
         stmt = stmt.where(ModelEventRow.at <= moment(at, name="at"))
     stmt = stmt.order_by(ModelEventRow.event_id.desc()).limit(1)
@@ -134,17 +158,26 @@ def _slot(
 
 
 def champion(
-    ledger: Ledger, purpose: str, *, at: dt.datetime | None = None
+    ledger: Ledger,
+    purpose: str,
+    *,
+    at: dt.datetime | None = None,
+    subject_kind: str = "person",
 ) -> RegisteredModel | None:
-    """The champion of ``purpose`` now, or at the moment ``at``; None if it has none."""
-    return _slot(ledger, purpose, "champion", at)
+    """The champion of ``purpose`` for subjects of ``subject_kind`` now, or at the moment
+    ``at``; None if it has none."""
+    return _slot(ledger, purpose, "champion", at, subject_kind)
 
 
 def challenger(
-    ledger: Ledger, purpose: str, *, at: dt.datetime | None = None
+    ledger: Ledger,
+    purpose: str,
+    *,
+    at: dt.datetime | None = None,
+    subject_kind: str = "person",
 ) -> RegisteredModel | None:
-    """The challenger of ``purpose`` now, or at ``at``; None if it has none."""
-    return _slot(ledger, purpose, "challenger", at)
+    """The challenger of ``purpose`` for ``subject_kind`` now, or at ``at``; None if none."""
+    return _slot(ledger, purpose, "challenger", at, subject_kind)
 
 
 def find_model(ledger: Ledger, ref: str) -> RegisteredModel:

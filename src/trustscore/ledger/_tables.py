@@ -475,7 +475,8 @@ class ModelEventRow(Base):
     """One move of a purpose's champion or challenger: a new row each time, never an update.
 
     The model in a slot at a moment is that of the slot's latest event at or before it
-    (``model_hash`` None: the slot is empty, after a retirement).
+    (``model_hash`` None: the slot is empty, after a retirement). A slot is a purpose's, a
+    kind of subject's and a role's (champion or challenger).
     """
 
     __tablename__ = "model_events"
@@ -490,6 +491,9 @@ class ModelEventRow(Base):
     )
     actor: Mapped[str] = mapped_column(String(64))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    #: whose model: a purpose has a champion (and a challenger) per subject kind, "person" or
+    #: "organisation" (the model card's ``subject_kind``)
+    subject_kind: Mapped[str] = mapped_column(String(16), default="person", server_default="person")
 
 
 class LatestScoreRow(Base):

@@ -215,6 +215,11 @@ PARAMETER_CONSTRAINTS: Final[dict[str, tuple[Callable[[Any], bool], str]]] = {
     ),
     "proxy_threshold": (_real(0.5, 1.0, False, False), "a float in [0.5, 1]"),
     "refuse_proxies": (lambda v: isinstance(v, bool), "True or False"),
+    "subject_kind": (
+        lambda v: v in ("person", "organisation"),
+        "'person' or 'organisation' (whose model: persons and organisations are never scored "
+        "by one model)",
+    ),
 }
 
 

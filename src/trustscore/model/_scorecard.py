@@ -14,6 +14,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
 from trustscore.exceptions import ModelError
+from trustscore.features import check_feature_kind
 from trustscore.model._card import interactions_card, model_card
 from trustscore.model._data import (
     as_frame,
@@ -178,6 +179,11 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         training saw, the levels it saw and whether it saw a missing value (its ``quality``
         block), against which values are flagged ``out_of_range``, ``unseen_level`` and
         ``unexpected_missing``.
+    subject_kind : {"person", "organisation"}, default "person"
+        Whose model this is, written to the model card (``subject_kind``): the registry keeps a
+        champion per purpose and kind, and scoring uses a subject's own kind's. ``fit`` refuses
+        a characteristic of the other kind's feature set
+        (:func:`trustscore.features.check_feature_kind`).
 
     Attributes
     ----------
@@ -248,6 +254,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         proxy_threshold: float = PROXY_THRESHOLD,
         refuse_proxies: bool = False,
         bounds: Mapping[str, Sequence[Any]] | None = None,
+        subject_kind: str = "person",
     ) -> None:
         self.characteristics = characteristics
         self.categorical_features = categorical_features
@@ -270,6 +277,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.proxy_threshold = proxy_threshold
         self.refuse_proxies = refuse_proxies
         self.bounds = bounds
+        self.subject_kind = subject_kind
 
     # -- fitting -------------------------------------------------------------------------------
     def fit(
@@ -315,6 +323,9 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             check_purpose_approvable(purpose)
         df = as_frame(X)
         check_columns(list(df.columns))
+        # persons and organisations are never scored by one model: refuse the other kind's
+        # features (trustscore.features.feature_set); the card says whose model this is
+        check_feature_kind(list(df.columns), self.subject_kind)
         declared = None if lineage is None else check_model_lineage(lineage, list(df.columns))
         n = len(df)
         yy = as_target(y, n)
@@ -466,6 +477,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 self.interactions, choice, n_pairs, method, pairs, pair_dicts, dropped
             )
         card.update(input_card(screen, declared, list(specs), selected))
+        card["subject_kind"] = self.subject_kind
         d["model_card"] = card
         d["model_version"] = model_version(d, data_window)
         d["created_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

@@ -51,8 +51,10 @@ from trustscore.pipeline._monitor_runs import (
 from trustscore.pipeline._provider import WorkspaceProvider, feature_hash, score_subject
 from trustscore.pipeline._publish import PublishResult, publish_scores, served_champion
 from trustscore.pipeline._registry import (
+    artifact_subject_kind,
     challenger_artifact,
     champion_artifact,
+    check_artifact_kind,
     registered_artifact,
     registry_moved,
     store_and_register,
@@ -84,9 +86,11 @@ __all__ = [
     "apply_consents",
     "apply_identity_change",
     "apply_resolution",
+    "artifact_subject_kind",
     "challenger_artifact",
     "champion_artifact",
     "characteristics_metadata",
+    "check_artifact_kind",
     "compare_challenger",
     "explain_row",
     "explain_subject",

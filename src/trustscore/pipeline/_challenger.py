@@ -159,17 +159,19 @@ def score_for_purpose(
     scores_path: Path,
     *,
     scorer: Any,
+    subject_kind: str = "person",
 ) -> ShadowRun:
     """Score ``features`` with the champion of ``purpose`` into ``scores_path``, and its
     challenger, if any, in shadow beside it (see the module's docstring).
 
     ``scorer(art, features, as_of)`` returns a score table (``subject_id``, ``model_version``,
-    ``score``, ``status``, ``reason_1``...): the demo's :func:`score_features`.
+    ``score``, ``status``, ``reason_1``...): the demo's :func:`score_features`. The models are
+    those of ``subject_kind``'s slots (``features`` must be that kind's feature table).
     """
-    champ = champion_artifact(ledger, workspace, purpose)
+    champ = champion_artifact(ledger, workspace, purpose, subject_kind=subject_kind)
     scores: pa.Table = scorer(champ, features, as_of)
     pq.write_table(scores, scores_path)
-    chall = challenger_artifact(ledger, workspace, purpose)
+    chall = challenger_artifact(ledger, workspace, purpose, subject_kind=subject_kind)
     if chall is None or chall.content_hash == champ.content_hash:
         for stale in shadow_paths(scores_path):
             stale.unlink(missing_ok=True)  # an earlier run's shadow is not this run's

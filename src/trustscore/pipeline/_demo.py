@@ -27,14 +27,15 @@ from trustscore import ledger as lg
 from trustscore.decisions import Policy, credit_pricing_policy, decide, review_openings
 from trustscore.exceptions import ModelError, SchemaError
 from trustscore.features import (
-    BOUNDS,
-    CHANGEABILITY,
     DEFAULT_CONSENT_CATEGORIES,
     FEATURES,
-    LABELS,
     compute_features,
     count_bills_without_consent,
+    feature_bounds,
+    feature_changeability,
+    feature_labels,
     feature_lineage,
+    feature_set,
     write_features,
 )
 from trustscore.i18n import N_
@@ -44,10 +45,15 @@ from trustscore.monitoring import roc_auc
 from trustscore.pipeline._challenger import score_for_purpose
 from trustscore.pipeline._consents import load_consent_file
 from trustscore.pipeline._demo_monitoring import MonitoringDemo, demo_monitoring
+from trustscore.pipeline._demo_orgs import OrganisationDemo, demo_organisations
 from trustscore.pipeline._fairsearch import write_search
 from trustscore.pipeline._furnishers import furnisher_report
 from trustscore.pipeline._publish import publish_scores
-from trustscore.pipeline._registry import registry_moved, store_and_register
+from trustscore.pipeline._registry import (
+    artifact_subject_kind,
+    registry_moved,
+    store_and_register,
+)
 from trustscore.pipeline._workspace import Workspace
 from trustscore.records import IngestResult, RecordStore, ingest
 from trustscore.reports import model_report, write_report
@@ -90,8 +96,10 @@ MINIMUM_CRITERIA: Final[tuple[dict[str, Any], ...]] = (
     },
 )
 
-# Order of ingestion: subjects first, so the store knows who exists.
-INGEST_ORDER: Final = ("subject", "obligation", "tradeline", "public_record", "inquiry")
+# Order of ingestion: subjects first, so the store knows who exists (and their kinds).
+INGEST_ORDER: Final = (
+    "subject", "obligation", "tradeline", "public_record", "inquiry", "supplier_payment",
+)  # fmt: skip
 # History is back-filled: stamped as delivered late on the as-of day; the furnishers' updates
 # arrive half an hour later, so a replay with a cutoff between the two sees the first delivery.
 FIRST_DELIVERY_TIME: Final = dt.time(23, 0)
@@ -144,15 +152,18 @@ class DemoSummary:
     champion_of: tuple[str, ...] = ()
     #: subjects whose latest score was written to the ledger's keyed store for the service
     n_published: int = 0
+    #: the organisations' own model, trained, registered, scored and reported apart
+    organisations: OrganisationDemo | None = None
 
     @property
     def auc_ratio(self) -> float:
         return self.holdout_auc / self.oracle_auc
 
 
-def characteristics_metadata() -> dict[str, dict[str, str]]:
-    """Dimension, reason and no-information texts of every feature, as :class:`Scorecard`
-    takes them."""
+def characteristics_metadata(subject_kind: str = "person") -> dict[str, dict[str, str]]:
+    """Dimension, reason and no-information texts of every feature of ``subject_kind``'s set,
+    as :class:`Scorecard` takes them."""
+    change, labels = feature_changeability(subject_kind), feature_labels(subject_kind)
     return {
         f.name: {
             "dimension": f.dimension,
@@ -162,16 +173,16 @@ def characteristics_metadata() -> dict[str, dict[str, str]]:
             "missing_reason_code": f.missing_reason_code,
             "missing_reason": f.missing_reason,
             "missing_improve": f.missing_improve,
-            "change": CHANGEABILITY[f.name],
-            "label": LABELS[f.name],
+            "change": change[f.name],
+            "label": labels[f.name],
         }
-        for f in FEATURES
+        for f in feature_set(subject_kind)
     }
 
 
-def feature_directions() -> dict[str, int]:
+def feature_directions(subject_kind: str = "person") -> dict[str, int]:
     """The declared direction of every feature that has one (+1 more is better, -1 worse)."""
-    return {f.name: f.direction for f in FEATURES if f.direction}
+    return {f.name: f.direction for f in feature_set(subject_kind) if f.direction}
 
 
 def score_features(
@@ -272,8 +283,9 @@ def _govern(ws: Workspace, art: ScorecardArtifact, report_sha256: str) -> tuple[
                 ledger, model.model_hash, missing, validator=validator,
                 report_hash=f"sha256:{report_sha256}", via=("CLI", "demo"),
             )  # fmt: skip
+        kind = artifact_subject_kind(art)  # the slot of the model's own kind of subject
         for purpose in purposes:
-            champ = lg.champion(ledger, purpose)
+            champ = lg.champion(ledger, purpose, subject_kind=kind)
             if champ is None or champ.model_hash != model.model_hash:
                 lg.promote_model(
                     ledger, model.model_hash, purpose, actor=validator, via=("CLI", "demo")
@@ -384,7 +396,7 @@ def run_demo(
     card = Scorecard(
         characteristics=characteristics_metadata(),
         directions=feature_directions(),
-        bounds=dict(BOUNDS),
+        bounds=feature_bounds("person"),
         criteria=list(MINIMUM_CRITERIA),
         random_state=seed,
     )
@@ -443,6 +455,14 @@ def run_demo(
     summary.review_cases = dict(
         sorted((kind, sum(n.values())) for kind, n in reviews["by_kind"].items())
     )
+
+    report("organisations", 0, 1)
+    summary.organisations = demo_organisations(
+        ws, as_of, seed=seed, metadata=characteristics_metadata("organisation"),
+        directions=feature_directions("organisation"), govern=_govern, scorer=score_features,
+        cutoffs=policy.cutoffs,
+    )  # fmt: skip
+    report("organisations", 1, 1)
 
     report("search", 0, None)
     links = []

@@ -56,7 +56,11 @@ from trustscore.pipeline._latest import (
     patch_token,
     store_listing,
 )
-from trustscore.pipeline._registry import registered_artifact
+from trustscore.pipeline._registry import (
+    artifact_subject_kind,
+    champion_artifact,
+    registered_artifact,
+)
 from trustscore.pipeline._resolutions import apply_resolution
 from trustscore.pipeline._workspace import Workspace
 from trustscore.records import (
@@ -175,6 +179,13 @@ def _copy(result: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def subject_kind(store: RecordStore, subject_id: str) -> str | None:
+    """The kind (``person``, ``organisation``) of the subject's latest subject record; None
+    for an unknown subject."""
+    rows = store.read("subject", subjects=[subject_id]).to_pylist()
+    return str(sorted(rows, key=version_order)[-1]["kind"]) if rows else None
+
+
 def _unknown(subject_id: str, as_of: dt.date) -> NotFoundError:
     msg = f"No subject {subject_id!r} is known as of {as_of}."
     return NotFoundError(msg, subject_id=subject_id)
@@ -228,12 +239,26 @@ def _features_and_result(
     store: RecordStore, art: ScorecardArtifact, subject_id: str, as_of: dt.date,
     known_at: dt.datetime, consent_categories: Collection[str],
 ) -> tuple[dict[str, Any], dict[str, Any]]:  # fmt: skip
-    """One subject's feature row and ``ScoreResult``: the per-subject query a replay runs."""
+    """One subject's feature row and ``ScoreResult``: the per-subject query a replay runs.
+
+    A model scores one kind of subject from that kind's features: a subject of the other kind
+    is refused (PurposeError), never scored by it.
+    """
+    kind = artifact_subject_kind(art)
     features = compute_features(
         store, as_of, subjects=[subject_id], known_at=known_at,
-        consent_categories=consent_categories,
+        consent_categories=consent_categories, subject_kind=kind,
     )  # fmt: skip
     if features.num_rows == 0:
+        other = subject_kind(store, subject_id)
+        if other is not None and other != kind:
+            article = "an" if other[0] in "aeiou" else "a"
+            msg = (
+                f"Subject {subject_id!r} is {article} {other}; model {art.model_version} scores "
+                f"{kind}s. Persons and organisations are scored by separate models: use the "
+                "champion of the subject's kind."
+            )
+            raise PurposeError(msg, subject_id=subject_id)
         raise _unknown(subject_id, as_of)
     row = features.to_pylist()[0]
     scored = score(art, features).to_pylist()[0]
@@ -559,14 +584,61 @@ class WorkspaceProvider:
 
     # -- the SubjectProvider protocol ---------------------------------------------------------
     def current_score(self, subject_id: str) -> dict[str, Any]:
-        """The subject's score now, as :func:`score_subject` would compute it."""
-        return _copy(self._latest(subject_id).result)
+        """The subject's score now, as :func:`score_subject` would compute it (an
+        organisation's by the organisations' model, computed per request)."""
+        try:
+            return _copy(self._latest(subject_id).result)
+        except PurposeError:
+            org = self._organisation_served(subject_id)
+            if org is None:
+                raise
+        return score_subject(
+            self.store, org, subject_id, self._current().as_of, known_at=self.now(),
+            consent_categories=self.consent_categories,
+        )  # fmt: skip
 
     def score(self, subject_id: str, purpose: str) -> dict[str, Any]:
         view = self._current()
+        org = self._organisation_champion(purpose, subject_id)
+        if org is not None:
+            return self._score_with(view, org, subject_id)  # no shadow: challengers are persons'
         result = self._score_with(view, self._champion(view, purpose), subject_id)
         self._shadow(view, purpose, result)
         return result
+
+    def _organisation_champion(self, purpose: str, subject_id: str) -> ScorecardArtifact | None:
+        """The champion of ``purpose`` for organisations if the subject is one, else None.
+
+        The table of latest scores keeps persons' scores (an organisation's row is never
+        stored: the persons' model refuses it); an organisation is scored per request by the
+        champion of its own kind (one query, as a replay), never by the persons' model.
+        """
+        if lg.latest_score(self.registry, subject_id) is not None:
+            return None  # a stored row is a person's
+        if subject_kind(self.store, subject_id) != "organisation":
+            return None
+        check_purpose_approvable(purpose)
+        art = champion_artifact(self.registry, self.workspace, purpose, subject_kind="organisation")
+        check_purpose(art, purpose)
+        return art
+
+    def _organisation_served(self, subject_id: str) -> ScorecardArtifact | None:
+        """For an organisation, the champion of the first purpose that has one for its kind
+        (what its own file shows, as the table's model does for persons); None for a person."""
+        if subject_kind(self.store, subject_id) != "organisation":
+            return None
+        for purpose in APPROVABLE_PURPOSES:
+            try:
+                return champion_artifact(
+                    self.registry, self.workspace, purpose, subject_kind="organisation"
+                )
+            except PurposeError:
+                continue
+        msg = (
+            f"Subject {subject_id!r} is an organisation, and no model for organisations is "
+            "approved and promoted for any purpose: nothing may score it."
+        )
+        raise PurposeError(msg, subject_id=subject_id)
 
     def _score_with(self, view: _View, art: ScorecardArtifact, subject_id: str) -> dict[str, Any]:
         """The subject's score by ``art``: from the table if it is the kept model, else computed."""
@@ -580,7 +652,8 @@ class WorkspaceProvider:
     def decide(self, subject_id: str, purpose: str) -> dict[str, Any]:
         view = self._current()
         decision = self._decide(view, subject_id, purpose)
-        self._shadow(view, purpose, decision["score"])  # after the decision, never into it
+        if lg.latest_score(self.registry, subject_id) is not None:  # persons' challengers only
+            self._shadow(view, purpose, decision["score"])  # after the decision, never into it
         return decision
 
     # -- the same answers without blocking, when the stored row is current --------------------
@@ -631,11 +704,18 @@ class WorkspaceProvider:
         return True
 
     def _decide(self, view: _View, subject_id: str, purpose: str) -> dict[str, Any]:
-        art = self._champion(view, purpose)
-        return self._decide_with(view, purpose, self._score_with(view, art, subject_id))
+        org = self._organisation_champion(purpose, subject_id)
+        art = org or self._champion(view, purpose)
+        return self._decide_with(view, purpose, self._score_with(view, art, subject_id), art)
 
-    def _decide_with(self, view: _View, purpose: str, result: dict[str, Any]) -> dict[str, Any]:
-        art = self._champion(view, purpose)
+    def _decide_with(
+        self,
+        view: _View,
+        purpose: str,
+        result: dict[str, Any],
+        art: ScorecardArtifact | None = None,
+    ) -> dict[str, Any]:
+        art = art or self._champion(view, purpose)
         row: dict[str, Any] = {
             "subject_id": result["subject_id"],
             "score": result["score"],

@@ -27,8 +27,10 @@ from trustscore.safeguards import APPROVABLE_PURPOSES
 from trustscore.scoring import ScorecardArtifact, load_artifact
 
 __all__ = [
+    "artifact_subject_kind",
     "challenger_artifact",
     "champion_artifact",
+    "check_artifact_kind",
     "registered_artifact",
     "registry_moved",
     "store_and_register",
@@ -96,9 +98,15 @@ def registered_artifact(workspace: Workspace, model: lg.RegisteredModel) -> Scor
 
 
 def champion_artifact(
-    ledger: lg.Ledger, workspace: Workspace, purpose: str, *, at: dt.datetime | None = None
+    ledger: lg.Ledger,
+    workspace: Workspace,
+    purpose: str,
+    *,
+    at: dt.datetime | None = None,
+    subject_kind: str = "person",
 ) -> ScorecardArtifact:
-    """The champion of ``purpose`` (at the moment ``at``); PurposeError if there is none.
+    """The champion of ``purpose`` for subjects of ``subject_kind`` (at the moment ``at``);
+    PurposeError if there is none.
 
     Examples
     --------
@@ -109,43 +117,74 @@ def champion_artifact(
     ...
     trustscore.exceptions.PurposeError: No model is approved and promoted for 'credit_limit'...
     """
-    model = lg.champion(ledger, purpose, at=at)
+    model = lg.champion(ledger, purpose, at=at, subject_kind=subject_kind)
     if model is None:
         when = "" if at is None else f" at {at.isoformat()}"
+        whose = "" if subject_kind == "person" else f" for {subject_kind}s"
         msg = (
-            f"No model is approved and promoted for {purpose!r}{when}: nothing may score for "
-            "it. A validator approves a registered model and promotes it (trustscore model "
+            f"No model is approved and promoted for {purpose!r}{whose}{when}: nothing may score "
+            "for it. A validator approves a registered model and promotes it (trustscore model "
             "approve, trustscore model promote)."
         )
         raise PurposeError(msg, purpose=purpose)
-    return registered_artifact(workspace, model)
+    return check_artifact_kind(registered_artifact(workspace, model), subject_kind)
 
 
-def workspace_champion(workspace: Workspace, purpose: str = "credit_pricing") -> ScorecardArtifact:
-    """The champion of ``purpose`` in the registry of the workspace's own ledger file."""
+def artifact_subject_kind(art: ScorecardArtifact) -> str:
+    """The kind of subject an artifact scores: its model card's ``subject_kind`` (``person``
+    for a card that does not say, as every model before organisations had their own)."""
+    return lg.model_subject_kind(dict(art.model_card))
+
+
+def check_artifact_kind(art: ScorecardArtifact, subject_kind: str) -> ScorecardArtifact:
+    """``art`` if it scores subjects of ``subject_kind``; an ArtifactError otherwise."""
+    kind = artifact_subject_kind(art)
+    if kind != subject_kind:
+        msg = (
+            f"Model {art.model_version} scores {kind}s, not {subject_kind}s: persons and "
+            "organisations are scored by separate models, each from its own feature set."
+        )
+        raise ArtifactError(msg, model_version=art.model_version)
+    return art
+
+
+def workspace_champion(
+    workspace: Workspace, purpose: str = "credit_pricing", *, subject_kind: str = "person"
+) -> ScorecardArtifact:
+    """The champion of ``purpose`` for ``subject_kind`` in the registry of the workspace's own
+    ledger file."""
     ledger = lg.Ledger(workspace.ledger_url)
     try:
-        return champion_artifact(ledger, workspace, purpose)
+        return champion_artifact(ledger, workspace, purpose, subject_kind=subject_kind)
     finally:
         ledger.dispose()
 
 
 def challenger_artifact(
-    ledger: lg.Ledger, workspace: Workspace, purpose: str
+    ledger: lg.Ledger, workspace: Workspace, purpose: str, *, subject_kind: str = "person"
 ) -> ScorecardArtifact | None:
-    """The challenger of ``purpose``, scored in shadow only; None if it has none."""
-    model = lg.challenger(ledger, purpose)
+    """The challenger of ``purpose`` for ``subject_kind``, scored in shadow only; None if it
+    has none."""
+    model = lg.challenger(ledger, purpose, subject_kind=subject_kind)
     return None if model is None else registered_artifact(workspace, model)
 
 
 def _slots(ledger: lg.Ledger) -> dict[str, Any]:
+    """Each purpose's slots (persons' models), and under ``organisation`` the organisations'."""
     out: dict[str, Any] = {}
+    orgs: dict[str, Any] = {}
     for purpose in APPROVABLE_PURPOSES:
-        champ, chall = lg.champion(ledger, purpose), lg.challenger(ledger, purpose)
-        out[purpose] = {
-            "champion": None if champ is None else champ.model_hash,
-            "challenger": None if chall is None else chall.model_hash,
-        }
+        for kind, into in (("person", out), ("organisation", orgs)):
+            champ = lg.champion(ledger, purpose, subject_kind=kind)
+            chall = lg.challenger(ledger, purpose, subject_kind=kind)
+            if kind == "organisation" and champ is None and chall is None:
+                continue
+            into[purpose] = {
+                "champion": None if champ is None else champ.model_hash,
+                "challenger": None if chall is None else chall.model_hash,
+            }
+    if orgs:
+        out["organisation"] = orgs
     return out
 
 

@@ -61,6 +61,22 @@ class Workspace:
         """The report a validator reads before approving the demo's model."""
         return self.root / "validation.html"
 
+    def kind_path(self, path: Path, subject_kind: str) -> Path:
+        """Where the file ``path`` of persons is kept for ``subject_kind``: the persons' own
+        path, or ``<stem>.organisation<suffix>`` beside it (``scores.organisation.parquet``).
+
+        Examples
+        --------
+        >>> ws = Workspace("w")
+        >>> ws.kind_path(ws.scores_path, "organisation").name
+        'scores.organisation.parquet'
+        """
+        return (
+            path
+            if subject_kind == "person"
+            else path.with_name(f"{path.stem}.{subject_kind}{path.suffix}")
+        )
+
     @property
     def ledger_path(self) -> Path:
         return self.root / "ledger.sqlite"

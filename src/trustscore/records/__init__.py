@@ -12,7 +12,7 @@ quarantined: ingest the subjects first.
 Examples
 --------
 >>> sorted(RECORD_KINDS)
-['inquiry', 'obligation', 'public_record', 'subject', 'tradeline']
+['inquiry', 'obligation', 'public_record', 'subject', 'supplier_payment', 'tradeline']
 >>> RECORD_KINDS["subject"].key
 ('subject_id',)
 """
@@ -70,6 +70,7 @@ from trustscore.records._relinks import (
 from trustscore.records._schemas import (
     DELETE,
     DISPUTABLE_KINDS,
+    ORGANISATION_KINDS,
     RECORD_KINDS,
     FieldSpec,
     RecordKind,
@@ -91,6 +92,7 @@ __all__ = [
     "DELETE",
     "DISPUTABLE_KINDS",
     "NO_FURNISHER",
+    "ORGANISATION_KINDS",
     "RECORD_KINDS",
     "RELINKS_DIR",
     "RELINK_SCHEMA",

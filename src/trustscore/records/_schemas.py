@@ -33,6 +33,7 @@ __all__ = [
     "ACTION",
     "DELETE",
     "DISPUTABLE_KINDS",
+    "ORGANISATION_KINDS",
     "RECORD_KINDS",
     "STORE_COLUMNS",
     "FieldSpec",
@@ -109,6 +110,7 @@ TRADELINE_KINDS: Final = ("card", "instalment", "mortgage")
 TRADELINE_STATUSES: Final = ("current", "delinquent", "default", "closed", "charged_off")
 PUBLIC_RECORD_KINDS: Final = ("court_judgment", "bankruptcy", "tax_arrears", "regulatory_penalty")
 SUBJECT_KINDS: Final = ("person", "organisation")
+SUPPLIER_PAYMENT_CATEGORIES: Final = ("supplier", "utility")
 
 RECORD_KINDS: Final[dict[str, RecordKind]] = {
     "subject": RecordKind(
@@ -177,6 +179,35 @@ RECORD_KINDS: Final[dict[str, RecordKind]] = {
         dimension="legal_compliance",
         description="A judgment, bankruptcy, tax arrear or regulatory penalty.",
     ),
+    "supplier_payment": RecordKind(
+        name="supplier_payment",
+        fields=(
+            *_common("the supplier or utility that invoiced the organisation"),
+            FieldSpec("category", "enum", values=SUPPLIER_PAYMENT_CATEGORIES),
+            FieldSpec("invoice", "string", description="the supplier's invoice number"),
+            FieldSpec("invoice_date", "date"),
+            FieldSpec(
+                "terms_days",
+                "int",
+                minimum=0,
+                maximum=365,
+                description="days after the invoice date the payment terms allow (net 30: 30)",
+            ),
+            FieldSpec("amount", "float", minimum=0.0),
+            FieldSpec(
+                "paid_date",
+                "date",
+                required=False,
+                not_before="invoice_date",
+                description="empty while unpaid",
+            ),
+            ACTION,
+        ),
+        business_date="invoice_date",
+        dimension="trade_payments",
+        description="An organisation's invoice from a supplier or utility, its terms and "
+        "when it was paid (organisations only: a person's bills are obligations).",
+    ),
     "inquiry": RecordKind(
         name="inquiry",
         fields=(
@@ -190,6 +221,10 @@ RECORD_KINDS: Final[dict[str, RecordKind]] = {
         description="A request for the subject's score, visible to the subject.",
     ),
 }
+
+#: Kinds only an organisation's file holds (a person's bills are ``obligation`` records): a row
+#: naming a person is quarantined. No sole-trader rule joins a person's and a firm's records.
+ORGANISATION_KINDS: Final[tuple[str, ...]] = ("supplier_payment",)
 
 #: Kinds a subject may dispute: every record about them, not the subject entry itself.
 DISPUTABLE_KINDS: Final[tuple[str, ...]] = tuple(k for k in RECORD_KINDS if k != "subject")

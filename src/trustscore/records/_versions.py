@@ -4,6 +4,7 @@ What needs the whole file and the store is decided here, once every row of a bat
 with DuckDB queries over the new rows' keys (one column each, kept in memory by the ingest):
 
 - a record whose ``subject_id`` is not the key of a stored subject is refused (case matters);
+- a record of a kind only organisations have (``supplier_payment``) naming a person is refused;
 - a key repeated within the file is refused after its first row;
 - a key already stored is compared with its record's *latest stored version* (by
   ``ingested_at``, then ``batch_id``, as the features layer orders them): identical is
@@ -24,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from trustscore.records._schemas import RECORD_KINDS
+from trustscore.records._schemas import ORGANISATION_KINDS, RECORD_KINDS
 from trustscore.records._store import RecordStore, sql_list
 
 __all__ = ["Hit", "KeyOutcomes", "classify_keys"]
@@ -80,6 +81,9 @@ def classify_keys(
     con.register("new_keys", keys)
     if kind != "subject":
         out.hits.update(_unknown_subjects(con, store))
+    if kind in ORGANISATION_KINDS:
+        for pos, hit in _person_subjects(con, store, kind).items():
+            out.hits.setdefault(pos, hit)
     n_distinct = con.execute("SELECT count(DISTINCT k) FROM new_keys").fetchone()
     if n_distinct is not None and n_distinct[0] < keys.num_rows:
         later = con.execute(
@@ -133,6 +137,27 @@ def _unknown_subjects(con: Any, store: RecordStore) -> dict[int, Hit]:
             "subject_id is not a known subject",
         )
         for pos, subj in con.execute(query).fetchall()
+    }
+
+
+def _person_subjects(con: Any, store: RecordStore, kind: str) -> dict[int, Hit]:
+    """Rows of an organisations-only kind whose subject is stored as a person."""
+    subjects = store.paths("subject")
+    if not subjects:
+        return {}
+    query = (
+        "SELECT n.pos, n.subj, s.kind FROM new_keys AS n JOIN "
+        f"read_parquet({sql_list(subjects)}) AS s ON n.subj = s.subject_id "
+        "WHERE s.kind <> 'organisation'"
+    )
+    return {
+        int(pos): Hit(
+            "subject_id",
+            f"subject_id {subj!r} is a {subj_kind}: {kind} records belong to organisations only "
+            "(a person's bills are obligation records). Send it under the organisation's id.",
+            f"{kind} of a subject that is not an organisation",
+        )
+        for pos, subj, subj_kind in con.execute(query).fetchall()
     }
 
 

@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 # The OpenAPI enum needs the kinds spelled out; a test keeps them equal to DISPUTABLE_KINDS.
-DisputableKind = Literal["inquiry", "obligation", "public_record", "tradeline"]
+DisputableKind = Literal["inquiry", "obligation", "public_record", "supplier_payment", "tradeline"]
 
 _STRICT = ConfigDict(extra="forbid")
 

@@ -103,6 +103,13 @@ DEFECTS: dict[str, tuple[tuple[str, Apply | None], ...]] = {
         ("null_required", _null("inquiry_date")),
         ("duplicate_record_id", None),
     ),
+    "supplier_payment": (
+        ("negative_amount", _negative("amount")),
+        ("unknown_enum", _unknown("category", "catering")),
+        ("paid_before_invoiced", _before("paid_date", "invoice_date", 5)),
+        ("null_required", _null("invoice_date")),
+        ("duplicate_record_id", None),
+    ),
 }
 
 

@@ -23,12 +23,15 @@ from trustscore.synth._events import generate_inquiries, generate_public_records
 from trustscore.synth._obligations import generate_obligations
 from trustscore.synth._population import Calendar, Population
 from trustscore.synth._random import F64
+from trustscore.synth._supplier import generate_supplier_payments
 from trustscore.synth._tradelines import generate_tradelines
 
 __all__ = ["OUTCOME_SCHEMA", "PROTECTED_SCHEMA", "RECORD_FILES", "SynthSummary", "generate"]
 
-RECORD_FILES = ("subject", "obligation", "tradeline", "public_record", "inquiry")
-DIRTY_KINDS = ("obligation", "tradeline", "public_record", "inquiry")
+RECORD_FILES = (
+    "subject", "obligation", "tradeline", "public_record", "inquiry", "supplier_payment",
+)  # fmt: skip
+DIRTY_KINDS = ("obligation", "tradeline", "public_record", "inquiry", "supplier_payment")
 TRAIN_SHARE = 0.7
 OUTCOME_SCHEMA = pa.schema(
     [
@@ -53,6 +56,7 @@ _GENERATORS: dict[str, _KindGenerator] = {
     "tradeline": generate_tradelines,
     "public_record": generate_public_records,
     "inquiry": generate_inquiries,
+    "supplier_payment": generate_supplier_payments,
 }
 _BLOCK = 8192  # subjects computed at a time inside a chunk: bounds the temporaries
 
@@ -98,7 +102,7 @@ class SynthSummary:
 
     @property
     def n_record_rows(self) -> int:
-        """Rows in the five record files together."""
+        """Rows in the record files together."""
         return sum(self.rows[name] for name in RECORD_FILES)
 
 

@@ -1,4 +1,4 @@
-"""Monthly bills: utility, telecom, rent and platform accounts, and how they are paid.
+"""Monthly bills of persons: utility, telecom, rent and platform accounts, and how they are paid.
 
 Per bill, with risk ``r`` in its month and a category offset ``c``:
 
@@ -39,10 +39,8 @@ FURNISHERS = (
     ("RIDESHARE-CO", "SCOOTER-RENT", "CAR-SHARE"),
 )
 P_PRESENT_PERSON = np.array([0.88, 0.92, 0.45, 0.35])
-P_PRESENT_ORG = np.array([0.95, 0.95, 0.30, 0.50])
 P_STARTS_IN_WINDOW = 0.15
 BASE_AMOUNT = np.array([85.0, 45.0, 900.0, 35.0])
-ORG_MULTIPLIER = np.array([8.0, 5.0, 4.0, 10.0])
 MONTHLY_SD = np.array([0.08, 0.05, 0.0, 0.6])
 SEASONAL = np.array([0.25, 0.0, 0.0, 0.0])
 CATEGORY_OFFSET = np.array([0.0, 0.2, -0.3, 0.3])
@@ -66,9 +64,9 @@ def generate_obligations(pop: Population, cal: Calendar) -> tuple[RecordRows, F6
     """The bills of a chunk, and per subject the log-probability of no 90+ bill next year."""
     keys, n_months = pop.keys, cal.n_past
     slots = np.arange(len(CATEGORIES))
-    present = keys.uniform("ob_present", slots) < np.where(
-        pop.is_org[:, None], P_PRESENT_ORG, P_PRESENT_PERSON
-    )
+    # persons' bills only: an organisation's suppliers and utilities invoice it against terms
+    # (trustscore.synth._supplier), and its records never reach a person's features
+    present = (keys.uniform("ob_present", slots) < P_PRESENT_PERSON) & ~pop.is_org[:, None]
     due_day = 1 + np.floor(keys.uniform("ob_due_day", slots) * 28).astype(np.int64)
     start_k = np.where(
         keys.uniform("ob_starts_late", slots) < P_STARTS_IN_WINDOW,
@@ -76,8 +74,7 @@ def generate_obligations(pop: Population, cal: Calendar) -> tuple[RecordRows, F6
         0,
     )
     furnisher = np.floor(keys.uniform("ob_furnisher", slots) * 3).astype(np.int64)
-    base = BASE_AMOUNT * np.where(pop.is_org[:, None], ORG_MULTIPLIER, 1.0)
-    base = base * np.exp(0.35 * keys.normal("ob_amount", slots))
+    base = BASE_AMOUNT * np.exp(0.35 * keys.normal("ob_amount", slots))
 
     month = np.arange(n_months)
     due3 = cal.month_start[:n_months][None, None, :] + due_day[:, :, None] - 1

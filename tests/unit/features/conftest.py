@@ -149,7 +149,13 @@ def store(tmp_path: Path) -> StoreWriter:
 def kit() -> SimpleNamespace:
     """The row builders and ``at`` (a UTC instant), for tests that build their own stores."""
     return SimpleNamespace(
-        subject=subject, bill=bill, report=report, public=public, inquiry=inquiry, at=at
+        subject=subject,
+        bill=bill,
+        report=report,
+        public=public,
+        inquiry=inquiry,
+        at=at,
+        writer=StoreWriter,
     )
 
 
@@ -162,7 +168,7 @@ def hand_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "subject",
         [
             subject("s1", D(2015, 1, 1)),
-            subject("s2", D(2020, 1, 1), "organisation"),
+            subject("s2", D(2020, 1, 1)),
             subject("s3", D(2024, 7, 1)),  # created after as_of
             subject("s4", D(2023, 1, 1)),  # no records at all
         ],

@@ -234,7 +234,7 @@ def test_migration_0002_turns_an_existing_chain_into_the_first_leaves(
         )  # fmt: skip
         conn.execute(sa.text("UPDATE audit_head SET seq = 5, hash = :h"), {"h": prev})
     old.upgrade()
-    assert old.revision() == "0012"
+    assert old.revision() == "0013"
     entries = lg.audit_entries(old)
     assert [e.action for e in entries] == ["note"] * 5 + ["audit.baseline"]
     assert entries[5].state[0][0] == "api_clients"

@@ -32,7 +32,7 @@ def test_upgrade_creates_the_same_tables_and_is_repeatable(ledger_url: str) -> N
     assert ledger.revision() is None
     ledger.upgrade()
     ledger.upgrade()
-    assert ledger.revision() == "0012"
+    assert ledger.revision() == "0013"
     assert ledger.table_names() == sorted([*TABLES, "alembic_version"])
     lg.audit_append(ledger, "ops", "note", {"n": 1})
     assert lg.audit_verify(ledger).head_seq == 1
@@ -42,7 +42,7 @@ def test_upgrade_creates_the_same_tables_and_is_repeatable(ledger_url: str) -> N
 def test_upgrade_adopts_a_ledger_built_by_create_all(ledger: lg.Ledger) -> None:
     lg.audit_append(ledger, "ops", "note", {})
     ledger.upgrade()
-    assert ledger.revision() == "0012"
+    assert ledger.revision() == "0013"
     assert lg.audit_verify(ledger).n_entries == 1
 
 

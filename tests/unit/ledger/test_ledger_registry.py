@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from trustscore import ledger as lg
-from trustscore.exceptions import ApprovalError, NeverApprovablePurposeError, NotFoundError
+from trustscore.exceptions import (
+    ApprovalError,
+    NeverApprovablePurposeError,
+    NotFoundError,
+    SchemaError,
+)
 
 CARD = {"approved_purposes": ["credit_pricing", "credit_limit"]}
 H = dt.timedelta(hours=1)
@@ -177,3 +183,61 @@ def test_a_challenger_needs_registration_only_and_takes_its_own_slot(
     assert [e.action for e in lg.model_events(ledger, slot="challenger")] == [
         "challenge", "withdraw",
     ]  # fmt: skip
+
+
+def test_a_purpose_has_a_champion_per_subject_kind(
+    ledger: lg.Ledger, people: dict[str, str], t0: dt.datetime
+) -> None:
+    person = _approved(ledger, people, "sha256:p1", t0)
+    org_card = {**CARD, "subject_kind": "organisation"}
+    lg.register_model(ledger, "sha256:o1", "o1", org_card, registered_by=people["dev"], now=t0)
+    lg.approve_model(
+        ledger, "sha256:o1", ["credit_pricing"], validator=people["val"], report_hash="sha256:r",
+        now=t0,
+    )  # fmt: skip
+    lg.promote_model(ledger, person.model_hash, "credit_pricing", actor=people["val"], now=t0)
+    event = lg.promote_model(ledger, "sha256:o1", "credit_pricing", actor=people["val"], now=t0 + H)
+    assert event.subject_kind == "organisation"
+    # promoting the organisations' model leaves the persons' champion in place
+    champ = lg.champion(ledger, "credit_pricing")
+    assert champ is not None
+    assert champ.model_hash == "sha256:p1"
+    org = lg.champion(ledger, "credit_pricing", subject_kind="organisation")
+    assert org is not None
+    assert org.model_hash == "sha256:o1"
+    assert lg.champion(ledger, "credit_pricing", subject_kind="organisation", at=t0) is None
+    lg.retire_model(ledger, "credit_pricing", actor=people["val"], subject_kind="organisation")
+    assert lg.champion(ledger, "credit_pricing", subject_kind="organisation") is None
+    assert lg.champion(ledger, "credit_pricing") is not None
+    entries = [e for e in lg.audit_entries(ledger) if e.action == "model.promote"]
+    assert [e.payload["subject_kind"] for e in entries] == ["person", "organisation"]
+    assert lg.audit_verify(ledger).ok
+    with pytest.raises(SchemaError, match="subject_kind"):
+        lg.champion(ledger, "credit_pricing", subject_kind="robot")
+
+
+def test_migration_0011_keeps_earlier_champions_as_persons_and_recommits_them(
+    tmp_path: Path, t0: dt.datetime
+) -> None:
+    old = lg.Ledger(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    old.upgrade("0010")
+    dev = lg.create_client(old, "operator", name="dev")[0].client_id
+    lg.register_model(old, "sha256:p1", "p1", CARD, registered_by=dev, now=t0)
+    at = t0.replace(tzinfo=None)
+    # an event as revision 0010 wrote it (the code of today writes the new column)
+    with old._engine.begin() as conn:
+        conn.execute(
+            sa.text("INSERT INTO model_events (purpose, slot, action, model_hash, actor, at) "
+                    "VALUES ('credit_pricing', 'champion', 'promote', 'sha256:p1', 'val', :at)"),
+            {"at": at},
+        )  # fmt: skip
+    old.upgrade()
+    assert old.revision() == "0013"
+    champ = lg.champion(old, "credit_pricing")
+    assert champ is not None
+    assert champ.model_hash == "sha256:p1"
+    assert lg.champion(old, "credit_pricing", subject_kind="organisation") is None
+    baseline = [e for e in lg.audit_entries(old) if e.action == "audit.baseline"][-1]
+    assert [s[0] for s in baseline.state] == ["model_events"]
+    assert lg.audit_verify(old).ok
+    old.dispose()

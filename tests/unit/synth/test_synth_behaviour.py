@@ -53,6 +53,8 @@ def test_thin_files_have_little_history(clean: SynthSummary, load: Load) -> None
         [
             frame(clean, load, "obligation").groupby("subject_id")["due_date"].min(),
             frame(clean, load, "tradeline").groupby("subject_id")["reported_date"].min(),
+            # an organisation's history: its invoices (it has no person's bills)
+            frame(clean, load, "supplier_payment").groupby("subject_id")["invoice_date"].min(),
         ],
         axis=1,
     ).min(axis=1)

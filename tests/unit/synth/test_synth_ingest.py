@@ -11,7 +11,7 @@ import pytest
 from trustscore.records import RecordStore, ingest
 from trustscore.synth import generate
 
-KINDS = ("subject", "obligation", "tradeline", "public_record", "inquiry")
+KINDS = ("subject", "obligation", "tradeline", "public_record", "inquiry", "supplier_payment")
 AT = dt.datetime(2025, 12, 31, 12, tzinfo=dt.UTC)
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -15,7 +16,14 @@ from trustscore.records._schemas import RECORD_KINDS, arrow_schema
 from trustscore.safeguards import prohibited_category
 from trustscore.synth import SynthSummary
 
-RECORD_FILES = ("subject", "obligation", "tradeline", "public_record", "inquiry")
+RECORD_FILES = (
+    "subject",
+    "obligation",
+    "tradeline",
+    "public_record",
+    "inquiry",
+    "supplier_payment",
+)
 AS_OF = dt.date(2025, 12, 31)
 Load = Callable[[SynthSummary, str], pa.Table]
 
@@ -122,3 +130,22 @@ def test_protected_group_is_mildly_correlated_with_risk(clean: SynthSummary, loa
     assert 0.3 < share_b < 0.6
     ratio = p[group == "B"].mean() / p[group == "A"].mean()
     assert 1.1 < ratio < 3.0
+
+
+def test_organisations_are_invoiced_against_terms_and_persons_billed(
+    clean: SynthSummary, load: Load
+) -> None:
+    subjects = load(clean, "subject").to_pylist()
+    orgs = {r["subject_id"] for r in subjects if r["kind"] == "organisation"}
+    assert 0.05 < len(orgs) / len(subjects) < 0.15
+    invoiced = set(load(clean, "supplier_payment")["subject_id"].to_pylist())
+    billed = set(load(clean, "obligation")["subject_id"].to_pylist())
+    assert invoiced <= orgs
+    assert len(invoiced) > 0.8 * len(orgs)
+    assert billed.isdisjoint(orgs)  # a firm's utilities are invoices, never a person's bills
+    invoices = load(clean, "supplier_payment").to_pandas()
+    days = pd.to_datetime(invoices["paid_date"]) - pd.to_datetime(invoices["invoice_date"])
+    late = days.dt.days - invoices["terms_days"]
+    assert (late > 0).any()  # beyond terms
+    assert (late <= -10).any()  # and anticipated
+    assert (late <= -10).any()

@@ -11,7 +11,7 @@ import pytest
 
 from trustscore.synth import SynthSummary
 
-KINDS = ("obligation", "tradeline", "public_record", "inquiry")
+KINDS = ("obligation", "tradeline", "public_record", "inquiry", "supplier_payment")
 Load = Callable[[SynthSummary, str], pa.Table]
 Validate = Callable[[pa.Table, str], np.ndarray]
 

@@ -150,6 +150,7 @@
     tradeline: t("loan or card"),
     public_record: t("public record"),
     inquiry: t("inquiry"),
+    supplier_payment: t("supplier invoice"),
   });
 
   const words = (map, key) => {
