@@ -18,7 +18,11 @@ import sqlalchemy as sa
 
 from trustscore import ledger as lg
 from trustscore.exceptions import NeverApprovablePurposeError, NotFoundError, ProxyWarning
-from trustscore.features import DEFAULT_CONSENT_CATEGORIES, bills_without_consent
+from trustscore.features import (
+    DEFAULT_CONSENT_CATEGORIES,
+    bills_without_consent,
+    subject_kinds,
+)
 from trustscore.pipeline import (
     Workspace,
     WorkspaceProvider,
@@ -347,7 +351,9 @@ def test_a_new_batch_run_is_taken_up(
     after = provider.rescore(sid)
     assert after == _direct(provider, sid)
     done = publish_scores(provider.workspace, provider.registry, now=clock())
-    assert done.n_rows == N_SUBJECTS
+    # the table keeps the persons' model's scores: every person, no organisation
+    kinds = subject_kinds(provider.store)
+    assert 0 < done.n_rows == sum(k == "person" for k in kinds.values()) < N_SUBJECTS
     assert done.base_id != provider._view.base.base_id  # type: ignore[union-attr]
 
     def refused(*_args: object, **_kwargs: object) -> None:
