@@ -91,7 +91,8 @@ def test_cli_monitor_defaults_to_the_development_sample(ws: Path, tmp_path: Path
     out = tmp_path / "mon"
     result = _monitor(ws, "--current", str(current), "--out", str(out), "--run-id", "2026-06")
     assert result.exit_code == 0, result.output
-    assert "monitoring run 2026-06: 200 rows against 300" in result.output
+    # the baseline is the demo's development sample: its persons (organisations have their own)
+    assert f"monitoring run 2026-06: 200 rows against {features.num_rows}" in result.output
     run = json.loads((out / "monitor.json").read_text())
     assert run["baseline"]["source"] == str(ws / "features.parquet")
     assert set(run["csi"]) == {c["name"] for c in json.loads(_model(ws).read_text())

@@ -28,6 +28,7 @@ from typer.testing import CliRunner
 from trustscore.cli import app
 from trustscore.pipeline import Workspace, run_demo
 from trustscore.pipeline._provider import score_subject
+from trustscore.pipeline._registry import artifact_subject_kind
 from trustscore.records import (
     RECORD_KINDS,
     Layout,
@@ -71,7 +72,13 @@ def _records(store: RecordStore) -> dict[str, list[str]]:
 
 
 def _artifact(ws: Workspace) -> Path:
-    found = sorted(p for p in ws.models_dir.glob("*.json") if p.name != "registry.json")
+    """A persons' model of the demo (the features compared are the persons')."""
+    found = [
+        p
+        for p in sorted(ws.models_dir.glob("*.json"))
+        if p.name != "registry.json"
+        and artifact_subject_kind(ScorecardArtifact.from_json(p.read_text())) == "person"
+    ]
     assert found
     return found[0]
 
