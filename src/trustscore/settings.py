@@ -92,7 +92,8 @@ class Settings(BaseSettings):
     duckdb_threads : int or None
         DuckDB's worker threads (None: one per core).
     duckdb_temp_directory : Path
-        Where DuckDB spills; by default ``<workspace>/.duckdb-tmp``.
+        Where DuckDB spills; by default ``<workspace>/.duckdb-tmp`` (the system's temporary
+        folder when the workspace does not exist: a command on another store creates none).
     spark_conf : dict of str to str
         More Spark configuration for ``--engine spark`` (executor memory and cores, the driver's
         host on a cluster, storage credentials), as JSON:

@@ -38,7 +38,7 @@ def test_synth_link_export(env: Path) -> None:
     table = pq.read_table(env / "links.parquet")
     assert table.num_rows > 0
     assert set(table.column("decided_by").to_pylist()) <= {
-        "deterministic:national_id", "splink", "new_subject",
+        "deterministic:national_id", "deterministic:registration_code", "splink", "new_subject",
     }  # fmt: skip
 
 

@@ -39,7 +39,7 @@ def test_the_demo_opened_cases_and_the_deadline_job_escalates_the_overdue_once(
 ) -> None:
     demo_cases = lg.review_cases(demo_ledger)
     assert demo_cases
-    assert {c.kind for c in demo_cases} <= {"near_cutoff", "unscorable"}
+    assert {c.kind for c in demo_cases} <= {"near_cutoff", "unscorable", "flagged_input"}
     assert {c.opened_by for c in demo_cases} == {"demo"}
     long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=30)
     [late] = lg.open_review_cases(demo_ledger, [lg.ReviewOpening(

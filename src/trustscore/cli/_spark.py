@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -46,8 +48,13 @@ def configure_engines() -> None:
     from trustscore.settings import get_settings
 
     settings = get_settings()  # a value that does not parse: a SettingsError, one clear line
+    spill = settings.duckdb_temp_directory
+    if spill == settings.workspace / ".duckdb-tmp" and not settings.workspace.is_dir():
+        # the default beside a workspace that does not exist (a command on another store):
+        # spill to the system's temporary folder rather than create that workspace
+        spill = Path(tempfile.gettempdir()) / "trustscore-duckdb"
     engines.configure_duckdb(
         memory_limit=settings.duckdb_memory_limit,
         threads=settings.duckdb_threads,
-        temp_directory=settings.duckdb_temp_directory,
+        temp_directory=spill,
     )

@@ -255,7 +255,14 @@ def _score(
     training.estimate_probability_two_random_records_match(deterministic, recall=0.8)
     training.estimate_u_using_random_sampling(max_pairs=2e6, seed=_SEED)
     for rule in em_blocks:
-        training.estimate_parameters_using_expectation_maximisation(rule)
+        try:
+            training.estimate_parameters_using_expectation_maximisation(rule)
+        except ValueError as exc:
+            # a block of very few pairs (a handful of organisations): EM drives some level's m
+            # probability below what float64 holds, and Splink refuses it. The session trains
+            # a copy of the model, so the linker keeps the other blocks' estimates.
+            if "below the minimum allowed" not in str(exc):
+                raise
     predictions = linker.inference.predict(threshold_match_weight=lower_weight)
     checks = [f for f in CONFLICTING if subject_kind == "person"]
     flags_sql = "".join(f", {_CONFLICT_SQL[f]} AS conflict_{f}" for f in checks)
