@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from trustscore.features import compute_features
+from trustscore.features import compute_features, subject_kinds
 from trustscore.records import RECORD_KINDS, RecordStore, bucket_sql, ingest, subject_bucket
 from trustscore.synth import generate
 
@@ -51,7 +51,10 @@ def test_spark_features_of_a_bucketed_store_equal_duckdbs(spark: Any, tmp_path: 
     assert len(store.paths("obligation")) > 1
     duck = compute_features(store, AS_OF, known_at=AT).sort_by("subject_id")
     on_spark = compute_features(store, AS_OF, known_at=AT, engine="spark").sort_by("subject_id")
-    assert duck.num_rows == 80
+    # the persons' features: every person of the population, no organisation
+    kinds = subject_kinds(store)
+    assert len(kinds) == 80
+    assert duck.num_rows == sum(k == "person" for k in kinds.values()) > 0
     assert on_spark.schema == duck.schema
     for name in duck.column_names:
         assert on_spark[name].to_pylist() == duck[name].to_pylist(), name
