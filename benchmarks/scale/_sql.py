@@ -241,5 +241,6 @@ LEFT JOIN t_f USING (subject_id)
 LEFT JOIN a_f USING (subject_id)
 LEFT JOIN p_f USING (subject_id)
 LEFT JOIN i_f USING (subject_id)
+WHERE s.kind = 'person'
 ORDER BY s.subject_id
 """

@@ -12,8 +12,9 @@ Examples
 ('用途 travel 未获批准，评分不得用于该用途。', False)
 >>> domain_message(NotFoundError("No subject 's9'.", subject_id="s9"), "zh-CN")[0]
 '找不到请求所指的对象（subject_id：s9）。'
->>> domain_message(NotFoundError("The purpose 'travel' has no champion to retire."), "zh-CN")
-("用途 'travel' 没有可退役的冠军模型。", True)
+>>> retire = "The purpose 'rent_deposit' has no champion to retire for persons."
+>>> domain_message(NotFoundError(retire), "zh-CN")
+("用途 'rent_deposit' 没有可退役的个人冠军模型。", True)
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ _TEMPLATES: Final = (
         "{approved}); it cannot be its champion. A validator approves it with trustscore model "
         "approve."
     ),
-    N_("The purpose {purpose} has no champion to retire."),
+    N_("The purpose {purpose} has no champion to retire for {subject_kind}s."),
     # identity changes: merge, split, and the subjects they name
     N_("No subject {subject_id} in the record store."),
     N_("A merge needs two different subjects; got {subject_id} twice."),

@@ -17,7 +17,7 @@ Examples
 ...     summary = generate(tmp, n_subjects=100, seed=3)
 >>> sorted(summary.paths)  # doctest: +NORMALIZE_WHITESPACE
 ['consent', 'inquiry', 'obligation', 'outcomes', 'protected', 'public_record', 'subject',
- 'tradeline']
+ 'supplier_payment', 'tradeline']
 """
 
 from __future__ import annotations

@@ -157,6 +157,8 @@ def test_a_subjects_read_opens_only_its_bucket(
     bucket = subject_bucket(subject, 8)
     for kind in RECORD_KINDS:
         paths = store.paths(kind, subjects=[subject])
+        if kind == "supplier_payment" and not paths:
+            continue  # organisations' invoices: none in this person's bucket
         assert paths
         assert {bucket_of_part(str(p.relative_to(store.kind_dir(kind)))) for p in paths} == {bucket}
         assert len(paths) < len(store.paths(kind))

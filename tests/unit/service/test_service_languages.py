@@ -73,7 +73,7 @@ def test_the_registry_refuses_in_the_readers_language(api: Api) -> None:
     )
     url = "/v1/models/champions/credit_pricing/retirement"
     zh = api.error("POST", url, "admin", "zh-CN")
-    assert zh["message"] == "用途 'credit_pricing' 没有可退役的冠军模型。"
+    assert zh["message"] == "用途 'credit_pricing' 没有可退役的个人冠军模型。"
     zh = api.error("POST", "/v1/models/sha256:nope/promotions", "admin", "zh-CN", json=promote)
     assert zh["message"].startswith("'sha256:nope' 未指向任何已注册模型")
 
