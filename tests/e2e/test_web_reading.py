@@ -337,8 +337,20 @@ def test_axe_finds_no_serious_violation_on_either_page(
     page.goto("/web/operator")
     _switch_token(tab, site.tokens["operator"])
     page.locator("#queue tbody tr").first.wait_for()
-    page.locator("#queue button").first.press("Enter")  # the resolve form, open
-    page.locator("#resolve").wait_for(state="visible")
+    # the resolve form, open. On a busy machine the queue may be drawn again (its language
+    # loaded after the rows) between finding the button and pressing it, and a press on the
+    # replaced button does nothing: press the current first button until the form shows.
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    resolve = page.locator("#resolve")
+    for _ in range(10):
+        page.locator("#queue button").first.press("Enter")
+        try:
+            resolve.wait_for(state="visible", timeout=3000)
+            break
+        except PlaywrightTimeoutError:
+            continue
+    resolve.wait_for(state="visible")
     assert _serious(page) == []
 
 
