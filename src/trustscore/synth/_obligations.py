@@ -26,7 +26,7 @@ from trustscore.synth._arrow import (
     take_strings,
 )
 from trustscore.synth._population import FUTURE_MONTHS, Calendar, Population
-from trustscore.synth._random import F64, row_normal, row_uniform2, sigmoid
+from trustscore.synth._random import F64, p_90_days_late, row_normal, row_uniform2, sigmoid
 
 __all__ = ["generate_obligations", "p90"]
 
@@ -53,11 +53,7 @@ PARTIAL_A, PARTIAL_B = -4.5, 0.9
 
 def p90(r: F64) -> F64:
     """Probability that a bill with risk ``r`` (category offset included) goes 90+ days late."""
-    p_late = sigmoid(LATE_A + LATE_B * r)
-    p_never = sigmoid(NEVER_A + NEVER_B * r)
-    mean = DAYS_MEAN * np.exp(DAYS_B * r)
-    out: F64 = p_never + (1.0 - p_never) * p_late * np.exp(-89.0 / mean)
-    return out
+    return p_90_days_late(r, (LATE_A, LATE_B), (DAYS_MEAN, DAYS_B), (NEVER_A, NEVER_B))
 
 
 def generate_obligations(pop: Population, cal: Calendar) -> tuple[RecordRows, F64]:

@@ -31,6 +31,7 @@ import numpy.typing as npt
 __all__ = [
     "SubjectKeys",
     "box_muller",
+    "p_90_days_late",
     "poisson_from_uniform",
     "row_normal",
     "row_uniform",
@@ -115,6 +116,22 @@ class SubjectKeys:
 def sigmoid(x: F64) -> F64:
     """The logistic function."""
     out: F64 = 1.0 / (1.0 + np.exp(-x))
+    return out
+
+
+def p_90_days_late(
+    r: F64, late: tuple[float, float], days: tuple[float, float], never: tuple[float, float]
+) -> F64:
+    """Probability that a payment with risk ``r`` ends 90+ days late (or beyond terms).
+
+    Late with probability ``sigmoid(late[0] + late[1] * r)`` by an exponential number of days
+    of mean ``days[0] * exp(days[1] * r)``, or never paid with ``sigmoid(never[0] + never[1] *
+    r)``: the model bills and invoices share, with their own constants.
+    """
+    p_late = sigmoid(late[0] + late[1] * r)
+    p_never = sigmoid(never[0] + never[1] * r)
+    mean = days[0] * np.exp(days[1] * r)
+    out: F64 = p_never + (1.0 - p_never) * p_late * np.exp(-89.0 / mean)
     return out
 
 
