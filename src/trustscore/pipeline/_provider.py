@@ -651,8 +651,11 @@ class WorkspaceProvider:
 
     def decide(self, subject_id: str, purpose: str) -> dict[str, Any]:
         view = self._current()
-        decision = self._decide(view, subject_id, purpose)
-        if lg.latest_score(self.registry, subject_id) is not None:  # persons' challengers only
+        org = self._organisation_champion(purpose, subject_id)
+        art = org or self._champion(view, purpose)
+        result = self._score_with(view, art, subject_id)
+        decision = self._decide_with(view, purpose, result, art)
+        if org is None:  # persons' challengers shadow persons only
             self._shadow(view, purpose, decision["score"])  # after the decision, never into it
         return decision
 
@@ -702,11 +705,6 @@ class WorkspaceProvider:
         """:meth:`record_inquiry`, which stores nothing and so never blocks: always True."""
         self.record_inquiry(subject_id, requester, purpose, at)
         return True
-
-    def _decide(self, view: _View, subject_id: str, purpose: str) -> dict[str, Any]:
-        org = self._organisation_champion(purpose, subject_id)
-        art = org or self._champion(view, purpose)
-        return self._decide_with(view, purpose, self._score_with(view, art, subject_id), art)
 
     def _decide_with(
         self,
