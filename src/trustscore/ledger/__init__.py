@@ -120,9 +120,11 @@ from trustscore.ledger._identity_changes import (
     unlinked_subject_id,
 )
 from trustscore.ledger._latest import (
+    LatestAnswer,
     LatestScore,
     ScoreBase,
     count_latest_scores,
+    latest_answer,
     latest_score,
     latest_score_bases,
     put_latest_scores,
@@ -253,6 +255,7 @@ __all__ = [
     "IdentityReview",
     "IdentityReviewItem",
     "InclusionProof",
+    "LatestAnswer",
     "LatestScore",
     "Ledger",
     "ModelApproval",
@@ -311,6 +314,7 @@ __all__ = [
     "identity_links",
     "identity_reviews",
     "import_consents",
+    "latest_answer",
     "latest_checkpoint",
     "latest_score",
     "latest_score_bases",

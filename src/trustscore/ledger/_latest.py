@@ -22,28 +22,34 @@ Examples
 1
 >>> latest_score(ledger, "s1") == row, latest_score(ledger, "s2")
 (True, None)
+>>> latest_answer(ledger, "s1").result["score"]
+640
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from itertools import islice
 from typing import Any, Final
 
 from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 
 from trustscore.exceptions import LedgerError
 from trustscore.ledger._db import Ledger
 from trustscore.ledger._tables import LatestScoreBaseRow, LatestScoreRow
 
 __all__ = [
+    "LatestAnswer",
     "LatestScore",
     "ScoreBase",
     "count_latest_scores",
+    "latest_answer",
     "latest_score",
     "latest_score_bases",
     "put_latest_scores",
@@ -59,8 +65,9 @@ _BASES: Table = LatestScoreBaseRow.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
-class LatestScore:
-    """One subject's latest score (``result``: the service's ScoreResult) and its features."""
+class LatestAnswer:
+    """One subject's latest score (``result``: the service's ScoreResult) and what it was
+    computed from: what the service needs to answer a score or a decision."""
 
     subject_id: str
     base_id: str
@@ -69,6 +76,12 @@ class LatestScore:
     as_of: dt.date
     computed_at: dt.datetime
     result: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class LatestScore(LatestAnswer):
+    """One subject's latest score and the feature values it is from."""
+
     features: dict[str, Any]
 
 
@@ -151,6 +164,46 @@ def latest_score(ledger: Ledger, subject_id: str) -> LatestScore | None:
         subject_id, base_id, patch, model_hash, as_of, computed_at,
         json.loads(result), json.loads(features),
     )  # fmt: skip
+
+
+_ANSWER_COLUMNS: Final = ("base_id", "patch", "model_hash", "as_of", "computed_at", "result")
+_ANSWER_SQL: Final = f"SELECT {', '.join(_ANSWER_COLUMNS)} FROM {_SCORES.name} WHERE subject_id = ?"
+_BY_SUBJECT_ANSWER = select(*(_SCORES.c[name] for name in _ANSWER_COLUMNS)).where(
+    _SCORES.c.subject_id == bindparam("sid")
+)
+
+
+@cache
+def _answer_processors(dialect: Dialect) -> tuple[Callable[[Any], Any] | None, ...]:
+    """The column types' own conversions of driver values (dates, UTC timestamps), as the
+    engine would apply them."""
+    types = (_SCORES.c[name].type.dialect_impl(dialect) for name in _ANSWER_COLUMNS)
+    return tuple(t.result_processor(dialect, None) for t in types)
+
+
+def latest_answer(ledger: Ledger, subject_id: str) -> LatestAnswer | None:
+    """The subject's row without its features, or None: the service's read per request.
+
+    On a SQLite file it is one prepared statement on the thread's own connection
+    (:meth:`Ledger.point_read`), its values converted by the columns' own types; elsewhere one
+    read through the engine. The features' JSON is neither read nor decoded.
+    """
+    if ledger.point_reads:
+        raw = ledger.point_read(_ANSWER_SQL, (subject_id,))
+        if raw is None:
+            return None
+        processors = _answer_processors(ledger.engine.dialect)
+        found: Any = tuple(v if p is None else p(v) for p, v in zip(processors, raw, strict=True))
+    else:
+        with ledger.engine.connect() as conn:
+            found = conn.execute(_BY_SUBJECT_ANSWER, {"sid": subject_id}).first()
+            conn.rollback()
+        if found is None:
+            return None
+    base_id, patch, model_hash, as_of, computed_at, result = found
+    return LatestAnswer(
+        subject_id, base_id, patch, model_hash, as_of, computed_at, json.loads(result)
+    )
 
 
 def count_latest_scores(ledger: Ledger) -> int:

@@ -32,7 +32,7 @@ import os
 import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import pyarrow as pa
 
@@ -198,6 +198,9 @@ def _mtime(path: str) -> int | None:
         return None
 
 
+#: a stored row as one of the ledger's reads gives it (with or without the features)
+_Row = TypeVar("_Row", bound=lg.LatestAnswer)
+
 _Mtimes = tuple[int | None, int | None, int | None, int | None, int | None]
 
 
@@ -219,7 +222,7 @@ class _View:
     def patch(self, subject_id: str) -> str:
         return patch_token(self.patched.get(subject_id, ()))
 
-    def current(self, row: lg.LatestScore, now: dt.datetime) -> bool:
+    def current(self, row: lg.LatestAnswer, now: dt.datetime) -> bool:
         """Whether ``row`` is the answer at ``now`` (see :mod:`trustscore.pipeline._latest`)."""
         if (
             row.base_id != self.base.base_id
@@ -542,23 +545,31 @@ class WorkspaceProvider:
 
     # -- one subject's latest score -----------------------------------------------------------
     def _stored(
-        self, view: _View, subject_id: str, now: dt.datetime, *, adopt: bool = True
-    ) -> tuple[_View, lg.LatestScore | None]:
-        """The subject's stored row if it is the answer at ``now``."""
-        row = lg.latest_score(self.registry, subject_id)
+        self, view: _View, row: lg.LatestAnswer | None, now: dt.datetime, *, adopt: bool = True
+    ) -> tuple[_View, bool]:
+        """Whether the subject's stored ``row`` is the answer at ``now`` (and the view, moved
+        to a newer base the row was computed from)."""
         if row is None:
-            return view, None
+            return view, False
         if adopt and row.base_id != view.base.base_id and row.base_id not in self._foreign:
             view = self._adopt(view, row.base_id, now)
-        return view, (row if view.current(row, now) else None)
+        return view, view.current(row, now)
 
-    def _latest(self, subject_id: str) -> lg.LatestScore:
-        """The subject's latest score: the stored row, or computed now and stored."""
+    def _latest(
+        self, subject_id: str, read: Callable[[lg.Ledger, str], _Row | None]
+    ) -> _Row | lg.LatestScore:
+        """The subject's latest score: its stored row as ``read`` reads it (with or without
+        the features) if it is current, else computed now (with its features) and stored."""
         view = self._current()
         now = self.now()
-        view, row = self._stored(view, subject_id, now)
-        if row is not None:
+        row = read(self.registry, subject_id)
+        view, current = self._stored(view, row, now)
+        if row is not None and current:
             return row
+        return self._compute(view, subject_id, now)
+
+    def _compute(self, view: _View, subject_id: str, now: dt.datetime) -> lg.LatestScore:
+        """The subject's score and features computed now from the store, and stored."""
         features, result = _features_and_result(
             self.store, view.art, subject_id, view.as_of, now, self.consent_categories
         )
@@ -571,7 +582,7 @@ class WorkspaceProvider:
 
     def features_of(self, subject_id: str) -> tuple[ScorecardArtifact, dt.date, dict[str, Any]]:
         """The model, the as-of date and the features the subject's current score is from."""
-        row = self._latest(subject_id)
+        row = self._latest(subject_id, lg.latest_score)
         return self._current().art, row.as_of, dict(row.features)
 
     def warm(self) -> None:
@@ -587,7 +598,7 @@ class WorkspaceProvider:
         """The subject's score now, as :func:`score_subject` would compute it (an
         organisation's by the organisations' model, computed per request)."""
         try:
-            return _copy(self._latest(subject_id).result)
+            return _copy(self._latest(subject_id, lg.latest_answer).result)
         except PurposeError:
             org = self._organisation_served(subject_id)
             if org is None:
@@ -613,7 +624,7 @@ class WorkspaceProvider:
         stored: the persons' model refuses it); an organisation is scored per request by the
         champion of its own kind (one query, as a replay), never by the persons' model.
         """
-        if lg.latest_score(self.registry, subject_id) is not None:
+        if lg.latest_answer(self.registry, subject_id) is not None:
             return None  # a stored row is a person's
         if subject_kind(self.store, subject_id) != "organisation":
             return None
@@ -668,8 +679,9 @@ class WorkspaceProvider:
         return view
 
     def _stored_nowait(self, view: _View, subject_id: str) -> dict[str, Any] | None:
-        _, row = self._stored(view, subject_id, self.now(), adopt=False)
-        return None if row is None else row.result
+        row = lg.latest_answer(self.registry, subject_id)
+        _, current = self._stored(view, row, self.now(), adopt=False)
+        return row.result if row is not None and current else None
 
     def score_nowait(self, subject_id: str, purpose: str) -> dict[str, Any] | None:
         """:meth:`score` if its row is stored and current, else None (call :meth:`score`).

@@ -47,3 +47,40 @@ def test_a_base_is_stored_once_and_the_first_one_holds(ledger: lg.Ledger, t0: dt
     lg.record_score_base(ledger, newer)
     assert [b.base_id for b in lg.latest_score_bases(ledger)] == ["base:b", "base:a"]
     assert lg.score_base(ledger, "base:none") is None
+
+
+def _answer(row: lg.LatestScore) -> lg.LatestAnswer:
+    return lg.LatestAnswer(row.subject_id, row.base_id, row.patch, row.model_hash, row.as_of,
+                           row.computed_at, row.result)  # fmt: skip
+
+
+def test_the_answer_alone_reads_back_equal_values_of_equal_types(
+    ledger: lg.Ledger, t0: dt.datetime
+) -> None:
+    # on a SQLite file the service's read runs on the driver's connection, not the engine:
+    # the dates and UTC times must come back as the engine gives them, or no row is current
+    at = t0 + dt.timedelta(microseconds=15896)
+    rows = [_row("s1", 640, at), _row("s2", None, at, base="base:2")]
+    lg.put_latest_scores(ledger, rows)
+    for row in rows:
+        answer = lg.latest_answer(ledger, row.subject_id)
+        assert answer == _answer(row)
+        assert answer is not None
+        assert type(answer) is lg.LatestAnswer
+        assert type(answer.as_of) is dt.date
+        assert answer.computed_at.tzinfo == dt.UTC
+    assert lg.latest_answer(ledger, "nobody") is None
+    assert ledger.point_reads is (ledger.backend == "sqlite")
+
+
+def test_the_answer_read_sees_every_commit_and_closes_with_the_ledger(
+    ledger: lg.Ledger, t0: dt.datetime
+) -> None:
+    lg.put_latest_scores(ledger, [_row("s1", 640, t0)])
+    assert lg.latest_answer(ledger, "s1").result["score"] == 640  # type: ignore[union-attr]
+    # a later commit (another connection) is read at once: no read transaction stays open
+    lg.put_latest_scores(ledger, [_row("s1", 700, t0 + dt.timedelta(hours=1))])
+    assert lg.latest_answer(ledger, "s1").result["score"] == 700  # type: ignore[union-attr]
+    ledger.dispose()
+    # a disposed ledger opens its connections again, as its engine does
+    assert lg.latest_answer(ledger, "s1").result["score"] == 700  # type: ignore[union-attr]
