@@ -125,6 +125,40 @@ def test_ingest_counts_reconcile_in_the_demo(demo: tuple[Workspace, str]) -> Non
 
 
 @pytest.mark.slow
+def test_every_published_score_in_the_demo_equals_the_batch(demo: tuple[Workspace, str]) -> None:
+    """The whole demo output: the service's keyed store says of each person what the batch's
+    scores say (score, status, sub-scores, reasons, model, date), checked by the demo itself
+    and here again from the files."""
+    from trustscore.pipeline import published_differences
+    from trustscore.pipeline._latest import subjects_changed_after
+
+    ws, output = demo
+    scores = pq.read_table(ws.scores_path)
+    cutoff = dt.datetime.combine(ws.as_of() + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    later = subjects_changed_after(RecordStore(ws.store_dir), cutoff)
+    assert later  # the demo's consents withdrawn after the as-of date
+    ledger = Ledger(ws.ledger_url)
+    try:
+        check = published_differences(ledger, scores, changed_since=later)
+        # before the service test below rescores a subject after a suppression (tests run in
+        # order); a row that differs is one that knows more than the batch
+        assert (check.checked, check.differ, check.examples) == (scores.num_rows, 0, ())
+        assert published_differences(ledger, scores).differ == check.changed
+    finally:
+        ledger.dispose()
+    printed = re.search(
+        r"([\d,]+) of ([\d,]+) published scores equal the batch's score, sub-scores and "
+        r"reasons; the other ([\d,]+) know of a later .*, and the ([\d,]+) subjects with such "
+        r"later events recomputed one at a time equal theirs",
+        output.replace("\n", " "),
+    )
+    assert printed is not None, output
+    same, total, other, rechecked = (int(g.replace(",", "")) for g in printed.groups())
+    assert (same, total, other) == (scores.num_rows - check.changed, scores.num_rows, check.changed)
+    assert rechecked > 0
+
+
+@pytest.mark.slow
 def test_a_settlement_sent_later_changes_the_next_score_and_not_a_replay(
     demo: tuple[Workspace, str], tmp_path: Path
 ) -> None:

@@ -34,6 +34,22 @@ def show_demo(summary: DemoSummary) -> None:
         f"  service: {summary.n_published:,} latest scores written to the ledger's keyed "
         "store (trustscore serve reads them one subject at a time)"
     )
+    check = summary.published
+    if check is not None and check.differ:
+        typer.echo(
+            f"  service: {check.differ:,} subjects' published scores differ from the batch's "
+            "(a defect: please report it), for example:"
+        )
+        for d in check.examples[:5]:
+            typer.echo(f"    subject {d.subject_id}: {d.why}")
+    elif check is not None:
+        typer.echo(
+            f"  service: {check.checked - check.changed:,} of {check.checked:,} published scores "
+            "equal the batch's score, sub-scores and reasons; the other "
+            f"{check.changed:,} know of a later consent, delivery or correction, and the "
+            f"{check.rechecked:,} subjects with such later events recomputed one at a time "
+            "equal theirs"
+        )
     typer.echo(
         f"  model {summary.model_version}: holdout AUC {summary.holdout_auc:.4f}, oracle "
         f"{summary.oracle_auc:.4f} ({summary.auc_ratio:.1%} of the best possible)"

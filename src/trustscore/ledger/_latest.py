@@ -50,6 +50,7 @@ __all__ = [
     "ScoreBase",
     "count_latest_scores",
     "latest_answer",
+    "latest_answers",
     "latest_score",
     "latest_score_bases",
     "put_latest_scores",
@@ -204,6 +205,29 @@ def latest_answer(ledger: Ledger, subject_id: str) -> LatestAnswer | None:
     return LatestAnswer(
         subject_id, base_id, patch, model_hash, as_of, computed_at, json.loads(result)
     )
+
+
+def latest_answers(ledger: Ledger, *, chunk_rows: int = CHUNK_ROWS) -> Iterator[LatestAnswer]:
+    """Every stored row without its features, by subject id, read ``chunk_rows`` at a time
+    (each chunk its own short read, so a check over millions of rows holds one chunk)."""
+    after = ""
+    while True:
+        stmt = (
+            select(_SCORES.c.subject_id, *(_SCORES.c[name] for name in _ANSWER_COLUMNS))
+            .where(_SCORES.c.subject_id > after)
+            .order_by(_SCORES.c.subject_id)
+            .limit(chunk_rows)
+        )
+        with ledger.engine.connect() as conn:
+            found = conn.execute(stmt).all()
+            conn.rollback()
+        for sid, base_id, patch, model_hash, as_of, computed_at, result in found:
+            yield LatestAnswer(
+                sid, base_id, patch, model_hash, as_of, computed_at, json.loads(result)
+            )
+        if len(found) < chunk_rows:
+            return
+        after = found[-1][0]
 
 
 def count_latest_scores(ledger: Ledger) -> int:

@@ -49,7 +49,14 @@ from trustscore.pipeline._monitor_runs import (
     run_summary,
 )
 from trustscore.pipeline._provider import WorkspaceProvider, feature_hash, score_subject
-from trustscore.pipeline._publish import PublishResult, publish_scores, served_champion
+from trustscore.pipeline._publish import (
+    PublishedCheck,
+    PublishedDifference,
+    PublishResult,
+    publish_scores,
+    published_differences,
+    served_champion,
+)
 from trustscore.pipeline._registry import (
     artifact_subject_kind,
     challenger_artifact,
@@ -78,6 +85,8 @@ __all__ = [
     "SEARCH_FILES",
     "DemoSummary",
     "PublishResult",
+    "PublishedCheck",
+    "PublishedDifference",
     "Replay",
     "Reporter",
     "ShadowRun",
@@ -111,6 +120,7 @@ __all__ = [
     "pending_resolutions",
     "projection",
     "publish_scores",
+    "published_differences",
     "read_lineage",
     "read_run",
     "read_runs",

@@ -25,6 +25,7 @@ the table.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -48,6 +49,7 @@ __all__ = [
     "event_times",
     "patch_token",
     "store_listing",
+    "subjects_changed_after",
     "subjects_touched",
 ]
 
@@ -218,6 +220,36 @@ def changes_in(store: RecordStore, new: Listing) -> Changes:
         times.extend(found)
         touch(sids, f"c:{name}")
     return Changes(subjects, times)
+
+
+def subjects_changed_after(store: RecordStore, after: dt.datetime) -> set[str] | None:
+    """The subjects about whom something in the store became known or took effect after
+    ``after``: a later batch, suppression, or consent event. None if a later batch's subjects
+    cannot be told (then any subject may have changed)."""
+    listing = store_listing(store)
+    changed: set[str] = set()
+    for batch_id in sorted(listing.batches):
+        manifest = store.batch(batch_id)
+        if manifest.ingested_at > after:
+            touched = subjects_touched(store, manifest)
+            if touched is None:
+                return None
+            changed.update(touched)
+    for name in sorted(listing.suppressions):
+        rows = pq.read_table(store.suppressions_dir / name, schema=SUPPRESSION_SCHEMA).to_pylist()
+        for r in rows:
+            if r["suppressed_at"] > after:
+                with contextlib.suppress(NotFoundError):  # a record not stored changes nothing
+                    changed.add(str(store.record(r["kind"], r["record_id"])["subject_id"]))
+    for name in sorted(listing.consents):
+        events = pq.read_table(
+            consents_dir(store) / name, columns=["subject_id", "effective_at", "recorded_at"]
+        ).to_pylist()
+        changed.update(
+            str(e["subject_id"]) for e in events
+            if any(t is not None and t > after for t in (e["effective_at"], e["recorded_at"]))
+        )  # fmt: skip
+    return changed
 
 
 def event_times(store: RecordStore, listing: Listing, after: dt.datetime) -> list[dt.datetime]:
