@@ -406,7 +406,8 @@ class RecordStore:
         if ids is None:
             return dataset.to_table()
         wanted = pa.array(ids, pa.string())
-        return dataset.to_table(filter=ds.field("subject_id").isin(wanted))
+        # a few subjects' rows from a bucket's few parts: threads cost more than they save
+        return dataset.to_table(filter=ds.field("subject_id").isin(wanted), use_threads=False)
 
     def record(self, kind: str, record_id: str) -> dict[str, Any]:
         """The latest stored version of one record, by its key (``subject_id`` for subjects,
@@ -501,8 +502,12 @@ class RecordStore:
             tmp.unlink(missing_ok=True)
         return n
 
-    def suppressions(self) -> pa.Table:
-        """Every suppression row: record_id, kind, suppressed_at, reason (oldest first)."""
+    def suppressions(self, *, record_ids: Iterable[str] | None = None) -> pa.Table:
+        """Every suppression row: record_id, kind, suppressed_at, reason (oldest first).
+
+        With ``record_ids``, only the rows of these records (of any kind), read with the
+        filter pushed into the Parquet reader.
+        """
         if not self.suppressions_dir.is_dir():
             return SUPPRESSION_SCHEMA.empty_table()
         files = sorted(
@@ -510,4 +515,12 @@ class RecordStore:
         )
         if not files:
             return SUPPRESSION_SCHEMA.empty_table()
-        return pa.concat_tables([pq.read_table(p, schema=SUPPRESSION_SCHEMA) for p in files])
+        if record_ids is None:
+            return pa.concat_tables([pq.read_table(p, schema=SUPPRESSION_SCHEMA) for p in files])
+        ids = sorted(set(record_ids))
+        if not ids:
+            return SUPPRESSION_SCHEMA.empty_table()
+        wanted = ds.field("record_id").isin(pa.array(ids, pa.string()))
+        return pa.concat_tables(
+            [pq.read_table(p, schema=SUPPRESSION_SCHEMA, filters=wanted) for p in files]
+        )
