@@ -138,7 +138,7 @@ class SubjectBills:
             try:
                 for name, table in named.items():
                     con.register(name, table)
-                result: pa.Table = con.execute(sql).fetch_arrow_table()
+                result: pa.Table = con.execute(sql).to_arrow_table()
             finally:
                 for name in named:
                     con.unregister(name)
