@@ -65,9 +65,10 @@ def _workspace(n_subjects: int) -> tuple[Path, dict[str, Any] | None]:
     ledger = Ledger(ws.ledger_url)
     ledger.upgrade()
     try:
-        # persons' rows only: an organisation is scored per request by its own model
-        persons = pq.read_metadata(root / "scores.parquet").num_rows
-        if count_latest_scores(ledger) >= persons:
+        # the keyed store holds the persons' scores (an organisation is scored per request by
+        # its own model): full when it has a row per subject of scores.parquet
+        scored = pq.read_metadata(root / "scores.parquet").num_rows
+        if count_latest_scores(ledger) >= scored:
             return root, None
         print(f"filling the keyed store of latest scores in {ws.ledger_url} ...", flush=True)
         done = publish_scores(ws, ledger)

@@ -55,6 +55,7 @@ from trustscore.features._org_definitions import (
     ORG_LABELS,
 )
 from trustscore.features._org_expressions import org_feature_table
+from trustscore.features._subject import SubjectBills
 
 __all__ = [
     "BOUNDS",
@@ -73,6 +74,7 @@ __all__ = [
     "ORG_LABELS",
     "SUPPRESSIONS",
     "FeatureDef",
+    "SubjectBills",
     "bills_without_consent",
     "check_consent_categories",
     "check_feature_kind",

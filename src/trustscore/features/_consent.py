@@ -43,6 +43,7 @@ __all__ = [
     "CONSENTS",
     "DEFAULT_CONSENT_CATEGORIES",
     "check_consent_categories",
+    "consent_moment",
     "consents_schema",
     "split_by_consent",
 ]
@@ -83,7 +84,22 @@ def check_consent_categories(categories: Collection[str]) -> tuple[str, ...]:
     return tuple(sorted(set(categories)))
 
 
-def _granted(consents: ir.Table, moment: dt.datetime, cutoff: dt.datetime) -> ir.Table:
+def consent_moment(as_of: dt.date, cutoff: dt.datetime) -> dt.datetime:
+    """When a consent must have taken effect to count: the later of the end of the ``as_of``
+    day and ``cutoff`` (the module's rule).
+
+    Examples
+    --------
+    >>> consent_moment(dt.date(2025, 1, 31), dt.datetime(2025, 3, 1, tzinfo=dt.UTC)).isoformat()
+    '2025-03-01T00:00:00+00:00'
+    """
+    return max(dt.datetime.combine(as_of, dt.time.max, tzinfo=dt.UTC), cutoff)
+
+
+def _granted(
+    consents: ir.Table, moment: dt.datetime | ir.TimestampValue,
+    cutoff: dt.datetime | ir.TimestampValue,
+) -> ir.Table:  # fmt: skip
     """Per subject and scope, the grants in force: the latest counting event is a grant."""
     c = consents.filter((consents.recorded_at <= cutoff) & (consents.effective_at <= moment))
     order = [ibis.desc(c.effective_at), ibis.desc(c.recorded_at), ibis.desc(c.consent_id)]
@@ -99,16 +115,24 @@ def split_by_consent(
     consents: ir.Table,
     categories: Collection[str],
     as_of: dt.date,
-    cutoff: dt.datetime,
+    cutoff: dt.datetime | ir.TimestampValue,
+    *,
+    moment: dt.datetime | ir.TimestampValue | None = None,
 ) -> tuple[ir.Table, ir.Table]:
     """The bills that count and the bills left out for lack of consent (same columns).
 
-    ``bills`` are the visible obligation records; the rule is the module's.
+    ``bills`` are the visible obligation records; the rule is the module's. ``moment``, when
+    consents must have taken effect, is the later of the end of the ``as_of`` day and
+    ``cutoff`` (:func:`consent_moment`); give it where ``cutoff`` is an expression.
     """
     cats = check_consent_categories(categories)
     if not cats:
         return bills, bills.filter(ibis.literal(False))
-    moment = max(dt.datetime.combine(as_of, dt.time.max, tzinfo=dt.UTC), cutoff)
+    if moment is None:
+        if not isinstance(cutoff, dt.datetime):
+            msg = "split_by_consent: with a cutoff expression, give the moment too."
+            raise TypeError(msg)
+        moment = consent_moment(as_of, cutoff)
     missing = [c for c in consents_schema() if c not in consents.columns]
     if missing:
         msg = f"The consent events table lacks the column(s) {missing}; see consents_schema()."

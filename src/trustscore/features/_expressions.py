@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Mapping
-from typing import Final
+from typing import Final, TypeAlias
 
 import ibis
 import ibis.expr.types as ir
@@ -36,6 +36,7 @@ __all__ = [
     "months_before",
     "suppressions_schema",
     "unconsented_bills",
+    "unconsented_bills_at",
 ]
 
 #: Key of the suppressions table in the mapping given to :func:`feature_table`.
@@ -47,6 +48,9 @@ _KINDS: Final = (
     "subject", "obligation", "tradeline", "public_record", "inquiry", "supplier_payment",
 )  # fmt: skip
 _BAD_STATUSES: Final = ("default", "charged_off")
+
+#: A time the expression compares with: a literal, or a scalar expression read from a table.
+Moment: TypeAlias = dt.datetime | ir.TimestampValue
 
 
 def suppressions_schema() -> ibis.Schema:
@@ -124,9 +128,12 @@ def _ratio(num: ir.NumericValue, den: ir.NumericValue) -> ir.FloatingValue:
 
 
 def _visible(
-    table: ir.Table, kind: str, suppressions: ir.Table, as_of: dt.date, cutoff: dt.datetime
+    table: ir.Table, kind: str, suppressions: ir.Table, as_of: dt.date, cutoff: Moment
 ) -> ir.Table:
-    """Rows of ``kind`` known by ``cutoff``, not suppressed by then, business date <= as_of."""
+    """Rows of ``kind`` known by ``cutoff``, not suppressed by then, business date <= as_of.
+
+    ``cutoff`` is a literal time, or a scalar expression (one subject's file reads it from a
+    one-row table, so that its SQL is compiled once, see ``features._subject``)."""
     spec = RECORD_KINDS[kind]
     key = spec.key[0]
     missing = [c for c in (*spec.field_names, "ingested_at") if c not in table.columns]
@@ -154,7 +161,7 @@ def _visible(
 
 
 def _all_visible(
-    tables: Mapping[str, ir.Table], as_of: dt.date, cutoff: dt.datetime
+    tables: Mapping[str, ir.Table], as_of: dt.date, cutoff: Moment
 ) -> dict[str, ir.Table]:
     suppressions = tables.get(SUPPRESSIONS)
     if suppressions is None:
@@ -182,9 +189,25 @@ def unconsented_bills(
         msg = f"known_at must be timezone-aware (UTC). Got {known_at!r} instead."
         raise ValueError(msg)
     cutoff = known_at or dt.datetime.combine(as_of, dt.time.max, tzinfo=dt.UTC)
+    return unconsented_bills_at(tables, as_of, cutoff, consent_categories=consent_categories)
+
+
+def unconsented_bills_at(
+    tables: Mapping[str, ir.Table],
+    as_of: dt.date,
+    cutoff: Moment,
+    *,
+    moment: Moment | None = None,
+    consent_categories: Collection[str] = (),
+) -> ir.Table:
+    """:func:`unconsented_bills` with the knowledge cutoff given, as a time or an expression.
+
+    With ``cutoff`` an expression, ``moment`` (when consents must be in force, see
+    :func:`~trustscore.features._consent.split_by_consent`) must be given too.
+    """
     bills = _all_visible(tables, as_of, cutoff)["obligation"]
     consents = tables.get(CONSENTS, empty_table(CONSENTS))
-    return split_by_consent(bills, consents, consent_categories, as_of, cutoff)[1]
+    return split_by_consent(bills, consents, consent_categories, as_of, cutoff, moment=moment)[1]
 
 
 def check_feature_arguments(

@@ -41,7 +41,7 @@ from trustscore.decisions import check_purpose, decide_one, policy_for, referral
 from trustscore.exceptions import NotFoundError, PurposeError
 from trustscore.features import (
     DEFAULT_CONSENT_CATEGORIES,
-    bills_without_consent,
+    SubjectBills,
     compute_features,
 )
 from trustscore.ledger import ConsentEvent, IdentityChange, Suppression
@@ -66,11 +66,13 @@ from trustscore.pipeline._workspace import Workspace
 from trustscore.records import (
     DELETE,
     DISPUTABLE_KINDS,
+    RECORD_KINDS,
     RecordStore,
     check_correction,
     consents_dir,
-    current_rows,
+    latest_rows,
     read_consents,
+    subject_rows,
     version_order,
 )
 from trustscore.safeguards import APPROVABLE_PURPOSES, check_purpose_approvable
@@ -315,6 +317,8 @@ class WorkspaceProvider:
         self.store = RecordStore(self.workspace.store_dir)
         #: bill categories that count only with the subject's consent
         self.consent_categories = tuple(consent_categories)
+        #: a subject's bills left out for lack of consent, for its file
+        self._bills = SubjectBills(self.consent_categories)
         self._lock = threading.Lock()
         self._artifact: tuple[int | None, ScorecardArtifact] | None = None
         self._view: _View | None = None
@@ -753,25 +757,39 @@ class WorkspaceProvider:
         if subjects.num_rows == 0:
             msg = f"No subject {subject_id!r}."
             raise NotFoundError(msg, subject_id=subject_id)
+        # Only what the subject needs is read: its bucket's parts of each kind (and the buckets
+        # on the other side of its identity changes' moves), the suppressions of these records
+        # and its own consent events; the bills left out for consent are computed from these
+        # same rows (features.SubjectBills: the expression of bills_without_consent, compiled
+        # once), not by listing and reading the store again.
+        rows: dict[str, pa.Table] = {
+            kind: subject_rows(self.store, kind, subject_id) for kind in DISPUTABLE_KINDS
+        }
+        ids = {
+            str(i) for kind, t in rows.items()
+            for i in t.column(RECORD_KINDS[kind].key[0]).to_pylist()
+        }  # fmt: skip
+        suppressions = self.store.suppressions(record_ids=ids)
+        suppressed = {(r["kind"], r["record_id"]) for r in suppressions.to_pylist()}
+        consents = read_consents(self.store, subjects=[subject_id])
         records: dict[str, list[dict[str, Any]]] = {}
-        suppressed = {(r["kind"], r["record_id"]) for r in self.store.suppressions().to_pylist()}
         for kind in DISPUTABLE_KINDS:
             # the records whose latest version is theirs (not those an identity change moved)
-            table: pa.Table = current_rows(self.store, kind, subject_id)
+            table = latest_rows(rows[kind], kind, subject_id)
             records[kind] = [
                 {**r, "suppressed": (kind, r["record_id"]) in suppressed}
                 for r in record_histories(table.to_pylist())
             ]
         latest_subject = sorted(subjects.to_pylist(), key=version_order)[-1]
         current = self.current_score(subject_id)
-        left_out = bills_without_consent(
-            self.store, dt.date.fromisoformat(current["as_of"]), subjects=[subject_id],
-            known_at=dt.datetime.now(dt.UTC), consent_categories=self.consent_categories,
+        left_out = self._bills(
+            dt.date.fromisoformat(current["as_of"]), dt.datetime.now(dt.UTC),
+            rows["obligation"], suppressions, consents,
         ).column("record_id").to_pylist()  # fmt: skip
         unconsented = set(left_out)
         for bill in records.get("obligation", []):
             bill["left_out_for_consent"] = bill["record_id"] in unconsented
-        events = read_consents(self.store, subjects=[subject_id]).to_pylist()
+        events = consents.to_pylist()
         return {
             "subject": _jsonable(latest_subject),
             "records": records,

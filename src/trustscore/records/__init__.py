@@ -63,9 +63,11 @@ from trustscore.records._relinks import (
     Relink,
     check_moves,
     current_rows,
+    latest_rows,
     relink_partners,
     relink_records,
     relinked_ids,
+    subject_rows,
 )
 from trustscore.records._schemas import (
     DELETE,
@@ -121,6 +123,7 @@ __all__ = [
     "holds",
     "ingest",
     "init_store",
+    "latest_rows",
     "migrate_store",
     "quarantine_schema",
     "read_consents",
@@ -134,6 +137,7 @@ __all__ = [
     "relinked_ids",
     "subject_bucket",
     "subject_buckets",
+    "subject_rows",
     "version_order",
     "write_consents",
 ]

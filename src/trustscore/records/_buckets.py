@@ -62,6 +62,10 @@ MAX_BUCKETS: Final = 1 << 20
 #: file handles stay bounded.
 MAX_OPEN_BUCKETS: Final = 256
 
+#: Rows per row group of a bucket's part (rows sorted by subject): a read of one subject
+#: decodes about this many rows of each part of its bucket.
+ROW_GROUP_ROWS: Final = 4096
+
 _BUCKET_DIR: Final = re.compile(r"^bucket=(?P<b>\d+)/")
 
 
@@ -257,8 +261,12 @@ def write_buckets(
             if not table.num_rows:
                 continue
             buckets = subject_buckets(table.column("subject_id"), n_buckets)
-            order = np.argsort(buckets, kind="stable")
-            table, buckets = table.take(pa.array(order)), buckets[order]
+            # by bucket, then by subject (stable): each row group then holds a narrow range of
+            # subject ids, which its statistics record, so a read of one subject skips the
+            # bucket's other row groups (RecordStore.read pushes its filter into the reader)
+            keys = pa.table({"b": buckets, "s": table.column("subject_id")})
+            order = pc.sort_indices(keys, [("b", "ascending"), ("s", "ascending")])
+            table, buckets = table.take(order), buckets[order.to_numpy()]
             edges = (np.flatnonzero(np.diff(buckets)) + 1).tolist()
             for start, stop in zip([0, *edges], [*edges, len(buckets)], strict=True):
                 bucket = int(buckets[start])
@@ -279,7 +287,7 @@ def write_buckets(
                         writers[bucket] = (pq.ParquetWriter(tmp, schema), 0)
                     writer, n = writers[bucket]
                     take = min(stop - start, max_rows - n)
-                    writer.write_table(table.slice(start, take))
+                    writer.write_table(table.slice(start, take), row_group_size=ROW_GROUP_ROWS)
                     writers[bucket] = (writer, n + take)
                     start += take
     finally:

@@ -16,6 +16,7 @@ from typing import Any, Final
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from trustscore.exceptions import SchemaError
@@ -37,6 +38,10 @@ CONSENT_SCHEMA: Final = pa.schema(
 )
 
 
+#: Rows per row group of a consent file (see ``_write``).
+CONSENT_ROW_GROUP: Final = 8192
+
+
 def consents_dir(store: RecordStore) -> Path:
     """``<store>/_consents``: the folder the features read consent events from."""
     return store.root / "_consents"
@@ -55,11 +60,14 @@ def read_consents(store: RecordStore, *, subjects: Iterable[str] | None = None) 
     files = sorted(p for p in folder.glob("*.parquet") if not p.name.startswith((".", "_")))
     if not files:
         return CONSENT_SCHEMA.empty_table()
-    table = pa.concat_tables(pq.read_table(p, schema=CONSENT_SCHEMA) for p in files)
-    if subjects is not None:
-        ids = pa.array(sorted(set(subjects)), pa.string())
-        table = table.filter(pc.is_in(table["subject_id"], value_set=ids))
-    return table
+    if subjects is None:
+        return pa.concat_tables(pq.read_table(p, schema=CONSENT_SCHEMA) for p in files)
+    # a single string is one subject id, as in RecordStore.read
+    ids = pa.array(sorted({subjects} if isinstance(subjects, str) else set(subjects)), pa.string())
+    # the filter goes into the Parquet reader: row groups whose statistics cannot hold these
+    # subjects are skipped, and only matching rows are materialised
+    wanted = ds.field("subject_id").isin(ids)
+    return pa.concat_tables(pq.read_table(p, schema=CONSENT_SCHEMA, filters=wanted) for p in files)
 
 
 def write_consents(store: RecordStore, events: Iterable[Mapping[str, Any]] | pa.Table) -> int:
@@ -124,7 +132,11 @@ def _write(store: RecordStore, table: pa.Table) -> int:
     name = f"{stamp}-{uuid.uuid4().hex[:12]}.parquet"
     tmp = temporary_path(folder / name)
     try:
-        pq.write_table(table, tmp)
+        # sorted by subject, in row groups of CONSENT_ROW_GROUP rows: the statistics of each
+        # row group then bound its subject ids, so a read of one subject's events
+        # (read_consents(subjects=...), the subject's file) decodes one row group, not the file
+        ordered = table.take(pc.sort_indices(table, [("subject_id", "ascending")]))
+        pq.write_table(ordered, tmp, row_group_size=CONSENT_ROW_GROUP)
         tmp.replace(folder / name)
     finally:
         tmp.unlink(missing_ok=True)

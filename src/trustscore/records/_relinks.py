@@ -48,9 +48,11 @@ __all__ = [
     "Relink",
     "check_moves",
     "current_rows",
+    "latest_rows",
     "relink_partners",
     "relink_records",
     "relinked_ids",
+    "subject_rows",
 ]
 
 logger = logging.getLogger(__name__)
@@ -132,6 +134,23 @@ def current_rows(store: RecordStore, kind: str, subject_id: str) -> pa.Table:
     >>> current_rows(RecordStore(tempfile.mkdtemp()), "inquiry", "s1").num_rows
     0
     """
+    return latest_rows(subject_rows(store, kind, subject_id), kind, subject_id)
+
+
+def subject_rows(store: RecordStore, kind: str, subject_id: str) -> pa.Table:
+    """Every stored version of the subject's records of ``kind``, with the versions under
+    other subjects of records an identity change moved to or from it: the rows a read of the
+    subject's records needs (the features' ``load_tables`` of one subject reads the same).
+
+    Only the subject's bucket is read, and the buckets of the subjects on the other side of its
+    moves, if any.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> subject_rows(RecordStore(tempfile.mkdtemp()), "obligation", "s1").num_rows
+    0
+    """
     key = RECORD_KINDS[check_kind(kind)].key[0]
     table = store.read(kind, subjects=[subject_id])
     moved = relinked_ids(store, kind, [subject_id])
@@ -144,6 +163,13 @@ def current_rows(store: RecordStore, kind: str, subject_id: str) -> pa.Table:
             & (ds.field("subject_id") != subject_id)
         )
         table = pa.concat_tables([table, extra])
+    return table
+
+
+def latest_rows(table: pa.Table, kind: str, subject_id: str) -> pa.Table:
+    """The rows of ``table`` (from :func:`subject_rows`) of the records whose latest version is
+    the subject's."""
+    key = RECORD_KINDS[check_kind(kind)].key[0]
     latest: dict[str, dict[str, object]] = {}
     for row in table.to_pylist():
         k = str(row[key])

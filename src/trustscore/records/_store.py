@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import time
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -62,6 +63,9 @@ __all__ = [
 # 2: rows_new, rows_versions, rows_deleted, rows_unchanged; 3: rows_held, furnishers, holds,
 # released_hold; 4: migrated_parts
 MANIFEST_VERSION: Final = 4
+#: A folder modified less than this long before it was listed may change again within the same
+#: tick of the file system clock without its modification time changing (see batches()).
+SETTLE_NS: Final = 1_000_000_000
 
 SUPPRESSION_SCHEMA: Final = pa.schema(
     [
@@ -284,6 +288,8 @@ class RecordStore:
         self.quarantine_dir = (
             Path(quarantine_dir) if quarantine_dir is not None else self.root.parent / "quarantine"
         )
+        #: the manifests of one state of _batches/ (see batches())
+        self._manifests: tuple[tuple[int, tuple[str, ...]], tuple[BatchManifest, ...]] | None = None
 
     def __repr__(self) -> str:
         return f"RecordStore({str(self.root)!r})"
@@ -342,15 +348,37 @@ class RecordStore:
 
     # -- batches ------------------------------------------------------------------------------
     def batches(self) -> list[BatchManifest]:
-        """Every committed batch, oldest ingestion first."""
-        if not self.batches_dir.is_dir():
+        """Every committed batch, oldest ingestion first.
+
+        The manifests read are kept while the ``_batches`` folder keeps its names and its
+        modification time (a manifest is only ever written by a rename into the folder, which
+        changes both), so a long-lived store (the service's) reads each manifest once, not on
+        every read of a subject. A folder changed less than :data:`SETTLE_NS` before it was
+        listed may change again within the same tick of the file system clock: it is not kept.
+        """
+        folder = os.fspath(self.batches_dir)
+        try:
+            mtime = os.stat(folder).st_mtime_ns
+            names = sorted(
+                e.name for e in os.scandir(folder)
+                if e.name.endswith(".json") and not e.name.startswith(".")
+            )  # fmt: skip
+        except (FileNotFoundError, NotADirectoryError):
             return []
-        found = [
-            BatchManifest.from_json(p.read_text(encoding="utf-8"))
-            for p in self.batches_dir.glob("*.json")
-            if not p.name.startswith(".")
-        ]
-        return sorted(found, key=lambda m: (m.ingested_at, m.batch_id))
+        key = (mtime, tuple(names))
+        kept = self._manifests
+        if kept is not None and kept[0] == key:
+            return list(kept[1])
+        found = sorted(
+            (
+                BatchManifest.from_json(Path(folder, name).read_text(encoding="utf-8"))
+                for name in names
+            ),
+            key=lambda m: (m.ingested_at, m.batch_id),
+        )
+        if time.time_ns() - mtime > SETTLE_NS:
+            self._manifests = (key, tuple(found))
+        return found
 
     def batch(self, batch_id: str) -> BatchManifest:
         """The manifest of one committed batch; :class:`NotFoundError` if there is none."""
@@ -406,7 +434,8 @@ class RecordStore:
         if ids is None:
             return dataset.to_table()
         wanted = pa.array(ids, pa.string())
-        return dataset.to_table(filter=ds.field("subject_id").isin(wanted))
+        # a few subjects' rows from a bucket's few parts: threads cost more than they save
+        return dataset.to_table(filter=ds.field("subject_id").isin(wanted), use_threads=False)
 
     def record(self, kind: str, record_id: str) -> dict[str, Any]:
         """The latest stored version of one record, by its key (``subject_id`` for subjects,
@@ -501,8 +530,12 @@ class RecordStore:
             tmp.unlink(missing_ok=True)
         return n
 
-    def suppressions(self) -> pa.Table:
-        """Every suppression row: record_id, kind, suppressed_at, reason (oldest first)."""
+    def suppressions(self, *, record_ids: Iterable[str] | None = None) -> pa.Table:
+        """Every suppression row: record_id, kind, suppressed_at, reason (oldest first).
+
+        With ``record_ids``, only the rows of these records (of any kind), read with the
+        filter pushed into the Parquet reader.
+        """
         if not self.suppressions_dir.is_dir():
             return SUPPRESSION_SCHEMA.empty_table()
         files = sorted(
@@ -510,4 +543,12 @@ class RecordStore:
         )
         if not files:
             return SUPPRESSION_SCHEMA.empty_table()
-        return pa.concat_tables([pq.read_table(p, schema=SUPPRESSION_SCHEMA) for p in files])
+        if record_ids is None:
+            return pa.concat_tables([pq.read_table(p, schema=SUPPRESSION_SCHEMA) for p in files])
+        ids = sorted(set(record_ids))
+        if not ids:
+            return SUPPRESSION_SCHEMA.empty_table()
+        wanted = ds.field("record_id").isin(pa.array(ids, pa.string()))
+        return pa.concat_tables(
+            [pq.read_table(p, schema=SUPPRESSION_SCHEMA, filters=wanted) for p in files]
+        )

@@ -31,7 +31,14 @@ from trustscore.pipeline import (
     score_subject,
 )
 from trustscore.pipeline._provider import _SETTLE_S, _result
-from trustscore.records import RecordStore, arrow_schema, ingest
+from trustscore.records import (
+    RECORD_KINDS,
+    RecordStore,
+    arrow_schema,
+    bucket_of_part,
+    ingest,
+    subject_bucket,
+)
 from trustscore.scoring import score
 
 N_SUBJECTS = 1200
@@ -363,3 +370,53 @@ def test_a_new_batch_run_is_taken_up(
     answers = {s: provider.current_score(s) for s in (sid, other)}
     monkeypatch.undo()
     assert answers == {s: _direct(provider, s) for s in (sid, other)}
+
+
+def test_a_subjects_file_reads_its_own_bucket_only(provider: WorkspaceProvider) -> None:
+    """The file of a subject opens only its bucket's parts: with every other bucket's parts
+    broken, its file is the same, while a subject of a broken bucket cannot be read."""
+    store = provider.store
+    buckets = store.layout().buckets
+    assert buckets is not None
+    scores = pq.read_table(provider.workspace.scores_path)
+    subjects = sorted(scores["subject_id"].to_pylist())
+    mine = subjects[0]
+    own = subject_bucket(mine, buckets)
+    other = next(s for s in subjects if subject_bucket(s, buckets) != own)
+    expected = provider.file(mine)
+    broken = 0
+    for kind in RECORD_KINDS:
+        for part in store.paths(kind):
+            if bucket_of_part(part.relative_to(store.kind_dir(kind)).as_posix()) != own:
+                part.write_bytes(b"not parquet")
+                broken += 1
+    assert broken
+    assert provider.file(mine) == expected
+    with pytest.raises(pa.ArrowInvalid):
+        provider.file(other)
+
+
+def test_a_subjects_file_lists_the_bills_left_out_as_the_features_do(
+    provider: WorkspaceProvider,
+) -> None:
+    """The file's bills left out for consent (computed from the subject's rows alone) are
+    those of bills_without_consent over the whole store, after a suppression and a consent
+    withdrawal too."""
+    now = dt.datetime.now(dt.UTC)
+    left = bills_without_consent(
+        provider.store, provider.workspace.as_of(), known_at=now,
+        consent_categories=DEFAULT_CONSENT_CATEGORIES,
+    )  # fmt: skip
+    with_left = sorted(set(left["subject_id"].to_pylist()))[:4]
+    scores = pq.read_table(provider.workspace.scores_path)
+    without = sorted(set(scores["subject_id"].to_pylist()) - set(with_left))[:2]
+    (sid, bill), *_ = _bill_subjects(provider)
+    provider.suppress("obligation", bill, "dispute upheld")
+    for subject in [*with_left, *without, sid]:
+        found = provider.file(subject)["consent"]["bills_left_out"]
+        whole = bills_without_consent(
+            provider.store, provider.workspace.as_of(), subjects=[subject],
+            known_at=dt.datetime.now(dt.UTC), consent_categories=DEFAULT_CONSENT_CATEGORIES,
+        )  # fmt: skip
+        assert found == whole["record_id"].to_pylist()
+    assert any(provider.file(s)["consent"]["bills_left_out"] for s in with_left)

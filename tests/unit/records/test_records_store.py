@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+from dataclasses import replace
 from pathlib import Path
 
 import pyarrow as pa
@@ -21,6 +23,7 @@ from trustscore.records import (
     ingest,
     subject_bucket,
 )
+from trustscore.records._store import write_atomic
 
 AT = dt.datetime(2024, 3, 1, tzinfo=dt.UTC)
 
@@ -151,3 +154,28 @@ def test_a_manifest_from_before_versions_counts_its_stored_rows_as_new() -> None
     assert (m.rows_new, m.rows_versions, m.rows_unchanged, m.rows_deleted) == (2, 0, 0, 0)
     assert m.rows_in == m.rows_new + m.rows_versions + m.rows_unchanged + m.rows_quarantined
     assert json.loads(m.to_json())["manifest_version"] == 4
+
+
+def _settle(folder: Path) -> None:
+    """Date the folder's last change 10 s back, as if it had been written long ago."""
+    st = folder.stat()
+    os.utime(folder, ns=(st.st_atime_ns, st.st_mtime_ns - 10_000_000_000))
+
+
+def test_kept_manifests_follow_every_commit_and_rewrite(store: RecordStore, tmp_path: Path) -> None:
+    """A store keeps the manifests it read, and sees a new batch and a rewritten manifest."""
+    _settle(store.batches_dir)
+    first = store.batches()
+    assert store.batches() == first  # kept
+    (tmp_path / "more.csv").write_text(
+        "record_id,subject_id,furnisher,purpose,inquiry_date\ni9,s2,shop,deposit_waiver,2024-02-09\n"
+    )
+    done = ingest(tmp_path / "more.csv", store, kind="inquiry", ingested_at=AT + dt.timedelta(1))
+    assert [m.batch_id for m in store.batches()] == [*(m.batch_id for m in first), done.batch_id]
+    assert "i9" in store.read("inquiry", subjects=["s2"])["record_id"].to_pylist()
+    # a manifest rewritten in place (as `store migrate` does), long after the folder settled
+    _settle(store.batches_dir)
+    store.batches()
+    rewritten = replace(store.batch(done.batch_id), file="renamed.csv")
+    write_atomic(store.manifest_path(done.batch_id), rewritten.to_json())
+    assert store.batches()[-1].file == "renamed.csv"
