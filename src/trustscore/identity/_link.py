@@ -197,7 +197,8 @@ def link_files(
     distinct = [(r.profile_id, r.candidate_profile_id) for r in done if r.status == "distinct"]
     fields = {p.profile_id: known_fields.get(p.profile_id) or rows.identity[p.profile_id]
               for p in profiles}  # fmt: skip
-    scored_edges, models = score_all(profiles, fields, set(new), lower=lower)
+    kinds = {pid: subject_kind_of(dict(f)) for pid, f in fields.items()}
+    scored_edges, models = score_all(profiles, fields, set(new), lower=lower, kinds=kinds)
     edges += scored_edges
     if models:
         ids.write_model(run_id, json.dumps(models, sort_keys=True, default=str))
@@ -215,7 +216,7 @@ def link_files(
         if subject is None:
             subject = "subj-" + hashlib.sha256(root.encode()).hexdigest()[:16]
             subject_of_cluster[root] = subject
-            new_subjects[subject] = subject_kind_of(rows.identity[root])
+            new_subjects[subject] = kinds[root]
         edge = result.joined_by.get(pid)
         decided = (
             "furnisher" if pid in rows.given_subject
@@ -226,7 +227,7 @@ def link_files(
         links.append(IdentityLink(pid, subject, weight, decided, evidence(edge)))
         new_profiles.append(
             {"profile_id": pid, "subject_id": subject,
-             "subject_kind": subject_kind_of(rows.identity[pid]), **rows.identity[pid]}
+             "subject_kind": kinds[pid], **rows.identity[pid]}
         )  # fmt: skip
     link_of = {x.profile_id: x for x in links}
     for pid, subject in known_subject.items():
@@ -254,12 +255,16 @@ def score_all(
     new: set[str],
     *,
     lower: float,
+    kinds: Mapping[str, str] | None = None,
 ) -> tuple[list[Edge], dict[str, object]]:
-    """Splink's scored pairs touching a new profile, persons and organisations apart."""
+    """Splink's scored pairs touching a new profile, persons and organisations apart
+    (``kinds``: each profile's subject kind, when the caller knows them already)."""
     edges: list[Edge] = []
     models: dict[str, object] = {}
+    if kinds is None:
+        kinds = {p.profile_id: subject_kind_of(dict(fields[p.profile_id])) for p in profiles}
     for subject_kind in ("person", "organisation"):
-        group = [p for p in profiles if subject_kind_of(dict(fields[p.profile_id])) == subject_kind]
+        group = [p for p in profiles if kinds[p.profile_id] == subject_kind]
         if not any(p.profile_id in new for p in group) or len(group) < 2:
             continue
         table = _strings(

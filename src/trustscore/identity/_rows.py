@@ -56,6 +56,23 @@ def _split_full_name(ident: dict[str, str | None]) -> dict[str, str | None]:
     return ident
 
 
+def _distinct(table: pa.Table) -> tuple[npt.NDArray[np.int64], pa.Table]:
+    """``(code per row, the distinct rows)``: row ``i`` equals ``distinct[code[i]]``; codes
+    number the distinct rows in the order they first appear."""
+    if table.num_columns == 0:
+        table = pa.table({IDENTITY_FIELDS[0]: pa.nulls(table.num_rows, pa.string())})
+    columns = [c if pa.types.is_string(c.type) else pc.cast(c, pa.string()) for c in table.columns]
+    key = pc.binary_join_element_wise(
+        *columns, _SEP, null_handling="replace", null_replacement=_NULL
+    )
+    encoded = pc.dictionary_encode(key)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    _, first = np.unique(codes, return_index=True)
+    return codes, table.take(pa.array(first, pa.int64()))
+
+
 @dataclass
 class Rows:
     """Accepted rows per kind (record fields as text, profile id per row) and refused ones."""
@@ -97,20 +114,15 @@ class Rows:
             for row in checked.bad.to_pylist():
                 self._refuse(kind, row["line"], row["field"], row["value"], row["reason"])
             ok[np.asarray(checked.bad.column("line").to_pylist(), dtype=np.int64) - 2] = False
-        ident = normalise_identity(
+        # normalise each distinct spelling once (a few per account), then group the spellings
+        # that normalise alike: codes number the distinct normalised identities, per row
+        raw_codes, raw = _distinct(
             table.select([c for c in table.column_names if c in IDENTITY_FIELDS])
         )
-        key = pc.binary_join_element_wise(
-            *ident.columns, _SEP, null_handling="replace", null_replacement=_NULL
-        )
-        encoded = pc.dictionary_encode(key)
-        if isinstance(encoded, pa.ChunkedArray):
-            encoded = encoded.combine_chunks()
-        codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-        _, first = np.unique(codes, return_index=True)
-        distinct = ident.take(pa.array(first))
+        ident_codes, distinct = _distinct(normalise_identity(raw))
+        codes = ident_codes[raw_codes]
         problems = identity_problems(kind, distinct, has_subject_id=given)
-        pids = np.empty(len(first), dtype=object)
+        pids = np.empty(distinct.num_rows, dtype=object)
         for i, (fields, problem) in enumerate(zip(distinct.to_pylist(), problems, strict=True)):
             if problem is None:
                 fields = _split_full_name(fields)
@@ -127,8 +139,7 @@ class Rows:
         self.profiles.setdefault(kind, []).append(row_pids[keep])
         if given:
             subjects = kept.column("subject_id").to_pylist()
-            for pid, subject in zip(row_pids[keep].tolist(), subjects, strict=True):
-                self.given_subject[pid] = subject
+            self.given_subject.update(zip(row_pids[keep].tolist(), subjects, strict=True))
 
     def add_held(self, held: pa.Table, *, at: dt.datetime) -> None:
         """Take again the rows an earlier run held for review; a record sent again in this run's
