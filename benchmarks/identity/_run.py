@@ -35,6 +35,7 @@ import os
 import platform
 import shutil
 import subprocess
+import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -247,12 +248,22 @@ def run(n_subjects: int, seed: int) -> dict[str, Any]:
     from trustscore.identity import export_links, link_files
     from trustscore.ledger import Ledger
     from trustscore.records import RecordStore
-    from trustscore.synth import IDENTIFIED_KINDS, add_identities, generate
+    from trustscore.synth import IDENTIFIED_KINDS
 
     root = DATA / f"n{n_subjects}-s{seed}"
     shutil.rmtree(root, ignore_errors=True)
-    generate(root / "synth", n_subjects=n_subjects, seed=seed)
-    paths = add_identities(root / "synth", seed=seed)
+    # the population is made in a child process, so that the peak memory measured here is
+    # linkage's (and the measurement's), not the generator's
+    subprocess.run(
+        [sys.executable, "-c",
+         "import sys; from trustscore.synth import generate, add_identities; "
+         "generate(sys.argv[1], n_subjects=int(sys.argv[2]), seed=int(sys.argv[3])); "
+         "add_identities(sys.argv[1], seed=int(sys.argv[3]))",
+         str(root / "synth"), str(n_subjects), str(seed)],
+        check=True,
+    )  # fmt: skip
+    paths = {k: root / "synth" / "identified" / f"{k}.parquet" for k in IDENTIFIED_KINDS}
+    paths["truth"] = root / "synth" / "truth.parquet"
     store = RecordStore(root / "store")
     ledger = Ledger(f"sqlite:///{root / 'ledger.sqlite'}", sqlite_synchronous="NORMAL")
     ledger.upgrade()

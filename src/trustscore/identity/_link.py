@@ -339,8 +339,11 @@ def _commit(
             )  # fmt: skip
             ingest(folder / "subject.csv", store, ingested_at=at)
         for kind in sorted(rows.records):
-            table = pa.concat_tables(rows.records[kind])
-            pids = np.concatenate(rows.profiles[kind]) if rows.profiles[kind] else np.array([])
+            # each kind's rows are let go once ingested: the largest run holds one kind twice
+            # (its text and the store's typed copy), not every kind
+            table = pa.concat_tables(rows.records.pop(kind))
+            parts = rows.profiles.pop(kind)
+            pids = np.concatenate(parts) if parts else np.array([])
             # a run's rows carry a few distinct profiles each: decide per profile, then take
             encoded = pa.array(pids, pa.string()).dictionary_encode()
             codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
