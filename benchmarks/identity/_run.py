@@ -171,15 +171,23 @@ def pair_metrics_sql(truth: Path, links: Path, national_id: pa.Table) -> dict[st
     }
 
 
-def _peak_mib() -> float | None:
-    """This process's high-water resident memory (``VmHWM``), MiB (Linux only)."""
+def _status_mib(field: str) -> float | None:
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 return round(int(line.split()[1]) / 1024, 1)
     except OSError:
         return None
     return None
+
+
+def _peak_mib() -> float | None:
+    """This process's high-water resident memory (``VmHWM``), MiB (Linux only)."""
+    return _status_mib("VmHWM")
+
+
+def _rss_mib() -> float | None:
+    return _status_mib("VmRSS")
 
 
 def _commit() -> str:
@@ -221,6 +229,7 @@ class _Phases:
 
         self.module = _link
         self.seconds: dict[str, float] = dict.fromkeys(self.STEPS, 0.0)
+        self.peak_mib: dict[str, float] = {}
         self.saved = {name: getattr(_link, name) for name in self.STEPS.values()}
         for phase, name in self.STEPS.items():
             setattr(_link, name, self._timed(phase, self.saved[name]))
@@ -228,10 +237,17 @@ class _Phases:
     def _timed(self, phase: str, fn: Callable[..., Any]) -> Callable[..., Any]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             start = time.perf_counter()
+            print(f"[{phase}] start, resident {_rss_mib()} MiB", file=sys.stderr, flush=True)
             try:
                 return fn(*args, **kwargs)
             finally:
                 self.seconds[phase] += time.perf_counter() - start
+                self.peak_mib[phase] = max(self.peak_mib.get(phase, 0.0), _peak_mib() or 0.0)
+                print(
+                    f"[{phase}] end, resident {_rss_mib()} MiB, peak {_peak_mib()} MiB",
+                    file=sys.stderr,
+                    flush=True,
+                )
 
         return wrapper
 
@@ -293,6 +309,7 @@ def run(n_subjects: int, seed: int) -> dict[str, Any]:
         "seed": seed,
         "seconds": round(seconds, 2),
         "memory_mib": {"after_link": peak_after_link, "end": _peak_mib()},
+        "phase_peak_mib": phases.peak_mib,
         "records_per_second": round(result.rows_in / seconds),
         "phase_seconds": {k: round(v, 2) for k, v in phases.seconds.items()},
         "records_per_second_without_ingest": round(

@@ -280,8 +280,10 @@ def score_all(
         )
         scored = score_pairs(table, lower_weight=lower, subject_kind=subject_kind)
         models[subject_kind] = scored.model
+        # the pairs name the group's own id strings, not a new copy of both ids per pair
+        same = {p.profile_id: p.profile_id for p in group}
         edges += [
-            Edge(a, b, w, lv, conflicts=c)
+            Edge(same[a], same[b], w, lv, conflicts=c)
             for a, b, w, lv, c in zip(
                 scored.left,
                 scored.right,
