@@ -353,6 +353,9 @@ def _commit(
             is_held = np.array([p in held for p in distinct], dtype=np.bool_)[codes]
             if is_held.any():
                 waiting = table.filter(pa.array(is_held)).drop_columns(["subject_id"])
+                # the held rows of every kind share one file: a field one kind requires is
+                # empty on another kind's rows
+                waiting = waiting.cast(pa.schema([f.with_nullable(True) for f in waiting.schema]))
                 fields = [rows.identity[p] for p in pids[is_held].tolist()]
                 for name in IDENTITY_FIELDS:
                     waiting = waiting.append_column(

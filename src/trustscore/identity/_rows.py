@@ -75,7 +75,8 @@ def _distinct(table: pa.Table) -> tuple[npt.NDArray[np.int64], pa.Table]:
 
 @dataclass
 class Rows:
-    """Accepted rows per kind (record fields as text, profile id per row) and refused ones."""
+    """Accepted rows per kind (record fields typed as the store keeps them, profile id per row)
+    and refused ones."""
 
     records: dict[str, list[pa.Table]] = field(default_factory=dict)
     profiles: dict[str, list[ObjArray]] = field(default_factory=dict)
@@ -89,7 +90,8 @@ class Rows:
     superseded: int = 0
 
     def add(self, kind: str, table: pa.Table, *, at: dt.datetime, carried: bool = False) -> None:
-        """Check one file's rows (strings) of ``kind`` and keep the accepted ones."""
+        """Check one file's rows (text, or typed when carried) of ``kind`` and keep the accepted
+        ones, typed."""
         n = table.num_rows
         if carried:
             self.rows_carried += n
@@ -105,15 +107,17 @@ class Rows:
             for c in names
         }
         if not given:
-            columns["subject_id"] = pa.array(np.full(n, PENDING, dtype=object), pa.string())
-        rec = pa.table(columns)
+            columns["subject_id"] = pa.repeat(pa.scalar(PENDING, pa.string()), n)
         lines = np.arange(2, n + 2, dtype=np.int64)
         ok = np.ones(n, dtype=np.bool_)
-        if not carried:
-            checked = validate_chunk(kind, rec, lines, ingest_date=at.date())
-            for row in checked.bad.to_pylist():
-                self._refuse(kind, row["line"], row["field"], row["value"], row["reason"])
-            ok[np.asarray(checked.bad.column("line").to_pylist(), dtype=np.int64) - 2] = False
+        # the rows are kept typed as the store keeps them (a third of their size as text, and
+        # ingest has no text to parse again); a held row carried from an earlier run is
+        # checked again, as it is typed again
+        checked = validate_chunk(kind, pa.table(columns), lines, ingest_date=at.date())
+        del columns
+        for row in checked.bad.to_pylist():
+            self._refuse(kind, row["line"], row["field"], row["value"], row["reason"])
+        ok[np.asarray(checked.bad.column("line").to_pylist(), dtype=np.int64) - 2] = False
         # normalise each distinct spelling once (a few per account), then group the spellings
         # that normalise alike: codes number the distinct normalised identities, per row
         raw_codes, raw = _distinct(
@@ -134,7 +138,7 @@ class Rows:
             if problem is not None:
                 self._refuse(kind, i + 2, *problem)
         keep = ok & (row_pids != None)  # noqa: E711
-        kept = rec.filter(pa.array(keep))
+        kept = checked.good.filter(pa.array(keep[ok]))
         self.records.setdefault(kind, []).append(kept)
         self.profiles.setdefault(kind, []).append(row_pids[keep])
         if given:
