@@ -391,6 +391,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     started = dt.datetime.now(dt.UTC)
     load_before = [round(x, 2) for x in os.getloadavg()]
+    commit = _commit()  # the code imported now, not the checkout's at the end of a long run
     out = run(args.subjects, args.seed)
     out.update(
         machine=platform.machine(),
@@ -398,7 +399,7 @@ def main(argv: list[str] | None = None) -> int:
         date=started.date().isoformat(),
         started=started.isoformat(timespec="seconds"),
         load_average={"before": load_before, "after": [round(x, 2) for x in os.getloadavg()]},
-        commit=_commit(),
+        commit=commit,
     )
     name = f"results-{args.subjects}" + (f"-{args.label}" if args.label else "") + ".json"
     (HERE / name).write_text(json.dumps(out, indent=2, sort_keys=True) + "\n")
