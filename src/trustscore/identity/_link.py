@@ -364,7 +364,8 @@ def _commit(
                 held_parts.append(
                     waiting.add_column(0, "record_kind", pa.array([kind] * waiting.num_rows))
                 )
-            keep = table.filter(pa.array(~is_held))
+            keep = table.filter(pa.array(~is_held)) if is_held.any() else table
+            del table, pids, encoded  # one copy of the kind at a time (memory at 100k)
             kept = pa.array(codes[~is_held])
             if not len(kept):
                 continue
@@ -377,7 +378,7 @@ def _commit(
             link_parts.append(
                 pa.table(
                     {
-                        "record_kind": pa.array([kind] * keep.num_rows, pa.string()),
+                        "record_kind": pa.repeat(pa.scalar(kind, pa.string()), keep.num_rows),
                         "record_id": keep.column("record_id"),
                         "profile_id": _take(distinct, kept),
                         "subject_id": subject_ids,
@@ -390,6 +391,7 @@ def _commit(
             )
             path = folder / f"{kind}.parquet"
             pq.write_table(keep.select(RECORD_KINDS[kind].field_names), path)
+            del keep  # the links keep the record ids; the rest is in the file ingest reads
             ingest(path, store, ingested_at=at)
     quarantine = (
         _strings(rows.quarantine, ["record_kind", "line", "field", "value", "reason"])
