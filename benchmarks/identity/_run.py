@@ -16,9 +16,14 @@ furnisher files carry identity fields with realistic noise and no ``subject_id``
 - **throughput**: records linked per second of :func:`trustscore.identity.link_files` (reading,
   checks, Splink training and prediction on DuckDB, clustering, ingest, ledger writes), one run.
 
-Targets (issue 12): precision ≥ 0.999, recall ≥ 0.99. The run prints its table and writes
-``results-<subjects>.json`` (``--febrl``: ``febrl.json``); ``results.md`` collects them with
-how they were measured.
+Targets (issue 12): precision ≥ 0.999, recall ≥ 0.99. The run prints its figures, writes
+``results-<subjects>.json`` (``--label NAME``: ``results-<subjects>-NAME.json``, for a side by
+side comparison; ``--febrl``: ``febrl.json``) with the load average before and after, the
+process's peak memory and the commit of the code measured, then rewrites ``results.md`` from
+every json file beside it (:mod:`benchmarks.identity._report`).
+
+The measures are taken in DuckDB from the exported links and the truth file (Python dicts of
+every record's key held several GiB at 100 000 subjects).
 """
 
 from __future__ import annotations
@@ -29,15 +34,21 @@ import json
 import os
 import platform
 import shutil
+import subprocess
+import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-__all__ = ["main", "pair_metrics"]
+from benchmarks.identity._report import write_results
+
+__all__ = ["main", "pair_metrics", "pair_metrics_sql"]
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
@@ -89,6 +100,119 @@ def pair_metrics(
     }
 
 
+_METRICS_SQL = """
+WITH a AS (
+    SELECT t.subject_id AS true_s,
+           coalesce(l.subject_id, 'unassigned:' || t.record_kind || ':' || t.record_id) AS pred,
+           l.subject_id IS NOT NULL AS assigned,
+           n.record_id IS NOT NULL AS has_id
+    FROM truth t
+    LEFT JOIN links l USING (record_kind, record_id)
+    LEFT JOIN nid n USING (record_kind, record_id)
+),
+cells AS (SELECT count(*) AS n FROM a GROUP BY pred, true_s),
+preds AS (
+    SELECT count(*) AS n, bool_or(assigned) AS assigned, count(DISTINCT true_s) AS trues,
+           count(DISTINCT true_s) FILTER (WHERE has_id) AS trues_with_id
+    FROM a GROUP BY pred
+),
+trues AS (SELECT count(*) AS n, count(DISTINCT pred) AS preds FROM a GROUP BY true_s)
+SELECT
+    (SELECT count(*) FROM a) AS records,
+    (SELECT count(*) FILTER (WHERE assigned) FROM a) AS records_assigned,
+    (SELECT count(*) FROM trues) AS true_subjects,
+    (SELECT count(*) FILTER (WHERE assigned) FROM preds) AS predicted_subjects,
+    (SELECT coalesce(sum(n * (n - 1) // 2), 0) FROM cells) AS tp,
+    (SELECT coalesce(sum(n * (n - 1) // 2), 0) FROM preds) AS pred_pairs,
+    (SELECT coalesce(sum(n * (n - 1) // 2), 0) FROM trues) AS true_pairs,
+    (SELECT count(*) FILTER (WHERE assigned AND trues > 1) FROM preds) AS mixed,
+    (SELECT count(*) FILTER (WHERE preds > 1) FROM trues) AS split,
+    (SELECT count(*) FILTER (WHERE trues_with_id > 1) FROM preds) AS mixed_with_id
+"""
+
+
+def pair_metrics_sql(truth: Path, links: Path, national_id: pa.Table) -> dict[str, Any]:
+    """:func:`pair_metrics` in DuckDB: ``truth`` and ``links`` are Parquet files with
+    ``record_kind, record_id, subject_id`` (one row per record), ``national_id`` the keys
+    (``record_kind, record_id``) of the records sent with a national ID."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.execute("SET preserve_insertion_order = false")
+        con.execute(
+            "CREATE TEMP TABLE truth AS SELECT record_kind, record_id, subject_id "
+            f"FROM read_parquet('{truth}')"
+        )
+        con.execute(
+            "CREATE TEMP TABLE links AS SELECT record_kind, record_id, subject_id "
+            f"FROM read_parquet('{links}')"
+        )
+        con.register("nid_arrow", national_id)
+        con.execute(
+            "CREATE TEMP TABLE nid AS SELECT DISTINCT record_kind, record_id FROM nid_arrow"
+        )
+        row = con.execute(_METRICS_SQL).fetchone()
+        assert row is not None
+        names = [d[0] for d in con.description or []]
+    finally:
+        con.close()
+    m = dict(zip(names, (int(v) for v in row), strict=True))
+    return {
+        "records": m["records"],
+        "records_assigned": m["records_assigned"],
+        "true_subjects": m["true_subjects"],
+        "predicted_subjects": m["predicted_subjects"],
+        "precision": m["tp"] / m["pred_pairs"] if m["pred_pairs"] else 1.0,
+        "recall": m["tp"] / m["true_pairs"] if m["true_pairs"] else 1.0,
+        "mixed_share": m["mixed"] / max(m["predicted_subjects"], 1),
+        "split_share": m["split"] / max(m["true_subjects"], 1),
+        "mixed_with_national_id_both_sides": m["mixed_with_id"],
+    }
+
+
+def _status_mib(field: str) -> float | None:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
+def _peak_mib() -> float | None:
+    """This process's high-water resident memory (``VmHWM``), MiB (Linux only)."""
+    return _status_mib("VmHWM")
+
+
+def _rss_mib() -> float | None:
+    return _status_mib("VmRSS")
+
+
+def _commit() -> str:
+    """The commit of the ``trustscore`` package measured (``+dirty`` with local changes)."""
+    import trustscore
+
+    src = Path(trustscore.__file__).resolve().parent
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(src), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(src), "status", "--porcelain", "--", "."],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+dirty" if dirty else "")
+
+
 class _Phases:
     """Wall time spent in linkage's named steps, by wrapping them for one run."""
 
@@ -105,6 +229,7 @@ class _Phases:
 
         self.module = _link
         self.seconds: dict[str, float] = dict.fromkeys(self.STEPS, 0.0)
+        self.peak_mib: dict[str, float] = {}
         self.saved = {name: getattr(_link, name) for name in self.STEPS.values()}
         for phase, name in self.STEPS.items():
             setattr(_link, name, self._timed(phase, self.saved[name]))
@@ -112,10 +237,17 @@ class _Phases:
     def _timed(self, phase: str, fn: Callable[..., Any]) -> Callable[..., Any]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             start = time.perf_counter()
+            print(f"[{phase}] start, resident {_rss_mib()} MiB", file=sys.stderr, flush=True)
             try:
                 return fn(*args, **kwargs)
             finally:
                 self.seconds[phase] += time.perf_counter() - start
+                self.peak_mib[phase] = max(self.peak_mib.get(phase, 0.0), _peak_mib() or 0.0)
+                print(
+                    f"[{phase}] end, resident {_rss_mib()} MiB, peak {_peak_mib()} MiB",
+                    file=sys.stderr,
+                    flush=True,
+                )
 
         return wrapper
 
@@ -132,12 +264,22 @@ def run(n_subjects: int, seed: int) -> dict[str, Any]:
     from trustscore.identity import export_links, link_files
     from trustscore.ledger import Ledger
     from trustscore.records import RecordStore
-    from trustscore.synth import IDENTIFIED_KINDS, add_identities, generate
+    from trustscore.synth import IDENTIFIED_KINDS
 
     root = DATA / f"n{n_subjects}-s{seed}"
     shutil.rmtree(root, ignore_errors=True)
-    generate(root / "synth", n_subjects=n_subjects, seed=seed)
-    paths = add_identities(root / "synth", seed=seed)
+    # the population is made in a child process, so that the peak memory measured here is
+    # linkage's (and the measurement's), not the generator's
+    subprocess.run(
+        [sys.executable, "-c",
+         "import sys; from trustscore.synth import generate, add_identities; "
+         "generate(sys.argv[1], n_subjects=int(sys.argv[2]), seed=int(sys.argv[3])); "
+         "add_identities(sys.argv[1], seed=int(sys.argv[3]))",
+         str(root / "synth"), str(n_subjects), str(seed)],
+        check=True,
+    )  # fmt: skip
+    paths = {k: root / "synth" / "identified" / f"{k}.parquet" for k in IDENTIFIED_KINDS}
+    paths["truth"] = root / "synth" / "truth.parquet"
     store = RecordStore(root / "store")
     ledger = Ledger(f"sqlite:///{root / 'ledger.sqlite'}", sqlite_synchronous="NORMAL")
     ledger.upgrade()
@@ -150,24 +292,24 @@ def run(n_subjects: int, seed: int) -> dict[str, Any]:
         linked_at=dt.datetime(2026, 1, 5, tzinfo=dt.UTC),
     )
     seconds = time.perf_counter() - start
+    peak_after_link = _peak_mib()
     phases.undo()
+    ledger.dispose()
     export_links(store, root / "links.parquet")
-    links = pq.read_table(root / "links.parquet").to_pylist()
-    truth_rows = pq.read_table(paths["truth"]).to_pylist()
-    truth = {(r["record_kind"], r["record_id"]): r["subject_id"] for r in truth_rows}
-    predicted = {(r["record_kind"], r["record_id"]): r["subject_id"] for r in links}
-    national_id: set[tuple[str, str]] = set()
+    parts = []
     for kind in IDENTIFIED_KINDS:
         t = pq.read_table(paths[kind], columns=["record_id", "national_id"])
-        for rid, nid in zip(t["record_id"].to_pylist(), t["national_id"].to_pylist(), strict=True):
-            if nid:
-                national_id.add((kind, rid))
-    metrics = pair_metrics(truth, predicted, national_id)
-    ledger.dispose()
+        t = t.filter(pc.invert(pc.equal(t["national_id"].fill_null(""), "")))
+        kinds = pa.array([kind] * t.num_rows, pa.string())
+        ids = t["record_id"].cast(pa.string())
+        parts.append(pa.table({"record_kind": kinds, "record_id": ids}))
+    metrics = pair_metrics_sql(paths["truth"], root / "links.parquet", pa.concat_tables(parts))
     return {
         "subjects": n_subjects,
         "seed": seed,
         "seconds": round(seconds, 2),
+        "memory_mib": {"after_link": peak_after_link, "end": _peak_mib()},
+        "phase_peak_mib": phases.peak_mib,
         "records_per_second": round(result.rows_in / seconds),
         "phase_seconds": {k: round(v, 2) for k, v in phases.seconds.items()},
         "records_per_second_without_ingest": round(
@@ -184,15 +326,15 @@ def run(n_subjects: int, seed: int) -> dict[str, Any]:
     }
 
 
-def _markdown(out: dict[str, Any]) -> str:
+def _summary(out: dict[str, Any]) -> str:
     ok_p = out["precision"] >= 0.999
     ok_r = out["recall"] >= 0.99
     return "\n".join(
         [
-            "# Identity linkage benchmark",
-            "",
-            f"Written by `python -m benchmarks.identity --subjects {out['subjects']}` on "
-            f"{out['machine']} ({out['cpus']} CPUs), {out['date']}.",
+            f"`python -m benchmarks.identity --subjects {out['subjects']}` on "
+            f"{out['machine']} ({out['cpus']} CPUs), {out['date']}, code {out['commit']}, "
+            f"load average {out['load_average']['before']} → {out['load_average']['after']}, "
+            f"peak memory {out['memory_mib']} MiB.",
             "",
             "| measure | value | target |",
             "|---|---|---|",
@@ -225,22 +367,42 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--febrl", action="store_true", help="run FEBRL 3 and 4 instead (writes febrl.json)"
     )
+    parser.add_argument(
+        "--label",
+        help="a name for a side-by-side run (letters, digits, '_' and '.'): writes "
+        "results-<subjects>-<label>.json",
+    )
+    parser.add_argument(
+        "--report", action="store_true", help="only rewrite results.md from the json files"
+    )
     args = parser.parse_args(argv)
+    if args.label is not None and not all(c.isalnum() or c in "_." for c in args.label):
+        parser.error(f"--label must be letters, digits, '_' or '.'; got {args.label!r}.")
+    if args.report:
+        print(write_results())
+        return 0
     if args.febrl:
         from benchmarks.identity._febrl import febrl
 
         rows = febrl()
         (HERE / "febrl.json").write_text(json.dumps(rows, indent=2, sort_keys=True) + "\n")
         print(json.dumps(rows, indent=2))
+        print(write_results())
         return 0
+    started = dt.datetime.now(dt.UTC)
+    load_before = [round(x, 2) for x in os.getloadavg()]
+    commit = _commit()  # the code imported now, not the checkout's at the end of a long run
     out = run(args.subjects, args.seed)
     out.update(
         machine=platform.machine(),
         cpus=os.cpu_count(),
-        date=dt.date.today().isoformat(),
+        date=started.date().isoformat(),
+        started=started.isoformat(timespec="seconds"),
+        load_average={"before": load_before, "after": [round(x, 2) for x in os.getloadavg()]},
+        commit=commit,
     )
-    (HERE / f"results-{args.subjects}.json").write_text(
-        json.dumps(out, indent=2, sort_keys=True) + "\n"
-    )
-    print(_markdown(out))
+    name = f"results-{args.subjects}" + (f"-{args.label}" if args.label else "") + ".json"
+    (HERE / name).write_text(json.dumps(out, indent=2, sort_keys=True) + "\n")
+    print(_summary(out))
+    print(write_results())
     return 0

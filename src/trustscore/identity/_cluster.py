@@ -31,7 +31,7 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,14 +56,15 @@ class Profile:
     birth_date: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Edge:
-    """A scored pair (or a decided one, ``decided_by`` naming who)."""
+    """A scored pair (or a decided one, ``decided_by`` naming who); slotted, since a large run
+    holds millions of them."""
 
     left: str
     right: str
     match_weight: float
-    levels: dict[str, float]
+    levels: Mapping[str, float]
     decided_by: str = "splink"
     conflicts: tuple[str, ...] = ()
 

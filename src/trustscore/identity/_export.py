@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from trustscore.identity._store import IdentityStore
@@ -22,21 +21,8 @@ def export_links(store: RecordStore, out: str | os.PathLike[str]) -> int:
 
     Returns the number of rows written.
     """
-    links = IdentityStore(store).links()
-    latest: dict[tuple[str, str], dict[str, object]] = {}
-    for row in links.to_pylist():
-        latest[(str(row["record_kind"]), str(row["record_id"]))] = row
-    rows = [latest[k] for k in sorted(latest)]
-    table = pa.table(
-        {
-            "record_kind": pa.array([r["record_kind"] for r in rows], pa.string()),
-            "record_id": pa.array([r["record_id"] for r in rows], pa.string()),
-            "subject_id": pa.array([r["subject_id"] for r in rows], pa.string()),
-            "match_weight": pa.array([r["match_weight"] for r in rows], pa.float64()),
-            "decided_by": pa.array([r["decided_by"] for r in rows], pa.string()),
-        }
-    )
+    table = IdentityStore(store).latest_links().select(list(_COLUMNS))
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table.select(list(_COLUMNS)), path)
+    pq.write_table(table, path)
     return int(table.num_rows)

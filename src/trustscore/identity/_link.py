@@ -197,7 +197,8 @@ def link_files(
     distinct = [(r.profile_id, r.candidate_profile_id) for r in done if r.status == "distinct"]
     fields = {p.profile_id: known_fields.get(p.profile_id) or rows.identity[p.profile_id]
               for p in profiles}  # fmt: skip
-    scored_edges, models = score_all(profiles, fields, set(new), lower=lower)
+    kinds = {pid: subject_kind_of(dict(f)) for pid, f in fields.items()}
+    scored_edges, models = score_all(profiles, fields, set(new), lower=lower, kinds=kinds)
     edges += scored_edges
     if models:
         ids.write_model(run_id, json.dumps(models, sort_keys=True, default=str))
@@ -215,7 +216,7 @@ def link_files(
         if subject is None:
             subject = "subj-" + hashlib.sha256(root.encode()).hexdigest()[:16]
             subject_of_cluster[root] = subject
-            new_subjects[subject] = subject_kind_of(rows.identity[root])
+            new_subjects[subject] = kinds[root]
         edge = result.joined_by.get(pid)
         decided = (
             "furnisher" if pid in rows.given_subject
@@ -226,7 +227,7 @@ def link_files(
         links.append(IdentityLink(pid, subject, weight, decided, evidence(edge)))
         new_profiles.append(
             {"profile_id": pid, "subject_id": subject,
-             "subject_kind": subject_kind_of(rows.identity[pid]), **rows.identity[pid]}
+             "subject_kind": kinds[pid], **rows.identity[pid]}
         )  # fmt: skip
     link_of = {x.profile_id: x for x in links}
     for pid, subject in known_subject.items():
@@ -254,12 +255,16 @@ def score_all(
     new: set[str],
     *,
     lower: float,
+    kinds: Mapping[str, str] | None = None,
 ) -> tuple[list[Edge], dict[str, object]]:
-    """Splink's scored pairs touching a new profile, persons and organisations apart."""
+    """Splink's scored pairs touching a new profile, persons and organisations apart
+    (``kinds``: each profile's subject kind, when the caller knows them already)."""
     edges: list[Edge] = []
     models: dict[str, object] = {}
+    if kinds is None:
+        kinds = {p.profile_id: subject_kind_of(dict(fields[p.profile_id])) for p in profiles}
     for subject_kind in ("person", "organisation"):
-        group = [p for p in profiles if subject_kind_of(dict(fields[p.profile_id])) == subject_kind]
+        group = [p for p in profiles if kinds[p.profile_id] == subject_kind]
         if not any(p.profile_id in new for p in group) or len(group) < 2:
             continue
         table = _strings(
@@ -275,8 +280,10 @@ def score_all(
         )
         scored = score_pairs(table, lower_weight=lower, subject_kind=subject_kind)
         models[subject_kind] = scored.model
+        # the pairs name the group's own id strings, not a new copy of both ids per pair
+        same = {p.profile_id: p.profile_id for p in group}
         edges += [
-            Edge(a, b, w, lv, conflicts=c)
+            Edge(same[a], same[b], w, lv, conflicts=c)
             for a, b, w, lv, c in zip(
                 scored.left,
                 scored.right,
@@ -334,8 +341,11 @@ def _commit(
             )  # fmt: skip
             ingest(folder / "subject.csv", store, ingested_at=at)
         for kind in sorted(rows.records):
-            table = pa.concat_tables(rows.records[kind])
-            pids = np.concatenate(rows.profiles[kind]) if rows.profiles[kind] else np.array([])
+            # each kind's rows are let go once ingested: the largest run holds one kind twice
+            # (its text and the store's typed copy), not every kind
+            table = pa.concat_tables(rows.records.pop(kind))
+            parts = rows.profiles.pop(kind)
+            pids = np.concatenate(parts) if parts else np.array([])
             # a run's rows carry a few distinct profiles each: decide per profile, then take
             encoded = pa.array(pids, pa.string()).dictionary_encode()
             codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
@@ -343,6 +353,9 @@ def _commit(
             is_held = np.array([p in held for p in distinct], dtype=np.bool_)[codes]
             if is_held.any():
                 waiting = table.filter(pa.array(is_held)).drop_columns(["subject_id"])
+                # the held rows of every kind share one file: a field one kind requires is
+                # empty on another kind's rows
+                waiting = waiting.cast(pa.schema([f.with_nullable(True) for f in waiting.schema]))
                 fields = [rows.identity[p] for p in pids[is_held].tolist()]
                 for name in IDENTITY_FIELDS:
                     waiting = waiting.append_column(
@@ -351,7 +364,8 @@ def _commit(
                 held_parts.append(
                     waiting.add_column(0, "record_kind", pa.array([kind] * waiting.num_rows))
                 )
-            keep = table.filter(pa.array(~is_held))
+            keep = table.filter(pa.array(~is_held)) if is_held.any() else table
+            del table, pids, encoded  # one copy of the kind at a time (memory at 100k)
             kept = pa.array(codes[~is_held])
             if not len(kept):
                 continue
@@ -364,7 +378,7 @@ def _commit(
             link_parts.append(
                 pa.table(
                     {
-                        "record_kind": pa.array([kind] * keep.num_rows, pa.string()),
+                        "record_kind": pa.repeat(pa.scalar(kind, pa.string()), keep.num_rows),
                         "record_id": keep.column("record_id"),
                         "profile_id": _take(distinct, kept),
                         "subject_id": subject_ids,
@@ -377,6 +391,7 @@ def _commit(
             )
             path = folder / f"{kind}.parquet"
             pq.write_table(keep.select(RECORD_KINDS[kind].field_names), path)
+            del keep  # the links keep the record ids; the rest is in the file ingest reads
             ingest(path, store, ingested_at=at)
     quarantine = (
         _strings(rows.quarantine, ["record_kind", "line", "field", "value", "reason"])

@@ -14,15 +14,19 @@ training and scoring are Splink's.
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 
 from trustscore.exceptions import TrustScoreError
 
-__all__ = ["COMPARED_FIELDS", "ScoredPairs", "score_pairs"]
+__all__ = ["COMPARED_FIELDS", "PairLevels", "ScoredPairs", "score_pairs"]
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +77,30 @@ _CONFLICT_SQL: Final = {
 
 _SEED: Final = 7
 
+#: The memory Splink's DuckDB may hold before it spills to disk.
+DUCKDB_MEMORY_LIMIT: Final = "2GB"
+
+
+class PairLevels(Mapping[str, float]):
+    """One pair's match weight per compared field, read from the run's columns when asked
+    (the evidence of the few pairs that link or go to review): a dict per scored pair held
+    gigabytes at 100 000 subjects."""
+
+    __slots__ = ("_i", "_weights")
+
+    def __init__(self, weights: Mapping[str, npt.NDArray[np.float64]], i: int) -> None:
+        self._weights = weights
+        self._i = i
+
+    def __getitem__(self, name: str) -> float:
+        return float(self._weights[name][self._i])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._weights)
+
+    def __len__(self) -> int:
+        return len(self._weights)
+
 
 @dataclass(frozen=True)
 class ScoredPairs:
@@ -81,7 +109,7 @@ class ScoredPairs:
     left: list[str]
     right: list[str]
     match_weight: list[float]
-    levels: list[dict[str, float]]
+    levels: list[PairLevels]
     model: dict[str, Any]
     conflicts: list[tuple[str, ...]]
 
@@ -224,16 +252,24 @@ def score_pairs(
     quiet = logging.getLogger("splink")
     level = quiet.level
     quiet.setLevel(logging.ERROR)
+    db_api = DuckDBAPI()
+    # DuckDB takes 80 % of the machine's memory by default; bounded, it spills to disk (in a
+    # folder of its own) instead, and the process stays within what a linkage run may hold
+    spill = tempfile.mkdtemp(prefix="trustscore-splink-")
+    con = db_api.duckdb_con
+    con.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
+    con.execute(f"SET temp_directory = '{spill}'")
     try:
-        return _score(splink, DuckDBAPI, profiles, lower_weight, subject_kind)
+        return _score(splink, db_api, profiles, lower_weight, subject_kind)
     finally:
         quiet.setLevel(level)
+        con.close()
+        shutil.rmtree(spill, ignore_errors=True)
 
 
 def _score(
-    splink: Any, api: Any, profiles: pa.Table, lower_weight: float, subject_kind: str
+    splink: Any, db_api: Any, profiles: pa.Table, lower_weight: float, subject_kind: str
 ) -> ScoredPairs:
-    db_api = api()
     table = profiles.select(["profile_id", *COMPARED_FIELDS])
     frame = db_api.register(table, table_name="profiles")
     linker = splink.Linker(frame, _settings(splink, subject_kind), log_level=None)
@@ -266,18 +302,24 @@ def _score(
     predictions = linker.inference.predict(threshold_match_weight=lower_weight)
     checks = [f for f in CONFLICTING if subject_kind == "person"]
     flags_sql = "".join(f", {_CONFLICT_SQL[f]} AS conflict_{f}" for f in checks)
-    out = predictions.query_sql(f"SELECT *{flags_sql} FROM {{this}}").as_pyarrow_table()
+    # only the columns used: the matching and intermediate columns of every pair (both sides'
+    # fields, gammas, Bayes factors) would be fetched for nothing
+    names = predictions.query_sql("SELECT * FROM {this} LIMIT 0").as_pyarrow_table().column_names
+    wanted = ["profile_id_l", "profile_id_r", "match_weight"]
+    wanted += [c for c in names if c.startswith("mw_")]
+    columns = ", ".join(f'"{c}"' for c in wanted)
+    out = predictions.query_sql(f"SELECT {columns}{flags_sql} FROM {{this}}").as_pyarrow_table()
     # Splink 5 returns each field's match weight (mw_<field>) and its term-frequency
     # adjustment (mw_tf_adj_<field>); their sum per field is the field's evidence.
-    names = set(out.column_names)
-    per_field: dict[str, list[float]] = {}
+    names = out.column_names
+    per_field: dict[str, npt.NDArray[np.float64]] = {}
     for f in (c for c in COMPARISONS if f"mw_{c}" in names):
         total = np.asarray(out.column(f"mw_{f}").to_numpy(zero_copy_only=False), dtype=float)
         if f"mw_tf_adj_{f}" in names:
             adj = out.column(f"mw_tf_adj_{f}").to_numpy(zero_copy_only=False)
             total = total + np.nan_to_num(np.asarray(adj, dtype=float))
-        per_field[f] = np.round(total, 3).tolist()
-    levels = [{f: v[i] for f, v in per_field.items()} for i in range(out.num_rows)]
+        per_field[f] = np.round(total, 3)
+    levels = [PairLevels(per_field, i) for i in range(out.num_rows)]
     # a given name or a birth date both sides sent and that disagree outright: twins and a
     # junior and senior share everything else, so such a pair is never an automatic link
     flags = [

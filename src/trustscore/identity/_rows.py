@@ -56,9 +56,27 @@ def _split_full_name(ident: dict[str, str | None]) -> dict[str, str | None]:
     return ident
 
 
+def _distinct(table: pa.Table) -> tuple[npt.NDArray[np.int64], pa.Table]:
+    """``(code per row, the distinct rows)``: row ``i`` equals ``distinct[code[i]]``; codes
+    number the distinct rows in the order they first appear."""
+    if table.num_columns == 0:
+        table = pa.table({IDENTITY_FIELDS[0]: pa.nulls(table.num_rows, pa.string())})
+    columns = [c if pa.types.is_string(c.type) else pc.cast(c, pa.string()) for c in table.columns]
+    key = pc.binary_join_element_wise(
+        *columns, _SEP, null_handling="replace", null_replacement=_NULL
+    )
+    encoded = pc.dictionary_encode(key)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    _, first = np.unique(codes, return_index=True)
+    return codes, table.take(pa.array(first, pa.int64()))
+
+
 @dataclass
 class Rows:
-    """Accepted rows per kind (record fields as text, profile id per row) and refused ones."""
+    """Accepted rows per kind (record fields typed as the store keeps them, profile id per row)
+    and refused ones."""
 
     records: dict[str, list[pa.Table]] = field(default_factory=dict)
     profiles: dict[str, list[ObjArray]] = field(default_factory=dict)
@@ -72,7 +90,8 @@ class Rows:
     superseded: int = 0
 
     def add(self, kind: str, table: pa.Table, *, at: dt.datetime, carried: bool = False) -> None:
-        """Check one file's rows (strings) of ``kind`` and keep the accepted ones."""
+        """Check one file's rows (text, or typed when carried) of ``kind`` and keep the accepted
+        ones, typed."""
         n = table.num_rows
         if carried:
             self.rows_carried += n
@@ -88,29 +107,26 @@ class Rows:
             for c in names
         }
         if not given:
-            columns["subject_id"] = pa.array(np.full(n, PENDING, dtype=object), pa.string())
-        rec = pa.table(columns)
+            columns["subject_id"] = pa.repeat(pa.scalar(PENDING, pa.string()), n)
         lines = np.arange(2, n + 2, dtype=np.int64)
         ok = np.ones(n, dtype=np.bool_)
-        if not carried:
-            checked = validate_chunk(kind, rec, lines, ingest_date=at.date())
-            for row in checked.bad.to_pylist():
-                self._refuse(kind, row["line"], row["field"], row["value"], row["reason"])
-            ok[np.asarray(checked.bad.column("line").to_pylist(), dtype=np.int64) - 2] = False
-        ident = normalise_identity(
+        # the rows are kept typed as the store keeps them (a third of their size as text, and
+        # ingest has no text to parse again); a held row carried from an earlier run is
+        # checked again, as it is typed again
+        checked = validate_chunk(kind, pa.table(columns), lines, ingest_date=at.date())
+        del columns
+        for row in checked.bad.to_pylist():
+            self._refuse(kind, row["line"], row["field"], row["value"], row["reason"])
+        ok[np.asarray(checked.bad.column("line").to_pylist(), dtype=np.int64) - 2] = False
+        # normalise each distinct spelling once (a few per account), then group the spellings
+        # that normalise alike: codes number the distinct normalised identities, per row
+        raw_codes, raw = _distinct(
             table.select([c for c in table.column_names if c in IDENTITY_FIELDS])
         )
-        key = pc.binary_join_element_wise(
-            *ident.columns, _SEP, null_handling="replace", null_replacement=_NULL
-        )
-        encoded = pc.dictionary_encode(key)
-        if isinstance(encoded, pa.ChunkedArray):
-            encoded = encoded.combine_chunks()
-        codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-        _, first = np.unique(codes, return_index=True)
-        distinct = ident.take(pa.array(first))
+        ident_codes, distinct = _distinct(normalise_identity(raw))
+        codes = ident_codes[raw_codes]
         problems = identity_problems(kind, distinct, has_subject_id=given)
-        pids = np.empty(len(first), dtype=object)
+        pids = np.empty(distinct.num_rows, dtype=object)
         for i, (fields, problem) in enumerate(zip(distinct.to_pylist(), problems, strict=True)):
             if problem is None:
                 fields = _split_full_name(fields)
@@ -122,13 +138,12 @@ class Rows:
             if problem is not None:
                 self._refuse(kind, i + 2, *problem)
         keep = ok & (row_pids != None)  # noqa: E711
-        kept = rec.filter(pa.array(keep))
+        kept = checked.good.filter(pa.array(keep[ok]))
         self.records.setdefault(kind, []).append(kept)
         self.profiles.setdefault(kind, []).append(row_pids[keep])
         if given:
             subjects = kept.column("subject_id").to_pylist()
-            for pid, subject in zip(row_pids[keep].tolist(), subjects, strict=True):
-                self.given_subject[pid] = subject
+            self.given_subject.update(zip(row_pids[keep].tolist(), subjects, strict=True))
 
     def add_held(self, held: pa.Table, *, at: dt.datetime) -> None:
         """Take again the rows an earlier run held for review; a record sent again in this run's

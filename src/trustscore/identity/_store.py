@@ -24,7 +24,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Final
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from trustscore.records import RecordStore
@@ -98,6 +100,20 @@ class IdentityStore:
         every run)."""
         return pa.concat_tables(
             [self._read("links", LINK_SCHEMA), self._read("changes", LINK_SCHEMA, "-links")]
+        )
+
+    def latest_links(self) -> pa.Table:
+        """Each linked record's latest link (as :meth:`links`, the last one of a record wins),
+        sorted by record kind and record id."""
+        links = self.links()
+        if links.num_rows == 0:
+            return links
+        key = pc.binary_join_element_wise(links["record_kind"], links["record_id"], "\x1f")
+        codes = pc.dictionary_encode(key).combine_chunks().indices.to_numpy()
+        _, first_from_end = np.unique(codes[::-1], return_index=True)
+        latest = links.take(pa.array(len(codes) - 1 - first_from_end))
+        return latest.take(
+            pc.sort_indices(latest, [("record_kind", "ascending"), ("record_id", "ascending")])
         )
 
     def follow_change(

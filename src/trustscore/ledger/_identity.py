@@ -164,39 +164,36 @@ def open_identity_reviews(
     """
     at = moment(at, name="at")
     ids = [_review_id(i) for i in items]
-    with ledger.transaction() as session:
-        known = set(
-            session.scalars(
-                select(IdentityReviewRow.review_id).where(IdentityReviewRow.review_id.in_(ids))
-            )
-        )
-        opened: list[IdentityReviewRow] = []
+    if not items:
+        return ids
+    # one bulk insert, as record_links: a linkage run opens thousands of reviews
+    with ledger.writing() as conn:
+        writer = RowWriter(conn)
+        known = set(writer.lookup(IdentityReviewRow, "review_id", "review_id", ids))
+        opened: list[dict[str, Any]] = []
         for review_id, item in zip(ids, items, strict=True):
             if review_id in known:
                 continue
             known.add(review_id)
             opened.append(
-                IdentityReviewRow(
-                    review_id=review_id, profile_id=item.profile_id,
-                    candidate_profile_id=item.candidate_profile_id,
-                    candidate_subject_id=item.candidate_subject_id,
-                    match_weight=item.match_weight, evidence=item.evidence, status="open",
-                    opened_at=at, decided_at=None, decider=None,
-                )
+                {"review_id": review_id, "profile_id": item.profile_id,
+                 "candidate_profile_id": item.candidate_profile_id,
+                 "candidate_subject_id": item.candidate_subject_id,
+                 "match_weight": item.match_weight, "evidence": item.evidence, "status": "open",
+                 "opened_at": at, "decided_at": None, "decider": None}
             )  # fmt: skip
-        session.add_all(opened)
-        session.flush()
-        states = stored_commitments(session.connection(), IdentityReviewRow,
-                                    [row.review_id for row in opened], at)  # fmt: skip
+        writer.insert_many(IdentityReviewRow, opened)
+        states = stored_commitments(conn, IdentityReviewRow,
+                                    [row["review_id"] for row in opened], at)  # fmt: skip
         entries: list[tuple[str, str, Any, dt.datetime, list[list[str]]]] = [
             ("linkage", "identity.review_open",
-             {"review_id": row.review_id, "profile_id": row.profile_id,
-              "candidate_profile_id": row.candidate_profile_id,
-              "match_weight": row.match_weight},
+             {"review_id": row["review_id"], "profile_id": row["profile_id"],
+              "candidate_profile_id": row["candidate_profile_id"],
+              "match_weight": row["match_weight"]},
              at, [state])
             for row, state in zip(opened, states, strict=True)
         ]  # fmt: skip
-        append_entries(session, entries)
+        append_entries(conn, entries)
     return ids
 
 
