@@ -149,9 +149,60 @@ def _gib(n: float) -> str:
     return f"{n / 2**30:.2f}"
 
 
+def _peak(stage: dict[str, Any]) -> int:
+    return int(max(stage["peak_rss_bytes"], stage["peak_hwm_bytes"]))
+
+
+def _labelled(runs: list[dict[str, Any]]) -> list[str]:
+    """The section of the store-writing runs (``--stages ... --label``): each run's stages, and
+    the growth of each stage's peak memory from the smallest size to each larger one."""
+    if not runs:
+        return []
+    lines = [
+        "## Ingest memory: the stages that write the store, by label",
+        "",
+        "Runs of `--stages synth,ingest,ingest_updates --label L` (`--src` runs another",
+        "source tree, so a change is measured before and after in the same session); not in",
+        "the cost model above. Peak GiB is the process tree's; growth is the peak at this",
+        "size over the peak at the label's smallest size.",
+        "",
+        "| label | subjects | stage | records | wall s | CPU s | peak GiB | growth | "
+        "load at start | when |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    runs = sorted(runs, key=lambda r: (r["label"], r["engine"], r["subjects"]))
+    for r in runs:
+        smallest = min(
+            (x for x in runs if (x["label"], x["engine"]) == (r["label"], r["engine"])),
+            key=lambda x: x["subjects"],
+        )
+        for name in STAGES:
+            s = r["stages"].get(name)
+            if s is None:
+                continue
+            base = smallest["stages"].get(name)
+            growth = f"{_peak(s) / _peak(base):.2f}x" if base else ""
+            lines.append(
+                f"| {r['label']} | {r['subjects']:,} | {name} | {s['records']:,} | "
+                f"{s['wall_s']:.1f} | {s['cpu_s']:.1f} | {_gib(_peak(s))} | {growth} | "
+                f"{s['loadavg_at_start'][0]:.1f} | {r['when']} |"
+            )
+    lines += [""]
+    for r in runs:
+        src = f", source tree {r['src']}" if r.get("src") else ""
+        lines.append(
+            f"- {r['label']}, {r['subjects']:,}: commit `{r['commit'][:12]}`"
+            + (" with uncommitted changes" if r["dirty_tree"] else "")
+            + f"{src}; DuckDB memory limit {r['settings']['duckdb_memory_limit']}, "
+            f"{r['settings']['threads']} threads; {r['records_stored']:,} records stored."
+        )
+    return [*lines, ""]
+
+
 def write_markdown(results_json: Path, out: Path) -> None:
     results = json.loads(results_json.read_text(encoding="utf-8"))
-    runs = results["runs"]
+    labelled = [r for r in results["runs"] if r.get("label")]
+    runs = [r for r in results["runs"] if not r.get("label")]
     lines = [
         "# The scaling curve: each batch stage at 10^5, 10^6 (and 10^7) subjects",
         "",
@@ -304,6 +355,7 @@ def write_markdown(results_json: Path, out: Path) -> None:
                 "separates them.",
                 "",
             ]
+    lines += _labelled(labelled)
     lines += NOTES.splitlines()
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(out.read_text(encoding="utf-8"))
