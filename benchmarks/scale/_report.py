@@ -190,6 +190,7 @@ def _labelled(runs: list[dict[str, Any]]) -> list[str]:
     lines += [""]
     for r in runs:
         src = f", source tree {r['src']}" if r.get("src") else ""
+        src += f", synthetic files of {r['synth_from']}" if r.get("synth_from") else ""
         lines.append(
             f"- {r['label']}, {r['subjects']:,}: commit `{r['commit'][:12]}`"
             + (" with uncommitted changes" if r["dirty_tree"] else "")

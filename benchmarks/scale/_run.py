@@ -28,10 +28,11 @@ Results go into ``results.json`` (one entry per engine and size, a rerun replace
 ``results.md`` (the table, the cost model fitted over every entry, the projection).
 
 ``--stages synth,ingest,ingest_updates --label NAME`` measures the stages that write the store
-only, as an entry of its own (engine, size and label; a rerun with the same label replaces it)
-that results.md lists under "Ingest memory" and leaves out of the cost model; ``--src DIR``
-runs the trustscore of another source tree (``git archive`` of an earlier commit), so a change
-is measured before and after in the same session.
+only (with ``--reuse-from DIR``: ingest DIR's ``synth/`` files, synth not measured), as an entry
+of its own (engine, size and label; a rerun with the same label replaces it) that results.md
+lists under "Ingest memory" and leaves out of the cost model; ``--src DIR`` runs the trustscore
+of another source tree (``git archive`` of an earlier commit), so a change is measured before
+and after in the same session.
 """
 
 from __future__ import annotations
@@ -180,12 +181,19 @@ def _snapshot_argv(env: dict[str, str], work: Path, scores: Path) -> list[str] |
 
 
 def _write_store(
-    args: argparse.Namespace, env: dict[str, str], work: Path, stages: dict[str, dict[str, Any]]
+    args: argparse.Namespace,
+    env: dict[str, str],
+    work: Path,
+    stages: dict[str, dict[str, Any]],
+    *,
+    synthesise: bool = True,
 ) -> None:
-    """synth, ingest and ingest_updates, measured; then the consents copied to the store."""
+    """synth (unless the files are there), ingest and ingest_updates, measured; then the
+    consents copied to the store."""
     synth, store = work / "synth", work / "store"
-    argv = _cli("synth", "--out", str(synth), "--subjects", str(args.subjects))
-    stages["synth"] = _stage("synth", [*argv, "--updates", str(args.updates)], env, work)
+    if synthesise:
+        argv = _cli("synth", "--out", str(synth), "--subjects", str(args.subjects))
+        stages["synth"] = _stage("synth", [*argv, "--updates", str(args.updates)], env, work)
     first = [str(synth / f"{k}.parquet") for k in KINDS]
     stages["ingest"] = _stage(
         "ingest",
@@ -217,7 +225,11 @@ def run_scale(args: argparse.Namespace) -> dict[str, Any]:
     stages: dict[str, dict[str, Any]] = {}
     print(f"{args.subjects:,} subjects on {args.engine} in {work}", flush=True)
 
-    if args.reuse_from:
+    if getattr(args, "stages", None) is not None and args.reuse_from:
+        # the store-writing stages on an earlier run's synthetic files (synth not measured)
+        shutil.copytree(Path(args.reuse_from) / "synth", synth)
+        _write_store(args, env, work, stages, synthesise=False)
+    elif args.reuse_from:
         # the synthetic files and the store of an earlier run of the same size (the stages up
         # to here do not depend on the engine): copied, not measured again
         for name in ("synth", "store"):
@@ -353,6 +365,7 @@ def _store_entry(
         "subjects": args.subjects,
         "label": args.label,
         "src": args.src,
+        "synth_from": args.reuse_from,
         "records_stored": _records(work / "store"),
         "commit": _git("rev-parse", "HEAD"),
         "dirty_tree": bool(_git("status", "--porcelain", "--", "src", "benchmarks/scale")),
@@ -439,10 +452,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.stages is None:
         if args.label is not None:
             parser.error("--label names a run of --stages synth,ingest,ingest_updates")
-    elif set(args.stages) - set(STORE_STAGES) or args.label is None or args.reuse_from:
+    elif set(args.stages) - set(STORE_STAGES) or args.label is None:
         parser.error(
             "--stages takes synth,ingest,ingest_updates (the stages that write the store), "
-            "with --label to name the entry and without --reuse-from"
+            "with --label to name the entry (and --reuse-from: a folder whose synth/ to ingest)"
         )
     else:
         args.stages = STORE_STAGES
