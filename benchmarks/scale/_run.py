@@ -26,6 +26,13 @@ at each stage's start.
 
 Results go into ``results.json`` (one entry per engine and size, a rerun replaces its entry) and
 ``results.md`` (the table, the cost model fitted over every entry, the projection).
+
+``--stages synth,ingest,ingest_updates --label NAME`` measures the stages that write the store
+only (with ``--reuse-from DIR``: ingest DIR's ``synth/`` files, synth not measured), as an entry
+of its own (engine, size and label; a rerun with the same label replaces it) that results.md
+lists under "Ingest memory" and leaves out of the cost model; ``--src DIR`` runs the trustscore
+of another source tree (``git archive`` of an earlier commit), so a change is measured before
+and after in the same session.
 """
 
 from __future__ import annotations
@@ -66,10 +73,14 @@ def _cores() -> int:
     return len(os.sched_getaffinity(0))
 
 
+STORE_STAGES = ("synth", "ingest", "ingest_updates")
+
+
 def _env(work: Path, args: argparse.Namespace) -> dict[str, str]:
+    src = Path(args.src).resolve() if getattr(args, "src", None) else REPO / "src"
     env = {
         **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(REPO)]),
+        "PYTHONPATH": os.pathsep.join([str(src), str(REPO)]),
         "TRUSTSCORE_WORKSPACE": str(work),
         "TRUSTSCORE_DUCKDB_MEMORY_LIMIT": args.memory_limit,
         "TRUSTSCORE_DUCKDB_THREADS": str(args.threads),
@@ -170,12 +181,19 @@ def _snapshot_argv(env: dict[str, str], work: Path, scores: Path) -> list[str] |
 
 
 def _write_store(
-    args: argparse.Namespace, env: dict[str, str], work: Path, stages: dict[str, dict[str, Any]]
+    args: argparse.Namespace,
+    env: dict[str, str],
+    work: Path,
+    stages: dict[str, dict[str, Any]],
+    *,
+    synthesise: bool = True,
 ) -> None:
-    """synth, ingest and ingest_updates, measured; then the consents copied to the store."""
+    """synth (unless the files are there), ingest and ingest_updates, measured; then the
+    consents copied to the store."""
     synth, store = work / "synth", work / "store"
-    argv = _cli("synth", "--out", str(synth), "--subjects", str(args.subjects))
-    stages["synth"] = _stage("synth", [*argv, "--updates", str(args.updates)], env, work)
+    if synthesise:
+        argv = _cli("synth", "--out", str(synth), "--subjects", str(args.subjects))
+        stages["synth"] = _stage("synth", [*argv, "--updates", str(args.updates)], env, work)
     first = [str(synth / f"{k}.parquet") for k in KINDS]
     stages["ingest"] = _stage(
         "ingest",
@@ -207,13 +225,19 @@ def run_scale(args: argparse.Namespace) -> dict[str, Any]:
     stages: dict[str, dict[str, Any]] = {}
     print(f"{args.subjects:,} subjects on {args.engine} in {work}", flush=True)
 
-    if args.reuse_from:
+    if getattr(args, "stages", None) is not None and args.reuse_from:
+        # the store-writing stages on an earlier run's synthetic files (synth not measured)
+        shutil.copytree(Path(args.reuse_from) / "synth", synth)
+        _write_store(args, env, work, stages, synthesise=False)
+    elif args.reuse_from:
         # the synthetic files and the store of an earlier run of the same size (the stages up
         # to here do not depend on the engine): copied, not measured again
         for name in ("synth", "store"):
             shutil.copytree(Path(args.reuse_from) / name, work / name)
     else:
         _write_store(args, env, work, stages)
+    if getattr(args, "stages", None) is not None:
+        return _store_entry(args, work, stages)
     engine_args = ["--engine", "spark"] if spark else []
     stages["features"] = _stage(
         "features",
@@ -318,6 +342,46 @@ def run_scale(args: argparse.Namespace) -> dict[str, Any]:
     return entry
 
 
+def _store_entry(
+    args: argparse.Namespace, work: Path, stages: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """The entry of a run of the store-writing stages only (``--stages``, ``--label``)."""
+    synth = work / "synth"
+    n_synth = sum(_parquet_rows(synth / f"{k}.parquet") for k in KINDS)
+    n_updates = sum(
+        _parquet_rows(path)
+        for k in UPDATE_KINDS
+        if (path := synth / "updates" / f"{k}.parquet").is_file()
+    )
+    handled = {"synth": n_synth + n_updates, "ingest": n_synth, "ingest_updates": n_updates}
+    for name, s in stages.items():
+        s["records"] = handled[name]
+        s["records_per_s"] = handled[name] / s["wall_s"]
+        s["records_per_cpu_s"] = handled[name] / s["cpu_s"] if s["cpu_s"] else None
+        s["records_per_s_per_core"] = s["records_per_s"] / min(_cores(), args.threads)
+    entry = {
+        "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "engine": args.engine,
+        "subjects": args.subjects,
+        "label": args.label,
+        "src": args.src,
+        "synth_from": args.reuse_from,
+        "records_stored": _records(work / "store"),
+        "commit": _git("rev-parse", "HEAD"),
+        "dirty_tree": bool(_git("status", "--porcelain", "--", "src", "benchmarks/scale")),
+        "settings": {
+            "updates": args.updates,
+            "duckdb_memory_limit": args.memory_limit,
+            "threads": args.threads,
+        },
+        "machine": _machine(),
+        "stages": stages,
+    }
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return entry
+
+
 def _machine() -> dict[str, Any]:
     with open("/proc/meminfo", encoding="ascii") as fh:
         total_kib = int(fh.readline().split()[1])
@@ -350,7 +414,8 @@ def _merge(entry: dict[str, Any], path: Path) -> dict[str, Any]:
     runs = [
         r
         for r in results["runs"]
-        if (r["engine"], r["subjects"]) != (entry["engine"], entry["subjects"])
+        if (r["engine"], r["subjects"], r.get("label"))
+        != (entry["engine"], entry["subjects"], entry.get("label"))
     ]
     runs.append(entry)
     runs.sort(key=lambda r: (r["engine"], r["subjects"]))
@@ -374,8 +439,26 @@ def main(argv: list[str] | None = None) -> int:
         "--reuse-from", default=None, help="a kept run's folder: reuse its synth/ and store/"
     )
     parser.add_argument("--results", default=str(RESULTS_JSON), help="results.json to update")
+    parser.add_argument(
+        "--stages",
+        type=lambda text: tuple(text.split(",")),
+        default=None,
+        help="synth,ingest,ingest_updates: only the stages that write the store (with --label)",
+    )
+    parser.add_argument("--label", default=None, help="names a --stages entry (before, after)")
+    parser.add_argument("--src", default=None, help="the trustscore source tree to run")
     parser.add_argument("--markdown-only", action="store_true", help="rewrite results.md only")
     args = parser.parse_args(argv)
+    if args.stages is None:
+        if args.label is not None:
+            parser.error("--label names a run of --stages synth,ingest,ingest_updates")
+    elif set(args.stages) - set(STORE_STAGES) or args.label is None:
+        parser.error(
+            "--stages takes synth,ingest,ingest_updates (the stages that write the store), "
+            "with --label to name the entry (and --reuse-from: a folder whose synth/ to ingest)"
+        )
+    else:
+        args.stages = STORE_STAGES
     results_path = Path(args.results)
     if not args.markdown_only:
         entry = run_scale(args)

@@ -5,12 +5,17 @@ written as Parquet parts under temporary names inside the store (staging parts, 
 and invalid rows go to a quarantine file with their line, field, value and reason. What needs
 the whole file and the store (unknown subjects, keys repeated in the file, new versions of
 stored records, unchanged re-sends, refused versions and deletions) is decided at the end, with
-DuckDB queries over the new rows' keys (:mod:`trustscore.records._versions`); refused rows are
-quarantined and unchanged ones dropped from the parts, so
+DuckDB queries that read the keys back from the staging parts (:mod:`trustscore.records._versions`);
+refused rows are quarantined and unchanged ones dropped from the parts, so
 ``rows_in == rows_new + rows_versions + rows_unchanged + rows_quarantined``. Then the staging
 parts are rewritten into the subjects' buckets (one file per bucket present, up to
 ``batch_rows`` rows each; in a version-1 store they are renamed in place) and the batch manifest
 is written last: until then no reader sees the batch, and any error removes what the batch wrote.
+
+Memory does not grow with the file: the process holds one chunk being read, up to ``batch_rows``
+rows waiting to be written and two parts being written; each staging part's file lines are kept
+in a file beside it, the keys are read back from the parts by DuckDB (within its memory limit,
+spilling beyond it), and only the positions of rows that are not new records come back.
 """
 
 from __future__ import annotations
@@ -29,7 +34,6 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from trustscore import engines
@@ -43,17 +47,20 @@ from trustscore.records._store import (
     BatchManifest,
     RecordStore,
     check_kind,
+    sql_list,
     utc,
     write_atomic,
 )
 from trustscore.records._validate import quarantine_schema, to_strings, validate_chunk
-from trustscore.records._versions import Hit, classify_keys
+from trustscore.records._versions import Hit, KeyOutcomes, classify_keys
 
 __all__ = ["IngestResult", "ingest"]
 
 logger = logging.getLogger(__name__)
 
 _READ_CHUNK_ROWS: Final = 262_144
+#: Staging parts being written at once, or waiting to be: reading waits for the writer beyond.
+_WRITES_IN_FLIGHT: Final = 2
 
 
 @dataclass(frozen=True)
@@ -119,16 +126,45 @@ class IngestResult:
         )
 
 
-def _np_true(mask: pa.Array | pa.ChunkedArray) -> npt.NDArray[np.bool_]:
-    filled = pc.fill_null(mask, False)
-    if isinstance(filled, pa.ChunkedArray):
-        filled = filled.combine_chunks()
-    return np.asarray(filled.to_numpy(zero_copy_only=False), dtype=np.bool_)
-
-
 def _write_part(table: pa.Table, path: Path) -> None:
     """Write one Parquet part (a seam: tests make it fail to check that ingest is atomic)."""
     pq.write_table(table, path)
+
+
+def _write_lines(lines: npt.NDArray[np.int64], path: Path) -> None:
+    """Write a staging part's file lines beside it."""
+    pq.write_table(pa.table({"line": pa.array(lines, pa.int64())}), path)
+
+
+def _write_staged(
+    table: pa.Table, path: Path, lines: npt.NDArray[np.int64], lines_path: Path
+) -> None:
+    _write_part(table, path)
+    _write_lines(lines, lines_path)
+
+
+class _PartLines:
+    """The file line of each row of each staging part, kept in a file beside the part (read
+    when rows are quarantined or held), so that nothing per row of the file stays in memory."""
+
+    def __init__(self) -> None:
+        self.paths: list[Path] = []
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __getitem__(self, part: int) -> npt.NDArray[np.int64]:
+        column = pq.read_table(self.paths[part]).column("line")
+        return np.asarray(column.to_numpy(), dtype=np.int64)
+
+    def __setitem__(self, part: int, lines: npt.NDArray[np.int64]) -> None:
+        _write_lines(lines, self.paths[part])
+
+
+def _within(positions: npt.NDArray[np.int64], lo: int, hi: int) -> npt.NDArray[np.int64]:
+    """The sorted ``positions`` from ``lo`` up to ``hi``, relative to ``lo``."""
+    a, b = np.searchsorted(positions, [lo, hi])
+    return positions[int(a) : int(b)] - lo
 
 
 def _file_digest(path: Path) -> tuple[str, bool, int]:
@@ -170,11 +206,8 @@ class _Batch:
         self.pending: list[pa.Table] = []
         self.pending_lines: list[npt.NDArray[np.int64]] = []
         self.parts: list[Path] = []
-        self.part_lines: list[npt.NDArray[np.int64]] = []
-        self.keys: list[pa.Array] = []
-        self.subjects: list[pa.Array] = []
-        self.deletes: list[npt.NDArray[np.int64]] = []  # positions of deletion rows
-        self.n_flushed = 0
+        self.part_rows: list[int] = []  # rows of each staging part as written
+        self.part_lines = _PartLines()
         # Parts are written in a thread (pyarrow releases the GIL) while the next chunk is checked.
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="trustscore-ingest-writer")
         self.writes: list[Future[None]] = []
@@ -186,7 +219,6 @@ class _Batch:
         self.rows_in = self.rows_stored = self.rows_quarantined = 0
         self.rows_versions = self.rows_deleted = self.rows_unchanged = 0
         self.reasons: Counter[str] = Counter()
-        self.furnishers: list[pa.Array] = []  # the furnisher of each flushed row, by part
         self.tally = FurnisherTally()
         self.rows_held = 0
         self.extra_files: list[tuple[Path, Path]] = []  # (temporary, final) held rows
@@ -234,19 +266,25 @@ class _Batch:
             pa.repeat(pa.scalar(self.at, pa.timestamp("us", tz="UTC")), n),
         ]
         self.folder.mkdir(parents=True, exist_ok=True)
-        tmp = self.folder / f".{self.batch_id}-{len(self.parts):05d}.parquet.tmp"
+        stem = f".{self.batch_id}-{len(self.parts):05d}"
+        tmp = self.folder / f"{stem}.parquet.tmp"
+        lines_tmp = self.folder / f"{stem}.lines.tmp"
         self.parts.append(tmp)
-        self.part_lines.append(lines)
-        self.keys.append(table.column(RECORD_KINDS[self.kind].key[0]).combine_chunks())
+        self.part_rows.append(n)
+        self.part_lines.paths.append(lines_tmp)
         if self.kind != "subject":
-            self.subjects.append(table.column("subject_id").combine_chunks())
-            self.furnishers.append(furnisher_values(table.column("furnisher"), n))
-            self.tally.add("received", self.furnishers[-1])
-            deleted = _np_true(pc.equal(table.column("action"), DELETE))
-            self.deletes.append(np.flatnonzero(deleted).astype(np.int64) + self.n_flushed)
-        self.n_flushed += n
+            self.tally.add("received", furnisher_values(table.column("furnisher"), n))
+        if len(self.writes) >= _WRITES_IN_FLIGHT:
+            # the writer is behind: wait, so that parts do not pile up in memory
+            self.writes[-_WRITES_IN_FLIGHT].result()
         self.writes.append(
-            self.pool.submit(_write_part, pa.Table.from_arrays(arrays, schema=self.schema), tmp)
+            self.pool.submit(
+                _write_staged,
+                pa.Table.from_arrays(arrays, schema=self.schema),
+                tmp,
+                lines,
+                lines_tmp,
+            )
         )
 
     def wait_for_writes(self) -> None:
@@ -280,61 +318,88 @@ class _Batch:
         """Decide, for every row written, whether it is new, a version, unchanged or refused
         (:mod:`trustscore.records._versions`), and take the refused and unchanged rows out.
 
-        The keys (and subjects) of the new rows are kept in memory, one column each, so the
-        common case, new records of known subjects, costs one anti-join against the subjects, one
-        distinct count and one key-only join against the store.
+        DuckDB reads the keys, subjects and actions back from the staging parts (a row's
+        position in the batch is its part's first position plus its row number in the part), so
+        the common case, new records of known subjects, costs one anti-join against the
+        subjects, one distinct count and one key-only join against the store, within DuckDB's
+        memory limit. Then each part is visited once: its furnishers tallied, its refused rows
+        quarantined and its unchanged rows dropped.
         """
         self._flush()
         self.wait_for_writes()
         if not self.parts:
             return
-        sizes = np.array([len(k) for k in self.keys], dtype=np.int64)
-        starts = np.concatenate([[0], np.cumsum(sizes)])
-        columns: dict[str, pa.ChunkedArray | pa.Array] = {
-            "k": pa.chunked_array(self.keys, pa.string()),
-            "pos": pa.array(np.arange(int(starts[-1]), dtype=np.int64)),
-        }
-        if self.subjects:
-            columns["subj"] = pa.chunked_array(self.subjects, pa.string())
-        names = RECORD_KINDS[self.kind].field_names
-
-        def read_rows(positions: pa.Array) -> pa.Table:
-            written = [pq.read_table(p, columns=names) for p in self.parts]
-            return pa.concat_tables(written).take(positions)
-
-        deletes = np.concatenate(self.deletes) if self.deletes else np.zeros(0, np.int64)
+        starts = np.concatenate([[0], np.cumsum(self.part_rows)]).astype(np.int64)
         con = engines.duckdb_raw()
         try:
+            self._register_staged(con, starts)
             out = classify_keys(
-                con,
-                self.store,
-                self.kind,
-                pa.table(columns),
-                deletes,
-                read_rows,
-                self.at,
-                moves_subject=self.moves_subject,
+                con, self.store, self.kind, self.at, moves_subject=self.moves_subject
             )
         finally:
             con.close()
         self.rows_versions, self.rows_deleted = len(out.versions), len(out.deleted)
-        if self.furnishers:
-            furn = pa.chunked_array(self.furnishers, pa.string()).combine_chunks()
-            new = np.ones(len(furn), dtype=np.bool_)
-            new[np.fromiter(set(out.hits) | out.unchanged | out.versions, np.int64)] = False
-            self.tally.add("new", furn.filter(pa.array(new)))
-            for what, where in (
-                ("versions", out.versions),
-                ("deleted", out.deleted),
-                ("unchanged", out.unchanged),
-            ):
-                self.tally.add(what, furn.take(pa.array(sorted(where), pa.int64())))
-        by_part: dict[int, dict[int, Hit | None]] = {}
-        for pos, hit in [*out.hits.items(), *((p, None) for p in out.unchanged)]:
-            part = int(np.searchsorted(starts, pos, side="right")) - 1
-            by_part.setdefault(part, {})[pos - int(starts[part])] = hit
-        for part, part_rows in sorted(by_part.items()):
-            self._drop_rows(part, part_rows)
+        hit_positions = np.array(sorted(out.hits), dtype=np.int64)
+        for part in range(len(self.parts)):
+            lo, hi = int(starts[part]), int(starts[part + 1])
+            hits = _within(hit_positions, lo, hi)
+            unchanged = _within(out.unchanged, lo, hi)
+            if self.kind != "subject":
+                self._tally_part(part, out, lo, hi, hits, unchanged)
+            if hits.size or unchanged.size:
+                found: dict[int, Hit | None] = {int(r): out.hits[int(r) + lo] for r in hits}
+                found.update((int(r), None) for r in unchanged)
+                self._drop_rows(part, found)
+
+    def _register_staged(self, con: Any, starts: npt.NDArray[np.int64]) -> None:
+        """The views ``new_rows`` and ``new_keys`` of :func:`classify_keys`, over the parts."""
+        spec = RECORD_KINDS[self.kind]
+        staged = pa.table(
+            {
+                "file": pa.array([str(p) for p in self.parts], pa.string()),
+                "start": pa.array(starts[:-1], pa.int64()),
+            }
+        )
+        con.register("staged", staged)
+        fields = ", ".join(f'r."{c}"' for c in spec.field_names)
+        con.execute(
+            "CREATE TEMP VIEW new_rows AS SELECT p.start + r.file_row_number AS pos, "
+            f"{fields} FROM read_parquet({sql_list(self.parts)}, filename = true, "
+            "file_row_number = true) AS r JOIN staged AS p ON r.filename = p.file"
+        )
+        subject = ", subject_id AS subj" if self.kind != "subject" else ""
+        deleting = (
+            f"coalesce(action = '{DELETE}', false)" if "action" in spec.field_names else "false"
+        )
+        con.execute(
+            f'CREATE TEMP VIEW new_keys AS SELECT pos, "{spec.key[0]}" AS k{subject}, '
+            f"{deleting} AS deleting FROM new_rows"
+        )
+
+    def _tally_part(
+        self,
+        part: int,
+        out: KeyOutcomes,
+        lo: int,
+        hi: int,
+        hits: npt.NDArray[np.int64],
+        unchanged: npt.NDArray[np.int64],
+    ) -> None:
+        """Count one staging part's rows per furnisher as new, versions, deleted, unchanged."""
+        n = hi - lo
+        column = pq.read_table(self.parts[part], columns=["furnisher"]).column("furnisher")
+        furn = furnisher_values(column, n)
+        versions = _within(out.versions, lo, hi)
+        new = np.ones(n, dtype=np.bool_)
+        for taken in (hits, unchanged, versions):
+            new[taken] = False
+        self.tally.add("new", furn.filter(pa.array(new)))
+        for what, where in (
+            ("versions", versions),
+            ("deleted", _within(out.deleted, lo, hi)),
+            ("unchanged", unchanged),
+        ):
+            self.tally.add(what, furn.take(pa.array(where, pa.int64())))
 
     def _drop_rows(self, part: int, found: dict[int, Hit | None]) -> None:
         """Remove rows from a written part: quarantine the hits, count the unchanged ones."""
@@ -344,6 +409,7 @@ class _Batch:
         keep = np.ones(table.num_rows, dtype=np.bool_)
         keep[rows] = False
         refused = np.array([r for r in rows.tolist() if found[r] is not None], dtype=np.int64)
+        part_lines = self.part_lines[part]
         self.rows_unchanged += rows.size - refused.size
         if refused.size:
             removed = table.take(pa.array(refused))
@@ -353,7 +419,7 @@ class _Batch:
             values = [originals[h.field][i].as_py() for i, h in enumerate(hits)]
             q = pa.Table.from_arrays(
                 [
-                    pa.array(self.part_lines[part][refused], pa.int64()),
+                    pa.array(part_lines[refused], pa.int64()),
                     pa.array([h.field for h in hits], pa.string()),
                     pa.array(values, pa.string()),
                     pa.array([h.reason for h in hits], pa.string()),
@@ -363,7 +429,7 @@ class _Batch:
             )
             self.quarantine(q, Counter(h.tally for h in hits), [h.tally for h in hits])
         self.rows_stored -= rows.size
-        self.part_lines[part] = self.part_lines[part][keep]
+        self.part_lines[part] = part_lines[keep]
         rewritten = path.with_name(path.name + ".dedup")
         try:
             _write_part(table.filter(pa.array(keep)), rewritten)
@@ -401,6 +467,8 @@ class _Batch:
                 os.replace(tmp, final)
                 self.final.append(final)
                 parts.append(final.name)
+        for lines in self.part_lines.paths:
+            lines.unlink(missing_ok=True)
         for tmp, final in self.extra_files:
             os.replace(tmp, final)
             self.final.append(final)
@@ -438,7 +506,14 @@ class _Batch:
                 self.q_writer.close()
             except (OSError, pa.ArrowException):  # pragma: no cover - best effort clean-up
                 logger.warning("could not close quarantine writer of %s", self.batch_id)
-        for p in [*self.parts, *self.bucket_tmp, *self.final, self.q_tmp, self.q_final]:
+        for p in [
+            *self.parts,
+            *self.part_lines.paths,
+            *self.bucket_tmp,
+            *self.final,
+            self.q_tmp,
+            self.q_final,
+        ]:
             p.unlink(missing_ok=True)
         for p, _ in self.extra_files:
             p.unlink(missing_ok=True)

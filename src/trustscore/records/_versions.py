@@ -16,7 +16,6 @@ with DuckDB queries over the new rows' keys (one column each, kept in memory by 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -50,42 +49,45 @@ class Hit:
 @dataclass
 class KeyOutcomes:
     """Positions (in the batch's row order) refused with a :class:`Hit`, unchanged, or stored as
-    versions (``deleted`` the deletions among them); every other row is a new record."""
+    versions (``deleted`` the deletions among them); every other row is a new record.
+
+    ``unchanged``, ``versions`` and ``deleted`` are sorted arrays of positions (8 bytes a row
+    that is not new, where a set of Python integers takes about 60).
+    """
 
     hits: dict[int, Hit] = field(default_factory=dict)
-    unchanged: set[int] = field(default_factory=set)
-    versions: set[int] = field(default_factory=set)
-    deleted: set[int] = field(default_factory=set)
+    unchanged: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    versions: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    deleted: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
 
 
 def classify_keys(
     con: Any,
     store: RecordStore,
     kind: str,
-    keys: pa.Table,
-    deletes: npt.NDArray[np.int64],
-    read_rows: Callable[[pa.Array], pa.Table],
     at: dt.datetime,
     *,
     moves_subject: bool = False,
 ) -> KeyOutcomes:
     """Classify the rows of a batch by their keys.
 
-    ``keys`` has ``k`` (the key), ``pos`` (the row's position) and, for furnished kinds, ``subj``
-    (its subject id); ``deletes`` the positions of deletion rows; ``read_rows(positions)`` gives
-    the kind's fields of those rows; ``at`` is the batch's ingestion time. ``moves_subject``
-    lets a version name another subject (an identity change, never a furnisher's file).
+    ``con`` is a DuckDB connection with two views over the batch's written parts: ``new_keys``
+    with ``pos`` (the row's position in the batch), ``k`` (its key), ``deleting`` (a deletion) and,
+    for furnished kinds, ``subj`` (its subject id); and ``new_rows`` with ``pos`` and the kind's
+    fields. Nothing of the batch is held in this process but the outcomes: the queries read the
+    parts, and DuckDB's joins, counts and windows stay within its memory limit (spilling beyond
+    it). ``at`` is the batch's ingestion time; ``moves_subject`` lets a version name another
+    subject (an identity change, never a furnisher's file).
     """
     key = RECORD_KINDS[kind].key[0]
     out = KeyOutcomes()
-    con.register("new_keys", keys)
     if kind != "subject":
         out.hits.update(_unknown_subjects(con, store))
     if kind in ORGANISATION_KINDS:
         for pos, hit in _person_subjects(con, store, kind).items():
             out.hits.setdefault(pos, hit)
-    n_distinct = con.execute("SELECT count(DISTINCT k) FROM new_keys").fetchone()
-    if n_distinct is not None and n_distinct[0] < keys.num_rows:
+    counted = con.execute("SELECT count(DISTINCT k), count(*) FROM new_keys").fetchone()
+    if counted is not None and counted[0] < counted[1]:
         later = con.execute(
             "SELECT pos FROM (SELECT pos, row_number() OVER (PARTITION BY k ORDER BY pos)"
             " AS rn FROM new_keys) WHERE rn > 1"
@@ -93,29 +95,26 @@ def classify_keys(
         for (pos,) in later:
             out.hits.setdefault(int(pos), Hit(key, f"{key} appears more than once in this file"))
     stored = store.paths(kind)
-    found: list[int] = []
     if stored:
-        rows = con.execute(
-            f"SELECT n.pos FROM new_keys AS n SEMI JOIN "
-            f'read_parquet({sql_list(stored)}) AS s ON n.k = s."{key}"'
-        ).fetchall()
-        found = sorted(int(r[0]) for r in rows if int(r[0]) not in out.hits)
-    if found:
-        positions = pa.array(found, pa.int64())
-        compared = _compare_with_stored(
-            con, kind, read_rows(positions), positions, stored, at, moves_subject=moves_subject
+        con.register("hit_pos", pa.table({"pos": pa.array(sorted(out.hits), pa.int64())}))
+        compared = _compare_with_stored(con, kind, stored, at, moves_subject=moves_subject)
+        out.hits.update(compared.hits)
+        out.unchanged, out.versions, out.deleted = (
+            compared.unchanged,
+            compared.versions,
+            compared.deleted,
         )
-        for pos, outcome in compared.items():
-            if outcome is None:
-                out.unchanged.add(pos)
-            else:
-                out.hits[pos] = outcome
-    found_set = set(found)
-    deleting = set(deletes.tolist())
-    for pos in sorted(deleting - found_set):
-        out.hits.setdefault(pos, Hit("action", f"{key} is not stored: there is nothing to delete"))
-    out.versions = found_set - out.unchanged - set(out.hits)
-    out.deleted = out.versions & deleting
+        missing = (
+            "SELECT n.pos FROM new_keys AS n WHERE n.deleting AND n.pos NOT IN (SELECT pos FROM"
+            f" hit_pos) AND NOT EXISTS (SELECT 1 FROM read_parquet({sql_list(stored)}) AS s WHERE"
+            f' s."{key}" = n.k) ORDER BY n.pos'
+        )
+    else:
+        missing = "SELECT pos FROM new_keys WHERE deleting ORDER BY pos"
+    for (pos,) in con.execute(missing).fetchall():
+        out.hits.setdefault(
+            int(pos), Hit("action", f"{key} is not stored: there is nothing to delete")
+        )
     return out
 
 
@@ -161,64 +160,102 @@ def _person_subjects(con: Any, store: RecordStore, kind: str) -> dict[int, Hit]:
     }
 
 
+#: What the comparison of a row with its record's latest stored version says (SQL codes).
+_UNCHANGED, _VERSION, _MOVES, _FURNISHER, _NOT_AFTER, _BACKWARDS = range(6)
+
+
 def _compare_with_stored(
     con: Any,
     kind: str,
-    new_rows: pa.Table,
-    positions: pa.Array,
     stored: list[Path],
     at: dt.datetime,
     *,
     moves_subject: bool = False,
-) -> dict[int, Hit | None]:
-    """For rows whose key is stored: None for an identical re-send, a hit for a refused version;
-    rows left out are new versions."""
+) -> KeyOutcomes:
+    """Compare the rows of ``new_rows`` whose key is stored, and not refused already (``hit_pos``),
+    with their record's latest stored version: identical rows are unchanged, refused versions
+    hits, the others versions.
+
+    The verdict of each row is computed in SQL (in the order the checks are made: identical,
+    another subject, another furnisher, not ingested after the stored version, business date
+    backwards); only the positions come back, and the stored version's details for the refused.
+    """
     spec = RECORD_KINDS[kind]
     key, bd, names = spec.key[0], spec.business_date, spec.field_names
-    con.register("new_rows", new_rows.append_column("pos", positions))
     same = " AND ".join(f'n."{c}" IS NOT DISTINCT FROM s."{c}"' for c in names)
     furnisher = 's."furnisher"' if "furnisher" in names else "NULL"
-    same_furnisher = 'n."furnisher" = s."furnisher"' if "furnisher" in names else "TRUE"
-    rows = con.execute(
+    same_furnisher = (
+        'coalesce(n."furnisher" = s."furnisher", false)' if "furnisher" in names else "TRUE"
+    )
+    same_subject = "TRUE" if moves_subject else "coalesce(n.subject_id = s.subject_id, false)"
+    at_us = (at - _EPOCH) // dt.timedelta(microseconds=1)
+    deletion = "coalesce(n.action = 'delete', false)" if "action" in names else "false"
+    verdict = (
+        f"CASE WHEN {same} THEN {_UNCHANGED} "
+        f"WHEN NOT {same_subject} THEN {_MOVES} WHEN NOT {same_furnisher} THEN {_FURNISHER} "
+        f"WHEN epoch_us(s.ingested_at) >= {at_us} THEN {_NOT_AFTER} "
+        f'WHEN coalesce(n."{bd}" < s."{bd}", false) THEN {_BACKWARDS} ELSE {_VERSION} END'
+    )
+    refused = f"v.verdict NOT IN ({_UNCHANGED}, {_VERSION})"
+    # one row per compared row: the stored version's details only where the row is refused
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE verdicts AS "
         f"WITH latest AS (SELECT * FROM read_parquet({sql_list(stored)}) AS s "
-        f'SEMI JOIN new_rows AS n ON s."{key}" = n."{key}" '
+        f'SEMI JOIN new_keys AS n ON s."{key}" = n.k '
         f'QUALIFY row_number() OVER (PARTITION BY s."{key}" '
-        "ORDER BY s.ingested_at DESC, s.batch_id DESC) = 1) "
-        # epoch_us: DuckDB hands TIMESTAMPTZ to Python only through pytz
-        f"SELECT n.pos, s.batch_id, epoch_us(s.ingested_at), {same}, "
-        f"n.subject_id = s.subject_id, s.subject_id, {same_furnisher}, {furnisher}, "
-        f'n."{bd}", s."{bd}" '
-        f'FROM new_rows AS n JOIN latest AS s ON n."{key}" = s."{key}"'
+        "ORDER BY s.ingested_at DESC, s.batch_id DESC) = 1), "
+        f"v AS (SELECT n.pos, {deletion} AS deleting, {verdict} AS verdict, "
+        "s.batch_id, epoch_us(s.ingested_at) AS at_us, s.subject_id AS subj, "
+        f'{furnisher} AS furn, n."{bd}" AS day, s."{bd}" AS was '
+        f'FROM new_rows AS n JOIN latest AS s ON n."{key}" = s."{key}" '
+        "WHERE n.pos NOT IN (SELECT pos FROM hit_pos)) "
+        "SELECT v.pos, v.deleting, v.verdict, "
+        + ", ".join(
+            f"CASE WHEN {refused} THEN v.{c} END AS {c}"
+            for c in ("batch_id", "at_us", "subj", "furn", "day", "was")
+        )
+        + " FROM v"
+    )
+
+    def positions(where: str) -> npt.NDArray[np.int64]:
+        found = con.execute(f"SELECT pos FROM verdicts WHERE {where} ORDER BY pos").fetchnumpy()
+        return np.asarray(found["pos"], dtype=np.int64)
+
+    out = KeyOutcomes(
+        unchanged=positions(f"verdict = {_UNCHANGED}"),
+        versions=positions(f"verdict = {_VERSION}"),
+        deleted=positions(f"verdict = {_VERSION} AND deleting"),
+    )
+    rows = con.execute(
+        "SELECT pos, verdict, batch_id, at_us, subj, furn, day, was FROM verdicts "
+        f"WHERE verdict NOT IN ({_UNCHANGED}, {_VERSION}) ORDER BY pos"
     ).fetchall()
-    out: dict[int, Hit | None] = {}
-    for pos, batch, at_us, identical, same_subject, subj, same_furn, furn, day, was in rows:
-        stored_at = _EPOCH + dt.timedelta(microseconds=int(at_us))
-        if identical:
-            out[int(pos)] = None
-        elif not same_subject and not moves_subject:
-            out[int(pos)] = Hit(
+    for pos, verdict, batch, stored_us, subj, furn, day, was in rows:
+        stored_at = _EPOCH + dt.timedelta(microseconds=int(stored_us))
+        if verdict == _MOVES:
+            out.hits[int(pos)] = Hit(
                 "subject_id",
                 f"{key} is stored for subject {subj!r} (batch {batch}): a record cannot move "
                 "to another subject; delete it and send a new record",
                 f"{key} is stored for another subject",
             )
-        elif not same_furn:
-            out[int(pos)] = Hit(
+        elif verdict == _FURNISHER:
+            out.hits[int(pos)] = Hit(
                 "furnisher",
                 f"{key} is stored from furnisher {furn!r} (batch {batch}): only that "
                 "furnisher may send versions of it",
                 f"{key} is stored from another furnisher",
             )
-        elif stored_at >= at:
-            out[int(pos)] = Hit(
+        elif verdict == _NOT_AFTER:
+            out.hits[int(pos)] = Hit(
                 key,
                 f"{key} has a version ingested at {stored_at.isoformat()} (batch {batch}), not "
                 f"before this batch's ingestion time {at.isoformat()}: a version counts from "
                 "its ingestion time, so it must be ingested after the versions before it",
                 f"{key} has a version ingested at or after this batch's ingestion time",
             )
-        elif day < was:
-            out[int(pos)] = Hit(
+        else:
+            out.hits[int(pos)] = Hit(
                 bd,
                 f"{bd} goes backwards: {day} is before {was}, the {bd} of the stored version "
                 f"(batch {batch}); send versions in order",

@@ -115,3 +115,34 @@ def test_the_harness_runs_every_stage_on_a_tiny_population(tmp_path: Path) -> No
     totals = [p["total_s"] for p in proj]
     assert totals == sorted(totals, reverse=True)
     assert totals[0] > totals[-1]
+
+
+def _store_run(label: str, subjects: int, peak_gib: float) -> dict[str, object]:
+    stage = {
+        "records": subjects * 100, "wall_s": 10.0, "cpu_s": 9.0,
+        "peak_rss_bytes": int(peak_gib * 2**30), "peak_hwm_bytes": 0,
+        "loadavg_at_start": [1.0, 1.0, 1.0],
+    }  # fmt: skip
+    return {
+        "when": "2026-12-07T20:00:00+00:00", "engine": "duckdb", "subjects": subjects,
+        "label": label, "src": None, "synth_from": None, "records_stored": subjects * 100,
+        "commit": "0" * 40, "dirty_tree": False, "machine": {},
+        "settings": {"duckdb_memory_limit": "4GB", "threads": 2}, "stages": {"ingest": stage},
+    }  # fmt: skip
+
+
+def test_labelled_runs_are_listed_apart_with_their_growth(tmp_path: Path) -> None:
+    runs = [
+        _store_run("before", 100_000, 2.0),
+        _store_run("before", 1_000_000, 10.0),
+        _store_run("after", 100_000, 1.0),
+        _store_run("after", 1_000_000, 1.5),
+    ]
+    results = tmp_path / "results.json"
+    results.write_text(json.dumps({"runs": runs}), encoding="utf-8")
+    write_markdown(results, tmp_path / "results.md")
+    text = (tmp_path / "results.md").read_text(encoding="utf-8")
+    assert "| before | 1,000,000 | ingest | 100,000,000 | 10.0 | 9.0 | 10.00 | 5.00x |" in text
+    assert "| after | 1,000,000 | ingest | 100,000,000 | 10.0 | 9.0 | 1.50 | 1.50x |" in text
+    # not in the cost model, which fits the full runs only
+    assert "| duckdb | ingest |" not in text

@@ -485,3 +485,69 @@ def test_ingested_at_must_be_aware_and_defaults_to_now(tmp_path: Path, store: Re
         ingested_at=dt.datetime(2020, 6, 1, 8, tzinfo=dt.timezone(dt.timedelta(hours=8))),
     )
     assert back_fill.already_ingested
+
+
+def _every_outcome(root: Path, batch_rows: int) -> tuple[object, ...]:
+    """Ingest a first file, then one with every outcome (new, version, deletion, unchanged,
+    each refusal), in parts of ``batch_rows`` rows; what the second ingest decided and stored."""
+    store = RecordStore(root / "ws" / "store")
+    add_subjects(store, "s1", "s2")
+    head = OBLIGATION_HEADER + ",action"
+    first = write(
+        root / "first" / "obligation.csv",
+        head,
+        "o1,s1,power,utility,a1,2024-01-05,10.5,2024-01-04,10.5,",
+        "o2,s1,power,utility,a1,2024-01-06,20,,,",
+        "o3,s2,power,utility,a2,2024-01-07,30,,,",
+        "o4,s2,water,utility,a3,2024-01-08,5,,,",
+        "o8,s2,water,utility,a3,2024-01-09,5,,,",
+        "o10,s1,power,utility,a1,2024-01-10,7,,,",
+    )
+    ingest(first, store, ingested_at=AT, batch_rows=batch_rows)
+    second = write(
+        root / "obligation.csv",
+        head,
+        "o1,s1,power,utility,a1,2024-01-05,10.5,2024-01-04,10.5,",  # unchanged
+        "o2,s1,power,utility,a1,2024-01-06,25,,,",  # a version
+        "o3,s1,power,utility,a2,2024-01-07,30,,,",  # moves to another subject
+        "o4,s2,power,utility,a3,2024-01-08,5,,,",  # another furnisher
+        "o5,s1,power,utility,a1,2024-01-11,1,,,",  # new
+        "o6,s9,power,utility,a1,2024-01-11,1,,,",  # unknown subject
+        "o5,s1,power,utility,a1,2024-01-12,2,,,",  # repeated in the file
+        "o8,s2,water,utility,a3,2024-01-01,5,,,",  # business date backwards
+        "o9,s1,power,utility,a1,2024-01-11,1,,,delete",  # nothing to delete
+        "o10,s1,power,utility,a1,2024-01-10,7,,,delete",  # a deletion
+        "o11,s1,power,utility,a1,2024-01-11,abc,,,",  # invalid
+        "o12,s2,water,utility,a3,2024-01-13,3,,,",  # new
+    )
+    r = ingest(second, store, ingested_at=AT + dt.timedelta(days=1), batch_rows=batch_rows)
+    stored = sorted(
+        store.read("obligation").drop_columns(["ingested_at"]).to_pylist(),
+        key=lambda row: (str(row["record_id"]), str(row["batch_id"])),
+    )
+    counts = (r.rows_in, r.rows_new, r.rows_versions, r.rows_deleted, r.rows_unchanged)
+    return counts, dict(r.reasons), dict(r.furnishers), quarantined(r.quarantine_path), stored
+
+
+def test_outcomes_do_not_depend_on_the_parts(tmp_path: Path) -> None:
+    # rows are matched to their outcomes by their position across the staging parts: one part,
+    # or a part every two rows, decides and stores the same
+    whole = _every_outcome(tmp_path / "whole", 500_000)
+    split = _every_outcome(tmp_path / "split", 2)
+    assert split == whole
+    counts, reasons, furnishers, rows, _ = whole
+    assert counts == (12, 2, 2, 1, 1)
+    assert [(q["line"], q["field"]) for q in rows] == [
+        (4, "subject_id"),
+        (5, "furnisher"),
+        (7, "subject_id"),
+        (8, "record_id"),
+        (9, "due_date"),
+        (10, "action"),
+        (12, "amount_due"),
+    ]
+    assert sum(reasons.values()) == 7
+    assert furnishers["power"]["versions"] == 2
+    assert furnishers["power"]["deleted"] == 1
+    assert furnishers["power"]["unchanged"] == 1
+    assert furnishers["water"]["new"] == 1
