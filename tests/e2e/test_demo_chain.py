@@ -129,13 +129,13 @@ def test_every_published_score_in_the_demo_equals_the_batch(demo: tuple[Workspac
     """The whole demo output: the service's keyed store says of each person what the batch's
     scores say (score, status, sub-scores, reasons, model, date), checked by the demo itself
     and here again from the files."""
+    from trustscore.features import end_of_day
     from trustscore.pipeline import published_differences
     from trustscore.pipeline._latest import subjects_changed_after
 
     ws, output = demo
     scores = pq.read_table(ws.scores_path)
-    cutoff = dt.datetime.combine(ws.as_of() + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
-    later = subjects_changed_after(RecordStore(ws.store_dir), cutoff)
+    later = subjects_changed_after(RecordStore(ws.store_dir), end_of_day(ws.as_of()))
     assert later  # the demo's consents withdrawn after the as-of date
     ledger = Ledger(ws.ledger_url)
     try:

@@ -25,6 +25,7 @@ from trustscore.features._consent import (
     DEFAULT_CONSENT_CATEGORIES,
     check_consent_categories,
     consents_schema,
+    end_of_day,
 )
 from trustscore.features._definitions import (
     BOUNDS,
@@ -82,6 +83,7 @@ __all__ = [
     "compute_features",
     "consents_schema",
     "count_bills_without_consent",
+    "end_of_day",
     "feature",
     "feature_bounds",
     "feature_changeability",

@@ -45,6 +45,7 @@ __all__ = [
     "check_consent_categories",
     "consent_moment",
     "consents_schema",
+    "end_of_day",
     "split_by_consent",
 ]
 
@@ -93,7 +94,19 @@ def consent_moment(as_of: dt.date, cutoff: dt.datetime) -> dt.datetime:
     >>> consent_moment(dt.date(2025, 1, 31), dt.datetime(2025, 3, 1, tzinfo=dt.UTC)).isoformat()
     '2025-03-01T00:00:00+00:00'
     """
-    return max(dt.datetime.combine(as_of, dt.time.max, tzinfo=dt.UTC), cutoff)
+    return max(end_of_day(as_of), cutoff)
+
+
+def end_of_day(as_of: dt.date) -> dt.datetime:
+    """The last moment of the ``as_of`` day (UTC): a feature table's knowledge cutoff when no
+    ``known_at`` is given. What became known or took effect after it is news to that table.
+
+    Examples
+    --------
+    >>> end_of_day(dt.date(2025, 12, 31)).isoformat()
+    '2025-12-31T23:59:59.999999+00:00'
+    """
+    return dt.datetime.combine(as_of, dt.time.max, tzinfo=dt.UTC)
 
 
 def _granted(

@@ -23,7 +23,12 @@ import ibis
 import ibis.expr.types as ir
 
 from trustscore.exceptions import SchemaError
-from trustscore.features._consent import CONSENTS, consents_schema, split_by_consent
+from trustscore.features._consent import (
+    CONSENTS,
+    consents_schema,
+    end_of_day,
+    split_by_consent,
+)
 from trustscore.features._definitions import FEATURES
 from trustscore.records._schemas import DELETE, RECORD_KINDS, arrow_schema
 
@@ -188,7 +193,7 @@ def unconsented_bills(
     if known_at is not None and known_at.tzinfo is None:
         msg = f"known_at must be timezone-aware (UTC). Got {known_at!r} instead."
         raise ValueError(msg)
-    cutoff = known_at or dt.datetime.combine(as_of, dt.time.max, tzinfo=dt.UTC)
+    cutoff = known_at or end_of_day(as_of)
     return unconsented_bills_at(tables, as_of, cutoff, consent_categories=consent_categories)
 
 
@@ -220,7 +225,7 @@ def check_feature_arguments(
     if known_at is not None and known_at.tzinfo is None:
         msg = f"known_at must be timezone-aware (UTC). Got {known_at!r} instead."
         raise ValueError(msg)
-    return known_at or dt.datetime.combine(as_of, dt.time.max, tzinfo=dt.UTC)
+    return known_at or end_of_day(as_of)
 
 
 def _window_start(as_of: dt.date, months: int, horizon_start: dt.date) -> dt.date:

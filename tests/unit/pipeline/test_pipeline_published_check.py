@@ -86,3 +86,20 @@ def test_equal_stores_pass_and_each_difference_is_named(ledger: lg.Ledger) -> No
     later = published_differences(ledger, extra_in_batch, changed_since={"s003", "s010"})
     assert (later.differ, later.changed) == (3, 1)
     assert "s003" not in {d.subject_id for d in later.examples}
+
+
+def test_a_consent_at_midnight_after_the_as_of_day_is_news_to_the_batch(tmp_path: Path) -> None:
+    from trustscore.features import end_of_day
+    from trustscore.pipeline._latest import subjects_changed_after
+    from trustscore.records import RecordStore, write_consents
+
+    store = RecordStore(tmp_path / "store")
+    midnight = dt.datetime.combine(AS_OF + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    write_consents(store, [
+        {"consent_id": f"c-{sid}", "subject_id": sid, "scope_kind": "category",
+         "scope": "utility", "action": "withdraw", "effective_at": at, "recorded_at": at}
+        for sid, at in [("s1", midnight), ("s2", end_of_day(AS_OF)),
+                        ("s3", midnight + dt.timedelta(days=30))]
+    ])  # fmt: skip
+    # the batch's features know what took effect by the day's last moment: s2, not s1 or s3
+    assert subjects_changed_after(store, end_of_day(AS_OF)) == {"s1", "s3"}
