@@ -25,7 +25,6 @@ the table.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -33,7 +32,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import pyarrow.parquet as pq
 
@@ -187,6 +186,15 @@ def _consent_times(path: Path) -> tuple[list[str], list[dt.datetime]]:
     return [str(v) for v in events.column("subject_id").to_pylist()], times
 
 
+def _suppressed_subject(store: RecordStore, row: dict[str, Any]) -> str | None:
+    """Whose record a suppression row suppresses; None for a record not stored (a suppression
+    of it changes nothing)."""
+    try:
+        return str(store.record(row["kind"], row["record_id"])["subject_id"])
+    except NotFoundError:
+        return None
+
+
 def changes_in(store: RecordStore, new: Listing) -> Changes:
     """The subjects and the event times of the files in ``new`` (read file by file)."""
     subjects: dict[str, list[str]] | None = {}
@@ -210,10 +218,8 @@ def changes_in(store: RecordStore, new: Listing) -> Changes:
         sids = []
         for r in rows:
             times.append(r["suppressed_at"])
-            try:
-                sids.append(str(store.record(r["kind"], r["record_id"])["subject_id"]))
-            except NotFoundError:
-                continue  # a suppression of a record that is not stored changes nothing
+            if (sid := _suppressed_subject(store, r)) is not None:
+                sids.append(sid)
         touch(sids, f"s:{name}")
     for name in sorted(new.consents):
         sids, found = _consent_times(consents_dir(store) / name)
@@ -237,10 +243,10 @@ def subjects_changed_after(store: RecordStore, after: dt.datetime) -> set[str] |
             changed.update(touched)
     for name in sorted(listing.suppressions):
         rows = pq.read_table(store.suppressions_dir / name, schema=SUPPRESSION_SCHEMA).to_pylist()
-        for r in rows:
-            if r["suppressed_at"] > after:
-                with contextlib.suppress(NotFoundError):  # a record not stored changes nothing
-                    changed.add(str(store.record(r["kind"], r["record_id"])["subject_id"]))
+        changed.update(
+            sid for r in rows
+            if r["suppressed_at"] > after and (sid := _suppressed_subject(store, r)) is not None
+        )  # fmt: skip
     for name in sorted(listing.consents):
         events = pq.read_table(
             consents_dir(store) / name, columns=["subject_id", "effective_at", "recorded_at"]
